@@ -1,0 +1,163 @@
+//! Trace and span identifiers, and how the text forms found in real exports
+//! become them.
+//!
+//! W3C/OTLP IDs are 16-byte trace IDs and 8-byte span IDs written as hex. Real
+//! files deviate: Jaeger before v1.16 stripped leading zeros, some test data uses
+//! arbitrary strings. Each deviation is repaired and reported through [`IdRepair`].
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A 128-bit trace ID (64-bit Jaeger/Zipkin IDs occupy the low half).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TraceId(pub u128);
+
+/// A 64-bit span ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpanId(pub u64);
+
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl Serialize for TraceId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for SpanId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What had to be done to turn an ID's text into an ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IdRepair {
+    /// The text was canonical hex.
+    None,
+    /// Hex shorter than the full width: left-padded with zeros.
+    Padded,
+    /// Not hex at all: replaced by a stable hash of the text, so equal texts
+    /// still link up within the file set.
+    Hashed,
+}
+
+/// Parses a trace ID written as hex (any case, leading zeros optional).
+/// 64-bit trace IDs (16 digits, as Jaeger and Zipkin write them) are canonical.
+/// Returns `None` for the empty string; non-hex text is hashed.
+pub fn parse_trace_id(text: &str) -> Option<(TraceId, IdRepair)> {
+    let (value, repair) = parse_hex_or_hash(text, 32)?;
+    let repair = match (repair, text.len()) {
+        (IdRepair::Padded, 16) => IdRepair::None,
+        _ => repair,
+    };
+    Some((TraceId(value), repair))
+}
+
+/// Parses a span ID written as hex (any case, leading zeros optional).
+/// Returns `None` for the empty string; non-hex text is hashed.
+pub fn parse_span_id(text: &str) -> Option<(SpanId, IdRepair)> {
+    parse_hex_or_hash(text, 16).map(|(value, repair)| (SpanId(value as u64), repair))
+}
+
+/// Parses exact-width hex only, as OTLP/JSON requires; anything else is `None`.
+pub fn parse_strict_hex(text: &str, width: usize) -> Option<u128> {
+    // from_str_radix alone would also accept a leading '+'.
+    if text.len() != width || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(text, 16).ok()
+}
+
+fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
+    if text.is_empty() {
+        return None;
+    }
+    let is_hex = text.len() <= width && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_hex {
+        let value = u128::from_str_radix(text, 16).ok()?;
+        let repair = if text.len() < width {
+            IdRepair::Padded
+        } else {
+            IdRepair::None
+        };
+        return Some((value, repair));
+    }
+    let hash = fnv1a_128(text.as_bytes());
+    let value = if width == 16 {
+        hash & u128::from(u64::MAX)
+    } else {
+        hash
+    };
+    Some((value, IdRepair::Hashed))
+}
+
+/// FNV-1a: stable across platforms and versions (unlike std's hasher), so a
+/// hashed ID is the same in the CLI and in the browser.
+fn fnv1a_128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, &b| (h ^ u128::from(b)).wrapping_mul(PRIME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_hex_in_any_case() {
+        let (id, repair) = parse_trace_id("5B8EFFF798038103D269B633813FC60C").unwrap();
+        assert_eq!(repair, IdRepair::None);
+        assert_eq!(id.to_string(), "5b8efff798038103d269b633813fc60c");
+        let (span, _) = parse_span_id("eee19b7ec3c1b174").unwrap();
+        assert_eq!(span, SpanId(0xeee19b7ec3c1b174));
+    }
+
+    #[test]
+    fn sixty_four_bit_trace_ids_are_canonical() {
+        let (id, repair) = parse_trace_id("0000000000000001").unwrap();
+        assert_eq!((id, repair), (TraceId(1), IdRepair::None));
+        assert_eq!(parse_trace_id("1").unwrap().1, IdRepair::Padded);
+    }
+
+    #[test]
+    fn short_hex_is_padded() {
+        let (id, repair) = parse_span_id("abc").unwrap();
+        assert_eq!((id, repair), (SpanId(0xabc), IdRepair::Padded));
+        assert_eq!(id.to_string(), "0000000000000abc");
+    }
+
+    #[test]
+    fn non_hex_is_hashed_stably() {
+        let (a, repair) = parse_span_id("span-2_1").unwrap();
+        assert_eq!(repair, IdRepair::Hashed);
+        assert_eq!(parse_span_id("span-2_1").unwrap().0, a);
+        assert_ne!(parse_span_id("span-2_2").unwrap().0, a);
+        // Too long for a span ID counts as not hex.
+        assert_eq!(parse_span_id("00000000000000001").unwrap().1, IdRepair::Hashed);
+    }
+
+    #[test]
+    fn empty_is_absent() {
+        assert!(parse_span_id("").is_none());
+    }
+
+    #[test]
+    fn strict_hex_needs_full_width() {
+        assert_eq!(parse_strict_hex("00000000000000ff", 16), Some(255));
+        assert_eq!(parse_strict_hex("ff", 16), None);
+        assert_eq!(parse_strict_hex("zzzzzzzzzzzzzzzz", 16), None);
+    }
+}

@@ -1,0 +1,80 @@
+//! Reading trace exports into the model.
+//!
+//! One module per format, each with private wire types that mirror the format
+//! exactly and a conversion into [`crate::model`]. [`import_file`] detects the
+//! format from the content, parses the whole file first and only then adds its
+//! spans, so a broken file adds nothing and the set stays as it was.
+
+mod builder;
+mod error;
+mod jaeger_json;
+mod lenient;
+mod otlp_json;
+mod report;
+mod sniff;
+
+pub use error::{ImportError, ImportErrorKind, SUPPORTED};
+pub use report::{FileReport, Format, RejectReason, Rejection, WarningKind};
+pub use sniff::{Sniffed, sniff};
+
+use crate::model::TraceSet;
+use builder::Builder;
+use serde::Deserialize;
+
+/// The service name OpenTelemetry SDKs use when none is configured.
+pub const UNKNOWN_SERVICE: &str = "unknown_service";
+
+/// Reads one file into `set` and returns its report (also kept in `set.files`).
+///
+/// On error nothing is added: the error names the file, the format it was read
+/// as, where it failed and what was expected.
+pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let fail = |kind| ImportError {
+        file: name.to_owned(),
+        format: None,
+        kind,
+    };
+    let format = match sniff(bytes) {
+        Sniffed::Supported(format) => format,
+        Sniffed::Empty => return Err(fail(ImportErrorKind::Empty)),
+        Sniffed::NotJson(looks_like) => return Err(fail(ImportErrorKind::NotJson { looks_like })),
+        Sniffed::Unsupported(looks_like) | Sniffed::UnknownJson(looks_like) => {
+            return Err(fail(ImportErrorKind::UnsupportedShape { looks_like }));
+        }
+    };
+    let report = FileReport::new(name, format, bytes.len());
+    match format {
+        Format::OtlpJson => {
+            let doc = parse_json::<otlp_json::TracesData>(name, format, bytes)?;
+            let mut builder = Builder::new(set, report);
+            otlp_json::convert(doc, &mut builder);
+            Ok(builder.finish())
+        }
+        Format::JaegerJson => {
+            let starts_with_list = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+            let doc = if starts_with_list {
+                jaeger_json::Document::List(parse_json(name, format, bytes)?)
+            } else {
+                jaeger_json::Document::Object(parse_json(name, format, bytes)?)
+            };
+            let mut builder = Builder::new(set, report);
+            jaeger_json::convert(doc, &mut builder);
+            Ok(builder.finish())
+        }
+    }
+}
+
+/// Parses `bytes` as `T`. The fast parse knows only line and column; when it
+/// fails, a second parse that tracks the JSON path tells where in the structure.
+fn parse_json<'a, T: Deserialize<'a>>(name: &str, format: Format, bytes: &'a [u8]) -> Result<T, ImportError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(traced) => traced.path().to_string(),
+            // Only trailing content can fail the first parse and not the second.
+            Ok(_) => String::new(),
+        };
+        ImportError::malformed(name, format, &error, path)
+    })
+}

@@ -1,0 +1,145 @@
+//! What an import tells the user: per file, the format read, spans read, kept
+//! and rejected (by reason), and warnings (by kind). Nothing is dropped or
+//! repaired without showing up here.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A trace export format Tracelens reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// OTLP/JSON: `{"resourceSpans": [...]}` (also Tempo's `{"batches": [...]}`).
+    OtlpJson,
+    /// Jaeger query API / Jaeger UI download: `{"data": [...]}`, a bare trace or an array of traces.
+    JaegerJson,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::OtlpJson => "OTLP JSON",
+            Format::JaegerJson => "Jaeger JSON",
+        })
+    }
+}
+
+/// Why a span was not kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The trace ID is missing or cannot be read as an ID.
+    InvalidTraceId,
+    /// The span ID is missing or cannot be read as an ID.
+    InvalidSpanId,
+    /// The span kind is not one of the defined values.
+    InvalidSpanKind,
+    /// A timestamp or duration does not fit in 64-bit nanoseconds.
+    TimestampOutOfRange,
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RejectReason::InvalidTraceId => "invalid trace ID",
+            RejectReason::InvalidSpanId => "invalid span ID",
+            RejectReason::InvalidSpanKind => "invalid span kind",
+            RejectReason::TimestampOutOfRange => "timestamp out of range",
+        })
+    }
+}
+
+/// Something odd about a span that was kept anyway (possibly repaired).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The start time is zero or missing; the span is kept with a zero time.
+    MissingTimestamp,
+    /// The end is before the start; the duration is set to zero.
+    NegativeDuration,
+    /// An ID had its leading zeros stripped (old Jaeger); it was left-padded.
+    IdPadded,
+    /// An ID is not hex; it was replaced by a stable hash of its text.
+    IdHashed,
+    /// No service name; the span is attributed to `unknown_service`.
+    MissingServiceName,
+    /// An attribute value could not be decoded as its declared type; kept as text.
+    UndecodableAttribute,
+}
+
+impl fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WarningKind::MissingTimestamp => "missing start time",
+            WarningKind::NegativeDuration => "end before start (duration set to 0)",
+            WarningKind::IdPadded => "short ID left-padded with zeros",
+            WarningKind::IdHashed => "non-hex ID replaced by its hash",
+            WarningKind::MissingServiceName => "no service name (shown as unknown_service)",
+            WarningKind::UndecodableAttribute => "attribute value not decodable (kept as text)",
+        })
+    }
+}
+
+/// Spans rejected for one reason, with the first case as an example.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rejection {
+    /// How many spans.
+    pub count: u64,
+    /// Where and what, for the first one: `resourceSpans[0].scopeSpans[0].spans[2]: traceId "zzz" is not 32 hex digits`.
+    pub example: String,
+}
+
+/// The outcome of reading one file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileReport {
+    /// The file name as given.
+    pub name: String,
+    /// The format it was read as.
+    pub format: Format,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Spans found in the file.
+    pub spans_read: u64,
+    /// Spans added to the model. Always `spans_read` minus the rejected ones.
+    pub spans_kept: u64,
+    /// Spans not kept, by reason.
+    pub rejected: BTreeMap<RejectReason, Rejection>,
+    /// Problems with kept spans, by kind.
+    pub warnings: BTreeMap<WarningKind, u64>,
+}
+
+impl FileReport {
+    pub(crate) fn new(name: &str, format: Format, bytes: usize) -> FileReport {
+        FileReport {
+            name: name.to_owned(),
+            format,
+            bytes: bytes as u64,
+            spans_read: 0,
+            spans_kept: 0,
+            rejected: BTreeMap::new(),
+            warnings: BTreeMap::new(),
+        }
+    }
+
+    /// Records a rejected span; `example` is only built for the first of its reason.
+    pub(crate) fn reject(&mut self, reason: RejectReason, example: impl FnOnce() -> String) {
+        self.rejected
+            .entry(reason)
+            .and_modify(|r| r.count += 1)
+            .or_insert_with(|| Rejection {
+                count: 1,
+                example: example(),
+            });
+    }
+
+    /// Records a warning about a kept span.
+    pub(crate) fn warn(&mut self, kind: WarningKind) {
+        *self.warnings.entry(kind).or_insert(0) += 1;
+    }
+
+    /// Spans rejected for any reason.
+    pub fn spans_rejected(&self) -> u64 {
+        self.rejected.values().map(|r| r.count).sum()
+    }
+}

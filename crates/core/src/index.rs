@@ -1,0 +1,185 @@
+//! Links spans into traces: groups them by trace ID across all files (a trace
+//! split across files or batches becomes one trace), resolves parents, and
+//! counts what does not fit (duplicate IDs, orphans, children starting before
+//! their parent, traces without a root).
+
+use crate::ids::{SpanId, TraceId};
+use crate::model::{StatusCode, TraceSet};
+use crate::time::{DurationNs, TimestampNs};
+use serde::Serialize;
+use std::ops::Range;
+
+/// One trace: a group of spans with the same trace ID.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// Its ID.
+    pub trace_id: TraceId,
+    /// Its spans as a range of [`TraceIndex::order`] (sorted by start time).
+    pub spans: Range<u32>,
+    /// The span shown as the trace's root: the earliest span without a parent
+    /// ID, else (no true root) the earliest span whose parent is missing.
+    pub root: u32,
+    /// False when every span has a parent ID, so `root` is a stand-in.
+    pub has_root: bool,
+    /// Earliest start among spans with a start time.
+    pub start: TimestampNs,
+    /// Latest end among spans with a start time.
+    pub end: TimestampNs,
+    /// Spans with an error status.
+    pub error_count: u32,
+}
+
+impl Trace {
+    /// End-to-end duration: latest end minus earliest start.
+    pub fn duration(&self) -> DurationNs {
+        self.end.saturating_since(self.start)
+    }
+
+    /// How many spans it has.
+    pub fn span_count(&self) -> u32 {
+        self.spans.end - self.spans.start
+    }
+}
+
+/// Problems found while linking; each is also a reason to trust some numbers less.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LinkWarnings {
+    /// Spans whose (trace ID, span ID) was already taken by another span.
+    pub duplicate_span_ids: u64,
+    /// Spans whose parent is not in the loaded data; they are treated as roots.
+    pub orphans: u64,
+    /// Spans that start before their parent (clock skew between hosts).
+    pub child_starts_before_parent: u64,
+    /// Traces in which every span names a parent.
+    pub traces_without_root: u64,
+}
+
+/// Traces and parent links of a [`TraceSet`], derived after every import.
+#[derive(Clone, Debug, Default)]
+pub struct TraceIndex {
+    /// All traces, ordered by trace ID.
+    pub traces: Vec<Trace>,
+    /// Span indices grouped by trace, each group sorted by start time.
+    pub order: Vec<u32>,
+    /// For each span (by index in [`TraceSet::spans`]), its parent's index when present.
+    pub parent: Vec<Option<u32>>,
+    /// What did not link cleanly.
+    pub warnings: LinkWarnings,
+}
+
+impl TraceIndex {
+    /// Builds the index of `set`. O(n log n) in the number of spans.
+    pub fn build(set: &TraceSet) -> TraceIndex {
+        let spans = &set.spans;
+        let mut order: Vec<u32> = (0..spans.len()).filter_map(|i| u32::try_from(i).ok()).collect();
+        let key = |i: &u32| {
+            let s = &spans[*i as usize];
+            (s.trace_id, s.start, s.span_id)
+        };
+        order.sort_unstable_by_key(key);
+
+        let mut index = TraceIndex {
+            traces: Vec::new(),
+            parent: vec![None; spans.len()],
+            order: Vec::new(),
+            warnings: LinkWarnings::default(),
+        };
+        let mut by_id: Vec<(SpanId, u32)> = Vec::new();
+        let mut group_start = 0usize;
+        while group_start < order.len() {
+            let trace_id = spans[order[group_start] as usize].trace_id;
+            let group_len = order[group_start..]
+                .iter()
+                .position(|&i| spans[i as usize].trace_id != trace_id)
+                .unwrap_or(order.len() - group_start);
+            let group = &order[group_start..group_start + group_len];
+            index.link_trace(set, trace_id, group, group_start, &mut by_id);
+            group_start += group_len;
+        }
+        index.order = order;
+        index
+    }
+
+    fn link_trace(&mut self, set: &TraceSet, trace_id: TraceId, group: &[u32], offset: usize, by_id: &mut Vec<(SpanId, u32)>) {
+        let spans = &set.spans;
+        by_id.clear();
+        by_id.extend(group.iter().map(|&i| (spans[i as usize].span_id, i)));
+        // Stable sort keeps the earliest-starting span first among duplicates:
+        // that one wins parent lookups.
+        by_id.sort_by_key(|&(id, _)| id);
+        self.warnings.duplicate_span_ids +=
+            by_id.windows(2).filter(|w| w[0].0 == w[1].0).count() as u64;
+
+        let mut true_root = None;
+        let mut first_orphan = None;
+        let mut start = None::<TimestampNs>;
+        let mut end = TimestampNs(0);
+        let mut error_count = 0u32;
+        for &i in group {
+            let span = &spans[i as usize];
+            if span.status == StatusCode::Error {
+                error_count += 1;
+            }
+            if span.start.0 != 0 {
+                start = Some(start.map_or(span.start, |s| s.min(span.start)));
+                end = end.max(span.end());
+            }
+            match span.parent_span_id {
+                None => {
+                    true_root.get_or_insert(i);
+                }
+                Some(parent_id) => {
+                    let found = by_id
+                        .binary_search_by_key(&parent_id, |&(id, _)| id)
+                        .ok()
+                        .map(|at| first_with_id(by_id, at))
+                        .filter(|&p| p != i);
+                    match found {
+                        Some(p) => {
+                            self.parent[i as usize] = Some(p);
+                            if span.start < spans[p as usize].start {
+                                self.warnings.child_starts_before_parent += 1;
+                            }
+                        }
+                        None => {
+                            self.warnings.orphans += 1;
+                            first_orphan.get_or_insert(i);
+                        }
+                    }
+                }
+            }
+        }
+        if true_root.is_none() {
+            self.warnings.traces_without_root += 1;
+        }
+        let root = true_root.or(first_orphan).or(group.first().copied()).unwrap_or(0);
+        let start = start.unwrap_or_default();
+        let range_start = u32::try_from(offset).unwrap_or(u32::MAX);
+        let range_end = u32::try_from(offset + group.len()).unwrap_or(u32::MAX);
+        self.traces.push(Trace {
+            trace_id,
+            spans: range_start..range_end,
+            root,
+            has_root: true_root.is_some(),
+            start,
+            end: end.max(start),
+            error_count,
+        });
+    }
+
+    /// The span indices of `trace`, sorted by start time.
+    pub fn spans_of(&self, trace: &Trace) -> &[u32] {
+        self.order
+            .get(trace.spans.start as usize..trace.spans.end as usize)
+            .unwrap_or(&[])
+    }
+}
+
+/// Among equal IDs around `at` in the sorted list, the first (earliest-starting) span.
+fn first_with_id(by_id: &[(SpanId, u32)], mut at: usize) -> u32 {
+    let id = by_id[at].0;
+    while at > 0 && by_id[at - 1].0 == id {
+        at -= 1;
+    }
+    by_id[at].1
+}

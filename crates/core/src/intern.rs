@@ -1,0 +1,74 @@
+//! String interning: service names, operation names and attribute keys repeat
+//! across millions of spans, so each distinct string is stored once and spans
+//! refer to it by a 4-byte [`Sym`].
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
+
+/// A handle to an interned string; resolve it with [`Interner::resolve`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(u32);
+
+/// Stores each distinct string once.
+#[derive(Default, Clone, Debug)]
+pub struct Interner {
+    strings: Vec<Box<str>>,
+    // Holds indices into `strings`; the table never stores a second copy of the text.
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Interner {
+    /// The handle for `text`, adding it on first sight.
+    pub fn intern(&mut self, text: &str) -> Sym {
+        let hash = self.hasher.hash_one(text);
+        let strings = &self.strings;
+        if let Some(&id) = self
+            .table
+            .find(hash, |&id| strings.get(id as usize).is_some_and(|s| &**s == text))
+        {
+            return Sym(id);
+        }
+        // More than 4 billion distinct strings cannot come from a browser-sized input;
+        // saturating keeps the handle valid (it resolves to the last string) instead of panicking.
+        let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
+        self.strings.push(text.into());
+        let (strings, hasher) = (&self.strings, &self.hasher);
+        self.table.insert_unique(hash, id, |&id| {
+            hasher.hash_one(strings.get(id as usize).map_or("", |s| &**s))
+        });
+        Sym(id)
+    }
+
+    /// The text behind `sym`. A handle from another interner resolves to `""`.
+    pub fn resolve(&self, sym: Sym) -> &str {
+        self.strings.get(sym.0 as usize).map_or("", |s| s)
+    }
+
+    /// How many distinct strings are stored.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// True when nothing has been interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_text_same_handle() {
+        let mut interner = Interner::default();
+        let a = interner.intern("frontend");
+        let b = interner.intern("backend");
+        assert_ne!(a, b);
+        assert_eq!(interner.intern("frontend"), a);
+        assert_eq!(interner.resolve(a), "frontend");
+        assert_eq!(interner.resolve(b), "backend");
+        assert_eq!(interner.len(), 2);
+    }
+}

@@ -1,0 +1,105 @@
+//! Nanosecond timestamps and durations as types, so no value of unknown unit
+//! travels through the analysis.
+
+use serde::Serialize;
+use std::fmt;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// A point in time: nanoseconds since the Unix epoch, as every supported format
+/// can express it (Jaeger and Zipkin microseconds are multiplied up on import).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TimestampNs(pub u64);
+
+/// A span of time in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct DurationNs(pub u64);
+
+impl TimestampNs {
+    /// Time from `earlier` to `self`, zero when `earlier` is later.
+    pub fn saturating_since(self, earlier: TimestampNs) -> DurationNs {
+        DurationNs(self.0.saturating_sub(earlier.0))
+    }
+
+    /// The instant `duration` after `self`, saturating at the end of representable time.
+    pub fn saturating_add(self, duration: DurationNs) -> TimestampNs {
+        TimestampNs(self.0.saturating_add(duration.0))
+    }
+
+    /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-21T10:13:34.123Z`.
+    pub fn to_rfc3339_millis(self) -> String {
+        let time = UNIX_EPOCH + Duration::from_nanos(self.0);
+        humantime::format_rfc3339_millis(time).to_string()
+    }
+}
+
+impl DurationNs {
+    /// The duration in milliseconds, for display and charts.
+    pub fn as_millis_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+}
+
+impl fmt::Display for DurationNs {
+    /// Three significant digits in the largest unit that keeps the number >= 1:
+    /// `850ns`, `12.3µs`, `4.56ms`, `1.20s`, `2m 05s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0;
+        if ns < 1_000 {
+            return write!(f, "{ns}ns");
+        }
+        if ns >= 60_000_000_000 {
+            let total_s = ns / 1_000_000_000;
+            let (h, m, s) = (total_s / 3600, (total_s / 60) % 60, total_s % 60);
+            return if h > 0 {
+                write!(f, "{h}h {m:02}m {s:02}s")
+            } else {
+                write!(f, "{m}m {s:02}s")
+            };
+        }
+        let (value, unit) = if ns < 1_000_000 {
+            (ns as f64 / 1e3, "µs")
+        } else if ns < 1_000_000_000 {
+            (ns as f64 / 1e6, "ms")
+        } else {
+            (ns as f64 / 1e9, "s")
+        };
+        let decimals = if value >= 100.0 {
+            0
+        } else if value >= 10.0 {
+            1
+        } else {
+            2
+        };
+        write!(f, "{value:.decimals$}{unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        let cases = [
+            (0, "0ns"),
+            (850, "850ns"),
+            (12_345, "12.3µs"),
+            (4_560_000, "4.56ms"),
+            (999_400_000, "999ms"),
+            (1_200_000_000, "1.20s"),
+            (125_000_000_000, "2m 05s"),
+            (3_725_000_000_000, "1h 02m 05s"),
+        ];
+        for (ns, text) in cases {
+            assert_eq!(DurationNs(ns).to_string(), text, "{ns} ns");
+        }
+    }
+
+    #[test]
+    fn timestamps_format_as_utc() {
+        let t = TimestampNs(1_485_467_191_639_875_000);
+        assert_eq!(t.to_rfc3339_millis(), "2017-01-26T21:46:31.639Z");
+    }
+}
