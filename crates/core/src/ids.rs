@@ -146,7 +146,10 @@ mod tests {
         assert_eq!(parse_span_id("span-2_1").unwrap().0, a);
         assert_ne!(parse_span_id("span-2_2").unwrap().0, a);
         // Too long for a span ID counts as not hex.
-        assert_eq!(parse_span_id("00000000000000001").unwrap().1, IdRepair::Hashed);
+        assert_eq!(
+            parse_span_id("00000000000000001").unwrap().1,
+            IdRepair::Hashed
+        );
     }
 
     #[test]

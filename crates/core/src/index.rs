@@ -71,7 +71,9 @@ impl TraceIndex {
     /// Builds the index of `set`. O(n log n) in the number of spans.
     pub fn build(set: &TraceSet) -> TraceIndex {
         let spans = &set.spans;
-        let mut order: Vec<u32> = (0..spans.len()).filter_map(|i| u32::try_from(i).ok()).collect();
+        let mut order: Vec<u32> = (0..spans.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
         let key = |i: &u32| {
             let s = &spans[*i as usize];
             (s.trace_id, s.start, s.span_id)
@@ -100,7 +102,14 @@ impl TraceIndex {
         index
     }
 
-    fn link_trace(&mut self, set: &TraceSet, trace_id: TraceId, group: &[u32], offset: usize, by_id: &mut Vec<(SpanId, u32)>) {
+    fn link_trace(
+        &mut self,
+        set: &TraceSet,
+        trace_id: TraceId,
+        group: &[u32],
+        offset: usize,
+        by_id: &mut Vec<(SpanId, u32)>,
+    ) {
         let spans = &set.spans;
         by_id.clear();
         by_id.extend(group.iter().map(|&i| (spans[i as usize].span_id, i)));
@@ -152,7 +161,10 @@ impl TraceIndex {
         if true_root.is_none() {
             self.warnings.traces_without_root += 1;
         }
-        let root = true_root.or(first_orphan).or(group.first().copied()).unwrap_or(0);
+        let root = true_root
+            .or(first_orphan)
+            .or(group.first().copied())
+            .unwrap_or(0);
         let start = start.unwrap_or_default();
         let range_start = u32::try_from(offset).unwrap_or(u32::MAX);
         let range_end = u32::try_from(offset + group.len()).unwrap_or(u32::MAX);

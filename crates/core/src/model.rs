@@ -167,7 +167,10 @@ impl TraceSet {
     }
 
     /// Appends `attributes` to the store and returns the range a span refers to.
-    pub fn push_attributes(&mut self, attributes: impl IntoIterator<Item = Attribute>) -> AttrRange {
+    pub fn push_attributes(
+        &mut self,
+        attributes: impl IntoIterator<Item = Attribute>,
+    ) -> AttrRange {
         let start = self.attributes.len();
         self.attributes.extend(attributes);
         let len = self.attributes.len() - start;

@@ -43,7 +43,7 @@ impl DurationNs {
 
 impl fmt::Display for DurationNs {
     /// Three significant digits in the largest unit that keeps the number >= 1:
-    /// `850ns`, `12.3µs`, `4.56ms`, `1.20s`, `2m 05s`.
+    /// `850ns`, `12.3µs`, `4.56ms`, `1.20s`, `2m 05s`, `1d 01h 01m`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ns = self.0;
         if ns < 1_000 {
@@ -51,8 +51,15 @@ impl fmt::Display for DurationNs {
         }
         if ns >= 60_000_000_000 {
             let total_s = ns / 1_000_000_000;
-            let (h, m, s) = (total_s / 3600, (total_s / 60) % 60, total_s % 60);
-            return if h > 0 {
+            let (d, h, m, s) = (
+                total_s / 86_400,
+                (total_s / 3600) % 24,
+                (total_s / 60) % 60,
+                total_s % 60,
+            );
+            return if d > 0 {
+                write!(f, "{d}d {h:02}h {m:02}m")
+            } else if h > 0 {
                 write!(f, "{h}h {m:02}m {s:02}s")
             } else {
                 write!(f, "{m}m {s:02}s")
@@ -91,6 +98,7 @@ mod tests {
             (1_200_000_000, "1.20s"),
             (125_000_000_000, "2m 05s"),
             (3_725_000_000_000, "1h 02m 05s"),
+            (90_061_000_000_000, "1d 01h 01m"),
         ];
         for (ns, text) in cases {
             assert_eq!(DurationNs(ns).to_string(), text, "{ns} ns");

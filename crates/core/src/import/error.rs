@@ -44,18 +44,27 @@ pub enum ImportErrorKind {
 }
 
 /// The formats to name when a file is not one of them.
-pub const SUPPORTED: &str = "OTLP JSON ({\"resourceSpans\": ...}) or Jaeger JSON ({\"data\": [...]} from Jaeger UI)";
+pub const SUPPORTED: &str =
+    "OTLP JSON ({\"resourceSpans\": ...}) or Jaeger JSON ({\"data\": [...]} from Jaeger UI)";
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = &self.file;
         match &self.kind {
-            ImportErrorKind::Empty => write!(f, "{file}: the file is empty; Tracelens reads {SUPPORTED}"),
+            ImportErrorKind::Empty => {
+                write!(f, "{file}: the file is empty; Tracelens reads {SUPPORTED}")
+            }
             ImportErrorKind::NotJson { looks_like } => {
-                write!(f, "{file}: this is {looks_like}, not a JSON trace export; Tracelens reads {SUPPORTED}")
+                write!(
+                    f,
+                    "{file}: this is {looks_like}, not a JSON trace export; Tracelens reads {SUPPORTED}"
+                )
             }
             ImportErrorKind::UnsupportedShape { looks_like } => {
-                write!(f, "{file}: this looks like {looks_like}; Tracelens reads {SUPPORTED}")
+                write!(
+                    f,
+                    "{file}: this looks like {looks_like}; Tracelens reads {SUPPORTED}"
+                )
             }
             ImportErrorKind::Malformed {
                 line,
@@ -63,8 +72,13 @@ impl fmt::Display for ImportError {
                 path,
                 detail,
             } => {
-                let format = self.format.map_or_else(|| "JSON".to_owned(), |f| f.to_string());
-                write!(f, "{file}: invalid {format} at line {line}, column {column}")?;
+                let format = self
+                    .format
+                    .map_or_else(|| "JSON".to_owned(), |f| f.to_string());
+                write!(
+                    f,
+                    "{file}: invalid {format} at line {line}, column {column}"
+                )?;
                 if !path.is_empty() && path != "." {
                     write!(f, " ({path})")?;
                 }

@@ -20,7 +20,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-
 // ---- wire types: mirror the JSON exactly, private to this importer ----
 
 /// Any of the three top-level shapes; the caller picks the variant to parse
@@ -153,8 +152,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for TagValue<'a> {
 pub(super) fn convert(doc: Document<'_>, out: &mut Builder<'_>) {
     let traces = match doc {
         Document::List(traces) => traces,
-        Document::Object(TopLevel { data: Some(traces), .. }) => traces,
-        Document::Object(TopLevel { data: None, spans, processes }) => vec![WireTrace { spans, processes }],
+        Document::Object(TopLevel {
+            data: Some(traces), ..
+        }) => traces,
+        Document::Object(TopLevel {
+            data: None,
+            spans,
+            processes,
+        }) => vec![WireTrace { spans, processes }],
     };
     for (t, trace) in traces.iter().enumerate() {
         for (i, span) in trace.spans.iter().enumerate() {
@@ -163,17 +168,29 @@ pub(super) fn convert(doc: Document<'_>, out: &mut Builder<'_>) {
     }
 }
 
-fn convert_span(span: &WireSpan<'_>, trace: &WireTrace<'_>, out: &mut Builder<'_>, place: impl Fn() -> String) {
+fn convert_span(
+    span: &WireSpan<'_>,
+    trace: &WireTrace<'_>,
+    out: &mut Builder<'_>,
+    place: impl Fn() -> String,
+) {
     out.span_read();
     let Some((trace_id, trace_repair)) = parse_trace_id(&span.trace_id) else {
-        out.reject(RejectReason::InvalidTraceId, || format!("{}: traceID is missing", place()));
+        out.reject(RejectReason::InvalidTraceId, || {
+            format!("{}: traceID is missing", place())
+        });
         return;
     };
     let Some((span_id, span_repair)) = parse_span_id(&span.span_id) else {
-        out.reject(RejectReason::InvalidSpanId, || format!("{}: spanID is missing", place()));
+        out.reject(RejectReason::InvalidSpanId, || {
+            format!("{}: spanID is missing", place())
+        });
         return;
     };
-    let (Some(start), Some(duration)) = (span.start_time.checked_mul(1000), span.duration.checked_mul(1000)) else {
+    let (Some(start), Some(duration)) = (
+        span.start_time.checked_mul(1000),
+        span.duration.checked_mul(1000),
+    ) else {
         out.reject(RejectReason::TimestampOutOfRange, || {
             format!(
                 "{}: startTime {} / duration {} µs do not fit in 64-bit nanoseconds",
@@ -190,10 +207,11 @@ fn convert_span(span: &WireSpan<'_>, trace: &WireTrace<'_>, out: &mut Builder<'_
     note_repair(trace_repair.max(span_repair).max(parent_repair), out);
     let parent_span_id = parent.map(|(id, _)| id);
 
-    let process = span
-        .process
-        .as_ref()
-        .or_else(|| span.process_id.as_ref().and_then(|id| trace.processes.get(id)));
+    let process = span.process.as_ref().or_else(|| {
+        span.process_id
+            .as_ref()
+            .and_then(|id| trace.processes.get(id))
+    });
     let service_name = process.map(|p| &*p.service_name).filter(|s| !s.is_empty());
     if service_name.is_none() {
         out.warn(WarningKind::MissingServiceName);
@@ -211,13 +229,23 @@ fn convert_span(span: &WireSpan<'_>, trace: &WireTrace<'_>, out: &mut Builder<'_
             }
             ("error", TagValue::Bool(b)) => status = if *b { StatusCode::Error } else { status },
             ("error", TagValue::Str(s)) if s == "true" || s == "false" => {
-                status = if s == "true" { StatusCode::Error } else { status };
+                status = if s == "true" {
+                    StatusCode::Error
+                } else {
+                    status
+                };
             }
-            ("otel.status_code", TagValue::Str(code)) if code == "ERROR" => status = StatusCode::Error,
-            ("otel.status_code", TagValue::Str(code)) if code == "OK" && status != StatusCode::Error => {
+            ("otel.status_code", TagValue::Str(code)) if code == "ERROR" => {
+                status = StatusCode::Error
+            }
+            ("otel.status_code", TagValue::Str(code))
+                if code == "OK" && status != StatusCode::Error =>
+            {
                 status = StatusCode::Ok;
             }
-            ("otel.status_description", TagValue::Str(message)) => status_message = Some(out.intern(message)),
+            ("otel.status_description", TagValue::Str(message)) => {
+                status_message = Some(out.intern(message))
+            }
             _ => {
                 let value = convert_tag_value(tag, out);
                 let key = out.intern(&tag.key);
@@ -268,17 +296,21 @@ fn convert_tag_value(tag: &Tag<'_>, out: &mut Builder<'_>) -> AttrValue {
     match (declared, &tag.value) {
         (_, TagValue::Null) => AttrValue::Str(out.intern("")),
         ("bool", TagValue::Str(s)) if s == "true" || s == "false" => AttrValue::Bool(s == "true"),
-        ("int64", TagValue::Str(s)) if s.parse::<i64>().is_ok() => AttrValue::Int(s.parse().unwrap_or_default()),
+        ("int64", TagValue::Str(s)) if s.parse::<i64>().is_ok() => {
+            AttrValue::Int(s.parse().unwrap_or_default())
+        }
         ("float64", TagValue::Str(s)) if s.parse::<f64>().is_ok() => {
             AttrValue::Double(s.parse().unwrap_or_default())
         }
-        ("binary", TagValue::Str(s)) => match base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
-            Ok(bytes) => AttrValue::Bytes(bytes.into()),
-            Err(_) => {
-                out.warn(WarningKind::UndecodableAttribute);
-                AttrValue::Str(out.intern(s))
+        ("binary", TagValue::Str(s)) => {
+            match base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
+                Ok(bytes) => AttrValue::Bytes(bytes.into()),
+                Err(_) => {
+                    out.warn(WarningKind::UndecodableAttribute);
+                    AttrValue::Str(out.intern(s))
+                }
             }
-        },
+        }
         ("bool" | "int64" | "float64", TagValue::Str(s)) => {
             out.warn(WarningKind::UndecodableAttribute);
             AttrValue::Str(out.intern(s))

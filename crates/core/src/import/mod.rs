@@ -28,7 +28,11 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 ///
 /// On error nothing is added: the error names the file, the format it was read
 /// as, where it failed and what was expected.
-pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
+pub fn import_file(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+) -> Result<FileReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let fail = |kind| ImportError {
         file: name.to_owned(),
@@ -67,7 +71,11 @@ pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileR
 
 /// Parses `bytes` as `T`. The fast parse knows only line and column; when it
 /// fails, a second parse that tracks the JSON path tells where in the structure.
-fn parse_json<'a, T: Deserialize<'a>>(name: &str, format: Format, bytes: &'a [u8]) -> Result<T, ImportError> {
+fn parse_json<'a, T: Deserialize<'a>>(
+    name: &str,
+    format: Format,
+    bytes: &'a [u8],
+) -> Result<T, ImportError> {
     serde_json::from_slice(bytes).map_err(|error| {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {

@@ -5,7 +5,9 @@
 //! `instrumentationLibrarySpans` names.
 
 use super::builder::{Builder, SpanFields};
-use super::lenient::{IntOrName, f64_from_number_or_string, i64_from_number_or_string, u64_from_number_or_string};
+use super::lenient::{
+    IntOrName, f64_from_number_or_string, i64_from_number_or_string, u64_from_number_or_string,
+};
 use super::{RejectReason, WarningKind};
 use crate::ids::{SpanId, TraceId, parse_strict_hex};
 use crate::model::{AttrValue, Attribute, SpanKind, StatusCode};
@@ -13,7 +15,6 @@ use crate::time::TimestampNs;
 use base64::Engine as _;
 use serde::Deserialize;
 use std::borrow::Cow;
-
 
 // ---- wire types: mirror the JSON exactly, private to this importer ----
 
@@ -29,7 +30,12 @@ pub(super) struct TracesData<'a> {
 struct ResourceSpans<'a> {
     #[serde(borrow, default)]
     resource: Option<Resource<'a>>,
-    #[serde(borrow, default, alias = "instrumentationLibrarySpans", alias = "scope_spans")]
+    #[serde(
+        borrow,
+        default,
+        alias = "instrumentationLibrarySpans",
+        alias = "scope_spans"
+    )]
     scope_spans: Vec<ScopeSpans<'a>>,
 }
 
@@ -58,9 +64,17 @@ struct WireSpan<'a> {
     name: Cow<'a, str>,
     #[serde(borrow, default)]
     kind: IntOrName<'a>,
-    #[serde(default, deserialize_with = "u64_from_number_or_string", alias = "start_time_unix_nano")]
+    #[serde(
+        default,
+        deserialize_with = "u64_from_number_or_string",
+        alias = "start_time_unix_nano"
+    )]
     start_time_unix_nano: u64,
-    #[serde(default, deserialize_with = "u64_from_number_or_string", alias = "end_time_unix_nano")]
+    #[serde(
+        default,
+        deserialize_with = "u64_from_number_or_string",
+        alias = "end_time_unix_nano"
+    )]
     end_time_unix_nano: u64,
     #[serde(borrow, default)]
     attributes: Vec<KeyValue<'a>>,
@@ -128,7 +142,10 @@ fn opt_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Err
 /// Adds the spans of a parsed document to the builder's set.
 pub(super) fn convert(doc: TracesData<'_>, out: &mut Builder<'_>) {
     for (r, resource_spans) in doc.resource_spans.iter().enumerate() {
-        let resource_attributes = resource_spans.resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
+        let resource_attributes = resource_spans
+            .resource
+            .as_ref()
+            .map_or(&[][..], |r| &r.attributes[..]);
         let service = resource_attributes
             .iter()
             .find(|kv| kv.key == "service.name")
@@ -156,13 +173,21 @@ fn convert_span(
     out.span_read();
     let Some(trace_id) = parse_strict_hex(&span.trace_id, 32).filter(|&v| v != 0) else {
         out.reject(RejectReason::InvalidTraceId, || {
-            format!("{}: traceId \"{}\" is not 32 hex digits", place(), span.trace_id)
+            format!(
+                "{}: traceId \"{}\" is not 32 hex digits",
+                place(),
+                span.trace_id
+            )
         });
         return;
     };
     let Some(span_id) = parse_strict_hex(&span.span_id, 16).filter(|&v| v != 0) else {
         out.reject(RejectReason::InvalidSpanId, || {
-            format!("{}: spanId \"{}\" is not 16 hex digits", place(), span.span_id)
+            format!(
+                "{}: spanId \"{}\" is not 16 hex digits",
+                place(),
+                span.span_id
+            )
         });
         return;
     };
@@ -182,7 +207,11 @@ fn convert_span(
     };
     let Some(kind) = span_kind(&span.kind) else {
         out.reject(RejectReason::InvalidSpanKind, || {
-            format!("{}: kind {} is not a span kind (0-5 or SPAN_KIND_*)", place(), span.kind)
+            format!(
+                "{}: kind {} is not a span kind (0-5 or SPAN_KIND_*)",
+                place(),
+                span.kind
+            )
         });
         return;
     };
@@ -195,7 +224,11 @@ fn convert_span(
     };
     let start = span.start_time_unix_nano;
     let end = span.end_time_unix_nano;
-    let attributes: Vec<Attribute> = span.attributes.iter().map(|kv| convert_key_value(kv, out)).collect();
+    let attributes: Vec<Attribute> = span
+        .attributes
+        .iter()
+        .map(|kv| convert_key_value(kv, out))
+        .collect();
     let status_message = status_message.map(|m| out.intern(m));
     let name = out.intern(&span.name);
     out.keep(SpanFields {
@@ -217,7 +250,9 @@ fn span_kind(kind: &IntOrName<'_>) -> Option<SpanKind> {
     match kind {
         IntOrName::Absent => Some(SpanKind::Unspecified),
         IntOrName::Int(v) => SpanKind::from_otlp(*v),
-        IntOrName::Name(name) => SpanKind::from_name(name.strip_prefix("SPAN_KIND_").unwrap_or(name)),
+        IntOrName::Name(name) => {
+            SpanKind::from_name(name.strip_prefix("SPAN_KIND_").unwrap_or(name))
+        }
     }
 }
 
@@ -225,10 +260,14 @@ fn status_code(code: &IntOrName<'_>) -> StatusCode {
     match code {
         IntOrName::Int(2) => StatusCode::Error,
         IntOrName::Int(1) => StatusCode::Ok,
-        IntOrName::Name(name) if name.eq_ignore_ascii_case("STATUS_CODE_ERROR") || name == "ERROR" => {
+        IntOrName::Name(name)
+            if name.eq_ignore_ascii_case("STATUS_CODE_ERROR") || name == "ERROR" =>
+        {
             StatusCode::Error
         }
-        IntOrName::Name(name) if name.eq_ignore_ascii_case("STATUS_CODE_OK") || name == "OK" => StatusCode::Ok,
+        IntOrName::Name(name) if name.eq_ignore_ascii_case("STATUS_CODE_OK") || name == "OK" => {
+            StatusCode::Ok
+        }
         _ => StatusCode::Unset,
     }
 }
@@ -256,10 +295,21 @@ fn convert_any_value(value: &AnyValue<'_>, out: &mut Builder<'_>) -> AttrValue {
         return AttrValue::Double(d);
     }
     if let Some(array) = &value.array_value {
-        return AttrValue::Array(array.values.iter().map(|v| convert_any_value(v, out)).collect());
+        return AttrValue::Array(
+            array
+                .values
+                .iter()
+                .map(|v| convert_any_value(v, out))
+                .collect(),
+        );
     }
     if let Some(list) = &value.kvlist_value {
-        return AttrValue::Map(list.values.iter().map(|kv| convert_key_value(kv, out)).collect());
+        return AttrValue::Map(
+            list.values
+                .iter()
+                .map(|kv| convert_key_value(kv, out))
+                .collect(),
+        );
     }
     if let Some(text) = &value.bytes_value {
         return match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {

@@ -54,11 +54,14 @@ fn sniff_object(body: &[u8]) -> Sniffed {
         return Sniffed::Supported(Format::JaegerJson);
     }
     if has("result") {
-        return Sniffed::Unsupported("a Jaeger query api_v3 response ({\"result\": ...})".to_owned());
+        return Sniffed::Unsupported(
+            "a Jaeger query api_v3 response ({\"result\": ...})".to_owned(),
+        );
     }
     if has("processMap") || (has("spans") && !has("traceID")) {
         return Sniffed::Unsupported(
-            "Jaeger api_v2 protobuf JSON (the storage model, with base64 IDs and \"vType\" tags)".to_owned(),
+            "Jaeger api_v2 protobuf JSON (the storage model, with base64 IDs and \"vType\" tags)"
+                .to_owned(),
         );
     }
     if has("traceId") && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint")) {
@@ -69,10 +72,11 @@ fn sniff_object(body: &[u8]) -> Sniffed {
 }
 
 fn sniff_array(body: &[u8]) -> Sniffed {
-    let Some(first) = body
-        .get(1..)
-        .and_then(|rest| rest.iter().position(|b| !b.is_ascii_whitespace()).map(|p| p + 1))
-    else {
+    let Some(first) = body.get(1..).and_then(|rest| {
+        rest.iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|p| p + 1)
+    }) else {
         return Sniffed::UnknownJson("an unterminated JSON array".to_owned());
     };
     match body.get(first) {
@@ -82,11 +86,16 @@ fn sniff_array(body: &[u8]) -> Sniffed {
             let has = |name: &str| keys.iter().any(|(k, _)| k == name);
             if has("traceID") && has("spans") {
                 Sniffed::Supported(Format::JaegerJson)
-            } else if has("traceId") && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint")) {
+            } else if has("traceId")
+                && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint"))
+            {
                 Sniffed::Unsupported("Zipkin v2 JSON (a list of spans)".to_owned())
             } else {
                 let names: Vec<&str> = keys.iter().take(8).map(|(k, _)| k.as_str()).collect();
-                Sniffed::UnknownJson(format!("a JSON list of objects with keys {}", quote_list(&names)))
+                Sniffed::UnknownJson(format!(
+                    "a JSON list of objects with keys {}",
+                    quote_list(&names)
+                ))
             }
         }
         _ => Sniffed::UnknownJson("a JSON list that does not hold objects".to_owned()),
@@ -97,18 +106,25 @@ fn quote_list(names: &[&str]) -> String {
     if names.is_empty() {
         return "(none)".to_owned();
     }
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn describe_binary(bytes: &[u8]) -> String {
     match bytes {
         [0x1f, 0x8b, ..] => "gzip-compressed data".to_owned(),
         [b'P', b'K', 3, 4, ..] => "a ZIP archive".to_owned(),
-        _ if std::str::from_utf8(bytes.get(..bytes.len().min(512)).unwrap_or_default()).is_err() => {
+        _ if std::str::from_utf8(bytes.get(..bytes.len().min(512)).unwrap_or_default())
+            .is_err() =>
+        {
             "binary data, possibly OTLP protobuf".to_owned()
         }
         _ => {
-            let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
+            let text =
+                String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
             let line = text.lines().next().unwrap_or("").trim();
             format!("text starting with \"{line}\"")
         }
@@ -139,7 +155,8 @@ fn top_level_keys(body: &[u8]) -> Vec<(String, u8)> {
             b'"' => {
                 let end = string_end(body, i);
                 if depth == 1 && expecting_key {
-                    let key = String::from_utf8_lossy(body.get(i + 1..end).unwrap_or_default()).into_owned();
+                    let key = String::from_utf8_lossy(body.get(i + 1..end).unwrap_or_default())
+                        .into_owned();
                     let value = body
                         .get(end + 1..)
                         .unwrap_or_default()

@@ -13,7 +13,11 @@ pub fn write(spans: &[SynthSpan]) -> String {
     let resource_spans: Vec<Value> = services
         .iter()
         .map(|&service| {
-            let spans: Vec<Value> = spans.iter().filter(|s| s.service == service).map(span_json).collect();
+            let spans: Vec<Value> = spans
+                .iter()
+                .filter(|s| s.service == service)
+                .map(span_json)
+                .collect();
             json!({
                 "resource": { "attributes": [
                     key_value("service.name", &SynthValue::Str(service.to_owned())),

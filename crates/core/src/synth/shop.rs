@@ -1,7 +1,7 @@
 //! A small online shop, traced: a `frontend` behind four HTTP endpoints that
 //! calls `cart`, `catalog`, `checkout` and `payment` services, which query
 //! PostgreSQL and Redis. Durations are log-normal around per-operation medians,
-//! `payment` fails for about one checkout in ten, and `GET /api/cart` loads
+//! `payment` declines about one checkout in seven, and `GET /api/cart` loads
 //! its items one query at a time (an N+1 pattern worth finding).
 
 use super::{SynthSpan, SynthValue};
@@ -21,12 +21,12 @@ pub struct ShopConfig {
 }
 
 impl Default for ShopConfig {
-    /// The example the site ships: 48 requests, 2026-11-02 09:00 UTC onwards,
-    /// one every 7.5 s on average (about six minutes of traffic).
+    /// The example the site ships: 60 requests, 2026-11-02 09:00 UTC onwards,
+    /// one every 7.5 s on average (about seven and a half minutes of traffic).
     fn default() -> ShopConfig {
         ShopConfig {
             seed: 7,
-            traces: 48,
+            traces: 60,
             start_ns: 1_793_610_000_000_000_000,
             mean_gap_ns: 7_500_000_000,
         }
@@ -124,15 +124,33 @@ impl TraceWriter<'_> {
     }
 
     /// A leaf call of the given median duration, placed at the parent's cursor.
-    fn leaf(&mut self, parent: &mut Open, service: &'static str, name: &str, kind: SpanKind, median_ns: u64, attributes: Vec<(&'static str, SynthValue)>) {
+    fn leaf(
+        &mut self,
+        parent: &mut Open,
+        service: &'static str,
+        name: &str,
+        kind: SpanKind,
+        median_ns: u64,
+        attributes: Vec<(&'static str, SynthValue)>,
+    ) {
         let duration = self.duration(median_ns, 0.35);
         let span = self.open(Some(parent), service, name, kind, parent.cursor, attributes);
-        let end = self.close(Open { cursor: span.cursor.max(parent.cursor + duration), ..span }, 0);
+        let end = self.close(
+            Open {
+                cursor: span.cursor.max(parent.cursor + duration),
+                ..span
+            },
+            0,
+        );
         parent.cursor = end + self.rng.u64(5_000..40_000);
     }
 
     fn sql(&mut self, parent: &mut Open, statement: &str, median_ns: u64) {
-        let operation = statement.split_whitespace().next().unwrap_or("QUERY").to_owned();
+        let operation = statement
+            .split_whitespace()
+            .next()
+            .unwrap_or("QUERY")
+            .to_owned();
         self.leaf(
             parent,
             parent_service(self.spans, parent),
@@ -162,14 +180,35 @@ impl TraceWriter<'_> {
             ("server.address", str(to)),
             ("url.path", str(route)),
         ];
-        let mut client = self.open(Some(parent), from, format!("{method} {route}"), SpanKind::Client, parent.cursor, client_attrs);
-        let server_attrs = vec![("http.request.method", str(method)), ("http.route", str(route))];
-        let mut server = self.open(Some(&client), to, format!("{method} {route}"), SpanKind::Server, client.cursor, server_attrs);
+        let mut client = self.open(
+            Some(parent),
+            from,
+            format!("{method} {route}"),
+            SpanKind::Client,
+            parent.cursor,
+            client_attrs,
+        );
+        let server_attrs = vec![
+            ("http.request.method", str(method)),
+            ("http.route", str(route)),
+        ];
+        let mut server = self.open(
+            Some(&client),
+            to,
+            format!("{method} {route}"),
+            SpanKind::Server,
+            client.cursor,
+            server_attrs,
+        );
         body(self, &mut server);
-        let failed = self.spans.get(server.index).is_some_and(|s| s.error.is_some());
+        let failed = self
+            .spans
+            .get(server.index)
+            .is_some_and(|s| s.error.is_some());
         let status = if failed { 502 } else { 200 };
         if let Some(s) = self.spans.get_mut(server.index) {
-            s.attributes.push(("http.response.status_code", SynthValue::Int(status)));
+            s.attributes
+                .push(("http.response.status_code", SynthValue::Int(status)));
         }
         let own = self.rng.u64(30_000..150_000);
         client.cursor = self.close(server, own) + self.rng.u64(50_000..400_000);
@@ -177,20 +216,43 @@ impl TraceWriter<'_> {
             self.fail(&client, "upstream returned 502");
         }
         if let Some(s) = self.spans.get_mut(client.index) {
-            s.attributes.push(("http.response.status_code", SynthValue::Int(status)));
+            s.attributes
+                .push(("http.response.status_code", SynthValue::Int(status)));
         }
         let end = self.close(client, 0);
         parent.cursor = end + self.rng.u64(10_000..60_000);
         failed
     }
 
-    fn frontend(&mut self, start: u64, method: &str, route: &str, body: impl FnOnce(&mut Self, &mut Open)) {
-        let attrs = vec![("http.request.method", str(method)), ("http.route", str(route))];
-        let mut root = self.open(None, "frontend", format!("{method} {route}"), SpanKind::Server, start, attrs);
+    fn frontend(
+        &mut self,
+        start: u64,
+        method: &str,
+        route: &str,
+        body: impl FnOnce(&mut Self, &mut Open),
+    ) {
+        let attrs = vec![
+            ("http.request.method", str(method)),
+            ("http.route", str(route)),
+        ];
+        let mut root = self.open(
+            None,
+            "frontend",
+            format!("{method} {route}"),
+            SpanKind::Server,
+            start,
+            attrs,
+        );
         body(self, &mut root);
-        let failed = self.spans.get(root.index).is_some_and(|s| s.error.is_some());
+        let failed = self
+            .spans
+            .get(root.index)
+            .is_some_and(|s| s.error.is_some());
         if let Some(s) = self.spans.get_mut(root.index) {
-            s.attributes.push(("http.response.status_code", SynthValue::Int(if failed { 500 } else { 200 })));
+            s.attributes.push((
+                "http.response.status_code",
+                SynthValue::Int(if failed { 500 } else { 200 }),
+            ));
         }
         let own = self.duration(400_000, 0.3);
         self.close(root, own);
@@ -199,7 +261,14 @@ impl TraceWriter<'_> {
     fn get_product(&mut self, start: u64) {
         self.frontend(start, "GET", "/api/products/{id}", |t, root| {
             t.http_call(root, "catalog", "GET", "/products/{id}", |t, server| {
-                t.leaf(server, "catalog", "GET", SpanKind::Client, 300_000, vec![("db.system", str("redis"))]);
+                t.leaf(
+                    server,
+                    "catalog",
+                    "GET",
+                    SpanKind::Client,
+                    300_000,
+                    vec![("db.system", str("redis"))],
+                );
                 if t.rng.u32(0..100) < 30 {
                     t.sql(server, "SELECT * FROM products WHERE id = $1", 2_500_000);
                 }
@@ -210,7 +279,11 @@ impl TraceWriter<'_> {
     fn get_cart(&mut self, start: u64) {
         self.frontend(start, "GET", "/api/cart", |t, root| {
             t.http_call(root, "cart", "GET", "/cart", |t, server| {
-                t.sql(server, "SELECT item_id, quantity FROM cart_items WHERE cart_id = $1", 1_800_000);
+                t.sql(
+                    server,
+                    "SELECT item_id, quantity FROM cart_items WHERE cart_id = $1",
+                    1_800_000,
+                );
                 for _ in 0..t.rng.usize(3..9) {
                     t.sql(server, "SELECT * FROM items WHERE id = $1", 1_200_000);
                 }
@@ -222,8 +295,16 @@ impl TraceWriter<'_> {
         self.frontend(start, "GET", "/api/search", |t, root| {
             t.http_call(root, "catalog", "GET", "/search", |t, server| {
                 // Full-text search: slow, with a long tail.
-                let median = if t.rng.u32(0..100) < 10 { 180_000_000 } else { 35_000_000 };
-                t.sql(server, "SELECT id, name FROM products WHERE search @@ to_tsquery($1) LIMIT 50", median);
+                let median = if t.rng.u32(0..100) < 10 {
+                    180_000_000
+                } else {
+                    35_000_000
+                };
+                t.sql(
+                    server,
+                    "SELECT id, name FROM products WHERE search @@ to_tsquery($1) LIMIT 50",
+                    median,
+                );
             });
         });
     }
@@ -232,19 +313,35 @@ impl TraceWriter<'_> {
         self.frontend(start, "POST", "/api/checkout", |t, root| {
             let failed = t.http_call(root, "checkout", "POST", "/checkout", |t, server| {
                 t.http_call(server, "cart", "GET", "/cart", |t, cart| {
-                    t.sql(cart, "SELECT item_id, quantity FROM cart_items WHERE cart_id = $1", 1_800_000);
+                    t.sql(
+                        cart,
+                        "SELECT item_id, quantity FROM cart_items WHERE cart_id = $1",
+                        1_800_000,
+                    );
                 });
-                let declined = t.rng.u32(0..100) < 12;
-                let payment_failed = t.http_call(server, "payment", "POST", "/charge", |t, payment| {
-                    t.leaf(payment, "payment", "POST /v1/charges", SpanKind::Client, 120_000_000, vec![("server.address", str("psp.example"))]);
-                    if declined {
-                        t.fail(payment, "card declined");
-                    }
-                });
+                let declined = t.rng.u32(0..100) < 15;
+                let payment_failed =
+                    t.http_call(server, "payment", "POST", "/charge", |t, payment| {
+                        t.leaf(
+                            payment,
+                            "payment",
+                            "POST /v1/charges",
+                            SpanKind::Client,
+                            120_000_000,
+                            vec![("server.address", str("psp.example"))],
+                        );
+                        if declined {
+                            t.fail(payment, "card declined");
+                        }
+                    });
                 if payment_failed {
                     t.fail(server, "payment failed");
                 } else {
-                    t.sql(server, "INSERT INTO orders (cart_id, total) VALUES ($1, $2)", 4_000_000);
+                    t.sql(
+                        server,
+                        "INSERT INTO orders (cart_id, total) VALUES ($1, $2)",
+                        4_000_000,
+                    );
                 }
             });
             if failed {
@@ -255,7 +352,9 @@ impl TraceWriter<'_> {
 }
 
 fn parent_service(spans: &[SynthSpan], parent: &Open) -> &'static str {
-    spans.get(parent.index).map_or("unknown_service", |s| s.service)
+    spans
+        .get(parent.index)
+        .map_or("unknown_service", |s| s.service)
 }
 
 fn str(text: &str) -> SynthValue {
@@ -279,9 +378,17 @@ mod tests {
         let spans = generate(&ShopConfig::default());
         for span in &spans {
             assert!(span.end_ns > span.start_ns, "{span:?}");
-            let Some(parent_id) = span.parent_span_id else { continue };
-            let parent = spans.iter().find(|p| p.span_id == parent_id && p.trace_id == span.trace_id).unwrap();
-            assert!(parent.start_ns <= span.start_ns && span.end_ns <= parent.end_ns, "{span:?} outside {parent:?}");
+            let Some(parent_id) = span.parent_span_id else {
+                continue;
+            };
+            let parent = spans
+                .iter()
+                .find(|p| p.span_id == parent_id && p.trace_id == span.trace_id)
+                .unwrap();
+            assert!(
+                parent.start_ns <= span.start_ns && span.end_ns <= parent.end_ns,
+                "{span:?} outside {parent:?}"
+            );
         }
     }
 }

@@ -1,0 +1,198 @@
+//! Renders an analysis for the terminal or as JSON. No analysis happens here.
+
+use serde::Serialize;
+use std::io::{self, Write};
+use tracelens_core::TraceSet;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::import::{FileReport, ImportError};
+
+/// Version of the JSON document below; bumped on any incompatible change.
+const JSON_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    files: &'a [FileReport],
+    failed_files: Vec<JsonFailure>,
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+}
+
+#[derive(Serialize)]
+struct JsonFailure {
+    file: String,
+    message: String,
+}
+
+/// Everything as one JSON document (documented in the README).
+pub fn json(
+    out: &mut impl Write,
+    set: &TraceSet,
+    analysis: &Analysis,
+    failures: &[ImportError],
+) -> io::Result<()> {
+    let report = JsonReport {
+        schema_version: JSON_SCHEMA_VERSION,
+        files: &set.files,
+        failed_files: failures
+            .iter()
+            .map(|f| JsonFailure {
+                file: f.file.clone(),
+                message: f.to_string(),
+            })
+            .collect(),
+        analysis,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+/// A readable summary: files, totals, slowest traces, operations.
+pub fn text(
+    out: &mut impl Write,
+    set: &TraceSet,
+    analysis: &Analysis,
+    failures: &[ImportError],
+) -> io::Result<()> {
+    let mut files = Table::new(["file", "format", "read", "kept", "rejected", "warnings"]);
+    for report in &set.files {
+        let warnings: Vec<String> = report
+            .warnings
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        let rejected: Vec<String> = report
+            .rejected
+            .iter()
+            .map(|(reason, r)| format!("{} {reason}", r.count))
+            .collect();
+        files.row([
+            report.name.clone(),
+            report.format.to_string(),
+            report.spans_read.to_string(),
+            report.spans_kept.to_string(),
+            if rejected.is_empty() {
+                "0".to_owned()
+            } else {
+                rejected.join(", ")
+            },
+            warnings.join(", "),
+        ]);
+    }
+    for failure in failures {
+        files.row([
+            failure.file.clone(),
+            "unreadable".to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    files.write(out)?;
+
+    let o = &analysis.overview;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} files, {} spans, {} traces",
+        o.files, o.spans, o.traces
+    )?;
+    if let (Some(start), Some(end)) = (o.start, o.end) {
+        writeln!(
+            out,
+            "from {} to {} ({})",
+            start.to_rfc3339_millis(),
+            end.to_rfc3339_millis(),
+            end.saturating_since(start)
+        )?;
+    }
+    writeln!(out, "services: {}", o.services.join(", "))?;
+    let links = &analysis.link_warnings;
+    if links.orphans + links.duplicate_span_ids + links.child_starts_before_parent > 0 {
+        writeln!(
+            out,
+            "linking: {} orphan spans, {} duplicate span IDs, {} children starting before their parent",
+            links.orphans, links.duplicate_span_ids, links.child_starts_before_parent
+        )?;
+    }
+
+    writeln!(out, "\nslowest traces")?;
+    let mut slowest: Vec<_> = analysis.traces.iter().collect();
+    slowest.sort_by_key(|t| std::cmp::Reverse(t.duration));
+    let mut traces = Table::new(["trace", "root", "start", "duration", "spans", "errors"]);
+    for t in slowest.iter().take(10) {
+        traces.row([
+            t.trace_id.to_string(),
+            format!("{}: {}", t.root_service, t.root_operation),
+            t.start.to_rfc3339_millis(),
+            t.duration.to_string(),
+            t.span_count.to_string(),
+            t.error_count.to_string(),
+        ]);
+    }
+    traces.write(out)?;
+
+    writeln!(out, "\noperations")?;
+    let mut operations = Table::new([
+        "service",
+        "operation",
+        "count",
+        "errors",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+    ]);
+    for op in &analysis.operations {
+        let d = &op.durations;
+        operations.row([
+            op.service.clone(),
+            op.operation.clone(),
+            d.count.to_string(),
+            format!("{:.1}%", op.error_rate * 100.0),
+            d.p50.to_string(),
+            d.p95.to_string(),
+            d.p99.to_string(),
+            d.max.to_string(),
+        ]);
+    }
+    operations.write(out)
+}
+
+/// A left-aligned text table with columns as wide as their widest cell.
+struct Table<const N: usize> {
+    header: [String; N],
+    rows: Vec<[String; N]>,
+}
+
+impl<const N: usize> Table<N> {
+    fn new(header: [&str; N]) -> Self {
+        Table {
+            header: header.map(str::to_owned),
+            rows: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, cells: [String; N]) {
+        self.rows.push(cells);
+    }
+
+    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut widths = [0usize; N];
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            let line: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            writeln!(out, "{}", line.join("  ").trim_end())?;
+        }
+        Ok(())
+    }
+}
