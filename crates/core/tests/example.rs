@@ -1,6 +1,8 @@
 //! The example the site ships (`www/examples/shop.otlp.json`, behind the
 //! "Load example" button) is the generator's output, not a hand-edited file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::import_file;

@@ -2,6 +2,8 @@
 //! the public API with their counts, warnings and a known duration pinned.
 //! Expected values were computed independently from the raw JSON.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
@@ -137,7 +139,8 @@ fn missing_service_name_is_reported() {
 #[test]
 fn jaeger_fixtures_count_and_repair() {
     // (file, spans, duplicate IDs, warnings)
-    let cases: [(&str, u64, u64, &[(WarningKind, u64)]); 6] = [
+    type Case = (&'static str, u64, u64, &'static [(WarningKind, u64)]);
+    let cases: [Case; 6] = [
         ("jaeger__uimodel__ui_01.json", 5, 1, &[]),
         (
             "jaeger__query__otlp2jaeger-out__api-envelope.json",

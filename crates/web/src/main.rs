@@ -1,1 +1,12 @@
-fn main() {}
+//! Tracelens in the browser. `main` only mounts the app; see `app.rs`.
+
+mod app;
+mod components;
+mod format;
+mod io;
+mod workspace;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

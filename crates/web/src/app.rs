@@ -1,0 +1,28 @@
+//! The page: a header with the ways to load files, then what was loaded.
+
+use crate::components::{
+    drop_zone::DropOverlay, empty_state::EmptyState, failures::Failures, intro::Intro,
+    operation_table::OperationTable, overview::Overview, trace_list::TraceList,
+};
+use crate::workspace::Workspace;
+use leptos::prelude::*;
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let workspace = Workspace::new();
+    provide_context(workspace);
+    let loaded = move || workspace.analysis.with(Option::is_some);
+    view! {
+        <DropOverlay />
+        <main class="page">
+            <Intro />
+            <Failures />
+            <Show when=loaded fallback=EmptyState>
+                <Overview />
+                <TraceList />
+                <OperationTable />
+            </Show>
+        </main>
+    }
+}

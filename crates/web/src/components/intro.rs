@@ -1,0 +1,57 @@
+//! The header: what the tool does, and the three ways to load traces.
+
+use crate::io;
+use crate::workspace::Workspace;
+use leptos::prelude::*;
+use web_sys::HtmlInputElement;
+
+/// Title, two-line explanation, file picker, example button and reset.
+#[component]
+pub fn Intro() -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        workspace.load_files(io::files_of(input.files()));
+        // Picking the same file again must fire `change` again.
+        input.set_value("");
+    };
+    let loaded = move || workspace.analysis.with(Option::is_some);
+    view! {
+        <header class="intro">
+            <h1>"Tracelens"</h1>
+            <p class="tagline">
+                "Drop OpenTelemetry or Jaeger trace exports here to see where requests spend their time and where they fail."
+                <br />
+                "Everything runs in this tab: your traces never leave the browser."
+            </p>
+            <div class="actions">
+                <label class="button primary">
+                    "Choose files…"
+                    <input
+                        type="file"
+                        multiple
+                        accept=".json,.jsonl,.txt,application/json"
+                        data-testid="file-input"
+                        on:change=on_pick
+                    />
+                </label>
+                <button
+                    class="button"
+                    data-testid="load-example"
+                    on:click=move |_| workspace.load_example()
+                >
+                    "Load example"
+                </button>
+                <Show when=loaded>
+                    <button class="button quiet" data-testid="clear" on:click=move |_| workspace.clear()>
+                        "Clear"
+                    </button>
+                </Show>
+                <span class="hint">"or drop files anywhere on the page"</span>
+                <Show when=move || workspace.busy.get()>
+                    <span class="busy" data-testid="busy">"Reading…"</span>
+                </Show>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,34 @@
+//! How numbers read on screen. Durations use the core's formatting so the page
+//! and the CLI print the same text.
+
+use tracelens_core::time::TimestampNs;
+
+/// `2026-11-02 09:00:11.600` (UTC), for tables.
+pub fn timestamp(t: TimestampNs) -> String {
+    t.to_rfc3339_millis()
+        .replacen('T', " ", 1)
+        .trim_end_matches('Z')
+        .to_owned()
+}
+
+/// `12.5%`, or `0%` for exactly zero so clean rows read as clean.
+pub fn percent(rate: f64) -> String {
+    if rate == 0.0 {
+        "0%".to_owned()
+    } else {
+        format!("{:.1}%", rate * 100.0)
+    }
+}
+
+/// `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,85 @@
+// Shared set-up for the browser tests: serve dist/ on 127.0.0.1, start
+// headless Chromium, and record every request so tests can check that the
+// page never talks to another origin.
+
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serveStatic } from "../../scripts/serve.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const FIXTURES = join(ROOT, "tests", "fixtures");
+
+export function fixturePath(relative) {
+  return join(FIXTURES, relative);
+}
+
+export function fixtureText(relative) {
+  return readFileSync(fixturePath(relative), "utf8");
+}
+
+/** Starts the server and the browser once per test file. */
+export async function startSite() {
+  const server = await serveStatic(join(ROOT, "dist"), 0);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    // As root Chromium needs --no-sandbox; the network flags stop it from
+    // calling home, which would also pollute the request log.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  return {
+    origin,
+    /** A fresh page on the site, with its request log and page errors. */
+    async open() {
+      const context = await browser.newContext();
+      const requests = [];
+      const errors = [];
+      context.on("request", (request) => requests.push(request.url()));
+      const page = await context.newPage();
+      page.on("pageerror", (error) => errors.push(error.message));
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text());
+      });
+      await page.goto(`${origin}/`);
+      await page.getByTestId("drop-zone").waitFor();
+      return { page, context, requests, errors };
+    },
+    async close() {
+      await browser.close();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+/** Drops files on the page the way a browser does: dragenter, dragover, drop. */
+export async function dropFiles(page, files, { checkOverlay } = {}) {
+  const dataTransfer = await page.evaluateHandle((files) => {
+    const transfer = new DataTransfer();
+    for (const { name, text } of files) transfer.items.add(new File([text], name, { type: "application/json" }));
+    return transfer;
+  }, files);
+  const fire = (type) =>
+    page.evaluate(
+      ([type, transfer]) =>
+        document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer })),
+      [type, dataTransfer],
+    );
+  await fire("dragenter");
+  await fire("dragover");
+  if (checkOverlay) await checkOverlay();
+  await fire("drop");
+}
+
+/** The visible text of an element found by its data-testid. */
+export async function textOf(page, testId) {
+  return (await page.getByTestId(testId).innerText()).trim();
+}

@@ -1,0 +1,129 @@
+// What a person does with the first slice: open the page, load traces by
+// picking, dropping or asking for the example, read the numbers, and get a
+// clear message for a broken file without losing what was loaded.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { dropFiles, fixturePath, fixtureText, startSite, textOf } from "./harness.mjs";
+
+const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
+const HOTROD_TRACE = "fe65c5beefbe4e96119efbba3da07e99";
+const GENAI = "jaeger-ui-json/jaegerui__genaiTestTrace.json";
+const TRUNCATED = "broken/truncated.otlp.json";
+
+let site;
+before(async () => {
+  site = await startSite();
+});
+after(async () => {
+  await site?.close();
+});
+
+/** Opens a page, runs `body`, then checks the page stayed on its own origin and error-free. */
+async function onPage(body) {
+  const session = await site.open();
+  try {
+    await body(session.page);
+    assert.ok(session.requests.some((url) => url.endsWith(".wasm")), "the request log works: it saw the wasm module");
+    const foreign = session.requests.filter((url) => !url.startsWith(`${site.origin}/`));
+    assert.deepEqual(foreign, [], "requests to other origins");
+    assert.deepEqual(session.errors, [], "errors in the page");
+  } finally {
+    await session.context.close();
+  }
+}
+
+function traceRow(page, traceId) {
+  return page.locator(`[data-testid="trace-row"][data-trace-id="${traceId}"]`);
+}
+
+test("the landing page says what the tool does and offers three ways in", () =>
+  onPage(async (page) => {
+    assert.equal(await page.title(), "Tracelens");
+    assert.match(await page.locator(".tagline").innerText(), /trace exports/);
+    assert.match(await textOf(page, "drop-zone"), /Drop trace files here/);
+    assert.equal(await page.getByTestId("file-input").count(), 1);
+    assert.equal(await page.getByTestId("load-example").count(), 1);
+  }));
+
+test("a file picked with the file input is analysed", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(HOTROD));
+    await page.getByTestId("overview").waitFor();
+    assert.equal(await textOf(page, "file-count"), "1");
+    assert.equal(await textOf(page, "span-count"), "40");
+    assert.equal(await textOf(page, "trace-count"), "1");
+    assert.equal(await textOf(page, "services"), "customer, driver, frontend, mysql, redis-manual, route");
+    const row = traceRow(page, HOTROD_TRACE);
+    assert.equal((await row.getByTestId("trace-duration").innerText()).trim(), "1.12s");
+    assert.match(await row.innerText(), /frontend\s+GET \/dispatch/);
+    // Per-operation statistics: the Redis lookups, busiest first.
+    const first = page.getByTestId("operation-row").first();
+    assert.match(await first.innerText(), /redis-manual\s+GetDriver\s+13\s+23\.1%\s+13\.3ms\s+33\.5ms\s+33\.5ms\s+33\.5ms/);
+  }));
+
+test("a file dropped on the page is analysed, with an overlay while dragging", () =>
+  onPage(async (page) => {
+    await dropFiles(page, [{ name: "genai.json", text: fixtureText(GENAI) }], {
+      checkOverlay: async () => assert.ok(await page.getByTestId("drop-overlay").isVisible(), "overlay while dragging"),
+    });
+    await page.getByTestId("overview").waitFor();
+    assert.equal(await page.getByTestId("drop-overlay").count(), 0, "overlay gone after the drop");
+    assert.equal(await textOf(page, "span-count"), "57");
+    const rows = page.getByTestId("trace-row");
+    assert.equal(await rows.count(), 1);
+    assert.equal((await rows.first().getByTestId("trace-duration").innerText()).trim(), "44.0s");
+    assert.match(await rows.first().innerText(), /api-edge\s+POST \/api\/graphql/);
+  }));
+
+test("a broken file gets a message naming it and where it breaks; what was loaded stays", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(HOTROD));
+    await page.getByTestId("overview").waitFor();
+    await page.getByTestId("file-input").setInputFiles(fixturePath(TRUNCATED));
+    const message = page.getByTestId("load-error");
+    await message.waitFor();
+    assert.match(
+      await message.innerText(),
+      /truncated\.otlp\.json: invalid OTLP JSON at line 31, column 25 \(resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.spanId\)/,
+    );
+    assert.equal(await textOf(page, "span-count"), "40", "the earlier file is still loaded");
+    assert.equal(await textOf(page, "file-count"), "1");
+    // The page keeps working: another file still loads, and the message can be dismissed.
+    await dropFiles(page, [{ name: "genai.json", text: fixtureText(GENAI) }]);
+    await page.waitForFunction(() => document.querySelector('[data-testid="span-count"]')?.textContent === "97");
+    assert.equal(await textOf(page, "trace-count"), "2");
+    await message.getByRole("button").click();
+    assert.equal(await page.getByTestId("load-error").count(), 0);
+  }));
+
+test("in one drop, a file that is not a trace export fails alone", () =>
+  onPage(async (page) => {
+    await dropFiles(page, [
+      { name: "notes.txt", text: "trace export, honestly\n" },
+      { name: "hotrod.json", text: fixtureText(HOTROD) },
+    ]);
+    await page.getByTestId("overview").waitFor();
+    assert.equal(await textOf(page, "span-count"), "40");
+    assert.match(await textOf(page, "load-error"), /^notes\.txt: this is text starting with "trace export, honestly", not a JSON trace export/);
+  }));
+
+test("Load example opens the shipped trace set", () =>
+  onPage(async (page) => {
+    await page.getByTestId("load-example").click();
+    await page.getByTestId("overview").waitFor();
+    assert.equal(await textOf(page, "span-count"), "378");
+    assert.equal(await textOf(page, "trace-count"), "60");
+    assert.equal(await textOf(page, "services"), "cart, catalog, checkout, frontend, payment");
+    assert.match(await textOf(page, "time-range"), /^2026-11-02 09:00:11\.600 → 2026-11-02 09:07:48\.205 \(7m 36s\)$/);
+    assert.ok((await page.getByTestId("operation-row").count()) >= 15);
+    // Sorting by span count puts the biggest trace first.
+    await page.getByRole("button", { name: "Spans" }).click();
+    const spans = await page.locator('[data-testid="trace-row"] td:nth-child(5)').allInnerTexts();
+    const counts = spans.map(Number);
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+    // Clear returns to the landing page.
+    await page.getByTestId("clear").click();
+    await page.getByTestId("drop-zone").waitFor();
+    assert.equal(await page.getByTestId("overview").count(), 0);
+  }));
