@@ -105,7 +105,7 @@ test("in one drop, a file that is not a trace export fails alone", () =>
     ]);
     await page.getByTestId("overview").waitFor();
     assert.equal(await textOf(page, "span-count"), "40");
-    assert.match(await textOf(page, "load-error"), /^notes\.txt: this is text starting with "trace export, honestly", not a JSON trace export/);
+    assert.match(await textOf(page, "load-error"), /^notes\.txt: this is text starting with "trace export, honestly", not a trace export/);
   }));
 
 test("Load example opens the shipped trace set", () =>
@@ -126,4 +126,26 @@ test("Load example opens the shipped trace set", () =>
     await page.getByTestId("clear").click();
     await page.getByTestId("drop-zone").waitFor();
     assert.equal(await page.getByTestId("overview").count(), 0);
+  }));
+
+test("protobuf, Zipkin and gzip-compressed JSON Lines load together, each with its import report", () =>
+  onPage(async (page) => {
+    const { gzipSync } = await import("node:zlib");
+    const { mkdtempSync, writeFileSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "tracelens-"));
+    const gzipped = join(dir, "collector-dump.jsonl.gz");
+    writeFileSync(gzipped, gzipSync(readFileSync(fixturePath("otlp-jsonl/jaegerui__otlp2jaeger-multi-in.jsonl"))));
+    await page
+      .getByTestId("file-input")
+      .setInputFiles([fixturePath("otlp-protobuf/otlp2parquet__traces.pb"), fixturePath("zipkin-v2/zipkin__yelp.json"), gzipped]);
+    await page.getByTestId("overview").waitFor();
+    assert.equal(await textOf(page, "file-count"), "3");
+    assert.equal(await textOf(page, "span-count"), String(19 + 16 + 4));
+    await page.getByText("Import report per file").click();
+    const rows = await page.getByTestId("file-report").allInnerTexts();
+    assert.match(rows[0], /otlp2parquet__traces\.pb\s+OTLP protobuf\s+19\s+19/);
+    assert.match(rows[1], /zipkin__yelp\.json\s+Zipkin JSON\s+16\s+16\s+none\s+3 shared client\/server span ID split in two/);
+    assert.match(rows[2], /collector-dump\.jsonl\.gz\s+OTLP JSON Lines \(gzip\)\s+4\s+4/);
   }));

@@ -79,6 +79,35 @@ pub fn parse_strict_hex(text: &str, width: usize) -> Option<u128> {
     u128::from_str_radix(text, 16).ok()
 }
 
+/// How an OTLP/JSON ID was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdEncoding {
+    /// Hex, as OTLP/JSON specifies.
+    Hex,
+    /// Base64, as protobuf's default JSON mapping writes bytes.
+    Base64,
+}
+
+/// Parses an OTLP/JSON ID of `bytes` bytes (16 for traces, 8 for spans): hex
+/// of exactly that width, or base64 decoding to exactly that many bytes.
+pub fn parse_otlp_id(text: &str, bytes: usize) -> Option<(u128, IdEncoding)> {
+    if let Some(value) = parse_strict_hex(text, bytes * 2) {
+        return Some((value, IdEncoding::Hex));
+    }
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    (decoded.len() == bytes).then(|| (be_bytes_to_u128(&decoded), IdEncoding::Base64))
+}
+
+/// Reads a big-endian ID of up to 16 bytes (wire IDs are big-endian byte strings).
+pub fn be_bytes_to_u128(bytes: &[u8]) -> u128 {
+    bytes
+        .iter()
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+}
+
 fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
     if text.is_empty() {
         return None;
@@ -100,6 +129,14 @@ fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
         hash
     };
     Some((value, IdRepair::Hashed))
+}
+
+/// A new span ID derived from `id` and `salt`, stable across runs and platforms:
+/// used when a repair has to split one ID into two spans (Zipkin shared spans).
+pub fn derived_span_id(id: SpanId, salt: &str) -> SpanId {
+    let mut bytes = id.0.to_be_bytes().to_vec();
+    bytes.extend_from_slice(salt.as_bytes());
+    SpanId((fnv1a_128(&bytes) as u64).max(1))
 }
 
 /// FNV-1a: stable across platforms and versions (unlike std's hasher), so a
@@ -155,6 +192,24 @@ mod tests {
     #[test]
     fn empty_is_absent() {
         assert!(parse_span_id("").is_none());
+    }
+
+    #[test]
+    fn otlp_ids_in_hex_or_base64() {
+        assert_eq!(
+            parse_otlp_id("00000000000000ff", 8),
+            Some((255, IdEncoding::Hex))
+        );
+        assert_eq!(
+            parse_otlp_id("AAAAAAAAAP8=", 8),
+            Some((255, IdEncoding::Base64))
+        );
+        assert_eq!(
+            parse_otlp_id("AAAAAAAAAAAAAAAAAAAAAQ==", 16),
+            Some((1, IdEncoding::Base64))
+        );
+        assert_eq!(parse_otlp_id("AAAAAAAAAP8=", 16), None, "wrong length");
+        assert_eq!(parse_otlp_id("zzz", 16), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod analysis;
+pub mod dump;
 pub mod ids;
 pub mod import;
 pub mod index;

@@ -97,11 +97,94 @@ pub struct Attribute {
     pub value: AttrValue,
 }
 
-/// A range of attributes stored in [`TraceSet::attributes`].
+/// A contiguous run of items in one of the [`TraceSet`]'s stores (attributes,
+/// events, links): 8 bytes instead of a `Vec` per span.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AttrRange {
+pub struct StoreRange {
     start: u32,
     len: u32,
+}
+
+impl StoreRange {
+    fn of<T>(store: &[T], start: usize) -> StoreRange {
+        StoreRange {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(store.len().saturating_sub(start)).unwrap_or(0),
+        }
+    }
+
+    fn slice<T>(self, store: &[T]) -> &[T] {
+        let start = self.start as usize;
+        store.get(start..start + self.len as usize).unwrap_or(&[])
+    }
+
+    /// Number of items.
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// True when there are none.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// The entity that produced spans: a service instance, with its attributes
+/// (`service.name`, `host.name`, ...). Shared by all its spans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// `service.name`, or `unknown_service` when absent.
+    pub service: Sym,
+    /// All resource attributes, `service.name` included.
+    pub attributes: StoreRange,
+    /// Attributes the producer dropped.
+    pub dropped_attributes: u32,
+}
+
+/// The instrumentation library that created spans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scope {
+    /// Library name (empty when not given).
+    pub name: Sym,
+    /// Library version (empty when not given).
+    pub version: Sym,
+    /// Scope attributes.
+    pub attributes: StoreRange,
+}
+
+/// A timestamped event in a span (OTLP event, Jaeger log, Zipkin annotation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// When it happened.
+    pub time: TimestampNs,
+    /// Its name (`exception`, a Zipkin annotation value, a Jaeger log's `event` field).
+    pub name: Sym,
+    /// Its attributes.
+    pub attributes: StoreRange,
+}
+
+/// A link from a span to another span, possibly in another trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// The linked trace.
+    pub trace_id: TraceId,
+    /// The linked span.
+    pub span_id: SpanId,
+    /// W3C trace state of the linked span, if given.
+    pub trace_state: Option<Sym>,
+    /// Link attributes.
+    pub attributes: StoreRange,
+}
+
+/// How many items of each kind the producer dropped before export.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DroppedCounts {
+    /// Attributes dropped.
+    pub attributes: u32,
+    /// Events dropped.
+    pub events: u32,
+    /// Links dropped.
+    pub links: u32,
 }
 
 /// One span as read from a file.
@@ -128,7 +211,21 @@ pub struct Span {
     /// The status message or error description, if any.
     pub status_message: Option<Sym>,
     /// Its attributes (tags), in [`TraceSet::attributes`].
-    pub attributes: AttrRange,
+    pub attributes: StoreRange,
+    /// Its events (logs, annotations), in [`TraceSet::events`].
+    pub events: StoreRange,
+    /// Its links, in [`TraceSet::links`].
+    pub links: StoreRange,
+    /// W3C trace state, if any.
+    pub trace_state: Option<Sym>,
+    /// W3C trace flags (the low 8 bits of OTLP `flags`; 0 when not given).
+    pub trace_flags: u8,
+    /// What the producer dropped.
+    pub dropped: DroppedCounts,
+    /// Index into [`TraceSet::resources`].
+    pub resource: u32,
+    /// Index into [`TraceSet::scopes`].
+    pub scope: u32,
     /// Index of the file it came from in [`TraceSet::files`].
     pub file: u32,
 }
@@ -147,8 +244,16 @@ pub struct TraceSet {
     pub strings: Interner,
     /// All kept spans, in load order.
     pub spans: Vec<Span>,
-    /// Attributes of all spans; each span owns one contiguous range.
+    /// Attributes of all spans, resources, scopes, events and links; each owner has one contiguous range.
     pub attributes: Vec<Attribute>,
+    /// Events of all spans.
+    pub events: Vec<Event>,
+    /// Links of all spans.
+    pub links: Vec<Link>,
+    /// Resources (service instances).
+    pub resources: Vec<Resource>,
+    /// Instrumentation scopes.
+    pub scopes: Vec<Scope>,
     /// The import report of each loaded file, in load order.
     pub files: Vec<crate::import::FileReport>,
 }
@@ -159,25 +264,58 @@ impl TraceSet {
         TraceSet::default()
     }
 
-    /// The attributes of `span`.
-    pub fn attributes_of(&self, span: &Span) -> &[Attribute] {
-        let start = span.attributes.start as usize;
-        let end = start + span.attributes.len as usize;
-        self.attributes.get(start..end).unwrap_or(&[])
+    /// The attributes stored at `range` (of a span, resource, scope, event or link).
+    pub fn attributes(&self, range: StoreRange) -> &[Attribute] {
+        range.slice(&self.attributes)
     }
 
-    /// Appends `attributes` to the store and returns the range a span refers to.
+    /// The attributes of `span`.
+    pub fn attributes_of(&self, span: &Span) -> &[Attribute] {
+        self.attributes(span.attributes)
+    }
+
+    /// The events of `span`.
+    pub fn events_of(&self, span: &Span) -> &[Event] {
+        span.events.slice(&self.events)
+    }
+
+    /// The links of `span`.
+    pub fn links_of(&self, span: &Span) -> &[Link] {
+        span.links.slice(&self.links)
+    }
+
+    /// The resource of `span`.
+    pub fn resource_of(&self, span: &Span) -> Option<&Resource> {
+        self.resources.get(span.resource as usize)
+    }
+
+    /// The scope of `span`.
+    pub fn scope_of(&self, span: &Span) -> Option<&Scope> {
+        self.scopes.get(span.scope as usize)
+    }
+
+    /// Appends `attributes` to the store and returns the range their owner refers to.
     pub fn push_attributes(
         &mut self,
         attributes: impl IntoIterator<Item = Attribute>,
-    ) -> AttrRange {
+    ) -> StoreRange {
         let start = self.attributes.len();
         self.attributes.extend(attributes);
-        let len = self.attributes.len() - start;
-        AttrRange {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(len).unwrap_or(0),
-        }
+        StoreRange::of(&self.attributes, start)
+    }
+
+    /// Appends `events` to the store and returns the range a span refers to.
+    pub fn push_events(&mut self, events: impl IntoIterator<Item = Event>) -> StoreRange {
+        let start = self.events.len();
+        self.events.extend(events);
+        StoreRange::of(&self.events, start)
+    }
+
+    /// Appends `links` to the store and returns the range a span refers to.
+    pub fn push_links(&mut self, links: impl IntoIterator<Item = Link>) -> StoreRange {
+        let start = self.links.len();
+        self.links.extend(links);
+        StoreRange::of(&self.links, start)
     }
 
     /// The text of an interned string.

@@ -141,7 +141,12 @@ fn jaeger_fixtures_count_and_repair() {
     // (file, spans, duplicate IDs, warnings)
     type Case = (&'static str, u64, u64, &'static [(WarningKind, u64)]);
     let cases: [Case; 6] = [
-        ("jaeger__uimodel__ui_01.json", 5, 1, &[]),
+        (
+            "jaeger__uimodel__ui_01.json",
+            5,
+            1,
+            &[(WarningKind::ProducerWarnings, 2)],
+        ),
         (
             "jaeger__query__otlp2jaeger-out__api-envelope.json",
             2,

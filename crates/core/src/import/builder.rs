@@ -1,18 +1,38 @@
 //! The one place where importers add spans to the model, so every format
 //! applies the same checks (times, counts) and reports them the same way.
 
-use super::{FileReport, RejectReason, WarningKind};
+use super::{FileReport, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
-use crate::model::{Attribute, Span, SpanKind, StatusCode, TraceSet};
+use crate::model::{
+    Attribute, DroppedCounts, Event, Link, Resource, Scope, Span, SpanKind, StatusCode, TraceSet,
+};
 use crate::time::TimestampNs;
+
+/// An event as an importer understood it.
+pub(super) struct EventFields {
+    pub time: TimestampNs,
+    pub name: Sym,
+    pub attributes: Vec<Attribute>,
+}
+
+/// A link as an importer understood it.
+pub(super) struct LinkFields {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub trace_state: Option<Sym>,
+    pub attributes: Vec<Attribute>,
+}
 
 /// A span as an importer understood it, before the shared checks.
 pub(super) struct SpanFields {
     pub trace_id: TraceId,
     pub span_id: SpanId,
     pub parent_span_id: Option<SpanId>,
-    pub service: Sym,
+    /// From [`Builder::resource`]: the index and its service name.
+    pub resource: (u32, Sym),
+    /// From [`Builder::scope`] or [`Builder::no_scope`].
+    pub scope: u32,
     pub name: Sym,
     pub kind: SpanKind,
     pub start: TimestampNs,
@@ -20,6 +40,11 @@ pub(super) struct SpanFields {
     pub status: StatusCode,
     pub status_message: Option<Sym>,
     pub attributes: Vec<Attribute>,
+    pub events: Vec<EventFields>,
+    pub links: Vec<LinkFields>,
+    pub trace_state: Option<Sym>,
+    pub trace_flags: u8,
+    pub dropped: DroppedCounts,
 }
 
 /// Adds one file's spans to a [`TraceSet`] and counts what happened in its report.
@@ -27,12 +52,18 @@ pub(super) struct Builder<'s> {
     set: &'s mut TraceSet,
     report: FileReport,
     file: u32,
+    no_scope: Option<u32>,
 }
 
 impl<'s> Builder<'s> {
     pub fn new(set: &'s mut TraceSet, report: FileReport) -> Builder<'s> {
         let file = u32::try_from(set.files.len()).unwrap_or(u32::MAX);
-        Builder { set, report, file }
+        Builder {
+            set,
+            report,
+            file,
+            no_scope: None,
+        }
     }
 
     pub fn intern(&mut self, text: &str) -> Sym {
@@ -41,6 +72,54 @@ impl<'s> Builder<'s> {
 
     pub fn warn(&mut self, kind: WarningKind) {
         self.report.warn(kind);
+    }
+
+    /// Adds a resource; a missing or empty service name becomes `unknown_service`
+    /// (a warning is counted per span by [`Builder::keep`]).
+    pub fn resource(
+        &mut self,
+        service: Option<&str>,
+        attributes: Vec<Attribute>,
+        dropped_attributes: u32,
+    ) -> (u32, Sym) {
+        let service = self.intern(
+            service
+                .filter(|s| !s.is_empty())
+                .unwrap_or(super::UNKNOWN_SERVICE),
+        );
+        let attributes = self.set.push_attributes(attributes);
+        let index = u32::try_from(self.set.resources.len()).unwrap_or(u32::MAX);
+        self.set.resources.push(Resource {
+            service,
+            attributes,
+            dropped_attributes,
+        });
+        (index, service)
+    }
+
+    /// Adds an instrumentation scope.
+    pub fn scope(&mut self, name: &str, version: &str, attributes: Vec<Attribute>) -> u32 {
+        let (name, version) = (self.intern(name), self.intern(version));
+        let attributes = self.set.push_attributes(attributes);
+        let index = u32::try_from(self.set.scopes.len()).unwrap_or(u32::MAX);
+        self.set.scopes.push(Scope {
+            name,
+            version,
+            attributes,
+        });
+        index
+    }
+
+    /// The empty scope, for formats that do not name one (Jaeger, Zipkin).
+    pub fn no_scope(&mut self) -> u32 {
+        match self.no_scope {
+            Some(index) => index,
+            None => {
+                let index = self.scope("", "", Vec::new());
+                self.no_scope = Some(index);
+                index
+            }
+        }
     }
 
     /// Counts a span found in the file; each must then be kept or rejected.
@@ -52,6 +131,11 @@ impl<'s> Builder<'s> {
         self.report.reject(reason, example);
     }
 
+    /// Counts a line or message that held no spans.
+    pub fn skip(&mut self, reason: SkipReason, example: impl FnOnce() -> String) {
+        self.report.skip(reason, example);
+    }
+
     pub fn keep(&mut self, fields: SpanFields) {
         if fields.start.0 == 0 {
             self.report.warn(WarningKind::MissingTimestamp);
@@ -59,12 +143,37 @@ impl<'s> Builder<'s> {
         if fields.end < fields.start {
             self.report.warn(WarningKind::NegativeDuration);
         }
+        let (resource, service) = fields.resource;
+        if self.set.str(service) == super::UNKNOWN_SERVICE {
+            self.report.warn(WarningKind::MissingServiceName);
+        }
         let attributes = self.set.push_attributes(fields.attributes);
+        let mut events = Vec::with_capacity(fields.events.len());
+        for event in fields.events {
+            let attributes = self.set.push_attributes(event.attributes);
+            events.push(Event {
+                time: event.time,
+                name: event.name,
+                attributes,
+            });
+        }
+        let events = self.set.push_events(events);
+        let mut links = Vec::with_capacity(fields.links.len());
+        for link in fields.links {
+            let attributes = self.set.push_attributes(link.attributes);
+            links.push(Link {
+                trace_id: link.trace_id,
+                span_id: link.span_id,
+                trace_state: link.trace_state,
+                attributes,
+            });
+        }
+        let links = self.set.push_links(links);
         self.set.spans.push(Span {
             trace_id: fields.trace_id,
             span_id: fields.span_id,
             parent_span_id: fields.parent_span_id,
-            service: fields.service,
+            service,
             name: fields.name,
             kind: fields.kind,
             start: fields.start,
@@ -72,6 +181,13 @@ impl<'s> Builder<'s> {
             status: fields.status,
             status_message: fields.status_message,
             attributes,
+            events,
+            links,
+            trace_state: fields.trace_state,
+            trace_flags: fields.trace_flags,
+            dropped: fields.dropped,
+            resource,
+            scope: fields.scope,
             file: self.file,
         });
         self.report.spans_kept += 1;

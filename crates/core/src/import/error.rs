@@ -41,11 +41,22 @@ pub enum ImportErrorKind {
         /// What the parser expected and found.
         detail: String,
     },
+    /// A binary format, broken at a byte offset.
+    MalformedBinary {
+        /// Offset of the failing message from the start of the (decompressed) file.
+        offset: usize,
+        /// What the decoder found.
+        detail: String,
+    },
+    /// Compressed, but the compressed data is broken.
+    Decompression {
+        /// What the decompressor said.
+        detail: String,
+    },
 }
 
 /// The formats to name when a file is not one of them.
-pub const SUPPORTED: &str =
-    "OTLP JSON ({\"resourceSpans\": ...}) or Jaeger JSON ({\"data\": [...]} from Jaeger UI)";
+pub const SUPPORTED: &str = "OTLP JSON or JSON Lines, OTLP protobuf, Jaeger JSON or Zipkin v2 JSON, optionally gzip-compressed";
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,7 +68,7 @@ impl fmt::Display for ImportError {
             ImportErrorKind::NotJson { looks_like } => {
                 write!(
                     f,
-                    "{file}: this is {looks_like}, not a JSON trace export; Tracelens reads {SUPPORTED}"
+                    "{file}: this is {looks_like}, not a trace export; Tracelens reads {SUPPORTED}"
                 )
             }
             ImportErrorKind::UnsupportedShape { looks_like } => {
@@ -84,6 +95,18 @@ impl fmt::Display for ImportError {
                 }
                 write!(f, ": {detail}")
             }
+            ImportErrorKind::MalformedBinary { offset, detail } => {
+                let format = self
+                    .format
+                    .map_or_else(|| "data".to_owned(), |f| f.to_string());
+                write!(
+                    f,
+                    "{file}: invalid {format} in the message at byte {offset}: {detail}"
+                )
+            }
+            ImportErrorKind::Decompression { detail } => {
+                write!(f, "{file}: the gzip data is broken ({detail})")
+            }
         }
     }
 }
@@ -97,11 +120,22 @@ impl ImportError {
         error: &serde_json::Error,
         path: String,
     ) -> ImportError {
+        ImportError::malformed_at(file, format, error.line(), error, path)
+    }
+
+    /// Like [`ImportError::malformed`], for a parse of one line of a larger file.
+    pub(crate) fn malformed_at(
+        file: &str,
+        format: Format,
+        line: usize,
+        error: &serde_json::Error,
+        path: String,
+    ) -> ImportError {
         ImportError {
             file: file.to_owned(),
             format: Some(format),
             kind: ImportErrorKind::Malformed {
-                line: error.line(),
+                line,
                 column: error.column(),
                 path,
                 detail: strip_position(&error.to_string()),
@@ -111,7 +145,7 @@ impl ImportError {
 }
 
 /// serde_json appends " at line L column C"; the error shows those separately.
-fn strip_position(message: &str) -> String {
+pub(super) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),

@@ -7,12 +7,13 @@
 //! tag is the kind, `error=true` or `otel.status_code=ERROR` is an error
 //! status, `otel.status_description` its message.
 
-use super::builder::{Builder, SpanFields};
+use super::builder::{Builder, EventFields, LinkFields, SpanFields};
 use super::lenient::u64_from_number_or_string;
 use super::{RejectReason, WarningKind};
 use crate::ids::{IdRepair, parse_span_id, parse_trace_id};
-use crate::model::{AttrValue, Attribute, SpanKind, StatusCode};
-use crate::time::TimestampNs;
+use crate::intern::Sym;
+use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
+use crate::time::{DurationNs, TimestampNs};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -71,6 +72,20 @@ struct WireSpan<'a> {
     process_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     process: Option<Process<'a>>,
+    #[serde(borrow, default)]
+    logs: Option<Vec<Log<'a>>>,
+    #[serde(borrow, default)]
+    warnings: Option<Vec<Cow<'a, str>>>,
+    #[serde(default, deserialize_with = "u64_from_number_or_string")]
+    flags: u64,
+}
+
+#[derive(Deserialize)]
+struct Log<'a> {
+    #[serde(default, deserialize_with = "u64_from_number_or_string")]
+    timestamp: u64,
+    #[serde(borrow, default)]
+    fields: Option<Vec<Tag<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +104,8 @@ struct Reference<'a> {
 struct Process<'a> {
     #[serde(borrow, default)]
     service_name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    tags: Option<Vec<Tag<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -161,16 +178,56 @@ pub(super) fn convert(doc: Document<'_>, out: &mut Builder<'_>) {
             processes,
         }) => vec![WireTrace { spans, processes }],
     };
+    let scope = out.no_scope();
     for (t, trace) in traces.iter().enumerate() {
+        // One resource per process of the trace, made when a span first uses it.
+        let mut resources: HashMap<&str, (u32, Sym)> = HashMap::new();
         for (i, span) in trace.spans.iter().enumerate() {
-            convert_span(span, trace, out, || format!("data[{t}].spans[{i}]"));
+            let resource = match (&span.process, span.process_id.as_deref()) {
+                (Some(process), _) => process_resource(Some(process), out),
+                (None, id) => {
+                    let id = id.unwrap_or("");
+                    match resources.get(id) {
+                        Some(&resource) => resource,
+                        None => {
+                            let resource = process_resource(trace.processes.get(id), out);
+                            resources.insert(id, resource);
+                            resource
+                        }
+                    }
+                }
+            };
+            convert_span(span, resource, scope, out, || {
+                format!("data[{t}].spans[{i}]")
+            });
         }
     }
 }
 
+fn process_resource(process: Option<&Process<'_>>, out: &mut Builder<'_>) -> (u32, Sym) {
+    let service = process.map(|p| &*p.service_name);
+    let mut attributes = Vec::new();
+    if let Some(name) = service.filter(|s| !s.is_empty()) {
+        let key = out.intern("service.name");
+        attributes.push(Attribute {
+            key,
+            value: AttrValue::Str(out.intern(name)),
+        });
+    }
+    for tag in process.and_then(|p| p.tags.as_deref()).unwrap_or_default() {
+        let value = convert_tag_value(tag, out);
+        attributes.push(Attribute {
+            key: out.intern(&tag.key),
+            value,
+        });
+    }
+    out.resource(service, attributes, 0)
+}
+
 fn convert_span(
     span: &WireSpan<'_>,
-    trace: &WireTrace<'_>,
+    resource: (u32, Sym),
+    scope: u32,
     out: &mut Builder<'_>,
     place: impl Fn() -> String,
 ) {
@@ -201,22 +258,45 @@ fn convert_span(
         });
         return;
     };
-    let parent = parent_text(span).and_then(parse_span_id);
-    // One warning per span, for the most drastic repair among its IDs.
-    let parent_repair = parent.map_or(IdRepair::None, |(_, repair)| repair);
-    note_repair(trace_repair.max(span_repair).max(parent_repair), out);
-    let parent_span_id = parent.map(|(id, _)| id);
-
-    let process = span.process.as_ref().or_else(|| {
-        span.process_id
-            .as_ref()
-            .and_then(|id| trace.processes.get(id))
-    });
-    let service_name = process.map(|p| &*p.service_name).filter(|s| !s.is_empty());
-    if service_name.is_none() {
-        out.warn(WarningKind::MissingServiceName);
+    let references = span.references.as_deref().unwrap_or_default();
+    let parent_reference = parent_reference(span, references);
+    let mut worst_repair = trace_repair.max(span_repair);
+    let parent_span_id = match parent_reference {
+        Some(ParentRef::Reference(i)) => references
+            .get(i)
+            .and_then(|r| reference_span_id(&r.span_id, &mut worst_repair)),
+        Some(ParentRef::Legacy(text)) => reference_span_id(text, &mut worst_repair),
+        None => None,
+    };
+    // Every other reference (FOLLOWS_FROM, or into another trace) becomes a link.
+    let mut links = Vec::new();
+    for (i, reference) in references.iter().enumerate() {
+        if parent_reference == Some(ParentRef::Reference(i)) {
+            continue;
+        }
+        let ids = (
+            parse_trace_id(&reference.trace_id),
+            parse_span_id(&reference.span_id),
+        );
+        let (Some((link_trace, r1)), Some((link_span, r2))) = ids else {
+            out.warn(WarningKind::InvalidLink);
+            continue;
+        };
+        worst_repair = worst_repair.max(r1).max(r2);
+        let key = out.intern("jaeger.ref_type");
+        let value = AttrValue::Str(out.intern(&reference.ref_type));
+        links.push(LinkFields {
+            trace_id: link_trace,
+            span_id: link_span,
+            trace_state: None,
+            attributes: vec![Attribute { key, value }],
+        });
     }
-    let service = out.intern(service_name.unwrap_or(super::UNKNOWN_SERVICE));
+    // One warning per span, for the most drastic repair among its IDs.
+    note_repair(worst_repair, out);
+    if span.warnings.as_ref().is_some_and(|w| !w.is_empty()) {
+        out.warn(WarningKind::ProducerWarnings);
+    }
 
     let mut kind = SpanKind::Unspecified;
     let mut status = StatusCode::Unset;
@@ -253,34 +333,97 @@ fn convert_span(
             }
         }
     }
+    let events = span
+        .logs
+        .iter()
+        .flatten()
+        .map(|log| convert_log(log, out))
+        .collect();
     let name = out.intern(&span.operation_name);
     let start = TimestampNs(start);
     out.keep(SpanFields {
         trace_id,
         span_id,
         parent_span_id,
-        service,
+        resource,
+        scope,
         name,
         kind,
         start,
-        end: start.saturating_add(crate::time::DurationNs(duration)),
+        end: start.saturating_add(DurationNs(duration)),
         status,
         status_message,
         attributes,
+        events,
+        links,
+        trace_state: None,
+        trace_flags: (span.flags & 0xFF) as u8,
+        dropped: DroppedCounts::default(),
     });
 }
 
-/// The parent: the first CHILD_OF reference, else the first reference of any
-/// type (FOLLOWS_FROM), else the legacy `parentSpanID` field.
-fn parent_text<'s>(span: &'s WireSpan<'_>) -> Option<&'s str> {
-    let references = span.references.as_deref().unwrap_or_default();
+/// Which reference, if any, names the parent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ParentRef<'s> {
+    /// `references[i]`.
+    Reference(usize),
+    /// The legacy `parentSpanID` field.
+    Legacy(&'s str),
+}
+
+/// The parent: the first CHILD_OF reference within the same trace, else the
+/// first reference within the same trace (FOLLOWS_FROM), else the legacy
+/// `parentSpanID` field. A reference into another trace is a link, never a parent.
+fn parent_reference<'s>(
+    span: &'s WireSpan<'_>,
+    references: &[Reference<'_>],
+) -> Option<ParentRef<'s>> {
+    let same_trace =
+        |r: &Reference<'_>| r.trace_id.is_empty() || same_id(&r.trace_id, &span.trace_id);
     references
         .iter()
-        .find(|r| r.ref_type == "CHILD_OF" && r.trace_id == span.trace_id)
-        .or_else(|| references.first())
-        .map(|r| &*r.span_id)
-        .or(span.parent_span_id.as_deref())
-        .filter(|text| !text.is_empty() && text.bytes().any(|b| b != b'0'))
+        .position(|r| r.ref_type == "CHILD_OF" && same_trace(r))
+        .or_else(|| references.iter().position(same_trace))
+        .map(ParentRef::Reference)
+        .or_else(|| span.parent_span_id.as_deref().map(ParentRef::Legacy))
+}
+
+/// Equal IDs, ignoring case and stripped leading zeros.
+fn same_id(a: &str, b: &str) -> bool {
+    parse_trace_id(a).map(|(id, _)| id) == parse_trace_id(b).map(|(id, _)| id)
+}
+
+/// A parent span ID; all zeros or empty means none.
+fn reference_span_id(text: &str, worst_repair: &mut IdRepair) -> Option<crate::ids::SpanId> {
+    let (id, repair) = parse_span_id(text)?;
+    if id.0 == 0 {
+        return None;
+    }
+    *worst_repair = (*worst_repair).max(repair);
+    Some(id)
+}
+
+/// A Jaeger log becomes an event named by its `event` field (OpenTelemetry's mapping).
+fn convert_log(log: &Log<'_>, out: &mut Builder<'_>) -> EventFields {
+    let mut name = None;
+    let mut attributes = Vec::new();
+    for field in log.fields.iter().flatten() {
+        match (&*field.key, &field.value) {
+            ("event", TagValue::Str(event)) if name.is_none() => name = Some(out.intern(event)),
+            _ => {
+                let value = convert_tag_value(field, out);
+                attributes.push(Attribute {
+                    key: out.intern(&field.key),
+                    value,
+                });
+            }
+        }
+    }
+    EventFields {
+        time: TimestampNs(log.timestamp.saturating_mul(1000)),
+        name: name.unwrap_or_else(|| out.intern("log")),
+        attributes,
+    }
 }
 
 fn note_repair(repair: IdRepair, out: &mut Builder<'_>) {

@@ -9,12 +9,16 @@ mod builder;
 mod error;
 mod jaeger_json;
 mod lenient;
+mod otlp_common;
 mod otlp_json;
+mod otlp_jsonl;
+mod otlp_proto;
 mod report;
 mod sniff;
+mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
-pub use report::{FileReport, Format, RejectReason, Rejection, WarningKind};
+pub use report::{FileReport, Format, RejectReason, SkipReason, Tally, WarningKind};
 pub use sniff::{Sniffed, sniff};
 
 use crate::model::TraceSet;
@@ -33,7 +37,37 @@ pub fn import_file(
     name: &str,
     bytes: &[u8],
 ) -> Result<FileReport, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if sniff(bytes) == Sniffed::Gzip {
+        let mut decompressed = Vec::new();
+        let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
+        std::io::Read::read_to_end(&mut decoder, &mut decompressed).map_err(|e| ImportError {
+            file: name.to_owned(),
+            format: None,
+            kind: ImportErrorKind::Decompression {
+                detail: e.to_string(),
+            },
+        })?;
+        // A gzip file holding another gzip file is not an export anyone writes.
+        if sniff(&decompressed) == Sniffed::Gzip {
+            return Err(ImportError {
+                file: name.to_owned(),
+                format: None,
+                kind: ImportErrorKind::NotJson {
+                    looks_like: "gzip inside gzip".to_owned(),
+                },
+            });
+        }
+        return import_plain(set, name, &decompressed, Some("gzip"));
+    }
+    import_plain(set, name, bytes, None)
+}
+
+fn import_plain(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+    compression: Option<&'static str>,
+) -> Result<FileReport, ImportError> {
     let fail = |kind| ImportError {
         file: name.to_owned(),
         format: None,
@@ -43,16 +77,33 @@ pub fn import_file(
         Sniffed::Supported(format) => format,
         Sniffed::Empty => return Err(fail(ImportErrorKind::Empty)),
         Sniffed::NotJson(looks_like) => return Err(fail(ImportErrorKind::NotJson { looks_like })),
+        Sniffed::Gzip => {
+            return Err(fail(ImportErrorKind::NotJson {
+                looks_like: "gzip inside gzip".to_owned(),
+            }));
+        }
         Sniffed::Unsupported(looks_like) | Sniffed::UnknownJson(looks_like) => {
             return Err(fail(ImportErrorKind::UnsupportedShape { looks_like }));
         }
     };
-    let report = FileReport::new(name, format, bytes.len());
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut report = FileReport::new(name, format, bytes.len());
+    report.compression = compression;
     match format {
         Format::OtlpJson => {
             let doc = parse_json::<otlp_json::TracesData>(name, format, bytes)?;
             let mut builder = Builder::new(set, report);
-            otlp_json::convert(doc, &mut builder);
+            otlp_json::convert(doc, &mut builder, None);
+            Ok(builder.finish())
+        }
+        Format::OtlpJsonLines => {
+            let mut builder = Builder::new(set, report);
+            otlp_jsonl::import(name, bytes, &mut builder)?;
+            Ok(builder.finish())
+        }
+        Format::OtlpProtobuf => {
+            let mut builder = Builder::new(set, report);
+            otlp_proto::import(name, bytes, &mut builder)?;
             Ok(builder.finish())
         }
         Format::JaegerJson => {
@@ -64,6 +115,17 @@ pub fn import_file(
             };
             let mut builder = Builder::new(set, report);
             jaeger_json::convert(doc, &mut builder);
+            Ok(builder.finish())
+        }
+        Format::ZipkinJson => {
+            let starts_with_list = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+            let doc = if starts_with_list {
+                zipkin_json::Document::List(parse_json(name, format, bytes)?)
+            } else {
+                zipkin_json::Document::One(parse_json(name, format, bytes)?)
+            };
+            let mut builder = Builder::new(set, report);
+            zipkin_json::convert(doc, &mut builder);
             Ok(builder.finish())
         }
     }

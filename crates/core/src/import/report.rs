@@ -12,15 +12,24 @@ use std::fmt;
 pub enum Format {
     /// OTLP/JSON: `{"resourceSpans": [...]}` (also Tempo's `{"batches": [...]}`).
     OtlpJson,
+    /// OTLP JSON Lines: one `TracesData` per line, as the Collector's file exporter writes.
+    OtlpJsonLines,
+    /// OTLP protobuf: one message, or a stream of length-prefixed messages.
+    OtlpProtobuf,
     /// Jaeger query API / Jaeger UI download: `{"data": [...]}`, a bare trace or an array of traces.
     JaegerJson,
+    /// Zipkin v2 JSON: a list of spans or a single span.
+    ZipkinJson,
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Format::OtlpJson => "OTLP JSON",
+            Format::OtlpJsonLines => "OTLP JSON Lines",
+            Format::OtlpProtobuf => "OTLP protobuf",
             Format::JaegerJson => "Jaeger JSON",
+            Format::ZipkinJson => "Zipkin JSON",
         })
     }
 }
@@ -37,6 +46,8 @@ pub enum RejectReason {
     InvalidSpanKind,
     /// A timestamp or duration does not fit in 64-bit nanoseconds.
     TimestampOutOfRange,
+    /// A fragment of a span reported in parts (Zipkin late data), merged into the other part.
+    MergedFragment,
 }
 
 impl fmt::Display for RejectReason {
@@ -46,6 +57,7 @@ impl fmt::Display for RejectReason {
             RejectReason::InvalidSpanId => "invalid span ID",
             RejectReason::InvalidSpanKind => "invalid span kind",
             RejectReason::TimestampOutOfRange => "timestamp out of range",
+            RejectReason::MergedFragment => "fragment merged into the rest of its span",
         })
     }
 }
@@ -66,6 +78,18 @@ pub enum WarningKind {
     MissingServiceName,
     /// An attribute value could not be decoded as its declared type; kept as text.
     UndecodableAttribute,
+    /// IDs written in base64 (protobuf's default JSON mapping), not hex as OTLP/JSON requires.
+    Base64Ids,
+    /// Enums written as names (`SPAN_KIND_SERVER`), not integers as OTLP/JSON requires.
+    EnumNames,
+    /// A link with an unreadable trace or span ID; the link was dropped, the span kept.
+    InvalidLink,
+    /// The producer attached warnings to the span (Jaeger `warnings`).
+    ProducerWarnings,
+    /// No duration (Zipkin spans reported before they finished); kept with duration 0.
+    MissingDuration,
+    /// A Zipkin server span sharing its client's span ID: given its own ID, as the client's child.
+    SharedSpanSplit,
 }
 
 impl fmt::Display for WarningKind {
@@ -77,14 +101,45 @@ impl fmt::Display for WarningKind {
             WarningKind::IdHashed => "non-hex ID replaced by its hash",
             WarningKind::MissingServiceName => "no service name (shown as unknown_service)",
             WarningKind::UndecodableAttribute => "attribute value not decodable (kept as text)",
+            WarningKind::Base64Ids => "base64 IDs (protobuf JSON mapping, not OTLP/JSON)",
+            WarningKind::EnumNames => "enum names instead of numbers (not OTLP/JSON)",
+            WarningKind::InvalidLink => "link with an unreadable ID (link dropped)",
+            WarningKind::ProducerWarnings => "span carries warnings from its producer",
+            WarningKind::MissingDuration => "missing duration (set to 0)",
+            WarningKind::SharedSpanSplit => "shared client/server span ID split in two",
         })
     }
 }
 
-/// Spans rejected for one reason, with the first case as an example.
+/// Lines of a JSON Lines file that hold no spans for Tracelens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// An OTLP logs record (`resourceLogs`): expected in Collector dumps, not an error.
+    LogsLine,
+    /// An OTLP metrics record (`resourceMetrics`): expected in Collector dumps, not an error.
+    MetricsLine,
+    /// A line or message with no spans, logs or metrics.
+    NoSpans,
+    /// A line that is not valid JSON (often the last line of a file still being written).
+    MalformedLine,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::LogsLine => "lines of logs",
+            SkipReason::MetricsLine => "lines of metrics",
+            SkipReason::NoSpans => "lines or messages without spans",
+            SkipReason::MalformedLine => "malformed lines",
+        })
+    }
+}
+
+/// How often something happened, with the first case as an example.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Rejection {
-    /// How many spans.
+pub struct Tally {
+    /// How many times.
     pub count: u64,
     /// Where and what, for the first one: `resourceSpans[0].scopeSpans[0].spans[2]: traceId "zzz" is not 32 hex digits`.
     pub example: String,
@@ -103,8 +158,12 @@ pub struct FileReport {
     pub spans_read: u64,
     /// Spans added to the model. Always `spans_read` minus the rejected ones.
     pub spans_kept: u64,
+    /// `gzip` when the file was compressed.
+    pub compression: Option<&'static str>,
     /// Spans not kept, by reason.
-    pub rejected: BTreeMap<RejectReason, Rejection>,
+    pub rejected: BTreeMap<RejectReason, Tally>,
+    /// Lines or messages that held no spans, by reason (JSON Lines, protobuf streams).
+    pub skipped: BTreeMap<SkipReason, Tally>,
     /// Problems with kept spans, by kind.
     pub warnings: BTreeMap<WarningKind, u64>,
 }
@@ -117,20 +176,21 @@ impl FileReport {
             bytes: bytes as u64,
             spans_read: 0,
             spans_kept: 0,
+            compression: None,
             rejected: BTreeMap::new(),
+            skipped: BTreeMap::new(),
             warnings: BTreeMap::new(),
         }
     }
 
     /// Records a rejected span; `example` is only built for the first of its reason.
     pub(crate) fn reject(&mut self, reason: RejectReason, example: impl FnOnce() -> String) {
-        self.rejected
-            .entry(reason)
-            .and_modify(|r| r.count += 1)
-            .or_insert_with(|| Rejection {
-                count: 1,
-                example: example(),
-            });
+        tally(&mut self.rejected, reason, example);
+    }
+
+    /// Records a skipped line or message; `example` is only built for the first of its reason.
+    pub(crate) fn skip(&mut self, reason: SkipReason, example: impl FnOnce() -> String) {
+        tally(&mut self.skipped, reason, example);
     }
 
     /// Records a warning about a kept span.
@@ -142,4 +202,13 @@ impl FileReport {
     pub fn spans_rejected(&self) -> u64 {
         self.rejected.values().map(|r| r.count).sum()
     }
+}
+
+fn tally<K: Ord>(map: &mut BTreeMap<K, Tally>, key: K, example: impl FnOnce() -> String) {
+    map.entry(key)
+        .and_modify(|t| t.count += 1)
+        .or_insert_with(|| Tally {
+            count: 1,
+            example: example(),
+        });
 }

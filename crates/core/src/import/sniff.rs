@@ -15,12 +15,24 @@ pub enum Sniffed {
     UnknownJson(String),
     /// Not JSON at all; the text says what it seems to be.
     NotJson(String),
+    /// Gzip-compressed: decompress, then sniff again.
+    Gzip,
     /// Nothing but whitespace.
     Empty,
 }
 
 /// Classifies `bytes` by their first byte and top-level keys.
 pub fn sniff(bytes: &[u8]) -> Sniffed {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Sniffed::Gzip;
+    }
+    if looks_binary(bytes) {
+        return if looks_like_protobuf(bytes) {
+            Sniffed::Supported(Format::OtlpProtobuf)
+        } else {
+            Sniffed::NotJson(describe_binary(bytes))
+        };
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(start) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Sniffed::Empty;
@@ -34,11 +46,36 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 fn sniff_object(body: &[u8]) -> Sniffed {
-    let keys = top_level_keys(body);
+    let (keys, end) = top_level_keys(body);
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let value_start = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    let otlp_record = [
+        "resourceSpans",
+        "resource_spans",
+        "resourceLogs",
+        "resourceMetrics",
+    ];
+    let another_object_follows = body
+        .get(end + 1..)
+        .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()))
+        == Some(&b'{');
+    // When the first line is itself broken the scan above cannot find its end;
+    // a second line opening an object at column 0 still says "one per line"
+    // (pretty-printed JSON indents nested objects).
+    let second_line_opens_object = body
+        .iter()
+        .position(|&b| b == b'\n')
+        .and_then(|newline| body.get(newline + 1))
+        == Some(&b'{');
+    let another_object_follows = another_object_follows || second_line_opens_object;
+    if another_object_follows && otlp_record.iter().any(|k| has(k)) {
+        return Sniffed::Supported(Format::OtlpJsonLines);
+    }
     if has("resourceSpans") || has("resource_spans") || has("batches") {
         return Sniffed::Supported(Format::OtlpJson);
+    }
+    if has("resourceLogs") || has("resourceMetrics") {
+        return Sniffed::Unsupported("OTLP logs or metrics, not traces".to_owned());
     }
     if has("data") {
         return match value_start("data") {
@@ -53,10 +90,9 @@ fn sniff_object(body: &[u8]) -> Sniffed {
     if has("traceID") && has("spans") {
         return Sniffed::Supported(Format::JaegerJson);
     }
-    if has("result") {
-        return Sniffed::Unsupported(
-            "a Jaeger query api_v3 response ({\"result\": ...})".to_owned(),
-        );
+    if has("result") && value_start("result") == Some(b'{') {
+        // Jaeger query api_v3: {"result": {"resourceSpans": [...]}}.
+        return Sniffed::Supported(Format::OtlpJson);
     }
     if has("processMap") || (has("spans") && !has("traceID")) {
         return Sniffed::Unsupported(
@@ -65,7 +101,7 @@ fn sniff_object(body: &[u8]) -> Sniffed {
         );
     }
     if has("traceId") && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint")) {
-        return Sniffed::Unsupported("a Zipkin v2 span".to_owned());
+        return Sniffed::Supported(Format::ZipkinJson);
     }
     let names: Vec<&str> = keys.iter().take(8).map(|(k, _)| k.as_str()).collect();
     Sniffed::UnknownJson(format!("a JSON object with keys {}", quote_list(&names)))
@@ -82,14 +118,14 @@ fn sniff_array(body: &[u8]) -> Sniffed {
     match body.get(first) {
         Some(b']') => Sniffed::Supported(Format::JaegerJson),
         Some(b'{') => {
-            let keys = top_level_keys(body.get(first..).unwrap_or_default());
+            let (keys, _) = top_level_keys(body.get(first..).unwrap_or_default());
             let has = |name: &str| keys.iter().any(|(k, _)| k == name);
             if has("traceID") && has("spans") {
                 Sniffed::Supported(Format::JaegerJson)
             } else if has("traceId")
                 && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint"))
             {
-                Sniffed::Unsupported("Zipkin v2 JSON (a list of spans)".to_owned())
+                Sniffed::Supported(Format::ZipkinJson)
             } else {
                 let names: Vec<&str> = keys.iter().take(8).map(|(k, _)| k.as_str()).collect();
                 Sniffed::UnknownJson(format!(
@@ -113,15 +149,34 @@ fn quote_list(names: &[&str]) -> String {
         .join(", ")
 }
 
+/// Control characters other than whitespace never start a text file, and
+/// protobuf tags and lengths are full of them.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .take(64)
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || std::str::from_utf8(bytes.get(..bytes.len().min(64)).unwrap_or_default())
+            .is_err_and(|e| e.error_len().is_some())
+}
+
+/// A `TracesData` starts with field 1 (`0x0A`); a 4-byte length prefix starts
+/// with `0x00` for any message under 16 MiB; a varint length is followed by `0x0A`.
+fn looks_like_protobuf(bytes: &[u8]) -> bool {
+    match bytes.first() {
+        Some(0x0A | 0x00) => true,
+        Some(_) => {
+            let mut rest = bytes;
+            prost::encoding::decode_varint(&mut rest).is_ok() && rest.first() == Some(&0x0A)
+        }
+        None => false,
+    }
+}
+
 fn describe_binary(bytes: &[u8]) -> String {
     match bytes {
-        [0x1f, 0x8b, ..] => "gzip-compressed data".to_owned(),
         [b'P', b'K', 3, 4, ..] => "a ZIP archive".to_owned(),
-        _ if std::str::from_utf8(bytes.get(..bytes.len().min(512)).unwrap_or_default())
-            .is_err() =>
-        {
-            "binary data, possibly OTLP protobuf".to_owned()
-        }
+        _ if looks_binary(bytes) => "binary data that is not OTLP protobuf".to_owned(),
         _ => {
             let text =
                 String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
@@ -132,9 +187,9 @@ fn describe_binary(bytes: &[u8]) -> String {
 }
 
 /// Keys of the object starting at `body[0] == b'{'`, each with the first byte
-/// of its value. Stops early once the object ends or on malformed input (the
-/// real parser reports that with a position).
-fn top_level_keys(body: &[u8]) -> Vec<(String, u8)> {
+/// of its value, and the index of the object's closing brace. Stops at the end
+/// of the object; malformed input is left to the real parser to report.
+fn top_level_keys(body: &[u8]) -> (Vec<(String, u8)>, usize) {
     let mut keys = Vec::new();
     let mut depth = 0usize;
     let mut i = 0usize;
@@ -173,7 +228,7 @@ fn top_level_keys(body: &[u8]) -> Vec<(String, u8)> {
         }
         i += 1;
     }
-    keys
+    (keys, i)
 }
 
 /// Index of the closing quote of the string opening at `open`.
@@ -206,6 +261,16 @@ mod tests {
     }
 
     #[test]
+    fn json_lines_are_told_from_one_document() {
+        let lines = b"{\"resourceSpans\": []}\n{\"resourceLogs\": []}\n";
+        assert_eq!(sniff(lines), Sniffed::Supported(Format::OtlpJsonLines));
+        let logs_first = b"{\"resourceLogs\": []}\n{\"resourceSpans\": []}\n";
+        assert_eq!(sniff(logs_first), Sniffed::Supported(Format::OtlpJsonLines));
+        let one = b"{\"resourceSpans\": []}\n\n";
+        assert_eq!(sniff(one), Sniffed::Supported(Format::OtlpJson));
+    }
+
+    #[test]
     fn keys_inside_strings_and_nested_objects_do_not_count() {
         let nested = br#"{"meta": {"resourceSpans": 1}, "note": "\"resourceSpans\":"}"#;
         assert!(matches!(sniff(nested), Sniffed::UnknownJson(_)));
@@ -214,10 +279,19 @@ mod tests {
     #[test]
     fn names_what_it_is_not() {
         assert_eq!(sniff(b"  \n"), Sniffed::Empty);
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Sniffed::Gzip);
         assert_eq!(
-            sniff(&[0x1f, 0x8b, 8, 0]),
-            Sniffed::NotJson("gzip-compressed data".to_owned())
+            sniff(&[0x0A, 0x85, 0x01, 0x0A]),
+            Sniffed::Supported(Format::OtlpProtobuf)
         );
+        assert_eq!(
+            sniff(&[0, 0, 1, 0x85, 0x0A]),
+            Sniffed::Supported(Format::OtlpProtobuf)
+        );
+        assert!(matches!(
+            sniff(&[0x7f, 0x45, 0x4c, 0x46, 2, 1]),
+            Sniffed::NotJson(_)
+        ));
         assert!(matches!(sniff(b"hello world"), Sniffed::NotJson(t) if t.contains("hello world")));
         let ui_state = br#"{"data": {"spans": []}, "id": "x", "state": "FETCH_DONE"}"#;
         assert!(matches!(sniff(ui_state), Sniffed::Unsupported(t) if t.contains("state dump")));

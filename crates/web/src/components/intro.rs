@@ -20,7 +20,7 @@ pub fn Intro() -> impl IntoView {
         <header class="intro">
             <h1>"Tracelens"</h1>
             <p class="tagline">
-                "Drop OpenTelemetry or Jaeger trace exports here to see where requests spend their time and where they fail."
+                "Drop OpenTelemetry, Jaeger or Zipkin trace exports here to see where requests spend their time and where they fail."
                 <br />
                 "Everything runs in this tab: your traces never leave the browser."
             </p>
@@ -30,7 +30,7 @@ pub fn Intro() -> impl IntoView {
                     <input
                         type="file"
                         multiple
-                        accept=".json,.jsonl,.txt,application/json"
+                        accept=".json,.jsonl,.ndjson,.txt,.pb,.protobuf,.bin,.gz,application/json,application/x-protobuf,application/gzip"
                         data-testid="file-input"
                         on:change=on_pick
                     />

@@ -70,15 +70,26 @@ fn file_row(report: FileReport) -> impl IntoView {
         .iter()
         .map(|(reason, r)| format!("{} {reason} (e.g. {})", r.count, r.example))
         .collect();
-    let warnings: Vec<String> = report
+    let mut warnings: Vec<String> = report
         .warnings
         .iter()
         .map(|(kind, n)| format!("{n} {kind}"))
         .collect();
+    warnings.extend(
+        report
+            .skipped
+            .iter()
+            .map(|(reason, t)| format!("{} {reason} skipped (e.g. {})", t.count, t.example)),
+    );
+    let format_name = match report.compression {
+        Some(compression) => format!("{} ({compression})", report.format),
+        None => report.format.to_string(),
+    };
+
     view! {
         <tr data-testid="file-report">
             <td>{report.name}</td>
-            <td>{report.format.to_string()}</td>
+            <td>{format_name}</td>
             <td class="num">{format::count(report.spans_read)}</td>
             <td class="num">{format::count(report.spans_kept)}</td>
             <td>{if rejected.is_empty() { "none".to_owned() } else { rejected.join("; ") }}</td>

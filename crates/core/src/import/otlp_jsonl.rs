@@ -1,0 +1,77 @@
+//! OTLP JSON Lines: one `TracesData` per line, as the OpenTelemetry
+//! Collector's file exporter writes. Dumps mix in lines of logs and metrics;
+//! those are skipped and counted, not errors. A malformed line (typically the
+//! last line of a file still being written) is skipped and counted with its
+//! position, so the rest of the file still loads; only a file with no readable
+//! line at all is an error.
+
+use super::builder::Builder;
+use super::otlp_json::{Content, TracesData, convert};
+use super::{Format, ImportError, ImportErrorKind, SkipReason};
+
+/// Reads every line of `bytes` into the builder.
+pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<(), ImportError> {
+    let mut first_error: Option<(usize, serde_json::Error)> = None;
+    let mut readable_lines = 0usize;
+    let mut trace_lines = 0usize;
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line_number = index + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<TracesData<'_>>(line) {
+            Ok(doc) => {
+                readable_lines += 1;
+                match doc.content() {
+                    Content::Spans => {
+                        trace_lines += 1;
+                        convert(doc, out, Some(line_number));
+                    }
+                    Content::Logs => {
+                        out.skip(SkipReason::LogsLine, || format!("line {line_number}"))
+                    }
+                    Content::Metrics => {
+                        out.skip(SkipReason::MetricsLine, || format!("line {line_number}"))
+                    }
+                    Content::Nothing => {
+                        out.skip(SkipReason::NoSpans, || format!("line {line_number}"))
+                    }
+                }
+            }
+            Err(error) => {
+                out.skip(SkipReason::MalformedLine, || {
+                    format!(
+                        "line {line_number}, column {}: {}",
+                        error.column(),
+                        super::error::strip_position(&error.to_string())
+                    )
+                });
+                first_error.get_or_insert((line_number, error));
+            }
+        }
+    }
+    if readable_lines == 0 {
+        let (line, error) = first_error.ok_or_else(|| ImportError {
+            file: name.to_owned(),
+            format: Some(Format::OtlpJsonLines),
+            kind: ImportErrorKind::Empty,
+        })?;
+        return Err(ImportError::malformed_at(
+            name,
+            Format::OtlpJsonLines,
+            line,
+            &error,
+            String::new(),
+        ));
+    }
+    if trace_lines == 0 {
+        return Err(ImportError {
+            file: name.to_owned(),
+            format: Some(Format::OtlpJsonLines),
+            kind: ImportErrorKind::UnsupportedShape {
+                looks_like: "OTLP JSON Lines with logs or metrics but no spans".to_owned(),
+            },
+        });
+    }
+    Ok(())
+}

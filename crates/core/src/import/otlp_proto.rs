@@ -1,0 +1,468 @@
+//! OTLP protobuf: a single `TracesData` / `ExportTraceServiceRequest` message
+//! (the two are wire-identical), a stream of messages each preceded by a 4-byte
+//! big-endian length (the Collector's file exporter), or a stream of
+//! varint-delimited messages.
+//!
+//! The wire types below are declared here with prost rather than taken from
+//! the `opentelemetry-proto` crate: that crate's `trace` feature pulls in the
+//! OpenTelemetry SDK and its random-number generator, which does not build for
+//! wasm32 without browser crates, and the core must stay browser-free. Field
+//! numbers follow `opentelemetry/proto/trace/v1/trace.proto`; a test decodes
+//! messages encoded with the official types to keep the two in step.
+
+use super::builder::{Builder, EventFields, LinkFields, SpanFields};
+use super::{Format, ImportError, ImportErrorKind, RejectReason, SkipReason, WarningKind};
+use crate::ids::{SpanId, TraceId, be_bytes_to_u128};
+use crate::intern::Sym;
+use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
+use crate::time::TimestampNs;
+use prost::Message;
+
+// ---- wire types (public to the crate so the generator can encode with them) ----
+
+/// `TracesData` (also `ExportTraceServiceRequest`).
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct TracesData {
+    #[prost(message, repeated, tag = "1")]
+    pub resource_spans: Vec<ResourceSpans>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct ResourceSpans {
+    #[prost(message, optional, tag = "1")]
+    pub resource: Option<Resource>,
+    #[prost(message, repeated, tag = "2")]
+    pub scope_spans: Vec<ScopeSpans>,
+    /// The pre-1.0 name of `scope_spans` (`instrumentation_library_spans`).
+    #[prost(message, repeated, tag = "1000")]
+    pub instrumentation_library_spans: Vec<ScopeSpans>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct Resource {
+    #[prost(message, repeated, tag = "1")]
+    pub attributes: Vec<KeyValue>,
+    #[prost(uint32, tag = "2")]
+    pub dropped_attributes_count: u32,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct ScopeSpans {
+    #[prost(message, optional, tag = "1")]
+    pub scope: Option<InstrumentationScope>,
+    #[prost(message, repeated, tag = "2")]
+    pub spans: Vec<Span>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct InstrumentationScope {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    #[prost(string, tag = "2")]
+    pub version: String,
+    #[prost(message, repeated, tag = "3")]
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct Span {
+    #[prost(bytes = "vec", tag = "1")]
+    pub trace_id: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub span_id: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub trace_state: String,
+    #[prost(bytes = "vec", tag = "4")]
+    pub parent_span_id: Vec<u8>,
+    #[prost(fixed32, tag = "16")]
+    pub flags: u32,
+    #[prost(string, tag = "5")]
+    pub name: String,
+    #[prost(int32, tag = "6")]
+    pub kind: i32,
+    #[prost(fixed64, tag = "7")]
+    pub start_time_unix_nano: u64,
+    #[prost(fixed64, tag = "8")]
+    pub end_time_unix_nano: u64,
+    #[prost(message, repeated, tag = "9")]
+    pub attributes: Vec<KeyValue>,
+    #[prost(uint32, tag = "10")]
+    pub dropped_attributes_count: u32,
+    #[prost(message, repeated, tag = "11")]
+    pub events: Vec<Event>,
+    #[prost(uint32, tag = "12")]
+    pub dropped_events_count: u32,
+    #[prost(message, repeated, tag = "13")]
+    pub links: Vec<Link>,
+    #[prost(uint32, tag = "14")]
+    pub dropped_links_count: u32,
+    #[prost(message, optional, tag = "15")]
+    pub status: Option<Status>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct Event {
+    #[prost(fixed64, tag = "1")]
+    pub time_unix_nano: u64,
+    #[prost(string, tag = "2")]
+    pub name: String,
+    #[prost(message, repeated, tag = "3")]
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct Link {
+    #[prost(bytes = "vec", tag = "1")]
+    pub trace_id: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub span_id: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub trace_state: String,
+    #[prost(message, repeated, tag = "4")]
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct Status {
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(int32, tag = "3")]
+    pub code: i32,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct KeyValue {
+    #[prost(string, tag = "1")]
+    pub key: String,
+    #[prost(message, optional, tag = "2")]
+    pub value: Option<AnyValue>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct AnyValue {
+    #[prost(oneof = "Value", tags = "1, 2, 3, 4, 5, 6, 7")]
+    pub value: Option<Value>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub(crate) enum Value {
+    #[prost(string, tag = "1")]
+    String(String),
+    #[prost(bool, tag = "2")]
+    Bool(bool),
+    #[prost(int64, tag = "3")]
+    Int(i64),
+    #[prost(double, tag = "4")]
+    Double(f64),
+    #[prost(message, tag = "5")]
+    Array(ArrayValue),
+    #[prost(message, tag = "6")]
+    KvList(KeyValueList),
+    #[prost(bytes = "vec", tag = "7")]
+    Bytes(Vec<u8>),
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct ArrayValue {
+    #[prost(message, repeated, tag = "1")]
+    pub values: Vec<AnyValue>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct KeyValueList {
+    #[prost(message, repeated, tag = "1")]
+    pub values: Vec<KeyValue>,
+}
+
+// ---- framing ----
+
+/// How messages are laid out in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    Single,
+    /// Each message preceded by its length as a 4-byte big-endian integer.
+    LengthPrefixed,
+    /// Each message preceded by its length as a protobuf varint.
+    VarintDelimited,
+}
+
+/// The messages of `bytes` with their byte offsets, if the framing chains
+/// exactly to the end of the file.
+fn split(bytes: &[u8], framing: Framing) -> Option<Vec<(usize, &[u8])>> {
+    let mut frames = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let (len, header) = match framing {
+            Framing::Single => return Some(vec![(0, bytes)]),
+            Framing::LengthPrefixed => {
+                let header: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+                (u32::from_be_bytes(header) as usize, 4)
+            }
+            Framing::VarintDelimited => {
+                let mut rest = bytes.get(at..)?;
+                let before = rest.len();
+                let len = prost::encoding::decode_varint(&mut rest).ok()?;
+                (usize::try_from(len).ok()?, before - rest.len())
+            }
+        };
+        let start = at + header;
+        let end = start.checked_add(len)?;
+        frames.push((start, bytes.get(start..end)?));
+        at = end;
+    }
+    (!frames.is_empty()).then_some(frames)
+}
+
+/// Decodes every frame, or says which one failed and how.
+fn decode_all(frames: &[(usize, &[u8])]) -> Result<Vec<TracesData>, (usize, String)> {
+    frames
+        .iter()
+        .map(|&(offset, frame)| TracesData::decode(frame).map_err(|e| (offset, e.to_string())))
+        .collect()
+}
+
+fn span_count(messages: &[TracesData]) -> usize {
+    messages
+        .iter()
+        .flat_map(|m| &m.resource_spans)
+        .flat_map(|r| r.scope_spans.iter().chain(&r.instrumentation_library_spans))
+        .map(|s| s.spans.len())
+        .sum()
+}
+
+/// Reads the file: tries each framing that fits the bytes exactly and keeps the
+/// reading that finds the most spans (a varint-delimited stream can also parse
+/// as one message full of unknown fields, with no spans).
+pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<(), ImportError> {
+    let mut best: Option<(Framing, Vec<TracesData>)> = None;
+    let mut first_error = None;
+    for framing in [
+        Framing::Single,
+        Framing::LengthPrefixed,
+        Framing::VarintDelimited,
+    ] {
+        let Some(frames) = split(bytes, framing) else {
+            continue;
+        };
+        match decode_all(&frames) {
+            Ok(messages) => {
+                let better = best
+                    .as_ref()
+                    .is_none_or(|(_, b)| span_count(&messages) > span_count(b));
+                if better {
+                    best = Some((framing, messages));
+                }
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    let Some((_, messages)) = best else {
+        // Single-message framing always applies, so a decode error was recorded.
+        let (offset, detail) = first_error.unwrap_or((0, "no message".to_owned()));
+        return Err(ImportError {
+            file: name.to_owned(),
+            format: Some(Format::OtlpProtobuf),
+            kind: ImportErrorKind::MalformedBinary { offset, detail },
+        });
+    };
+    for (m, message) in messages.into_iter().enumerate() {
+        if message.resource_spans.is_empty() {
+            out.skip(SkipReason::NoSpans, || format!("message {}", m + 1));
+        }
+        convert(message, out, m);
+    }
+    Ok(())
+}
+
+// ---- conversion into the model ----
+
+fn convert(message: TracesData, out: &mut Builder<'_>, message_index: usize) {
+    for (r, resource_spans) in message.resource_spans.into_iter().enumerate() {
+        let resource = resource_spans.resource.unwrap_or_default();
+        let service = resource
+            .attributes
+            .iter()
+            .find(|kv| kv.key == "service.name")
+            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            });
+        let attributes = convert_key_values(&resource.attributes, out);
+        let resource_ref = out.resource(
+            service.as_deref(),
+            attributes,
+            resource.dropped_attributes_count,
+        );
+        let scope_spans = resource_spans
+            .scope_spans
+            .into_iter()
+            .chain(resource_spans.instrumentation_library_spans);
+        for (s, scope_spans) in scope_spans.enumerate() {
+            let scope = match &scope_spans.scope {
+                Some(scope) => {
+                    let attributes = convert_key_values(&scope.attributes, out);
+                    out.scope(&scope.name, &scope.version, attributes)
+                }
+                None => out.no_scope(),
+            };
+            for (i, span) in scope_spans.spans.iter().enumerate() {
+                let place = || {
+                    format!(
+                        "message {}: resourceSpans[{r}].scopeSpans[{s}].spans[{i}]",
+                        message_index + 1
+                    )
+                };
+                convert_span(span, resource_ref, scope, out, place);
+            }
+        }
+    }
+}
+
+fn convert_span(
+    span: &Span,
+    resource: (u32, Sym),
+    scope: u32,
+    out: &mut Builder<'_>,
+    place: impl Fn() -> String,
+) {
+    out.span_read();
+    let Some(trace_id) = id_of(&span.trace_id, 16).filter(|&id| id != 0) else {
+        out.reject(RejectReason::InvalidTraceId, || {
+            format!(
+                "{}: trace_id has {} bytes, expected 16 (not all zero)",
+                place(),
+                span.trace_id.len()
+            )
+        });
+        return;
+    };
+    let Some(span_id) = id_of(&span.span_id, 8).filter(|&id| id != 0) else {
+        out.reject(RejectReason::InvalidSpanId, || {
+            format!(
+                "{}: span_id has {} bytes, expected 8 (not all zero)",
+                place(),
+                span.span_id.len()
+            )
+        });
+        return;
+    };
+    let parent_span_id = match span.parent_span_id.len() {
+        0 => None,
+        _ => match id_of(&span.parent_span_id, 8) {
+            Some(0) => None,
+            Some(id) => Some(SpanId(id as u64)),
+            None => {
+                out.reject(RejectReason::InvalidSpanId, || {
+                    format!(
+                        "{}: parent_span_id has {} bytes, expected 8",
+                        place(),
+                        span.parent_span_id.len()
+                    )
+                });
+                return;
+            }
+        },
+    };
+    let Some(kind) = SpanKind::from_otlp(i64::from(span.kind)) else {
+        out.reject(RejectReason::InvalidSpanKind, || {
+            format!("{}: kind {} is not a span kind (0-5)", place(), span.kind)
+        });
+        return;
+    };
+    let mut links = Vec::with_capacity(span.links.len());
+    for link in &span.links {
+        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16), id_of(&link.span_id, 8))
+        else {
+            out.warn(WarningKind::InvalidLink);
+            continue;
+        };
+        let attributes = convert_key_values(&link.attributes, out);
+        let trace_state = (!link.trace_state.is_empty()).then(|| out.intern(&link.trace_state));
+        links.push(LinkFields {
+            trace_id: TraceId(trace_id),
+            span_id: SpanId(span_id as u64),
+            trace_state,
+            attributes,
+        });
+    }
+    let events = span
+        .events
+        .iter()
+        .map(|event| EventFields {
+            time: TimestampNs(event.time_unix_nano),
+            name: out.intern(&event.name),
+            attributes: convert_key_values(&event.attributes, out),
+        })
+        .collect();
+    let (status, status_message) = match &span.status {
+        Some(status) => (
+            match status.code {
+                2 => StatusCode::Error,
+                1 => StatusCode::Ok,
+                _ => StatusCode::Unset,
+            },
+            (!status.message.is_empty()).then(|| out.intern(&status.message)),
+        ),
+        None => (StatusCode::Unset, None),
+    };
+    let trace_state = (!span.trace_state.is_empty()).then(|| out.intern(&span.trace_state));
+    let fields = SpanFields {
+        trace_id: TraceId(trace_id),
+        span_id: SpanId(span_id as u64),
+        parent_span_id,
+        resource,
+        scope,
+        name: out.intern(&span.name),
+        kind,
+        start: TimestampNs(span.start_time_unix_nano),
+        end: TimestampNs(span.end_time_unix_nano),
+        status,
+        status_message,
+        attributes: convert_key_values(&span.attributes, out),
+        events,
+        links,
+        trace_state,
+        trace_flags: (span.flags & 0xFF) as u8,
+        dropped: DroppedCounts {
+            attributes: span.dropped_attributes_count,
+            events: span.dropped_events_count,
+            links: span.dropped_links_count,
+        },
+    };
+    out.keep(fields);
+}
+
+/// A big-endian ID of exactly `len` bytes.
+fn id_of(bytes: &[u8], len: usize) -> Option<u128> {
+    (bytes.len() == len).then(|| be_bytes_to_u128(bytes))
+}
+
+fn convert_key_values(key_values: &[KeyValue], out: &mut Builder<'_>) -> Vec<Attribute> {
+    key_values
+        .iter()
+        .map(|kv| Attribute {
+            key: out.intern(&kv.key),
+            value: convert_any_value(kv.value.as_ref(), out),
+        })
+        .collect()
+}
+
+fn convert_any_value(value: Option<&AnyValue>, out: &mut Builder<'_>) -> AttrValue {
+    match value.and_then(|v| v.value.as_ref()) {
+        None => AttrValue::Str(out.intern("")),
+        Some(Value::String(s)) => AttrValue::Str(out.intern(s)),
+        Some(Value::Bool(b)) => AttrValue::Bool(*b),
+        Some(Value::Int(i)) => AttrValue::Int(*i),
+        Some(Value::Double(d)) => AttrValue::Double(*d),
+        Some(Value::Bytes(b)) => AttrValue::Bytes(b.clone().into()),
+        Some(Value::Array(a)) => AttrValue::Array(
+            a.values
+                .iter()
+                .map(|v| convert_any_value(Some(v), out))
+                .collect(),
+        ),
+        Some(Value::KvList(list)) => AttrValue::Map(convert_key_values(&list.values, out).into()),
+    }
+}
