@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::import::Format;
 use tracelens_core::import::import_file;
-use tracelens_core::synth::{otlp_json, shop};
+use tracelens_core::synth::{self, otlp_json, shop};
 
 #[derive(Parser)]
 #[command(
@@ -38,8 +39,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
-    /// Write a synthetic trace set (an online shop) as OTLP JSON.
+    /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GenerateFormat::OtlpJson)]
+        format: GenerateFormat,
         /// Number of traces.
         #[arg(long, default_value_t = shop::ShopConfig::default().traces)]
         traces: usize,
@@ -50,6 +54,20 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GenerateFormat {
+    /// OTLP/JSON, pretty-printed (the shipped example).
+    OtlpJson,
+    /// OTLP JSON Lines, a batch of traces per line (Collector file exporter).
+    OtlpJsonl,
+    /// One OTLP protobuf TracesData message.
+    OtlpProtobuf,
+    /// Jaeger UI's JSON download.
+    Jaeger,
+    /// Zipkin v2 JSON.
+    Zipkin,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -71,17 +89,28 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Analyze { files, format } => analyze(&files, format),
-        Command::Generate { traces, seed, out } => {
+        Command::Generate {
+            format,
+            traces,
+            seed,
+            out,
+        } => {
             let config = shop::ShopConfig {
                 traces,
                 seed,
                 ..shop::ShopConfig::default()
             };
-            let text = otlp_json::write(&shop::generate(&config));
+            let spans = shop::generate(&config);
+            let bytes = match format {
+                GenerateFormat::OtlpJson => otlp_json::write(&spans).into_bytes(),
+                GenerateFormat::OtlpJsonl => synth::encode(&spans, Format::OtlpJsonLines),
+                GenerateFormat::OtlpProtobuf => synth::encode(&spans, Format::OtlpProtobuf),
+                GenerateFormat::Jaeger => synth::encode(&spans, Format::JaegerJson),
+                GenerateFormat::Zipkin => synth::encode(&spans, Format::ZipkinJson),
+            };
             match out {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => std::io::stdout().write_all(text.as_bytes())?,
+                Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,
+                None => std::io::stdout().write_all(&bytes)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -25,12 +25,7 @@ struct JsonFailure {
 }
 
 /// Everything as one JSON document (documented in the README).
-pub fn json(
-    out: &mut impl Write,
-    set: &TraceSet,
-    analysis: &Analysis,
-    failures: &[ImportError],
-) -> io::Result<()> {
+pub fn json(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures: &[ImportError]) -> io::Result<()> {
     let report = JsonReport {
         schema_version: JSON_SCHEMA_VERSION,
         files: &set.files,
@@ -48,19 +43,20 @@ pub fn json(
 }
 
 /// A readable summary: files, totals, slowest traces, operations.
-pub fn text(
-    out: &mut impl Write,
-    set: &TraceSet,
-    analysis: &Analysis,
-    failures: &[ImportError],
-) -> io::Result<()> {
+pub fn text(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures: &[ImportError]) -> io::Result<()> {
     let mut files = Table::new(["file", "format", "read", "kept", "rejected", "warnings"]);
     for report in &set.files {
-        let warnings: Vec<String> = report
-            .warnings
-            .iter()
-            .map(|(kind, n)| format!("{n} {kind}"))
-            .collect();
+        let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        warnings.extend(
+            report
+                .skipped
+                .iter()
+                .map(|(reason, t)| format!("{} {reason} skipped", t.count)),
+        );
+        let format = match report.compression {
+            Some(compression) => format!("{} ({compression})", report.format),
+            None => report.format.to_string(),
+        };
         let rejected: Vec<String> = report
             .rejected
             .iter()
@@ -68,7 +64,7 @@ pub fn text(
             .collect();
         files.row([
             report.name.clone(),
-            report.format.to_string(),
+            format,
             report.spans_read.to_string(),
             report.spans_kept.to_string(),
             if rejected.is_empty() {
@@ -93,11 +89,7 @@ pub fn text(
 
     let o = &analysis.overview;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{} files, {} spans, {} traces",
-        o.files, o.spans, o.traces
-    )?;
+    writeln!(out, "{} files, {} spans, {} traces", o.files, o.spans, o.traces)?;
     if let (Some(start), Some(end)) = (o.start, o.end) {
         writeln!(
             out,
@@ -134,16 +126,7 @@ pub fn text(
     traces.write(out)?;
 
     writeln!(out, "\noperations")?;
-    let mut operations = Table::new([
-        "service",
-        "operation",
-        "count",
-        "errors",
-        "p50",
-        "p95",
-        "p99",
-        "max",
-    ]);
+    let mut operations = Table::new(["service", "operation", "count", "errors", "p50", "p95", "p99", "max"]);
     for op in &analysis.operations {
         let d = &op.durations;
         operations.row([
@@ -186,11 +169,7 @@ impl<const N: usize> Table<N> {
             }
         }
         for row in std::iter::once(&self.header).chain(&self.rows) {
-            let line: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
-                .collect();
+            let line: Vec<String> = row.iter().zip(widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
             writeln!(out, "{}", line.join("  ").trim_end())?;
         }
         Ok(())

@@ -18,9 +18,7 @@ pub fn dump(set: &TraceSet) -> String {
 }
 
 fn dump_span(set: &TraceSet, span: &Span, out: &mut String) {
-    let parent = span
-        .parent_span_id
-        .map_or_else(|| "-".to_owned(), |p| p.to_string());
+    let parent = span.parent_span_id.map_or_else(|| "-".to_owned(), |p| p.to_string());
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,
@@ -55,11 +53,7 @@ fn dump_span(set: &TraceSet, span: &Span, out: &mut String) {
         );
     }
     if !span.attributes.is_empty() {
-        let _ = writeln!(
-            out,
-            "  attributes {}",
-            attributes(set, set.attributes_of(span))
-        );
+        let _ = writeln!(out, "  attributes {}", attributes(set, set.attributes_of(span)));
     }
     for event in set.events_of(span) {
         let _ = writeln!(
@@ -80,8 +74,7 @@ fn dump_span(set: &TraceSet, span: &Span, out: &mut String) {
         );
     }
     let extras = [
-        span.trace_state
-            .map(|t| format!("trace_state=\"{}\"", set.str(t))),
+        span.trace_state.map(|t| format!("trace_state=\"{}\"", set.str(t))),
         (span.trace_flags != 0).then(|| format!("flags={:#04x}", span.trace_flags)),
         (span.dropped != Default::default()).then(|| format!("dropped={:?}", span.dropped)),
     ];
@@ -107,17 +100,10 @@ fn value(set: &TraceSet, value: &AttrValue) -> String {
         AttrValue::Bool(b) => b.to_string(),
         AttrValue::Int(i) => i.to_string(),
         AttrValue::Double(d) => format!("{d:?}"),
-        AttrValue::Bytes(b) => format!(
-            "bytes:{}",
-            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-        ),
+        AttrValue::Bytes(b) => format!("bytes:{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
         AttrValue::Array(items) => format!(
             "[{}]",
-            items
-                .iter()
-                .map(|v| self::value(set, v))
-                .collect::<Vec<_>>()
-                .join(", ")
+            items.iter().map(|v| self::value(set, v)).collect::<Vec<_>>().join(", ")
         ),
         AttrValue::Map(entries) => attributes(set, entries),
     }

@@ -95,17 +95,13 @@ pub fn parse_otlp_id(text: &str, bytes: usize) -> Option<(u128, IdEncoding)> {
         return Some((value, IdEncoding::Hex));
     }
     use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
     (decoded.len() == bytes).then(|| (be_bytes_to_u128(&decoded), IdEncoding::Base64))
 }
 
 /// Reads a big-endian ID of up to 16 bytes (wire IDs are big-endian byte strings).
 pub fn be_bytes_to_u128(bytes: &[u8]) -> u128 {
-    bytes
-        .iter()
-        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+    bytes.iter().fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
 }
 
 fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
@@ -123,11 +119,7 @@ fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
         return Some((value, repair));
     }
     let hash = fnv1a_128(text.as_bytes());
-    let value = if width == 16 {
-        hash & u128::from(u64::MAX)
-    } else {
-        hash
-    };
+    let value = if width == 16 { hash & u128::from(u64::MAX) } else { hash };
     Some((value, IdRepair::Hashed))
 }
 
@@ -183,10 +175,7 @@ mod tests {
         assert_eq!(parse_span_id("span-2_1").unwrap().0, a);
         assert_ne!(parse_span_id("span-2_2").unwrap().0, a);
         // Too long for a span ID counts as not hex.
-        assert_eq!(
-            parse_span_id("00000000000000001").unwrap().1,
-            IdRepair::Hashed
-        );
+        assert_eq!(parse_span_id("00000000000000001").unwrap().1, IdRepair::Hashed);
     }
 
     #[test]
@@ -196,14 +185,8 @@ mod tests {
 
     #[test]
     fn otlp_ids_in_hex_or_base64() {
-        assert_eq!(
-            parse_otlp_id("00000000000000ff", 8),
-            Some((255, IdEncoding::Hex))
-        );
-        assert_eq!(
-            parse_otlp_id("AAAAAAAAAP8=", 8),
-            Some((255, IdEncoding::Base64))
-        );
+        assert_eq!(parse_otlp_id("00000000000000ff", 8), Some((255, IdEncoding::Hex)));
+        assert_eq!(parse_otlp_id("AAAAAAAAAP8=", 8), Some((255, IdEncoding::Base64)));
         assert_eq!(
             parse_otlp_id("AAAAAAAAAAAAAAAAAAAAAQ==", 16),
             Some((1, IdEncoding::Base64))

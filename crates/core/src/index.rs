@@ -71,9 +71,7 @@ impl TraceIndex {
     /// Builds the index of `set`. O(n log n) in the number of spans.
     pub fn build(set: &TraceSet) -> TraceIndex {
         let spans = &set.spans;
-        let mut order: Vec<u32> = (0..spans.len())
-            .filter_map(|i| u32::try_from(i).ok())
-            .collect();
+        let mut order: Vec<u32> = (0..spans.len()).filter_map(|i| u32::try_from(i).ok()).collect();
         let key = |i: &u32| {
             let s = &spans[*i as usize];
             (s.trace_id, s.start, s.span_id)
@@ -116,8 +114,7 @@ impl TraceIndex {
         // Stable sort keeps the earliest-starting span first among duplicates:
         // that one wins parent lookups.
         by_id.sort_by_key(|&(id, _)| id);
-        self.warnings.duplicate_span_ids +=
-            by_id.windows(2).filter(|w| w[0].0 == w[1].0).count() as u64;
+        self.warnings.duplicate_span_ids += by_id.windows(2).filter(|w| w[0].0 == w[1].0).count() as u64;
 
         let mut true_root = None;
         let mut first_orphan = None;
@@ -141,8 +138,7 @@ impl TraceIndex {
                     let found = by_id
                         .binary_search_by_key(&parent_id, |&(id, _)| id)
                         .ok()
-                        .map(|at| first_with_id(by_id, at))
-                        .filter(|&p| p != i);
+                        .and_then(|at| first_other_with_id(by_id, at, i));
                     match found {
                         Some(p) => {
                             self.parent[i as usize] = Some(p);
@@ -161,10 +157,7 @@ impl TraceIndex {
         if true_root.is_none() {
             self.warnings.traces_without_root += 1;
         }
-        let root = true_root
-            .or(first_orphan)
-            .or(group.first().copied())
-            .unwrap_or(0);
+        let root = true_root.or(first_orphan).or(group.first().copied()).unwrap_or(0);
         let start = start.unwrap_or_default();
         let range_start = u32::try_from(offset).unwrap_or(u32::MAX);
         let range_end = u32::try_from(offset + group.len()).unwrap_or(u32::MAX);
@@ -187,11 +180,16 @@ impl TraceIndex {
     }
 }
 
-/// Among equal IDs around `at` in the sorted list, the first (earliest-starting) span.
-fn first_with_id(by_id: &[(SpanId, u32)], mut at: usize) -> u32 {
+/// Among the spans with the ID found at `at` in the sorted list, the first
+/// (earliest-starting) one that is not `child` itself: a span is never its own parent.
+fn first_other_with_id(by_id: &[(SpanId, u32)], mut at: usize, child: u32) -> Option<u32> {
     let id = by_id[at].0;
     while at > 0 && by_id[at - 1].0 == id {
         at -= 1;
     }
-    by_id[at].1
+    by_id[at..]
+        .iter()
+        .take_while(|(other, _)| *other == id)
+        .map(|&(_, span)| span)
+        .find(|&span| span != child)
 }

@@ -23,9 +23,10 @@ impl Interner {
     pub fn intern(&mut self, text: &str) -> Sym {
         let hash = self.hasher.hash_one(text);
         let strings = &self.strings;
-        if let Some(&id) = self.table.find(hash, |&id| {
-            strings.get(id as usize).is_some_and(|s| &**s == text)
-        }) {
+        if let Some(&id) = self
+            .table
+            .find(hash, |&id| strings.get(id as usize).is_some_and(|s| &**s == text))
+        {
             return Sym(id);
         }
         // More than 4 billion distinct strings cannot come from a browser-sized input;

@@ -295,10 +295,7 @@ impl TraceSet {
     }
 
     /// Appends `attributes` to the store and returns the range their owner refers to.
-    pub fn push_attributes(
-        &mut self,
-        attributes: impl IntoIterator<Item = Attribute>,
-    ) -> StoreRange {
+    pub fn push_attributes(&mut self, attributes: impl IntoIterator<Item = Attribute>) -> StoreRange {
         let start = self.attributes.len();
         self.attributes.extend(attributes);
         StoreRange::of(&self.attributes, start)

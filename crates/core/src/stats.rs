@@ -79,15 +79,9 @@ mod tests {
         assert_eq!(percentile(&values, Percentile::P50), Some(DurationNs(50)));
         assert_eq!(percentile(&values, Percentile::P95), Some(DurationNs(95)));
         assert_eq!(percentile(&values, Percentile::P99), Some(DurationNs(99)));
-        assert_eq!(
-            percentile(&values, Percentile(99_900)),
-            Some(DurationNs(100))
-        );
+        assert_eq!(percentile(&values, Percentile(99_900)), Some(DurationNs(100)));
         assert_eq!(percentile(&values, Percentile(0)), Some(DurationNs(1)));
-        assert_eq!(
-            percentile(&values, Percentile(100_000)),
-            Some(DurationNs(100))
-        );
+        assert_eq!(percentile(&values, Percentile(100_000)), Some(DurationNs(100)));
     }
 
     #[test]

@@ -32,11 +32,8 @@ fn example_has_a_few_hundred_spans_over_several_services_and_endpoints() {
         analysis.overview.services,
         ["cart", "catalog", "checkout", "frontend", "payment"]
     );
-    let endpoints: std::collections::BTreeSet<&str> = analysis
-        .traces
-        .iter()
-        .map(|t| t.root_operation.as_str())
-        .collect();
+    let endpoints: std::collections::BTreeSet<&str> =
+        analysis.traces.iter().map(|t| t.root_operation.as_str()).collect();
     assert_eq!(
         endpoints.into_iter().collect::<Vec<_>>(),
         [

@@ -35,14 +35,7 @@ fn hotrod_capture_reads_completely() {
     assert_eq!(analysis.overview.traces, 1);
     assert_eq!(
         analysis.overview.services,
-        [
-            "customer",
-            "driver",
-            "frontend",
-            "mysql",
-            "redis-manual",
-            "route"
-        ]
+        ["customer", "driver", "frontend", "mysql", "redis-manual", "route"]
     );
     let trace = &analysis.traces[0];
     assert_eq!(trace.duration, DurationNs(1_116_967_287));
@@ -69,10 +62,7 @@ fn operation_percentiles_match_independent_computation() {
     assert_eq!(redis.durations.p50, DurationNs(13_332_717));
     assert_eq!(redis.durations.p95, DurationNs(33_530_366));
     let http = op("frontend", "HTTP GET");
-    assert_eq!(
-        (http.durations.count, http.durations.p50),
-        (11, DurationNs(60_875_588))
-    );
+    assert_eq!((http.durations.count, http.durations.p50), (11, DurationNs(60_875_588)));
     assert_eq!(http.durations.max, DurationNs(312_324_083));
     // Busiest first.
     assert_eq!(analysis.operations[0].service, "redis-manual");
@@ -104,18 +94,8 @@ fn every_conformant_otlp_fixture_counts() {
         ("otelproto__examples__trace.json", 1, 1, 1),
         ("jaeger__memory__otel_traces_01.json", 4, 2, 4),
         ("jaeger__integration__link_attributes_trace.json", 1, 1, 0),
-        (
-            "jaeger-pr9263__otel-demo__error_timeout_masked.json",
-            26,
-            1,
-            0,
-        ),
-        (
-            "jaeger-pr9263__hotrod__n_plus_one_full_serial.json",
-            40,
-            1,
-            0,
-        ),
+        ("jaeger-pr9263__otel-demo__error_timeout_masked.json", 26, 1, 0),
+        ("jaeger-pr9263__hotrod__n_plus_one_full_serial.json", 40, 1, 0),
         ("jaegerui__otlp2jaeger-in-error.json", 1, 1, 1),
     ];
     for (file, spans, traces, orphans) in cases {
@@ -129,10 +109,7 @@ fn every_conformant_otlp_fixture_counts() {
 #[test]
 fn missing_service_name_is_reported() {
     let (set, analysis) = load("otlp-json/jaegerui__otlp2jaeger-in-error.json");
-    assert_eq!(
-        set.files[0].warnings.get(&WarningKind::MissingServiceName),
-        Some(&1)
-    );
+    assert_eq!(set.files[0].warnings.get(&WarningKind::MissingServiceName), Some(&1));
     assert_eq!(analysis.overview.services, ["unknown_service"]);
 }
 
@@ -147,12 +124,7 @@ fn jaeger_fixtures_count_and_repair() {
             1,
             &[(WarningKind::ProducerWarnings, 2)],
         ),
-        (
-            "jaeger__query__otlp2jaeger-out__api-envelope.json",
-            2,
-            1,
-            &[],
-        ),
+        ("jaeger__query__otlp2jaeger-out__api-envelope.json", 2, 1, &[]),
         ("jaegerui__genaiTestTrace.json", 57, 0, &[]),
         (
             "jaegerui__TraceGraph__testTrace.json",
@@ -177,21 +149,10 @@ fn jaeger_fixtures_count_and_repair() {
         let (set, analysis) = load(&format!("jaeger-ui-json/{file}"));
         let report = &set.files[0];
         assert_eq!(report.format, Format::JaegerJson, "{file}");
+        assert_eq!((report.spans_read, report.spans_kept), (spans, spans), "{file}");
+        assert_eq!(analysis.link_warnings.duplicate_span_ids, duplicates, "{file}");
         assert_eq!(
-            (report.spans_read, report.spans_kept),
-            (spans, spans),
-            "{file}"
-        );
-        assert_eq!(
-            analysis.link_warnings.duplicate_span_ids, duplicates,
-            "{file}"
-        );
-        assert_eq!(
-            report
-                .warnings
-                .iter()
-                .map(|(k, v)| (*k, *v))
-                .collect::<Vec<_>>(),
+            report.warnings.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
             warnings,
             "{file}"
         );
@@ -217,11 +178,7 @@ fn jaeger_genai_trace_duration_services_and_errors() {
 fn jaeger_tag_types_and_kind_mapping() {
     use tracelens_core::model::{AttrValue, SpanKind, StatusCode};
     let (set, _) = load("jaeger-ui-json/jaeger__uimodel__ui_01.json");
-    let span = set
-        .spans
-        .iter()
-        .find(|s| set.str(s.name) == "some-operation")
-        .unwrap();
+    let span = set.spans.iter().find(|s| set.str(s.name) == "some-operation").unwrap();
     assert_eq!(span.status, StatusCode::Error, "error=true tag");
     let attr = |key: &str| {
         set.attributes_of(span)
@@ -232,23 +189,17 @@ fn jaeger_tag_types_and_kind_mapping() {
     };
     assert_eq!(attr("peer.ipv4"), AttrValue::Int(23456));
     assert_eq!(attr("temperature"), AttrValue::Double(72.5));
-    assert_eq!(
-        attr("javascript_limit"),
-        AttrValue::Int(9_223_372_036_854_775_222)
-    );
-    assert_eq!(
-        attr("blob"),
-        AttrValue::Bytes(vec![0, 0, 0x30, 0x39].into())
-    );
+    assert_eq!(attr("javascript_limit"), AttrValue::Int(9_223_372_036_854_775_222));
+    assert_eq!(attr("blob"), AttrValue::Bytes(vec![0, 0, 0x30, 0x39].into()));
     assert!(
-        set.attributes_of(span)
-            .iter()
-            .all(|a| set.str(a.key) != "error"),
+        set.attributes_of(span).iter().all(|a| set.str(a.key) != "error"),
         "mapped, not kept"
     );
-    assert!(set.spans.iter().all(|s| s.kind == SpanKind::Unspecified
-        || s.kind == SpanKind::Server
-        || s.kind == SpanKind::Client));
+    assert!(
+        set.spans
+            .iter()
+            .all(|s| s.kind == SpanKind::Unspecified || s.kind == SpanKind::Server || s.kind == SpanKind::Client)
+    );
 }
 
 #[test]
@@ -276,16 +227,8 @@ fn invalid_otlp_fixtures_reject_their_span_with_the_reason() {
         assert_eq!((report.spans_read, report.spans_kept), (1, 0), "{file}");
         let rejection = &report.rejected[&reason];
         assert_eq!(rejection.count, 1);
-        assert!(
-            rejection.example.contains(quoted),
-            "{file}: {}",
-            rejection.example
-        );
-        assert!(
-            rejection
-                .example
-                .starts_with("resourceSpans[0].scopeSpans[0].spans[0]")
-        );
+        assert!(rejection.example.contains(quoted), "{file}: {}", rejection.example);
+        assert!(rejection.example.starts_with("resourceSpans[0].scopeSpans[0].spans[0]"));
     }
 }
 
@@ -308,10 +251,7 @@ fn unsupported_shapes_are_named() {
             matches!(&error.kind, ImportErrorKind::UnsupportedShape { looks_like: l } if l.contains(looks_like)),
             "{file}: {error}"
         );
-        assert!(
-            error.to_string().starts_with("x.json: this looks like"),
-            "{error}"
-        );
+        assert!(error.to_string().starts_with("x.json: this looks like"), "{error}");
         assert!(set.spans.is_empty() && set.files.is_empty());
     }
 }
@@ -336,9 +276,7 @@ fn a_broken_file_adds_nothing_and_says_where() {
     assert!(*line > 100, "the line of the cut: {line}");
     assert!(path.starts_with("resourceSpans[0].scopeSpans["), "{path}");
     assert!(
-        error
-            .to_string()
-            .starts_with("cut.json: invalid OTLP JSON at line"),
+        error.to_string().starts_with("cut.json: invalid OTLP JSON at line"),
         "{error}"
     );
     assert_eq!(

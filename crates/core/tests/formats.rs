@@ -10,9 +10,7 @@ use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::dump::dump;
-use tracelens_core::import::{
-    FileReport, Format, ImportErrorKind, RejectReason, SkipReason, WarningKind, import_file,
-};
+use tracelens_core::import::{FileReport, Format, ImportErrorKind, RejectReason, SkipReason, WarningKind, import_file};
 
 fn fixture(relative: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,10 +47,7 @@ fn otlp_json_lines_equal_the_protobuf_file() {
         "traces.jsonl",
         &fixture("otlp-jsonl/otlp2parquet__traces__protobuf-json-mapping.jsonl"),
     );
-    let (pb, _) = read(
-        "traces.pb",
-        &fixture("otlp-protobuf/otlp2parquet__traces.pb"),
-    );
+    let (pb, _) = read("traces.pb", &fixture("otlp-protobuf/otlp2parquet__traces.pb"));
     assert_eq!(report.format, Format::OtlpJsonLines);
     assert_eq!((report.spans_read, report.spans_kept), (19, 19));
     assert_eq!(dump(&jsonl), dump(&pb));
@@ -65,11 +60,12 @@ fn otlp_json_lines_equal_the_protobuf_file() {
 /// repository: read from the shared corpus when it is there.
 #[test]
 fn tempo_old_and_new_otlp_shapes_give_identical_models() {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/otlp-json-nonconformant");
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/otlp-json-nonconformant");
     let (Ok(new), Ok(old)) = (
         std::fs::read(shared.join("tempo__servicegraphs__trace-with-queue-database.json")),
-        std::fs::read(shared.join("tempo-2022__servicegraphs__trace-with-queue-database__instrumentationLibrarySpans.json")),
+        std::fs::read(
+            shared.join("tempo-2022__servicegraphs__trace-with-queue-database__instrumentationLibrarySpans.json"),
+        ),
     ) else {
         eprintln!("skipped: ../shared/fixtures is not present");
         return;
@@ -82,11 +78,7 @@ fn tempo_old_and_new_otlp_shapes_give_identical_models() {
     let new_without_added = dump(&new_set)
         .replace(", god=\"ares\"", "")
         .replace("god=\"zeus\", ", "");
-    assert_ne!(
-        new_without_added,
-        dump(&new_set),
-        "the known difference is still there"
-    );
+    assert_ne!(new_without_added, dump(&new_set), "the known difference is still there");
     assert_eq!(new_without_added, dump(&old_set));
     assert_eq!(Analysis::of(&new_set).overview.traces, 1);
 }
@@ -99,18 +91,9 @@ fn jaeger_api_v3_result_wrapper() {
     );
     assert_eq!((report.format, report.spans_kept), (Format::OtlpJson, 1));
     // No timestamps at all in this file, and no service name: both reported.
-    assert_eq!(
-        report.warnings.get(&WarningKind::MissingTimestamp),
-        Some(&1)
-    );
-    assert_eq!(
-        report.warnings.get(&WarningKind::MissingServiceName),
-        Some(&1)
-    );
-    assert_eq!(
-        set.spans[0].status,
-        tracelens_core::model::StatusCode::Error
-    );
+    assert_eq!(report.warnings.get(&WarningKind::MissingTimestamp), Some(&1));
+    assert_eq!(report.warnings.get(&WarningKind::MissingServiceName), Some(&1));
+    assert_eq!(set.spans[0].status, tracelens_core::model::StatusCode::Error);
 }
 
 /// Our prost wire types against the official generated ones: a message using
@@ -121,9 +104,7 @@ fn protobuf_wire_types_match_the_official_ones() {
         AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value::Value,
     };
     use opentelemetry_proto::tonic::resource::v1::Resource;
-    use opentelemetry_proto::tonic::trace::v1::{
-        ResourceSpans, ScopeSpans, Span, Status, TracesData, span,
-    };
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, TracesData, span};
     use prost::Message;
 
     let kv = |key: &str, value: Value| KeyValue {
@@ -203,10 +184,7 @@ fn protobuf_wire_types_match_the_official_ones() {
         }],
     };
     let (set, report) = read("official.pb", &message.encode_to_vec());
-    assert_eq!(
-        (report.format, report.spans_kept),
-        (Format::OtlpProtobuf, 1)
-    );
+    assert_eq!((report.format, report.spans_kept), (Format::OtlpProtobuf, 1));
     let text = dump(&set);
     let expected = r#"0102030405060708090a0b0c0d0e0f10 0102030405060708 parent=0909090909090909 Server "GET /x" start=1700000000000000000 duration=250000000ns Error "boom"
   resource {service.name="api"}
@@ -239,10 +217,7 @@ fn messages_of_fixture() -> Vec<Vec<u8>> {
 
 #[test]
 fn protobuf_streams_with_length_prefixes_and_varints() {
-    let (reference, _) = read(
-        "traces.pb",
-        &fixture("otlp-protobuf/otlp2parquet__traces.pb"),
-    );
+    let (reference, _) = read("traces.pb", &fixture("otlp-protobuf/otlp2parquet__traces.pb"));
     let messages = messages_of_fixture();
     let mut four_byte = Vec::new();
     let mut varint = Vec::new();
@@ -254,11 +229,7 @@ fn protobuf_streams_with_length_prefixes_and_varints() {
     }
     for (name, bytes) in [("file-exporter.pb", four_byte), ("delimited.pb", varint)] {
         let (set, report) = read(name, &bytes);
-        assert_eq!(
-            (report.format, report.spans_kept),
-            (Format::OtlpProtobuf, 19),
-            "{name}"
-        );
+        assert_eq!((report.format, report.spans_kept), (Format::OtlpProtobuf, 19), "{name}");
         assert_eq!(dump(&set), dump(&reference), "{name}");
     }
 }
@@ -271,10 +242,7 @@ fn broken_protobuf_names_the_offset() {
     let error = import_file(&mut set, "cut.pb", &bytes).unwrap_err();
     assert_eq!(error.format, Some(Format::OtlpProtobuf));
     assert!(
-        matches!(
-            error.kind,
-            ImportErrorKind::MalformedBinary { offset: 0, .. }
-        ),
+        matches!(error.kind, ImportErrorKind::MalformedBinary { offset: 0, .. }),
         "{error:?}"
     );
     assert!(
@@ -309,21 +277,13 @@ fn gzip_of_any_format_is_read_and_reported() {
     }
     let mut set = TraceSet::new();
     let error = import_file(&mut set, "bad.gz", &[0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap_err();
-    assert!(
-        matches!(error.kind, ImportErrorKind::Decompression { .. }),
-        "{error:?}"
-    );
-    assert!(
-        error
-            .to_string()
-            .starts_with("bad.gz: the gzip data is broken")
-    );
+    assert!(matches!(error.kind, ImportErrorKind::Decompression { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("bad.gz: the gzip data is broken"));
 }
 
 #[test]
 fn json_lines_skip_logs_metrics_and_a_truncated_last_line() {
-    let spans_line =
-        String::from_utf8(fixture("otlp-jsonl/jaegerui__otlp2jaeger-multi-in.jsonl")).unwrap();
+    let spans_line = String::from_utf8(fixture("otlp-jsonl/jaegerui__otlp2jaeger-multi-in.jsonl")).unwrap();
     let first = spans_line.lines().next().unwrap();
     let text = format!(
         "{first}\n{{\"resourceLogs\":[]}}\n\n{{\"resourceMetrics\":[]}}\n{{\"resourceMetrics\":[]}}\n{}",
@@ -364,10 +324,7 @@ fn json_lines_skip_logs_metrics_and_a_truncated_last_line() {
         b"{\"resourceLogs\":[]}\n{\"resourceLogs\":[]}\n",
     )
     .unwrap_err();
-    assert!(
-        error.to_string().contains("logs or metrics but no spans"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("logs or metrics but no spans"), "{error}");
 }
 
 #[test]
@@ -401,10 +358,7 @@ fn zipkin_shared_server_half_becomes_the_clients_child() {
         .position(|s| s.kind == tracelens_core::model::SpanKind::Server)
         .unwrap();
     let parent = index.parent[server].expect("linked to the client half");
-    assert_eq!(
-        set.spans[parent as usize].kind,
-        tracelens_core::model::SpanKind::Client
-    );
+    assert_eq!(set.spans[parent as usize].kind, tracelens_core::model::SpanKind::Client);
     assert_eq!(
         set.spans[parent as usize].span_id,
         set.spans[server].parent_span_id.unwrap()
@@ -420,14 +374,8 @@ fn zipkin_fragments_merge_and_fanout_consumers_get_their_own_ids() {
     assert_eq!(report.spans_read, 1041);
     assert_eq!(report.rejected[&RejectReason::MergedFragment].count, 84);
     assert_eq!(report.spans_kept, 1041 - 84);
-    assert_eq!(
-        report.warnings.get(&WarningKind::SharedSpanSplit),
-        Some(&294)
-    );
-    assert_eq!(
-        report.warnings.get(&WarningKind::MissingDuration),
-        Some(&91)
-    );
+    assert_eq!(report.warnings.get(&WarningKind::SharedSpanSplit), Some(&294));
+    assert_eq!(report.warnings.get(&WarningKind::MissingDuration), Some(&91));
     let analysis = Analysis::of(&set);
     assert_eq!(analysis.overview.traces, 1);
     assert_eq!(analysis.link_warnings.duplicate_span_ids, 0);

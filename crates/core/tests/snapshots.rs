@@ -39,27 +39,12 @@ fn describe(path: &Path) -> String {
         Ok(report) => {
             let analysis = Analysis::of(&set);
             writeln!(out, "format: {} ({} bytes)", report.format, report.bytes).unwrap();
-            writeln!(
-                out,
-                "spans: read {}, kept {}",
-                report.spans_read, report.spans_kept
-            )
-            .unwrap();
+            writeln!(out, "spans: read {}, kept {}", report.spans_read, report.spans_kept).unwrap();
             for (reason, tally) in &report.rejected {
-                writeln!(
-                    out,
-                    "rejected: {} {reason} (first: {})",
-                    tally.count, tally.example
-                )
-                .unwrap();
+                writeln!(out, "rejected: {} {reason} (first: {})", tally.count, tally.example).unwrap();
             }
             for (reason, tally) in &report.skipped {
-                writeln!(
-                    out,
-                    "skipped: {} {reason} (first: {})",
-                    tally.count, tally.example
-                )
-                .unwrap();
+                writeln!(out, "skipped: {} {reason} (first: {})", tally.count, tally.example).unwrap();
             }
             for (kind, count) in &report.warnings {
                 writeln!(out, "warning: {count} {kind}").unwrap();
@@ -92,11 +77,7 @@ fn every_fixture_reads_as_pinned() {
     let files = fixture_files(&dir);
     assert!(files.len() >= 30, "found {} fixtures", files.len());
     for path in files {
-        let relative = path
-            .strip_prefix(&dir)
-            .unwrap()
-            .to_string_lossy()
-            .replace('/', "__");
+        let relative = path.strip_prefix(&dir).unwrap().to_string_lossy().replace('/', "__");
         insta::assert_snapshot!(relative, describe(&path));
     }
 }

@@ -1,8 +1,8 @@
 //! The page: a header with the ways to load files, then what was loaded.
 
 use crate::components::{
-    drop_zone::DropOverlay, empty_state::EmptyState, failures::Failures, intro::Intro,
-    operation_table::OperationTable, overview::Overview, trace_list::TraceList,
+    drop_zone::DropOverlay, empty_state::EmptyState, failures::Failures, intro::Intro, operation_table::OperationTable,
+    overview::Overview, trace_list::TraceList,
 };
 use crate::workspace::Workspace;
 use leptos::prelude::*;

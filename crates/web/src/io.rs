@@ -38,26 +38,18 @@ pub const EXAMPLE_PATH: &str = "examples/shop.otlp.json";
 
 /// Fetches the example trace set from the site itself.
 pub async fn fetch_example() -> Result<LoadedBytes, String> {
-    let name = EXAMPLE_PATH
-        .rsplit('/')
-        .next()
-        .unwrap_or(EXAMPLE_PATH)
-        .to_owned();
+    let name = EXAMPLE_PATH.rsplit('/').next().unwrap_or(EXAMPLE_PATH).to_owned();
     let fail = |what: &str| format!("{name}: could not load the example ({what})");
     let window = web_sys::window().ok_or_else(|| fail("no window"))?;
     let response = JsFuture::from(window.fetch_with_str(EXAMPLE_PATH))
         .await
         .map_err(|e| fail(&describe(&e)))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| fail("not an HTTP response"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| fail("not an HTTP response"))?;
     if !response.ok() {
         return Err(fail(&format!("HTTP {}", response.status())));
     }
     let promise = response.array_buffer().map_err(|e| fail(&describe(&e)))?;
-    let buffer = JsFuture::from(promise)
-        .await
-        .map_err(|e| fail(&describe(&e)))?;
+    let buffer = JsFuture::from(promise).await.map_err(|e| fail(&describe(&e)))?;
     Ok(LoadedBytes {
         name,
         bytes: Uint8Array::new(&buffer).to_vec(),

@@ -54,9 +54,7 @@ impl Workspace {
                             .map(drop)
                             .map_err(|e| e.to_string())
                     })
-                    .unwrap_or_else(|| {
-                        Err(format!("{}: the page was reset while loading", file.name))
-                    })
+                    .unwrap_or_else(|| Err(format!("{}: the page was reset while loading", file.name)))
             });
             match outcome {
                 Ok(_) => added = true,
@@ -72,8 +70,7 @@ impl Workspace {
     pub fn fail(&self, message: String) {
         let id = self.next_failure.get_value();
         self.next_failure.set_value(id + 1);
-        self.failures
-            .update(|f| f.push(LoadFailure { id, message }));
+        self.failures.update(|f| f.push(LoadFailure { id, message }));
     }
 
     /// Forgets everything loaded.
@@ -85,9 +82,7 @@ impl Workspace {
     }
 
     fn refresh(&self) {
-        let (analysis, files) = self
-            .set
-            .with_value(|set| (Analysis::of(set), set.files.clone()));
+        let (analysis, files) = self.set.with_value(|set| (Analysis::of(set), set.files.clone()));
         self.analysis.set(Some(Arc::new(analysis)));
         self.files.set(files);
     }

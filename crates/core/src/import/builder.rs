@@ -4,9 +4,7 @@
 use super::{FileReport, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
-use crate::model::{
-    Attribute, DroppedCounts, Event, Link, Resource, Scope, Span, SpanKind, StatusCode, TraceSet,
-};
+use crate::model::{Attribute, DroppedCounts, Event, Link, Resource, Scope, Span, SpanKind, StatusCode, TraceSet};
 use crate::time::TimestampNs;
 
 /// An event as an importer understood it.
@@ -82,11 +80,7 @@ impl<'s> Builder<'s> {
         attributes: Vec<Attribute>,
         dropped_attributes: u32,
     ) -> (u32, Sym) {
-        let service = self.intern(
-            service
-                .filter(|s| !s.is_empty())
-                .unwrap_or(super::UNKNOWN_SERVICE),
-        );
+        let service = self.intern(service.filter(|s| !s.is_empty()).unwrap_or(super::UNKNOWN_SERVICE));
         let attributes = self.set.push_attributes(attributes);
         let index = u32::try_from(self.set.resources.len()).unwrap_or(u32::MAX);
         self.set.resources.push(Resource {

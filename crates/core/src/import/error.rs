@@ -56,7 +56,8 @@ pub enum ImportErrorKind {
 }
 
 /// The formats to name when a file is not one of them.
-pub const SUPPORTED: &str = "OTLP JSON or JSON Lines, OTLP protobuf, Jaeger JSON or Zipkin v2 JSON, optionally gzip-compressed";
+pub const SUPPORTED: &str =
+    "OTLP JSON or JSON Lines, OTLP protobuf, Jaeger JSON or Zipkin v2 JSON, optionally gzip-compressed";
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -72,10 +73,7 @@ impl fmt::Display for ImportError {
                 )
             }
             ImportErrorKind::UnsupportedShape { looks_like } => {
-                write!(
-                    f,
-                    "{file}: this looks like {looks_like}; Tracelens reads {SUPPORTED}"
-                )
+                write!(f, "{file}: this looks like {looks_like}; Tracelens reads {SUPPORTED}")
             }
             ImportErrorKind::Malformed {
                 line,
@@ -83,26 +81,16 @@ impl fmt::Display for ImportError {
                 path,
                 detail,
             } => {
-                let format = self
-                    .format
-                    .map_or_else(|| "JSON".to_owned(), |f| f.to_string());
-                write!(
-                    f,
-                    "{file}: invalid {format} at line {line}, column {column}"
-                )?;
+                let format = self.format.map_or_else(|| "JSON".to_owned(), |f| f.to_string());
+                write!(f, "{file}: invalid {format} at line {line}, column {column}")?;
                 if !path.is_empty() && path != "." {
                     write!(f, " ({path})")?;
                 }
                 write!(f, ": {detail}")
             }
             ImportErrorKind::MalformedBinary { offset, detail } => {
-                let format = self
-                    .format
-                    .map_or_else(|| "data".to_owned(), |f| f.to_string());
-                write!(
-                    f,
-                    "{file}: invalid {format} in the message at byte {offset}: {detail}"
-                )
+                let format = self.format.map_or_else(|| "data".to_owned(), |f| f.to_string());
+                write!(f, "{file}: invalid {format} in the message at byte {offset}: {detail}")
             }
             ImportErrorKind::Decompression { detail } => {
                 write!(f, "{file}: the gzip data is broken ({detail})")
@@ -114,12 +102,7 @@ impl fmt::Display for ImportError {
 impl ImportError {
     /// Builds a `Malformed` error from a serde_json error, naming the JSON path
     /// that failed (found by a second, slower, path-tracking parse).
-    pub(crate) fn malformed(
-        file: &str,
-        format: Format,
-        error: &serde_json::Error,
-        path: String,
-    ) -> ImportError {
+    pub(crate) fn malformed(file: &str, format: Format, error: &serde_json::Error, path: String) -> ImportError {
         ImportError::malformed_at(file, format, error.line(), error, path)
     }
 

@@ -169,9 +169,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for TagValue<'a> {
 pub(super) fn convert(doc: Document<'_>, out: &mut Builder<'_>) {
     let traces = match doc {
         Document::List(traces) => traces,
-        Document::Object(TopLevel {
-            data: Some(traces), ..
-        }) => traces,
+        Document::Object(TopLevel { data: Some(traces), .. }) => traces,
         Document::Object(TopLevel {
             data: None,
             spans,
@@ -197,9 +195,7 @@ pub(super) fn convert(doc: Document<'_>, out: &mut Builder<'_>) {
                     }
                 }
             };
-            convert_span(span, resource, scope, out, || {
-                format!("data[{t}].spans[{i}]")
-            });
+            convert_span(span, resource, scope, out, || format!("data[{t}].spans[{i}]"));
         }
     }
 }
@@ -244,10 +240,7 @@ fn convert_span(
         });
         return;
     };
-    let (Some(start), Some(duration)) = (
-        span.start_time.checked_mul(1000),
-        span.duration.checked_mul(1000),
-    ) else {
+    let (Some(start), Some(duration)) = (span.start_time.checked_mul(1000), span.duration.checked_mul(1000)) else {
         out.reject(RejectReason::TimestampOutOfRange, || {
             format!(
                 "{}: startTime {} / duration {} µs do not fit in 64-bit nanoseconds",
@@ -274,10 +267,7 @@ fn convert_span(
         if parent_reference == Some(ParentRef::Reference(i)) {
             continue;
         }
-        let ids = (
-            parse_trace_id(&reference.trace_id),
-            parse_span_id(&reference.span_id),
-        );
+        let ids = (parse_trace_id(&reference.trace_id), parse_span_id(&reference.span_id));
         let (Some((link_trace, r1)), Some((link_span, r2))) = ids else {
             out.warn(WarningKind::InvalidLink);
             continue;
@@ -309,23 +299,13 @@ fn convert_span(
             }
             ("error", TagValue::Bool(b)) => status = if *b { StatusCode::Error } else { status },
             ("error", TagValue::Str(s)) if s == "true" || s == "false" => {
-                status = if s == "true" {
-                    StatusCode::Error
-                } else {
-                    status
-                };
+                status = if s == "true" { StatusCode::Error } else { status };
             }
-            ("otel.status_code", TagValue::Str(code)) if code == "ERROR" => {
-                status = StatusCode::Error
-            }
-            ("otel.status_code", TagValue::Str(code))
-                if code == "OK" && status != StatusCode::Error =>
-            {
+            ("otel.status_code", TagValue::Str(code)) if code == "ERROR" => status = StatusCode::Error,
+            ("otel.status_code", TagValue::Str(code)) if code == "OK" && status != StatusCode::Error => {
                 status = StatusCode::Ok;
             }
-            ("otel.status_description", TagValue::Str(message)) => {
-                status_message = Some(out.intern(message))
-            }
+            ("otel.status_description", TagValue::Str(message)) => status_message = Some(out.intern(message)),
             _ => {
                 let value = convert_tag_value(tag, out);
                 let key = out.intern(&tag.key);
@@ -333,12 +313,7 @@ fn convert_span(
             }
         }
     }
-    let events = span
-        .logs
-        .iter()
-        .flatten()
-        .map(|log| convert_log(log, out))
-        .collect();
+    let events = span.logs.iter().flatten().map(|log| convert_log(log, out)).collect();
     let name = out.intern(&span.operation_name);
     let start = TimestampNs(start);
     out.keep(SpanFields {
@@ -374,12 +349,8 @@ enum ParentRef<'s> {
 /// The parent: the first CHILD_OF reference within the same trace, else the
 /// first reference within the same trace (FOLLOWS_FROM), else the legacy
 /// `parentSpanID` field. A reference into another trace is a link, never a parent.
-fn parent_reference<'s>(
-    span: &'s WireSpan<'_>,
-    references: &[Reference<'_>],
-) -> Option<ParentRef<'s>> {
-    let same_trace =
-        |r: &Reference<'_>| r.trace_id.is_empty() || same_id(&r.trace_id, &span.trace_id);
+fn parent_reference<'s>(span: &'s WireSpan<'_>, references: &[Reference<'_>]) -> Option<ParentRef<'s>> {
+    let same_trace = |r: &Reference<'_>| r.trace_id.is_empty() || same_id(&r.trace_id, &span.trace_id);
     references
         .iter()
         .position(|r| r.ref_type == "CHILD_OF" && same_trace(r))
@@ -439,21 +410,15 @@ fn convert_tag_value(tag: &Tag<'_>, out: &mut Builder<'_>) -> AttrValue {
     match (declared, &tag.value) {
         (_, TagValue::Null) => AttrValue::Str(out.intern("")),
         ("bool", TagValue::Str(s)) if s == "true" || s == "false" => AttrValue::Bool(s == "true"),
-        ("int64", TagValue::Str(s)) if s.parse::<i64>().is_ok() => {
-            AttrValue::Int(s.parse().unwrap_or_default())
-        }
-        ("float64", TagValue::Str(s)) if s.parse::<f64>().is_ok() => {
-            AttrValue::Double(s.parse().unwrap_or_default())
-        }
-        ("binary", TagValue::Str(s)) => {
-            match base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
-                Ok(bytes) => AttrValue::Bytes(bytes.into()),
-                Err(_) => {
-                    out.warn(WarningKind::UndecodableAttribute);
-                    AttrValue::Str(out.intern(s))
-                }
+        ("int64", TagValue::Str(s)) if s.parse::<i64>().is_ok() => AttrValue::Int(s.parse().unwrap_or_default()),
+        ("float64", TagValue::Str(s)) if s.parse::<f64>().is_ok() => AttrValue::Double(s.parse().unwrap_or_default()),
+        ("binary", TagValue::Str(s)) => match base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
+            Ok(bytes) => AttrValue::Bytes(bytes.into()),
+            Err(_) => {
+                out.warn(WarningKind::UndecodableAttribute);
+                AttrValue::Str(out.intern(s))
             }
-        }
+        },
         ("bool" | "int64" | "float64", TagValue::Str(s)) => {
             out.warn(WarningKind::UndecodableAttribute);
             AttrValue::Str(out.intern(s))

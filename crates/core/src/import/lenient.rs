@@ -17,17 +17,14 @@ pub fn u64_from_number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<u64,
             Ok(v)
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-            u64::try_from(v)
-                .map_err(|_| E::custom(format!("expected a non-negative integer, found {v}")))
+            u64::try_from(v).map_err(|_| E::custom(format!("expected a non-negative integer, found {v}")))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
             // Some writers emit 1.6e18; accept whole, in-range values only.
             if v.fract() == 0.0 && (0.0..1.8446744073709552e19).contains(&v) {
                 Ok(v as u64)
             } else {
-                Err(E::custom(format!(
-                    "expected a non-negative integer, found {v}"
-                )))
+                Err(E::custom(format!("expected a non-negative integer, found {v}")))
             }
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {

@@ -12,7 +12,9 @@ mod lenient;
 mod otlp_common;
 mod otlp_json;
 mod otlp_jsonl;
-mod otlp_proto;
+/// OTLP protobuf; its wire types are shared with the synthetic-data writer.
+pub(crate) mod otlp_proto;
+
 mod report;
 mod sniff;
 mod zipkin_json;
@@ -32,20 +34,14 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 ///
 /// On error nothing is added: the error names the file, the format it was read
 /// as, where it failed and what was expected.
-pub fn import_file(
-    set: &mut TraceSet,
-    name: &str,
-    bytes: &[u8],
-) -> Result<FileReport, ImportError> {
+pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
     if sniff(bytes) == Sniffed::Gzip {
         let mut decompressed = Vec::new();
         let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
         std::io::Read::read_to_end(&mut decoder, &mut decompressed).map_err(|e| ImportError {
             file: name.to_owned(),
             format: None,
-            kind: ImportErrorKind::Decompression {
-                detail: e.to_string(),
-            },
+            kind: ImportErrorKind::Decompression { detail: e.to_string() },
         })?;
         // A gzip file holding another gzip file is not an export anyone writes.
         if sniff(&decompressed) == Sniffed::Gzip {
@@ -133,11 +129,7 @@ fn import_plain(
 
 /// Parses `bytes` as `T`. The fast parse knows only line and column; when it
 /// fails, a second parse that tracks the JSON path tells where in the structure.
-fn parse_json<'a, T: Deserialize<'a>>(
-    name: &str,
-    format: Format,
-    bytes: &'a [u8],
-) -> Result<T, ImportError> {
+fn parse_json<'a, T: Deserialize<'a>>(name: &str, format: Format, bytes: &'a [u8]) -> Result<T, ImportError> {
     serde_json::from_slice(bytes).map_err(|error| {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {

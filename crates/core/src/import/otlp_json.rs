@@ -9,9 +9,7 @@
 //! - Jaeger query api_v3's `{"result": {"resourceSpans": [...]}}`.
 
 use super::builder::{Builder, EventFields, LinkFields, SpanFields};
-use super::lenient::{
-    IntOrName, f64_from_number_or_string, i64_from_number_or_string, u64_from_number_or_string,
-};
+use super::lenient::{IntOrName, f64_from_number_or_string, i64_from_number_or_string, u64_from_number_or_string};
 use super::otlp_common::{span_kind, status_code};
 use super::{RejectReason, WarningKind};
 use crate::ids::{IdEncoding, SpanId, TraceId, parse_otlp_id};
@@ -65,12 +63,7 @@ impl TracesData<'_> {
 struct ResourceSpans<'a> {
     #[serde(borrow, default)]
     resource: Option<Resource<'a>>,
-    #[serde(
-        borrow,
-        default,
-        alias = "instrumentationLibrarySpans",
-        alias = "scope_spans"
-    )]
+    #[serde(borrow, default, alias = "instrumentationLibrarySpans", alias = "scope_spans")]
     scope_spans: Vec<ScopeSpans<'a>>,
 }
 
@@ -149,11 +142,7 @@ struct WireSpan<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireEvent<'a> {
-    #[serde(
-        default,
-        deserialize_with = "u64_from_number_or_string",
-        alias = "time_unix_nano"
-    )]
+    #[serde(default, deserialize_with = "u64_from_number_or_string", alias = "time_unix_nano")]
     time_unix_nano: u64,
     #[serde(borrow, default)]
     name: Cow<'a, str>,
@@ -305,7 +294,10 @@ fn convert_span(
             Some(v) => Some(SpanId(v as u64)),
             None => {
                 out.reject(RejectReason::InvalidSpanId, || {
-                    format!("{}: parentSpanId \"{text}\" is neither 16 hex digits nor base64 of 8 bytes", place())
+                    format!(
+                        "{}: parentSpanId \"{text}\" is neither 16 hex digits nor base64 of 8 bytes",
+                        place()
+                    )
                 });
                 return;
             }
@@ -408,10 +400,7 @@ fn decode_id(text: &str, bytes: usize, base64: &mut bool) -> Option<u128> {
 }
 
 fn convert_key_values(key_values: &[KeyValue<'_>], out: &mut Builder<'_>) -> Vec<Attribute> {
-    key_values
-        .iter()
-        .map(|kv| convert_key_value(kv, out))
-        .collect()
+    key_values.iter().map(|kv| convert_key_value(kv, out)).collect()
 }
 
 fn convert_key_value(kv: &KeyValue<'_>, out: &mut Builder<'_>) -> Attribute {
@@ -437,21 +426,10 @@ fn convert_any_value(value: &AnyValue<'_>, out: &mut Builder<'_>) -> AttrValue {
         return AttrValue::Double(d);
     }
     if let Some(array) = &value.array_value {
-        return AttrValue::Array(
-            array
-                .values
-                .iter()
-                .map(|v| convert_any_value(v, out))
-                .collect(),
-        );
+        return AttrValue::Array(array.values.iter().map(|v| convert_any_value(v, out)).collect());
     }
     if let Some(list) = &value.kvlist_value {
-        return AttrValue::Map(
-            list.values
-                .iter()
-                .map(|kv| convert_key_value(kv, out))
-                .collect(),
-        );
+        return AttrValue::Map(list.values.iter().map(|kv| convert_key_value(kv, out)).collect());
     }
     if let Some(text) = &value.bytes_value {
         return match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {

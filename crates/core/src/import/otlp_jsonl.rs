@@ -27,15 +27,9 @@ pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<
                         trace_lines += 1;
                         convert(doc, out, Some(line_number));
                     }
-                    Content::Logs => {
-                        out.skip(SkipReason::LogsLine, || format!("line {line_number}"))
-                    }
-                    Content::Metrics => {
-                        out.skip(SkipReason::MetricsLine, || format!("line {line_number}"))
-                    }
-                    Content::Nothing => {
-                        out.skip(SkipReason::NoSpans, || format!("line {line_number}"))
-                    }
+                    Content::Logs => out.skip(SkipReason::LogsLine, || format!("line {line_number}")),
+                    Content::Metrics => out.skip(SkipReason::MetricsLine, || format!("line {line_number}")),
+                    Content::Nothing => out.skip(SkipReason::NoSpans, || format!("line {line_number}")),
                 }
             }
             Err(error) => {

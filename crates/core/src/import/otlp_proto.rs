@@ -236,19 +236,13 @@ fn span_count(messages: &[TracesData]) -> usize {
 pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<(), ImportError> {
     let mut best: Option<(Framing, Vec<TracesData>)> = None;
     let mut first_error = None;
-    for framing in [
-        Framing::Single,
-        Framing::LengthPrefixed,
-        Framing::VarintDelimited,
-    ] {
+    for framing in [Framing::Single, Framing::LengthPrefixed, Framing::VarintDelimited] {
         let Some(frames) = split(bytes, framing) else {
             continue;
         };
         match decode_all(&frames) {
             Ok(messages) => {
-                let better = best
-                    .as_ref()
-                    .is_none_or(|(_, b)| span_count(&messages) > span_count(b));
+                let better = best.as_ref().is_none_or(|(_, b)| span_count(&messages) > span_count(b));
                 if better {
                     best = Some((framing, messages));
                 }
@@ -290,11 +284,7 @@ fn convert(message: TracesData, out: &mut Builder<'_>, message_index: usize) {
                 _ => None,
             });
         let attributes = convert_key_values(&resource.attributes, out);
-        let resource_ref = out.resource(
-            service.as_deref(),
-            attributes,
-            resource.dropped_attributes_count,
-        );
+        let resource_ref = out.resource(service.as_deref(), attributes, resource.dropped_attributes_count);
         let scope_spans = resource_spans
             .scope_spans
             .into_iter()
@@ -320,13 +310,7 @@ fn convert(message: TracesData, out: &mut Builder<'_>, message_index: usize) {
     }
 }
 
-fn convert_span(
-    span: &Span,
-    resource: (u32, Sym),
-    scope: u32,
-    out: &mut Builder<'_>,
-    place: impl Fn() -> String,
-) {
+fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder<'_>, place: impl Fn() -> String) {
     out.span_read();
     let Some(trace_id) = id_of(&span.trace_id, 16).filter(|&id| id != 0) else {
         out.reject(RejectReason::InvalidTraceId, || {
@@ -373,8 +357,7 @@ fn convert_span(
     };
     let mut links = Vec::with_capacity(span.links.len());
     for link in &span.links {
-        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16), id_of(&link.span_id, 8))
-        else {
+        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16), id_of(&link.span_id, 8)) else {
             out.warn(WarningKind::InvalidLink);
             continue;
         };
@@ -457,12 +440,7 @@ fn convert_any_value(value: Option<&AnyValue>, out: &mut Builder<'_>) -> AttrVal
         Some(Value::Int(i)) => AttrValue::Int(*i),
         Some(Value::Double(d)) => AttrValue::Double(*d),
         Some(Value::Bytes(b)) => AttrValue::Bytes(b.clone().into()),
-        Some(Value::Array(a)) => AttrValue::Array(
-            a.values
-                .iter()
-                .map(|v| convert_any_value(Some(v), out))
-                .collect(),
-        ),
+        Some(Value::Array(a)) => AttrValue::Array(a.values.iter().map(|v| convert_any_value(Some(v), out)).collect()),
         Some(Value::KvList(list)) => AttrValue::Map(convert_key_values(&list.values, out).into()),
     }
 }

@@ -205,10 +205,8 @@ impl FileReport {
 }
 
 fn tally<K: Ord>(map: &mut BTreeMap<K, Tally>, key: K, example: impl FnOnce() -> String) {
-    map.entry(key)
-        .and_modify(|t| t.count += 1)
-        .or_insert_with(|| Tally {
-            count: 1,
-            example: example(),
-        });
+    map.entry(key).and_modify(|t| t.count += 1).or_insert_with(|| Tally {
+        count: 1,
+        example: example(),
+    });
 }

@@ -49,12 +49,7 @@ fn sniff_object(body: &[u8]) -> Sniffed {
     let (keys, end) = top_level_keys(body);
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let value_start = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
-    let otlp_record = [
-        "resourceSpans",
-        "resource_spans",
-        "resourceLogs",
-        "resourceMetrics",
-    ];
+    let otlp_record = ["resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics"];
     let another_object_follows = body
         .get(end + 1..)
         .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()))
@@ -96,8 +91,7 @@ fn sniff_object(body: &[u8]) -> Sniffed {
     }
     if has("processMap") || (has("spans") && !has("traceID")) {
         return Sniffed::Unsupported(
-            "Jaeger api_v2 protobuf JSON (the storage model, with base64 IDs and \"vType\" tags)"
-                .to_owned(),
+            "Jaeger api_v2 protobuf JSON (the storage model, with base64 IDs and \"vType\" tags)".to_owned(),
         );
     }
     if has("traceId") && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint")) {
@@ -108,11 +102,10 @@ fn sniff_object(body: &[u8]) -> Sniffed {
 }
 
 fn sniff_array(body: &[u8]) -> Sniffed {
-    let Some(first) = body.get(1..).and_then(|rest| {
-        rest.iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .map(|p| p + 1)
-    }) else {
+    let Some(first) = body
+        .get(1..)
+        .and_then(|rest| rest.iter().position(|b| !b.is_ascii_whitespace()).map(|p| p + 1))
+    else {
         return Sniffed::UnknownJson("an unterminated JSON array".to_owned());
     };
     match body.get(first) {
@@ -122,16 +115,11 @@ fn sniff_array(body: &[u8]) -> Sniffed {
             let has = |name: &str| keys.iter().any(|(k, _)| k == name);
             if has("traceID") && has("spans") {
                 Sniffed::Supported(Format::JaegerJson)
-            } else if has("traceId")
-                && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint"))
-            {
+            } else if has("traceId") && (has("localEndpoint") || has("timestamp") || has("remoteEndpoint")) {
                 Sniffed::Supported(Format::ZipkinJson)
             } else {
                 let names: Vec<&str> = keys.iter().take(8).map(|(k, _)| k.as_str()).collect();
-                Sniffed::UnknownJson(format!(
-                    "a JSON list of objects with keys {}",
-                    quote_list(&names)
-                ))
+                Sniffed::UnknownJson(format!("a JSON list of objects with keys {}", quote_list(&names)))
             }
         }
         _ => Sniffed::UnknownJson("a JSON list that does not hold objects".to_owned()),
@@ -142,11 +130,7 @@ fn quote_list(names: &[&str]) -> String {
     if names.is_empty() {
         return "(none)".to_owned();
     }
-    names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// Control characters other than whitespace never start a text file, and
@@ -178,8 +162,7 @@ fn describe_binary(bytes: &[u8]) -> String {
         [b'P', b'K', 3, 4, ..] => "a ZIP archive".to_owned(),
         _ if looks_binary(bytes) => "binary data that is not OTLP protobuf".to_owned(),
         _ => {
-            let text =
-                String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
+            let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
             let line = text.lines().next().unwrap_or("").trim();
             format!("text starting with \"{line}\"")
         }
@@ -210,8 +193,7 @@ fn top_level_keys(body: &[u8]) -> (Vec<(String, u8)>, usize) {
             b'"' => {
                 let end = string_end(body, i);
                 if depth == 1 && expecting_key {
-                    let key = String::from_utf8_lossy(body.get(i + 1..end).unwrap_or_default())
-                        .into_owned();
+                    let key = String::from_utf8_lossy(body.get(i + 1..end).unwrap_or_default()).into_owned();
                     let value = body
                         .get(end + 1..)
                         .unwrap_or_default()
@@ -284,14 +266,8 @@ mod tests {
             sniff(&[0x0A, 0x85, 0x01, 0x0A]),
             Sniffed::Supported(Format::OtlpProtobuf)
         );
-        assert_eq!(
-            sniff(&[0, 0, 1, 0x85, 0x0A]),
-            Sniffed::Supported(Format::OtlpProtobuf)
-        );
-        assert!(matches!(
-            sniff(&[0x7f, 0x45, 0x4c, 0x46, 2, 1]),
-            Sniffed::NotJson(_)
-        ));
+        assert_eq!(sniff(&[0, 0, 1, 0x85, 0x0A]), Sniffed::Supported(Format::OtlpProtobuf));
+        assert!(matches!(sniff(&[0x7f, 0x45, 0x4c, 0x46, 2, 1]), Sniffed::NotJson(_)));
         assert!(matches!(sniff(b"hello world"), Sniffed::NotJson(t) if t.contains("hello world")));
         let ui_state = br#"{"data": {"spans": []}, "id": "x", "state": "FETCH_DONE"}"#;
         assert!(matches!(sniff(ui_state), Sniffed::Unsupported(t) if t.contains("state dump")));

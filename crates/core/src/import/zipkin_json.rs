@@ -125,17 +125,12 @@ pub(super) fn convert(doc: Document<'_>, out: &mut Builder<'_>) {
             }
             _ => 0,
         };
-        convert_span(span, &splits, occurrence, resource, scope, out, || {
-            format!("[{i}]")
-        });
+        convert_span(span, &splits, occurrence, resource, scope, out, || format!("[{i}]"));
     }
 }
 
 fn ids_of(span: &WireSpan<'_>) -> Option<(TraceId, SpanId)> {
-    Some((
-        parse_trace_id(&span.trace_id)?.0,
-        parse_span_id(&span.id)?.0,
-    ))
+    Some((parse_trace_id(&span.trace_id)?.0, parse_span_id(&span.id)?.0))
 }
 
 /// Merges fragments of the same span; counts each absorbed fragment as read
@@ -148,9 +143,7 @@ fn merge_fragments<'a>(spans: Vec<WireSpan<'a>>, out: &mut Builder<'_>) -> Vec<W
             kept.push(span);
             continue;
         };
-        let group = groups
-            .entry((ids, local_service(&span).to_owned()))
-            .or_default();
+        let group = groups.entry((ids, local_service(&span).to_owned())).or_default();
         match group
             .iter()
             .copied()
@@ -176,8 +169,7 @@ fn merge_fragments<'a>(spans: Vec<WireSpan<'a>>, out: &mut Builder<'_>) -> Vec<W
 
 /// Two fragments can be one span when nothing they say contradicts.
 fn compatible(a: &WireSpan<'_>, b: &WireSpan<'_>) -> bool {
-    let agree =
-        |x: &Option<Cow<'_, str>>, y: &Option<Cow<'_, str>>| x.is_none() || y.is_none() || x == y;
+    let agree = |x: &Option<Cow<'_, str>>, y: &Option<Cow<'_, str>>| x.is_none() || y.is_none() || x == y;
     let same_time = a.timestamp.is_none() || b.timestamp.is_none() || a.timestamp == b.timestamp;
     let same_side = a.shared.is_none() || b.shared.is_none() || a.shared == b.shared;
     agree(&a.kind, &b.kind) && same_time && same_side
@@ -222,9 +214,7 @@ fn shared_splits(spans: &[WireSpan<'_>]) -> HashMap<(TraceId, SpanId), String> {
     let mut splits = HashMap::new();
     for span in spans.iter().filter(|s| s.shared == Some(true)) {
         if let Some(ids) = ids_of(span).filter(|ids| unshared.contains(ids)) {
-            splits
-                .entry(ids)
-                .or_insert_with(|| local_service(span).to_owned());
+            splits.entry(ids).or_insert_with(|| local_service(span).to_owned());
         }
     }
     splits
@@ -266,9 +256,7 @@ fn convert_span(
         return;
     };
     let Some((mut span_id, span_repair)) = parse_span_id(&span.id) else {
-        out.reject(RejectReason::InvalidSpanId, || {
-            format!("{}: id is missing", place())
-        });
+        out.reject(RejectReason::InvalidSpanId, || format!("{}: id is missing", place()));
         return;
     };
     let timestamp = span.timestamp.unwrap_or(0);
@@ -316,11 +304,7 @@ fn convert_span(
         out.warn(WarningKind::MissingDuration);
     }
 
-    let kind = span
-        .kind
-        .as_deref()
-        .and_then(SpanKind::from_name)
-        .unwrap_or_default();
+    let kind = span.kind.as_deref().and_then(SpanKind::from_name).unwrap_or_default();
     let mut status = StatusCode::Unset;
     let mut status_message = None;
     let mut attributes = Vec::new();
@@ -334,9 +318,7 @@ fn convert_span(
                 }
             }
             "otel.status_code" if value == "ERROR" => status = StatusCode::Error,
-            "otel.status_code" if value == "OK" && status != StatusCode::Error => {
-                status = StatusCode::Ok
-            }
+            "otel.status_code" if value == "OK" && status != StatusCode::Error => status = StatusCode::Ok,
             "otel.status_description" => status_message = Some(out.intern(value)),
             _ => {
                 let key = out.intern(key);

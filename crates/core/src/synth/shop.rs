@@ -89,6 +89,7 @@ impl TraceWriter<'_> {
         attributes: Vec<(&'static str, SynthValue)>,
     ) -> Open {
         let span_id = self.rng.u64(1..);
+        let start_ns = whole_micros(start_ns);
         self.spans.push(SynthSpan {
             trace_id: self.trace_id,
             span_id,
@@ -110,7 +111,8 @@ impl TraceWriter<'_> {
 
     /// Ends `span` a little after its last child (its own work after the calls).
     fn close(&mut self, span: Open, own_work_ns: u64) -> u64 {
-        let end = span.cursor + own_work_ns;
+        let end =
+            whole_micros(span.cursor + own_work_ns).max(self.spans.get(span.index).map_or(0, |s| s.start_ns) + 1_000);
         if let Some(s) = self.spans.get_mut(span.index) {
             s.end_ns = end;
         }
@@ -146,11 +148,7 @@ impl TraceWriter<'_> {
     }
 
     fn sql(&mut self, parent: &mut Open, statement: &str, median_ns: u64) {
-        let operation = statement
-            .split_whitespace()
-            .next()
-            .unwrap_or("QUERY")
-            .to_owned();
+        let operation = statement.split_whitespace().next().unwrap_or("QUERY").to_owned();
         self.leaf(
             parent,
             parent_service(self.spans, parent),
@@ -188,10 +186,7 @@ impl TraceWriter<'_> {
             parent.cursor,
             client_attrs,
         );
-        let server_attrs = vec![
-            ("http.request.method", str(method)),
-            ("http.route", str(route)),
-        ];
+        let server_attrs = vec![("http.request.method", str(method)), ("http.route", str(route))];
         let mut server = self.open(
             Some(&client),
             to,
@@ -201,10 +196,7 @@ impl TraceWriter<'_> {
             server_attrs,
         );
         body(self, &mut server);
-        let failed = self
-            .spans
-            .get(server.index)
-            .is_some_and(|s| s.error.is_some());
+        let failed = self.spans.get(server.index).is_some_and(|s| s.error.is_some());
         let status = if failed { 502 } else { 200 };
         if let Some(s) = self.spans.get_mut(server.index) {
             s.attributes
@@ -224,17 +216,8 @@ impl TraceWriter<'_> {
         failed
     }
 
-    fn frontend(
-        &mut self,
-        start: u64,
-        method: &str,
-        route: &str,
-        body: impl FnOnce(&mut Self, &mut Open),
-    ) {
-        let attrs = vec![
-            ("http.request.method", str(method)),
-            ("http.route", str(route)),
-        ];
+    fn frontend(&mut self, start: u64, method: &str, route: &str, body: impl FnOnce(&mut Self, &mut Open)) {
+        let attrs = vec![("http.request.method", str(method)), ("http.route", str(route))];
         let mut root = self.open(
             None,
             "frontend",
@@ -244,10 +227,7 @@ impl TraceWriter<'_> {
             attrs,
         );
         body(self, &mut root);
-        let failed = self
-            .spans
-            .get(root.index)
-            .is_some_and(|s| s.error.is_some());
+        let failed = self.spans.get(root.index).is_some_and(|s| s.error.is_some());
         if let Some(s) = self.spans.get_mut(root.index) {
             s.attributes.push((
                 "http.response.status_code",
@@ -320,28 +300,23 @@ impl TraceWriter<'_> {
                     );
                 });
                 let declined = t.rng.u32(0..100) < 15;
-                let payment_failed =
-                    t.http_call(server, "payment", "POST", "/charge", |t, payment| {
-                        t.leaf(
-                            payment,
-                            "payment",
-                            "POST /v1/charges",
-                            SpanKind::Client,
-                            120_000_000,
-                            vec![("server.address", str("psp.example"))],
-                        );
-                        if declined {
-                            t.fail(payment, "card declined");
-                        }
-                    });
+                let payment_failed = t.http_call(server, "payment", "POST", "/charge", |t, payment| {
+                    t.leaf(
+                        payment,
+                        "payment",
+                        "POST /v1/charges",
+                        SpanKind::Client,
+                        120_000_000,
+                        vec![("server.address", str("psp.example"))],
+                    );
+                    if declined {
+                        t.fail(payment, "card declined");
+                    }
+                });
                 if payment_failed {
                     t.fail(server, "payment failed");
                 } else {
-                    t.sql(
-                        server,
-                        "INSERT INTO orders (cart_id, total) VALUES ($1, $2)",
-                        4_000_000,
-                    );
+                    t.sql(server, "INSERT INTO orders (cart_id, total) VALUES ($1, $2)", 4_000_000);
                 }
             });
             if failed {
@@ -351,10 +326,14 @@ impl TraceWriter<'_> {
     }
 }
 
+/// Times are whole microseconds, so every format (Jaeger and Zipkin carry
+/// microseconds) round-trips them exactly.
+fn whole_micros(ns: u64) -> u64 {
+    ns - ns % 1_000
+}
+
 fn parent_service(spans: &[SynthSpan], parent: &Open) -> &'static str {
-    spans
-        .get(parent.index)
-        .map_or("unknown_service", |s| s.service)
+    spans.get(parent.index).map_or("unknown_service", |s| s.service)
 }
 
 fn str(text: &str) -> SynthValue {

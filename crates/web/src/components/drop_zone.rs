@@ -17,9 +17,7 @@ pub fn DropOverlay() -> impl IntoView {
         e.prevent_default();
         depth.update(|d| *d += 1);
     });
-    let leave = window_event_listener(ev::dragleave, move |_| {
-        depth.update(|d| *d = (*d - 1).max(0))
-    });
+    let leave = window_event_listener(ev::dragleave, move |_| depth.update(|d| *d = (*d - 1).max(0)));
     // Without preventing dragover's default, the browser would open the file instead.
     let over = window_event_listener(ev::dragover, move |e| e.prevent_default());
     let drop = window_event_listener(ev::drop, move |e| {

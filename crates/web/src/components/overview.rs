@@ -11,11 +11,7 @@ use tracelens_core::import::FileReport;
 pub fn Overview() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let stat = move |read: fn(&tracelens_core::analysis::Analysis) -> String| {
-        move || {
-            workspace
-                .analysis
-                .with(|a| a.as_deref().map(read).unwrap_or_default())
-        }
+        move || workspace.analysis.with(|a| a.as_deref().map(read).unwrap_or_default())
     };
     view! {
         <section class="overview" data-testid="overview">
@@ -70,11 +66,7 @@ fn file_row(report: FileReport) -> impl IntoView {
         .iter()
         .map(|(reason, r)| format!("{} {reason} (e.g. {})", r.count, r.example))
         .collect();
-    let mut warnings: Vec<String> = report
-        .warnings
-        .iter()
-        .map(|(kind, n)| format!("{n} {kind}"))
-        .collect();
+    let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
     warnings.extend(
         report
             .skipped

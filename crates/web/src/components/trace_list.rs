@@ -38,11 +38,7 @@ pub fn TraceList() -> impl IntoView {
             rows.into_iter().take(MAX_ROWS).cloned().collect::<Vec<_>>()
         })
     };
-    let total = move || {
-        workspace
-            .analysis
-            .with(|a| a.as_ref().map_or(0, |a| a.traces.len()))
-    };
+    let total = move || workspace.analysis.with(|a| a.as_ref().map_or(0, |a| a.traces.len()));
     let header = move |label: &'static str, by: SortBy, class: &'static str| {
         view! {
             <th class=class aria-sort=move || if sort.get() == by { "descending" } else { "none" }>
