@@ -126,8 +126,10 @@ fn analyze(paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
             failures.push(error);
         }
     }
+    set.shrink_to_fit();
     let analysis = Analysis::of(&set);
     let mut out = std::io::stdout().lock();
+
     match format {
         OutputFormat::Text => render::text(&mut out, &set, &analysis, &failures)?,
         OutputFormat::Json => render::json(&mut out, &set, &analysis, &failures)?,

@@ -73,11 +73,15 @@ fn dump_span(set: &TraceSet, span: &Span, out: &mut String) {
             attributes(set, set.attributes(link.attributes))
         );
     }
+    let more = set.extras_of(span);
     let extras = [
-        span.trace_state.map(|t| format!("trace_state=\"{}\"", set.str(t))),
+        more.and_then(|m| m.trace_state)
+            .map(|t| format!("trace_state=\"{}\"", set.str(t))),
         (span.trace_flags != 0).then(|| format!("flags={:#04x}", span.trace_flags)),
-        (span.dropped != Default::default()).then(|| format!("dropped={:?}", span.dropped)),
+        more.filter(|m| m.dropped != Default::default())
+            .map(|m| format!("dropped={:?}", m.dropped)),
     ];
+
     let extras: Vec<String> = extras.into_iter().flatten().collect();
     if !extras.is_empty() {
         let _ = writeln!(out, "  {}", extras.join(" "));

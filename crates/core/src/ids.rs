@@ -7,14 +7,28 @@
 
 use serde::{Serialize, Serializer};
 use std::fmt;
+use std::num::NonZeroU64;
 
 /// A 128-bit trace ID (64-bit Jaeger/Zipkin IDs occupy the low half).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TraceId(pub u128);
 
-/// A 64-bit span ID.
+/// A 64-bit span ID. Never zero (the zero ID is invalid in W3C and OTLP), so an
+/// `Option<SpanId>` is as small as a `SpanId`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SpanId(pub u64);
+pub struct SpanId(NonZeroU64);
+
+impl SpanId {
+    /// The ID with this value; `None` for zero.
+    pub fn new(value: u64) -> Option<SpanId> {
+        NonZeroU64::new(value).map(SpanId)
+    }
+
+    /// Its value.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
 
 impl fmt::Display for TraceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,9 +79,10 @@ pub fn parse_trace_id(text: &str) -> Option<(TraceId, IdRepair)> {
 }
 
 /// Parses a span ID written as hex (any case, leading zeros optional).
-/// Returns `None` for the empty string; non-hex text is hashed.
+/// Returns `None` for the empty string and for zero; non-hex text is hashed.
 pub fn parse_span_id(text: &str) -> Option<(SpanId, IdRepair)> {
-    parse_hex_or_hash(text, 16).map(|(value, repair)| (SpanId(value as u64), repair))
+    let (value, repair) = parse_hex_or_hash(text, 16)?;
+    Some((SpanId::new(value as u64)?, repair))
 }
 
 /// Parses exact-width hex only, as OTLP/JSON requires; anything else is `None`.
@@ -126,9 +141,9 @@ fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
 /// A new span ID derived from `id` and `salt`, stable across runs and platforms:
 /// used when a repair has to split one ID into two spans (Zipkin shared spans).
 pub fn derived_span_id(id: SpanId, salt: &str) -> SpanId {
-    let mut bytes = id.0.to_be_bytes().to_vec();
+    let mut bytes = id.get().to_be_bytes().to_vec();
     bytes.extend_from_slice(salt.as_bytes());
-    SpanId((fnv1a_128(&bytes) as u64).max(1))
+    SpanId(NonZeroU64::new(fnv1a_128(&bytes) as u64).unwrap_or(NonZeroU64::MIN))
 }
 
 /// FNV-1a: stable across platforms and versions (unlike std's hasher), so a
@@ -151,7 +166,7 @@ mod tests {
         assert_eq!(repair, IdRepair::None);
         assert_eq!(id.to_string(), "5b8efff798038103d269b633813fc60c");
         let (span, _) = parse_span_id("eee19b7ec3c1b174").unwrap();
-        assert_eq!(span, SpanId(0xeee19b7ec3c1b174));
+        assert_eq!(span.get(), 0xeee19b7ec3c1b174);
     }
 
     #[test]
@@ -164,7 +179,7 @@ mod tests {
     #[test]
     fn short_hex_is_padded() {
         let (id, repair) = parse_span_id("abc").unwrap();
-        assert_eq!((id, repair), (SpanId(0xabc), IdRepair::Padded));
+        assert_eq!((id.get(), repair), (0xabc, IdRepair::Padded));
         assert_eq!(id.to_string(), "0000000000000abc");
     }
 
@@ -179,8 +194,9 @@ mod tests {
     }
 
     #[test]
-    fn empty_is_absent() {
+    fn empty_and_zero_are_absent() {
         assert!(parse_span_id("").is_none());
+        assert!(parse_span_id("0000000000000000").is_none());
     }
 
     #[test]

@@ -4,16 +4,18 @@
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
+use std::num::NonZeroU32;
 
 /// A handle to an interned string; resolve it with [`Interner::resolve`].
+/// Never zero, so an `Option<Sym>` is as small as a `Sym`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(u32);
+pub struct Sym(NonZeroU32);
 
 /// Stores each distinct string once.
 #[derive(Default, Clone, Debug)]
 pub struct Interner {
     strings: Vec<Box<str>>,
-    // Holds indices into `strings`; the table never stores a second copy of the text.
+    // Holds handles (index + 1) into `strings`; the table never stores a second copy of the text.
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
 }
@@ -23,26 +25,31 @@ impl Interner {
     pub fn intern(&mut self, text: &str) -> Sym {
         let hash = self.hasher.hash_one(text);
         let strings = &self.strings;
-        if let Some(&id) = self
-            .table
-            .find(hash, |&id| strings.get(id as usize).is_some_and(|s| &**s == text))
-        {
-            return Sym(id);
+        let text_of = |id: u32| strings.get(id as usize - 1).map_or("", |s| &**s);
+        if let Some(&id) = self.table.find(hash, |&id| text_of(id) == text) {
+            return Sym(NonZeroU32::MIN.saturating_add(id - 1));
         }
         // More than 4 billion distinct strings cannot come from a browser-sized input;
         // saturating keeps the handle valid (it resolves to the last string) instead of panicking.
-        let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
         self.strings.push(text.into());
+        let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
         let (strings, hasher) = (&self.strings, &self.hasher);
         self.table.insert_unique(hash, id, |&id| {
-            hasher.hash_one(strings.get(id as usize).map_or("", |s| &**s))
+            hasher.hash_one(strings.get(id as usize - 1).map_or("", |s| &**s))
         });
-        Sym(id)
+        Sym(NonZeroU32::MIN.saturating_add(id - 1))
     }
 
     /// The text behind `sym`. A handle from another interner resolves to `""`.
     pub fn resolve(&self, sym: Sym) -> &str {
-        self.strings.get(sym.0 as usize).map_or("", |s| s)
+        self.strings.get(sym.0.get() as usize - 1).map_or("", |s| s)
+    }
+
+    /// Heap bytes: the text, the handles and the hash table.
+    pub fn heap_bytes(&self) -> usize {
+        self.strings.iter().map(|s| s.len()).sum::<usize>()
+            + self.strings.capacity() * std::mem::size_of::<Box<str>>()
+            + self.table.capacity() * (std::mem::size_of::<u32>() + 1)
     }
 
     /// How many distinct strings are stored.

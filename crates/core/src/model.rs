@@ -8,6 +8,7 @@ use crate::ids::{SpanId, TraceId};
 use crate::intern::{Interner, Sym};
 use crate::time::{DurationNs, TimestampNs};
 use serde::Serialize;
+use std::num::NonZeroU32;
 
 /// The role of a span in a call, as OpenTelemetry defines it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -80,12 +81,14 @@ pub enum AttrValue {
     Int(i64),
     /// A double.
     Double(f64),
+    // The rare variants hold a thin `Box<Vec<_>>` (8 bytes) rather than a
+    // `Box<[_]>` (16), so every attribute value fits in 16 bytes.
     /// Raw bytes.
-    Bytes(Box<[u8]>),
+    Bytes(Box<Vec<u8>>),
     /// A list of values.
-    Array(Box<[AttrValue]>),
+    Array(Box<Vec<AttrValue>>),
     /// Nested key/value pairs.
-    Map(Box<[Attribute]>),
+    Map(Box<Vec<Attribute>>),
 }
 
 /// A key/value pair on a span, resource or scope.
@@ -176,6 +179,21 @@ pub struct Link {
     pub attributes: StoreRange,
 }
 
+/// A handle to a span's [`SpanExtras`] in [`TraceSet::extras`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtrasRef(NonZeroU32);
+
+/// The rarely-set parts of a span.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpanExtras {
+    /// Its links, in [`TraceSet::links`].
+    pub links: StoreRange,
+    /// W3C trace state, if any.
+    pub trace_state: Option<Sym>,
+    /// What the producer dropped.
+    pub dropped: DroppedCounts,
+}
+
 /// How many items of each kind the producer dropped before export.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DroppedCounts {
@@ -214,14 +232,11 @@ pub struct Span {
     pub attributes: StoreRange,
     /// Its events (logs, annotations), in [`TraceSet::events`].
     pub events: StoreRange,
-    /// Its links, in [`TraceSet::links`].
-    pub links: StoreRange,
-    /// W3C trace state, if any.
-    pub trace_state: Option<Sym>,
+    /// Links, trace state and dropped counts, which most spans lack: kept aside
+    /// so they cost a span 4 bytes when absent. See [`TraceSet::extras_of`].
+    pub extras: Option<ExtrasRef>,
     /// W3C trace flags (the low 8 bits of OTLP `flags`; 0 when not given).
     pub trace_flags: u8,
-    /// What the producer dropped.
-    pub dropped: DroppedCounts,
     /// Index into [`TraceSet::resources`].
     pub resource: u32,
     /// Index into [`TraceSet::scopes`].
@@ -250,6 +265,8 @@ pub struct TraceSet {
     pub events: Vec<Event>,
     /// Links of all spans.
     pub links: Vec<Link>,
+    /// The rarely-set parts of the spans that have any.
+    pub extras: Vec<SpanExtras>,
     /// Resources (service instances).
     pub resources: Vec<Resource>,
     /// Instrumentation scopes.
@@ -281,7 +298,22 @@ impl TraceSet {
 
     /// The links of `span`.
     pub fn links_of(&self, span: &Span) -> &[Link] {
-        span.links.slice(&self.links)
+        self.extras_of(span)
+            .map_or(&[], |extras| extras.links.slice(&self.links))
+    }
+
+    /// The links, trace state and dropped counts of `span`, if it has any.
+    pub fn extras_of(&self, span: &Span) -> Option<&SpanExtras> {
+        self.extras.get(span.extras?.0.get() as usize - 1)
+    }
+
+    /// Stores `extras` unless they are all empty; the handle a span refers to.
+    pub fn push_extras(&mut self, extras: SpanExtras) -> Option<ExtrasRef> {
+        if extras == SpanExtras::default() {
+            return None;
+        }
+        self.extras.push(extras);
+        NonZeroU32::new(u32::try_from(self.extras.len()).ok()?).map(ExtrasRef)
     }
 
     /// The resource of `span`.
@@ -313,6 +345,50 @@ impl TraceSet {
         let start = self.links.len();
         self.links.extend(links);
         StoreRange::of(&self.links, start)
+    }
+
+    /// Returns the spare capacity that growing the stores left behind (up to
+    /// half of each). Call it after a batch of imports, not after each file,
+    /// so that appending stays amortised.
+    pub fn shrink_to_fit(&mut self) {
+        self.spans.shrink_to_fit();
+        self.attributes.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.extras.shrink_to_fit();
+        self.resources.shrink_to_fit();
+        self.scopes.shrink_to_fit();
+    }
+
+    /// Heap bytes held by the model (spans, attributes, events, links,
+    /// resources, scopes, interned strings and attribute payloads), for the
+    /// memory benchmark. Reports are left out: they do not grow with spans.
+    pub fn heap_bytes(&self) -> usize {
+        fn vec<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        fn payload(value: &AttrValue) -> usize {
+            match value {
+                AttrValue::Bytes(b) => b.len(),
+                AttrValue::Array(items) => {
+                    items.len() * std::mem::size_of::<AttrValue>() + items.iter().map(payload).sum::<usize>()
+                }
+                AttrValue::Map(entries) => {
+                    entries.len() * std::mem::size_of::<Attribute>()
+                        + entries.iter().map(|a| payload(&a.value)).sum::<usize>()
+                }
+                AttrValue::Str(_) | AttrValue::Bool(_) | AttrValue::Int(_) | AttrValue::Double(_) => 0,
+            }
+        }
+        vec(&self.spans)
+            + vec(&self.attributes)
+            + self.attributes.iter().map(|a| payload(&a.value)).sum::<usize>()
+            + vec(&self.events)
+            + vec(&self.links)
+            + vec(&self.extras)
+            + vec(&self.resources)
+            + vec(&self.scopes)
+            + self.strings.heap_bytes()
     }
 
     /// The text of an interned string.

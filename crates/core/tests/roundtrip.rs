@@ -70,8 +70,8 @@ fn actual(set: &TraceSet) -> Vec<Projection> {
         .iter()
         .map(|s| Projection {
             trace_id: s.trace_id.0,
-            span_id: s.span_id.0,
-            parent: s.parent_span_id.map(|p| p.0),
+            span_id: s.span_id.get(),
+            parent: s.parent_span_id.map(|p| p.get()),
             service: set.str(s.service).to_owned(),
             name: set.str(s.name).to_owned(),
             kind: format!("{:?}", s.kind),

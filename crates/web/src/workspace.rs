@@ -62,6 +62,7 @@ impl Workspace {
             }
         }
         if added {
+            self.set.update_value(TraceSet::shrink_to_fit);
             self.refresh();
         }
     }

@@ -4,7 +4,10 @@
 use super::{FileReport, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
-use crate::model::{Attribute, DroppedCounts, Event, Link, Resource, Scope, Span, SpanKind, StatusCode, TraceSet};
+use crate::model::{
+    Attribute, DroppedCounts, Event, Link, Resource, Scope, Span, SpanExtras, SpanKind, StatusCode, TraceSet,
+};
+
 use crate::time::TimestampNs;
 
 /// An event as an importer understood it.
@@ -162,7 +165,12 @@ impl<'s> Builder<'s> {
                 attributes,
             });
         }
-        let links = self.set.push_links(links);
+        let extras = SpanExtras {
+            links: self.set.push_links(links),
+            trace_state: fields.trace_state,
+            dropped: fields.dropped,
+        };
+        let extras = self.set.push_extras(extras);
         self.set.spans.push(Span {
             trace_id: fields.trace_id,
             span_id: fields.span_id,
@@ -176,10 +184,8 @@ impl<'s> Builder<'s> {
             status_message: fields.status_message,
             attributes,
             events,
-            links,
-            trace_state: fields.trace_state,
+            extras,
             trace_flags: fields.trace_flags,
-            dropped: fields.dropped,
             resource,
             scope: fields.scope,
             file: self.file,

@@ -364,12 +364,9 @@ fn same_id(a: &str, b: &str) -> bool {
     parse_trace_id(a).map(|(id, _)| id) == parse_trace_id(b).map(|(id, _)| id)
 }
 
-/// A parent span ID; all zeros or empty means none.
+/// A parent span ID; all zeros or empty means none (`parse_span_id` says so).
 fn reference_span_id(text: &str, worst_repair: &mut IdRepair) -> Option<crate::ids::SpanId> {
     let (id, repair) = parse_span_id(text)?;
-    if id.0 == 0 {
-        return None;
-    }
     *worst_repair = (*worst_repair).max(repair);
     Some(id)
 }

@@ -276,7 +276,7 @@ fn convert_span(
         });
         return;
     };
-    let Some(span_id) = decode_id(&span.span_id, 8, &mut base64) else {
+    let Some(span_id) = decode_id(&span.span_id, 8, &mut base64).and_then(|v| SpanId::new(v as u64)) else {
         out.reject(RejectReason::InvalidSpanId, || {
             format!(
                 "{}: spanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
@@ -290,8 +290,7 @@ fn convert_span(
     let parent_span_id = match span.parent_span_id.as_deref() {
         None | Some("") => None,
         Some(text) => match decode_id(text, 8, &mut base64) {
-            Some(0) => None,
-            Some(v) => Some(SpanId(v as u64)),
+            Some(v) => SpanId::new(v as u64),
             None => {
                 out.reject(RejectReason::InvalidSpanId, || {
                     format!(
@@ -321,8 +320,9 @@ fn convert_span(
     for link in &span.links {
         let ids = (
             decode_id(&link.trace_id, 16, &mut base64),
-            decode_id(&link.span_id, 8, &mut base64),
+            decode_id(&link.span_id, 8, &mut base64).and_then(|v| SpanId::new(v as u64)),
         );
+
         let (Some(trace_id), Some(span_id)) = ids else {
             // A bad link does not make the span unusable: drop the link, say so.
             out.warn(WarningKind::InvalidLink);
@@ -336,7 +336,7 @@ fn convert_span(
             .map(|t| out.intern(t));
         links.push(LinkFields {
             trace_id: TraceId(trace_id),
-            span_id: SpanId(span_id as u64),
+            span_id,
             trace_state,
             attributes,
         });
@@ -366,7 +366,7 @@ fn convert_span(
         .map(|t| out.intern(t));
     let fields = SpanFields {
         trace_id: TraceId(trace_id),
-        span_id: SpanId(span_id as u64),
+        span_id,
         parent_span_id,
         resource,
         scope,
@@ -426,10 +426,14 @@ fn convert_any_value(value: &AnyValue<'_>, out: &mut Builder<'_>) -> AttrValue {
         return AttrValue::Double(d);
     }
     if let Some(array) = &value.array_value {
-        return AttrValue::Array(array.values.iter().map(|v| convert_any_value(v, out)).collect());
+        return AttrValue::Array(Box::new(
+            array.values.iter().map(|v| convert_any_value(v, out)).collect(),
+        ));
     }
     if let Some(list) = &value.kvlist_value {
-        return AttrValue::Map(list.values.iter().map(|kv| convert_key_value(kv, out)).collect());
+        return AttrValue::Map(Box::new(
+            list.values.iter().map(|kv| convert_key_value(kv, out)).collect(),
+        ));
     }
     if let Some(text) = &value.bytes_value {
         return match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {

@@ -322,7 +322,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
         });
         return;
     };
-    let Some(span_id) = id_of(&span.span_id, 8).filter(|&id| id != 0) else {
+    let Some(span_id) = id_of(&span.span_id, 8).and_then(|id| SpanId::new(id as u64)) else {
         out.reject(RejectReason::InvalidSpanId, || {
             format!(
                 "{}: span_id has {} bytes, expected 8 (not all zero)",
@@ -335,8 +335,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
     let parent_span_id = match span.parent_span_id.len() {
         0 => None,
         _ => match id_of(&span.parent_span_id, 8) {
-            Some(0) => None,
-            Some(id) => Some(SpanId(id as u64)),
+            Some(id) => SpanId::new(id as u64),
             None => {
                 out.reject(RejectReason::InvalidSpanId, || {
                     format!(
@@ -357,7 +356,8 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
     };
     let mut links = Vec::with_capacity(span.links.len());
     for link in &span.links {
-        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16), id_of(&link.span_id, 8)) else {
+        let span_id = id_of(&link.span_id, 8).and_then(|id| SpanId::new(id as u64));
+        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16), span_id) else {
             out.warn(WarningKind::InvalidLink);
             continue;
         };
@@ -365,7 +365,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
         let trace_state = (!link.trace_state.is_empty()).then(|| out.intern(&link.trace_state));
         links.push(LinkFields {
             trace_id: TraceId(trace_id),
-            span_id: SpanId(span_id as u64),
+            span_id,
             trace_state,
             attributes,
         });
@@ -393,7 +393,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
     let trace_state = (!span.trace_state.is_empty()).then(|| out.intern(&span.trace_state));
     let fields = SpanFields {
         trace_id: TraceId(trace_id),
-        span_id: SpanId(span_id as u64),
+        span_id,
         parent_span_id,
         resource,
         scope,
@@ -440,7 +440,9 @@ fn convert_any_value(value: Option<&AnyValue>, out: &mut Builder<'_>) -> AttrVal
         Some(Value::Int(i)) => AttrValue::Int(*i),
         Some(Value::Double(d)) => AttrValue::Double(*d),
         Some(Value::Bytes(b)) => AttrValue::Bytes(b.clone().into()),
-        Some(Value::Array(a)) => AttrValue::Array(a.values.iter().map(|v| convert_any_value(Some(v), out)).collect()),
+        Some(Value::Array(a)) => AttrValue::Array(Box::new(
+            a.values.iter().map(|v| convert_any_value(Some(v), out)).collect(),
+        )),
         Some(Value::KvList(list)) => AttrValue::Map(convert_key_values(&list.values, out).into()),
     }
 }

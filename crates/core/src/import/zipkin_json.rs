@@ -256,7 +256,9 @@ fn convert_span(
         return;
     };
     let Some((mut span_id, span_repair)) = parse_span_id(&span.id) else {
-        out.reject(RejectReason::InvalidSpanId, || format!("{}: id is missing", place()));
+        out.reject(RejectReason::InvalidSpanId, || {
+            format!("{}: id is missing or zero", place())
+        });
         return;
     };
     let timestamp = span.timestamp.unwrap_or(0);
@@ -274,7 +276,6 @@ fn convert_span(
     };
     let mut worst_repair = trace_repair.max(span_repair);
     let mut parent_span_id = match span.parent_id.as_deref().and_then(parse_span_id) {
-        Some((id, _)) if id.0 == 0 => None,
         Some((id, repair)) => {
             worst_repair = worst_repair.max(repair);
             Some(id)
