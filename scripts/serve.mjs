@@ -21,13 +21,17 @@ const TYPES = {
   ".txt": "text/plain; charset=utf-8",
 };
 
-/** Serves `root` on 127.0.0.1:`port`; resolves to the listening server. */
-export function serveStatic(root, port = 0) {
-  const base = resolve(root);
+/**
+ * Serves `root` on 127.0.0.1:`port`; resolves to the listening server.
+ * `mounts` maps URL prefixes (like "/bench/") to further directories.
+ */
+export function serveStatic(root, port = 0, mounts = {}) {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
-      let file = normalize(join(base, path));
+      const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
+      const base = resolve(prefix ? mounts[prefix] : root);
+      let file = normalize(join(base, prefix ? path.slice(prefix.length) : path));
       if (!file.startsWith(base)) {
         res.writeHead(403).end("forbidden");
         return;

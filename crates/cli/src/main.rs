@@ -50,6 +50,9 @@ enum Command {
         /// Random seed; the same seed gives the same file.
         #[arg(long, default_value_t = shop::ShopConfig::default().seed)]
         seed: u64,
+        /// OTLP JSON on one line instead of pretty-printed.
+        #[arg(long)]
+        compact: bool,
         /// Where to write; standard output when absent.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -93,6 +96,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             traces,
             seed,
+            compact,
             out,
         } => {
             let config = shop::ShopConfig {
@@ -102,6 +106,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let spans = shop::generate(&config);
             let bytes = match format {
+                GenerateFormat::OtlpJson if compact => otlp_json::write_compact(&spans).into_bytes(),
                 GenerateFormat::OtlpJson => otlp_json::write(&spans).into_bytes(),
                 GenerateFormat::OtlpJsonl => synth::encode(&spans, Format::OtlpJsonLines),
                 GenerateFormat::OtlpProtobuf => synth::encode(&spans, Format::OtlpProtobuf),

@@ -87,11 +87,22 @@ pub fn parse_span_id(text: &str) -> Option<(SpanId, IdRepair)> {
 
 /// Parses exact-width hex only, as OTLP/JSON requires; anything else is `None`.
 pub fn parse_strict_hex(text: &str, width: usize) -> Option<u128> {
-    // from_str_radix alone would also accept a leading '+'.
-    if text.len() != width || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.len() != width {
         return None;
     }
-    u128::from_str_radix(text, 16).ok()
+    // On every span's IDs, so decoded directly rather than via from_str_radix
+    // (which also accepts a leading '+').
+    text.bytes()
+        .try_fold(0u128, |value, b| Some((value << 4) | u128::from(hex_digit(b)?)))
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// How an OTLP/JSON ID was written.

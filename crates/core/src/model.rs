@@ -347,6 +347,31 @@ impl TraceSet {
         StoreRange::of(&self.links, start)
     }
 
+    /// Remembers the size of every store, so a failed import can be undone.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            spans: self.spans.len(),
+            attributes: self.attributes.len(),
+            events: self.events.len(),
+            links: self.links.len(),
+            extras: self.extras.len(),
+            resources: self.resources.len(),
+            scopes: self.scopes.len(),
+        }
+    }
+
+    /// Drops everything added since `mark`. Interned strings stay: unreferenced
+    /// and harmless.
+    pub(crate) fn rollback(&mut self, mark: Mark) {
+        self.spans.truncate(mark.spans);
+        self.attributes.truncate(mark.attributes);
+        self.events.truncate(mark.events);
+        self.links.truncate(mark.links);
+        self.extras.truncate(mark.extras);
+        self.resources.truncate(mark.resources);
+        self.scopes.truncate(mark.scopes);
+    }
+
     /// Returns the spare capacity that growing the stores left behind (up to
     /// half of each). Call it after a batch of imports, not after each file,
     /// so that appending stays amortised.
@@ -395,4 +420,16 @@ impl TraceSet {
     pub fn str(&self, sym: Sym) -> &str {
         self.strings.resolve(sym)
     }
+}
+
+/// The sizes of a [`TraceSet`]'s stores at one moment; see [`TraceSet::mark`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mark {
+    spans: usize,
+    attributes: usize,
+    events: usize,
+    links: usize,
+    extras: usize,
+    resources: usize,
+    scopes: usize,
 }

@@ -1,6 +1,7 @@
 //! Tracelens in the browser. `main` only mounts the app; see `app.rs`.
 
 mod app;
+mod bench_api;
 mod components;
 mod format;
 mod io;

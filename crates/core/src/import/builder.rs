@@ -5,7 +5,7 @@ use super::{FileReport, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
 use crate::model::{
-    Attribute, DroppedCounts, Event, Link, Resource, Scope, Span, SpanExtras, SpanKind, StatusCode, TraceSet,
+    Attribute, DroppedCounts, Event, Link, Mark, Resource, Scope, Span, SpanExtras, SpanKind, StatusCode, TraceSet,
 };
 
 use crate::time::TimestampNs;
@@ -30,10 +30,12 @@ pub(super) struct SpanFields {
     pub trace_id: TraceId,
     pub span_id: SpanId,
     pub parent_span_id: Option<SpanId>,
-    /// From [`Builder::resource`]: the index and its service name.
-    pub resource: (u32, Sym),
-    /// From [`Builder::scope`] or [`Builder::no_scope`].
-    pub scope: u32,
+    /// From [`Builder::resource`]: the index and its service name; `None` when
+    /// the importer will set it later with [`Builder::assign_resource`].
+    pub resource: Option<(u32, Sym)>,
+    /// From [`Builder::scope`] or [`Builder::no_scope`]; `None` when the
+    /// importer will set it later with [`Builder::assign_scope`].
+    pub scope: Option<u32>,
     pub name: Sym,
     pub kind: SpanKind,
     pub start: TimestampNs,
@@ -54,16 +56,82 @@ pub(super) struct Builder<'s> {
     report: FileReport,
     file: u32,
     no_scope: Option<u32>,
+    start: Mark,
 }
+
+/// Where a builder was, to return to if what follows fails; see [`Builder::checkpoint`].
+pub(super) struct Checkpoint {
+    set: Mark,
+    report: FileReport,
+    no_scope: Option<u32>,
+}
+
+/// Placeholder for a resource or scope that [`Builder::assign_resource`] or
+/// [`Builder::assign_scope`] fills in.
+const NOT_YET: u32 = u32::MAX;
 
 impl<'s> Builder<'s> {
     pub fn new(set: &'s mut TraceSet, report: FileReport) -> Builder<'s> {
         let file = u32::try_from(set.files.len()).unwrap_or(u32::MAX);
+        let start = set.mark();
         Builder {
             set,
             report,
             file,
             no_scope: None,
+            start,
+        }
+    }
+
+    /// Undoes everything this builder added: the file failed part-way.
+    pub fn abandon(self) {
+        self.set.rollback(self.start);
+    }
+
+    /// Remembers the current state, for [`Builder::restore`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            set: self.set.mark(),
+            report: self.report.clone(),
+            no_scope: self.no_scope,
+        }
+    }
+
+    /// Undoes everything added since `checkpoint`, counts included.
+    pub fn restore(&mut self, checkpoint: Checkpoint) {
+        self.set.rollback(checkpoint.set);
+        self.report = checkpoint.report;
+        self.no_scope = checkpoint.no_scope;
+    }
+
+    /// How many spans the set holds; a start for [`Builder::assign_resource`].
+    pub fn span_count(&self) -> usize {
+        self.set.spans.len()
+    }
+
+    /// Gives the spans kept since `from` without a resource this one, and
+    /// counts those whose service is unknown.
+    pub fn assign_resource(&mut self, from: usize, (resource, service): (u32, Sym)) {
+        let unknown = self.set.str(service) == super::UNKNOWN_SERVICE;
+        let mut missing = 0;
+        for span in self.set.spans.get_mut(from..).unwrap_or_default() {
+            if span.resource == NOT_YET {
+                span.resource = resource;
+                span.service = service;
+                missing += u64::from(unknown);
+            }
+        }
+        if missing > 0 {
+            *self.report.warnings.entry(WarningKind::MissingServiceName).or_insert(0) += missing;
+        }
+    }
+
+    /// Gives the spans kept since `from` without a scope this one.
+    pub fn assign_scope(&mut self, from: usize, scope: u32) {
+        for span in self.set.spans.get_mut(from..).unwrap_or_default() {
+            if span.scope == NOT_YET {
+                span.scope = scope;
+            }
         }
     }
 
@@ -140,10 +208,16 @@ impl<'s> Builder<'s> {
         if fields.end < fields.start {
             self.report.warn(WarningKind::NegativeDuration);
         }
-        let (resource, service) = fields.resource;
-        if self.set.str(service) == super::UNKNOWN_SERVICE {
-            self.report.warn(WarningKind::MissingServiceName);
-        }
+        let (resource, service) = match fields.resource {
+            Some((resource, service)) => {
+                if self.set.str(service) == super::UNKNOWN_SERVICE {
+                    self.report.warn(WarningKind::MissingServiceName);
+                }
+                (resource, service)
+            }
+            // The service is filled in with the resource, by `assign_resource`.
+            None => (NOT_YET, self.set.strings.intern(super::UNKNOWN_SERVICE)),
+        };
         let attributes = self.set.push_attributes(fields.attributes);
         let mut events = Vec::with_capacity(fields.events.len());
         for event in fields.events {
@@ -187,7 +261,7 @@ impl<'s> Builder<'s> {
             extras,
             trace_flags: fields.trace_flags,
             resource,
-            scope: fields.scope,
+            scope: fields.scope.unwrap_or(NOT_YET),
             file: self.file,
         });
         self.report.spans_kept += 1;

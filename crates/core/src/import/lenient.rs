@@ -151,3 +151,21 @@ impl<'de: 'a, 'a> de::Deserialize<'de> for IntOrName<'a> {
         d.deserialize_any(V)
     }
 }
+
+/// An `i64` that may be written as a string, as a type (for `next_value`).
+pub struct LenientI64(pub i64);
+
+impl<'de> de::Deserialize<'de> for LenientI64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        i64_from_number_or_string(d).map(LenientI64)
+    }
+}
+
+/// An `f64` that may be written as a string, as a type (for `next_value`).
+pub struct LenientF64(pub f64);
+
+impl<'de> de::Deserialize<'de> for LenientF64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f64_from_number_or_string(d).map(LenientF64)
+    }
+}

@@ -27,6 +27,9 @@ use crate::model::TraceSet;
 use builder::Builder;
 use serde::Deserialize;
 
+/// The first bytes of every gzip stream.
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+
 /// The service name OpenTelemetry SDKs use when none is configured.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
 
@@ -35,7 +38,7 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 /// On error nothing is added: the error names the file, the format it was read
 /// as, where it failed and what was expected.
 pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
-    if sniff(bytes) == Sniffed::Gzip {
+    if bytes.starts_with(GZIP_MAGIC) {
         let mut decompressed = Vec::new();
         let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
         std::io::Read::read_to_end(&mut decoder, &mut decompressed).map_err(|e| ImportError {
@@ -44,7 +47,7 @@ pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileR
             kind: ImportErrorKind::Decompression { detail: e.to_string() },
         })?;
         // A gzip file holding another gzip file is not an export anyone writes.
-        if sniff(&decompressed) == Sniffed::Gzip {
+        if decompressed.starts_with(GZIP_MAGIC) {
             return Err(ImportError {
                 file: name.to_owned(),
                 format: None,
@@ -87,10 +90,14 @@ fn import_plain(
     report.compression = compression;
     match format {
         Format::OtlpJson => {
-            let doc = parse_json::<otlp_json::TracesData>(name, format, bytes)?;
             let mut builder = Builder::new(set, report);
-            otlp_json::convert(doc, &mut builder, None);
-            Ok(builder.finish())
+            match otlp_json::stream(bytes, &mut builder, None) {
+                Ok(_) => Ok(builder.finish()),
+                Err(error) => {
+                    builder.abandon();
+                    Err(locate_json_error::<otlp_json::TracesData>(name, format, bytes, &error))
+                }
+            }
         }
         Format::OtlpJsonLines => {
             let mut builder = Builder::new(set, report);
@@ -127,16 +134,25 @@ fn import_plain(
     }
 }
 
-/// Parses `bytes` as `T`. The fast parse knows only line and column; when it
-/// fails, a second parse that tracks the JSON path tells where in the structure.
+/// Parses `bytes` as `T`, or says where and why it is not one.
 fn parse_json<'a, T: Deserialize<'a>>(name: &str, format: Format, bytes: &'a [u8]) -> Result<T, ImportError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(traced) => traced.path().to_string(),
-            // Only trailing content can fail the first parse and not the second.
-            Ok(_) => String::new(),
-        };
-        ImportError::malformed(name, format, &error, path)
-    })
+    serde_json::from_slice(bytes).map_err(|error| locate_json_error::<T>(name, format, bytes, &error))
+}
+
+/// The error for `bytes` failing to parse. The fast parse knows only line and
+/// column; a second, slower parse into `T` that tracks the JSON path tells
+/// where in the structure (`resourceSpans[0].scopeSpans[1].spans[4].kind`).
+fn locate_json_error<'a, T: Deserialize<'a>>(
+    name: &str,
+    format: Format,
+    bytes: &'a [u8],
+    error: &serde_json::Error,
+) -> ImportError {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(traced) => traced.path().to_string(),
+        // Trailing content fails the first parse and not the second: no path to give.
+        Ok(_) => String::new(),
+    };
+    ImportError::malformed(name, format, error, path)
 }

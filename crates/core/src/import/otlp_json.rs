@@ -9,7 +9,7 @@
 //! - Jaeger query api_v3's `{"result": {"resourceSpans": [...]}}`.
 
 use super::builder::{Builder, EventFields, LinkFields, SpanFields};
-use super::lenient::{IntOrName, f64_from_number_or_string, i64_from_number_or_string, u64_from_number_or_string};
+use super::lenient::{IntOrName, LenientF64, LenientI64, u64_from_number_or_string};
 use super::otlp_common::{span_kind, status_code};
 use super::{RejectReason, WarningKind};
 use crate::ids::{IdEncoding, SpanId, TraceId, parse_otlp_id};
@@ -17,12 +17,17 @@ use crate::model::{AttrValue, Attribute, DroppedCounts};
 use crate::time::TimestampNs;
 use base64::Engine as _;
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
+use std::fmt;
 
 // ---- wire types: mirror the JSON exactly, private to this importer ----
 
-/// A whole document: `TracesData`, Tempo's `batches`, or api_v3's `result` wrapper.
+/// A whole document: `TracesData`, Tempo's `batches`, or api_v3's `result`
+/// wrapper. Import streams through [`stream`]; this typed form is parsed only
+/// when that fails, to name the JSON path of the error.
 #[derive(Deserialize)]
+#[allow(dead_code)] // read by serde only
 #[serde(rename_all = "camelCase")]
 pub(super) struct TracesData<'a> {
     #[serde(borrow, default, alias = "batches", alias = "resource_spans")]
@@ -44,22 +49,9 @@ pub(super) enum Content {
     Nothing,
 }
 
-impl TracesData<'_> {
-    pub(super) fn content(&self) -> Content {
-        if !self.resource_spans.is_empty() || self.result.is_some() {
-            Content::Spans
-        } else if self.resource_logs.is_some() {
-            Content::Logs
-        } else if self.resource_metrics.is_some() {
-            Content::Metrics
-        } else {
-            Content::Nothing
-        }
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // read by serde only
 struct ResourceSpans<'a> {
     #[serde(borrow, default)]
     resource: Option<Resource<'a>>,
@@ -77,6 +69,7 @@ struct Resource<'a> {
 }
 
 #[derive(Deserialize)]
+#[allow(dead_code)] // read by serde only
 struct ScopeSpans<'a> {
     #[serde(borrow, default, alias = "instrumentationLibrary")]
     scope: Option<InstrumentationScope<'a>>,
@@ -179,23 +172,53 @@ struct KeyValue<'a> {
     value: Option<AnyValue<'a>>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AnyValue<'a> {
-    #[serde(borrow, default, alias = "string_value")]
-    string_value: Option<Cow<'a, str>>,
-    #[serde(default, alias = "bool_value")]
-    bool_value: Option<bool>,
-    #[serde(default, deserialize_with = "opt_i64", alias = "int_value")]
-    int_value: Option<i64>,
-    #[serde(default, deserialize_with = "opt_f64", alias = "double_value")]
-    double_value: Option<f64>,
-    #[serde(borrow, default, alias = "array_value")]
-    array_value: Option<ArrayValue<'a>>,
-    #[serde(borrow, default, alias = "kvlist_value")]
-    kvlist_value: Option<KeyValueList<'a>>,
-    #[serde(borrow, default, alias = "bytes_value")]
-    bytes_value: Option<Cow<'a, str>>,
+/// One `AnyValue`: an object with one of `stringValue`, `boolValue`,
+/// `intValue`, `doubleValue`, `arrayValue`, `kvlistValue`, `bytesValue` (or
+/// none, which OTLP allows). An enum rather than a struct of seven options: it
+/// is parsed for every attribute, so its size matters.
+enum AnyValue<'a> {
+    Empty,
+    Str(Cow<'a, str>),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Array(Vec<AnyValue<'a>>),
+    KvList(Vec<KeyValue<'a>>),
+    Bytes(Cow<'a, str>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyValue<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AnyValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an AnyValue object such as {\"stringValue\": \"...\"}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut value = AnyValue::Empty;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    value = match &*key {
+                        "stringValue" | "string_value" => AnyValue::Str(map.next_value()?),
+                        "boolValue" | "bool_value" => AnyValue::Bool(map.next_value()?),
+                        "intValue" | "int_value" => AnyValue::Int(map.next_value::<LenientI64>()?.0),
+                        "doubleValue" | "double_value" => AnyValue::Double(map.next_value::<LenientF64>()?.0),
+                        "arrayValue" | "array_value" => AnyValue::Array(map.next_value::<ArrayValue<'de>>()?.values),
+                        "kvlistValue" | "kvlist_value" => {
+                            AnyValue::KvList(map.next_value::<KeyValueList<'de>>()?.values)
+                        }
+                        "bytesValue" | "bytes_value" => AnyValue::Bytes(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            value
+                        }
+                    };
+                }
+                Ok(value)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,57 +233,344 @@ struct KeyValueList<'a> {
     values: Vec<KeyValue<'a>>,
 }
 
-fn opt_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    i64_from_number_or_string(d).map(Some)
-}
-
-fn opt_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    f64_from_number_or_string(d).map(Some)
-}
-
 // ---- conversion into the model ----
 
-/// Adds the spans of a parsed document to the builder's set. `line` is the
-/// 1-based line for JSON Lines, so rejection examples say where.
-pub(super) fn convert(doc: TracesData<'_>, out: &mut Builder<'_>, line: Option<usize>) {
-    let at = |path: String| match line {
-        Some(line) => format!("line {line}: {path}"),
-        None => path,
-    };
-    if let Some(inner) = doc.result {
-        convert(*inner, out, line);
+/// Reads one OTLP/JSON document from `bytes` straight into the builder, span
+/// by span, without first building the document in memory: the wire structs
+/// of one span at a time are all that exists. `line` is the 1-based line for
+/// JSON Lines, so rejection examples say where.
+///
+/// On error, spans before the failure were already added: the caller restores
+/// the builder (see [`Builder::abandon`], [`Builder::restore`]).
+pub(super) fn stream(bytes: &[u8], out: &mut Builder<'_>, line: Option<usize>) -> Result<Content, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let content = Document { out, line }.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(content)
+}
+
+/// `TracesData`, or api_v3's `{"result": TracesData}`.
+struct Document<'b, 's> {
+    out: &'b mut Builder<'s>,
+    line: Option<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+    type Value = Content;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Content, D::Error> {
+        d.deserialize_any(self)
     }
-    for (r, resource_spans) in doc.resource_spans.iter().enumerate() {
-        let (resource_attributes, dropped) = match &resource_spans.resource {
-            Some(resource) => (&resource.attributes[..], resource.dropped_attributes_count),
-            None => (&[][..], 0),
-        };
-        let service = resource_attributes
-            .iter()
-            .find(|kv| kv.key == "service.name")
-            .and_then(|kv| kv.value.as_ref()?.string_value.as_deref());
-        let attributes = convert_key_values(resource_attributes, out);
-        let resource = out.resource(service, attributes, dropped);
-        for (s, scope_spans) in resource_spans.scope_spans.iter().enumerate() {
-            let scope = match &scope_spans.scope {
-                Some(scope) => {
-                    let attributes = convert_key_values(&scope.attributes, out);
-                    out.scope(&scope.name, &scope.version, attributes)
+}
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = Content;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OTLP TracesData object")
+    }
+    fn visit_unit<E>(self) -> Result<Content, E> {
+        Ok(Content::Nothing)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Content, A::Error> {
+        let Document { out, line } = self;
+        let mut content = Content::Nothing;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "resourceSpans" | "resource_spans" | "batches" => {
+                    if map.next_value_seed(ResourceSpansList { out: &mut *out, line })? > 0 {
+                        content = Content::Spans;
+                    }
                 }
-                None => out.no_scope(),
-            };
-            for (i, span) in scope_spans.spans.iter().enumerate() {
-                let place = || at(format!("resourceSpans[{r}].scopeSpans[{s}].spans[{i}]"));
-                convert_span(span, resource, scope, out, place);
+                "result" => {
+                    map.next_value_seed(Document { out: &mut *out, line })?;
+                    content = Content::Spans;
+                }
+                "resourceLogs" | "resource_logs" => {
+                    map.next_value::<IgnoredAny>()?;
+                    if matches!(content, Content::Nothing) {
+                        content = Content::Logs;
+                    }
+                }
+                "resourceMetrics" | "resource_metrics" => {
+                    map.next_value::<IgnoredAny>()?;
+                    if matches!(content, Content::Nothing) {
+                        content = Content::Metrics;
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
+        Ok(content)
+    }
+}
+
+/// The `resourceSpans` list; its value is how many entries it had.
+struct ResourceSpansList<'b, 's> {
+    out: &'b mut Builder<'s>,
+    line: Option<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansList<'_, '_> {
+    type Value = usize;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSpansList<'_, '_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of ResourceSpans")
+    }
+    fn visit_unit<E>(self) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut r = 0;
+        while seq
+            .next_element_seed(ResourceSpansSeed {
+                out: &mut *self.out,
+                line: self.line,
+                r,
+            })?
+            .is_some()
+        {
+            r += 1;
+        }
+        Ok(r)
+    }
+}
+
+/// One `ResourceSpans`. Its `resource` may come before or after its spans
+/// (JSON objects are unordered), so spans read before it are given it at the end.
+struct ResourceSpansSeed<'b, 's> {
+    out: &'b mut Builder<'s>,
+    line: Option<usize>,
+    r: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSpansSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a ResourceSpans object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ResourceSpansSeed { out, line, r } = self;
+        let first_span = out.span_count();
+        let mut resource = None;
+        let mut next_scope_index = 0;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "resource" => {
+                    let wire = map.next_value::<Option<Resource<'de>>>()?;
+                    resource = Some(make_resource(wire.as_ref(), out));
+                }
+                "scopeSpans" | "instrumentationLibrarySpans" | "scope_spans" => {
+                    let list = ScopeSpansList {
+                        out: &mut *out,
+                        line,
+                        r,
+                        resource,
+                        next_index: next_scope_index,
+                    };
+                    next_scope_index = map.next_value_seed(list)?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let resource = match resource {
+            Some(resource) => resource,
+            None => make_resource(None, out),
+        };
+        out.assign_resource(first_span, resource);
+        Ok(())
+    }
+}
+
+fn make_resource(wire: Option<&Resource<'_>>, out: &mut Builder<'_>) -> (u32, crate::intern::Sym) {
+    let (attributes, dropped) = wire.map_or((&[][..], 0), |r| (&r.attributes[..], r.dropped_attributes_count));
+    let service = attributes
+        .iter()
+        .find(|kv| kv.key == "service.name")
+        .and_then(|kv| match &kv.value {
+            Some(AnyValue::Str(name)) => Some(&**name),
+            _ => None,
+        });
+    let converted = convert_key_values(attributes, out);
+    out.resource(service, converted, dropped)
+}
+
+/// A `scopeSpans` list; its value is the index the next entry would have.
+struct ScopeSpansList<'b, 's> {
+    out: &'b mut Builder<'s>,
+    line: Option<usize>,
+    r: usize,
+    resource: Option<(u32, crate::intern::Sym)>,
+    next_index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ScopeSpansList<'_, '_> {
+    type Value = usize;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeSpansList<'_, '_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of ScopeSpans")
+    }
+    fn visit_unit<E>(self) -> Result<usize, E> {
+        Ok(self.next_index)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut s = self.next_index;
+        loop {
+            let seed = ScopeSpansSeed {
+                out: &mut *self.out,
+                line: self.line,
+                r: self.r,
+                s,
+                resource: self.resource,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                return Ok(s);
+            }
+            s += 1;
+        }
+    }
+}
+
+/// One `ScopeSpans`; like the resource, its `scope` may follow its spans.
+struct ScopeSpansSeed<'b, 's> {
+    out: &'b mut Builder<'s>,
+    line: Option<usize>,
+    r: usize,
+    s: usize,
+    resource: Option<(u32, crate::intern::Sym)>,
+}
+
+impl<'de> DeserializeSeed<'de> for ScopeSpansSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeSpansSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a ScopeSpans object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ScopeSpansSeed {
+            out,
+            line,
+            r,
+            s,
+            resource,
+        } = self;
+        let first_span = out.span_count();
+        let mut scope = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "scope" | "instrumentationLibrary" => {
+                    let wire = map.next_value::<Option<InstrumentationScope<'de>>>()?;
+                    scope = Some(match wire {
+                        Some(wire) => {
+                            let attributes = convert_key_values(&wire.attributes, out);
+                            out.scope(&wire.name, &wire.version, attributes)
+                        }
+                        None => out.no_scope(),
+                    });
+                }
+                "spans" => map.next_value_seed(SpanList {
+                    out: &mut *out,
+                    line,
+                    r,
+                    s,
+                    resource,
+                    scope,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let scope = match scope {
+            Some(scope) => scope,
+            None => out.no_scope(),
+        };
+        out.assign_scope(first_span, scope);
+        Ok(())
+    }
+}
+
+/// A `spans` list: each span is converted as soon as it is parsed.
+struct SpanList<'b, 's> {
+    out: &'b mut Builder<'s>,
+    line: Option<usize>,
+    r: usize,
+    s: usize,
+    resource: Option<(u32, crate::intern::Sym)>,
+    scope: Option<u32>,
+}
+
+impl<'de> DeserializeSeed<'de> for SpanList<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpanList<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of spans")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let SpanList {
+            out,
+            line,
+            r,
+            s,
+            resource,
+            scope,
+        } = self;
+        let mut i = 0;
+        while let Some(span) = seq.next_element::<WireSpan<'de>>()? {
+            let place = || {
+                let path = format!("resourceSpans[{r}].scopeSpans[{s}].spans[{i}]");
+                match line {
+                    Some(line) => format!("line {line}: {path}"),
+                    None => path,
+                }
+            };
+            convert_span(&span, resource, scope, out, place);
+            i += 1;
+        }
+        Ok(())
     }
 }
 
 fn convert_span(
     span: &WireSpan<'_>,
-    resource: (u32, crate::intern::Sym),
-    scope: u32,
+    resource: Option<(u32, crate::intern::Sym)>,
+    scope: Option<u32>,
     out: &mut Builder<'_>,
     place: impl Fn() -> String,
 ) {
@@ -413,37 +723,25 @@ fn convert_key_value(kv: &KeyValue<'_>, out: &mut Builder<'_>) -> Attribute {
 }
 
 fn convert_any_value(value: &AnyValue<'_>, out: &mut Builder<'_>) -> AttrValue {
-    if let Some(s) = &value.string_value {
-        return AttrValue::Str(out.intern(s));
-    }
-    if let Some(b) = value.bool_value {
-        return AttrValue::Bool(b);
-    }
-    if let Some(i) = value.int_value {
-        return AttrValue::Int(i);
-    }
-    if let Some(d) = value.double_value {
-        return AttrValue::Double(d);
-    }
-    if let Some(array) = &value.array_value {
-        return AttrValue::Array(Box::new(
-            array.values.iter().map(|v| convert_any_value(v, out)).collect(),
-        ));
-    }
-    if let Some(list) = &value.kvlist_value {
-        return AttrValue::Map(Box::new(
-            list.values.iter().map(|kv| convert_key_value(kv, out)).collect(),
-        ));
-    }
-    if let Some(text) = &value.bytes_value {
-        return match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
+    match value {
+        AnyValue::Str(s) => AttrValue::Str(out.intern(s)),
+        AnyValue::Bool(b) => AttrValue::Bool(*b),
+        AnyValue::Int(i) => AttrValue::Int(*i),
+        AnyValue::Double(d) => AttrValue::Double(*d),
+        AnyValue::Array(values) => {
+            AttrValue::Array(Box::new(values.iter().map(|v| convert_any_value(v, out)).collect()))
+        }
+        AnyValue::KvList(values) => {
+            AttrValue::Map(Box::new(values.iter().map(|kv| convert_key_value(kv, out)).collect()))
+        }
+        AnyValue::Bytes(text) => match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
             Ok(bytes) => AttrValue::Bytes(bytes.into()),
             Err(_) => {
                 out.warn(WarningKind::UndecodableAttribute);
                 AttrValue::Str(out.intern(text))
             }
-        };
+        },
+        // `{}`: an empty AnyValue, which OTLP allows.
+        AnyValue::Empty => AttrValue::Str(out.intern("")),
     }
-    // `{}`: an empty AnyValue, which OTLP allows.
-    AttrValue::Str(out.intern(""))
 }

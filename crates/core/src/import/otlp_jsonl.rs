@@ -6,7 +6,7 @@
 //! line at all is an error.
 
 use super::builder::Builder;
-use super::otlp_json::{Content, TracesData, convert};
+use super::otlp_json::{Content, stream};
 use super::{Format, ImportError, ImportErrorKind, SkipReason};
 
 /// Reads every line of `bytes` into the builder.
@@ -19,20 +19,20 @@ pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<TracesData<'_>>(line) {
-            Ok(doc) => {
+        let checkpoint = out.checkpoint();
+        match stream(line, out, Some(line_number)) {
+            Ok(content) => {
                 readable_lines += 1;
-                match doc.content() {
-                    Content::Spans => {
-                        trace_lines += 1;
-                        convert(doc, out, Some(line_number));
-                    }
+                match content {
+                    Content::Spans => trace_lines += 1,
                     Content::Logs => out.skip(SkipReason::LogsLine, || format!("line {line_number}")),
                     Content::Metrics => out.skip(SkipReason::MetricsLine, || format!("line {line_number}")),
                     Content::Nothing => out.skip(SkipReason::NoSpans, || format!("line {line_number}")),
                 }
             }
             Err(error) => {
+                // Spans of the line read before the error are taken back: a line loads whole or not at all.
+                out.restore(checkpoint);
                 out.skip(SkipReason::MalformedLine, || {
                     format!(
                         "line {line_number}, column {}: {}",

@@ -46,24 +46,11 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 fn sniff_object(body: &[u8]) -> Sniffed {
-    let (keys, end) = top_level_keys(body);
+    let keys = top_level_keys(body);
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let value_start = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
     let otlp_record = ["resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics"];
-    let another_object_follows = body
-        .get(end + 1..)
-        .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()))
-        == Some(&b'{');
-    // When the first line is itself broken the scan above cannot find its end;
-    // a second line opening an object at column 0 still says "one per line"
-    // (pretty-printed JSON indents nested objects).
-    let second_line_opens_object = body
-        .iter()
-        .position(|&b| b == b'\n')
-        .and_then(|newline| body.get(newline + 1))
-        == Some(&b'{');
-    let another_object_follows = another_object_follows || second_line_opens_object;
-    if another_object_follows && otlp_record.iter().any(|k| has(k)) {
+    if second_line_opens_object(body) && otlp_record.iter().any(|k| has(k)) {
         return Sniffed::Supported(Format::OtlpJsonLines);
     }
     if has("resourceSpans") || has("resource_spans") || has("batches") {
@@ -111,7 +98,7 @@ fn sniff_array(body: &[u8]) -> Sniffed {
     match body.get(first) {
         Some(b']') => Sniffed::Supported(Format::JaegerJson),
         Some(b'{') => {
-            let (keys, _) = top_level_keys(body.get(first..).unwrap_or_default());
+            let keys = top_level_keys(body.get(first..).unwrap_or_default());
             let has = |name: &str| keys.iter().any(|(k, _)| k == name);
             if has("traceID") && has("spans") {
                 Sniffed::Supported(Format::JaegerJson)
@@ -169,10 +156,28 @@ fn describe_binary(bytes: &[u8]) -> String {
     }
 }
 
+/// JSON Lines: the line after the first (blank lines aside) opens an object at
+/// column 0. A single document never does: pretty-printed JSON indents nested
+/// objects and compact JSON has no newline inside.
+fn second_line_opens_object(body: &[u8]) -> bool {
+    let Some(newline) = memchr::memchr(b'\n', body) else {
+        return false;
+    };
+    body.get(newline..)
+        .and_then(|rest| rest.iter().find(|&&b| b != b'\n' && b != b'\r'))
+        == Some(&b'{')
+}
+
+/// How much of a file the key scan reads. The keys that tell formats apart
+/// come before the bulk of the data in every exporter's output; scanning a
+/// whole multi-gigabyte document for them would cost as much as parsing it.
+const KEY_SCAN_LIMIT: usize = 1 << 20;
+
 /// Keys of the object starting at `body[0] == b'{'`, each with the first byte
-/// of its value, and the index of the object's closing brace. Stops at the end
+/// of its value, within the first [`KEY_SCAN_LIMIT`] bytes. Stops at the end
 /// of the object; malformed input is left to the real parser to report.
-fn top_level_keys(body: &[u8]) -> (Vec<(String, u8)>, usize) {
+fn top_level_keys(body: &[u8]) -> Vec<(String, u8)> {
+    let body = body.get(..KEY_SCAN_LIMIT).unwrap_or(body);
     let mut keys = Vec::new();
     let mut depth = 0usize;
     let mut i = 0usize;
@@ -210,7 +215,7 @@ fn top_level_keys(body: &[u8]) -> (Vec<(String, u8)>, usize) {
         }
         i += 1;
     }
-    (keys, i)
+    keys
 }
 
 /// Index of the closing quote of the string opening at `open`.

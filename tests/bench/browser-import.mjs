@@ -1,0 +1,83 @@
+// Browser benchmark: the wasm import of OTLP JSON against the browser's own
+// JSON.parse of the same bytes, in the same page of headless Chromium, at 10k,
+// 100k and 1M spans. Run after a release build (./dev test or ./dev serve):
+//
+//   node tests/bench/browser-import.mjs [SPANS...]
+//
+// Prints a Markdown table of medians and ratios for BENCHMARKS.md. The timed
+// work per run: JSON.parse(text) alone; TextDecoder + JSON.parse (what a
+// JavaScript viewer must do with a dropped file); and importForBenchmark(bytes),
+// which copies the bytes into wasm memory, detects the format, parses and
+// builds the full model.
+
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serveStatic } from "../../scripts/serve.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const sizes = process.argv.slice(2).map(Number).filter(Boolean);
+const SPANS = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
+const RUNS = 7;
+
+const data = mkdtempSync(join(tmpdir(), "tracelens-bench-"));
+for (const spans of SPANS) {
+  const traces = String(Math.ceil(spans / 6.3));
+  const json = execFileSync(
+    "cargo",
+    ["run", "-q", "--release", "-p", "tracelens-cli", "--", "generate", "--compact", "--traces", traces],
+    { cwd: ROOT, maxBuffer: 2 ** 31 - 1 },
+  );
+  writeFileSync(join(data, `${spans}.json`), json);
+}
+
+const server = await serveStatic(join(ROOT, "dist"), 0, { "/bench-data/": data });
+const origin = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const page = await browser.newPage();
+await page.goto(`${origin}/`);
+await page.waitForFunction(() => window.wasmBindings?.importForBenchmark);
+
+console.log(`Chromium ${browser.version()}, ${RUNS} runs each, medians.\n`);
+console.log("| spans | MB | JSON.parse | decode + JSON.parse | wasm import | import speed-up vs JSON.parse | vs decode + parse |");
+console.log("|---:|---:|---:|---:|---:|---:|---:|");
+for (const spans of SPANS) {
+  const result = await page.evaluate(
+    async ({ url, runs }) => {
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
+      const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const time = (f) => {
+        const times = [];
+        for (let i = 0; i < runs; i++) {
+          const t0 = performance.now();
+          f();
+          times.push(performance.now() - t0);
+        }
+        return median(times);
+      };
+      let kept = 0;
+      // Interleaved, so the machine's load affects all three alike.
+      const parse = time(() => JSON.parse(text));
+      const decodeParse = time(() => JSON.parse(new TextDecoder().decode(bytes)));
+      const wasm = time(() => {
+        kept = window.wasmBindings.importForBenchmark(bytes);
+      });
+      return { mb: bytes.length / 1e6, parse, decodeParse, wasm, kept };
+    },
+    { url: `/bench-data/${spans}.json`, runs: RUNS },
+  );
+  if (result.kept < spans) throw new Error(`imported ${result.kept} spans, expected at least ${spans}`);
+  const ms = (x) => `${x.toFixed(0)} ms`;
+  console.log(
+    `| ${spans.toLocaleString("en")} | ${result.mb.toFixed(0)} | ${ms(result.parse)} | ${ms(result.decodeParse)} | ${ms(result.wasm)} | ${(result.parse / result.wasm).toFixed(2)}× | ${(result.decodeParse / result.wasm).toFixed(2)}× |`,
+  );
+}
+await browser.close();
+server.close();
