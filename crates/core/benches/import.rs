@@ -18,10 +18,13 @@ fn main() {
     divan::main();
 }
 
-/// Generated inputs, made once per (format, size) and shared by the benchmarks.
-static INPUTS: LazyLock<Mutex<HashMap<(Format, usize), Arc<(Vec<u8>, usize)>>>> = LazyLock::new(Default::default);
+/// An encoded input and how many spans it holds.
+type Input = Arc<(Vec<u8>, usize)>;
 
-fn input(format: Format, spans: usize) -> Arc<(Vec<u8>, usize)> {
+/// Generated inputs, made once per (format, size) and shared by the benchmarks.
+static INPUTS: LazyLock<Mutex<HashMap<(Format, usize), Input>>> = LazyLock::new(Default::default);
+
+fn input(format: Format, spans: usize) -> Input {
     let mut inputs = INPUTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     inputs
         .entry((format, spans))
