@@ -87,13 +87,18 @@ pub fn parse_span_id(text: &str) -> Option<(SpanId, IdRepair)> {
 
 /// Parses exact-width hex only, as OTLP/JSON requires; anything else is `None`.
 pub fn parse_strict_hex(text: &str, width: usize) -> Option<u128> {
+    parse_strict_hex_bytes(text.as_bytes(), width)
+}
+
+/// [`parse_strict_hex`] on raw bytes (IDs are read from files without UTF-8 checks).
+pub fn parse_strict_hex_bytes(text: &[u8], width: usize) -> Option<u128> {
     if text.len() != width {
         return None;
     }
     // On every span's IDs, so decoded directly rather than via from_str_radix
     // (which also accepts a leading '+').
-    text.bytes()
-        .try_fold(0u128, |value, b| Some((value << 4) | u128::from(hex_digit(b)?)))
+    text.iter()
+        .try_fold(0u128, |value, &b| Some((value << 4) | u128::from(hex_digit(b)?)))
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
@@ -116,8 +121,8 @@ pub enum IdEncoding {
 
 /// Parses an OTLP/JSON ID of `bytes` bytes (16 for traces, 8 for spans): hex
 /// of exactly that width, or base64 decoding to exactly that many bytes.
-pub fn parse_otlp_id(text: &str, bytes: usize) -> Option<(u128, IdEncoding)> {
-    if let Some(value) = parse_strict_hex(text, bytes * 2) {
+pub fn parse_otlp_id(text: &[u8], bytes: usize) -> Option<(u128, IdEncoding)> {
+    if let Some(value) = parse_strict_hex_bytes(text, bytes * 2) {
         return Some((value, IdEncoding::Hex));
     }
     use base64::Engine as _;
@@ -212,14 +217,14 @@ mod tests {
 
     #[test]
     fn otlp_ids_in_hex_or_base64() {
-        assert_eq!(parse_otlp_id("00000000000000ff", 8), Some((255, IdEncoding::Hex)));
-        assert_eq!(parse_otlp_id("AAAAAAAAAP8=", 8), Some((255, IdEncoding::Base64)));
+        assert_eq!(parse_otlp_id(b"00000000000000ff", 8), Some((255, IdEncoding::Hex)));
+        assert_eq!(parse_otlp_id(b"AAAAAAAAAP8=", 8), Some((255, IdEncoding::Base64)));
         assert_eq!(
-            parse_otlp_id("AAAAAAAAAAAAAAAAAAAAAQ==", 16),
+            parse_otlp_id(b"AAAAAAAAAAAAAAAAAAAAAQ==", 16),
             Some((1, IdEncoding::Base64))
         );
-        assert_eq!(parse_otlp_id("AAAAAAAAAP8=", 16), None, "wrong length");
-        assert_eq!(parse_otlp_id("zzz", 16), None);
+        assert_eq!(parse_otlp_id(b"AAAAAAAAAP8=", 16), None, "wrong length");
+        assert_eq!(parse_otlp_id(b"zzz", 16), None);
     }
 
     #[test]

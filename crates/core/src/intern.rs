@@ -23,19 +23,47 @@ pub struct Interner {
 impl Interner {
     /// The handle for `text`, adding it on first sight.
     pub fn intern(&mut self, text: &str) -> Sym {
-        let hash = self.hasher.hash_one(text);
-        let strings = &self.strings;
-        let text_of = |id: u32| strings.get(id as usize - 1).map_or("", |s| &**s);
-        if let Some(&id) = self.table.find(hash, |&id| text_of(id) == text) {
-            return Sym(NonZeroU32::MIN.saturating_add(id - 1));
+        match self.find(text.as_bytes()) {
+            Ok(sym) => sym,
+            Err(hash) => self.insert(hash, text.into()),
         }
+    }
+
+    /// The handle for `bytes` read straight from a file, which are checked to
+    /// be UTF-8 only the first time they are seen: a string repeated on a
+    /// million spans is validated once. Invalid UTF-8 is stored with U+FFFD
+    /// replacements and returned as `Err`, so the caller can report it.
+    pub fn intern_bytes(&mut self, bytes: &[u8]) -> Result<Sym, Sym> {
+        let hash = match self.find(bytes) {
+            Ok(sym) => return Ok(sym),
+            Err(hash) => hash,
+        };
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(self.insert(hash, text.into())),
+            Err(_) => Err(self.intern(&String::from_utf8_lossy(bytes))),
+        }
+    }
+
+    /// The handle of `bytes` if interned, else their hash for [`Interner::insert`].
+    /// Strings are hashed as bytes so both entry points agree.
+    fn find(&self, bytes: &[u8]) -> Result<Sym, u64> {
+        let hash = self.hasher.hash_one(bytes);
+        let strings = &self.strings;
+        let bytes_of = |id: u32| strings.get(id as usize - 1).map_or(&b""[..], |s| s.as_bytes());
+        match self.table.find(hash, |&id| bytes_of(id) == bytes) {
+            Some(&id) => Ok(Sym(NonZeroU32::MIN.saturating_add(id - 1))),
+            None => Err(hash),
+        }
+    }
+
+    fn insert(&mut self, hash: u64, text: Box<str>) -> Sym {
         // More than 4 billion distinct strings cannot come from a browser-sized input;
         // saturating keeps the handle valid (it resolves to the last string) instead of panicking.
-        self.strings.push(text.into());
+        self.strings.push(text);
         let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
         let (strings, hasher) = (&self.strings, &self.hasher);
         self.table.insert_unique(hash, id, |&id| {
-            hasher.hash_one(strings.get(id as usize - 1).map_or("", |s| &**s))
+            hasher.hash_one(strings.get(id as usize - 1).map_or(&b""[..], |s| s.as_bytes()))
         });
         Sym(NonZeroU32::MIN.saturating_add(id - 1))
     }
@@ -77,5 +105,8 @@ mod tests {
         assert_eq!(interner.resolve(a), "frontend");
         assert_eq!(interner.resolve(b), "backend");
         assert_eq!(interner.len(), 2);
+        assert_eq!(interner.intern_bytes(b"backend"), Ok(b));
+        let bad = interner.intern_bytes(b"caf\xE9").unwrap_err();
+        assert_eq!(interner.resolve(bad), "caf\u{FFFD}");
     }
 }

@@ -139,6 +139,15 @@ impl<'s> Builder<'s> {
         self.set.strings.intern(text)
     }
 
+    /// Interns text read as raw bytes; invalid UTF-8 is kept with U+FFFD
+    /// replacements and counted as a warning.
+    pub fn intern_raw(&mut self, bytes: &[u8]) -> Sym {
+        self.set.strings.intern_bytes(bytes).unwrap_or_else(|replaced| {
+            self.report.warn(WarningKind::InvalidUtf8);
+            replaced
+        })
+    }
+
     pub fn warn(&mut self, kind: WarningKind) {
         self.report.warn(kind);
     }

@@ -85,6 +85,23 @@ fn import_plain(
             return Err(fail(ImportErrorKind::UnsupportedShape { looks_like }));
         }
     };
+    read_as(set, name, bytes, format, compression)
+}
+
+/// Reads one file into `set` as `format`, without looking at its content to
+/// decide (no gzip either): for when the caller knows better than the sniffer,
+/// and for fuzzing each importer on its own.
+pub fn import_file_as(set: &mut TraceSet, name: &str, bytes: &[u8], format: Format) -> Result<FileReport, ImportError> {
+    read_as(set, name, bytes, format, None)
+}
+
+fn read_as(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+    format: Format,
+    compression: Option<&'static str>,
+) -> Result<FileReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut report = FileReport::new(name, format, bytes.len());
     report.compression = compression;

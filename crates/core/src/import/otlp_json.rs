@@ -91,17 +91,17 @@ struct InstrumentationScope<'a> {
 #[serde(rename_all = "camelCase")]
 struct WireSpan<'a> {
     #[serde(borrow, default, alias = "trace_id")]
-    trace_id: Cow<'a, str>,
+    trace_id: RawStr<'a>,
     #[serde(borrow, default, alias = "span_id")]
-    span_id: Cow<'a, str>,
+    span_id: RawStr<'a>,
     #[serde(borrow, default, alias = "trace_state")]
     trace_state: Option<Cow<'a, str>>,
     #[serde(borrow, default, alias = "parent_span_id")]
-    parent_span_id: Option<Cow<'a, str>>,
+    parent_span_id: Option<RawStr<'a>>,
     #[serde(default)]
     flags: u32,
     #[serde(borrow, default)]
-    name: Cow<'a, str>,
+    name: RawStr<'a>,
     #[serde(borrow, default)]
     kind: IntOrName<'a>,
     #[serde(
@@ -138,7 +138,7 @@ struct WireEvent<'a> {
     #[serde(default, deserialize_with = "u64_from_number_or_string", alias = "time_unix_nano")]
     time_unix_nano: u64,
     #[serde(borrow, default)]
-    name: Cow<'a, str>,
+    name: RawStr<'a>,
     #[serde(borrow, default)]
     attributes: Vec<KeyValue<'a>>,
 }
@@ -147,9 +147,9 @@ struct WireEvent<'a> {
 #[serde(rename_all = "camelCase")]
 struct WireLink<'a> {
     #[serde(borrow, default, alias = "trace_id")]
-    trace_id: Cow<'a, str>,
+    trace_id: RawStr<'a>,
     #[serde(borrow, default, alias = "span_id")]
-    span_id: Cow<'a, str>,
+    span_id: RawStr<'a>,
     #[serde(borrow, default, alias = "trace_state")]
     trace_state: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -167,7 +167,7 @@ struct Status<'a> {
 #[derive(Deserialize)]
 struct KeyValue<'a> {
     #[serde(borrow)]
-    key: Cow<'a, str>,
+    key: RawStr<'a>,
     #[serde(borrow, default)]
     value: Option<AnyValue<'a>>,
 }
@@ -178,7 +178,7 @@ struct KeyValue<'a> {
 /// is parsed for every attribute, so its size matters.
 enum AnyValue<'a> {
     Empty,
-    Str(Cow<'a, str>),
+    Str(RawStr<'a>),
     Bool(bool),
     Int(i64),
     Double(f64),
@@ -218,6 +218,45 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyValue<'a> {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+/// A JSON string taken as raw bytes: serde_json then skips its UTF-8 check,
+/// which [`Builder::intern_raw`] does once per distinct string instead of once
+/// per occurrence. IDs never need it: they are hex or base64.
+#[derive(Default)]
+struct RawStr<'a>(Cow<'a, [u8]>);
+
+impl fmt::Display for RawStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(RawStr(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(RawStr(Cow::Owned(v.to_vec())))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(RawStr(Cow::Borrowed(v.as_bytes())))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawStr(Cow::Owned(v.as_bytes().to_vec())))
+            }
+        }
+        // For JSON strings serde_json hands out the bytes between the quotes
+        // (escapes resolved) without validating them.
+        d.deserialize_bytes(V)
     }
 }
 
@@ -401,13 +440,13 @@ fn make_resource(wire: Option<&Resource<'_>>, out: &mut Builder<'_>) -> (u32, cr
     let (attributes, dropped) = wire.map_or((&[][..], 0), |r| (&r.attributes[..], r.dropped_attributes_count));
     let service = attributes
         .iter()
-        .find(|kv| kv.key == "service.name")
+        .find(|kv| &*kv.key.0 == b"service.name")
         .and_then(|kv| match &kv.value {
-            Some(AnyValue::Str(name)) => Some(&**name),
+            Some(AnyValue::Str(name)) => Some(String::from_utf8_lossy(&name.0)),
             _ => None,
         });
     let converted = convert_key_values(attributes, out);
-    out.resource(service, converted, dropped)
+    out.resource(service.as_deref(), converted, dropped)
 }
 
 /// A `scopeSpans` list; its value is the index the next entry would have.
@@ -576,7 +615,7 @@ fn convert_span(
 ) {
     out.span_read();
     let mut base64 = false;
-    let Some(trace_id) = decode_id(&span.trace_id, 16, &mut base64) else {
+    let Some(trace_id) = decode_id(&span.trace_id.0, 16, &mut base64) else {
         out.reject(RejectReason::InvalidTraceId, || {
             format!(
                 "{}: traceId \"{}\" is neither 32 hex digits nor base64 of 16 bytes",
@@ -586,7 +625,7 @@ fn convert_span(
         });
         return;
     };
-    let Some(span_id) = decode_id(&span.span_id, 8, &mut base64).and_then(|v| SpanId::new(v as u64)) else {
+    let Some(span_id) = decode_id(&span.span_id.0, 8, &mut base64).and_then(|v| SpanId::new(v as u64)) else {
         out.reject(RejectReason::InvalidSpanId, || {
             format!(
                 "{}: spanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
@@ -597,15 +636,16 @@ fn convert_span(
         return;
     };
     // An empty or all-zero parent means "root"; anything else must be a valid ID.
-    let parent_span_id = match span.parent_span_id.as_deref() {
-        None | Some("") => None,
+    let parent_span_id = match span.parent_span_id.as_ref().map(|p| &*p.0) {
+        None | Some(b"") => None,
         Some(text) => match decode_id(text, 8, &mut base64) {
             Some(v) => SpanId::new(v as u64),
             None => {
                 out.reject(RejectReason::InvalidSpanId, || {
                     format!(
-                        "{}: parentSpanId \"{text}\" is neither 16 hex digits nor base64 of 8 bytes",
-                        place()
+                        "{}: parentSpanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
+                        place(),
+                        String::from_utf8_lossy(text)
                     )
                 });
                 return;
@@ -629,8 +669,8 @@ fn convert_span(
     let mut links = Vec::with_capacity(span.links.len());
     for link in &span.links {
         let ids = (
-            decode_id(&link.trace_id, 16, &mut base64),
-            decode_id(&link.span_id, 8, &mut base64).and_then(|v| SpanId::new(v as u64)),
+            decode_id(&link.trace_id.0, 16, &mut base64),
+            decode_id(&link.span_id.0, 8, &mut base64).and_then(|v| SpanId::new(v as u64)),
         );
 
         let (Some(trace_id), Some(span_id)) = ids else {
@@ -659,7 +699,7 @@ fn convert_span(
         .iter()
         .map(|event| EventFields {
             time: TimestampNs(event.time_unix_nano),
-            name: out.intern(&event.name),
+            name: out.intern_raw(&event.name.0),
             attributes: convert_key_values(&event.attributes, out),
         })
         .collect();
@@ -680,7 +720,7 @@ fn convert_span(
         parent_span_id,
         resource,
         scope,
-        name: out.intern(&span.name),
+        name: out.intern_raw(&span.name.0),
         kind,
         start: TimestampNs(span.start_time_unix_nano),
         end: TimestampNs(span.end_time_unix_nano),
@@ -702,7 +742,7 @@ fn convert_span(
 }
 
 /// Decodes an ID of `bytes` bytes, noting when it was base64 rather than hex.
-fn decode_id(text: &str, bytes: usize, base64: &mut bool) -> Option<u128> {
+fn decode_id(text: &[u8], bytes: usize, base64: &mut bool) -> Option<u128> {
     let (value, encoding) = parse_otlp_id(text, bytes)?;
     *base64 |= encoding == IdEncoding::Base64;
     // The all-zero trace or span ID is invalid in OTLP; a zero parent is handled by the caller.
@@ -714,7 +754,7 @@ fn convert_key_values(key_values: &[KeyValue<'_>], out: &mut Builder<'_>) -> Vec
 }
 
 fn convert_key_value(kv: &KeyValue<'_>, out: &mut Builder<'_>) -> Attribute {
-    let key = out.intern(&kv.key);
+    let key = out.intern_raw(&kv.key.0);
     let value = match &kv.value {
         Some(value) => convert_any_value(value, out),
         None => AttrValue::Str(out.intern("")),
@@ -724,7 +764,7 @@ fn convert_key_value(kv: &KeyValue<'_>, out: &mut Builder<'_>) -> Attribute {
 
 fn convert_any_value(value: &AnyValue<'_>, out: &mut Builder<'_>) -> AttrValue {
     match value {
-        AnyValue::Str(s) => AttrValue::Str(out.intern(s)),
+        AnyValue::Str(s) => AttrValue::Str(out.intern_raw(&s.0)),
         AnyValue::Bool(b) => AttrValue::Bool(*b),
         AnyValue::Int(i) => AttrValue::Int(*i),
         AnyValue::Double(d) => AttrValue::Double(*d),

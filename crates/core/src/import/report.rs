@@ -90,6 +90,8 @@ pub enum WarningKind {
     MissingDuration,
     /// A Zipkin server span sharing its client's span ID: given its own ID, as the client's child.
     SharedSpanSplit,
+    /// Text that is not valid UTF-8; kept with U+FFFD replacement characters.
+    InvalidUtf8,
 }
 
 impl fmt::Display for WarningKind {
@@ -107,6 +109,7 @@ impl fmt::Display for WarningKind {
             WarningKind::ProducerWarnings => "span carries warnings from its producer",
             WarningKind::MissingDuration => "missing duration (set to 0)",
             WarningKind::SharedSpanSplit => "shared client/server span ID split in two",
+            WarningKind::InvalidUtf8 => "text that is not valid UTF-8 (kept with � replacements)",
         })
     }
 }
