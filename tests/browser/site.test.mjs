@@ -59,7 +59,11 @@ test("a file picked with the file input is analysed", () =>
     assert.match(await row.innerText(), /frontend\s+GET \/dispatch/);
     // Per-operation statistics: the Redis lookups, busiest first.
     const first = page.getByTestId("operation-row").first();
-    assert.match(await first.innerText(), /redis-manual\s+GetDriver\s+13\s+23\.1%\s+13\.3ms\s+33\.5ms\s+33\.5ms\s+33\.5ms/);
+    assert.match(await first.innerText(), /^redis-manual\s+GetDriver\s+13\s+23\.1%\s+13\.3ms\s+33\.5ms\s+33\.5ms\s/);
+    // The request entered through the frontend's GET /dispatch: one endpoint.
+    const endpoints = await page.getByTestId("endpoint-row").allInnerTexts();
+    assert.equal(endpoints.length, 1);
+    assert.match(endpoints[0], /^frontend\s+GET \/dispatch\s+1\s+0%\s+1\.12s/);
   }));
 
 test("a file dropped on the page is analysed, with an overlay while dragging", () =>
@@ -117,6 +121,19 @@ test("Load example opens the shipped trace set", () =>
     assert.equal(await textOf(page, "services"), "cart, catalog, checkout, frontend, payment");
     assert.match(await textOf(page, "time-range"), /^2026-11-02 09:00:11\.600 → 2026-11-02 09:07:48\.205 \(7m 36s\)$/);
     assert.ok((await page.getByTestId("operation-row").count()) >= 15);
+    // Four endpoints, busiest first, with exact percentiles and the outliers left out of p99.
+    const endpoints = await page.getByTestId("endpoint-row").allInnerTexts();
+    assert.deepEqual(
+      endpoints.map((row) => row.split("\t").slice(0, 3).join(" | ")),
+      [
+        "frontend | GET /api/products/{id} | 26",
+        "frontend | GET /api/cart | 15",
+        "frontend | POST /api/checkout | 10",
+        "frontend | GET /api/search | 9",
+      ],
+    );
+    assert.match(endpoints[2], /POST \/api\/checkout\t10\t20\.0%\t125ms\t281ms\t281ms\t281ms\t281ms/);
+    assert.match(endpoints[0], /\t1\.66ms \(−6\)\t/);
     // Sorting by span count puts the biggest trace first.
     await page.getByRole("button", { name: "Spans" }).click();
     const spans = await page.locator('[data-testid="trace-row"] td:nth-child(5)').allInnerTexts();

@@ -125,22 +125,53 @@ pub fn text(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures:
     }
     traces.write(out)?;
 
+    writeln!(out, "\nendpoints (entry server spans)")?;
+    group_table(out, "endpoint", &analysis.groups.endpoints)?;
     writeln!(out, "\noperations")?;
-    let mut operations = Table::new(["service", "operation", "count", "errors", "p50", "p95", "p99", "max"]);
-    for op in &analysis.operations {
-        let d = &op.durations;
-        operations.row([
-            op.service.clone(),
-            op.operation.clone(),
+    group_table(out, "operation", &analysis.groups.operations)?;
+    writeln!(
+        out,
+        "\npercentiles are exact (nearest rank); 'p99 robust' leaves out outliers ({}); \
+         'path' is the share of the critical path of the traces the row appears in that was spent in the row's own spans (not their children)",
+        tracelens_core::stats::outliers::METHOD
+    )
+}
+
+fn group_table(out: &mut impl Write, what: &str, groups: &[tracelens_core::analysis::GroupStats]) -> io::Result<()> {
+    let mut table = Table::new([
+        "service",
+        what,
+        "count",
+        "errors",
+        "p50",
+        "p95",
+        "p99",
+        "p99 robust",
+        "max",
+        "self p50",
+        "path",
+        "per min",
+    ]);
+    for group in groups {
+        let d = &group.durations;
+        table.row([
+            group.service.clone(),
+            group.name.clone(),
             d.count.to_string(),
-            format!("{:.1}%", op.error_rate * 100.0),
+            format!("{:.1}%", group.error_rate * 100.0),
             d.p50.to_string(),
             d.p95.to_string(),
             d.p99.to_string(),
+            format!("{} (-{})", group.robust.durations.p99, group.robust.removed),
             d.max.to_string(),
+            group.self_time.p50.to_string(),
+            format!("{:.0}%", group.critical_path_share * 100.0),
+            group
+                .throughput_per_minute
+                .map_or_else(|| "-".to_owned(), |t| format!("{t:.1}")),
         ]);
     }
-    operations.write(out)
+    table.write(out)
 }
 
 /// A left-aligned text table with columns as wide as their widest cell.

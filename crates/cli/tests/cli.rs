@@ -57,21 +57,37 @@ fn json_report_has_the_documented_fields() {
     assert_eq!(doc["overview"]["spans"], 73 + 4);
     assert_eq!(doc["overview"]["traces"], 8);
     assert!(doc["failed_files"].as_array().unwrap().is_empty());
-    let op = &doc["operations"][0];
-    for field in [
-        "service",
-        "operation",
-        "count",
-        "errors",
-        "error_rate",
-        "min",
-        "mean",
-        "p50",
-        "p95",
-        "p99",
-        "max",
-    ] {
-        assert!(!op[field].is_null(), "operations[].{field}");
+    for groups in ["endpoints", "services", "operations"] {
+        let group = &doc[groups][0];
+        for field in [
+            "service",
+            "name",
+            "count",
+            "errors",
+            "error_rate",
+            "min",
+            "mean",
+            "stddev_ns",
+            "p50",
+            "p75",
+            "p90",
+            "p95",
+            "p99",
+            "p999",
+            "max",
+            "robust",
+            "self_time",
+            "histogram",
+            "critical_path_share",
+        ] {
+            assert!(!group[field].is_null(), "{groups}[].{field}");
+        }
+        assert!(
+            group.get("throughput_per_minute").is_some(),
+            "{groups}[].throughput_per_minute"
+        );
+        assert!(group["robust"]["method"].as_str().unwrap().contains("Tukey"));
+        assert!(!group["histogram"]["buckets"].as_array().unwrap().is_empty());
     }
     let trace = &doc["traces"][0];
     for field in [

@@ -63,6 +63,10 @@ pub struct TraceIndex {
     pub order: Vec<u32>,
     /// For each span (by index in [`TraceSet::spans`]), its parent's index when present.
     pub parent: Vec<Option<u32>>,
+    /// Children of every span, in start order: span `i`'s children are
+    /// `children[child_start[i]..child_start[i + 1]]` (one allocation for all).
+    children: Vec<u32>,
+    child_start: Vec<u32>,
     /// What did not link cleanly.
     pub warnings: LinkWarnings,
 }
@@ -82,6 +86,8 @@ impl TraceIndex {
             traces: Vec::new(),
             parent: vec![None; spans.len()],
             order: Vec::new(),
+            children: Vec::new(),
+            child_start: Vec::new(),
             warnings: LinkWarnings::default(),
         };
         let mut by_id: Vec<(SpanId, u32)> = Vec::new();
@@ -97,7 +103,39 @@ impl TraceIndex {
             group_start += group_len;
         }
         index.order = order;
+        index.link_children();
         index
+    }
+
+    /// Builds the children lists from `parent`, visiting spans in `order` so
+    /// each list comes out sorted by start time.
+    fn link_children(&mut self) {
+        let n = self.parent.len();
+        let mut counts = vec![0u32; n + 1];
+        for parent in self.parent.iter().flatten() {
+            counts[*parent as usize + 1] += 1;
+        }
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let mut next = counts.clone();
+        let mut children = vec![0u32; self.parent.iter().flatten().count()];
+        for &span in &self.order {
+            if let Some(parent) = self.parent[span as usize] {
+                let slot = &mut next[parent as usize];
+                children[*slot as usize] = span;
+                *slot += 1;
+            }
+        }
+        self.children = children;
+        self.child_start = counts;
+    }
+
+    /// The children of span `span` (an index into [`TraceSet::spans`]), in start order.
+    pub fn children_of(&self, span: u32) -> &[u32] {
+        let start = self.child_start.get(span as usize).copied().unwrap_or(0) as usize;
+        let end = self.child_start.get(span as usize + 1).copied().unwrap_or(0) as usize;
+        self.children.get(start..end).unwrap_or(&[])
     }
 
     fn link_trace(

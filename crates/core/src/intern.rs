@@ -44,6 +44,11 @@ impl Interner {
         }
     }
 
+    /// The handle of `text` if it was ever interned, without adding it.
+    pub fn get(&self, text: &str) -> Option<Sym> {
+        self.find(text.as_bytes()).ok()
+    }
+
     /// The handle of `bytes` if interned, else their hash for [`Interner::insert`].
     /// Strings are hashed as bytes so both entry points agree.
     fn find(&self, bytes: &[u8]) -> Result<Sym, u64> {

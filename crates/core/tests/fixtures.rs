@@ -52,9 +52,10 @@ fn operation_percentiles_match_independent_computation() {
     let (_, analysis) = load("otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json");
     let op = |service: &str, name: &str| {
         analysis
+            .groups
             .operations
             .iter()
-            .find(|o| o.service == service && o.operation == name)
+            .find(|o| o.service == service && o.name == name)
             .unwrap_or_else(|| panic!("{service} {name}"))
     };
     let redis = op("redis-manual", "GetDriver");
@@ -65,7 +66,7 @@ fn operation_percentiles_match_independent_computation() {
     assert_eq!((http.durations.count, http.durations.p50), (11, DurationNs(60_875_588)));
     assert_eq!(http.durations.max, DurationNs(312_324_083));
     // Busiest first.
-    assert_eq!(analysis.operations[0].service, "redis-manual");
+    assert_eq!(analysis.groups.operations[0].service, "redis-manual");
 }
 
 #[test]
@@ -77,9 +78,10 @@ fn otel_demo_capture_with_skew_and_one_error() {
     assert_eq!(analysis.traces[0].error_count, 1);
     assert_eq!(analysis.link_warnings.child_starts_before_parent, 1);
     let proxy = analysis
+        .groups
         .operations
         .iter()
-        .find(|o| o.service == "frontend-proxy" && o.operation == "router frontend egress")
+        .find(|o| o.service == "frontend-proxy" && o.name == "router frontend egress")
         .unwrap();
     assert_eq!(
         (proxy.durations.count, proxy.durations.p50),

@@ -1,8 +1,13 @@
 //! The page: a header with the ways to load files, then what was loaded.
 
 use crate::components::{
-    drop_zone::DropOverlay, empty_state::EmptyState, failures::Failures, intro::Intro, operation_table::OperationTable,
-    overview::Overview, trace_list::TraceList,
+    drop_zone::DropOverlay,
+    empty_state::EmptyState,
+    failures::Failures,
+    group_table::{GroupTable, Grouping},
+    intro::Intro,
+    overview::Overview,
+    trace_list::TraceList,
 };
 use crate::workspace::Workspace;
 use leptos::prelude::*;
@@ -21,7 +26,8 @@ pub fn App() -> impl IntoView {
             <Show when=loaded fallback=EmptyState>
                 <Overview />
                 <TraceList />
-                <OperationTable />
+                <GroupTable grouping=Grouping::Endpoints />
+                <GroupTable grouping=Grouping::Operations />
             </Show>
         </main>
     }

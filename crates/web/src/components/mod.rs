@@ -3,7 +3,7 @@
 pub mod drop_zone;
 pub mod empty_state;
 pub mod failures;
+pub mod group_table;
 pub mod intro;
-pub mod operation_table;
 pub mod overview;
 pub mod trace_list;

@@ -1,15 +1,19 @@
-//! What the first screen shows after a drop, computed once for the web app and
-//! the CLI alike: an overview of what was loaded, the list of traces, and
+//! What the screens show after a drop, computed once for the web app and the
+//! CLI alike: an overview of what was loaded, the list of traces, and
 //! per-operation latency statistics.
+
+pub mod critical_path;
+pub mod groups;
+pub mod self_time;
+
+pub use groups::{GroupStats, Groups, RobustSummary};
 
 use crate::ids::TraceId;
 use crate::index::{LinkWarnings, TraceIndex};
-use crate::intern::Sym;
-use crate::model::{StatusCode, TraceSet};
-use crate::stats::DurationSummary;
+use crate::model::TraceSet;
 use crate::time::{DurationNs, TimestampNs};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Everything the overview screen needs, as plain data.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -18,8 +22,9 @@ pub struct Analysis {
     pub overview: Overview,
     /// One row per trace, in start-time order.
     pub traces: Vec<TraceSummary>,
-    /// One row per (service, operation), busiest first.
-    pub operations: Vec<OperationStats>,
+    /// Statistics per endpoint, service and operation.
+    #[serde(flatten)]
+    pub groups: Groups,
     /// What did not link cleanly.
     pub link_warnings: LinkWarnings,
 }
@@ -62,22 +67,6 @@ pub struct TraceSummary {
     pub error_count: u32,
 }
 
-/// Latency and errors of one operation of one service.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OperationStats {
-    /// The service.
-    pub service: String,
-    /// The operation (span name).
-    pub operation: String,
-    /// Spans with an error status.
-    pub errors: u64,
-    /// `errors / count`, between 0 and 1.
-    pub error_rate: f64,
-    /// Count, min, mean, p50, p95, p99, max of span durations.
-    #[serde(flatten)]
-    pub durations: DurationSummary,
-}
-
 impl Analysis {
     /// Analyses everything in `set`.
     pub fn of(set: &TraceSet) -> Analysis {
@@ -87,10 +76,15 @@ impl Analysis {
 
     /// Analyses `set` with an index already built for it.
     pub fn with_index(set: &TraceSet, index: &TraceIndex) -> Analysis {
+        let overview = overview(set, index);
+        let self_times = self_time::self_times(set, index);
+        let on_path = critical_path::on_path_times(set, index);
+        let range = overview.start.zip(overview.end);
+        let facts = groups::SpanFacts::new(set, index, &self_times, &on_path, range);
         Analysis {
-            overview: overview(set, index),
             traces: trace_summaries(set, index),
-            operations: operation_stats(set),
+            groups: groups::groups(&facts),
+            overview,
             link_warnings: index.warnings,
         }
     }
@@ -133,34 +127,43 @@ fn trace_summaries(set: &TraceSet, index: &TraceIndex) -> Vec<TraceSummary> {
     rows
 }
 
-fn operation_stats(set: &TraceSet) -> Vec<OperationStats> {
-    let mut groups: HashMap<(Sym, Sym), (Vec<DurationNs>, u64)> = HashMap::new();
-    for span in &set.spans {
-        let (durations, errors) = groups.entry((span.service, span.name)).or_default();
-        durations.push(span.duration);
-        if span.status == StatusCode::Error {
-            *errors += 1;
-        }
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Hand-built traces for the analysis tests, read through the real import.
+
+    use crate::index::TraceIndex;
+    use crate::model::{SpanKind, TraceSet};
+    use crate::synth::{SynthSpan, encode};
+
+    /// One span of a test trace: IDs and times in milliseconds from a fixed start.
+    pub struct Tree {
+        pub id: u64,
+        pub parent: Option<u64>,
+        pub start: u64,
+        pub end: u64,
     }
-    let mut rows: Vec<OperationStats> = groups
-        .into_iter()
-        .filter_map(|((service, name), (mut durations, errors))| {
-            let durations = DurationSummary::of(&mut durations)?;
-            Some(OperationStats {
-                service: set.str(service).to_owned(),
-                operation: set.str(name).to_owned(),
-                errors,
-                error_rate: errors as f64 / durations.count as f64,
-                durations,
+
+    /// The spans of one trace, imported as OTLP JSON and indexed.
+    pub fn build(trees: &[Tree]) -> (TraceSet, TraceIndex) {
+        let base = 1_700_000_000_000_000_000u64;
+        let spans: Vec<SynthSpan> = trees
+            .iter()
+            .map(|t| SynthSpan {
+                trace_id: 7,
+                span_id: t.id,
+                parent_span_id: t.parent,
+                service: "svc",
+                name: format!("op{}", t.id),
+                kind: SpanKind::Internal,
+                start_ns: base + t.start * 1_000_000,
+                end_ns: base + t.end * 1_000_000,
+                error: None,
+                attributes: Vec::new(),
             })
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.durations
-            .count
-            .cmp(&a.durations.count)
-            .then_with(|| a.service.cmp(&b.service))
-            .then_with(|| a.operation.cmp(&b.operation))
-    });
-    rows
+            .collect();
+        let mut set = TraceSet::new();
+        crate::import::import_file(&mut set, "test", &encode(&spans, crate::import::Format::OtlpJson)).unwrap();
+        let index = TraceIndex::build(&set);
+        (set, index)
+    }
 }

@@ -1,0 +1,215 @@
+//! The critical path of a trace: the chain of spans that determined its
+//! end-to-end duration. Shortening anything off the path would not have made
+//! the request faster; shortening something on it would.
+//!
+//! Walk backwards from the end of the root. At each moment the path is in the
+//! span that was still running and finished last: starting from a span's end,
+//! take the child that ended last (clipped to the span's own end, since a child
+//! that outlives its parent did not delay it), follow it down to its own start,
+//! then continue in the parent from there. Time where no child was running is
+//! the span's own time on the path.
+//!
+//! ```text
+//!            0    5   8  10        20        30   35            58        70 ms
+//! root       |====================================================================|
+//! ├─ B            |=======================|
+//! │  └─ B1            |===========|
+//! ├─ A                   |=============================|
+//! └─ C                                                    |===============|
+//!
+//! walking back from 70: root 58–70 · C 35–58 · root 30–35 · A 10–30 (the last
+//! to finish before 35) · B1 8–10 (inside B, still running at 10) · B 5–8 · root 0–5
+//! ```
+//!
+//! A child still running when the next child on the path starts is on the path
+//! for the time before that start (it is the last thing that finished then).
+//! The walk uses an explicit stack and visits each span at most once, so deep
+//! traces cannot overflow the stack and a parent cycle in bad data cannot loop.
+
+use crate::index::TraceIndex;
+use crate::model::TraceSet;
+use crate::time::DurationNs;
+
+/// Time each span spent on its trace's critical path, by span index (0 for
+/// spans off the path).
+pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
+    let mut on_path = vec![DurationNs(0); set.spans.len()];
+    let mut visited = vec![false; set.spans.len()];
+    for trace in &index.traces {
+        walk(set, index, trace.root, &mut on_path, &mut visited);
+    }
+    on_path
+}
+
+/// One span being walked: its start, the moment the walk has reached
+/// (moving backwards), and its children not yet considered (by end, latest last).
+struct Frame {
+    span: u32,
+    start: u64,
+    cursor: u64,
+    children: Vec<(u64, u64, u32)>,
+}
+
+fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs], visited: &mut [bool]) {
+    let frame = |span: u32, window_end: u64, visited: &mut [bool]| -> Option<Frame> {
+        let seen = visited.get_mut(span as usize)?;
+        if std::mem::replace(seen, true) {
+            return None;
+        }
+        let s = set.spans.get(span as usize)?;
+        let mut children: Vec<(u64, u64, u32)> = index
+            .children_of(span)
+            .iter()
+            .filter_map(|&c| set.spans.get(c as usize).map(|cs| (cs.end().0, cs.start.0, c)))
+            .collect();
+        children.sort_unstable();
+        Some(Frame {
+            span,
+            start: s.start.0,
+            cursor: s.end().0.min(window_end).max(s.start.0),
+            children,
+        })
+    };
+    let mut stack: Vec<Frame> = frame(root, u64::MAX, visited).into_iter().collect();
+    while let Some(top) = stack.last_mut() {
+        let mut descend = None;
+        while let Some((end, start, child)) = top.children.pop() {
+            if top.cursor <= top.start {
+                break;
+            }
+            if start >= top.cursor {
+                continue; // began after the path moved past: not what the span waited for
+            }
+            let child_end = end.min(top.cursor);
+            add(on_path, top.span, top.cursor - child_end);
+            top.cursor = start.max(top.start);
+            descend = Some((child, child_end));
+            break;
+        }
+        match descend {
+            Some((child, child_end)) => {
+                if let Some(next) = frame(child, child_end, visited) {
+                    stack.push(next);
+                }
+            }
+            None => {
+                if let Some(done) = stack.pop() {
+                    add(on_path, done.span, done.cursor - done.start);
+                }
+            }
+        }
+    }
+}
+
+fn add(on_path: &mut [DurationNs], span: u32, ns: u64) {
+    if let Some(total) = on_path.get_mut(span as usize) {
+        total.0 += ns;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::tests::{Tree, build};
+
+    fn path_of(trees: &[Tree]) -> Vec<(u64, u64)> {
+        let (set, index) = build(trees);
+        let times = on_path_times(&set, &index);
+        let mut out: Vec<(u64, u64)> = set
+            .spans
+            .iter()
+            .zip(&times)
+            .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn the_example_in_the_docs() {
+        let path = path_of(&[
+            Tree {
+                id: 1,
+                parent: None,
+                start: 0,
+                end: 70,
+            }, // root
+            Tree {
+                id: 2,
+                parent: Some(1),
+                start: 10,
+                end: 30,
+            }, // A
+            Tree {
+                id: 3,
+                parent: Some(1),
+                start: 5,
+                end: 20,
+            }, // B
+            Tree {
+                id: 4,
+                parent: Some(3),
+                start: 8,
+                end: 15,
+            }, // B1
+            Tree {
+                id: 5,
+                parent: Some(1),
+                start: 35,
+                end: 58,
+            }, // C
+        ]);
+        // root 0-5, 30-35, 58-70 = 22 ms; C 35-58 = 23; A 10-30 = 20; B1 8-10 = 2; B 5-8 = 3.
+        assert_eq!(path, vec![(1, 22), (2, 20), (3, 3), (4, 2), (5, 23)]);
+        assert_eq!(
+            path.iter().map(|(_, t)| t).sum::<u64>(),
+            70,
+            "the path covers the whole trace"
+        );
+    }
+
+    #[test]
+    fn a_child_outliving_its_parent_is_clipped() {
+        let path = path_of(&[
+            Tree {
+                id: 1,
+                parent: None,
+                start: 0,
+                end: 50,
+            },
+            Tree {
+                id: 2,
+                parent: Some(1),
+                start: 10,
+                end: 90,
+            }, // async work past the response
+        ]);
+        assert_eq!(path, vec![(1, 10), (2, 40)]);
+    }
+
+    #[test]
+    fn parallel_children_only_the_last_finisher_counts() {
+        let path = path_of(&[
+            Tree {
+                id: 1,
+                parent: None,
+                start: 0,
+                end: 100,
+            },
+            Tree {
+                id: 2,
+                parent: Some(1),
+                start: 10,
+                end: 60,
+            },
+            Tree {
+                id: 3,
+                parent: Some(1),
+                start: 10,
+                end: 90,
+            },
+        ]);
+        // 3 ends last (90): on the path 10-90; 2 started at 10 too, so nothing left for it.
+        assert_eq!(path, vec![(1, 20), (2, 0), (3, 80)]);
+    }
+}

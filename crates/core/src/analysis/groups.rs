@@ -1,0 +1,254 @@
+//! Statistics per group of spans: per endpoint, per service and per operation.
+//!
+//! - An **endpoint** is what a request entered through: the entry SERVER span
+//!   of each trace (the first server span whose parent is absent or in another
+//!   service), named `METHOD /route` from `http.route` when present, else
+//!   `service/method` from `rpc.method`, else its span name. A trace without a
+//!   server span has no endpoint.
+//! - A **service** groups every span it emitted.
+//! - An **operation** is a service and a span name.
+//!
+//! For each: count, errors, exact percentiles of the durations, the same after
+//! removing outliers (method in [`crate::stats::outliers`]), self time, a
+//! log-scale histogram, throughput per minute over the loaded time range, and
+//! the group's share of the critical path of the traces it appears in (its
+//! spans' time on the path divided by those traces' total path time).
+
+use crate::index::TraceIndex;
+use crate::intern::Sym;
+use crate::model::{AttrValue, SpanKind, StatusCode, TraceSet};
+use crate::stats::histogram::{Histogram, log_histogram};
+use crate::stats::{DurationSummary, outliers};
+use crate::time::{DurationNs, TimestampNs};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Statistics of one endpoint, service or operation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupStats {
+    /// The service.
+    pub service: String,
+    /// The endpoint or operation name; empty for a service.
+    pub name: String,
+    /// Spans with an error status.
+    pub errors: u64,
+    /// `errors / count`, between 0 and 1.
+    pub error_rate: f64,
+    /// Count, min, mean, standard deviation, percentiles and max of the durations.
+    #[serde(flatten)]
+    pub durations: DurationSummary,
+    /// The same after removing outliers.
+    pub robust: RobustSummary,
+    /// Percentiles of self time (time not covered by child spans).
+    pub self_time: DurationSummary,
+    /// Durations on a log scale, with percentile marks.
+    pub histogram: Histogram,
+    /// Spans per minute over the loaded time range; `None` when it is under a second.
+    pub throughput_per_minute: Option<f64>,
+    /// Share of the critical path of the traces this group appears in, 0 to 1.
+    pub critical_path_share: f64,
+}
+
+/// Durations after outlier removal, and what was removed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RobustSummary {
+    /// How outliers were found.
+    pub method: &'static str,
+    /// How many durations were removed.
+    pub removed: u64,
+    /// Statistics of the rest.
+    #[serde(flatten)]
+    pub durations: DurationSummary,
+}
+
+/// The three groupings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Groups {
+    /// Per endpoint, busiest first.
+    pub endpoints: Vec<GroupStats>,
+    /// Per service, busiest first.
+    pub services: Vec<GroupStats>,
+    /// Per operation, busiest first.
+    pub operations: Vec<GroupStats>,
+}
+
+/// What the group computations share: per-span derived values.
+pub struct SpanFacts<'a> {
+    pub(crate) set: &'a TraceSet,
+    pub(crate) index: &'a TraceIndex,
+    pub(crate) self_times: &'a [DurationNs],
+    pub(crate) on_path: &'a [DurationNs],
+    /// Trace (index into `index.traces`) of each span.
+    pub(crate) trace_of: Vec<u32>,
+    /// Total critical-path time of each trace.
+    pub(crate) trace_path_total: Vec<u64>,
+    /// Loaded time range in minutes, if at least a second.
+    pub(crate) minutes: Option<f64>,
+}
+
+impl<'a> SpanFacts<'a> {
+    /// Gathers per-span facts once for all groupings.
+    pub fn new(
+        set: &'a TraceSet,
+        index: &'a TraceIndex,
+        self_times: &'a [DurationNs],
+        on_path: &'a [DurationNs],
+        range: Option<(TimestampNs, TimestampNs)>,
+    ) -> SpanFacts<'a> {
+        let mut trace_of = vec![0u32; set.spans.len()];
+        let mut trace_path_total = vec![0u64; index.traces.len()];
+        for (t, trace) in index.traces.iter().enumerate() {
+            for &span in index.spans_of(trace) {
+                trace_of[span as usize] = t as u32;
+                trace_path_total[t] += on_path.get(span as usize).map_or(0, |d| d.0);
+            }
+        }
+        let minutes = range
+            .map(|(start, end)| end.saturating_since(start).0 as f64 / 60e9)
+            .filter(|m| *m >= 1.0 / 60.0);
+        SpanFacts {
+            set,
+            index,
+            self_times,
+            on_path,
+            trace_of,
+            trace_path_total,
+            minutes,
+        }
+    }
+}
+
+/// Endpoints, services and operations of everything in the set.
+pub fn groups(facts: &SpanFacts<'_>) -> Groups {
+    let set = facts.set;
+    let mut operations: HashMap<(Sym, Sym), Vec<u32>> = HashMap::new();
+    let mut services: HashMap<Sym, Vec<u32>> = HashMap::new();
+    for (i, span) in set.spans.iter().enumerate() {
+        operations.entry((span.service, span.name)).or_default().push(i as u32);
+        services.entry(span.service).or_default().push(i as u32);
+    }
+    let mut endpoints: HashMap<(Sym, String), Vec<u32>> = HashMap::new();
+    for trace in &facts.index.traces {
+        if let Some(entry) = entry_server_span(set, facts.index, facts.index.spans_of(trace)) {
+            let span = &set.spans[entry as usize];
+            endpoints
+                .entry((span.service, endpoint_name(set, entry)))
+                .or_default()
+                .push(entry);
+        }
+    }
+    let sorted = |mut v: Vec<GroupStats>| {
+        v.sort_by(|a, b| {
+            b.durations
+                .count
+                .cmp(&a.durations.count)
+                .then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name)))
+        });
+        v
+    };
+    Groups {
+        endpoints: sorted(
+            endpoints
+                .into_iter()
+                .filter_map(|((service, name), spans)| stats(facts, set.str(service), name, &spans))
+                .collect(),
+        ),
+        services: sorted(
+            services
+                .into_iter()
+                .filter_map(|(service, spans)| stats(facts, set.str(service), String::new(), &spans))
+                .collect(),
+        ),
+        operations: sorted(
+            operations
+                .into_iter()
+                .filter_map(|((service, name), spans)| stats(facts, set.str(service), set.str(name).to_owned(), &spans))
+                .collect(),
+        ),
+    }
+}
+
+/// The first SERVER span of a trace (in start order) whose parent is absent or
+/// belongs to another service.
+pub fn entry_server_span(set: &TraceSet, index: &TraceIndex, spans: &[u32]) -> Option<u32> {
+    spans.iter().copied().find(|&i| {
+        let span = &set.spans[i as usize];
+        span.kind == SpanKind::Server
+            && index.parent[i as usize].is_none_or(|p| set.spans[p as usize].service != span.service)
+    })
+}
+
+/// `GET /api/cart` from `http.route` and the method, `Service/Method` from
+/// `rpc.method`, else the span name.
+pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
+    let span = &set.spans[span as usize];
+    let text = |key: &str| {
+        let key = set.strings.get(key)?;
+        set.attributes_of(span)
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| match a.value {
+                AttrValue::Str(s) => Some(set.str(s)),
+                _ => None,
+            })
+    };
+    if let Some(route) = text("http.route") {
+        return match text("http.request.method").or_else(|| text("http.method")) {
+            Some(method) => format!("{method} {route}"),
+            None => route.to_owned(),
+        };
+    }
+    if let Some(method) = text("rpc.method") {
+        return match text("rpc.service") {
+            Some(service) => format!("{service}/{method}"),
+            None => method.to_owned(),
+        };
+    }
+    set.str(span.name).to_owned()
+}
+
+fn stats(facts: &SpanFacts<'_>, service: &str, name: String, spans: &[u32]) -> Option<GroupStats> {
+    let set = facts.set;
+    let mut durations: Vec<DurationNs> = spans.iter().map(|&i| set.spans[i as usize].duration).collect();
+    durations.sort_unstable();
+    let summary = DurationSummary::of_sorted(&durations)?;
+    let (kept, removed) = outliers::without_outliers(&durations);
+    let robust = RobustSummary {
+        method: outliers::METHOD,
+        removed: removed as u64,
+        durations: DurationSummary::of_sorted(kept).unwrap_or(summary),
+    };
+    let mut self_times: Vec<DurationNs> = spans
+        .iter()
+        .map(|&i| facts.self_times.get(i as usize).copied().unwrap_or_default())
+        .collect();
+    let self_time = DurationSummary::of(&mut self_times)?;
+    let errors = spans
+        .iter()
+        .filter(|&&i| set.spans[i as usize].status == StatusCode::Error)
+        .count() as u64;
+    let on_path: u64 = spans
+        .iter()
+        .map(|&i| facts.on_path.get(i as usize).map_or(0, |d| d.0))
+        .sum();
+    let mut traces: Vec<u32> = spans.iter().map(|&i| facts.trace_of[i as usize]).collect();
+    traces.sort_unstable();
+    traces.dedup();
+    let path_total: u64 = traces.iter().map(|&t| facts.trace_path_total[t as usize]).sum();
+    Some(GroupStats {
+        service: service.to_owned(),
+        name,
+        errors,
+        error_rate: errors as f64 / summary.count as f64,
+        durations: summary,
+        robust,
+        self_time,
+        histogram: log_histogram(&durations)?,
+        throughput_per_minute: facts.minutes.map(|m| summary.count as f64 / m),
+        critical_path_share: if path_total == 0 {
+            0.0
+        } else {
+            on_path as f64 / path_total as f64
+        },
+    })
+}
