@@ -166,3 +166,30 @@ test("protobuf, Zipkin and gzip-compressed JSON Lines load together, each with i
     assert.match(rows[1], /zipkin__yelp\.json\s+Zipkin JSON\s+16\s+16\s+none\s+3 shared client\/server span ID split in two/);
     assert.match(rows[2], /collector-dump\.jsonl\.gz\s+OTLP JSON Lines \(gzip\)\s+4\s+4/);
   }));
+
+test("findings explain the pattern and link to an example trace", () =>
+  onPage(async (page) => {
+    await page.getByTestId("load-example").click();
+    const finding = page.getByTestId("finding").first();
+    await finding.waitFor();
+    assert.equal(await finding.getByTestId("finding-severity").innerText(), "critical");
+    assert.equal(
+      await finding.getByTestId("finding-explanation").innerText(),
+      "`SELECT * FROM items WHERE id = ?` runs 6 times per `GET /api/cart` request (median of 9 requests), 72% of their time",
+    );
+    const all = await page.getByTestId("trace-row").count();
+    await finding.getByTestId("finding-example").click();
+    await page.getByTestId("trace-focus").waitFor();
+    const rows = page.getByTestId("trace-row");
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), /frontend\s+GET \/api\/cart/);
+    await page.getByTestId("show-all-traces").click();
+    assert.equal(await page.getByTestId("trace-row").count(), all);
+  }));
+
+test("a trace without patterns says so", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(GENAI));
+    await page.getByTestId("no-findings").waitFor();
+    assert.equal(await page.getByTestId("finding").count(), 0);
+  }));

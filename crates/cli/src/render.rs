@@ -125,6 +125,18 @@ pub fn text(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures:
     }
     traces.write(out)?;
 
+    writeln!(out, "\nfindings")?;
+    if analysis.findings.is_empty() {
+        writeln!(out, "none")?;
+    }
+    for finding in &analysis.findings {
+        let severity = format!("{:?}", finding.severity).to_uppercase();
+        writeln!(out, "{severity:<8}  {}  [{}]", finding.explanation, finding.detector)?;
+        if let Some(example) = finding.evidence.first() {
+            writeln!(out, "          e.g. trace {}", example.trace_id)?;
+        }
+    }
+
     writeln!(out, "\nendpoints (entry server spans)")?;
     group_table(out, "endpoint", &analysis.groups.endpoints)?;
     writeln!(out, "\noperations")?;

@@ -4,6 +4,7 @@ use crate::components::{
     drop_zone::DropOverlay,
     empty_state::EmptyState,
     failures::Failures,
+    findings::Findings,
     group_table::{GroupTable, Grouping},
     intro::Intro,
     overview::Overview,
@@ -25,6 +26,7 @@ pub fn App() -> impl IntoView {
             <Failures />
             <Show when=loaded fallback=EmptyState>
                 <Overview />
+                <Findings />
                 <TraceList />
                 <GroupTable grouping=Grouping::Endpoints />
                 <GroupTable grouping=Grouping::Operations />

@@ -27,6 +27,8 @@ pub struct Workspace {
     pub files: RwSignal<Vec<FileReport>>,
     pub failures: RwSignal<Vec<LoadFailure>>,
     pub busy: RwSignal<bool>,
+    /// A trace the user asked to see (from a finding); the trace list shows only it.
+    pub focused_trace: RwSignal<Option<tracelens_core::ids::TraceId>>,
     next_failure: StoredValue<u64>,
 }
 
@@ -38,6 +40,7 @@ impl Workspace {
             files: RwSignal::new(Vec::new()),
             failures: RwSignal::new(Vec::new()),
             busy: RwSignal::new(false),
+            focused_trace: RwSignal::new(None),
             next_failure: StoredValue::new(0),
         }
     }
@@ -80,6 +83,7 @@ impl Workspace {
         self.analysis.set(None);
         self.files.set(Vec::new());
         self.failures.set(Vec::new());
+        self.focused_trace.set(None);
     }
 
     fn refresh(&self) {

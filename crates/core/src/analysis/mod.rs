@@ -3,6 +3,7 @@
 //! per-operation latency statistics.
 
 pub mod critical_path;
+pub mod detectors;
 pub mod groups;
 pub mod self_time;
 
@@ -25,6 +26,8 @@ pub struct Analysis {
     /// Statistics per endpoint, service and operation.
     #[serde(flatten)]
     pub groups: Groups,
+    /// What the detectors found, most severe first.
+    pub findings: Vec<detectors::Finding>,
     /// What did not link cleanly.
     pub link_warnings: LinkWarnings,
 }
@@ -81,9 +84,11 @@ impl Analysis {
         let on_path = critical_path::on_path_times(set, index);
         let range = overview.start.zip(overview.end);
         let facts = groups::SpanFacts::new(set, index, &self_times, &on_path, range);
+        let findings = detectors::detect(&detectors::Context::new(set, index), &detectors::Config::default());
         Analysis {
             traces: trace_summaries(set, index),
             groups: groups::groups(&facts),
+            findings,
             overview,
             link_warnings: index.warnings,
         }

@@ -3,6 +3,7 @@
 pub mod drop_zone;
 pub mod empty_state;
 pub mod failures;
+pub mod findings;
 pub mod group_table;
 pub mod intro;
 pub mod overview;

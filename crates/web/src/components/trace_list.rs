@@ -28,7 +28,12 @@ pub fn TraceList() -> impl IntoView {
             let Some(analysis) = analysis else {
                 return Vec::new();
             };
-            let mut rows: Vec<&TraceSummary> = analysis.traces.iter().collect();
+            let focused = workspace.focused_trace.get();
+            let mut rows: Vec<&TraceSummary> = analysis
+                .traces
+                .iter()
+                .filter(|t| focused.is_none_or(|id| t.trace_id == id))
+                .collect();
             match sort.get() {
                 SortBy::Start => rows.sort_by_key(|t| t.start),
                 SortBy::Duration => rows.sort_by_key(|t| Reverse(t.duration)),
@@ -50,7 +55,15 @@ pub fn TraceList() -> impl IntoView {
     };
     view! {
         <section class="traces">
-            <h2>"Traces"</h2>
+            <h2 id="traces">"Traces"</h2>
+            <Show when=move || workspace.focused_trace.get().is_some()>
+                <p class="focus" data-testid="trace-focus">
+                    "Showing the example trace of a finding. "
+                    <button class="link" data-testid="show-all-traces" on:click=move |_| workspace.focused_trace.set(None)>
+                        "Show all traces"
+                    </button>
+                </p>
+            </Show>
             <table data-testid="trace-table">
                 <thead>
                     <tr>

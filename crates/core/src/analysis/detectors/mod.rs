@@ -1,0 +1,143 @@
+//! Detectors: each finds one pattern a team should talk about, and explains
+//! every finding with numbers and example traces. One module per detector,
+//! named after what it finds; each documents what it detects, why it matters,
+//! its rule and default thresholds, and an example.
+//!
+//! Detectors read the shared [`Context`] (the index, self times, the critical
+//! path, endpoints) and never the files: they work the same on every format.
+
+pub mod n_plus_one;
+mod repeats;
+pub mod statement;
+
+use crate::ids::{SpanId, TraceId};
+use crate::index::TraceIndex;
+use crate::model::{AttrValue, Span, TraceSet};
+use crate::time::DurationNs;
+use serde::Serialize;
+
+/// How urgent a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Worth fixing.
+    Warning,
+    /// Costs a large share of request time: fix first.
+    Critical,
+}
+
+/// What a finding is about.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Subject {
+    /// The endpoint whose requests show it, if the traces have one.
+    pub endpoint: Option<String>,
+    /// The service where it happens.
+    pub service: String,
+    /// The operation or statement concerned.
+    pub operation: String,
+}
+
+/// How much a finding costs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Impact {
+    /// Requests (traces) that show it.
+    pub requests: u64,
+    /// Of those requests' total time, the share spent in the pattern (0 to 1).
+    pub request_time_share: f64,
+    /// Time spent in the pattern, summed over those requests.
+    pub time: DurationNs,
+}
+
+/// A trace that shows the pattern, and the spans to look at.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The trace.
+    pub trace_id: TraceId,
+    /// The spans, first the parent, then a few of the repeated children.
+    pub span_ids: Vec<SpanId>,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// The detector's name, e.g. `n_plus_one_queries`.
+    pub detector: &'static str,
+    /// How urgent.
+    pub severity: Severity,
+    /// How much it costs.
+    pub impact: Impact,
+    /// Where.
+    pub subject: Subject,
+    /// One sentence with the numbers.
+    pub explanation: String,
+    /// A few example traces.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Thresholds of every detector; defaults as documented in each module.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// N+1 queries.
+    pub n_plus_one: n_plus_one::Config,
+}
+
+/// What detectors read.
+pub struct Context<'a> {
+    /// The spans.
+    pub set: &'a TraceSet,
+    /// Traces, parents and children.
+    pub index: &'a TraceIndex,
+    /// The endpoint name of each trace (by index in `index.traces`), if it has one.
+    pub endpoints: Vec<Option<String>>,
+    /// The duration of each trace's entry span (or its root), by trace.
+    pub request_durations: Vec<DurationNs>,
+}
+
+impl<'a> Context<'a> {
+    /// Gathers the per-trace facts detectors share.
+    pub fn new(set: &'a TraceSet, index: &'a TraceIndex) -> Context<'a> {
+        let mut endpoints = Vec::with_capacity(index.traces.len());
+        let mut request_durations = Vec::with_capacity(index.traces.len());
+        for trace in &index.traces {
+            let entry = super::groups::entry_server_span(set, index, index.spans_of(trace));
+            endpoints.push(entry.map(|span| super::groups::endpoint_name(set, span)));
+            let request = entry.unwrap_or(trace.root);
+            request_durations.push(set.spans.get(request as usize).map_or(trace.duration(), |s| s.duration));
+        }
+        Context {
+            set,
+            index,
+            endpoints,
+            request_durations,
+        }
+    }
+
+    /// The text of `span`'s first attribute among `keys` that is a string.
+    pub fn text_attribute(&self, span: &Span, keys: &[&str]) -> Option<&'a str> {
+        let set = self.set;
+        keys.iter().find_map(|key| {
+            let key = set.strings.get(key)?;
+            set.attributes_of(span)
+                .iter()
+                .find(|a| a.key == key)
+                .and_then(|a| match a.value {
+                    AttrValue::Str(s) => Some(set.str(s)),
+                    _ => None,
+                })
+        })
+    }
+}
+
+/// Runs every detector; findings most severe and costly first.
+pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let mut findings = n_plus_one::detect(context, &config.n_plus_one);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| b.impact.time.cmp(&a.impact.time))
+            .then_with(|| a.explanation.cmp(&b.explanation))
+    });
+    findings
+}
