@@ -291,6 +291,18 @@ impl TraceSet {
         self.attributes(span.attributes)
     }
 
+    /// The text of `span`'s attribute `key`, if it is a string.
+    pub fn str_attribute(&self, span: &Span, key: &str) -> Option<&str> {
+        let key = self.strings.get(key)?;
+        self.attributes_of(span)
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| match a.value {
+                AttrValue::Str(s) => Some(self.str(s)),
+                _ => None,
+            })
+    }
+
     /// The events of `span`.
     pub fn events_of(&self, span: &Span) -> &[Event] {
         span.events.slice(&self.events)

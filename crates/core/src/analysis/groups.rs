@@ -16,7 +16,7 @@
 
 use crate::index::TraceIndex;
 use crate::intern::Sym;
-use crate::model::{AttrValue, SpanKind, StatusCode, TraceSet};
+use crate::model::{SpanKind, StatusCode, TraceSet};
 use crate::stats::histogram::{Histogram, log_histogram};
 use crate::stats::{DurationSummary, outliers};
 use crate::time::{DurationNs, TimestampNs};
@@ -182,16 +182,7 @@ pub fn entry_server_span(set: &TraceSet, index: &TraceIndex, spans: &[u32]) -> O
 /// `rpc.method`, else the span name.
 pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
     let span = &set.spans[span as usize];
-    let text = |key: &str| {
-        let key = set.strings.get(key)?;
-        set.attributes_of(span)
-            .iter()
-            .find(|a| a.key == key)
-            .and_then(|a| match a.value {
-                AttrValue::Str(s) => Some(set.str(s)),
-                _ => None,
-            })
-    };
+    let text = |key: &str| set.str_attribute(span, key);
     if let Some(route) = text("http.route") {
         return match text("http.request.method").or_else(|| text("http.method")) {
             Some(method) => format!("{method} {route}"),

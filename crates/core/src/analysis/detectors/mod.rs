@@ -12,7 +12,7 @@ pub mod statement;
 
 use crate::ids::{SpanId, TraceId};
 use crate::index::TraceIndex;
-use crate::model::{AttrValue, Span, TraceSet};
+use crate::model::{Span, TraceSet};
 use crate::time::DurationNs;
 use serde::Serialize;
 
@@ -117,16 +117,7 @@ impl<'a> Context<'a> {
     /// The text of `span`'s first attribute among `keys` that is a string.
     pub fn text_attribute(&self, span: &Span, keys: &[&str]) -> Option<&'a str> {
         let set = self.set;
-        keys.iter().find_map(|key| {
-            let key = set.strings.get(key)?;
-            set.attributes_of(span)
-                .iter()
-                .find(|a| a.key == key)
-                .and_then(|a| match a.value {
-                    AttrValue::Str(s) => Some(set.str(s)),
-                    _ => None,
-                })
-        })
+        keys.iter().find_map(|key| set.str_attribute(span, key))
     }
 }
 
