@@ -153,3 +153,40 @@ fn below_the_threshold_different_statements_or_no_database_find_nothing() {
         );
     }
 }
+
+#[test]
+fn hotrod_route_calls_are_chatty() {
+    use tracelens_core::analysis::detectors::chatty_calls;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json");
+    let analysis = analyse(&std::fs::read(path).unwrap());
+    let found = of(&analysis, chatty_calls::NAME);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let finding = found[0];
+    assert_eq!(
+        (finding.subject.service.as_str(), finding.subject.operation.as_str()),
+        ("frontend", "HTTP GET")
+    );
+    assert!(
+        finding
+            .explanation
+            .starts_with("`HTTP GET` from `frontend` is called 11 times per `GET /dispatch` request"),
+        "{}",
+        finding.explanation
+    );
+    // The Redis lookups are database calls: reported as N+1, not again as chatty.
+    assert!(found.iter().all(|f| f.subject.service != "redis-manual"));
+}
+
+#[test]
+fn a_few_remote_calls_are_not_chatty() {
+    use tracelens_core::analysis::detectors::chatty_calls;
+    let analysis = analyse(&encode(
+        &shop::generate(&shop::ShopConfig {
+            traces: 200,
+            ..Default::default()
+        }),
+        Format::OtlpJson,
+    ));
+    assert!(of(&analysis, chatty_calls::NAME).is_empty(), "{:#?}", analysis.findings);
+}

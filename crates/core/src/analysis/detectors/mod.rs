@@ -6,6 +6,7 @@
 //! Detectors read the shared [`Context`] (the index, self times, the critical
 //! path, endpoints) and never the files: they work the same on every format.
 
+pub mod chatty_calls;
 pub mod n_plus_one;
 mod repeats;
 pub mod statement;
@@ -81,6 +82,8 @@ pub struct Finding {
 pub struct Config {
     /// N+1 queries.
     pub n_plus_one: n_plus_one::Config,
+    /// Chatty remote calls.
+    pub chatty_calls: chatty_calls::Config,
 }
 
 /// What detectors read.
@@ -124,6 +127,7 @@ impl<'a> Context<'a> {
 /// Runs every detector; findings most severe and costly first.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);
+    findings.extend(chatty_calls::detect(context, &config.chatty_calls));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
