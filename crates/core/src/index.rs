@@ -172,6 +172,12 @@ impl TraceIndex {
                 None => {
                     true_root.get_or_insert(i);
                 }
+                // A span naming itself as parent is an orphan: matching another
+                // copy of its own ID would make the two each other's parent.
+                Some(parent_id) if parent_id == span.span_id => {
+                    self.warnings.orphans += 1;
+                    first_orphan.get_or_insert(i);
+                }
                 Some(parent_id) => {
                     let found = by_id
                         .binary_search_by_key(&parent_id, |&(id, _)| id)
@@ -220,11 +226,11 @@ impl TraceIndex {
 
 /// Among the spans with the ID found at `at` in the sorted list, the first
 /// (earliest-starting) one that is not `child` itself: a span is never its own parent.
-fn first_other_with_id(by_id: &[(SpanId, u32)], mut at: usize, child: u32) -> Option<u32> {
+fn first_other_with_id(by_id: &[(SpanId, u32)], at: usize, child: u32) -> Option<u32> {
     let id = by_id[at].0;
-    while at > 0 && by_id[at - 1].0 == id {
-        at -= 1;
-    }
+    // A binary search for the first, not a walk back: a trace of many copies of
+    // one ID must not make linking quadratic.
+    let at = by_id.partition_point(|(other, _)| *other < id);
     by_id[at..]
         .iter()
         .take_while(|(other, _)| *other == id)

@@ -395,3 +395,41 @@ fn zipkin_single_span_object_with_unicode_and_error_message() {
     assert_eq!(span.status, tracelens_core::model::StatusCode::Error);
     assert!(span.status_message.is_some());
 }
+
+/// Regression inputs from the code review of the ingestion work.
+mod review {
+    use super::*;
+
+    #[test]
+    fn two_copies_of_a_span_naming_itself_as_parent_are_orphans_not_a_cycle() {
+        let json = br#"{"data":[{"traceID":"1","spans":[
+            {"traceID":"1","spanID":"5","operationName":"a","references":[{"refType":"CHILD_OF","traceID":"1","spanID":"5"}],"startTime":1,"duration":1},
+            {"traceID":"1","spanID":"5","operationName":"b","references":[{"refType":"CHILD_OF","traceID":"1","spanID":"5"}],"startTime":2,"duration":1}]}]}"#;
+        let (set, _) = read("self.json", json);
+        let index = tracelens_core::index::TraceIndex::build(&set);
+        assert_eq!(index.parent, vec![None, None]);
+        assert_eq!(index.warnings.orphans, 2);
+    }
+
+    #[test]
+    fn zipkin_fragments_with_an_overflowing_end_do_not_panic() {
+        let json = br#"[{"traceId":"1","id":"1","timestamp":1000,"duration":18446744073709551615,"localEndpoint":{"serviceName":"a"}},
+                        {"traceId":"1","id":"1","localEndpoint":{"serviceName":"a"}}]"#;
+        let mut set = TraceSet::new();
+        let report = import_file(&mut set, "big.json", json).unwrap();
+        assert_eq!(report.spans_read, report.spans_kept + report.spans_rejected());
+    }
+
+    #[test]
+    fn a_span_without_start_time_has_no_duration() {
+        let json = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c",
+            "spanId":"eee19b7ec3c1b174","name":"x","endTimeUnixNano":"1700000000000000000"}]}]}]}"#;
+        let (set, report) = read("untimed.json", json);
+        assert_eq!(report.warnings.get(&WarningKind::MissingTimestamp), Some(&1));
+        assert_eq!(set.spans[0].duration.0, 0, "not 54 years");
+        assert!(
+            Analysis::of(&set).groups.operations.is_empty(),
+            "left out of duration statistics"
+        );
+    }
+}

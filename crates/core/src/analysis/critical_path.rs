@@ -77,21 +77,25 @@ fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs
             if top.cursor <= top.start {
                 break;
             }
-            if start >= top.cursor {
-                continue; // began after the path moved past: not what the span waited for
+            if start >= top.cursor || start == 0 || end <= top.start {
+                // Began after the path moved past, has no start time, or ended
+                // before this span began: not what the span waited for.
+                continue;
             }
             let child_end = end.min(top.cursor);
             add(on_path, top.span, top.cursor - child_end);
-            top.cursor = start.max(top.start);
-            descend = Some((child, child_end));
+            let child_start = start.max(top.start);
+            top.cursor = child_start;
+            descend = Some((child, child_start, child_end));
             break;
         }
         match descend {
-            Some((child, child_end)) => {
-                if let Some(next) = frame(child, child_end, visited) {
-                    stack.push(next);
-                }
-            }
+            Some((child, child_start, child_end)) => match frame(child, child_end, visited) {
+                Some(next) => stack.push(next),
+                // Already walked (only with cyclic or duplicated IDs): the
+                // interval stays with the parent rather than with nobody.
+                None => add(on_path, stack.last().map_or(root, |f| f.span), child_end - child_start),
+            },
             None => {
                 if let Some(done) = stack.pop() {
                     add(on_path, done.span, done.cursor - done.start);
@@ -103,7 +107,7 @@ fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs
 
 fn add(on_path: &mut [DurationNs], span: u32, ns: u64) {
     if let Some(total) = on_path.get_mut(span as usize) {
-        total.0 += ns;
+        total.0 = total.0.saturating_add(ns);
     }
 }
 
@@ -185,6 +189,38 @@ mod tests {
             }, // async work past the response
         ]);
         assert_eq!(path, vec![(1, 10), (2, 40)]);
+    }
+
+    #[test]
+    fn untimed_and_earlier_children_do_not_count() {
+        // Found by review: a child without a start time, or one that ended before its
+        // parent began, once credited the parent with time before it started.
+        let path = path_of(&[
+            Tree {
+                id: 1,
+                parent: None,
+                start: 100,
+                end: 200,
+            },
+            Tree {
+                id: 2,
+                parent: Some(1),
+                start: 10,
+                end: 50,
+            },
+            Tree {
+                id: 3,
+                parent: Some(1),
+                start: 120,
+                end: 150,
+            },
+        ]);
+        assert_eq!(path, vec![(1, 70), (2, 0), (3, 30)]);
+        assert_eq!(
+            path.iter().map(|(_, t)| t).sum::<u64>(),
+            100,
+            "never more than the root's duration"
+        );
     }
 
     #[test]

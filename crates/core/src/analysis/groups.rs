@@ -8,6 +8,7 @@
 //! - A **service** groups every span it emitted.
 //! - An **operation** is a service and a span name.
 //!
+//! Spans without a start time are left out (the import report counts them).
 //! For each: count, errors, exact percentiles of the durations, the same after
 //! removing outliers (method in [`crate::stats::outliers`]), self time, a
 //! log-scale histogram, throughput per minute over the loaded time range, and
@@ -100,7 +101,8 @@ impl<'a> SpanFacts<'a> {
         for (t, trace) in index.traces.iter().enumerate() {
             for &span in index.spans_of(trace) {
                 trace_of[span as usize] = t as u32;
-                trace_path_total[t] += on_path.get(span as usize).map_or(0, |d| d.0);
+                let on = on_path.get(span as usize).map_or(0, |d| d.0);
+                trace_path_total[t] = trace_path_total[t].saturating_add(on);
             }
         }
         let minutes = range
@@ -200,6 +202,14 @@ pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
 
 fn stats(facts: &SpanFacts<'_>, service: &str, name: String, spans: &[u32]) -> Option<GroupStats> {
     let set = facts.set;
+    // Spans without a start time have no duration to speak of: left out here,
+    // counted by the import report.
+    let spans: Vec<u32> = spans
+        .iter()
+        .copied()
+        .filter(|&i| set.spans[i as usize].start.0 != 0)
+        .collect();
+    let spans = &spans[..];
     let mut durations: Vec<DurationNs> = spans.iter().map(|&i| set.spans[i as usize].duration).collect();
     durations.sort_unstable();
     let summary = DurationSummary::of_sorted(&durations)?;
@@ -218,14 +228,17 @@ fn stats(facts: &SpanFacts<'_>, service: &str, name: String, spans: &[u32]) -> O
         .iter()
         .filter(|&&i| set.spans[i as usize].status == StatusCode::Error)
         .count() as u64;
-    let on_path: u64 = spans
+    let on_path: u128 = spans
         .iter()
-        .map(|&i| facts.on_path.get(i as usize).map_or(0, |d| d.0))
+        .map(|&i| u128::from(facts.on_path.get(i as usize).map_or(0, |d| d.0)))
         .sum();
     let mut traces: Vec<u32> = spans.iter().map(|&i| facts.trace_of[i as usize]).collect();
     traces.sort_unstable();
     traces.dedup();
-    let path_total: u64 = traces.iter().map(|&t| facts.trace_path_total[t as usize]).sum();
+    let path_total: u128 = traces
+        .iter()
+        .map(|&t| u128::from(facts.trace_path_total[t as usize]))
+        .sum();
     Some(GroupStats {
         service: service.to_owned(),
         name,

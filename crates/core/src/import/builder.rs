@@ -8,7 +8,7 @@ use crate::model::{
     Attribute, DroppedCounts, Event, Link, Mark, Resource, Scope, Span, SpanExtras, SpanKind, StatusCode, TraceSet,
 };
 
-use crate::time::TimestampNs;
+use crate::time::{DurationNs, TimestampNs};
 
 /// An event as an importer understood it.
 pub(super) struct EventFields {
@@ -262,7 +262,12 @@ impl<'s> Builder<'s> {
             name: fields.name,
             kind: fields.kind,
             start: fields.start,
-            duration: fields.end.saturating_since(fields.start),
+            // Without a start, `end - 0` would be decades: no duration is known.
+            duration: if fields.start.0 == 0 {
+                DurationNs(0)
+            } else {
+                fields.end.saturating_since(fields.start)
+            },
             status: fields.status,
             status_message: fields.status_message,
             attributes,

@@ -66,7 +66,8 @@ impl fmt::Display for RejectReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
-    /// The start time is zero or missing; the span is kept with a zero time.
+    /// The start time is zero or missing; the span is kept with a zero time and
+    /// no duration, and left out of duration statistics.
     MissingTimestamp,
     /// The end is before the start; the duration is set to zero.
     NegativeDuration,

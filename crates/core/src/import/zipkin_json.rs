@@ -178,7 +178,7 @@ fn compatible(a: &WireSpan<'_>, b: &WireSpan<'_>) -> bool {
 /// Fills what `target` lacks from `other`, and unions tags and annotations.
 fn absorb<'a>(target: &mut WireSpan<'a>, other: WireSpan<'a>) {
     // The span runs from the earliest start to the latest known end.
-    let end = |s: &WireSpan<'_>| Some(s.timestamp? + s.duration?);
+    let end = |s: &WireSpan<'_>| s.timestamp?.checked_add(s.duration?);
     let latest_end = end(target).max(end(&other));
     target.timestamp = match (target.timestamp, other.timestamp) {
         (Some(a), Some(b)) => Some(a.min(b)),

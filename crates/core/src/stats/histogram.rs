@@ -52,8 +52,17 @@ pub fn log_histogram(sorted: &[DurationNs]) -> Option<Histogram> {
     let mut bounds: Vec<u64> = (0..=count)
         .map(|i| (min as f64 * ratio.powi(i as i32)).round() as u64)
         .collect();
+    // Float rounding must not push a bound outside [min, max] or out of order.
+    if let Some(first) = bounds.first_mut() {
+        *first = min;
+    }
     if let Some(last) = bounds.last_mut() {
         *last = max;
+    }
+    let mut previous = min;
+    for bound in bounds.iter_mut().skip(1) {
+        *bound = (*bound).clamp(previous, max);
+        previous = *bound;
     }
     bounds.dedup();
     if bounds.len() < 2 {
@@ -122,6 +131,22 @@ mod tests {
             assert_eq!(inside as u64, b.count, "{b:?}");
         }
         assert_eq!(h.p50, DurationNs(500 * 500 * 1_000));
+    }
+
+    #[test]
+    fn huge_close_values_keep_ordered_bounds() {
+        // Found by review: near 3.6e16 ns float steps exceed the spread.
+        let values = vec![
+            DurationNs(36_028_797_018_987_725),
+            DurationNs(36_028_797_018_988_000),
+            DurationNs(36_028_797_018_988_118),
+        ];
+        let h = log_histogram(&values).unwrap();
+        assert_eq!(h.buckets.first().unwrap().low, values[0]);
+        assert_eq!(h.buckets.last().unwrap().high, values[2]);
+        assert!(h.buckets.iter().all(|b| b.low <= b.high));
+        assert!(h.buckets.windows(2).all(|w| w[0].high == w[1].low));
+        assert_eq!(h.buckets.iter().map(|b| b.count).sum::<u64>(), 3);
     }
 
     #[test]

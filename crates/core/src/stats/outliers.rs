@@ -10,8 +10,9 @@
 //! ```
 //!
 //! Quartiles use the same nearest-rank rule as every percentile here; a
-//! duration of 0 counts as 1 ns. With fewer than 4 values nothing is removed:
-//! quartiles of so few values say nothing.
+//! duration of 0 counts as 1 ns. With fewer than 4 values, or when the
+//! quartiles are equal (a coarse clock), nothing is removed: the fences would
+//! say nothing.
 
 use super::{Percentile, percentile};
 use crate::time::DurationNs;
@@ -42,6 +43,11 @@ fn fences(sorted: &[DurationNs], k: f64) -> Option<(f64, f64)> {
     let q1 = ln(percentile(sorted, Percentile(25_000))?);
     let q3 = ln(percentile(sorted, Percentile::P75)?);
     let iqr = q3 - q1;
+    // Half the values or more are equal (a coarse clock): fences of zero width
+    // would call every other value an outlier. Nothing is removed then.
+    if iqr <= 0.0 {
+        return None;
+    }
     Some((q1 - k * iqr, q3 + k * iqr))
 }
 
@@ -96,5 +102,9 @@ mod tests {
         assert_eq!(without_outliers(&ns(&[1, 1_000_000_000, 5])).1, 0);
         assert_eq!(without_outliers(&ns(&[7, 7, 7, 7, 7])).1, 0);
         assert_eq!(without_outliers(&[]).1, 0);
+        // Found by review: 80 zero durations and 20 of 5 ms once lost all 20.
+        let mut coarse = vec![0u64; 80];
+        coarse.extend([5_000_000; 20]);
+        assert_eq!(without_outliers(&ns(&coarse)).1, 0);
     }
 }
