@@ -68,9 +68,10 @@ pub enum IdRepair {
 
 /// Parses a trace ID written as hex (any case, leading zeros optional).
 /// 64-bit trace IDs (16 digits, as Jaeger and Zipkin write them) are canonical.
-/// Returns `None` for the empty string; non-hex text is hashed.
+/// Returns `None` for the empty string and for zero (invalid in W3C and OTLP,
+/// and it would merge every such span into one trace); non-hex text is hashed.
 pub fn parse_trace_id(text: &str) -> Option<(TraceId, IdRepair)> {
-    let (value, repair) = parse_hex_or_hash(text, 32)?;
+    let (value, repair) = parse_hex_or_hash(text, 32).filter(|(value, _)| *value != 0)?;
     let repair = match (repair, text.len()) {
         (IdRepair::Padded, 16) => IdRepair::None,
         _ => repair,

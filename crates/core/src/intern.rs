@@ -78,6 +78,14 @@ impl Interner {
         self.strings.get(sym.0.get() as usize - 1).map_or("", |s| s)
     }
 
+    /// Forgets every string interned after the first `len` (undoing a failed import).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len < self.strings.len() {
+            self.strings.truncate(len);
+            self.table.retain(|id| (*id as usize) <= len);
+        }
+    }
+
     /// Heap bytes: the text, the handles and the hash table.
     pub fn heap_bytes(&self) -> usize {
         self.strings.iter().map(|s| s.len()).sum::<usize>()

@@ -362,6 +362,7 @@ impl TraceSet {
     /// Remembers the size of every store, so a failed import can be undone.
     pub(crate) fn mark(&self) -> Mark {
         Mark {
+            strings: self.strings.len(),
             spans: self.spans.len(),
             attributes: self.attributes.len(),
             events: self.events.len(),
@@ -372,9 +373,9 @@ impl TraceSet {
         }
     }
 
-    /// Drops everything added since `mark`. Interned strings stay: unreferenced
-    /// and harmless.
+    /// Drops everything added since `mark`, interned strings included.
     pub(crate) fn rollback(&mut self, mark: Mark) {
+        self.strings.truncate(mark.strings);
         self.spans.truncate(mark.spans);
         self.attributes.truncate(mark.attributes);
         self.events.truncate(mark.events);
@@ -437,6 +438,7 @@ impl TraceSet {
 /// The sizes of a [`TraceSet`]'s stores at one moment; see [`TraceSet::mark`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Mark {
+    strings: usize,
     spans: usize,
     attributes: usize,
     events: usize,

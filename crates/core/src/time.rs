@@ -65,21 +65,31 @@ impl fmt::Display for DurationNs {
                 write!(f, "{m}m {s:02}s")
             };
         }
-        let (value, unit) = if ns < 1_000_000 {
-            (ns as f64 / 1e3, "µs")
-        } else if ns < 1_000_000_000 {
-            (ns as f64 / 1e6, "ms")
-        } else {
-            (ns as f64 / 1e9, "s")
-        };
-        let decimals = if value >= 100.0 {
+        // Round first, then pick the unit and decimals from the rounded value,
+        // so 999,999,500 ns reads "1.00s", not "1000ms".
+        let units = [(1e3, "µs"), (1e6, "ms"), (1e9, "s")];
+        let start = if ns < 1_000_000 {
             0
-        } else if value >= 10.0 {
+        } else if ns < 1_000_000_000 {
             1
         } else {
             2
         };
-        write!(f, "{value:.decimals$}{unit}")
+        for &(scale, unit) in units.get(start..).unwrap_or_default() {
+            let value = ns as f64 / scale;
+            let decimals = if value >= 99.95 {
+                0
+            } else if value >= 9.995 {
+                1
+            } else {
+                2
+            };
+            let shown = format!("{value:.decimals$}");
+            if unit == "s" || shown.parse::<f64>().is_ok_and(|v| v < 1000.0) {
+                return write!(f, "{shown}{unit}");
+            }
+        }
+        write!(f, "{ns}ns")
     }
 }
 
@@ -99,6 +109,11 @@ mod tests {
             (125_000_000_000, "2m 05s"),
             (3_725_000_000_000, "1h 02m 05s"),
             (90_061_000_000_000, "1d 01h 01m"),
+            // Found by review: rounding used to happen after the unit was chosen.
+            (999_999_500, "1.00s"),
+            (9_999_500, "10.0ms"),
+            (999_600, "1.00ms"),
+            (99_960, "100µs"),
         ];
         for (ns, text) in cases {
             assert_eq!(DurationNs(ns).to_string(), text, "{ns} ns");

@@ -14,6 +14,6 @@ fuzz_target!(|bytes: &[u8]| {
             let _ = tracelens_core::analysis::Analysis::of(&set);
             let _ = tracelens_core::dump::dump(&set);
         }
-        Err(_) => assert!(set.spans.is_empty() && set.files.is_empty()),
+        Err(_) => assert!(set.spans.is_empty() && set.files.is_empty() && set.strings.is_empty()),
     }
 });

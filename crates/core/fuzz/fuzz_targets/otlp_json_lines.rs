@@ -14,6 +14,6 @@ fuzz_target!(|bytes: &[u8]| {
             assert_eq!(set.spans.len() as u64, report.spans_kept);
             let _ = tracelens_core::analysis::Analysis::of(&set);
         }
-        Err(_) => assert!(set.spans.is_empty() && set.files.is_empty()),
+        Err(_) => assert!(set.spans.is_empty() && set.files.is_empty() && set.strings.is_empty()),
     }
 });

@@ -230,13 +230,13 @@ fn convert_span(
     out.span_read();
     let Some((trace_id, trace_repair)) = parse_trace_id(&span.trace_id) else {
         out.reject(RejectReason::InvalidTraceId, || {
-            format!("{}: traceID is missing", place())
+            format!("{}: traceID is missing or zero", place())
         });
         return;
     };
     let Some((span_id, span_repair)) = parse_span_id(&span.span_id) else {
         out.reject(RejectReason::InvalidSpanId, || {
-            format!("{}: spanID is missing", place())
+            format!("{}: spanID is missing or zero", place())
         });
         return;
     };

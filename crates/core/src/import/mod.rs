@@ -27,6 +27,9 @@ use crate::model::TraceSet;
 use builder::Builder;
 use serde::Deserialize;
 
+/// Largest decompressed size accepted from a gzip file (a wasm32 tab has 4 GiB in all).
+pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
+
 /// The first bytes of every gzip stream.
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
@@ -35,17 +38,29 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 
 /// Reads one file into `set` and returns its report (also kept in `set.files`).
 ///
-/// On error nothing is added: the error names the file, the format it was read
-/// as, where it failed and what was expected.
+/// On error nothing is added (not even interned strings): the error names the
+/// file, the format it was read as, where it failed and what was expected.
 pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
     if bytes.starts_with(GZIP_MAGIC) {
         let mut decompressed = Vec::new();
-        let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
-        std::io::Read::read_to_end(&mut decoder, &mut decompressed).map_err(|e| ImportError {
+        let decoder = flate2::read::MultiGzDecoder::new(bytes);
+        // A few megabytes of gzip can expand to gigabytes: stop at a size no
+        // browser tab could hold anyway, rather than run out of memory.
+        let mut limited = std::io::Read::take(decoder, MAX_DECOMPRESSED_BYTES + 1);
+        std::io::Read::read_to_end(&mut limited, &mut decompressed).map_err(|e| ImportError {
             file: name.to_owned(),
             format: None,
             kind: ImportErrorKind::Decompression { detail: e.to_string() },
         })?;
+        if decompressed.len() as u64 > MAX_DECOMPRESSED_BYTES {
+            return Err(ImportError {
+                file: name.to_owned(),
+                format: None,
+                kind: ImportErrorKind::Decompression {
+                    detail: format!("it expands to more than {} GiB", MAX_DECOMPRESSED_BYTES >> 30),
+                },
+            });
+        }
         // A gzip file holding another gzip file is not an export anyone writes.
         if decompressed.starts_with(GZIP_MAGIC) {
             return Err(ImportError {
@@ -118,13 +133,23 @@ fn read_as(
         }
         Format::OtlpJsonLines => {
             let mut builder = Builder::new(set, report);
-            otlp_jsonl::import(name, bytes, &mut builder)?;
-            Ok(builder.finish())
+            match otlp_jsonl::import(name, bytes, &mut builder) {
+                Ok(()) => Ok(builder.finish()),
+                Err(error) => {
+                    builder.abandon();
+                    Err(error)
+                }
+            }
         }
         Format::OtlpProtobuf => {
             let mut builder = Builder::new(set, report);
-            otlp_proto::import(name, bytes, &mut builder)?;
-            Ok(builder.finish())
+            match otlp_proto::import(name, bytes, &mut builder) {
+                Ok(()) => Ok(builder.finish()),
+                Err(error) => {
+                    builder.abandon();
+                    Err(error)
+                }
+            }
         }
         Format::JaegerJson => {
             let starts_with_list = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');

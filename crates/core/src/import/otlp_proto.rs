@@ -357,7 +357,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
     let mut links = Vec::with_capacity(span.links.len());
     for link in &span.links {
         let span_id = id_of(&link.span_id, 8).and_then(|id| SpanId::new(id as u64));
-        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16), span_id) else {
+        let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16).filter(|&id| id != 0), span_id) else {
             out.warn(WarningKind::InvalidLink);
             continue;
         };

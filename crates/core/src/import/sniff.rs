@@ -50,7 +50,7 @@ fn sniff_object(body: &[u8]) -> Sniffed {
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let value_start = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
     let otlp_record = ["resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics"];
-    if second_line_opens_object(body) && otlp_record.iter().any(|k| has(k)) {
+    if second_line_is_otlp_record(body) && otlp_record.iter().any(|k| has(k)) {
         return Sniffed::Supported(Format::OtlpJsonLines);
     }
     if has("resourceSpans") || has("resource_spans") || has("batches") {
@@ -156,16 +156,27 @@ fn describe_binary(bytes: &[u8]) -> String {
     }
 }
 
-/// JSON Lines: the line after the first (blank lines aside) opens an object at
-/// column 0. A single document never does: pretty-printed JSON indents nested
-/// objects and compact JSON has no newline inside.
-fn second_line_opens_object(body: &[u8]) -> bool {
+/// JSON Lines: the line after the first (blank lines aside) opens, at column
+/// 0, an object with an OTLP record key (`resourceSpans`, `resourceLogs`, ...).
+/// A single document does not: pretty-printed JSON indents nested objects,
+/// compact JSON has no newline inside, and a hand-wrapped document's second
+/// line holds a `ResourceSpans` (`resource`, `scopeSpans`), not a record.
+fn second_line_is_otlp_record(body: &[u8]) -> bool {
     let Some(newline) = memchr::memchr(b'\n', body) else {
         return false;
     };
-    body.get(newline..)
-        .and_then(|rest| rest.iter().find(|&&b| b != b'\n' && b != b'\r'))
-        == Some(&b'{')
+    let rest = body.get(newline..).unwrap_or_default();
+    let Some(start) = rest.iter().position(|&b| b != b'\n' && b != b'\r') else {
+        return false;
+    };
+    let second = rest.get(start..).unwrap_or_default();
+    second.first() == Some(&b'{')
+        && top_level_keys(second).iter().any(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "resourceSpans" | "resource_spans" | "resourceLogs" | "resourceMetrics"
+            )
+        })
 }
 
 /// How much of a file the key scan reads. The keys that tell formats apart
@@ -255,6 +266,9 @@ mod tests {
         assert_eq!(sniff(logs_first), Sniffed::Supported(Format::OtlpJsonLines));
         let one = b"{\"resourceSpans\": []}\n\n";
         assert_eq!(sniff(one), Sniffed::Supported(Format::OtlpJson));
+        // Found by review: a document wrapped by hand, one ResourceSpans per line.
+        let wrapped = b"{\"resourceSpans\":[\n{\"resource\":{},\"scopeSpans\":[]}\n]}\n";
+        assert_eq!(sniff(wrapped), Sniffed::Supported(Format::OtlpJson));
     }
 
     #[test]

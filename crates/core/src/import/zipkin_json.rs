@@ -133,6 +133,9 @@ fn ids_of(span: &WireSpan<'_>) -> Option<(TraceId, SpanId)> {
     Some((parse_trace_id(&span.trace_id)?.0, parse_span_id(&span.id)?.0))
 }
 
+/// How many earlier spans with the same IDs and service a fragment is compared with.
+const MERGE_CANDIDATES: usize = 16;
+
 /// Merges fragments of the same span; counts each absorbed fragment as read
 /// and rejected (reason `MergedFragment`).
 fn merge_fragments<'a>(spans: Vec<WireSpan<'a>>, out: &mut Builder<'_>) -> Vec<WireSpan<'a>> {
@@ -144,9 +147,11 @@ fn merge_fragments<'a>(spans: Vec<WireSpan<'a>>, out: &mut Builder<'_>) -> Vec<W
             continue;
         };
         let group = groups.entry((ids, local_service(&span).to_owned())).or_default();
-        match group
-            .iter()
-            .copied()
+        // Fragments of one span arrive close together: comparing with the most
+        // recent few keeps a file of many same-ID spans (fan-out) linear.
+        let recent = group.iter().rev().take(MERGE_CANDIDATES).copied();
+        match recent
+            .into_iter()
             .find(|&k| kept.get(k).is_some_and(|other| compatible(other, &span)))
         {
             Some(k) => {
@@ -251,7 +256,7 @@ fn convert_span(
     out.span_read();
     let Some((trace_id, trace_repair)) = parse_trace_id(&span.trace_id) else {
         out.reject(RejectReason::InvalidTraceId, || {
-            format!("{}: traceId is missing", place())
+            format!("{}: traceId is missing or zero", place())
         });
         return;
     };
