@@ -170,8 +170,11 @@ test("protobuf, Zipkin and gzip-compressed JSON Lines load together, each with i
 test("findings explain the pattern and link to an example trace", () =>
   onPage(async (page) => {
     await page.getByTestId("load-example").click();
-    const finding = page.getByTestId("finding").first();
-    await finding.waitFor();
+    await page.getByTestId("finding").first().waitFor();
+    // Most severe first: the slow checkout and the cart's N+1 queries are both critical.
+    const detectors = await page.locator('[data-testid="finding"] .detector').allInnerTexts();
+    assert.deepEqual(detectors, ["slow_endpoint", "n_plus_one_queries"]);
+    const finding = page.getByTestId("finding").filter({ hasText: "n_plus_one_queries" });
     assert.equal(await finding.getByTestId("finding-severity").innerText(), "critical");
     assert.equal(
       await finding.getByTestId("finding-explanation").innerText(),

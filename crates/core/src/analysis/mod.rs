@@ -84,10 +84,12 @@ impl Analysis {
         let on_path = critical_path::on_path_times(set, index);
         let range = overview.start.zip(overview.end);
         let facts = groups::SpanFacts::new(set, index, &self_times, &on_path, range);
-        let findings = detectors::detect(&detectors::Context::new(set, index), &detectors::Config::default());
+        let groups = groups::groups(&facts);
+        let context = detectors::Context::new(set, index, &groups);
+        let findings = detectors::detect(&context, &detectors::Config::default());
         Analysis {
             traces: trace_summaries(set, index),
-            groups: groups::groups(&facts),
+            groups,
             findings,
             overview,
             link_warnings: index.warnings,

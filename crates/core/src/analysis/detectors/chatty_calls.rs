@@ -123,7 +123,10 @@ fn finding(
     } else {
         Severity::Info
     };
-    let place = endpoint.map_or_else(|| "per request".to_owned(), |e| format!("per `{e}` request"));
+    let place = endpoint.map_or_else(
+        || "per request".to_owned(),
+        |e| format!("per `{}` request", super::shown(e)),
+    );
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let spans = &context.set.spans;
@@ -153,7 +156,9 @@ fn finding(
             operation: call.to_owned(),
         },
         explanation: format!(
-            "`{call}` from `{service}` is called {median} times {place} (median of {} requests), {:.0}% of their time",
+            "`{}` from `{}` is called {median} times {place} (median of {} requests), {:.0}% of their time",
+            super::shown(call),
+            super::shown(service),
             occurrences.len(),
             share * 100.0
         ),

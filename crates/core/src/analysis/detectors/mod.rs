@@ -7,8 +7,10 @@
 //! path, endpoints) and never the files: they work the same on every format.
 
 pub mod chatty_calls;
+pub mod long_tail;
 pub mod n_plus_one;
 mod repeats;
+pub mod slow_endpoint;
 pub mod statement;
 
 use crate::ids::{SpanId, TraceId};
@@ -84,6 +86,10 @@ pub struct Config {
     pub n_plus_one: n_plus_one::Config,
     /// Chatty remote calls.
     pub chatty_calls: chatty_calls::Config,
+    /// Slow endpoints.
+    pub slow_endpoint: slow_endpoint::Config,
+    /// Long tails.
+    pub long_tail: long_tail::Config,
 }
 
 /// What detectors read.
@@ -96,11 +102,13 @@ pub struct Context<'a> {
     pub endpoints: Vec<Option<String>>,
     /// The duration of each trace's entry span (or its root), by trace.
     pub request_durations: Vec<DurationNs>,
+    /// Statistics per endpoint, service and operation.
+    pub groups: &'a super::Groups,
 }
 
 impl<'a> Context<'a> {
     /// Gathers the per-trace facts detectors share.
-    pub fn new(set: &'a TraceSet, index: &'a TraceIndex) -> Context<'a> {
+    pub fn new(set: &'a TraceSet, index: &'a TraceIndex, groups: &'a super::Groups) -> Context<'a> {
         let mut endpoints = Vec::with_capacity(index.traces.len());
         let mut request_durations = Vec::with_capacity(index.traces.len());
         for trace in &index.traces {
@@ -114,7 +122,45 @@ impl<'a> Context<'a> {
             index,
             endpoints,
             request_durations,
+            groups,
         }
+    }
+
+    /// Up to `n` traces of `endpoint`, slowest request first, as evidence.
+    pub fn slowest_requests(&self, endpoint: &str, n: usize) -> Vec<Evidence> {
+        let mut traces: Vec<usize> = (0..self.index.traces.len())
+            .filter(|&t| self.endpoints[t].as_deref() == Some(endpoint))
+            .collect();
+        traces.sort_by_key(|&t| std::cmp::Reverse(self.request_durations[t]));
+        traces
+            .into_iter()
+            .take(n)
+            .map(|t| {
+                let trace = &self.index.traces[t];
+                let root = self.set.spans.get(trace.root as usize).map(|s| s.span_id);
+                Evidence {
+                    trace_id: trace.trace_id,
+                    span_ids: root.into_iter().collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// Up to `n` of the slowest spans of an operation, as evidence.
+    pub fn slowest_spans(&self, service: &str, name: &str, n: usize) -> Vec<Evidence> {
+        let set = self.set;
+        let mut spans: Vec<usize> = (0..set.spans.len())
+            .filter(|&i| set.str(set.spans[i].service) == service && set.str(set.spans[i].name) == name)
+            .collect();
+        spans.sort_by_key(|&i| std::cmp::Reverse(set.spans[i].duration));
+        spans
+            .into_iter()
+            .take(n)
+            .map(|i| Evidence {
+                trace_id: set.spans[i].trace_id,
+                span_ids: vec![set.spans[i].span_id],
+            })
+            .collect()
     }
 
     /// The text of `span`'s first attribute among `keys` that is a string.
@@ -124,10 +170,18 @@ impl<'a> Context<'a> {
     }
 }
 
+/// `text` as it can stand inside an explanation: control characters (a span
+/// named by a newline exists in the wild) and backslashes escaped.
+pub fn shown(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
 /// Runs every detector; findings most severe and costly first.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
+    findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
+    findings.extend(long_tail::detect(context, &config.long_tail));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

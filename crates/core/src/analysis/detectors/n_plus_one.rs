@@ -114,7 +114,10 @@ fn finding(
     } else {
         Severity::Info
     };
-    let place = endpoint.map_or_else(|| "per request".to_owned(), |e| format!("per `{e}` request"));
+    let place = endpoint.map_or_else(
+        || "per request".to_owned(),
+        |e| format!("per `{}` request", super::shown(e)),
+    );
     let mut examples: Vec<&&Repeat> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let spans = &context.set.spans;
@@ -147,7 +150,8 @@ fn finding(
             operation: statement.to_owned(),
         },
         explanation: format!(
-            "`{statement}` runs {median} times {place} (median of {} requests), {:.0}% of their time",
+            "`{}` runs {median} times {place} (median of {} requests), {:.0}% of their time",
+            super::shown(statement),
             per_trace.len(),
             share * 100.0
         ),
