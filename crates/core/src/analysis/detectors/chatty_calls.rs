@@ -21,7 +21,7 @@
 //! `GET /dispatch` request (median of 1 requests), 78% of their time (the
 //! HotROD capture in `tests/fixtures`).
 
-use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use super::{Context, Evidence, Finding, Impact, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
 use crate::time::DurationNs;
@@ -100,33 +100,14 @@ fn finding(
     call: &str,
     occurrences: &[Occurrence],
 ) -> Finding {
-    let mut counts: Vec<usize> = occurrences.iter().map(|o| o.spans.len()).collect();
-    counts.sort_unstable();
-    let median = counts
-        .get(counts.len().div_ceil(2).saturating_sub(1))
-        .copied()
-        .unwrap_or(0);
+    let median = super::median(occurrences.iter().map(|o| o.spans.len()).collect());
     let time: u64 = occurrences.iter().map(|o| o.time).sum();
     let request_time: u64 = occurrences
         .iter()
         .map(|o| context.request_durations.get(o.trace as usize).map_or(0, |d| d.0))
         .sum();
-    let share = if request_time == 0 {
-        0.0
-    } else {
-        (time as f64 / request_time as f64).min(1.0)
-    };
-    let severity = if share >= 0.3 {
-        Severity::Critical
-    } else if share >= 0.1 {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
-    let place = endpoint.map_or_else(
-        || "per request".to_owned(),
-        |e| format!("per `{}` request", super::shown(e)),
-    );
+    let (share, severity) = super::share_and_severity(time, request_time);
+    let place = super::per_request(endpoint);
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let spans = &context.set.spans;

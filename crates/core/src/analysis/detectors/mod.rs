@@ -176,6 +176,39 @@ pub fn shown(text: &str) -> String {
     text.escape_debug().to_string()
 }
 
+/// The share of request time a repeated pattern took (capped at 1: overlapping
+/// calls are counted in full), and its severity: critical from 30%, warning
+/// from 10%, info below.
+fn share_and_severity(time: u64, request_time: u64) -> (f64, Severity) {
+    let share = if request_time == 0 {
+        0.0
+    } else {
+        (time as f64 / request_time as f64).min(1.0)
+    };
+    let severity = if share >= 0.3 {
+        Severity::Critical
+    } else if share >= 0.1 {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    (share, severity)
+}
+
+/// The nearest-rank median of `values` (sorted here), like every percentile in Tracelens.
+fn median(mut values: Vec<usize>) -> usize {
+    values.sort_unstable();
+    values
+        .get(values.len().div_ceil(2).saturating_sub(1))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// "per `GET /cart` request", or "per request" for traces without an endpoint.
+fn per_request(endpoint: Option<&str>) -> String {
+    endpoint.map_or_else(|| "per request".to_owned(), |e| format!("per `{}` request", shown(e)))
+}
+
 /// Runs every detector; findings most severe and costly first.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);

@@ -23,7 +23,7 @@
 //! `GET /api/cart` request (median), 61% of its time.
 
 use super::repeats::{self, Repeat};
-use super::{Context, Evidence, Finding, Impact, Severity, Subject, statement};
+use super::{Context, Evidence, Finding, Impact, Subject, statement};
 use crate::model::Span;
 use crate::time::DurationNs;
 use std::collections::HashMap;
@@ -90,34 +90,14 @@ fn finding(
         entry.0 += o.spans.len();
         entry.1 += o.time.0;
     }
-    let mut counts: Vec<usize> = per_trace.values().map(|(n, _)| *n).collect();
-    counts.sort_unstable();
-    // Nearest-rank median, like every percentile in Tracelens.
-    let median = counts
-        .get(counts.len().div_ceil(2).saturating_sub(1))
-        .copied()
-        .unwrap_or(0);
+    let median = super::median(per_trace.values().map(|(n, _)| *n).collect());
     let time: u64 = per_trace.values().map(|(_, t)| t).sum();
     let request_time: u64 = per_trace
         .keys()
         .map(|&t| context.request_durations.get(t as usize).map_or(0, |d| d.0))
         .sum();
-    let share = if request_time == 0 {
-        0.0
-    } else {
-        (time as f64 / request_time as f64).min(1.0)
-    };
-    let severity = if share >= 0.3 {
-        Severity::Critical
-    } else if share >= 0.1 {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
-    let place = endpoint.map_or_else(
-        || "per request".to_owned(),
-        |e| format!("per `{}` request", super::shown(e)),
-    );
+    let (share, severity) = super::share_and_severity(time, request_time);
+    let place = super::per_request(endpoint);
     let mut examples: Vec<&&Repeat> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let spans = &context.set.spans;
