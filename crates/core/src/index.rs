@@ -179,10 +179,7 @@ impl TraceIndex {
                     first_orphan.get_or_insert(i);
                 }
                 Some(parent_id) => {
-                    let found = by_id
-                        .binary_search_by_key(&parent_id, |&(id, _)| id)
-                        .ok()
-                        .and_then(|at| first_other_with_id(by_id, at, i));
+                    let found = first_other_with_id(by_id, parent_id, i);
                     match found {
                         Some(p) => {
                             self.parent[i as usize] = Some(p);
@@ -224,14 +221,13 @@ impl TraceIndex {
     }
 }
 
-/// Among the spans with the ID found at `at` in the sorted list, the first
-/// (earliest-starting) one that is not `child` itself: a span is never its own parent.
-fn first_other_with_id(by_id: &[(SpanId, u32)], at: usize, child: u32) -> Option<u32> {
-    let id = by_id[at].0;
-    // A binary search for the first, not a walk back: a trace of many copies of
-    // one ID must not make linking quadratic.
+/// The first (earliest-starting) span with ID `id` that is not `child`
+/// itself: a span is never its own parent. One binary search for the first
+/// copy, so many copies of one ID cannot make linking quadratic.
+fn first_other_with_id(by_id: &[(SpanId, u32)], id: SpanId, child: u32) -> Option<u32> {
     let at = by_id.partition_point(|(other, _)| *other < id);
-    by_id[at..]
+    by_id
+        .get(at..)?
         .iter()
         .take_while(|(other, _)| *other == id)
         .map(|&(_, span)| span)

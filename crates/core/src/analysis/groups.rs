@@ -85,6 +85,10 @@ pub struct SpanFacts<'a> {
     pub(crate) trace_path_total: Vec<u64>,
     /// Loaded time range in minutes, if at least a second.
     pub(crate) minutes: Option<f64>,
+    /// Entry server span of each trace, if it has one.
+    pub(crate) entries: Vec<Option<u32>>,
+    /// Endpoint name of each trace, if it has an entry span.
+    pub(crate) endpoint_names: Vec<Option<String>>,
 }
 
 impl<'a> SpanFacts<'a> {
@@ -105,6 +109,15 @@ impl<'a> SpanFacts<'a> {
                 trace_path_total[t] = trace_path_total[t].saturating_add(on);
             }
         }
+        let entries: Vec<Option<u32>> = index
+            .traces
+            .iter()
+            .map(|trace| entry_server_span(set, index, index.spans_of(trace)))
+            .collect();
+        let endpoint_names = entries
+            .iter()
+            .map(|entry| entry.map(|span| endpoint_name(set, span)))
+            .collect();
         let minutes = range
             .map(|(start, end)| end.saturating_since(start).0 as f64 / 60e9)
             .filter(|m| *m >= 1.0 / 60.0);
@@ -116,6 +129,8 @@ impl<'a> SpanFacts<'a> {
             trace_of,
             trace_path_total,
             minutes,
+            entries,
+            endpoint_names,
         }
     }
 }
@@ -130,13 +145,10 @@ pub fn groups(facts: &SpanFacts<'_>) -> Groups {
         services.entry(span.service).or_default().push(i as u32);
     }
     let mut endpoints: HashMap<(Sym, String), Vec<u32>> = HashMap::new();
-    for trace in &facts.index.traces {
-        if let Some(entry) = entry_server_span(set, facts.index, facts.index.spans_of(trace)) {
-            let span = &set.spans[entry as usize];
-            endpoints
-                .entry((span.service, endpoint_name(set, entry)))
-                .or_default()
-                .push(entry);
+    for (entry, name) in facts.entries.iter().zip(&facts.endpoint_names) {
+        if let (Some(entry), Some(name)) = (entry, name) {
+            let span = &set.spans[*entry as usize];
+            endpoints.entry((span.service, name.clone())).or_default().push(*entry);
         }
     }
     let sorted = |mut v: Vec<GroupStats>| {

@@ -85,7 +85,7 @@ impl Analysis {
         let range = overview.start.zip(overview.end);
         let facts = groups::SpanFacts::new(set, index, &self_times, &on_path, range);
         let groups = groups::groups(&facts);
-        let context = detectors::Context::new(set, index, &groups);
+        let context = detectors::Context::new(&facts, &groups);
         let findings = detectors::detect(&context, &detectors::Config::default());
         Analysis {
             traces: trace_summaries(set, index),

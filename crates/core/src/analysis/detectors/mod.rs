@@ -99,7 +99,7 @@ pub struct Context<'a> {
     /// Traces, parents and children.
     pub index: &'a TraceIndex,
     /// The endpoint name of each trace (by index in `index.traces`), if it has one.
-    pub endpoints: Vec<Option<String>>,
+    pub endpoints: &'a [Option<String>],
     /// The duration of each trace's entry span (or its root), by trace.
     pub request_durations: Vec<DurationNs>,
     /// Statistics per endpoint, service and operation.
@@ -108,19 +108,22 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// Gathers the per-trace facts detectors share.
-    pub fn new(set: &'a TraceSet, index: &'a TraceIndex, groups: &'a super::Groups) -> Context<'a> {
-        let mut endpoints = Vec::with_capacity(index.traces.len());
-        let mut request_durations = Vec::with_capacity(index.traces.len());
-        for trace in &index.traces {
-            let entry = super::groups::entry_server_span(set, index, index.spans_of(trace));
-            endpoints.push(entry.map(|span| super::groups::endpoint_name(set, span)));
-            let request = entry.unwrap_or(trace.root);
-            request_durations.push(set.spans.get(request as usize).map_or(trace.duration(), |s| s.duration));
-        }
+    /// Reuses the entry spans and endpoint names the group statistics found.
+    pub fn new(facts: &'a super::groups::SpanFacts<'a>, groups: &'a super::Groups) -> Context<'a> {
+        let (set, index) = (facts.set, facts.index);
+        let request_durations = index
+            .traces
+            .iter()
+            .zip(&facts.entries)
+            .map(|(trace, entry)| {
+                let request = entry.unwrap_or(trace.root);
+                set.spans.get(request as usize).map_or(trace.duration(), |s| s.duration)
+            })
+            .collect();
         Context {
             set,
             index,
-            endpoints,
+            endpoints: &facts.endpoint_names,
             request_durations,
             groups,
         }
