@@ -116,24 +116,31 @@ test("Load example opens the shipped trace set", () =>
   onPage(async (page) => {
     await page.getByTestId("load-example").click();
     await page.getByTestId("overview").waitFor();
-    assert.equal(await textOf(page, "span-count"), "378");
-    assert.equal(await textOf(page, "trace-count"), "60");
-    assert.equal(await textOf(page, "services"), "cart, catalog, checkout, frontend, payment");
-    assert.match(await textOf(page, "time-range"), /^2026-11-02 09:00:11\.600 → 2026-11-02 09:07:48\.205 \(7m 36s\)$/);
-    assert.ok((await page.getByTestId("operation-row").count()) >= 15);
-    // Four endpoints, busiest first, with exact percentiles and the outliers left out of p99.
+    assert.equal(await textOf(page, "span-count"), "3,607");
+    assert.equal(await textOf(page, "trace-count"), "400");
+    assert.equal(
+      await textOf(page, "services"),
+      "accounts, cart, catalog, checkout, frontend, orders, payment, recommendations",
+    );
+    assert.match(await textOf(page, "time-range"), /^2026-11-02 09:00:00\.667 → 2026-11-02 09:03:49\.572 \(3m 48s\)$/);
+    assert.ok((await page.getByTestId("operation-row").count()) >= 30);
+    // Eight endpoints, busiest first, with exact percentiles and the outliers left out of p99.
     const endpoints = await page.getByTestId("endpoint-row").allInnerTexts();
     assert.deepEqual(
       endpoints.map((row) => row.split("\t").slice(0, 3).join(" | ")),
       [
-        "frontend | GET /api/products/{id} | 26",
-        "frontend | GET /api/cart | 15",
-        "frontend | POST /api/checkout | 10",
-        "frontend | GET /api/search | 9",
+        "frontend | GET /api/products/{id} | 93",
+        "frontend | GET /api/search | 56",
+        "frontend | GET /api/cart | 54",
+        "frontend | POST /api/cart/items | 51",
+        "frontend | POST /api/checkout | 50",
+        "frontend | GET /api/home | 39",
+        "frontend | GET /api/orders | 29",
+        "frontend | GET /api/recommendations | 28",
       ],
     );
-    assert.match(endpoints[2], /POST \/api\/checkout\t10\t20\.0%\t125ms\t281ms\t281ms\t281ms\t281ms/);
-    assert.match(endpoints[0], /\t1\.66ms \(−6\)\t/);
+    assert.match(endpoints[4], /POST \/api\/checkout\t50\t28\.0%\t114ms\t214ms\t237ms/);
+    assert.match(endpoints[1], /\t10\.3ms \(−2\)\t/);
     // Sorting by span count puts the biggest trace first.
     await page.getByRole("button", { name: "Spans" }).click();
     const spans = await page.locator('[data-testid="trace-row"] td:nth-child(5)').allInnerTexts();
@@ -171,14 +178,25 @@ test("findings explain the pattern and link to an example trace", () =>
   onPage(async (page) => {
     await page.getByTestId("load-example").click();
     await page.getByTestId("finding").first().waitFor();
-    // Most severe first: the slow checkout and the cart's N+1 queries are both critical.
+    // Every pattern the example plants, most severe and costly first.
     const detectors = await page.locator('[data-testid="finding"] .detector').allInnerTexts();
-    assert.deepEqual(detectors, ["slow_endpoint", "n_plus_one_queries"]);
+    assert.deepEqual(detectors, [
+      "bottleneck",
+      "slow_endpoint",
+      "error_hotspot",
+      "n_plus_one_queries",
+      "many_queries",
+      "long_tail",
+      "long_tail",
+      "scaling",
+      "chatty_calls",
+      "sequential_calls",
+    ]);
     const finding = page.getByTestId("finding").filter({ hasText: "n_plus_one_queries" });
     assert.equal(await finding.getByTestId("finding-severity").innerText(), "critical");
     assert.equal(
       await finding.getByTestId("finding-explanation").innerText(),
-      "`SELECT * FROM items WHERE id = ?` runs 6 times per `GET /api/cart` request (median of 9 requests), 72% of their time",
+      "`SELECT * FROM items WHERE id = ?` runs 6 times per `GET /api/cart` request (median of 38 requests), 73% of their time",
     );
     const all = await page.getByTestId("trace-row").count();
     await finding.getByTestId("finding-example").click();

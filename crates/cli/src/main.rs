@@ -53,6 +53,10 @@ enum Command {
         /// OTLP JSON on one line instead of pretty-printed.
         #[arg(long)]
         compact: bool,
+        /// Patterns to plant for the detectors to find, comma-separated, or `all`, or
+        /// `none` for a healthy shop. Default: every pattern but the data-quality ones.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        patterns: Option<Vec<PatternArg>>,
         /// Where to write; standard output when absent.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -71,6 +75,62 @@ enum GenerateFormat {
     Jaeger,
     /// Zipkin v2 JSON.
     Zipkin,
+}
+
+/// A pattern `generate` can plant (see `tracelens_core::synth::shop`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PatternArg {
+    /// Every pattern.
+    All,
+    /// No pattern: a healthy shop.
+    None,
+    /// `GET /api/cart` queries its items one at a time.
+    NPlusOne,
+    /// A slow payment provider call dominates `POST /api/checkout`.
+    Bottleneck,
+    /// One `GET /api/search` in ten is very slow.
+    LongTail,
+    /// The payment provider declines cards; the error climbs to the frontend.
+    ErrorHotspot,
+    /// `GET /api/recommendations` calls the catalog once per product.
+    ChattyCalls,
+    /// `GET /api/home` makes four independent calls one after another.
+    SequentialCalls,
+    /// `GET /api/orders` runs 14 queries per request.
+    ManyQueries,
+    /// `POST /api/cart/items` slows down with the number of requests in flight.
+    Scaling,
+    /// The `payment` service's clock runs 40 ms behind.
+    ClockSkew,
+    /// Some traces lost the `cart` service's server span.
+    LostSpans,
+}
+
+impl PatternArg {
+    /// The planted set these arguments name.
+    fn patterns(args: &[PatternArg]) -> shop::Patterns {
+        use shop::Pattern;
+        if args.contains(&PatternArg::All) {
+            return shop::Patterns::all();
+        }
+        let named: Vec<Pattern> = args
+            .iter()
+            .filter_map(|arg| match arg {
+                PatternArg::All | PatternArg::None => None,
+                PatternArg::NPlusOne => Some(Pattern::NPlusOne),
+                PatternArg::Bottleneck => Some(Pattern::Bottleneck),
+                PatternArg::LongTail => Some(Pattern::LongTail),
+                PatternArg::ErrorHotspot => Some(Pattern::ErrorHotspot),
+                PatternArg::ChattyCalls => Some(Pattern::ChattyCalls),
+                PatternArg::SequentialCalls => Some(Pattern::SequentialCalls),
+                PatternArg::ManyQueries => Some(Pattern::ManyQueries),
+                PatternArg::Scaling => Some(Pattern::Scaling),
+                PatternArg::ClockSkew => Some(Pattern::ClockSkew),
+                PatternArg::LostSpans => Some(Pattern::LostSpans),
+            })
+            .collect();
+        shop::Patterns::of(&named)
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,12 +157,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             traces,
             seed,
             compact,
+            patterns,
             out,
         } => {
+            let defaults = shop::ShopConfig::default();
             let config = shop::ShopConfig {
                 traces,
                 seed,
-                ..shop::ShopConfig::default()
+                patterns: patterns.map_or(defaults.patterns, |p| PatternArg::patterns(&p)),
+                ..defaults
             };
             let spans = shop::generate(&config);
             let bytes = match format {

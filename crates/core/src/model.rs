@@ -293,8 +293,14 @@ impl TraceSet {
 
     /// The text of `span`'s attribute `key`, if it is a string.
     pub fn str_attribute(&self, span: &Span, key: &str) -> Option<&str> {
+        self.str_attribute_in(span.attributes, key)
+    }
+
+    /// The text of attribute `key` among the attributes in `range` (of a span,
+    /// an event or a link), if it is a string.
+    pub fn str_attribute_in(&self, range: StoreRange, key: &str) -> Option<&str> {
         let key = self.strings.get(key)?;
-        self.attributes_of(span)
+        self.attributes(range)
             .iter()
             .find(|a| a.key == key)
             .and_then(|a| match a.value {

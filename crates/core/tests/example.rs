@@ -13,24 +13,33 @@ const SHIPPED: &str = include_str!("../../../www/examples/shop.otlp.json");
 
 #[test]
 fn shipped_example_is_the_generators_output() {
-    let generated = otlp_json::write(&shop::generate(&shop::ShopConfig::default()));
+    let generated = otlp_json::write_compact(&shop::generate(&shop::ShopConfig::default()));
     assert!(
         generated == SHIPPED,
-        "www/examples/shop.otlp.json is stale: run `cargo run -p tracelens-cli -- generate --out www/examples/shop.otlp.json`"
+        "www/examples/shop.otlp.json is stale: run `cargo run -p tracelens-cli -- generate --compact --out www/examples/shop.otlp.json`"
     );
 }
 
 #[test]
-fn example_has_a_few_hundred_spans_over_several_services_and_endpoints() {
+fn example_has_a_few_thousand_spans_over_several_services_and_endpoints() {
     let mut set = TraceSet::new();
     let report = import_file(&mut set, "shop.otlp.json", SHIPPED.as_bytes()).unwrap();
-    assert_eq!((report.spans_read, report.spans_kept), (378, 378));
+    assert_eq!((report.spans_read, report.spans_kept), (3607, 3607));
     assert!(report.warnings.is_empty() && report.rejected.is_empty());
     let analysis = Analysis::of(&set);
-    assert_eq!(analysis.overview.traces, 60);
+    assert_eq!(analysis.overview.traces, 400);
     assert_eq!(
         analysis.overview.services,
-        ["cart", "catalog", "checkout", "frontend", "payment"]
+        [
+            "accounts",
+            "cart",
+            "catalog",
+            "checkout",
+            "frontend",
+            "orders",
+            "payment",
+            "recommendations"
+        ]
     );
     let endpoints: std::collections::BTreeSet<&str> =
         analysis.traces.iter().map(|t| t.root_operation.as_str()).collect();
@@ -38,8 +47,12 @@ fn example_has_a_few_hundred_spans_over_several_services_and_endpoints() {
         endpoints.into_iter().collect::<Vec<_>>(),
         [
             "GET /api/cart",
+            "GET /api/home",
+            "GET /api/orders",
             "GET /api/products/{id}",
+            "GET /api/recommendations",
             "GET /api/search",
+            "POST /api/cart/items",
             "POST /api/checkout"
         ]
     );

@@ -182,14 +182,34 @@ pub fn groups(facts: &SpanFacts<'_>) -> Groups {
     }
 }
 
-/// The first SERVER span of a trace (in start order) whose parent is absent or
-/// belongs to another service.
+/// The SERVER span a request entered through: among the server spans whose
+/// parent is absent or in another service, the one nearest the root (then the
+/// earliest). Nearest, not earliest: a callee whose clock runs behind can
+/// appear to start before the real entry.
 pub fn entry_server_span(set: &TraceSet, index: &TraceIndex, spans: &[u32]) -> Option<u32> {
-    spans.iter().copied().find(|&i| {
-        let span = &set.spans[i as usize];
-        span.kind == SpanKind::Server
-            && index.parent[i as usize].is_none_or(|p| set.spans[p as usize].service != span.service)
-    })
+    let depth = |mut at: u32| {
+        let mut depth = 0usize;
+        // Bounded by the trace's size, so a parent cycle in bad data cannot loop.
+        while let Some(parent) = index.parent[at as usize] {
+            depth += 1;
+            if depth > spans.len() {
+                break;
+            }
+            at = parent;
+        }
+        depth
+    };
+    spans
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let span = &set.spans[i as usize];
+            span.kind == SpanKind::Server
+                && index.parent[i as usize].is_none_or(|p| set.spans[p as usize].service != span.service)
+        })
+        .enumerate()
+        .min_by_key(|&(order, i)| (depth(i), order))
+        .map(|(_, i)| i)
 }
 
 /// `GET /api/cart` from `http.route` and the method, `Service/Method` from

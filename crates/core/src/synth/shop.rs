@@ -1,11 +1,117 @@
-//! A small online shop, traced: a `frontend` behind four HTTP endpoints that
-//! calls `cart`, `catalog`, `checkout` and `payment` services, which query
-//! PostgreSQL and Redis. Durations are log-normal around per-operation medians,
-//! `payment` declines about one checkout in seven, and `GET /api/cart` loads
-//! its items one query at a time (an N+1 pattern worth finding).
+//! A small online shop, traced: a `frontend` behind eight HTTP endpoints that
+//! calls `cart`, `catalog`, `checkout`, `payment`, `orders`, `accounts` and
+//! `recommendations` services, which query PostgreSQL and Redis. Durations are
+//! log-normal around per-operation medians. Traffic is calm with bursts, so
+//! requests sometimes overlap.
+//!
+//! Each pattern the detectors look for can be planted ([`Pattern`]), each at
+//! its own place, so a test can check that every planted pattern is found where
+//! it was planted and that nothing is reported anywhere else. With no pattern
+//! planted the shop is healthy: fast, error-free, clean data.
+//!
+//! | pattern | where | what |
+//! |---|---|---|
+//! | `NPlusOne` | `GET /api/cart` | one `SELECT * FROM items WHERE id = $1` per cart line (3–8) instead of one query |
+//! | `Bottleneck` | `POST /api/checkout` | the payment provider call takes ~120 ms instead of ~3 ms |
+//! | `LongTail` | `GET /api/search` | one search in ten takes ~180 ms instead of ~4 ms |
+//! | `ErrorHotspot` | `POST /api/checkout` | the payment provider declines about one card in five |
+//! | `ChattyCalls` | `GET /api/recommendations` | one catalog call per recommended product (12) instead of one batch call |
+//! | `SequentialCalls` | `GET /api/home` | four independent calls one after another instead of at once |
+//! | `ManyQueries` | `GET /api/orders` | 14 different queries per request instead of 2 |
+//! | `Scaling` | `POST /api/cart/items` | a row lock: the update slows down with every request in flight |
+//! | `ClockSkew` | `payment` | the service's clock runs 40 ms behind everyone else's |
+//! | `LostSpans` | `GET /api/cart` | one trace in ten lost the `cart` service's server span |
 
 use super::{SynthSpan, SynthValue};
 use crate::model::SpanKind;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A pattern the generator can plant; see the module docs for where each goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pattern {
+    /// Item queries one at a time in `GET /api/cart`.
+    NPlusOne,
+    /// A slow payment provider call in `POST /api/checkout`.
+    Bottleneck,
+    /// A heavy tail on `GET /api/search`.
+    LongTail,
+    /// Declined cards in `POST /api/checkout`, failing up the call chain.
+    ErrorHotspot,
+    /// One catalog call per product in `GET /api/recommendations`.
+    ChattyCalls,
+    /// Independent calls made one after another in `GET /api/home`.
+    SequentialCalls,
+    /// Many different queries per `GET /api/orders` request.
+    ManyQueries,
+    /// Lock contention in `POST /api/cart/items` that grows with load.
+    Scaling,
+    /// The `payment` service's clock runs behind.
+    ClockSkew,
+    /// `cart` server spans missing from some traces.
+    LostSpans,
+}
+
+impl Pattern {
+    /// Every pattern.
+    pub const ALL: [Pattern; 10] = [
+        Pattern::NPlusOne,
+        Pattern::Bottleneck,
+        Pattern::LongTail,
+        Pattern::ErrorHotspot,
+        Pattern::ChattyCalls,
+        Pattern::SequentialCalls,
+        Pattern::ManyQueries,
+        Pattern::Scaling,
+        Pattern::ClockSkew,
+        Pattern::LostSpans,
+    ];
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// A set of patterns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Patterns(u16);
+
+impl Patterns {
+    /// No pattern: a healthy shop.
+    pub const NONE: Patterns = Patterns(0);
+
+    /// Every pattern in `patterns`.
+    pub fn of(patterns: &[Pattern]) -> Patterns {
+        Patterns(patterns.iter().fold(0, |bits, p| bits | p.bit()))
+    }
+
+    /// Every pattern.
+    pub fn all() -> Patterns {
+        Patterns::of(&Pattern::ALL)
+    }
+
+    /// Whether `pattern` is planted.
+    pub fn contains(self, pattern: Pattern) -> bool {
+        self.0 & pattern.bit() != 0
+    }
+}
+
+impl Default for Patterns {
+    /// Every performance and error pattern; the data stays clean (no clock
+    /// skew, no lost spans), as in the example the site ships.
+    fn default() -> Patterns {
+        Patterns::of(&[
+            Pattern::NPlusOne,
+            Pattern::Bottleneck,
+            Pattern::LongTail,
+            Pattern::ErrorHotspot,
+            Pattern::ChattyCalls,
+            Pattern::SequentialCalls,
+            Pattern::ManyQueries,
+            Pattern::Scaling,
+        ])
+    }
+}
 
 /// What to generate.
 #[derive(Clone, Copy, Debug)]
@@ -16,52 +122,110 @@ pub struct ShopConfig {
     pub traces: usize,
     /// Start of the first request, nanoseconds since the Unix epoch.
     pub start_ns: u64,
-    /// Mean time between two requests.
+    /// Mean time between two requests outside bursts.
     pub mean_gap_ns: u64,
+    /// The patterns to plant.
+    pub patterns: Patterns,
 }
 
 impl Default for ShopConfig {
-    /// The example the site ships: 60 requests, 2026-11-02 09:00 UTC onwards,
-    /// one every 7.5 s on average (about seven and a half minutes of traffic).
+    /// The example the site ships: 400 requests from 2026-11-02 09:00 UTC, one
+    /// every 1.5 s on average between bursts (about seven minutes of traffic),
+    /// with the default patterns.
     fn default() -> ShopConfig {
         ShopConfig {
             seed: 7,
-            traces: 60,
+            traces: 400,
             start_ns: 1_793_610_000_000_000_000,
-            mean_gap_ns: 7_500_000_000,
+            mean_gap_ns: 1_500_000_000,
+            patterns: Patterns::default(),
         }
     }
 }
+
+/// Mean time between two requests in a burst.
+const BURST_GAP_NS: u64 = 2_000_000;
 
 /// Generates the spans of `config.traces` requests.
 pub fn generate(config: &ShopConfig) -> Vec<SynthSpan> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let mut spans = Vec::new();
     let mut now = config.start_ns;
+    let mut burst_left = 0u32;
+    // Ends of the requests still in flight, earliest first.
+    let mut in_flight: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
     for _ in 0..config.traces {
-        now += (config.mean_gap_ns as f64 * rng.f64() * 2.0) as u64;
+        let mean_gap = if burst_left > 0 {
+            burst_left -= 1;
+            BURST_GAP_NS
+        } else {
+            if rng.u32(0..25) == 0 {
+                burst_left = rng.u32(20..40);
+            }
+            config.mean_gap_ns
+        };
+        now += (mean_gap as f64 * rng.f64() * 2.0) as u64;
+        while in_flight.peek().is_some_and(|Reverse(end)| *end <= now) {
+            in_flight.pop();
+        }
+        let first = spans.len();
         let mut trace = TraceWriter {
             rng: &mut rng,
             spans: &mut spans,
             trace_id: 0,
+            patterns: config.patterns,
+            in_flight: in_flight.len(),
         };
         trace.trace_id = (u128::from(trace.rng.u64(..)) << 64) | u128::from(trace.rng.u64(1..));
         match trace.rng.u32(0..100) {
-            0..=34 => trace.get_product(now),
-            35..=59 => trace.get_cart(now),
-            60..=79 => trace.search(now),
-            _ => trace.checkout(now),
+            0..=23 => trace.get_product(now),
+            24..=39 => trace.get_cart(now),
+            40..=51 => trace.search(now),
+            52..=63 => trace.checkout(now),
+            64..=72 => trace.recommendations(now),
+            73..=81 => trace.home(now),
+            82..=89 => trace.orders(now),
+            _ => trace.add_to_cart(now),
+        }
+        if let Some(root) = spans.get(first) {
+            in_flight.push(Reverse(root.end_ns));
+        }
+        if config.patterns.contains(Pattern::ClockSkew) {
+            for span in spans.iter_mut().skip(first).filter(|s| s.service == "payment") {
+                span.start_ns -= CLOCK_SKEW_NS;
+                span.end_ns -= CLOCK_SKEW_NS;
+            }
+        }
+        if config.patterns.contains(Pattern::LostSpans) && rng.u32(0..10) == 0 {
+            let lost = |s: &SynthSpan| s.service == "cart" && s.kind == SpanKind::Server;
+            let mut i = first;
+            while i < spans.len() {
+                if spans.get(i).is_some_and(lost) {
+                    spans.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
         }
     }
     spans
 }
+
+/// How far behind the `payment` service's clock runs when [`Pattern::ClockSkew`] is planted.
+const CLOCK_SKEW_NS: u64 = 40_000_000;
 
 /// Builds the spans of one trace.
 struct TraceWriter<'a> {
     rng: &'a mut fastrand::Rng,
     spans: &'a mut Vec<SynthSpan>,
     trace_id: u128,
+    patterns: Patterns,
+    /// Requests in flight when this one arrived.
+    in_flight: usize,
 }
+
+/// One call a span makes, written into the trace by [`TraceWriter::calls`].
+type Call = dyn Fn(&mut TraceWriter<'_>, &mut Open);
 
 /// A span being built: its children are appended in time order after `cursor`.
 struct Open {
@@ -148,11 +312,17 @@ impl TraceWriter<'_> {
     }
 
     fn sql(&mut self, parent: &mut Open, statement: &str, median_ns: u64) {
-        let operation = statement.split_whitespace().next().unwrap_or("QUERY").to_owned();
+        // Named `{operation} {table}`, as OpenTelemetry's database conventions say.
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let operation = words.first().copied().unwrap_or("QUERY");
+        let table = words
+            .windows(2)
+            .find(|w| matches!(w[0], "FROM" | "INTO" | "UPDATE"))
+            .map_or("shop", |w| w[1]);
         self.leaf(
             parent,
             parent_service(self.spans, parent),
-            &format!("{operation} shop"),
+            &format!("{operation} {table}"),
             SpanKind::Client,
             median_ns,
             vec![
@@ -238,17 +408,42 @@ impl TraceWriter<'_> {
         self.close(root, own);
     }
 
+    fn planted(&self, pattern: Pattern) -> bool {
+        self.patterns.contains(pattern)
+    }
+
+    /// A leaf database call of `system` (`redis`, `postgresql`).
+    fn redis(&mut self, parent: &mut Open, command: &str, median_ns: u64) {
+        let service = parent_service(self.spans, parent);
+        self.leaf(
+            parent,
+            service,
+            command,
+            SpanKind::Client,
+            median_ns,
+            vec![("db.system", str("redis"))],
+        );
+    }
+
+    /// Calls made one after another, or all at once from the same moment when
+    /// `parallel`; the parent continues after the last one ends.
+    fn calls(&mut self, parent: &mut Open, parallel: bool, calls: &[&Call]) {
+        let start = parent.cursor;
+        let mut latest = start;
+        for call in calls {
+            if parallel {
+                parent.cursor = start + self.rng.u64(0..30_000);
+            }
+            call(self, parent);
+            latest = latest.max(parent.cursor);
+        }
+        parent.cursor = latest;
+    }
+
     fn get_product(&mut self, start: u64) {
         self.frontend(start, "GET", "/api/products/{id}", |t, root| {
             t.http_call(root, "catalog", "GET", "/products/{id}", |t, server| {
-                t.leaf(
-                    server,
-                    "catalog",
-                    "GET",
-                    SpanKind::Client,
-                    300_000,
-                    vec![("db.system", str("redis"))],
-                );
+                t.redis(server, "GET", 300_000);
                 if t.rng.u32(0..100) < 30 {
                     t.sql(server, "SELECT * FROM products WHERE id = $1", 2_500_000);
                 }
@@ -257,6 +452,7 @@ impl TraceWriter<'_> {
     }
 
     fn get_cart(&mut self, start: u64) {
+        let n_plus_one = self.planted(Pattern::NPlusOne);
         self.frontend(start, "GET", "/api/cart", |t, root| {
             t.http_call(root, "cart", "GET", "/cart", |t, server| {
                 t.sql(
@@ -264,25 +460,30 @@ impl TraceWriter<'_> {
                     "SELECT item_id, quantity FROM cart_items WHERE cart_id = $1",
                     1_800_000,
                 );
-                for _ in 0..t.rng.usize(3..9) {
-                    t.sql(server, "SELECT * FROM items WHERE id = $1", 1_200_000);
+                if n_plus_one {
+                    for _ in 0..t.rng.usize(3..9) {
+                        t.sql(server, "SELECT * FROM items WHERE id = $1", 1_200_000);
+                    }
+                } else {
+                    t.sql(server, "SELECT * FROM items WHERE id = ANY($1)", 1_500_000);
                 }
             });
         });
     }
 
     fn search(&mut self, start: u64) {
+        let long_tail = self.planted(Pattern::LongTail);
         self.frontend(start, "GET", "/api/search", |t, root| {
             t.http_call(root, "catalog", "GET", "/search", |t, server| {
-                // Full-text search: slow, with a long tail.
-                let median = if t.rng.u32(0..100) < 10 {
+                // Full-text search; with the pattern, one in ten misses the index.
+                let median = if long_tail && t.rng.u32(0..100) < 10 {
                     180_000_000
                 } else {
-                    35_000_000
+                    4_000_000
                 };
                 t.sql(
                     server,
-                    "SELECT id, name FROM products WHERE search @@ to_tsquery($1) LIMIT 50",
+                    "SELECT id, name FROM product_search WHERE document @@ to_tsquery($1) LIMIT 50",
                     median,
                 );
             });
@@ -290,6 +491,12 @@ impl TraceWriter<'_> {
     }
 
     fn checkout(&mut self, start: u64) {
+        let psp_median = if self.planted(Pattern::Bottleneck) {
+            120_000_000
+        } else {
+            3_000_000
+        };
+        let declined = self.planted(Pattern::ErrorHotspot) && self.rng.u32(0..100) < 20;
         self.frontend(start, "POST", "/api/checkout", |t, root| {
             let failed = t.http_call(root, "checkout", "POST", "/checkout", |t, server| {
                 t.http_call(server, "cart", "GET", "/cart", |t, cart| {
@@ -299,18 +506,24 @@ impl TraceWriter<'_> {
                         1_800_000,
                     );
                 });
-                let declined = t.rng.u32(0..100) < 15;
                 let payment_failed = t.http_call(server, "payment", "POST", "/charge", |t, payment| {
                     t.leaf(
                         payment,
                         "payment",
                         "POST /v1/charges",
                         SpanKind::Client,
-                        120_000_000,
+                        psp_median,
                         vec![("server.address", str("psp.example"))],
                     );
                     if declined {
-                        t.fail(payment, "card declined");
+                        // The provider answered 402: the error starts at this call.
+                        let call = t.spans.len() - 1;
+                        if let Some(s) = t.spans.get_mut(call) {
+                            s.error = Some("card declined".to_owned());
+                            s.attributes.push(("error.type", str("CardDeclined")));
+                            s.attributes.push(("http.response.status_code", SynthValue::Int(402)));
+                        }
+                        t.fail(payment, "payment failed: card declined");
                     }
                 });
                 if payment_failed {
@@ -324,7 +537,124 @@ impl TraceWriter<'_> {
             }
         });
     }
+
+    fn recommendations(&mut self, start: u64) {
+        let chatty = self.planted(Pattern::ChattyCalls);
+        self.frontend(start, "GET", "/api/recommendations", |t, root| {
+            t.http_call(root, "recommendations", "GET", "/recommendations", |t, server| {
+                t.sql(
+                    server,
+                    "SELECT product_id FROM recommendations WHERE user_id = $1 LIMIT 12",
+                    2_000_000,
+                );
+                if chatty {
+                    for _ in 0..12 {
+                        t.http_call(server, "catalog", "GET", "/products/{id}/card", |_, _| {});
+                    }
+                } else {
+                    t.http_call(server, "catalog", "GET", "/products/cards", |_, _| {});
+                }
+            });
+        });
+    }
+
+    fn home(&mut self, start: u64) {
+        let parallel = !self.planted(Pattern::SequentialCalls);
+        self.frontend(start, "GET", "/api/home", |t, root| {
+            t.calls(
+                root,
+                parallel,
+                &[
+                    &|t, root| {
+                        t.http_call(root, "catalog", "GET", "/featured", |t, server| {
+                            t.redis(server, "HGETALL", 5_000_000);
+                        });
+                    },
+                    &|t, root| {
+                        t.http_call(root, "accounts", "GET", "/accounts/me", |t, server| {
+                            t.sql(server, "SELECT * FROM accounts WHERE id = $1", 4_000_000);
+                        });
+                    },
+                    &|t, root| {
+                        t.http_call(root, "cart", "GET", "/cart/summary", |t, server| {
+                            t.sql(server, "SELECT count(*) FROM cart_items WHERE cart_id = $1", 3_000_000);
+                        });
+                    },
+                    &|t, root| {
+                        t.http_call(root, "recommendations", "GET", "/recommendations/top", |t, server| {
+                            t.sql(
+                                server,
+                                "SELECT product_id FROM top_products ORDER BY score DESC LIMIT 8",
+                                6_000_000,
+                            );
+                        });
+                    },
+                ],
+            );
+        });
+    }
+
+    fn orders(&mut self, start: u64) {
+        let many = self.planted(Pattern::ManyQueries);
+        self.frontend(start, "GET", "/api/orders", |t, root| {
+            t.http_call(root, "orders", "GET", "/orders", |t, server| {
+                if many {
+                    for table in ORDER_TABLES {
+                        t.sql(
+                            server,
+                            &format!("SELECT * FROM {table} WHERE order_id = ANY($1)"),
+                            700_000,
+                        );
+                    }
+                } else {
+                    t.sql(server, "SELECT * FROM orders WHERE customer_id = $1", 1_500_000);
+                    t.sql(
+                        server,
+                        "SELECT * FROM order_details WHERE order_id = ANY($1)",
+                        2_000_000,
+                    );
+                }
+            });
+        });
+    }
+
+    fn add_to_cart(&mut self, start: u64) {
+        // With the pattern, a row lock makes every request in flight add to the
+        // wait (up to three: a pool of four connections caps the queue).
+        let contention = if self.planted(Pattern::Scaling) {
+            1.0 + 1.5 * self.in_flight.min(3) as f64
+        } else {
+            1.0
+        };
+        self.frontend(start, "POST", "/api/cart/items", |t, root| {
+            t.http_call(root, "cart", "POST", "/cart/items", |t, server| {
+                t.sql(
+                    server,
+                    "UPDATE cart_items SET quantity = quantity + $1 WHERE cart_id = $2 AND item_id = $3",
+                    (2_000_000.0 * contention) as u64,
+                );
+            });
+        });
+    }
 }
+
+/// The tables `GET /api/orders` reads one by one when [`Pattern::ManyQueries`] is planted.
+const ORDER_TABLES: [&str; 14] = [
+    "orders",
+    "order_items",
+    "shipments",
+    "invoices",
+    "addresses",
+    "payments",
+    "refunds",
+    "returns",
+    "coupons",
+    "reviews",
+    "gift_cards",
+    "loyalty_points",
+    "order_notes",
+    "tracking_events",
+];
 
 /// Times are whole microseconds, so every format (Jaeger and Zipkin carry
 /// microseconds) round-trips them exactly.

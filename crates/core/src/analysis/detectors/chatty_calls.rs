@@ -15,7 +15,8 @@
 //! occurrence. Occurrences are reported per endpoint, service and call, with
 //! the median calls per affected request and the share of those requests' time
 //! the calls took (overlapping calls counted in full). Severity: critical from
-//! 30% of request time, warning from 10%, info below.
+//! 30% of request time, warning from 10%, info below. One finding per
+//! endpoint: the costliest chatty call, naming the others.
 //!
 //! **Example.** `HTTP GET` from `frontend` is called 11 times per
 //! `GET /dispatch` request (median of 1 requests), 78% of their time (the
@@ -59,8 +60,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         calls.clear();
         for &i in index.spans_of(trace) {
             let span = &set.spans[i as usize];
-            let is_database = context.text_attribute(span, &["db.system.name", "db.system"]).is_some();
-            if span.kind == SpanKind::Client && !is_database {
+            if span.kind == SpanKind::Client && !context.is_database_call(span) {
                 calls.entry((span.service, span.name)).or_default().push(i);
             }
         }
@@ -79,7 +79,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             }
         }
     }
-    by_subject
+    let findings = by_subject
         .into_iter()
         .map(|((endpoint, service, name), occurrences)| {
             finding(
@@ -89,6 +89,58 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 context.set.str(name),
                 &occurrences,
             )
+        })
+        .collect();
+    one_per_endpoint(findings)
+}
+
+/// Keeps the costliest chatty call of each endpoint as its finding and names
+/// the others in it: a long session trace can repeat a dozen calls, and a
+/// dozen findings about one request bury everything else.
+fn one_per_endpoint(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| {
+        b.impact
+            .time
+            .cmp(&a.impact.time)
+            .then_with(|| a.explanation.cmp(&b.explanation))
+    });
+    let mut kept: Vec<(Finding, Vec<String>)> = Vec::new();
+    for finding in findings {
+        match kept
+            .iter_mut()
+            .find(|(k, _)| k.subject.endpoint == finding.subject.endpoint)
+        {
+            Some((first, others)) => {
+                others.push(format!(
+                    "`{}` from `{}`",
+                    super::shown(&finding.subject.operation),
+                    super::shown(&finding.subject.service)
+                ));
+                first.severity = first.severity.max(finding.severity);
+                first.impact.time = DurationNs(first.impact.time.0.saturating_add(finding.impact.time.0));
+                first.impact.requests = first.impact.requests.max(finding.impact.requests);
+            }
+            None => kept.push((finding, Vec::new())),
+        }
+    }
+    kept.into_iter()
+        .map(|(mut finding, others)| {
+            if !others.is_empty() {
+                let shown: Vec<&str> = others.iter().take(3).map(String::as_str).collect();
+                let more = others.len().saturating_sub(shown.len());
+                finding.explanation.push_str(&format!(
+                    "; {} other call{} also repeated: {}{}",
+                    others.len(),
+                    if others.len() == 1 { " is" } else { "s are" },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            finding
         })
         .collect()
 }

@@ -6,10 +6,16 @@
 //! Detectors read the shared [`Context`] (the index, self times, the critical
 //! path, endpoints) and never the files: they work the same on every format.
 
+pub mod bottleneck;
 pub mod chatty_calls;
+pub mod data_quality;
+pub mod error_hotspot;
 pub mod long_tail;
+pub mod many_queries;
 pub mod n_plus_one;
 mod repeats;
+pub mod scaling;
+pub mod sequential_calls;
 pub mod slow_endpoint;
 pub mod statement;
 
@@ -90,6 +96,18 @@ pub struct Config {
     pub slow_endpoint: slow_endpoint::Config,
     /// Long tails.
     pub long_tail: long_tail::Config,
+    /// Bottlenecks on the critical path.
+    pub bottleneck: bottleneck::Config,
+    /// Where errors start.
+    pub error_hotspot: error_hotspot::Config,
+    /// Remote calls made one after another.
+    pub sequential_calls: sequential_calls::Config,
+    /// Endpoints with many more queries than their siblings.
+    pub many_queries: many_queries::Config,
+    /// Duration growing with load.
+    pub scaling: scaling::Config,
+    /// Skew, orphans, missing roots and times.
+    pub data_quality: data_quality::Config,
 }
 
 /// What detectors read.
@@ -102,6 +120,12 @@ pub struct Context<'a> {
     pub endpoints: &'a [Option<String>],
     /// The duration of each trace's entry span (or its root), by trace.
     pub request_durations: Vec<DurationNs>,
+    /// The entry server span of each trace, if it has one.
+    pub entries: &'a [Option<u32>],
+    /// Time each span spent on its trace's critical path, by span.
+    pub on_path: &'a [DurationNs],
+    /// Total critical-path time of each trace.
+    pub path_totals: &'a [u64],
     /// Statistics per endpoint, service and operation.
     pub groups: &'a super::Groups,
 }
@@ -125,6 +149,9 @@ impl<'a> Context<'a> {
             index,
             endpoints: &facts.endpoint_names,
             request_durations,
+            entries: &facts.entries,
+            on_path: facts.on_path,
+            path_totals: &facts.trace_path_total,
             groups,
         }
     }
@@ -164,6 +191,27 @@ impl<'a> Context<'a> {
                 span_ids: vec![set.spans[i].span_id],
             })
             .collect()
+    }
+
+    /// Whether `span` is a database call (it names its database system).
+    pub fn is_database_call(&self, span: &Span) -> bool {
+        self.text_attribute(span, &["db.system.name", "db.system"]).is_some()
+    }
+
+    /// The trace ID of the trace at `t` in `index.traces`.
+    pub fn trace_id(&self, t: usize) -> TraceId {
+        self.index.traces.get(t).map_or(TraceId(0), |trace| trace.trace_id)
+    }
+
+    /// Traces (by index) per endpoint name, for the traces that have one.
+    pub fn traces_by_endpoint(&self) -> std::collections::BTreeMap<&'a str, Vec<usize>> {
+        let mut by_endpoint: std::collections::BTreeMap<&'a str, Vec<usize>> = Default::default();
+        for (t, endpoint) in self.endpoints.iter().enumerate() {
+            if let Some(endpoint) = endpoint {
+                by_endpoint.entry(endpoint.as_str()).or_default().push(t);
+            }
+        }
+        by_endpoint
     }
 
     /// The text of `span`'s first attribute among `keys` that is a string.
@@ -218,6 +266,12 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));
+    findings.extend(bottleneck::detect(context, &config.bottleneck));
+    findings.extend(error_hotspot::detect(context, &config.error_hotspot));
+    findings.extend(sequential_calls::detect(context, &config.sequential_calls));
+    findings.extend(many_queries::detect(context, &config.many_queries));
+    findings.extend(scaling::detect(context, &config.scaling));
+    findings.extend(data_quality::detect(context, &config.data_quality));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -1,0 +1,155 @@
+//! Many queries per request.
+//!
+//! **What it detects.** An endpoint whose requests run many more database
+//! calls than the other endpoints of its service, across all the services
+//! the request passes through.
+//!
+//! **Why it matters.** Each query is a round trip and load on a shared
+//! database; an endpoint that needs ten times more of them than its siblings
+//! is usually loading data piece by piece that one query, a join or a cache
+//! would serve, and it is the first to suffer when the database slows down.
+//!
+//! **Rule.** Database calls (spans with `db.system` / `db.system.name`) are
+//! counted per request. An endpoint with at least `min_requests` requests
+//! (default 5) whose median count is at least `min_queries` (default 10) and
+//! at least `factor` (default 3) times the median of the other endpoints of
+//! its service (which needs at least one other endpoint) is reported. When
+//! one statement makes up more than `max_single_statement_share` of the
+//! queries (default half), the cause is a repeated query and
+//! [`super::n_plus_one`] reports it instead. Severity: warning, critical when
+//! the queries take 30% or more of the requests' time.
+//!
+//! **Example.** `GET /api/orders` runs 14 database queries per request (median
+//! of 29 requests), 7× the other `frontend` endpoints (median 2), 80% of its time.
+
+use super::{Context, Finding, Impact, Severity, Subject, statement};
+use crate::time::DurationNs;
+use std::collections::{BTreeMap, HashMap};
+
+/// The detector's name in findings.
+pub const NAME: &str = "many_queries";
+
+/// Thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Requests an endpoint needs to be judged.
+    pub min_requests: usize,
+    /// Median queries per request from which an endpoint can be reported.
+    pub min_queries: usize,
+    /// How many times the other endpoints' median it must be.
+    pub factor: f64,
+    /// Above this share of one statement, it is an N+1 instead.
+    pub max_single_statement_share: f64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            min_requests: 5,
+            min_queries: 10,
+            factor: 3.0,
+            max_single_statement_share: 0.5,
+        }
+    }
+}
+
+/// Database calls of one endpoint's requests.
+#[derive(Default)]
+struct Counts {
+    per_request: Vec<usize>,
+    time: u64,
+    request_time: u64,
+    top_statement: usize,
+    total: usize,
+    traces: Vec<usize>,
+}
+
+/// One finding per endpoint with many more queries than its siblings.
+pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let (set, index) = (context.set, context.index);
+    // By service, then endpoint.
+    let mut services: BTreeMap<&str, BTreeMap<&str, Counts>> = BTreeMap::new();
+    for (endpoint, traces) in context.traces_by_endpoint() {
+        let Some(service) = traces
+            .first()
+            .and_then(|&t| context.entries.get(t).copied().flatten())
+            .map(|entry| set.str(set.spans[entry as usize].service))
+        else {
+            continue;
+        };
+        let mut counts = Counts::default();
+        let mut statements: HashMap<String, usize> = HashMap::new();
+        for &t in &traces {
+            let Some(trace) = index.traces.get(t) else { continue };
+            let mut n = 0;
+            for &i in index.spans_of(trace) {
+                let span = &set.spans[i as usize];
+                if context.is_database_call(span) {
+                    n += 1;
+                    counts.time += span.duration.0;
+                    let text = context.text_attribute(span, &["db.query.text", "db.statement"]);
+                    let shape = text.map_or_else(|| set.str(span.name).to_owned(), statement::normalize);
+                    *statements.entry(shape).or_default() += 1;
+                }
+            }
+            counts.per_request.push(n);
+            counts.total += n;
+            counts.request_time += context.request_durations.get(t).map_or(0, |d| d.0);
+        }
+        counts.top_statement = statements.values().copied().max().unwrap_or(0);
+        counts.traces = traces;
+        services.entry(service).or_default().insert(endpoint, counts);
+    }
+    let mut findings = Vec::new();
+    for (service, endpoints) in &services {
+        let medians: BTreeMap<&str, usize> = endpoints
+            .iter()
+            .map(|(name, counts)| (*name, super::median(counts.per_request.clone())))
+            .collect();
+        for (endpoint, counts) in endpoints {
+            let median = medians.get(endpoint).copied().unwrap_or(0);
+            let others: Vec<usize> = medians
+                .iter()
+                .filter(|(e, _)| *e != endpoint)
+                .map(|(_, m)| *m)
+                .collect();
+            if others.is_empty() || counts.per_request.len() < config.min_requests || median < config.min_queries {
+                continue;
+            }
+            let others_median = super::median(others);
+            let times = median as f64 / others_median.max(1) as f64;
+            let single = counts.top_statement as f64 / counts.total.max(1) as f64;
+            if times < config.factor || single > config.max_single_statement_share {
+                continue;
+            }
+            let share = (counts.time as f64 / counts.request_time.max(1) as f64).min(1.0);
+            findings.push(Finding {
+                detector: NAME,
+                severity: if share >= 0.3 {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                },
+                impact: Impact {
+                    requests: counts.per_request.len() as u64,
+                    request_time_share: share,
+                    time: DurationNs(counts.time),
+                },
+                subject: Subject {
+                    endpoint: Some((*endpoint).to_owned()),
+                    service: (*service).to_owned(),
+                    operation: (*endpoint).to_owned(),
+                },
+                explanation: format!(
+                    "`{}` runs {median} database queries per request (median of {} requests), {times:.0}× the other `{}` endpoints (median {others_median}), {:.0}% of its time",
+                    super::shown(endpoint),
+                    counts.per_request.len(),
+                    super::shown(service),
+                    share * 100.0
+                ),
+                evidence: context.slowest_requests(endpoint, 3),
+            });
+        }
+    }
+    findings
+}

@@ -1,0 +1,212 @@
+//! Sequential calls that could run in parallel.
+//!
+//! **What it detects.** A span that makes several different remote calls one
+//! after another, never overlapping, in every request where it makes them:
+//! a fan-out written as a row of awaits.
+//!
+//! **Why it matters.** Calls made one after another cost the sum of their
+//! times; made at once, only the longest. When the calls do not need each
+//! other's results, running them concurrently is often the cheapest latency
+//! win there is.
+//!
+//! **Rule.** Under each parent span, the remote calls (CLIENT spans that are
+//! not database calls) whose service and name occur once under it are taken
+//! together; with at least `min_calls` of them (default 3) and none
+//! overlapping another, the parent made them in sequence. Grouped by
+//! endpoint, parent operation and the set of calls: reported when no request
+//! ever ran them overlapped, at least `min_requests` requests (default 3)
+//! made them, and running them at once would save, at the median, at least
+//! `min_saving_share` of the request (default 10%) and `min_saving` (default
+//! 1 ms). The saving is the calls' total time minus the longest one.
+//! Severity: warning from a 25% saving, info below: a trace cannot show
+//! whether a call needs another's result (a read, then a write using it), so
+//! two calls in a row are not enough to report and the team decides.
+//!
+//! **Example.** `GET /api/home` in `frontend` makes 4 calls one after another
+//! (`GET /featured`, `GET /accounts/me`, `GET /cart/summary`,
+//! `GET /recommendations/top`) in 31 requests; made at once they would save
+//! 14.2 ms per request (median, 52% of its time).
+
+use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use crate::intern::Sym;
+use crate::model::SpanKind;
+use crate::time::DurationNs;
+use std::collections::{BTreeMap, HashMap};
+
+/// The detector's name in findings.
+pub const NAME: &str = "sequential_calls";
+
+/// Thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Distinct calls in a row from which they count.
+    pub min_calls: usize,
+    /// Requests that must show them.
+    pub min_requests: usize,
+    /// Median saving, as a share of the request, from which they are reported.
+    pub min_saving_share: f64,
+    /// Median saving from which they are reported.
+    pub min_saving: DurationNs,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            min_calls: 3,
+            min_requests: 3,
+            min_saving_share: 0.1,
+            min_saving: DurationNs(1_000_000),
+        }
+    }
+}
+
+/// The calls under one parent, in start order.
+struct Calls {
+    trace: usize,
+    parent: u32,
+    calls: Vec<u32>,
+    overlapped: bool,
+    saving: u64,
+}
+
+/// What groups requests: endpoint, parent service and name, and the calls' (service, name) sorted.
+type Key<'a> = (&'a str, Sym, Sym, Vec<(Sym, Sym)>);
+
+/// One finding per endpoint, parent operation and set of calls.
+pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let (set, index) = (context.set, context.index);
+    let mut groups: BTreeMap<Key<'_>, Vec<Calls>> = BTreeMap::new();
+    let mut by_key: HashMap<(Sym, Sym), Vec<u32>> = HashMap::new();
+    for (t, trace) in index.traces.iter().enumerate() {
+        let Some(endpoint) = context.endpoints.get(t).and_then(|e| e.as_deref()) else {
+            continue;
+        };
+        for &parent in index.spans_of(trace) {
+            let children = index.children_of(parent);
+            if children.len() < config.min_calls.max(2) {
+                continue;
+            }
+            by_key.clear();
+            for &child in children {
+                let span = &set.spans[child as usize];
+                if span.kind == SpanKind::Client && span.start.0 != 0 && !context.is_database_call(span) {
+                    by_key.entry((span.service, span.name)).or_default().push(child);
+                }
+            }
+            let mut calls: Vec<u32> = by_key
+                .values()
+                .filter(|v| v.len() == 1)
+                .filter_map(|v| v.first().copied())
+                .collect();
+            if calls.len() < config.min_calls.max(2) {
+                continue;
+            }
+            calls.sort_by_key(|&c| (set.spans[c as usize].start, c));
+            let overlapped = calls
+                .windows(2)
+                .any(|w| set.spans[w[1] as usize].start < set.spans[w[0] as usize].end());
+            let durations = calls.iter().map(|&c| set.spans[c as usize].duration.0);
+            let saving = durations.clone().sum::<u64>() - durations.max().unwrap_or(0);
+            let mut signature: Vec<(Sym, Sym)> = calls
+                .iter()
+                .map(|&c| (set.spans[c as usize].service, set.spans[c as usize].name))
+                .collect();
+            signature.sort_unstable();
+            let p = &set.spans[parent as usize];
+            groups
+                .entry((endpoint, p.service, p.name, signature))
+                .or_default()
+                .push(Calls {
+                    trace: t,
+                    parent,
+                    calls,
+                    overlapped,
+                    saving,
+                });
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|((endpoint, service, name, _), occurrences)| {
+            finding(context, config, endpoint, service, name, occurrences)
+        })
+        .collect()
+}
+
+fn finding(
+    context: &Context<'_>,
+    config: &Config,
+    endpoint: &str,
+    service: Sym,
+    name: Sym,
+    mut occurrences: Vec<Calls>,
+) -> Option<Finding> {
+    if occurrences.iter().any(|o| o.overlapped) || occurrences.len() < config.min_requests.max(1) {
+        return None;
+    }
+    let set = context.set;
+    let request = |o: &Calls| context.request_durations.get(o.trace).map_or(0, |d| d.0);
+    let saving = super::median(occurrences.iter().map(|o| o.saving as usize).collect()) as u64;
+    let mut shares: Vec<f64> = occurrences
+        .iter()
+        .map(|o| o.saving as f64 / request(o).max(1) as f64)
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    let share = shares
+        .get(shares.len().div_ceil(2).saturating_sub(1))
+        .copied()
+        .unwrap_or(0.0);
+    if share < config.min_saving_share || saving < config.min_saving.0 {
+        return None;
+    }
+    occurrences.sort_by_key(|o| std::cmp::Reverse(o.saving));
+    let example = occurrences.first()?;
+    let names: Vec<String> = example
+        .calls
+        .iter()
+        .map(|&c| format!("`{}`", super::shown(set.str(set.spans[c as usize].name))))
+        .collect();
+    let time: u64 = occurrences.iter().map(|o| o.saving).sum();
+    let request_time: u64 = occurrences.iter().map(request).sum();
+    let (service, name) = (set.str(service), set.str(name));
+    Some(Finding {
+        detector: NAME,
+        severity: if share >= 0.25 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        impact: Impact {
+            requests: occurrences.len() as u64,
+            request_time_share: (time as f64 / request_time.max(1) as f64).min(1.0),
+            time: DurationNs(time),
+        },
+        subject: Subject {
+            endpoint: Some(endpoint.to_owned()),
+            service: service.to_owned(),
+            operation: name.to_owned(),
+        },
+        explanation: format!(
+            "`{}` in `{}` makes {} calls one after another ({}) in {} `{}` requests; made at once they would save {} per request (median, {:.0}% of its time)",
+            super::shown(name),
+            super::shown(service),
+            example.calls.len(),
+            names.join(", "),
+            occurrences.len(),
+            super::shown(endpoint),
+            DurationNs(saving),
+            share * 100.0
+        ),
+        evidence: occurrences
+            .iter()
+            .take(3)
+            .map(|o| Evidence {
+                trace_id: context.trace_id(o.trace),
+                span_ids: std::iter::once(o.parent)
+                    .chain(o.calls.iter().copied())
+                    .map(|s| set.spans[s as usize].span_id)
+                    .collect(),
+            })
+            .collect(),
+    })
+}
