@@ -9,6 +9,7 @@
 pub mod chatty_calls;
 pub mod long_tail;
 pub mod n_plus_one;
+pub mod regression;
 mod repeats;
 pub mod slow_endpoint;
 pub mod statement;
@@ -90,6 +91,8 @@ pub struct Config {
     pub slow_endpoint: slow_endpoint::Config,
     /// Long tails.
     pub long_tail: long_tail::Config,
+    /// Regressions and improvements against a baseline.
+    pub regression: regression::Config,
 }
 
 /// What detectors read.
@@ -104,6 +107,8 @@ pub struct Context<'a> {
     pub request_durations: Vec<DurationNs>,
     /// Statistics per endpoint, service and operation.
     pub groups: &'a super::Groups,
+    /// The comparison with a baseline, when one was loaded.
+    pub comparison: Option<&'a regression::Comparison>,
 }
 
 impl<'a> Context<'a> {
@@ -126,6 +131,7 @@ impl<'a> Context<'a> {
             endpoints: &facts.endpoint_names,
             request_durations,
             groups,
+            comparison: None,
         }
     }
 
@@ -218,6 +224,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));
+    findings.extend(regression::detect(context, &config.regression));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
