@@ -596,8 +596,14 @@ fn explanation(row: &Row, inside: &[&Row], max_listed: usize) -> String {
     text
 }
 
-fn percent(change: Option<f64>) -> String {
-    change.map_or_else(|| "from 0".to_owned(), |c| format!("{:+.0}%", c * 100.0))
+/// `+53%`, `-40%`, `0%` (no sign on a change that rounds to nothing), or
+/// `from 0` when the baseline was 0.
+pub fn percent(change: Option<f64>) -> String {
+    match change.map(|c| (c * 100.0).round()) {
+        None => "from 0".to_owned(),
+        Some(p) if p.abs() < 0.5 => "0%".to_owned(),
+        Some(p) => format!("{p:+.0}%"),
+    }
 }
 
 fn signed(delta_ns: i64) -> String {
@@ -680,6 +686,7 @@ mod tests {
         assert_eq!(percent(Some(0.534)), "+53%");
         assert_eq!(percent(Some(-0.4)), "-40%");
         assert_eq!(percent(None), "from 0");
+        assert_eq!(percent(Some(-0.004)), "0%");
         assert_eq!(signed(-2_100_000), "-2.10ms");
         assert_eq!(p_text(0.0004), "p < 0.001");
         assert_eq!(p_text(0.0042), "p = 0.004");
