@@ -115,8 +115,6 @@ fn a_slower_cart_is_a_regression_there_and_nowhere_else() {
         finding.explanation
     );
     assert!(finding.explanation.contains("in `cart`"), "{}", finding.explanation);
-    // A quarter of the shop's requests, half again as slow at the median.
-    assert_eq!(finding.severity, Severity::Critical, "{finding:#?}");
     assert!(finding.impact.requests > 50);
     assert!(finding.impact.request_time_share > 0.2 && finding.impact.request_time_share < 0.45);
     assert!(!finding.evidence.is_empty());
@@ -136,6 +134,14 @@ fn a_slower_cart_is_a_regression_there_and_nowhere_else() {
     assert!((0.3..0.8).contains(&change), "p50 change {change}");
     assert!(cart.p_value_adjusted.unwrap() < 1e-6);
     assert!(cart.probability_slower.unwrap() > 0.7);
+    // A quarter of the shop's requests: critical when the median rose by half or
+    // more. 1.5× plus noise between seeds lands on either side of that line.
+    let expected = if change >= 0.5 {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    assert_eq!(finding.severity, expected, "{finding:#?}");
     // Every operation under the cart changed the same way; nothing elsewhere did.
     for row in rows {
         let at_cart = row.endpoint.as_deref() == Some("GET /api/cart");
