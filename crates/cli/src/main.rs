@@ -1,8 +1,9 @@
 //! `tracelens`: the analysis core on the command line, so a CI pipeline sees
 //! the same numbers as the team's meeting in the browser.
 //!
-//! Exit codes: 0 when every file loaded, 2 when a file could not be read at
-//! all (one line per such file on stderr), 1 for any other failure.
+//! Exit codes: 0 when every file loaded, 2 when a file (of the traces or of
+//! the `--baseline`) could not be read at all (one line per such file on
+//! stderr), 1 for any other failure.
 
 mod render;
 
@@ -14,7 +15,8 @@ use std::process::ExitCode;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::Format;
-use tracelens_core::import::import_file;
+use tracelens_core::import::{ImportError, import_file};
+use tracelens_core::index::TraceIndex;
 use tracelens_core::synth::{self, otlp_json, shop};
 
 #[derive(Parser)]
@@ -38,6 +40,10 @@ enum Command {
         /// Output: a readable summary, or JSON for scripts.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Traces of an earlier period (files or directories, after FILES) to compare with:
+        /// reports p50/p95 regressions and improvements per endpoint and operation.
+        #[arg(long, num_args = 1.., value_name = "FILES")]
+        baseline: Vec<PathBuf>,
     },
     /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
@@ -151,7 +157,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Analyze { files, format } => analyze(&files, format),
+        Command::Analyze {
+            files,
+            format,
+            baseline,
+        } => analyze(&files, &baseline, format),
         Command::Generate {
             format,
             traces,
@@ -185,7 +195,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn analyze(paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
+fn analyze(paths: &[PathBuf], baseline_paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
+    let (set, failures) = load(paths)?;
+    let baseline = if baseline_paths.is_empty() {
+        None
+    } else {
+        Some(load(baseline_paths)?)
+    };
+    let index = TraceIndex::build(&set);
+    let analysis = Analysis::with_baseline(&set, &index, baseline.as_ref().map(|(b, _)| b));
+    let mut out = std::io::stdout().lock();
+    let baseline = baseline
+        .as_ref()
+        .map(|(set, failures)| render::Baseline { set, failures });
+
+    match format {
+        OutputFormat::Text => render::text(&mut out, &set, &analysis, &failures, baseline)?,
+        OutputFormat::Json => render::json(&mut out, &set, &analysis, &failures, baseline)?,
+    }
+    for failure in &failures {
+        eprintln!("tracelens: {failure}");
+    }
+    let baseline_failures = baseline.map_or(&[][..], |b| b.failures);
+    for failure in baseline_failures {
+        eprintln!("tracelens: baseline: {failure}");
+    }
+    Ok(if failures.is_empty() && baseline_failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Reads every file under `paths` into one set; files that cannot be read are returned, not fatal.
+fn load(paths: &[PathBuf]) -> Result<(TraceSet, Vec<ImportError>)> {
     let mut set = TraceSet::new();
     let mut failures = Vec::new();
     for path in expand(paths)? {
@@ -195,21 +238,7 @@ fn analyze(paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
         }
     }
     set.shrink_to_fit();
-    let analysis = Analysis::of(&set);
-    let mut out = std::io::stdout().lock();
-
-    match format {
-        OutputFormat::Text => render::text(&mut out, &set, &analysis, &failures)?,
-        OutputFormat::Json => render::json(&mut out, &set, &analysis, &failures)?,
-    }
-    for failure in &failures {
-        eprintln!("tracelens: {failure}");
-    }
-    Ok(if failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    Ok((set, failures))
 }
 
 /// Files in the order given; directories contribute their files, sorted, recursively.

@@ -4,16 +4,28 @@ use serde::Serialize;
 use std::io::{self, Write};
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::detectors::regression::{Comparison, RowKind, Verdict, percent};
 use tracelens_core::import::{FileReport, ImportError};
 
 /// Version of the JSON document below; bumped on any incompatible change.
 const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// The traces given with `--baseline`, as read.
+#[derive(Clone, Copy)]
+pub struct Baseline<'a> {
+    /// What was loaded.
+    pub set: &'a TraceSet,
+    /// Files that could not be read.
+    pub failures: &'a [ImportError],
+}
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     schema_version: u32,
     files: &'a [FileReport],
     failed_files: Vec<JsonFailure>,
+    baseline_files: Option<&'a [FileReport]>,
+    baseline_failed_files: Option<Vec<JsonFailure>>,
     #[serde(flatten)]
     analysis: &'a Analysis,
 }
@@ -24,68 +36,58 @@ struct JsonFailure {
     message: String,
 }
 
+fn json_failures(failures: &[ImportError]) -> Vec<JsonFailure> {
+    failures
+        .iter()
+        .map(|f| JsonFailure {
+            file: f.file.clone(),
+            message: f.to_string(),
+        })
+        .collect()
+}
+
 /// Everything as one JSON document (documented in the README).
-pub fn json(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures: &[ImportError]) -> io::Result<()> {
+pub fn json(
+    out: &mut impl Write,
+    set: &TraceSet,
+    analysis: &Analysis,
+    failures: &[ImportError],
+    baseline: Option<Baseline<'_>>,
+) -> io::Result<()> {
     let report = JsonReport {
         schema_version: JSON_SCHEMA_VERSION,
         files: &set.files,
-        failed_files: failures
-            .iter()
-            .map(|f| JsonFailure {
-                file: f.file.clone(),
-                message: f.to_string(),
-            })
-            .collect(),
+        failed_files: json_failures(failures),
+        baseline_files: baseline.map(|b| &b.set.files[..]),
+        baseline_failed_files: baseline.map(|b| json_failures(b.failures)),
         analysis,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
 }
 
-/// A readable summary: files, totals, slowest traces, operations.
-pub fn text(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures: &[ImportError]) -> io::Result<()> {
-    let mut files = Table::new(["file", "format", "read", "kept", "rejected", "warnings"]);
-    for report in &set.files {
-        let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
-        warnings.extend(
-            report
-                .skipped
-                .iter()
-                .map(|(reason, t)| format!("{} {reason} skipped", t.count)),
-        );
-        let format = match report.compression {
-            Some(compression) => format!("{} ({compression})", report.format),
-            None => report.format.to_string(),
-        };
-        let rejected: Vec<String> = report
-            .rejected
-            .iter()
-            .map(|(reason, r)| format!("{} {reason}", r.count))
-            .collect();
-        files.row([
-            report.name.clone(),
-            format,
-            report.spans_read.to_string(),
-            report.spans_kept.to_string(),
-            if rejected.is_empty() {
-                "0".to_owned()
-            } else {
-                rejected.join(", ")
-            },
-            warnings.join(", "),
-        ]);
+/// A readable summary: files, totals, slowest traces, findings, the comparison with a baseline, operations.
+pub fn text(
+    out: &mut impl Write,
+    set: &TraceSet,
+    analysis: &Analysis,
+    failures: &[ImportError],
+    baseline: Option<Baseline<'_>>,
+) -> io::Result<()> {
+    file_table(out, &set.files, failures)?;
+    if let Some(baseline) = baseline {
+        writeln!(out, "\nbaseline")?;
+        file_table(out, &baseline.set.files, baseline.failures)?;
+        if let Some(comparison) = &analysis.comparison {
+            writeln!(
+                out,
+                "baseline: {} files, {} spans, {} traces",
+                baseline.set.files.len(),
+                comparison.baseline_spans,
+                comparison.baseline_traces
+            )?;
+        }
     }
-    for failure in failures {
-        files.row([
-            failure.file.clone(),
-            "unreadable".to_owned(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ]);
-    }
-    files.write(out)?;
 
     let o = &analysis.overview;
     writeln!(out)?;
@@ -137,6 +139,10 @@ pub fn text(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures:
         }
     }
 
+    if let Some(comparison) = &analysis.comparison {
+        comparison_table(out, comparison)?;
+    }
+
     writeln!(out, "\nendpoints (entry server spans)")?;
     group_table(out, "endpoint", &analysis.groups.endpoints)?;
     writeln!(out, "\noperations")?;
@@ -147,6 +153,51 @@ pub fn text(out: &mut impl Write, set: &TraceSet, analysis: &Analysis, failures:
          'path' is the share of the critical path of the traces the row appears in that was spent in the row's own spans (not their children)",
         tracelens_core::stats::outliers::METHOD
     )
+}
+
+fn file_table(out: &mut impl Write, reports: &[FileReport], failures: &[ImportError]) -> io::Result<()> {
+    let mut files = Table::new(["file", "format", "read", "kept", "rejected", "warnings"]);
+    for report in reports {
+        let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        warnings.extend(
+            report
+                .skipped
+                .iter()
+                .map(|(reason, t)| format!("{} {reason} skipped", t.count)),
+        );
+        let format = match report.compression {
+            Some(compression) => format!("{} ({compression})", report.format),
+            None => report.format.to_string(),
+        };
+        let rejected: Vec<String> = report
+            .rejected
+            .iter()
+            .map(|(reason, r)| format!("{} {reason}", r.count))
+            .collect();
+        files.row([
+            report.name.clone(),
+            format,
+            report.spans_read.to_string(),
+            report.spans_kept.to_string(),
+            if rejected.is_empty() {
+                "0".to_owned()
+            } else {
+                rejected.join(", ")
+            },
+            warnings.join(", "),
+        ]);
+    }
+    for failure in failures {
+        files.row([
+            failure.file.clone(),
+            "unreadable".to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    files.write(out)
 }
 
 fn group_table(out: &mut impl Write, what: &str, groups: &[tracelens_core::analysis::GroupStats]) -> io::Result<()> {
@@ -184,6 +235,70 @@ fn group_table(out: &mut impl Write, what: &str, groups: &[tracelens_core::analy
         ]);
     }
     table.write(out)
+}
+
+/// Every endpoint, and the operations that changed, baseline → current.
+fn comparison_table(out: &mut impl Write, comparison: &Comparison) -> io::Result<()> {
+    writeln!(out, "\ncompared with the baseline")?;
+    let mut table = Table::new([
+        "service",
+        "endpoint / operation",
+        "count",
+        "p50",
+        "change",
+        "p95",
+        "change",
+        "p",
+        "verdict",
+    ]);
+    let shown = comparison
+        .rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Endpoint || matches!(r.verdict, Verdict::Regression | Verdict::Improvement));
+    for row in shown {
+        let name = match (row.kind, &row.endpoint) {
+            (RowKind::Operation, Some(endpoint)) => format!("  {} (under {endpoint})", row.name),
+            (RowKind::Operation, None) => format!("  {}", row.name),
+            (RowKind::Endpoint, _) => row.name.clone(),
+        };
+        let (b, c) = (&row.baseline, &row.current);
+        table.row([
+            row.service.clone(),
+            name,
+            format!("{} → {}", b.count, c.count),
+            format!("{} → {}", b.p50, c.p50),
+            percent(row.p50_change),
+            format!("{} → {}", b.p95, c.p95),
+            percent(row.p95_change),
+            row.p_value_adjusted.map_or_else(
+                || "-".to_owned(),
+                |p| {
+                    if p < 0.001 {
+                        "<0.001".to_owned()
+                    } else {
+                        format!("{p:.3}")
+                    }
+                },
+            ),
+            match row.verdict {
+                Verdict::Regression => "slower",
+                Verdict::Improvement => "faster",
+                Verdict::Unchanged => "unchanged",
+                Verdict::TooFewSamples => "too few",
+            }
+            .to_owned(),
+        ]);
+    }
+    if comparison.rows.is_empty() {
+        writeln!(out, "no endpoint or operation in both")?;
+        return Ok(());
+    }
+    table.write(out)?;
+    writeln!(
+        out,
+        "every endpoint, and the operations that changed; p: {} (see README)",
+        comparison.method
+    )
 }
 
 /// A left-aligned text table with columns as wide as their widest cell.

@@ -180,3 +180,163 @@ fn a_missing_path_is_an_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("tracelens: reading no/such/file.json"));
 }
+
+/// A fresh directory under the system's temporary directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tracelens-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The shop with seed `seed`, its `GET /api/cart` requests `factor` times as slow, as OTLP JSON.
+fn shop_with_slower_cart(seed: u64, factor: f64) -> Vec<u8> {
+    use tracelens_core::synth::{encode, shop};
+    let spans = shop::generate(&shop::ShopConfig {
+        seed,
+        traces: 300,
+        ..Default::default()
+    });
+    let starts: std::collections::HashMap<u128, u64> = spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_none() && s.name == "GET /api/cart")
+        .map(|s| (s.trace_id, s.start_ns))
+        .collect();
+    let spans: Vec<_> = spans
+        .into_iter()
+        .map(|mut s| {
+            if let Some(&start) = starts.get(&s.trace_id) {
+                let at = |t: u64| start + ((t - start) as f64 * factor).round() as u64;
+                (s.start_ns, s.end_ns) = (at(s.start_ns), at(s.end_ns));
+            }
+            s
+        })
+        .collect();
+    encode(&spans, tracelens_core::import::Format::OtlpJson)
+}
+
+#[test]
+fn baseline_finds_a_slower_endpoint_in_json_and_text() {
+    let dir = scratch("baseline");
+    std::fs::create_dir_all(dir.join("last-week")).unwrap();
+    std::fs::write(dir.join("last-week/shop.json"), shop_with_slower_cart(21, 1.0)).unwrap();
+    std::fs::write(dir.join("today.json"), shop_with_slower_cart(22, 1.5)).unwrap();
+    let today = dir.join("today.json").display().to_string();
+    let last_week = dir.join("last-week").display().to_string();
+
+    let out = tracelens(&["analyze", "--format", "json", &today, "--baseline", &last_week], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["baseline_files"].as_array().unwrap().len(), 1);
+    assert!(doc["baseline_files"][0]["spans_kept"].as_u64().unwrap() > 1000);
+    assert!(doc["baseline_failed_files"].as_array().unwrap().is_empty());
+    let comparison = &doc["comparison"];
+    assert!(comparison["method"].as_str().unwrap().contains("Mann-Whitney"));
+    assert_eq!(comparison["baseline_traces"], 300);
+    let row = &comparison["rows"][0];
+    assert_eq!(row["kind"], "endpoint");
+    for field in [
+        "service",
+        "name",
+        "endpoint",
+        "p50_delta_ns",
+        "p95_delta_ns",
+        "p50_change",
+        "p95_change",
+        "probability_slower",
+        "p_value",
+        "p_value_adjusted",
+        "verdict",
+    ] {
+        assert!(!row[field].is_null(), "comparison.rows[].{field}");
+    }
+    for side in ["baseline", "current"] {
+        for field in ["count", "traces", "p50", "p95"] {
+            assert!(row[side][field].is_u64(), "comparison.rows[].{side}.{field}");
+        }
+    }
+    let changed: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["detector"] == "regression" || f["detector"] == "improvement")
+        .map(|f| {
+            (
+                f["detector"].as_str().unwrap(),
+                f["subject"]["endpoint"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(changed, [("regression", "GET /api/cart")]);
+
+    let out = tracelens(&["analyze", &today, "--baseline", &last_week], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\nbaseline\n") && text.contains("baseline: 1 files, "),
+        "{text}"
+    );
+    assert!(text.contains("compared with the baseline"), "{text}");
+    assert!(
+        // Critical from +50% at the median: a 1.5× slowdown measured across two seeds lands either side.
+        text.lines()
+            .any(|l| (l.starts_with("CRITICAL") || l.starts_with("WARNING"))
+                && l.contains("`GET /api/cart` got slower")
+                && l.ends_with("[regression]")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("frontend") && l.contains("GET /api/cart") && l.ends_with("slower")),
+        "{text}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn without_baseline_the_comparison_is_null() {
+    let out = tracelens(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "otlp-json/otelproto__examples__trace.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["comparison", "baseline_files", "baseline_failed_files"] {
+        assert!(doc.get(field).is_some_and(|v| v.is_null()), "{field}");
+    }
+}
+
+#[test]
+fn unreadable_baseline_file_exits_2_and_the_rest_still_loads() {
+    let out = tracelens(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "otlp-json/otelproto__examples__trace.json",
+            "--baseline",
+            "broken/not-json.txt",
+            "otlp-json/otelproto__examples__trace.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("tracelens: baseline: broken/not-json.txt: "),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["failed_files"].as_array().unwrap().is_empty());
+    assert_eq!(doc["baseline_failed_files"][0]["file"], "broken/not-json.txt");
+    assert_eq!(doc["baseline_files"].as_array().unwrap().len(), 1);
+    // One span on each side: compared, but too few samples to judge.
+    assert_eq!(doc["comparison"]["rows"][0]["verdict"], "too_few_samples");
+}

@@ -30,6 +30,8 @@ pub struct Analysis {
     pub findings: Vec<detectors::Finding>,
     /// What did not link cleanly.
     pub link_warnings: LinkWarnings,
+    /// Baseline against current per endpoint and operation; `None` without a baseline.
+    pub comparison: Option<detectors::regression::Comparison>,
 }
 
 /// Totals over all loaded files.
@@ -79,20 +81,39 @@ impl Analysis {
 
     /// Analyses `set` with an index already built for it.
     pub fn with_index(set: &TraceSet, index: &TraceIndex) -> Analysis {
+        Analysis::with_baseline(set, index, None)
+    }
+
+    /// Analyses `set` (with its index) and, when given, compares it with
+    /// `baseline`, traces of an earlier period: adds [`Analysis::comparison`]
+    /// and the regression and improvement findings. Only the baseline's
+    /// durations per endpoint and operation are used.
+    pub fn with_baseline(set: &TraceSet, index: &TraceIndex, baseline: Option<&TraceSet>) -> Analysis {
+        let config = detectors::Config::default();
+        let comparison = baseline.map(|baseline| {
+            let baseline_index = TraceIndex::build(baseline);
+            detectors::regression::compare(
+                &detectors::regression::Samples::of(set, index),
+                &detectors::regression::Samples::of(baseline, &baseline_index),
+                &config.regression,
+            )
+        });
         let overview = overview(set, index);
         let self_times = self_time::self_times(set, index);
         let on_path = critical_path::on_path_times(set, index);
         let range = overview.start.zip(overview.end);
         let facts = groups::SpanFacts::new(set, index, &self_times, &on_path, range);
         let groups = groups::groups(&facts);
-        let context = detectors::Context::new(&facts, &groups);
-        let findings = detectors::detect(&context, &detectors::Config::default());
+        let mut context = detectors::Context::new(&facts, &groups);
+        context.comparison = comparison.as_ref();
+        let findings = detectors::detect(&context, &config);
         Analysis {
             traces: trace_summaries(set, index),
             groups,
             findings,
             overview,
             link_warnings: index.warnings,
+            comparison,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod histogram;
 pub mod outliers;
+pub mod rank_test;
 
 use crate::time::DurationNs;
 use serde::Serialize;

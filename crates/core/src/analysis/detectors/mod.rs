@@ -13,6 +13,7 @@ pub mod error_hotspot;
 pub mod long_tail;
 pub mod many_queries;
 pub mod n_plus_one;
+pub mod regression;
 mod repeats;
 pub mod scaling;
 pub mod sequential_calls;
@@ -108,6 +109,8 @@ pub struct Config {
     pub scaling: scaling::Config,
     /// Skew, orphans, missing roots and times.
     pub data_quality: data_quality::Config,
+    /// Regressions and improvements against a baseline.
+    pub regression: regression::Config,
 }
 
 /// What detectors read.
@@ -128,6 +131,8 @@ pub struct Context<'a> {
     pub path_totals: &'a [u64],
     /// Statistics per endpoint, service and operation.
     pub groups: &'a super::Groups,
+    /// The comparison with a baseline, when one was loaded.
+    pub comparison: Option<&'a regression::Comparison>,
 }
 
 impl<'a> Context<'a> {
@@ -153,6 +158,7 @@ impl<'a> Context<'a> {
             on_path: facts.on_path,
             path_totals: &facts.trace_path_total,
             groups,
+            comparison: None,
         }
     }
 
@@ -272,6 +278,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(many_queries::detect(context, &config.many_queries));
     findings.extend(scaling::detect(context, &config.scaling));
     findings.extend(data_quality::detect(context, &config.data_quality));
+    findings.extend(regression::detect(context, &config.regression));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
