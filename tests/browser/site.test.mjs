@@ -178,7 +178,8 @@ test("findings explain the pattern and link to an example trace", () =>
   onPage(async (page) => {
     await page.getByTestId("load-example").click();
     await page.getByTestId("finding").first().waitFor();
-    // Every pattern the example plants, most severe and costly first.
+    // Every pattern the example plants, most severe and costly first, by the
+    // detector's own name (as the CLI prints it) and a label to read.
     const detectors = await page.locator('[data-testid="finding"] .detector').allInnerTexts();
     assert.deepEqual(detectors, [
       "bottleneck",
@@ -192,20 +193,57 @@ test("findings explain the pattern and link to an example trace", () =>
       "chatty_calls",
       "sequential_calls",
     ]);
+    const labels = await page.locator('[data-testid="finding"] .finding-kind strong').allInnerTexts();
+    assert.deepEqual(labels, [
+      "Bottleneck",
+      "Slow endpoint",
+      "Error hotspot",
+      "N+1 queries",
+      "Many queries",
+      "Long tail",
+      "Long tail",
+      "Slower under load",
+      "Chatty calls",
+      "Sequential calls",
+    ]);
+    assert.equal(await textOf(page, "finding-tally"), "9 critical · 1 warning");
+    assert.equal(await page.getByTestId("finding-example").count(), detectors.length, "every finding has an example trace");
     const finding = page.getByTestId("finding").filter({ hasText: "n_plus_one_queries" });
-    assert.equal(await finding.getByTestId("finding-severity").innerText(), "critical");
+    assert.equal(await finding.getByTestId("finding-severity").innerText(), "CRITICAL", "shown in capitals");
+    assert.equal(await finding.getByTestId("finding-severity").textContent(), "critical");
+    // The names the explanation quotes are set in code type, without the backticks.
+    const explanation = finding.getByTestId("finding-explanation");
     assert.equal(
-      await finding.getByTestId("finding-explanation").innerText(),
-      "`SELECT * FROM items WHERE id = ?` runs 6 times per `GET /api/cart` request (median of 38 requests), 73% of their time",
+      await explanation.innerText(),
+      "SELECT * FROM items WHERE id = ? runs 6 times per GET /api/cart request (median of 38 requests), 73% of their time",
     );
+    assert.deepEqual(await explanation.locator("code").allInnerTexts(), ["SELECT * FROM items WHERE id = ?", "GET /api/cart"]);
     const all = await page.getByTestId("trace-row").count();
     await finding.getByTestId("finding-example").click();
     await page.getByTestId("trace-focus").waitFor();
+    assert.ok(page.url().endsWith("#traces"), "the link goes to the trace list");
     const rows = page.getByTestId("trace-row");
     assert.equal(await rows.count(), 1);
     assert.match(await rows.first().innerText(), /frontend\s+GET \/api\/cart/);
     await page.getByTestId("show-all-traces").click();
     assert.equal(await page.getByTestId("trace-row").count(), all);
+  }));
+
+test("data-quality findings say which numbers not to trust, and still link to a trace", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath("zipkin-v2/zipkin__smartthings-mobile-web-install.json"));
+    await page.getByTestId("finding").first().waitFor();
+    const quality = page.getByTestId("finding").filter({ hasText: "data_quality" });
+    assert.ok((await quality.count()) >= 1);
+    for (const item of await quality.all()) {
+      assert.equal(await item.locator(".finding-kind strong").innerText(), "Data quality");
+      assert.match(await item.getByTestId("finding-explanation").innerText(), /clock skew/);
+      assert.equal(await item.getByTestId("finding-example").count(), 1);
+    }
+    // An example of one of them focuses a trace that exists.
+    await quality.first().getByTestId("finding-example").click();
+    await page.getByTestId("trace-focus").waitFor();
+    assert.equal(await page.getByTestId("trace-row").count(), 1);
   }));
 
 test("a trace without patterns says so", () =>

@@ -1,11 +1,16 @@
-//! What the detectors found: severity, the one-sentence explanation, and a
-//! link that shows an example trace in the trace list.
+//! What the detectors found, most severe first: severity, what kind of
+//! pattern (a readable label, with the detector's own name beside it as the
+//! CLI and JSON print it), the one-sentence explanation, and a link that
+//! shows an example trace in the trace list.
 
 use crate::workspace::Workspace;
 use leptos::prelude::*;
-use tracelens_core::analysis::detectors::{Finding, Severity};
+use tracelens_core::analysis::detectors::{
+    Finding, Severity, bottleneck, chatty_calls, data_quality, error_hotspot, long_tail, many_queries, n_plus_one,
+    regression, scaling, sequential_calls, slow_endpoint,
+};
 
-/// The findings, most severe first; a quiet message when there are none.
+/// The findings with a count per severity; a quiet message when there are none.
 #[component]
 pub fn Findings() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
@@ -14,38 +19,120 @@ pub fn Findings() -> impl IntoView {
             .analysis
             .with(|a| a.as_deref().map(|a| a.findings.clone()).unwrap_or_default())
     };
+    let tally = move || {
+        let findings = findings();
+        [Severity::Critical, Severity::Warning, Severity::Info]
+            .into_iter()
+            .filter_map(|severity| {
+                let n = findings.iter().filter(|f| f.severity == severity).count();
+                (n > 0).then(|| format!("{n} {}", severity_name(severity)))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     view! {
         <section class="findings">
-            <h2>"Findings"</h2>
+            <h2>
+                "Findings" <span class="tally" data-testid="finding-tally">{tally}</span>
+            </h2>
             <Show
                 when=move || !findings().is_empty()
                 fallback=|| view! { <p class="quiet" data-testid="no-findings">"No pattern found in these traces."</p> }
             >
-                <ul data-testid="findings">
+                <ol class="finding-list" data-testid="findings">
                     {move || findings().into_iter().map(|f| finding_item(f, workspace)).collect_view()}
-                </ul>
+                </ol>
             </Show>
         </section>
     }
 }
 
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "critical",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// A detector's name as a person reads it; unknown names (a detector added
+/// to the core later) read as themselves.
+fn detector_label(detector: &str) -> String {
+    let known = [
+        (n_plus_one::NAME, "N+1 queries"),
+        (chatty_calls::NAME, "Chatty calls"),
+        (slow_endpoint::NAME, "Slow endpoint"),
+        (long_tail::NAME, "Long tail"),
+        (bottleneck::NAME, "Bottleneck"),
+        (error_hotspot::NAME, "Error hotspot"),
+        (sequential_calls::NAME, "Sequential calls"),
+        (many_queries::NAME, "Many queries"),
+        (scaling::NAME, "Slower under load"),
+        (data_quality::NAME, "Data quality"),
+        (regression::NAME, "Regression"),
+        (regression::IMPROVEMENT, "Improvement"),
+    ];
+    known
+        .iter()
+        .find(|(name, _)| *name == detector)
+        .map_or_else(|| detector.replace('_', " "), |(_, label)| (*label).to_owned())
+}
+
+/// The explanation with its `quoted` names set in code type. Names are not
+/// escaped for backticks, so an odd count means one is inside a name: then
+/// the text is shown as it is.
+fn explanation_view(text: String) -> AnyView {
+    if !text.matches('`').count().is_multiple_of(2) {
+        return text.into_any();
+    }
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                view! { <code>{part.to_owned()}</code> }.into_any()
+            } else {
+                part.to_owned().into_any()
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
 fn finding_item(finding: Finding, workspace: Workspace) -> impl IntoView {
-    let (label, class) = match finding.severity {
-        Severity::Critical => ("critical", "severity critical"),
-        Severity::Warning => ("warning", "severity warning"),
-        Severity::Info => ("info", "severity info"),
-    };
+    let severity = severity_name(finding.severity);
     let example = finding.evidence.first().map(|e| e.trace_id);
     view! {
-        <li data-testid="finding">
-            <span class=class data-testid="finding-severity">{label}</span>
-            <span class="explanation" data-testid="finding-explanation">{finding.explanation}</span>
-            <span class="detector">{finding.detector}</span>
-            {example.map(|trace_id| view! {
-                <button class="link" data-testid="finding-example" on:click=move |_| workspace.focused_trace.set(Some(trace_id))>
-                    "example trace"
-                </button>
-            })}
+        <li class=format!("finding {severity}") data-testid="finding">
+            <span class=format!("severity {severity}") data-testid="finding-severity">
+                {severity}
+            </span>
+            <div class="finding-body">
+                <p class="finding-kind">
+                    <strong>{detector_label(finding.detector)}</strong>
+                    <span class="detector" title="Detector name, as the CLI and its JSON print it">
+                        {finding.detector}
+                    </span>
+                </p>
+                <p class="explanation" data-testid="finding-explanation">
+                    {explanation_view(finding.explanation)}
+                </p>
+            </div>
+            {example
+                .map(|trace_id| {
+                    // A link to the trace list, so the browser also scrolls to it.
+                    view! {
+                        <a
+                            class="example"
+                            href="#traces"
+                            data-testid="finding-example"
+                            title=format!("Show trace {trace_id} in the trace list")
+                            on:click=move |_| workspace.focused_trace.set(Some(trace_id))
+                        >
+                            "Example trace"
+                        </a>
+                    }
+                })}
         </li>
     }
 }
