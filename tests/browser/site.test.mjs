@@ -246,6 +246,70 @@ test("data-quality findings say which numbers not to trust, and still link to a 
     assert.equal(await page.getByTestId("trace-row").count(), 1);
   }));
 
+/** The numbers of a `data-counts` attribute ("3 0 12"). */
+function counts(attribute) {
+  return attribute.split(" ").map(Number);
+}
+
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+
+test("every endpoint and operation row draws its histogram; opening a row shows the percentiles", () =>
+  onPage(async (page) => {
+    await page.getByTestId("load-example").click();
+    const rows = page.getByTestId("endpoint-row");
+    await rows.first().waitFor();
+    // Each sparkline counts exactly the row's requests and says so to screen readers.
+    for (const row of await rows.all()) {
+      const [, name, count, , p50, p95, p99] = await row.locator("td").allInnerTexts();
+      const sparkline = row.getByTestId("sparkline");
+      assert.equal(await sparkline.getAttribute("role"), "img");
+      assert.equal(sum(counts(await sparkline.getAttribute("data-counts"))), Number(count.replaceAll(",", "")), name);
+      assert.equal(await sparkline.getAttribute("aria-label"), `${name}: ${count} requests, p50 ${p50}, p95 ${p95}, p99 ${p99}`);
+    }
+    for (const row of await page.getByTestId("operation-row").all()) {
+      const [, name, count] = await row.locator("td").allInnerTexts();
+      const drawn = sum(counts(await row.getByTestId("sparkline").getAttribute("data-counts")));
+      assert.equal(drawn, Number(count.replaceAll(",", "")), name);
+    }
+    assert.equal(await page.getByTestId("histogram").count(), 0, "no chart before a row is opened");
+
+    // Opening GET /api/cart shows its histogram below it, with p50/p95/p99 as in the row.
+    const cart = rows.nth(2);
+    const [, name, count, , p50, p95, p99] = await cart.locator("td").allInnerTexts();
+    assert.equal(name, "GET /api/cart");
+    await cart.click();
+    const chart = page.getByTestId("endpoint-histogram").getByTestId("histogram");
+    await chart.waitFor();
+    assert.equal(await chart.getAttribute("role"), "img");
+    assert.equal(await chart.getAttribute("aria-label"), "GET /api/cart: 54 requests, p50 10.3ms, p95 13.7ms, p99 14.9ms");
+    assert.equal(await cart.locator("button.spark").getAttribute("aria-expanded"), "true");
+    const bars = chart.getByTestId("histogram-bar");
+    const barCounts = (await bars.evaluateAll((rects) => rects.map((r) => r.dataset.count))).map(Number);
+    assert.equal(sum(barCounts), Number(count));
+    assert.ok(barCounts.every((n) => n > 0), "empty buckets draw no bar");
+    const marks = chart.getByTestId("histogram-mark");
+    // (SVG elements have no innerText: read their text content.)
+    assert.deepEqual(await marks.allTextContents(), [`p50 ${p50}`, `p95 ${p95}`, `p99 ${p99}`]);
+    // The marks sit in order, over the bars (give or take the pixel of air between bars), on the same axis.
+    const xs = await marks.evaluateAll((groups) => groups.map((g) => Number(g.querySelector("line").getAttribute("x1"))));
+    const edges = await bars.evaluateAll((rects) => [
+      Number(rects[0].getAttribute("x")),
+      Number(rects.at(-1).getAttribute("x")) + Number(rects.at(-1).getAttribute("width")),
+    ]);
+    assert.ok(edges[0] - 1 <= xs[0] && xs[0] <= xs[1] && xs[1] <= xs[2] && xs[2] <= edges[1] + 1, `${edges} ${xs}`);
+    // A few round duration labels on the axis.
+    const ticks = await chart.locator("text.tick").allTextContents();
+    assert.ok(ticks.filter((t) => /^\d+(\.\d+)?(ns|µs|ms|s)$/.test(t)).length >= 2, ticks.join(", "));
+
+    // Another row opens beside it; clicking a row again closes it.
+    await rows.nth(4).click();
+    assert.equal(await page.getByTestId("histogram").count(), 2);
+    await cart.click();
+    await rows.nth(4).getByRole("button").click();
+    assert.equal(await page.getByTestId("histogram").count(), 0);
+    assert.equal(await cart.locator("button.spark").getAttribute("aria-expanded"), "false");
+  }));
+
 test("a trace without patterns says so", () =>
   onPage(async (page) => {
     await page.getByTestId("file-input").setInputFiles(fixturePath(GENAI));

@@ -1,7 +1,7 @@
 //! How numbers read on screen. Durations use the core's formatting so the page
 //! and the CLI print the same text.
 
-use tracelens_core::time::TimestampNs;
+use tracelens_core::time::{DurationNs, TimestampNs};
 
 /// `2026-11-02 09:00:11.600` (UTC), for tables.
 pub fn timestamp(t: TimestampNs) -> String {
@@ -31,4 +31,19 @@ pub fn count(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A round duration for an axis label: the core's text without trailing
+/// zeros, so ticks read `1ms`, `2.5ms`, `10ms` rather than `1.00ms`.
+pub fn tick(d: DurationNs) -> String {
+    let text = d.to_string();
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(number_end);
+    if number.contains('.') {
+        format!("{}{unit}", number.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        text
+    }
 }

@@ -5,6 +5,7 @@ pub mod empty_state;
 pub mod failures;
 pub mod findings;
 pub mod group_table;
+pub mod histogram;
 pub mod intro;
 pub mod overview;
 pub mod trace_list;

@@ -90,7 +90,7 @@ fn trace_row(trace: TraceSummary) -> impl IntoView {
     view! {
         <tr data-testid="trace-row" data-trace-id=trace.trace_id.to_string() class:error={errors > 0}>
             <td>{trace.root_service}</td>
-            <td>
+            <td class="name">
                 {trace.root_operation}
                 {(!trace.has_root).then(|| view! { <span class="tag" title="No span without a parent: the earliest orphan is shown">"no root"</span> })}
             </td>
