@@ -22,7 +22,7 @@
 //! **Example.** `GET /api/orders` runs 14 database queries per request (median
 //! of 29 requests), 7× the other `frontend` endpoints (median 2), 80% of its time.
 
-use super::{Context, Finding, Impact, Severity, Subject, statement};
+use super::{Context, Finding, Impact, Severity, Subject};
 use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
 
@@ -78,17 +78,14 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             continue;
         };
         let mut counts = Counts::default();
-        let mut statements: HashMap<String, usize> = HashMap::new();
+        let mut statements: HashMap<u32, usize> = HashMap::new();
         for &t in &traces {
             let Some(trace) = index.traces.get(t) else { continue };
             let mut n = 0;
             for &i in index.spans_of(trace) {
-                let span = &set.spans[i as usize];
-                if context.is_database_call(span) {
+                if let Some(shape) = context.database.shape(i) {
                     n += 1;
-                    counts.time += span.duration.0;
-                    let text = context.text_attribute(span, &["db.query.text", "db.statement"]);
-                    let shape = text.map_or_else(|| set.str(span.name).to_owned(), statement::normalize);
+                    counts.time += set.spans[i as usize].duration.0;
                     *statements.entry(shape).or_default() += 1;
                 }
             }

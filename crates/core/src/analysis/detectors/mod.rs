@@ -9,6 +9,7 @@
 pub mod bottleneck;
 pub mod chatty_calls;
 pub mod data_quality;
+pub mod database;
 pub mod error_hotspot;
 pub mod long_tail;
 pub mod many_queries;
@@ -129,6 +130,8 @@ pub struct Context<'a> {
     pub on_path: &'a [DurationNs],
     /// Total critical-path time of each trace.
     pub path_totals: &'a [u64],
+    /// Which spans are database calls, and their statements.
+    pub database: database::DatabaseCalls,
     /// Statistics per endpoint, service and operation.
     pub groups: &'a super::Groups,
     /// The comparison with a baseline, when one was loaded.
@@ -157,6 +160,7 @@ impl<'a> Context<'a> {
             entries: &facts.entries,
             on_path: facts.on_path,
             path_totals: &facts.trace_path_total,
+            database: database::DatabaseCalls::of(set),
             groups,
             comparison: None,
         }
@@ -199,9 +203,9 @@ impl<'a> Context<'a> {
             .collect()
     }
 
-    /// Whether `span` is a database call (it names its database system).
-    pub fn is_database_call(&self, span: &Span) -> bool {
-        self.text_attribute(span, &["db.system.name", "db.system"]).is_some()
+    /// Whether span `i` is a database call (it names its database system).
+    pub fn is_database_call(&self, i: u32) -> bool {
+        self.database.is_call(i)
     }
 
     /// The trace ID of the trace at `t` in `index.traces`.

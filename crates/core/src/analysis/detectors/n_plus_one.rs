@@ -23,8 +23,7 @@
 //! `GET /api/cart` request (median), 61% of its time.
 
 use super::repeats::{self, Repeat};
-use super::{Context, Evidence, Finding, Impact, Subject, statement};
-use crate::model::Span;
+use super::{Context, Evidence, Finding, Impact, Subject};
 use crate::time::DurationNs;
 use std::collections::HashMap;
 
@@ -44,10 +43,13 @@ impl Default for Config {
     }
 }
 
+/// Endpoint, service and statement shape: what one finding is about.
+type Key<'a> = (Option<&'a str>, &'a str, &'a str);
+
 /// The findings, one per endpoint, service and statement.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let occurrences = repeats::find(context, config.min_repeats.max(2), |span| statement_of(context, span));
-    let mut by_subject: HashMap<(Option<&str>, &str, &str), Vec<&Repeat>> = HashMap::new();
+    let occurrences = repeats::find(context, config.min_repeats.max(2), |i, _| context.database.shape(i));
+    let mut by_subject: HashMap<Key<'_>, Vec<&Repeat<u32>>> = HashMap::new();
     for occurrence in &occurrences {
         let endpoint = context
             .endpoints
@@ -55,7 +57,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             .and_then(|e| e.as_deref());
         let service = context.set.str(occurrence.service);
         by_subject
-            .entry((endpoint, service, occurrence.key.as_str()))
+            .entry((endpoint, service, context.database.text(occurrence.key)))
             .or_default()
             .push(occurrence);
     }
@@ -67,21 +69,12 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .collect()
 }
 
-/// The statement shape of a database call, `None` for other spans.
-fn statement_of(context: &Context<'_>, span: &Span) -> Option<String> {
-    context.text_attribute(span, &["db.system.name", "db.system"])?;
-    match context.text_attribute(span, &["db.query.text", "db.statement"]) {
-        Some(text) => Some(statement::normalize(text)),
-        None => Some(context.set.str(span.name).to_owned()),
-    }
-}
-
 fn finding(
     context: &Context<'_>,
     endpoint: Option<&str>,
     service: &str,
     statement: &str,
-    occurrences: &[&Repeat],
+    occurrences: &[&Repeat<u32>],
 ) -> Finding {
     // Per affected request: repeats and repeated time (a request may repeat under several parents).
     let mut per_trace: HashMap<u32, (usize, u64)> = HashMap::new();
@@ -98,7 +91,7 @@ fn finding(
         .sum();
     let (share, severity) = super::share_and_severity(time, request_time);
     let place = super::per_request(endpoint);
-    let mut examples: Vec<&&Repeat> = occurrences.iter().collect();
+    let mut examples: Vec<&&Repeat<u32>> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let spans = &context.set.spans;
     let evidence = examples

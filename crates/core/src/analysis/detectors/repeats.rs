@@ -6,15 +6,16 @@ use crate::intern::Sym;
 use crate::model::Span;
 use crate::time::DurationNs;
 use std::collections::HashMap;
+use std::hash::Hash;
 
 /// A parent with `spans.len()` children sharing one key.
-pub(super) struct Repeat {
+pub(super) struct Repeat<K> {
     /// The trace, by index in `index.traces`.
     pub trace: u32,
     /// The parent span.
     pub parent: u32,
     /// The key the children share.
-    pub key: String,
+    pub key: K,
     /// The children's service.
     pub service: Sym,
     /// The repeated children, in start order.
@@ -25,10 +26,14 @@ pub(super) struct Repeat {
 
 /// Every parent with at least `min` children of the same key; `key` returns
 /// `None` for children that do not take part.
-pub(super) fn find(context: &Context<'_>, min: usize, key: impl Fn(&Span) -> Option<String>) -> Vec<Repeat> {
+pub(super) fn find<K: Copy + Eq + Hash>(
+    context: &Context<'_>,
+    min: usize,
+    key: impl Fn(u32, &Span) -> Option<K>,
+) -> Vec<Repeat<K>> {
     let (set, index) = (context.set, context.index);
     let mut found = Vec::new();
-    let mut by_key: HashMap<(Sym, String), Vec<u32>> = HashMap::new();
+    let mut by_key: HashMap<(Sym, K), Vec<u32>> = HashMap::new();
     for (t, trace) in index.traces.iter().enumerate() {
         for &parent in index.spans_of(trace) {
             let children = index.children_of(parent);
@@ -38,7 +43,7 @@ pub(super) fn find(context: &Context<'_>, min: usize, key: impl Fn(&Span) -> Opt
             by_key.clear();
             for &child in children {
                 let span = &set.spans[child as usize];
-                if let Some(k) = key(span) {
+                if let Some(k) = key(child, span) {
                     by_key.entry((span.service, k)).or_default().push(child);
                 }
             }

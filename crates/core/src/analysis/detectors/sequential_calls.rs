@@ -89,7 +89,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             by_key.clear();
             for &child in children {
                 let span = &set.spans[child as usize];
-                if span.kind == SpanKind::Client && span.start.0 != 0 && !context.is_database_call(span) {
+                if span.kind == SpanKind::Client && span.start.0 != 0 && !context.is_database_call(child) {
                     by_key.entry((span.service, span.name)).or_default().push(child);
                 }
             }
