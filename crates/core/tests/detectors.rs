@@ -205,3 +205,239 @@ fn names_with_control_characters_are_escaped_in_explanations() {
         chatty[0].explanation
     );
 }
+
+/// A hand-built span: times in milliseconds from a fixed start.
+fn span(
+    trace: u128,
+    id: u64,
+    parent: Option<u64>,
+    service: &'static str,
+    name: &str,
+    kind: SpanKind,
+    ms: (u64, u64),
+) -> SynthSpan {
+    let base = 1_700_000_000_000_000_000u64;
+    SynthSpan {
+        trace_id: trace,
+        span_id: id,
+        parent_span_id: parent,
+        service,
+        name: name.to_owned(),
+        kind,
+        start_ns: base + ms.0 * 1_000_000,
+        end_ns: base + ms.1 * 1_000_000,
+        error: None,
+        attributes: Vec::new(),
+    }
+}
+
+/// The entry span of request `trace` to `GET {route}` in `api`, from 0 to `end` ms.
+fn request(trace: u128, route: &str, end: u64) -> SynthSpan {
+    let mut root = span(
+        trace,
+        1,
+        None,
+        "api",
+        &format!("GET {route}"),
+        SpanKind::Server,
+        (0, end),
+    );
+    root.attributes = vec![
+        ("http.route", SynthValue::Str(route.to_owned())),
+        ("http.request.method", SynthValue::Str("GET".to_owned())),
+    ];
+    root
+}
+
+fn findings_of(spans: &[SynthSpan], detector: &str) -> Vec<Finding> {
+    let analysis = analyse(&encode(spans, Format::OtlpJson));
+    analysis
+        .findings
+        .into_iter()
+        .filter(|f| f.detector == detector)
+        .collect()
+}
+
+#[test]
+fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one_is_not() {
+    let requests = |call: (u64, u64), end: u64| -> Vec<SynthSpan> {
+        (1..=5u128)
+            .flat_map(|t| {
+                [
+                    request(t, "/x", end),
+                    span(t, 2, Some(1), "api", "GET pricing", SpanKind::Client, call),
+                ]
+            })
+            .collect()
+    };
+    let found = findings_of(&requests((10, 60), 100), "bottleneck");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.operation, "GET pricing");
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /x"));
+    assert!(
+        found[0].explanation.starts_with(
+            "`GET pricing` in `api` holds 50% of the critical path of `GET /x` (median 50.0ms) in 5 of its 5 requests"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        findings_of(&requests((10, 30), 100), "bottleneck").is_empty(),
+        "20% of the path"
+    );
+    assert!(
+        findings_of(&requests((1, 6), 10), "bottleneck").is_empty(),
+        "half of a 10 ms request is 5 ms"
+    );
+}
+
+#[test]
+fn errors_are_reported_where_they_start_not_where_they_propagate() {
+    let mut spans = Vec::new();
+    for t in 1..=4u128 {
+        let mut root = request(t, "/orders", 50);
+        let mut call = span(t, 2, Some(1), "api", "GET stock", SpanKind::Client, (5, 40));
+        let mut db = span(t, 3, Some(2), "stock", "SELECT stock", SpanKind::Client, (10, 30));
+        if t <= 3 {
+            root.error = Some("internal error".to_owned());
+            call.error = Some("upstream failed".to_owned());
+            db.error = Some("deadlock detected".to_owned());
+            db.attributes
+                .push(("error.type", SynthValue::Str("DeadlockError".to_owned())));
+        }
+        spans.extend([root, call, db]);
+    }
+    let found = findings_of(&spans, "error_hotspot");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let finding = &found[0];
+    assert_eq!(
+        (finding.subject.service.as_str(), finding.subject.operation.as_str()),
+        ("stock", "SELECT stock")
+    );
+    assert_eq!(finding.impact.requests, 3);
+    assert_eq!(
+        finding.explanation,
+        "Errors in `GET /orders` start at `SELECT stock` in `stock`: 3 of 4 requests (75%) and 3 of its 4 calls failed there, and each error climbed 2 spans up to `api`; DeadlockError ×3, \"deadlock detected\" ×3"
+    );
+    // Two failures are below the default minimum of three.
+    let two: Vec<SynthSpan> = spans.iter().filter(|s| s.trace_id != 3).cloned().collect();
+    assert!(findings_of(&two, "error_hotspot").is_empty());
+}
+
+/// Requests to `/home` calling `calls` (name, start, end in ms) from the entry span.
+fn home_requests(calls: &[(&str, u64, u64)], requests: u128) -> Vec<SynthSpan> {
+    (1..=requests)
+        .flat_map(|t| {
+            std::iter::once(request(t, "/home", 100)).chain(calls.iter().zip(2u64..).map(
+                move |(&(name, start, end), id)| span(t, id, Some(1), "api", name, SpanKind::Client, (start, end)),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn independent_calls_in_a_row_are_sequential_unless_they_overlap_or_are_only_two() {
+    let calls = [("GET /a", 0, 30), ("GET /b", 30, 60), ("GET /c", 60, 90)];
+    let found = findings_of(&home_requests(&calls, 3), "sequential_calls");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].explanation.starts_with("`GET /home` in `api` makes 3 calls one after another (`GET /a`, `GET /b`, `GET /c`) in 3 `GET /home` requests; made at once they would save 60.0ms per request (median, 60% of its time)"),
+        "{}",
+        found[0].explanation
+    );
+    // Evidence: the parent, then the calls in order.
+    assert_eq!(
+        found[0].evidence[0]
+            .span_ids
+            .iter()
+            .map(|s| s.get())
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+
+    let overlapping = [("GET /a", 0, 30), ("GET /b", 20, 60), ("GET /c", 60, 90)];
+    assert!(findings_of(&home_requests(&overlapping, 3), "sequential_calls").is_empty());
+    let two = [("GET /a", 0, 45), ("GET /b", 45, 90)];
+    assert!(
+        findings_of(&home_requests(&two, 3), "sequential_calls").is_empty(),
+        "a read, then a write using it"
+    );
+    let repeated = [("GET /a", 0, 30), ("GET /a", 30, 60), ("GET /a", 60, 90)];
+    assert!(
+        findings_of(&home_requests(&repeated, 3), "sequential_calls").is_empty(),
+        "chatty, not sequential"
+    );
+}
+
+#[test]
+fn an_endpoint_with_many_different_queries_stands_out_from_its_siblings() {
+    let requests = |statement: &dyn Fn(u64) -> String| -> Vec<SynthSpan> {
+        let mut spans = Vec::new();
+        for t in 1..=5u128 {
+            spans.push(request(t, "/report", 100));
+            for q in 0..12u64 {
+                let mut db = span(
+                    t,
+                    10 + q,
+                    Some(1),
+                    "api",
+                    "SELECT",
+                    SpanKind::Client,
+                    (q * 5, q * 5 + 4),
+                );
+                db.attributes = vec![
+                    ("db.system", SynthValue::Str("postgresql".to_owned())),
+                    ("db.statement", SynthValue::Str(statement(q))),
+                ];
+                spans.push(db);
+            }
+            spans.push(request(100 + t, "/status", 10));
+        }
+        spans
+    };
+    let found = findings_of(&requests(&|q| format!("SELECT * FROM table_{q}")), "many_queries");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /report"));
+    assert!(
+        found[0].explanation.starts_with("`GET /report` runs 12 database queries per request (median of 5 requests), where the other `api` endpoints run none (median)"),
+        "{}",
+        found[0].explanation
+    );
+    // One statement repeated: an N+1, reported as such.
+    let same = requests(&|q| format!("SELECT * FROM items WHERE id = {q}"));
+    assert!(findings_of(&same, "many_queries").is_empty());
+}
+
+#[test]
+fn data_quality_names_skew_orphans_and_rootless_traces() {
+    let client = |t: u128| span(t, 2, Some(1), "api", "GET /pay", SpanKind::Client, (10, 50));
+    let server =
+        |t: u128, start: u64, end: u64| span(t, 3, Some(2), "payments", "POST /pay", SpanKind::Server, (start, end));
+    let skewed = vec![request(1, "/buy", 60), client(1), server(1, 5, 45)];
+    let found = findings_of(&skewed, "data_quality");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].subject.service.as_str(), found[0].subject.operation.as_str()),
+        ("payments", "clock skew")
+    );
+    assert!(
+        found[0].explanation.contains("by 5.00ms (median)"),
+        "{}",
+        found[0].explanation
+    );
+    // Within a millisecond: network timing, not skew.
+    let mut close = vec![request(1, "/buy", 60), client(1), server(1, 10, 50)];
+    close[2].start_ns -= 500_000;
+    assert!(findings_of(&close, "data_quality").is_empty());
+
+    // A lost span: its child is an orphan in a trace that still has its root.
+    let orphan = vec![request(1, "/buy", 60), server(1, 12, 48)];
+    let found = findings_of(&orphan, "data_quality");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.operation, "orphan spans");
+    // Only orphans: the trace lost its root, reported once as such.
+    let rootless = vec![server(1, 12, 48)];
+    let found = findings_of(&rootless, "data_quality");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.operation, "traces without a root");
+}

@@ -138,10 +138,20 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     operation: (*endpoint).to_owned(),
                 },
                 explanation: format!(
-                    "`{}` runs {median} database queries per request (median of {} requests), {times:.0}× the other `{}` endpoints (median {others_median}), {:.0}% of its time",
+                    "`{}` runs {median} database queries per request (median of {} requests), {}, {:.0}% of its time",
                     super::shown(endpoint),
                     counts.per_request.len(),
-                    super::shown(service),
+                    if others_median == 0 {
+                        format!(
+                            "where the other `{}` endpoints run none (median)",
+                            super::shown(service)
+                        )
+                    } else {
+                        format!(
+                            "{times:.0}× the other `{}` endpoints (median {others_median})",
+                            super::shown(service)
+                        )
+                    },
                     share * 100.0
                 ),
                 evidence: context.slowest_requests(endpoint, 3),
