@@ -134,12 +134,7 @@ fn finding(
     requests: usize,
 ) -> Finding {
     let set = context.set;
-    let mut shares: Vec<f64> = hits.iter().map(|h| h.share).collect();
-    shares.sort_by(f64::total_cmp);
-    let median_share = shares
-        .get(shares.len().div_ceil(2).saturating_sub(1))
-        .copied()
-        .unwrap_or(0.0);
+    let median_share = super::median_f64(hits.iter().map(|h| h.share).collect());
     let median_time = DurationNs(super::median(hits.iter().map(|h| h.time as usize).collect()) as u64);
     let time: u64 = hits.iter().map(|h| h.time).sum();
     let request_time: u64 = hits

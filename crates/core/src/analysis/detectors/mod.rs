@@ -265,6 +265,15 @@ fn median(mut values: Vec<usize>) -> usize {
         .unwrap_or(0)
 }
 
+/// The nearest-rank median of fractions or other real values (0 when empty).
+fn median_f64(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values
+        .get(values.len().div_ceil(2).saturating_sub(1))
+        .copied()
+        .unwrap_or(0.0)
+}
+
 /// "per `GET /cart` request", or "per request" for traces without an endpoint.
 fn per_request(endpoint: Option<&str>) -> String {
     endpoint.map_or_else(|| "per request".to_owned(), |e| format!("per `{}` request", shown(e)))

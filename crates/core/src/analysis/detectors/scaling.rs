@@ -77,12 +77,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let third = samples.len() / 3;
         let (quiet, busy) = (&samples[..third], &samples[samples.len() - third..]);
         let median_of = |part: &[(f64, u64, usize)], f: &dyn Fn(&(f64, u64, usize)) -> f64| {
-            let mut values: Vec<f64> = part.iter().map(f).collect();
-            values.sort_by(f64::total_cmp);
-            values
-                .get(values.len().div_ceil(2).saturating_sub(1))
-                .copied()
-                .unwrap_or(0.0)
+            super::median_f64(part.iter().map(f).collect())
         };
         let (quiet_duration, busy_duration) = (median_of(quiet, &|s| s.1 as f64), median_of(busy, &|s| s.1 as f64));
         let (quiet_load, busy_load) = (median_of(quiet, &|s| s.0), median_of(busy, &|s| s.0));

@@ -147,15 +147,12 @@ fn finding(
     let set = context.set;
     let request = |o: &Calls| context.request_durations.get(o.trace).map_or(0, |d| d.0);
     let saving = super::median(occurrences.iter().map(|o| o.saving as usize).collect()) as u64;
-    let mut shares: Vec<f64> = occurrences
-        .iter()
-        .map(|o| o.saving as f64 / request(o).max(1) as f64)
-        .collect();
-    shares.sort_by(f64::total_cmp);
-    let share = shares
-        .get(shares.len().div_ceil(2).saturating_sub(1))
-        .copied()
-        .unwrap_or(0.0);
+    let share = super::median_f64(
+        occurrences
+            .iter()
+            .map(|o| o.saving as f64 / request(o).max(1) as f64)
+            .collect(),
+    );
     if share < config.min_saving_share || saving < config.min_saving.0 {
         return None;
     }
