@@ -4,6 +4,7 @@
 //! shows an example trace in the trace list.
 
 use crate::workspace::Workspace;
+use leptos::either::Either;
 use leptos::prelude::*;
 use tracelens_core::analysis::detectors::{
     Finding, Severity, bottleneck, chatty_calls, data_quality, error_hotspot, long_tail, many_queries, n_plus_one,
@@ -81,22 +82,27 @@ fn detector_label(detector: &str) -> String {
 /// The explanation with its `quoted` names set in code type. Names are not
 /// escaped for backticks, so an odd count means one is inside a name: then
 /// the text is shown as it is.
-fn explanation_view(text: String) -> AnyView {
-    if !text.matches('`').count().is_multiple_of(2) {
-        return text.into_any();
-    }
-    text.split('`')
-        .enumerate()
-        .filter(|(_, part)| !part.is_empty())
-        .map(|(i, part)| {
-            if i % 2 == 1 {
-                view! { <code>{part.to_owned()}</code> }.into_any()
+fn explanation_view(text: String) -> impl IntoView {
+    let parts: Vec<(bool, String)> = if text.matches('`').count().is_multiple_of(2) {
+        text.split('`')
+            .enumerate()
+            .filter(|(_, part)| !part.is_empty())
+            .map(|(i, part)| (i % 2 == 1, part.to_owned()))
+            .collect()
+    } else {
+        vec![(false, text)]
+    };
+    // `Either` rather than `AnyView`: no type erasure, and a smaller module.
+    parts
+        .into_iter()
+        .map(|(quoted, part)| {
+            if quoted {
+                Either::Left(view! { <code>{part}</code> })
             } else {
-                part.to_owned().into_any()
+                Either::Right(part)
             }
         })
-        .collect_view()
-        .into_any()
+        .collect::<Vec<_>>()
 }
 
 fn finding_item(finding: Finding, workspace: Workspace) -> impl IntoView {
