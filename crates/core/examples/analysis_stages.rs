@@ -3,6 +3,8 @@
 //! the whole), not a benchmark: one run, wall-clock.
 //!
 //! `cargo run --release -p tracelens-core --example analysis_stages -- 1000000`
+//! (a number of spans to generate, or a trace file to read, e.g. one written by
+//! `tracelens generate`, so a profiler sees the analysis, not the generator).
 
 use std::time::Instant;
 use tracelens_core::TraceSet;
@@ -13,12 +15,17 @@ use tracelens_core::index::TraceIndex;
 use tracelens_core::synth::{encode, shop};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let spans: usize = std::env::args().nth(1).map_or(Ok(1_000_000), |a| a.parse())?;
-    let synthetic = shop::generate(&shop::ShopConfig {
-        traces: spans.div_ceil(9),
-        ..Default::default()
-    });
-    let bytes = encode(&synthetic, Format::OtlpJson);
+    let argument = std::env::args().nth(1).unwrap_or_else(|| "1000000".to_owned());
+    let bytes = match argument.parse::<usize>() {
+        Ok(spans) => {
+            let synthetic = shop::generate(&shop::ShopConfig {
+                traces: spans.div_ceil(9),
+                ..Default::default()
+            });
+            encode(&synthetic, Format::OtlpJson)
+        }
+        Err(_) => std::fs::read(&argument)?,
+    };
     let mut set = TraceSet::new();
     let clock = Instant::now();
     import_file(&mut set, "shop", &bytes)?;
