@@ -1,3 +1,7 @@
+//! The serde-based OTLP/JSON reader that the scanning one replaced, kept
+//! (tests only) to check the new reader against while it settles.
+#![allow(dead_code, missing_docs)]
+
 //! OTLP/JSON: `TracesData` / `ExportTraceServiceRequest` as the OpenTelemetry
 //! protocol specifies its JSON encoding (hex IDs, integer enums, 64-bit
 //! integers as strings), plus the spellings real tools write:
@@ -8,11 +12,20 @@
 //!   `instrumentationLibrary` names;
 //! - Jaeger query api_v3's `{"result": {"resourceSpans": [...]}}`.
 
-use super::builder::{Builder, EventFields, LinkFields, SpanFields};
-use super::lenient::{IntOrName, LenientF64, LenientI64, u64_from_number_or_string};
-use super::otlp_common::{span_kind, status_code};
-use super::{RejectReason, WarningKind};
+use crate::import::builder::{Builder, EventFields, LinkFields, SpanFields};
+use crate::import::lenient::u64_from_number_or_string;
+use crate::import::otlp_common::{span_kind, status_code};
+use serde::de::{self, Deserializer};
+
+fn common<'a>(v: &IntOrName<'a>) -> crate::import::otlp_common::IntOrName<'a> {
+    match v {
+        IntOrName::Absent => crate::import::otlp_common::IntOrName::Absent,
+        IntOrName::Int(i) => crate::import::otlp_common::IntOrName::Int(*i),
+        IntOrName::Name(n) => crate::import::otlp_common::IntOrName::Name(n.clone()),
+    }
+}
 use crate::ids::{IdEncoding, SpanId, TraceId, parse_otlp_id};
+use crate::import::{RejectReason, WarningKind};
 use crate::model::{AttrValue, Attribute, DroppedCounts};
 use crate::time::TimestampNs;
 use base64::Engine as _;
@@ -29,7 +42,7 @@ use std::fmt;
 #[derive(Deserialize)]
 #[allow(dead_code)] // read by serde only
 #[serde(rename_all = "camelCase")]
-pub(super) struct TracesData<'a> {
+pub(crate) struct TracesData<'a> {
     #[serde(borrow, default, alias = "batches", alias = "resource_spans")]
     resource_spans: Vec<ResourceSpans<'a>>,
     #[serde(borrow, default)]
@@ -42,7 +55,7 @@ pub(super) struct TracesData<'a> {
 }
 
 /// What a parsed document holds, for JSON Lines to count lines without spans.
-pub(super) enum Content {
+pub(crate) enum Content {
     Spans,
     Logs,
     Metrics,
@@ -281,7 +294,7 @@ struct KeyValueList<'a> {
 ///
 /// On error, spans before the failure were already added: the caller restores
 /// the builder (see [`Builder::abandon`], [`Builder::restore`]).
-pub(super) fn stream(bytes: &[u8], out: &mut Builder<'_>, line: Option<usize>) -> Result<Content, serde_json::Error> {
+pub(crate) fn stream(bytes: &[u8], out: &mut Builder<'_>, line: Option<usize>) -> Result<Content, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let content = Document { out, line }.deserialize(&mut deserializer)?;
     deserializer.end()?;
@@ -652,7 +665,7 @@ fn convert_span(
             }
         },
     };
-    let Some(kind) = span_kind(&span.kind) else {
+    let Some(kind) = span_kind(&common(&span.kind)) else {
         out.reject(RejectReason::InvalidSpanKind, || {
             format!(
                 "{}: kind {} is not a span kind (0-5 or SPAN_KIND_*)",
@@ -724,7 +737,7 @@ fn convert_span(
         kind,
         start: TimestampNs(span.start_time_unix_nano),
         end: TimestampNs(span.end_time_unix_nano),
-        status: status_code(status_code_value),
+        status: status_code(&common(status_code_value)),
         status_message,
         attributes: convert_key_values(&span.attributes, out),
         events,
@@ -783,5 +796,136 @@ fn convert_any_value(value: &AnyValue<'_>, out: &mut Builder<'_>) -> AttrValue {
         },
         // `{}`: an empty AnyValue, which OTLP allows.
         AnyValue::Empty => AttrValue::Str(out.intern("")),
+    }
+}
+
+// ---- moved from lenient.rs: only the old reader used them ----
+
+/// An `i64` from a number or a decimal string.
+pub fn i64_from_number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, as a number or a string")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom(format!("integer {v} does not fit in 64 bits")))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+            if v.fract() == 0.0 && v.abs() < 9.2e18 {
+                Ok(v as i64)
+            } else {
+                Err(E::custom(format!("expected an integer, found {v}")))
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+            v.parse()
+                .map_err(|_| E::custom(format!("expected an integer, found \"{v}\"")))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// An `f64` from a number or a string (protobuf JSON writes `"NaN"`, `"Infinity"`).
+pub fn f64_from_number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, or a string holding one")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            match v {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                _ => v
+                    .parse()
+                    .map_err(|_| E::custom(format!("expected a number, found \"{v}\""))),
+            }
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// An enum written as its integer or as its protobuf name; kept raw so the
+/// importer can reject one span for a bad value instead of failing the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum IntOrName<'a> {
+    /// Not present.
+    #[default]
+    Absent,
+    /// `2`
+    Int(i64),
+    /// `"SPAN_KIND_SERVER"`
+    Name(std::borrow::Cow<'a, str>),
+}
+
+impl fmt::Display for IntOrName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntOrName::Absent => f.write_str("(absent)"),
+            IntOrName::Int(v) => write!(f, "{v}"),
+            IntOrName::Name(name) => write!(f, "\"{name}\""),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for IntOrName<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IntOrName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an enum value, as an integer or a name")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IntOrName::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IntOrName::Int(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(IntOrName::Name(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IntOrName::Name(v.to_owned().into()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(IntOrName::Absent)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An `i64` that may be written as a string, as a type (for `next_value`).
+pub struct LenientI64(pub i64);
+
+impl<'de> de::Deserialize<'de> for LenientI64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        i64_from_number_or_string(d).map(LenientI64)
+    }
+}
+
+/// An `f64` that may be written as a string, as a type (for `next_value`).
+pub struct LenientF64(pub f64);
+
+impl<'de> de::Deserialize<'de> for LenientF64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f64_from_number_or_string(d).map(LenientF64)
     }
 }
