@@ -920,3 +920,257 @@ pub(super) fn float_text(v: f64) -> String {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The cursor against serde_json itself, which it must agree with.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use serde::de::{Deserializer as _, IgnoredAny, Visitor};
+
+    /// What a reader made of a document: a value, or an error's line, column and message.
+    fn outcome<T>(bytes: &[u8], result: Result<T, JsonError>) -> Result<T, (usize, usize, String)> {
+        result.map_err(|error| {
+            let (line, column) = error.line_column(bytes);
+            (line, column, error.detail().to_owned())
+        })
+    }
+
+    fn serde_outcome<T>(result: Result<T, serde_json::Error>) -> Result<T, (usize, usize, String)> {
+        result.map_err(|error| {
+            let message = crate::import::error::strip_position(&error.to_string());
+            (error.line(), error.column(), message)
+        })
+    }
+
+    /// serde_json's byte-string reading, as the old reader used it for names and IDs.
+    fn serde_bytes(bytes: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let value = deserializer.deserialize_bytes(V)?;
+        deserializer.end()?;
+        Ok(value)
+    }
+
+    fn read<T>(bytes: &[u8], f: impl FnOnce(&mut Cursor<'_>) -> Result<T, JsonError>) -> Result<T, JsonError> {
+        let mut cursor = Cursor::new(bytes);
+        let value = f(&mut cursor)?;
+        cursor.end()?;
+        Ok(value)
+    }
+
+    const STRINGS: &[&[u8]] = &[
+        br#""""#,
+        br#""plain""#,
+        br#""a \"quoted\" \\ \/ \b\f\n\r\t word""#,
+        br#""\u00e9\u4e2d\ud83d\ude00 mixed""#,
+        br#""\uD83D\uDE00""#,
+        br#""lone \ud800 high""#,
+        br#""lone \udc00 low""#,
+        br#""high then escape \ud800\n""#,
+        br#""two highs \ud800\ud801\udc00""#,
+        br#""high at end \ud800""#,
+        br#""bad \x escape""#,
+        br#""bad \u12g4 hex""#,
+        br#""short \u12"#,
+        br#""unterminated"#,
+        br#""unterminated \"#,
+        b"\"raw\x01control\"",
+        b"\"tab\tinside\"",
+        b"\"caf\xc3\xa9\"",
+        b"\"not utf8 \xff\xfe\"",
+        b"\"escaped then not utf8 \\n \xff\"",
+        br#""a long string that crosses several eight-byte words with an \"escape\" in the middle""#,
+        br#"  "padded"  "#,
+        br#""trailing" x"#,
+        b"5",
+        b"null",
+    ];
+
+    #[test]
+    fn byte_strings_read_as_serde_reads_them() {
+        for &json in STRINGS {
+            let ours = outcome(json, read(json, |c| c.string_bytes("a string").map(Cow::into_owned)));
+            let theirs = serde_outcome(serde_bytes(json));
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(json));
+        }
+    }
+
+    #[test]
+    fn text_strings_read_as_serde_reads_them() {
+        for &json in STRINGS {
+            let ours = outcome(json, read(json, |c| c.string_text("a string").map(Cow::into_owned)));
+            let theirs = serde_outcome(serde_json::from_slice::<String>(json));
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(json));
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_serde_reads_them() {
+        for json in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "1.5",
+            "-1.5e3",
+            "1E+2",
+            "2e-3",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "123456789012345678901234567890",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "0.1",
+            "01",
+            "-",
+            "1.",
+            "1.e5",
+            "1e",
+            "1e+",
+            "-a",
+            "1x",
+            "0x1F",
+            "3.14159265358979",
+        ] {
+            let ours = outcome(json.as_bytes(), read(json.as_bytes(), |c| c.number()));
+            let theirs = serde_outcome(serde_json::from_str::<serde_json::Number>(json)).map(|n| {
+                match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                    (Some(u), _, _) => Number::U64(u),
+                    (None, Some(i), _) => Number::I64(i),
+                    (None, None, f) => Number::F64(f.unwrap()),
+                }
+            });
+            assert_eq!(ours, theirs, "{json}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
+        assert_eq!(eight_digits(b"00000000"), Some(0));
+        assert_eq!(eight_digits(b"99999999"), Some(99_999_999));
+        for bad in [
+            b"1234567/",
+            b"1234567:",
+            b"a2345678",
+            b"1234 678",
+            b"\xb912345678"[..8].try_into().unwrap(),
+        ] {
+            assert_eq!(eight_digits(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        let mut cursor = Cursor::new(b"\"1700000000123456789\"");
+        assert_eq!(cursor.quoted_u64(), Some(1_700_000_000_123_456_789));
+        let mut cursor = Cursor::new(b"\"18446744073709551616\"");
+        assert_eq!(cursor.quoted_u64(), None, "overflow is left to the careful reader");
+    }
+
+    /// Reads any value with the cursor's own readers (not skipping), as a tree-less walk.
+    fn walk(cursor: &mut Cursor<'_>) -> Result<(), JsonError> {
+        match cursor.next_byte() {
+            Some(b'{') => cursor.object("a map", |c, _| walk(c)),
+            Some(b'[') => cursor.array("a list", |c, _| walk(c)),
+            Some(b'"') => cursor.string_text("a string").map(drop),
+            Some(b'-' | b'0'..=b'9') => cursor.number().map(drop),
+            Some(b't' | b'f') => cursor.bool("a boolean").map(drop),
+            Some(b'n') => cursor.null().map(drop),
+            _ => Err(cursor.invalid_type("a value")),
+        }
+    }
+
+    /// Documents with every kind of syntax error, and some without.
+    fn documents() -> Vec<Vec<u8>> {
+        let base: &[&[u8]] = &[
+            br#"{"a": [1, -2.5e3, "x\n", true, false, null, {"b": {}}, []], "c": "\u00e9"}"#,
+            b"[ ]",
+            b" { } ",
+            br#"{"a":1,}"#,
+            br#"[1,]"#,
+            br#"{"a" 1}"#,
+            br#"{1:2}"#,
+            br#"{"a":1 "b":2}"#,
+            br#"[1 2]"#,
+            br#"[nul]"#,
+            br#"[tru, fals]"#,
+            br#"{"a":}"#,
+            br#"[-]"#,
+            br#"[01]"#,
+            br#"[1.]"#,
+            br#"[1e]"#,
+            br#"["\q"]"#,
+            b"[\"\x01\"]",
+            br#"[1] 2"#,
+            br#"{,}"#,
+            br#"[,1]"#,
+            b"",
+            b"   ",
+            br#"}"#,
+        ];
+        let mut documents: Vec<Vec<u8>> = base.iter().map(|d| d.to_vec()).collect();
+        // Every prefix of a document with every kind of value.
+        let full = base[0];
+        documents.extend((0..full.len()).map(|cut| full[..cut].to_vec()));
+        documents
+    }
+
+    #[test]
+    fn skipping_accepts_and_rejects_as_ignored_any() {
+        for document in documents() {
+            let ours = outcome(&document, read(&document, |c| c.skip_value()));
+            let theirs = serde_outcome(serde_json::from_slice::<IgnoredAny>(&document).map(drop));
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(&document));
+        }
+    }
+
+    #[test]
+    fn reading_accepts_and_rejects_as_serde_json() {
+        for document in documents() {
+            let ours = read(&document, walk);
+            let theirs = serde_json::from_slice::<serde_json::Value>(&document);
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{}", String::from_utf8_lossy(&document));
+            if let (Err(ours), Err(theirs)) = (ours, theirs) {
+                let theirs_detail = crate::import::error::strip_position(&theirs.to_string());
+                assert_eq!(ours.detail(), theirs_detail, "{}", String::from_utf8_lossy(&document));
+                assert_eq!(ours.line_column(&document), (theirs.line(), theirs.column()));
+            }
+        }
+    }
+
+    #[test]
+    fn depth_is_limited_like_serde_json_and_skipping_is_not() {
+        for depth in [126, 127, 128, 129, 1000] {
+            let document = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let ours = read(document.as_bytes(), walk);
+            let theirs = serde_json::from_str::<serde_json::Value>(&document);
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "depth {depth}");
+            if let Err(error) = ours {
+                assert_eq!(error.detail(), "recursion limit exceeded");
+            }
+            assert!(
+                read(document.as_bytes(), |c| c.skip_value()).is_ok(),
+                "skipped at depth {depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_the_path_to_the_value() {
+        let document = br#"{"a": [{"b": 1}, {"b": tru}]}"#;
+        let error = read(document, walk).unwrap_err();
+        assert_eq!(error.path(), "a[1].b");
+        assert_eq!(error.detail(), "expected ident");
+    }
+}
