@@ -178,6 +178,15 @@ impl<'s> Builder<'s> {
         self.in_span = false;
     }
 
+    /// Makes room for about `spans` more spans with `attributes` attributes
+    /// in all, so that the stores do not grow (copying everything each time)
+    /// while a large file is read. Room that stays unused is never written to
+    /// (so never paged in), and `TraceSet::shrink_to_fit` returns it.
+    pub fn reserve(&mut self, spans: usize, attributes: usize) {
+        self.set.spans.reserve(spans);
+        self.set.attributes.reserve(attributes);
+    }
+
     /// How many spans the set holds; a start for [`Builder::assign_resource`].
     pub fn span_count(&self) -> usize {
         self.set.spans.len()

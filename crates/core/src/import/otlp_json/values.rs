@@ -38,14 +38,16 @@ pub(super) struct KeyValues {
 pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<KeyValues, JsonError> {
     let start = out.attribute_count();
     let mut service = None;
+    // Filled in place and emptied by `convert`: a value is never moved whole.
+    let mut value = Wire::Empty;
     cur.array("a list of attributes", |cur, _| {
-        let (key, value) = key_value(cur)?;
+        let key = key_value(cur, &mut value)?;
         // Like a search for the first `service.name`: later ones do not count even if it is not a string.
         let service_key = service.is_none() && &*key == b"service.name";
-        let is_string = matches!(value, Some(Wire::Str(_)));
+        let is_string = matches!(value, Wire::Str(_));
         let attribute = Attribute {
             key: out.intern_raw(&key),
-            value: convert(value, out),
+            value: convert(&mut value, out),
         };
         if service_key {
             service = Some(match attribute.value {
@@ -64,21 +66,26 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
 
 /// An `AnyValue` as written: read whole before it is converted, because a
 /// later key of the same object replaces an earlier one.
+#[derive(Default)]
 enum Wire<'a> {
+    /// `{}`, or no value at all (both read as an empty string).
+    #[default]
     Empty,
     Str(Cow<'a, [u8]>),
     Bool(bool),
     Int(i64),
     Double(f64),
     Array(Vec<Wire<'a>>),
-    KvList(Vec<(Cow<'a, [u8]>, Option<Wire<'a>>)>),
+    KvList(Vec<(Cow<'a, [u8]>, Wire<'a>)>),
     Bytes(Cow<'a, str>),
 }
 
-/// One `KeyValue`: its key and its value (`None` when absent or `null`).
-fn key_value<'a>(cur: &mut Cursor<'a>) -> Result<(Cow<'a, [u8]>, Option<Wire<'a>>), JsonError> {
+/// One `KeyValue`: returns its key and leaves its value in `value`
+/// ([`Wire::Empty`] when absent or `null`).
+fn key_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<Cow<'a, [u8]>, JsonError> {
     let mut key = None;
-    let mut value = None;
+    let mut has_value = false;
+    *value = Wire::Empty;
     cur.record("a KeyValue object", &[b"key", b"value"], |cur, name| {
         match name {
             b"key" => {
@@ -88,38 +95,43 @@ fn key_value<'a>(cur: &mut Cursor<'a>) -> Result<(Cow<'a, [u8]>, Option<Wire<'a>
                 key = Some(cur.string_bytes(A_STRING)?);
             }
             b"value" => {
-                if value.is_some() {
+                if has_value {
                     return Err(cur.duplicate_field("value"));
                 }
-                value = Some(if cur.null()? { None } else { Some(any_value(cur)?) });
+                has_value = true;
+                if !cur.null()? {
+                    any_value(cur, value)?;
+                }
             }
             _ => cur.skip_unknown(name)?,
         }
         Ok(())
     })?;
-    let Some(key) = key else {
-        return Err(cur.missing_field("key"));
-    };
-    Ok((key, value.flatten()))
+    key.ok_or_else(|| cur.missing_field("key"))
 }
 
-/// One `AnyValue` object: `{"stringValue": ...}` and so on, or `{}`.
-fn any_value<'a>(cur: &mut Cursor<'a>) -> Result<Wire<'a>, JsonError> {
-    let mut value = Wire::Empty;
+/// One `AnyValue` object (`{"stringValue": ...}` and so on, or `{}`), into `value`.
+fn any_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<(), JsonError> {
+    *value = Wire::Empty;
     cur.object("an AnyValue object such as {\"stringValue\": \"...\"}", |cur, key| {
-        value = match key {
+        *value = match key {
             b"stringValue" | b"string_value" => Wire::Str(cur.string_bytes(A_STRING)?),
             b"boolValue" | b"bool_value" => Wire::Bool(cur.bool("a boolean")?),
             b"intValue" | b"int_value" => Wire::Int(lenient_i64(cur)?),
             b"doubleValue" | b"double_value" => Wire::Double(lenient_f64(cur)?),
-            b"arrayValue" | b"array_value" => Wire::Array(values(cur, "an ArrayValue object", any_value)?),
-            b"kvlistValue" | b"kvlist_value" => Wire::KvList(values(cur, "a KeyValueList object", key_value)?),
+            b"arrayValue" | b"array_value" => Wire::Array(values(cur, "an ArrayValue object", |cur| {
+                let mut item = Wire::Empty;
+                any_value(cur, &mut item).map(|()| item)
+            })?),
+            b"kvlistValue" | b"kvlist_value" => Wire::KvList(values(cur, "a KeyValueList object", |cur| {
+                let mut item = Wire::Empty;
+                key_value(cur, &mut item).map(|key| (key, item))
+            })?),
             b"bytesValue" | b"bytes_value" => Wire::Bytes(cur.string_text(A_STRING)?),
             _ => return cur.skip_unknown(key),
         };
         Ok(())
-    })?;
-    Ok(value)
+    })
 }
 
 /// An `ArrayValue` or `KeyValueList`: `{"values": [...]}`.
@@ -147,33 +159,37 @@ fn values<'a, T>(
     Ok(values.unwrap_or_default())
 }
 
-fn convert(value: Option<Wire<'_>>, out: &mut Builder<'_>) -> AttrValue {
+/// The model's value for `value`, which is left empty.
+fn convert(value: &mut Wire<'_>, out: &mut Builder<'_>) -> AttrValue {
     match value {
-        Some(Wire::Str(s)) => AttrValue::Str(out.intern_raw(&s)),
-        Some(Wire::Bool(b)) => AttrValue::Bool(b),
-        Some(Wire::Int(i)) => AttrValue::Int(i),
-        Some(Wire::Double(d)) => AttrValue::Double(d),
-        Some(Wire::Array(values)) => {
-            AttrValue::Array(Box::new(values.into_iter().map(|v| convert(Some(v), out)).collect()))
-        }
-        Some(Wire::KvList(entries)) => AttrValue::Map(Box::new(
-            entries
+        Wire::Str(s) => AttrValue::Str(out.intern_raw(s)),
+        Wire::Bool(b) => AttrValue::Bool(*b),
+        Wire::Int(i) => AttrValue::Int(*i),
+        Wire::Double(d) => AttrValue::Double(*d),
+        Wire::Array(values) => AttrValue::Array(Box::new(
+            std::mem::take(values)
                 .into_iter()
-                .map(|(key, value)| Attribute {
+                .map(|mut v| convert(&mut v, out))
+                .collect(),
+        )),
+        Wire::KvList(entries) => AttrValue::Map(Box::new(
+            std::mem::take(entries)
+                .into_iter()
+                .map(|(key, mut value)| Attribute {
                     key: out.intern_raw(&key),
-                    value: convert(value, out),
+                    value: convert(&mut value, out),
                 })
                 .collect(),
         )),
-        Some(Wire::Bytes(text)) => match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
+        Wire::Bytes(text) => match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
             Ok(bytes) => AttrValue::Bytes(bytes.into()),
             Err(_) => {
                 out.warn(WarningKind::UndecodableAttribute);
-                AttrValue::Str(out.intern(&text))
+                AttrValue::Str(out.intern(text))
             }
         },
         // No value, or `{}`: an empty AnyValue, which OTLP allows.
-        None | Some(Wire::Empty) => AttrValue::Str(out.intern("")),
+        Wire::Empty => AttrValue::Str(out.intern("")),
     }
 }
 
