@@ -1,6 +1,7 @@
 //! Deserializers for numbers that real exports write either as JSON numbers or
-//! as strings (OTLP/JSON writes 64-bit integers as strings; Jaeger writes int64
-//! tags beyond 2^53 as strings; some tools write everything as numbers).
+//! as strings (Jaeger and Zipkin tools write 64-bit times both ways), for the
+//! importers that read through serde. The OTLP/JSON reader has its own
+//! (`otlp_json/values.rs`).
 
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;

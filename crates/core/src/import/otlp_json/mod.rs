@@ -17,8 +17,6 @@ mod span;
 mod values;
 
 #[cfg(test)]
-mod serde_oracle;
-#[cfg(test)]
 mod tests;
 
 use super::builder::Builder;

@@ -47,7 +47,7 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
         let is_string = matches!(value, Wire::Str(_));
         let attribute = Attribute {
             key: out.intern_raw(&key),
-            value: convert(&mut value, out),
+            value: convert(std::mem::take(&mut value), out),
         };
         if service_key {
             service = Some(match attribute.value {
@@ -159,25 +159,20 @@ fn values<'a, T>(
     Ok(values.unwrap_or_default())
 }
 
-/// The model's value for `value`, which is left empty.
-fn convert(value: &mut Wire<'_>, out: &mut Builder<'_>) -> AttrValue {
+/// The model's value for `value`.
+fn convert(value: Wire<'_>, out: &mut Builder<'_>) -> AttrValue {
     match value {
-        Wire::Str(s) => AttrValue::Str(out.intern_raw(s)),
-        Wire::Bool(b) => AttrValue::Bool(*b),
-        Wire::Int(i) => AttrValue::Int(*i),
-        Wire::Double(d) => AttrValue::Double(*d),
-        Wire::Array(values) => AttrValue::Array(Box::new(
-            std::mem::take(values)
-                .into_iter()
-                .map(|mut v| convert(&mut v, out))
-                .collect(),
-        )),
+        Wire::Str(s) => AttrValue::Str(out.intern_raw(&s)),
+        Wire::Bool(b) => AttrValue::Bool(b),
+        Wire::Int(i) => AttrValue::Int(i),
+        Wire::Double(d) => AttrValue::Double(d),
+        Wire::Array(values) => AttrValue::Array(Box::new(values.into_iter().map(|v| convert(v, out)).collect())),
         Wire::KvList(entries) => AttrValue::Map(Box::new(
-            std::mem::take(entries)
+            entries
                 .into_iter()
-                .map(|(key, mut value)| Attribute {
+                .map(|(key, value)| Attribute {
                     key: out.intern_raw(&key),
-                    value: convert(&mut value, out),
+                    value: convert(value, out),
                 })
                 .collect(),
         )),
@@ -185,7 +180,7 @@ fn convert(value: &mut Wire<'_>, out: &mut Builder<'_>) -> AttrValue {
             Ok(bytes) => AttrValue::Bytes(bytes.into()),
             Err(_) => {
                 out.warn(WarningKind::UndecodableAttribute);
-                AttrValue::Str(out.intern(text))
+                AttrValue::Str(out.intern(&text))
             }
         },
         // No value, or `{}`: an empty AnyValue, which OTLP allows.
