@@ -310,24 +310,34 @@ impl<'a> Cursor<'a> {
             }
             self.skip_whitespace();
             member(self, &key).map_err(|error| error.within_key(&key))?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                    match self.peek() {
-                        Some(b'}') => return Err(self.peek_error("trailing comma")),
-                        None => return Err(self.peek_error(EOF_VALUE)),
-                        Some(_) => {}
-                    }
-                }
-                Some(b'}') => {
-                    self.close();
-                    return Ok(());
-                }
-                Some(_) => return Err(self.peek_error("expected `,` or `}`")),
-                None => return Err(self.peek_error(EOF_OBJECT)),
+            if !self.comma_or_close(b'}')? {
+                return Ok(());
             }
+        }
+    }
+
+    /// After a member or element: reads `,` (and says another follows) or
+    /// `close` (and says none does).
+    #[inline]
+    fn comma_or_close(&mut self, close: u8) -> Result<bool, JsonError> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b) if b == close => Err(self.peek_error("trailing comma")),
+                    None => Err(self.peek_error(EOF_VALUE)),
+                    Some(_) => Ok(true),
+                }
+            }
+            Some(b) if b == close => {
+                self.close();
+                Ok(false)
+            }
+            Some(_) if close == b'}' => Err(self.peek_error("expected `,` or `}`")),
+            Some(_) => Err(self.peek_error("expected `,` or `]`")),
+            None => Err(self.peek_error(if close == b'}' { EOF_OBJECT } else { EOF_LIST })),
         }
     }
 
@@ -371,23 +381,8 @@ impl<'a> Cursor<'a> {
         loop {
             element(self, index).map_err(|error| error.within_index(index))?;
             index += 1;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                    match self.peek() {
-                        Some(b']') => return Err(self.peek_error("trailing comma")),
-                        None => return Err(self.peek_error(EOF_VALUE)),
-                        Some(_) => {}
-                    }
-                }
-                Some(b']') => {
-                    self.close();
-                    return Ok(());
-                }
-                Some(_) => return Err(self.peek_error("expected `,` or `]`")),
-                None => return Err(self.peek_error(EOF_LIST)),
+            if !self.comma_or_close(b']')? {
+                return Ok(());
             }
         }
     }
@@ -712,18 +707,7 @@ impl<'a> Cursor<'a> {
         }
         if let Some(b'e' | b'E') = self.peek() {
             float = true;
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            match self.peek() {
-                Some(b'0'..=b'9') => self.skip_digits(),
-                Some(_) => {
-                    self.pos += 1;
-                    return Err(self.error(INVALID_NUMBER));
-                }
-                None => return Err(self.error(EOF_VALUE)),
-            }
+            self.exponent(EOF_VALUE)?;
         }
         if !float {
             if !negative {
@@ -775,20 +759,29 @@ impl<'a> Cursor<'a> {
             self.skip_digits();
         }
         if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            match self.peek() {
-                Some(b'0'..=b'9') => self.skip_digits(),
-                Some(_) => {
-                    self.pos += 1;
-                    return Err(self.error(INVALID_NUMBER));
-                }
-                None => return Err(self.error(INVALID_NUMBER)),
-            }
+            // serde_json words the end of input here unlike where it reads numbers.
+            self.exponent(INVALID_NUMBER)?;
         }
         Ok(())
+    }
+
+    /// Reads an exponent (the cursor is on `e` or `E`); `eof` says the input ended too soon.
+    fn exponent(&mut self, eof: &str) -> Result<(), JsonError> {
+        self.pos += 1;
+        if let Some(b'+' | b'-') = self.peek() {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0'..=b'9') => {
+                self.skip_digits();
+                Ok(())
+            }
+            Some(_) => {
+                self.pos += 1;
+                Err(self.error(INVALID_NUMBER))
+            }
+            None => Err(self.error(eof)),
+        }
     }
 
     /// Reads a string of ASCII digits as a `u64` if that is exactly what comes
