@@ -181,10 +181,12 @@ impl<'s> Builder<'s> {
     /// Makes room for about `spans` more spans with `attributes` attributes
     /// in all, so that the stores do not grow (copying everything each time)
     /// while a large file is read. Room that stays unused is never written to
-    /// (so never paged in), and `TraceSet::shrink_to_fit` returns it.
+    /// (so never paged in), and `TraceSet::shrink_to_fit` returns it. Only a
+    /// hint: where memory is short (a wasm32 tab reading a huge file), the
+    /// stores grow as they need instead.
     pub fn reserve(&mut self, spans: usize, attributes: usize) {
-        self.set.spans.reserve(spans);
-        self.set.attributes.reserve(attributes);
+        let _ = self.set.spans.try_reserve(spans);
+        let _ = self.set.attributes.try_reserve(attributes);
     }
 
     /// How many spans the set holds; a start for [`Builder::assign_resource`].
