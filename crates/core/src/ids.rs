@@ -93,23 +93,42 @@ pub fn parse_strict_hex(text: &str, width: usize) -> Option<u128> {
 
 /// [`parse_strict_hex`] on raw bytes (IDs are read from files without UTF-8 checks).
 pub fn parse_strict_hex_bytes(text: &[u8], width: usize) -> Option<u128> {
-    if text.len() != width {
+    if text.len() != width || width > 32 {
         return None;
     }
     // On every span's IDs, so decoded directly rather than via from_str_radix
-    // (which also accepts a leading '+').
-    text.iter()
-        .try_fold(0u128, |value, &b| Some((value << 4) | u128::from(hex_digit(b)?)))
+    // (which also accepts a leading '+'): 64 bits at a time, through a table,
+    // with one check for a non-hex byte at the end instead of one per byte.
+    let mut invalid = 0;
+    let mut half = |digits: &[u8]| {
+        digits.iter().fold(0u64, |value, &b| {
+            let digit = HEX_DIGITS[usize::from(b)];
+            invalid |= digit;
+            (value << 4) | u64::from(digit & 0x0F)
+        })
+    };
+    let split = text.len().saturating_sub(16);
+    let high = half(text.get(..split).unwrap_or_default());
+    let low = half(text.get(split..).unwrap_or_default());
+    (invalid & 0xF0 == 0).then_some((u128::from(high) << 64) | u128::from(low))
 }
 
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Each byte's value as a hex digit, or 0xFF when it is not one.
+static HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// How an OTLP/JSON ID was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

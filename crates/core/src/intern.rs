@@ -79,10 +79,16 @@ impl Interner {
     }
 
     /// Forgets every string interned after the first `len` (undoing a failed import).
+    /// One string at a time, so taking back a rejected span's few strings
+    /// costs as little as adding them did.
     pub(crate) fn truncate(&mut self, len: usize) {
-        if len < self.strings.len() {
-            self.strings.truncate(len);
-            self.table.retain(|id| (*id as usize) <= len);
+        while self.strings.len() > len {
+            let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
+            let Some(text) = self.strings.pop() else { break };
+            let hash = self.hasher.hash_one(text.as_bytes());
+            if let Ok(entry) = self.table.find_entry(hash, |&other| other == id) {
+                entry.remove();
+            }
         }
     }
 
@@ -121,5 +127,21 @@ mod tests {
         assert_eq!(interner.intern_bytes(b"backend"), Ok(b));
         let bad = interner.intern_bytes(b"caf\xE9").unwrap_err();
         assert_eq!(interner.resolve(bad), "caf\u{FFFD}");
+    }
+
+    #[test]
+    fn truncate_forgets_later_strings_only() {
+        let mut interner = Interner::default();
+        let a = interner.intern("a");
+        interner.intern("b");
+        interner.intern("c");
+        interner.truncate(1);
+        assert_eq!(interner.len(), 1);
+        assert_eq!(interner.get("a"), Some(a));
+        assert_eq!(interner.get("b"), None);
+        assert_eq!(interner.get("c"), None);
+        let c = interner.intern("c");
+        assert_eq!(interner.resolve(c), "c");
+        assert_eq!(interner.len(), 2);
     }
 }

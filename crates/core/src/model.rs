@@ -109,7 +109,7 @@ pub struct StoreRange {
 }
 
 impl StoreRange {
-    fn of<T>(store: &[T], start: usize) -> StoreRange {
+    pub(crate) fn of<T>(store: &[T], start: usize) -> StoreRange {
         StoreRange {
             start: u32::try_from(start).unwrap_or(u32::MAX),
             len: u32::try_from(store.len().saturating_sub(start)).unwrap_or(0),

@@ -3,6 +3,8 @@
 //!   format import with every span accounted for and links that make sense;
 //! - arbitrary bytes never panic the importer, and whatever is read is either
 //!   kept or counted under a reason;
+//! - OTLP JSON, pretty or compact, reads into the same model as OTLP protobuf
+//!   whatever text the spans carry (escapes, control characters, any script);
 //! - percentiles are observed values and grow with p.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
@@ -106,6 +108,37 @@ proptest! {
             let duplicates = spans.len() - ids.len();
             prop_assert_eq!(index.warnings.duplicate_span_ids as usize, duplicates);
         }
+    }
+
+    #[test]
+    fn otlp_json_reads_any_text_as_protobuf_does(
+        names in prop::collection::vec("\\PC{0,12}|[\"\\\\/\u{0}-\u{1f}\u{7f}-\u{10ffff}]{0,6}", 1..8),
+        value in any::<String>(),
+        number in any::<i64>(),
+    ) {
+        let base = 1_700_000_000_000_000_000u64;
+        let spans: Vec<SynthSpan> = names.iter().enumerate().map(|(i, name)| SynthSpan {
+            trace_id: 0x5b8e_fff7_9803_8103_d269_b633_813f_c60c,
+            span_id: i as u64 + 1,
+            parent_span_id: (i > 0).then_some(1),
+            service: "api",
+            name: name.clone(),
+            kind: SpanKind::Server,
+            start_ns: base + i as u64,
+            end_ns: base + 1_000 * i as u64,
+            error: (i % 2 == 1).then(|| value.clone()),
+            attributes: vec![("text", SynthValue::Str(value.clone())), ("n", SynthValue::Int(number)), ("b", SynthValue::Bool(i % 3 == 0))],
+        }).collect();
+        let read = |bytes: &[u8]| {
+            let mut set = TraceSet::new();
+            import_file(&mut set, "x", bytes).unwrap();
+            // The JSON writer also names the SDK in the resource; the spans are what is compared.
+            let dump = tracelens_core::dump::dump(&set);
+            dump.lines().filter(|l| !l.starts_with("  resource ")).collect::<Vec<_>>().join("\n")
+        };
+        let protobuf = read(&encode(&spans, tracelens_core::import::Format::OtlpProtobuf));
+        prop_assert_eq!(&read(&encode(&spans, tracelens_core::import::Format::OtlpJson)), &protobuf);
+        prop_assert_eq!(&read(tracelens_core::synth::otlp_json::write(&spans).as_bytes()), &protobuf);
     }
 
     #[test]

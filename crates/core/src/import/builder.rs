@@ -5,7 +5,8 @@ use super::{FileReport, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
 use crate::model::{
-    Attribute, DroppedCounts, Event, Link, Mark, Resource, Scope, Span, SpanExtras, SpanKind, StatusCode, TraceSet,
+    Attribute, DroppedCounts, Event, Link, Mark, Resource, Scope, Span, SpanExtras, SpanKind, StatusCode, StoreRange,
+    TraceSet,
 };
 
 use crate::time::{DurationNs, TimestampNs};
@@ -25,8 +26,11 @@ pub(super) struct LinkFields {
     pub attributes: Vec<Attribute>,
 }
 
-/// A span as an importer understood it, before the shared checks.
-pub(super) struct SpanFields {
+/// A span as an importer understood it, before the shared checks. Its
+/// attributes, events and links are lists (`Vec`s), or ranges of the set's
+/// stores for an importer that pushed them there while reading (see
+/// [`Builder::begin_span`]).
+pub(super) struct SpanFields<A = Vec<Attribute>, E = Vec<EventFields>, L = Vec<LinkFields>> {
     pub trace_id: TraceId,
     pub span_id: SpanId,
     pub parent_span_id: Option<SpanId>,
@@ -42,13 +46,61 @@ pub(super) struct SpanFields {
     pub end: TimestampNs,
     pub status: StatusCode,
     pub status_message: Option<Sym>,
-    pub attributes: Vec<Attribute>,
-    pub events: Vec<EventFields>,
-    pub links: Vec<LinkFields>,
+    pub attributes: A,
+    pub events: E,
+    pub links: L,
     pub trace_state: Option<Sym>,
     pub trace_flags: u8,
     pub dropped: DroppedCounts,
 }
+
+impl<A, E, L> SpanFields<A, E, L> {
+    /// The same span with other attributes, events and links.
+    fn with<A2, E2, L2>(self, attributes: A2, events: E2, links: L2) -> SpanFields<A2, E2, L2> {
+        let SpanFields {
+            trace_id,
+            span_id,
+            parent_span_id,
+            resource,
+            scope,
+            name,
+            kind,
+            start,
+            end,
+            status,
+            status_message,
+            attributes: _,
+            events: _,
+            links: _,
+            trace_state,
+            trace_flags,
+            dropped,
+        } = self;
+        SpanFields {
+            trace_id,
+            span_id,
+            parent_span_id,
+            resource,
+            scope,
+            name,
+            kind,
+            start,
+            end,
+            status,
+            status_message,
+            attributes,
+            events,
+            links,
+            trace_state,
+            trace_flags,
+            dropped,
+        }
+    }
+}
+
+/// A span whose attributes, events and links go straight into the set's
+/// stores while it is read; see [`Builder::begin_span`].
+pub(super) type StoredSpan = SpanFields<StoreRange, StoreRange, StoreRange>;
 
 /// Adds one file's spans to a [`TraceSet`] and counts what happened in its report.
 pub(super) struct Builder<'s> {
@@ -57,6 +109,24 @@ pub(super) struct Builder<'s> {
     file: u32,
     no_scope: Option<u32>,
     start: Mark,
+    /// Warnings about the span being read (see [`Builder::begin_span`]), counted only if it is kept.
+    span_warnings: Vec<WarningKind>,
+    /// Whether a span is being read, so warnings wait for [`Builder::keep_span`].
+    in_span: bool,
+}
+
+/// What [`Builder::undo`] returns to.
+pub(super) struct UndoMark {
+    set: Mark,
+    span_warnings: usize,
+}
+
+/// Where the stores ended when a span began, to take back what it added if
+/// it is rejected; see [`Builder::begin_span`].
+pub(super) struct SpanStart {
+    mark: Mark,
+    events: usize,
+    links: usize,
 }
 
 /// Where a builder was, to return to if what follows fails; see [`Builder::checkpoint`].
@@ -80,6 +150,8 @@ impl<'s> Builder<'s> {
             file,
             no_scope: None,
             start,
+            span_warnings: Vec::new(),
+            in_span: false,
         }
     }
 
@@ -102,6 +174,19 @@ impl<'s> Builder<'s> {
         self.set.rollback(checkpoint.set);
         self.report = checkpoint.report;
         self.no_scope = checkpoint.no_scope;
+        self.span_warnings.clear();
+        self.in_span = false;
+    }
+
+    /// Makes room for about `spans` more spans with `attributes` attributes
+    /// in all, so that the stores do not grow (copying everything each time)
+    /// while a large file is read. Room that stays unused is never written to
+    /// (so never paged in), and `TraceSet::shrink_to_fit` returns it. Only a
+    /// hint: where memory is short (a wasm32 tab reading a huge file), the
+    /// stores grow as they need instead.
+    pub fn reserve(&mut self, spans: usize, attributes: usize) {
+        let _ = self.set.spans.try_reserve(spans);
+        let _ = self.set.attributes.try_reserve(attributes);
     }
 
     /// How many spans the set holds; a start for [`Builder::assign_resource`].
@@ -143,13 +228,17 @@ impl<'s> Builder<'s> {
     /// replacements and counted as a warning.
     pub fn intern_raw(&mut self, bytes: &[u8]) -> Sym {
         self.set.strings.intern_bytes(bytes).unwrap_or_else(|replaced| {
-            self.report.warn(WarningKind::InvalidUtf8);
+            self.warn(WarningKind::InvalidUtf8);
             replaced
         })
     }
 
     pub fn warn(&mut self, kind: WarningKind) {
-        self.report.warn(kind);
+        if self.in_span {
+            self.span_warnings.push(kind);
+        } else {
+            self.report.warn(kind);
+        }
     }
 
     /// Adds a resource; a missing or empty service name becomes `unknown_service`
@@ -160,8 +249,22 @@ impl<'s> Builder<'s> {
         attributes: Vec<Attribute>,
         dropped_attributes: u32,
     ) -> (u32, Sym) {
-        let service = self.intern(service.filter(|s| !s.is_empty()).unwrap_or(super::UNKNOWN_SERVICE));
+        let service = service.filter(|s| !s.is_empty()).map(|s| self.intern(s));
         let attributes = self.set.push_attributes(attributes);
+        self.stored_resource(service, attributes, dropped_attributes)
+    }
+
+    /// [`Builder::resource`] for attributes already pushed with [`Builder::push_attribute`].
+    pub fn stored_resource(
+        &mut self,
+        service: Option<Sym>,
+        attributes: StoreRange,
+        dropped_attributes: u32,
+    ) -> (u32, Sym) {
+        let service = match service {
+            Some(service) if !self.set.str(service).is_empty() => service,
+            _ => self.intern(super::UNKNOWN_SERVICE),
+        };
         let index = u32::try_from(self.set.resources.len()).unwrap_or(u32::MAX);
         self.set.resources.push(Resource {
             service,
@@ -173,8 +276,15 @@ impl<'s> Builder<'s> {
 
     /// Adds an instrumentation scope.
     pub fn scope(&mut self, name: &str, version: &str, attributes: Vec<Attribute>) -> u32 {
+        let start = self.attribute_count();
+        self.set.attributes.extend(attributes);
+        self.stored_scope(name, version, start)
+    }
+
+    /// [`Builder::scope`] for attributes pushed with [`Builder::push_attribute`] since `attributes_start`.
+    pub fn stored_scope(&mut self, name: &str, version: &str, attributes_start: usize) -> u32 {
+        let attributes = self.attributes_since(attributes_start);
         let (name, version) = (self.intern(name), self.intern(version));
-        let attributes = self.set.push_attributes(attributes);
         let index = u32::try_from(self.set.scopes.len()).unwrap_or(u32::MAX);
         self.set.scopes.push(Scope {
             name,
@@ -210,7 +320,106 @@ impl<'s> Builder<'s> {
         self.report.skip(reason, example);
     }
 
-    pub fn keep(&mut self, fields: SpanFields) {
+    pub fn keep(&mut self, mut fields: SpanFields) {
+        let attributes = self.set.push_attributes(std::mem::take(&mut fields.attributes));
+        let events_start = self.set.events.len();
+        for event in std::mem::take(&mut fields.events) {
+            let attributes = self.set.push_attributes(event.attributes);
+            self.set.events.push(Event {
+                time: event.time,
+                name: event.name,
+                attributes,
+            });
+        }
+        let links_start = self.set.links.len();
+        for link in std::mem::take(&mut fields.links) {
+            let attributes = self.set.push_attributes(link.attributes);
+            self.set.links.push(Link {
+                trace_id: link.trace_id,
+                span_id: link.span_id,
+                trace_state: link.trace_state,
+                attributes,
+            });
+        }
+        let events = StoreRange::of(&self.set.events, events_start);
+        let links = StoreRange::of(&self.set.links, links_start);
+        self.keep_stored(fields.with(attributes, events, links));
+    }
+
+    /// Starts reading a span (and counts it as read) whose attributes, events
+    /// and links are pushed into the set's stores as they are read
+    /// ([`Builder::push_attribute`], [`Builder::push_event`],
+    /// [`Builder::push_link`]), with no list of its own to allocate. Its
+    /// warnings wait until it is kept; then [`Builder::keep_span`] or
+    /// [`Builder::reject_span`] ends it.
+    pub fn begin_span(&mut self) -> SpanStart {
+        self.span_read();
+        self.in_span = true;
+        SpanStart {
+            mark: self.set.mark(),
+            events: self.set.events.len(),
+            links: self.set.links.len(),
+        }
+    }
+
+    /// Keeps the span begun at `start`, with the events and links pushed since.
+    pub fn keep_span(&mut self, start: SpanStart, fields: SpanFields<StoreRange, (), ()>) {
+        self.in_span = false;
+        for kind in std::mem::take(&mut self.span_warnings) {
+            self.report.warn(kind);
+        }
+        let events = StoreRange::of(&self.set.events, start.events);
+        let links = StoreRange::of(&self.set.links, start.links);
+        let attributes = fields.attributes;
+        self.keep_stored(fields.with(attributes, events, links));
+    }
+
+    /// Rejects the span begun at `start`: everything it added (strings
+    /// included) is taken back and its warnings are dropped.
+    pub fn reject_span(&mut self, start: SpanStart, reason: RejectReason, example: impl FnOnce() -> String) {
+        self.in_span = false;
+        self.span_warnings.clear();
+        self.set.rollback(start.mark);
+        self.reject(reason, example);
+    }
+
+    /// Where the stores end now, to [`Builder::undo`] what follows (a link that turns out unreadable).
+    pub fn mark(&self) -> UndoMark {
+        UndoMark {
+            set: self.set.mark(),
+            span_warnings: self.span_warnings.len(),
+        }
+    }
+
+    /// Takes back everything added since `mark`, strings and the span's warnings included.
+    pub fn undo(&mut self, mark: UndoMark) {
+        self.set.rollback(mark.set);
+        self.span_warnings.truncate(mark.span_warnings);
+    }
+
+    /// How many attributes the set holds: where the next pushed one goes.
+    pub fn attribute_count(&self) -> usize {
+        self.set.attributes.len()
+    }
+
+    pub fn push_attribute(&mut self, attribute: Attribute) {
+        self.set.attributes.push(attribute);
+    }
+
+    /// The attributes pushed since `start`.
+    pub fn attributes_since(&self, start: usize) -> StoreRange {
+        StoreRange::of(&self.set.attributes, start)
+    }
+
+    pub fn push_event(&mut self, event: Event) {
+        self.set.events.push(event);
+    }
+
+    pub fn push_link(&mut self, link: Link) {
+        self.set.links.push(link);
+    }
+
+    fn keep_stored(&mut self, fields: StoredSpan) {
         if fields.start.0 == 0 {
             self.report.warn(WarningKind::MissingTimestamp);
         }
@@ -227,29 +436,13 @@ impl<'s> Builder<'s> {
             // The service is filled in with the resource, by `assign_resource`.
             None => (NOT_YET, self.set.strings.intern(super::UNKNOWN_SERVICE)),
         };
-        let attributes = self.set.push_attributes(fields.attributes);
-        let mut events = Vec::with_capacity(fields.events.len());
-        for event in fields.events {
-            let attributes = self.set.push_attributes(event.attributes);
-            events.push(Event {
-                time: event.time,
-                name: event.name,
-                attributes,
-            });
-        }
-        let events = self.set.push_events(events);
-        let mut links = Vec::with_capacity(fields.links.len());
-        for link in fields.links {
-            let attributes = self.set.push_attributes(link.attributes);
-            links.push(Link {
-                trace_id: link.trace_id,
-                span_id: link.span_id,
-                trace_state: link.trace_state,
-                attributes,
-            });
-        }
         let extras = SpanExtras {
-            links: self.set.push_links(links),
+            // An empty range anywhere is no links (and keeps the extras empty when nothing else is set).
+            links: if fields.links.is_empty() {
+                StoreRange::default()
+            } else {
+                fields.links
+            },
             trace_state: fields.trace_state,
             dropped: fields.dropped,
         };
@@ -270,8 +463,8 @@ impl<'s> Builder<'s> {
             },
             status: fields.status,
             status_message: fields.status_message,
-            attributes,
-            events,
+            attributes: fields.attributes,
+            events: fields.events,
             extras,
             trace_flags: fields.trace_flags,
             resource,

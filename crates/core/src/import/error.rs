@@ -103,25 +103,34 @@ impl ImportError {
     /// Builds a `Malformed` error from a serde_json error, naming the JSON path
     /// that failed (found by a second, slower, path-tracking parse).
     pub(crate) fn malformed(file: &str, format: Format, error: &serde_json::Error, path: String) -> ImportError {
-        ImportError::malformed_at(file, format, error.line(), error, path)
+        ImportError {
+            file: file.to_owned(),
+            format: Some(format),
+            kind: ImportErrorKind::Malformed {
+                line: error.line(),
+                column: error.column(),
+                path,
+                detail: strip_position(&error.to_string()),
+            },
+        }
     }
 
-    /// Like [`ImportError::malformed`], for a parse of one line of a larger file.
-    pub(crate) fn malformed_at(
+    /// Builds a `Malformed` error from the OTLP JSON reader's error at `line`, `column`.
+    pub(super) fn malformed_json(
         file: &str,
         format: Format,
         line: usize,
-        error: &serde_json::Error,
-        path: String,
+        column: usize,
+        error: &super::json_scan::JsonError,
     ) -> ImportError {
         ImportError {
             file: file.to_owned(),
             format: Some(format),
             kind: ImportErrorKind::Malformed {
                 line,
-                column: error.column(),
-                path,
-                detail: strip_position(&error.to_string()),
+                column,
+                path: error.path(),
+                detail: error.detail().to_owned(),
             },
         }
     }

@@ -8,6 +8,7 @@
 mod builder;
 mod error;
 mod jaeger_json;
+mod json_scan;
 mod lenient;
 mod otlp_common;
 mod otlp_json;
@@ -127,7 +128,8 @@ fn read_as(
                 Ok(_) => Ok(builder.finish()),
                 Err(error) => {
                     builder.abandon();
-                    Err(locate_json_error::<otlp_json::TracesData>(name, format, bytes, &error))
+                    let (line, column) = error.line_column(bytes);
+                    Err(ImportError::malformed_json(name, format, line, column, &error))
                 }
             }
         }

@@ -1,7 +1,31 @@
 //! What OTLP/JSON and OTLP protobuf share: the meaning of the enum values.
 
-use super::lenient::IntOrName;
 use crate::model::{SpanKind, StatusCode};
+use std::borrow::Cow;
+use std::fmt;
+
+/// An enum written as its integer or as its protobuf name; kept raw so the
+/// importer can reject one span for a bad value instead of failing the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) enum IntOrName<'a> {
+    /// Not present.
+    #[default]
+    Absent,
+    /// `2`
+    Int(i64),
+    /// `"SPAN_KIND_SERVER"`
+    Name(Cow<'a, str>),
+}
+
+impl fmt::Display for IntOrName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntOrName::Absent => f.write_str("(absent)"),
+            IntOrName::Int(v) => write!(f, "{v}"),
+            IntOrName::Name(name) => write!(f, "\"{name}\""),
+        }
+    }
+}
 
 /// The span kind from an integer or a `SPAN_KIND_*` name; `None` if it is neither.
 pub(super) fn span_kind(kind: &IntOrName<'_>) -> Option<SpanKind> {

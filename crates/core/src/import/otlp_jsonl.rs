@@ -11,7 +11,7 @@ use super::{Format, ImportError, ImportErrorKind, SkipReason};
 
 /// Reads every line of `bytes` into the builder.
 pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<(), ImportError> {
-    let mut first_error: Option<(usize, serde_json::Error)> = None;
+    let mut first_error = None;
     let mut readable_lines = 0usize;
     let mut trace_lines = 0usize;
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -33,29 +33,26 @@ pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<
             Err(error) => {
                 // Spans of the line read before the error are taken back: a line loads whole or not at all.
                 out.restore(checkpoint);
+                let (_, column) = error.line_column(line);
                 out.skip(SkipReason::MalformedLine, || {
-                    format!(
-                        "line {line_number}, column {}: {}",
-                        error.column(),
-                        super::error::strip_position(&error.to_string())
-                    )
+                    format!("line {line_number}, column {column}: {}", error.detail())
                 });
-                first_error.get_or_insert((line_number, error));
+                first_error.get_or_insert((line_number, column, error));
             }
         }
     }
     if readable_lines == 0 {
-        let (line, error) = first_error.ok_or_else(|| ImportError {
+        let (line, column, error) = first_error.ok_or_else(|| ImportError {
             file: name.to_owned(),
             format: Some(Format::OtlpJsonLines),
             kind: ImportErrorKind::Empty,
         })?;
-        return Err(ImportError::malformed_at(
+        return Err(ImportError::malformed_json(
             name,
             Format::OtlpJsonLines,
             line,
+            column,
             &error,
-            String::new(),
         ));
     }
     if trace_lines == 0 {

@@ -46,7 +46,7 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 fn sniff_object(body: &[u8]) -> Sniffed {
-    let keys = top_level_keys(body);
+    let keys = top_level_keys(body, OTLP_TRACES);
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let value_start = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
     let otlp_record = ["resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics"];
@@ -98,7 +98,7 @@ fn sniff_array(body: &[u8]) -> Sniffed {
     match body.get(first) {
         Some(b']') => Sniffed::Supported(Format::JaegerJson),
         Some(b'{') => {
-            let keys = top_level_keys(body.get(first..).unwrap_or_default());
+            let keys = top_level_keys(body.get(first..).unwrap_or_default(), &[]);
             let has = |name: &str| keys.iter().any(|(k, _)| k == name);
             if has("traceID") && has("spans") {
                 Sniffed::Supported(Format::JaegerJson)
@@ -171,7 +171,7 @@ fn second_line_is_otlp_record(body: &[u8]) -> bool {
     };
     let second = rest.get(start..).unwrap_or_default();
     second.first() == Some(&b'{')
-        && top_level_keys(second).iter().any(|(k, _)| {
+        && top_level_keys(second, OTLP_TRACES).iter().any(|(k, _)| {
             matches!(
                 k.as_str(),
                 "resourceSpans" | "resource_spans" | "resourceLogs" | "resourceMetrics"
@@ -184,10 +184,15 @@ fn second_line_is_otlp_record(body: &[u8]) -> bool {
 /// whole multi-gigabyte document for them would cost as much as parsing it.
 const KEY_SCAN_LIMIT: usize = 1 << 20;
 
+/// Keys that make an object OTLP traces whatever else it holds: every
+/// decision in [`sniff_object`] that looks at keys is settled once one is seen.
+const OTLP_TRACES: &[&str] = &["resourceSpans", "resource_spans"];
+
 /// Keys of the object starting at `body[0] == b'{'`, each with the first byte
 /// of its value, within the first [`KEY_SCAN_LIMIT`] bytes. Stops at the end
-/// of the object; malformed input is left to the real parser to report.
-fn top_level_keys(body: &[u8]) -> Vec<(String, u8)> {
+/// of the object, or after a key in `decisive` (its value is usually the
+/// whole file); malformed input is left to the real parser to report.
+fn top_level_keys(body: &[u8], decisive: &[&str]) -> Vec<(String, u8)> {
     let body = body.get(..KEY_SCAN_LIMIT).unwrap_or(body);
     let mut keys = Vec::new();
     let mut depth = 0usize;
@@ -217,7 +222,11 @@ fn top_level_keys(body: &[u8]) -> Vec<(String, u8)> {
                         .copied()
                         .find(|c| !c.is_ascii_whitespace() && *c != b':')
                         .unwrap_or(b' ');
+                    let done = decisive.contains(&key.as_str());
                     keys.push((key, value));
+                    if done {
+                        break;
+                    }
                     expecting_key = false;
                 }
                 i = end;

@@ -1,0 +1,384 @@
+//! One OTLP/JSON span, read field by field straight into the builder: its
+//! attributes, events and links go into the set's stores as they are read (no
+//! list per span); when its object ends, its IDs and kind are checked and it
+//! is kept, or rejected and everything it added taken back. Fields come in any
+//! order (exporters that sort keys write `attributes` before `traceId`).
+
+use super::values::{A_STRING, first, int_or_name, key_values, lenient_u64, u32_field};
+use crate::ids::{IdEncoding, SpanId, TraceId, parse_otlp_id};
+use crate::import::builder::{Builder, SpanFields};
+use crate::import::json_scan::{Cursor, JsonError};
+use crate::import::otlp_common::{IntOrName, span_kind, status_code};
+use crate::import::{RejectReason, WarningKind};
+use crate::intern::Sym;
+use crate::model::{DroppedCounts, Event, Link, StoreRange};
+use crate::time::TimestampNs;
+use std::borrow::Cow;
+
+/// Where the spans of one `scopeSpans` entry belong.
+pub(super) struct ScopeContext {
+    /// 1-based line, for JSON Lines.
+    pub line: Option<usize>,
+    /// Index in `resourceSpans`.
+    pub r: usize,
+    /// Index in `scopeSpans`.
+    pub s: usize,
+    /// The resource, when it came before the spans.
+    pub resource: Option<(u32, Sym)>,
+    /// The scope, when it came before the spans.
+    pub scope: Option<u32>,
+}
+
+impl ScopeContext {
+    /// Where span `i` is, for rejection examples.
+    fn place(&self, i: usize) -> String {
+        let path = format!("resourceSpans[{}].scopeSpans[{}].spans[{i}]", self.r, self.s);
+        match self.line {
+            Some(line) => format!("line {line}: {path}"),
+            None => path,
+        }
+    }
+}
+
+/// The fields of a span as written, until its object ends.
+#[derive(Default)]
+struct WireSpan<'a> {
+    /// Fields read so far (one bit each), to refuse duplicates as serde did.
+    seen: u32,
+    trace_id: Cow<'a, [u8]>,
+    span_id: Cow<'a, [u8]>,
+    parent_span_id: Option<Cow<'a, [u8]>>,
+    trace_state: Option<Cow<'a, str>>,
+    flags: u32,
+    name: Cow<'a, [u8]>,
+    kind: IntOrName<'a>,
+    start: u64,
+    end: u64,
+    attributes: StoreRange,
+    dropped: DroppedCounts,
+    status_code: IntOrName<'a>,
+    status_message: Option<Cow<'a, str>>,
+    /// Whether a link ID was base64.
+    base64_links: bool,
+}
+
+/// Reads span `i` of the list described by `context`.
+pub(super) fn span(
+    cur: &mut Cursor<'_>,
+    out: &mut Builder<'_>,
+    context: &ScopeContext,
+    i: usize,
+) -> Result<(), JsonError> {
+    let start = out.begin_span();
+    let mut wire = WireSpan::default();
+    cur.record("a span object", SPAN_FIELDS, |cur, key| field(cur, out, &mut wire, key))?;
+
+    let place = || context.place(i);
+    let mut base64 = false;
+    let Some(trace_id) = decode_id(&wire.trace_id, 16, &mut base64) else {
+        out.reject_span(start, RejectReason::InvalidTraceId, || {
+            format!(
+                "{}: traceId \"{}\" is neither 32 hex digits nor base64 of 16 bytes",
+                place(),
+                String::from_utf8_lossy(&wire.trace_id)
+            )
+        });
+        return Ok(());
+    };
+    let Some(span_id) = decode_id(&wire.span_id, 8, &mut base64).and_then(|v| SpanId::new(v as u64)) else {
+        out.reject_span(start, RejectReason::InvalidSpanId, || {
+            format!(
+                "{}: spanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
+                place(),
+                String::from_utf8_lossy(&wire.span_id)
+            )
+        });
+        return Ok(());
+    };
+    // An empty or all-zero parent means "root"; anything else must be a valid ID.
+    let parent_span_id = match wire.parent_span_id.as_deref() {
+        None | Some(b"") => None,
+        Some(text) => match decode_id(text, 8, &mut base64) {
+            Some(v) => SpanId::new(v as u64),
+            None => {
+                out.reject_span(start, RejectReason::InvalidSpanId, || {
+                    format!(
+                        "{}: parentSpanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
+                        place(),
+                        String::from_utf8_lossy(text)
+                    )
+                });
+                return Ok(());
+            }
+        },
+    };
+    let Some(kind) = span_kind(&wire.kind) else {
+        out.reject_span(start, RejectReason::InvalidSpanKind, || {
+            format!(
+                "{}: kind {} is not a span kind (0-5 or SPAN_KIND_*)",
+                place(),
+                wire.kind
+            )
+        });
+        return Ok(());
+    };
+    if matches!(wire.kind, IntOrName::Name(_)) || matches!(wire.status_code, IntOrName::Name(_)) {
+        out.warn(WarningKind::EnumNames);
+    }
+    if base64 || wire.base64_links {
+        out.warn(WarningKind::Base64Ids);
+    }
+    let status_message = wire.status_message.filter(|m| !m.is_empty()).map(|m| out.intern(&m));
+    let trace_state = wire.trace_state.filter(|t| !t.is_empty()).map(|t| out.intern(&t));
+    let fields = SpanFields {
+        trace_id: TraceId(trace_id),
+        span_id,
+        parent_span_id,
+        resource: context.resource,
+        scope: context.scope,
+        name: out.intern_raw(&wire.name),
+        kind,
+        start: TimestampNs(wire.start),
+        end: TimestampNs(wire.end),
+        status: status_code(&wire.status_code),
+        status_message,
+        attributes: wire.attributes,
+        events: (),
+        links: (),
+        trace_state,
+        // The low byte holds the W3C trace flags; bits 8-9 say whether the parent is remote.
+        trace_flags: (wire.flags & 0xFF) as u8,
+        dropped: wire.dropped,
+    };
+    out.keep_span(start, fields);
+    Ok(())
+}
+
+/// The keys of a span's fields in the protocol's order (for the array form of a span).
+const SPAN_FIELDS: &[&[u8]] = &[
+    b"traceId",
+    b"spanId",
+    b"traceState",
+    b"parentSpanId",
+    b"flags",
+    b"name",
+    b"kind",
+    b"startTimeUnixNano",
+    b"endTimeUnixNano",
+    b"attributes",
+    b"droppedAttributesCount",
+    b"events",
+    b"droppedEventsCount",
+    b"links",
+    b"droppedLinksCount",
+    b"status",
+];
+
+/// Reads the value of one span field.
+fn field<'a>(
+    cur: &mut Cursor<'a>,
+    out: &mut Builder<'_>,
+    wire: &mut WireSpan<'a>,
+    key: &[u8],
+) -> Result<(), JsonError> {
+    let seen = &mut wire.seen;
+    match key {
+        b"traceId" | b"trace_id" => {
+            first(cur, seen, 0, "traceId")?;
+            wire.trace_id = cur.string_bytes(A_STRING)?;
+        }
+        b"spanId" | b"span_id" => {
+            first(cur, seen, 1, "spanId")?;
+            wire.span_id = cur.string_bytes(A_STRING)?;
+        }
+        b"parentSpanId" | b"parent_span_id" => {
+            first(cur, seen, 2, "parentSpanId")?;
+            wire.parent_span_id = if cur.null()? {
+                None
+            } else {
+                Some(cur.string_bytes(A_STRING)?)
+            };
+        }
+        b"traceState" | b"trace_state" => {
+            first(cur, seen, 3, "traceState")?;
+            wire.trace_state = if cur.null()? {
+                None
+            } else {
+                Some(cur.string_text(A_STRING)?)
+            };
+        }
+        b"flags" => {
+            first(cur, seen, 4, "flags")?;
+            wire.flags = u32_field(cur)?;
+        }
+        b"name" => {
+            first(cur, seen, 5, "name")?;
+            wire.name = cur.string_bytes(A_STRING)?;
+        }
+        b"kind" => {
+            first(cur, seen, 6, "kind")?;
+            wire.kind = int_or_name(cur)?;
+        }
+        b"startTimeUnixNano" | b"start_time_unix_nano" => {
+            first(cur, seen, 7, "startTimeUnixNano")?;
+            wire.start = lenient_u64(cur)?;
+        }
+        b"endTimeUnixNano" | b"end_time_unix_nano" => {
+            first(cur, seen, 8, "endTimeUnixNano")?;
+            wire.end = lenient_u64(cur)?;
+        }
+        b"attributes" => {
+            first(cur, seen, 9, "attributes")?;
+            wire.attributes = key_values(cur, out)?.range;
+        }
+        b"droppedAttributesCount" | b"dropped_attributes_count" => {
+            first(cur, seen, 10, "droppedAttributesCount")?;
+            wire.dropped.attributes = u32_field(cur)?;
+        }
+        b"events" => {
+            first(cur, seen, 11, "events")?;
+            cur.array("a list of events", |cur, _| event(cur, out))?;
+        }
+        b"droppedEventsCount" | b"dropped_events_count" => {
+            first(cur, seen, 12, "droppedEventsCount")?;
+            wire.dropped.events = u32_field(cur)?;
+        }
+        b"links" => {
+            first(cur, seen, 13, "links")?;
+            let base64 = &mut wire.base64_links;
+            cur.array("a list of links", |cur, _| link(cur, out, base64))?;
+        }
+        b"droppedLinksCount" | b"dropped_links_count" => {
+            first(cur, seen, 14, "droppedLinksCount")?;
+            wire.dropped.links = u32_field(cur)?;
+        }
+        b"status" => {
+            first(cur, seen, 15, "status")?;
+            if !cur.null()? {
+                status(cur, wire)?;
+            }
+        }
+        _ => cur.skip_unknown(key)?,
+    }
+    Ok(())
+}
+
+fn status<'a>(cur: &mut Cursor<'a>, wire: &mut WireSpan<'a>) -> Result<(), JsonError> {
+    let mut seen = 0;
+    cur.record("a Status object", &[b"code", b"message"], |cur, key| {
+        match key {
+            b"code" => {
+                first(cur, &mut seen, 0, "code")?;
+                wire.status_code = int_or_name(cur)?;
+            }
+            b"message" => {
+                first(cur, &mut seen, 1, "message")?;
+                wire.status_message = if cur.null()? {
+                    None
+                } else {
+                    Some(cur.string_text(A_STRING)?)
+                };
+            }
+            _ => cur.skip_unknown(key)?,
+        }
+        Ok(())
+    })
+}
+
+fn event(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
+    let mut seen = 0;
+    let mut time = 0;
+    let mut name = Cow::default();
+    let mut attributes = StoreRange::default();
+    cur.record(
+        "an Event object",
+        &[b"timeUnixNano", b"name", b"attributes"],
+        |cur, key| {
+            match key {
+                b"timeUnixNano" | b"time_unix_nano" => {
+                    first(cur, &mut seen, 0, "timeUnixNano")?;
+                    time = lenient_u64(cur)?;
+                }
+                b"name" => {
+                    first(cur, &mut seen, 1, "name")?;
+                    name = cur.string_bytes(A_STRING)?;
+                }
+                b"attributes" => {
+                    first(cur, &mut seen, 2, "attributes")?;
+                    attributes = key_values(cur, out)?.range;
+                }
+                _ => cur.skip_unknown(key)?,
+            }
+            Ok(())
+        },
+    )?;
+    let name = out.intern_raw(&name);
+    out.push_event(Event {
+        time: TimestampNs(time),
+        name,
+        attributes,
+    });
+    Ok(())
+}
+
+/// Reads one link; one with an unreadable ID is dropped (with what it added) and counted.
+fn link(cur: &mut Cursor<'_>, out: &mut Builder<'_>, base64: &mut bool) -> Result<(), JsonError> {
+    let mark = out.mark();
+    let mut seen = 0;
+    let (mut trace_id, mut span_id) = (Cow::default(), Cow::default());
+    let mut trace_state = None;
+    let mut attributes = StoreRange::default();
+    let fields: &[&[u8]] = &[b"traceId", b"spanId", b"traceState", b"attributes"];
+    cur.record("a Link object", fields, |cur, key| {
+        match key {
+            b"traceId" | b"trace_id" => {
+                first(cur, &mut seen, 0, "traceId")?;
+                trace_id = cur.string_bytes(A_STRING)?;
+            }
+            b"spanId" | b"span_id" => {
+                first(cur, &mut seen, 1, "spanId")?;
+                span_id = cur.string_bytes(A_STRING)?;
+            }
+            b"traceState" | b"trace_state" => {
+                first(cur, &mut seen, 2, "traceState")?;
+                trace_state = if cur.null()? {
+                    None
+                } else {
+                    Some(cur.string_text(A_STRING)?)
+                };
+            }
+            b"attributes" => {
+                first(cur, &mut seen, 3, "attributes")?;
+                attributes = key_values(cur, out)?.range;
+            }
+            _ => cur.skip_unknown(key)?,
+        }
+        Ok(())
+    })?;
+    let ids = (
+        decode_id(&trace_id, 16, base64),
+        decode_id(&span_id, 8, base64).and_then(|v| SpanId::new(v as u64)),
+    );
+    let (Some(trace_id), Some(span_id)) = ids else {
+        // A bad link does not make the span unusable: drop the link, say so.
+        out.undo(mark);
+        out.warn(WarningKind::InvalidLink);
+        return Ok(());
+    };
+    let trace_state = trace_state.filter(|t| !t.is_empty()).map(|t| out.intern(&t));
+    out.push_link(Link {
+        trace_id: TraceId(trace_id),
+        span_id,
+        trace_state,
+        attributes,
+    });
+    Ok(())
+}
+
+/// Decodes an ID of `bytes` bytes, noting when it was base64 rather than hex.
+fn decode_id(text: &[u8], bytes: usize, base64: &mut bool) -> Option<u128> {
+    let (value, encoding) = parse_otlp_id(text, bytes)?;
+    *base64 |= encoding == IdEncoding::Base64;
+    // The all-zero trace or span ID is invalid in OTLP; a zero parent is handled by the caller.
+    (value != 0 || bytes == 8).then_some(value)
+}

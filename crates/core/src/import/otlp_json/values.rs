@@ -1,0 +1,293 @@
+//! OTLP/JSON values: attribute lists (`KeyValue`) and `AnyValue` of every
+//! kind, and the scalars as exporters spell them (64-bit integers as strings
+//! or numbers, enums as integers or names, doubles as numbers or strings).
+//! Each reader accepts and rejects what serde's derived readers for the
+//! protocol's types did, with the same messages.
+
+use crate::import::WarningKind;
+use crate::import::builder::Builder;
+use crate::import::json_scan::{Cursor, JsonError, Number, float_text};
+use crate::import::otlp_common::IntOrName;
+use crate::intern::Sym;
+use crate::model::{AttrValue, Attribute, StoreRange};
+use base64::Engine as _;
+use std::borrow::Cow;
+
+/// What serde called a string it expected.
+pub(super) const A_STRING: &str = "a string";
+
+/// Notes that field `bit` (named `name` in messages) was read, failing if it was already.
+#[inline]
+pub(super) fn first(cur: &Cursor<'_>, seen: &mut u32, bit: u32, name: &str) -> Result<(), JsonError> {
+    if *seen & (1 << bit) != 0 {
+        return Err(cur.duplicate_field(name));
+    }
+    *seen |= 1 << bit;
+    Ok(())
+}
+
+/// A `KeyValue` list read into the attribute store.
+pub(super) struct KeyValues {
+    /// Where the attributes are.
+    pub range: StoreRange,
+    /// The value of the first `service.name` key, when that value is a string.
+    pub service: Option<Sym>,
+}
+
+/// Reads a `KeyValue` list straight into the builder's attribute store.
+pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<KeyValues, JsonError> {
+    let start = out.attribute_count();
+    let mut service = None;
+    // Filled in place and emptied by `convert`: a value is never moved whole.
+    let mut value = Wire::Empty;
+    cur.array("a list of attributes", |cur, _| {
+        let key = key_value(cur, &mut value)?;
+        // Like a search for the first `service.name`: later ones do not count even if it is not a string.
+        let service_key = service.is_none() && &*key == b"service.name";
+        let is_string = matches!(value, Wire::Str(_));
+        let attribute = Attribute {
+            key: out.intern_raw(&key),
+            value: convert(std::mem::take(&mut value), out),
+        };
+        if service_key {
+            service = Some(match attribute.value {
+                AttrValue::Str(text) if is_string => Some(text),
+                _ => None,
+            });
+        }
+        out.push_attribute(attribute);
+        Ok(())
+    })?;
+    Ok(KeyValues {
+        range: out.attributes_since(start),
+        service: service.flatten(),
+    })
+}
+
+/// An `AnyValue` as written: read whole before it is converted, because a
+/// later key of the same object replaces an earlier one.
+#[derive(Default)]
+enum Wire<'a> {
+    /// `{}`, or no value at all (both read as an empty string).
+    #[default]
+    Empty,
+    Str(Cow<'a, [u8]>),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Array(Vec<Wire<'a>>),
+    KvList(Vec<(Cow<'a, [u8]>, Wire<'a>)>),
+    Bytes(Cow<'a, str>),
+}
+
+/// One `KeyValue`: returns its key and leaves its value in `value`
+/// ([`Wire::Empty`] when absent or `null`).
+fn key_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<Cow<'a, [u8]>, JsonError> {
+    let mut key = None;
+    let mut has_value = false;
+    *value = Wire::Empty;
+    cur.record("a KeyValue object", &[b"key", b"value"], |cur, name| {
+        match name {
+            b"key" => {
+                if key.is_some() {
+                    return Err(cur.duplicate_field("key"));
+                }
+                key = Some(cur.string_bytes(A_STRING)?);
+            }
+            b"value" => {
+                if has_value {
+                    return Err(cur.duplicate_field("value"));
+                }
+                has_value = true;
+                if !cur.null()? {
+                    any_value(cur, value)?;
+                }
+            }
+            _ => cur.skip_unknown(name)?,
+        }
+        Ok(())
+    })?;
+    key.ok_or_else(|| cur.missing_field("key"))
+}
+
+/// One `AnyValue` object (`{"stringValue": ...}` and so on, or `{}`), into `value`.
+fn any_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<(), JsonError> {
+    *value = Wire::Empty;
+    cur.object("an AnyValue object such as {\"stringValue\": \"...\"}", |cur, key| {
+        *value = match key {
+            b"stringValue" | b"string_value" => Wire::Str(cur.string_bytes(A_STRING)?),
+            b"boolValue" | b"bool_value" => Wire::Bool(cur.bool("a boolean")?),
+            b"intValue" | b"int_value" => Wire::Int(lenient_i64(cur)?),
+            b"doubleValue" | b"double_value" => Wire::Double(lenient_f64(cur)?),
+            b"arrayValue" | b"array_value" => Wire::Array(values(cur, "an ArrayValue object", |cur| {
+                let mut item = Wire::Empty;
+                any_value(cur, &mut item).map(|()| item)
+            })?),
+            b"kvlistValue" | b"kvlist_value" => Wire::KvList(values(cur, "a KeyValueList object", |cur| {
+                let mut item = Wire::Empty;
+                key_value(cur, &mut item).map(|key| (key, item))
+            })?),
+            b"bytesValue" | b"bytes_value" => Wire::Bytes(cur.string_text(A_STRING)?),
+            _ => return cur.skip_unknown(key),
+        };
+        Ok(())
+    })
+}
+
+/// An `ArrayValue` or `KeyValueList`: `{"values": [...]}`.
+fn values<'a, T>(
+    cur: &mut Cursor<'a>,
+    expected: &str,
+    mut item: impl FnMut(&mut Cursor<'a>) -> Result<T, JsonError>,
+) -> Result<Vec<T>, JsonError> {
+    let mut values = None;
+    cur.record(expected, &[b"values"], |cur, key| {
+        if key != b"values" {
+            return cur.skip_unknown(key);
+        }
+        if values.is_some() {
+            return Err(cur.duplicate_field("values"));
+        }
+        let mut list = Vec::new();
+        cur.array("a list of values", |cur, _| {
+            list.push(item(cur)?);
+            Ok(())
+        })?;
+        values = Some(list);
+        Ok(())
+    })?;
+    Ok(values.unwrap_or_default())
+}
+
+/// The model's value for `value`.
+fn convert(value: Wire<'_>, out: &mut Builder<'_>) -> AttrValue {
+    match value {
+        Wire::Str(s) => AttrValue::Str(out.intern_raw(&s)),
+        Wire::Bool(b) => AttrValue::Bool(b),
+        Wire::Int(i) => AttrValue::Int(i),
+        Wire::Double(d) => AttrValue::Double(d),
+        Wire::Array(values) => AttrValue::Array(Box::new(values.into_iter().map(|v| convert(v, out)).collect())),
+        Wire::KvList(entries) => AttrValue::Map(Box::new(
+            entries
+                .into_iter()
+                .map(|(key, value)| Attribute {
+                    key: out.intern_raw(&key),
+                    value: convert(value, out),
+                })
+                .collect(),
+        )),
+        Wire::Bytes(text) => match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
+            Ok(bytes) => AttrValue::Bytes(bytes.into()),
+            Err(_) => {
+                out.warn(WarningKind::UndecodableAttribute);
+                AttrValue::Str(out.intern(&text))
+            }
+        },
+        // No value, or `{}`: an empty AnyValue, which OTLP allows.
+        Wire::Empty => AttrValue::Str(out.intern("")),
+    }
+}
+
+/// A `u32` field (flags, dropped counts): a number only.
+pub(super) fn u32_field(cur: &mut Cursor<'_>) -> Result<u32, JsonError> {
+    if !matches!(cur.next_byte(), Some(b'-' | b'0'..=b'9')) {
+        return Err(cur.invalid_type("u32"));
+    }
+    match cur.number()? {
+        Number::U64(v) => {
+            u32::try_from(v).map_err(|_| cur.error(format!("invalid value: integer `{v}`, expected u32")))
+        }
+        Number::I64(v) => Err(cur.error(format!("invalid value: integer `{v}`, expected u32"))),
+        Number::F64(v) => Err(cur.error(format!(
+            "invalid type: floating point `{}`, expected u32",
+            float_text(v)
+        ))),
+    }
+}
+
+/// A `u64` (timestamps) from a number or a decimal string; `null` and `""` read as 0.
+#[inline]
+pub(super) fn lenient_u64(cur: &mut Cursor<'_>) -> Result<u64, JsonError> {
+    if let Some(v) = cur.quoted_u64() {
+        return Ok(v);
+    }
+    let negative =
+        |cur: &Cursor<'_>, v: &dyn std::fmt::Display| cur.error(format!("expected a non-negative integer, found {v}"));
+    match cur.next_byte() {
+        Some(b'"') => {
+            let text = cur.string_text(A_STRING)?;
+            if text.is_empty() {
+                return Ok(0);
+            }
+            text.parse().map_err(|_| negative(cur, &format_args!("\"{text}\"")))
+        }
+        Some(b'n') => cur.null().map(|_| 0),
+        Some(b'-' | b'0'..=b'9') => match cur.number()? {
+            Number::U64(v) => Ok(v),
+            Number::I64(v) => Err(negative(cur, &v)),
+            // Some writers emit 1.6e18; accept whole, in-range values only.
+            Number::F64(v) if v.fract() == 0.0 && (0.0..1.8446744073709552e19).contains(&v) => Ok(v as u64),
+            Number::F64(v) => Err(negative(cur, &v)),
+        },
+        _ => Err(cur.invalid_type("a non-negative integer, as a number or a string")),
+    }
+}
+
+/// An `intValue`: a number or a decimal string.
+fn lenient_i64(cur: &mut Cursor<'_>) -> Result<i64, JsonError> {
+    match cur.next_byte() {
+        Some(b'"') => {
+            let text = cur.string_text(A_STRING)?;
+            text.parse()
+                .map_err(|_| cur.error(format!("expected an integer, found \"{text}\"")))
+        }
+        Some(b'-' | b'0'..=b'9') => match cur.number()? {
+            Number::I64(v) => Ok(v),
+            Number::U64(v) => i64::try_from(v).map_err(|_| cur.error(format!("integer {v} does not fit in 64 bits"))),
+            Number::F64(v) if v.fract() == 0.0 && v.abs() < 9.2e18 => Ok(v as i64),
+            Number::F64(v) => Err(cur.error(format!("expected an integer, found {v}"))),
+        },
+        _ => Err(cur.invalid_type("an integer, as a number or a string")),
+    }
+}
+
+/// A `doubleValue`: a number, or a string holding one (protobuf JSON writes `"NaN"`, `"Infinity"`).
+fn lenient_f64(cur: &mut Cursor<'_>) -> Result<f64, JsonError> {
+    match cur.next_byte() {
+        Some(b'"') => {
+            let text = cur.string_text(A_STRING)?;
+            match &*text {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                _ => text
+                    .parse()
+                    .map_err(|_| cur.error(format!("expected a number, found \"{text}\""))),
+            }
+        }
+        Some(b'-' | b'0'..=b'9') => Ok(match cur.number()? {
+            Number::U64(v) => v as f64,
+            Number::I64(v) => v as f64,
+            Number::F64(v) => v,
+        }),
+        _ => Err(cur.invalid_type("a number, or a string holding one")),
+    }
+}
+
+/// A span kind or status code: an integer, a name, or `null` (absent).
+pub(super) fn int_or_name<'a>(cur: &mut Cursor<'a>) -> Result<IntOrName<'a>, JsonError> {
+    const EXPECTED: &str = "an enum value, as an integer or a name";
+    match cur.next_byte() {
+        Some(b'"') => Ok(IntOrName::Name(cur.string_text(EXPECTED)?)),
+        Some(b'n') => cur.null().map(|_| IntOrName::Absent),
+        Some(b'-' | b'0'..=b'9') => match cur.number()? {
+            Number::I64(v) => Ok(IntOrName::Int(v)),
+            Number::U64(v) => Ok(IntOrName::Int(i64::try_from(v).unwrap_or(i64::MAX))),
+            Number::F64(v) => Err(cur.error(format!(
+                "invalid type: floating point `{}`, expected {EXPECTED}",
+                float_text(v)
+            ))),
+        },
+        _ => Err(cur.invalid_type(EXPECTED)),
+    }
+}
