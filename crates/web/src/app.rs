@@ -1,6 +1,8 @@
 //! The page: a header with the ways to load files, then what was loaded.
 
 use crate::components::{
+    baseline::Baseline,
+    comparison::Comparison,
     drop_zone::DropOverlay,
     empty_state::EmptyState,
     failures::Failures,
@@ -10,7 +12,7 @@ use crate::components::{
     overview::Overview,
     trace_list::TraceList,
 };
-use crate::workspace::Workspace;
+use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
 
 /// The whole app.
@@ -23,10 +25,12 @@ pub fn App() -> impl IntoView {
         <DropOverlay />
         <main class="page">
             <Intro />
-            <Failures />
+            <Failures period=Period::Current />
             <Show when=loaded fallback=EmptyState>
                 <Overview />
+                <Baseline />
                 <Findings />
+                <Comparison />
                 <TraceList />
                 <GroupTable grouping=Grouping::Endpoints />
                 <GroupTable grouping=Grouping::Operations />

@@ -11,6 +11,19 @@ pub fn timestamp(t: TimestampNs) -> String {
         .to_owned()
 }
 
+/// `2026-11-02 09:00:00.667 → 2026-11-02 09:03:49.572 (3m 48s)` (UTC).
+pub fn time_range(start: Option<TimestampNs>, end: Option<TimestampNs>) -> String {
+    match (start, end) {
+        (Some(start), Some(end)) => format!(
+            "{} → {} ({})",
+            timestamp(start),
+            timestamp(end),
+            end.saturating_since(start)
+        ),
+        _ => "no timestamps".to_owned(),
+    }
+}
+
 /// `12.5%`, or `0%` for exactly zero so clean rows read as clean.
 pub fn percent(rate: f64) -> String {
     if rate == 0.0 {

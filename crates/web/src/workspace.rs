@@ -1,8 +1,9 @@
-//! The page's state: the merged trace set of every file loaded so far, the
-//! analysis derived from it, and the files that could not be read.
+//! The page's state: the merged trace set of every file loaded so far, an
+//! optional baseline (traces of an earlier period, loaded into a second set),
+//! the analysis derived from both, and the files that could not be read.
 //!
-//! The trace set itself is not reactive (it can hold a million spans); views
-//! subscribe to the analysis, which is replaced after each load.
+//! The trace sets themselves are not reactive (they can hold a million spans);
+//! views subscribe to the analysis, which is replaced after each load.
 
 use crate::io::LoadedBytes;
 use leptos::prelude::*;
@@ -10,23 +11,53 @@ use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::{FileReport, import_file};
+use tracelens_core::index::TraceIndex;
+use tracelens_core::time::TimestampNs;
+
+/// Which of the two trace sets a file goes into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    /// The traces being looked at: everything the page shows is about them.
+    Current,
+    /// Traces of an earlier period, used only to compare with.
+    Baseline,
+}
 
 /// A file that could not be loaded, with the message to show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadFailure {
     /// Increasing number, so the same file failing twice shows twice.
     pub id: u64,
+    /// The set the file was meant for: its message shows beside that set.
+    pub period: Period,
     pub message: String,
+}
+
+/// What the baseline holds, so the page can say what it compares with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BaselineSummary {
+    pub files: Vec<FileReport>,
+    pub spans: u64,
+    pub traces: u64,
+    /// Earliest span start (spans without a start time left out, as in the overview).
+    pub start: Option<TimestampNs>,
+    /// Latest span end.
+    pub end: Option<TimestampNs>,
 }
 
 /// Shared state of the page, cheap to copy into closures.
 #[derive(Clone, Copy)]
 pub struct Workspace {
     set: StoredValue<TraceSet>,
+    baseline_set: StoredValue<TraceSet>,
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
     pub files: RwSignal<Vec<FileReport>>,
+    /// `None` until a baseline file loads.
+    pub baseline: RwSignal<Option<BaselineSummary>>,
     pub failures: RwSignal<Vec<LoadFailure>>,
     pub busy: RwSignal<bool>,
+    /// While files are dragged over the page: the set a drop would add them to.
+    pub drop_target: RwSignal<Option<Period>>,
     /// A trace the user asked to see (from a finding); the trace list shows only it.
     pub focused_trace: RwSignal<Option<tracelens_core::ids::TraceId>>,
     next_failure: StoredValue<u64>,
@@ -36,22 +67,33 @@ impl Workspace {
     pub fn new() -> Workspace {
         Workspace {
             set: StoredValue::new(TraceSet::new()),
+            baseline_set: StoredValue::new(TraceSet::new()),
             analysis: RwSignal::new(None),
             files: RwSignal::new(Vec::new()),
+            baseline: RwSignal::new(None),
             failures: RwSignal::new(Vec::new()),
             busy: RwSignal::new(false),
+            drop_target: RwSignal::new(None),
             focused_trace: RwSignal::new(None),
             next_failure: StoredValue::new(0),
         }
     }
 
-    /// Imports each file; those that fail are reported and change nothing.
-    /// The analysis is recomputed once at the end.
-    pub fn load(&self, results: Vec<Result<LoadedBytes, String>>) {
+    fn store(&self, period: Period) -> StoredValue<TraceSet> {
+        match period {
+            Period::Current => self.set,
+            Period::Baseline => self.baseline_set,
+        }
+    }
+
+    /// Imports each file into the set of `period`; those that fail are
+    /// reported and change nothing. The analysis is recomputed once at the end.
+    pub fn load(&self, period: Period, results: Vec<Result<LoadedBytes, String>>) {
+        let store = self.store(period);
         let mut added = false;
         for result in results {
             let outcome = result.and_then(|file| {
-                self.set
+                store
                     .try_update_value(|set| {
                         import_file(set, &file.name, &file.bytes)
                             .map(drop)
@@ -61,41 +103,80 @@ impl Workspace {
             });
             match outcome {
                 Ok(_) => added = true,
-                Err(message) => self.fail(message),
+                Err(message) => self.fail(period, message),
             }
         }
         if added {
-            self.set.update_value(TraceSet::shrink_to_fit);
+            store.update_value(TraceSet::shrink_to_fit);
             self.refresh();
         }
     }
 
-    /// Records a failure to show.
-    pub fn fail(&self, message: String) {
+    /// Records a failure to show beside the set of `period`.
+    pub fn fail(&self, period: Period, message: String) {
         let id = self.next_failure.get_value();
         self.next_failure.set_value(id + 1);
-        self.failures.update(|f| f.push(LoadFailure { id, message }));
+        self.failures.update(|f| f.push(LoadFailure { id, period, message }));
     }
 
-    /// Forgets everything loaded.
+    /// Forgets everything loaded, the baseline too.
     pub fn clear(&self) {
         self.set.set_value(TraceSet::new());
+        self.baseline_set.set_value(TraceSet::new());
         self.analysis.set(None);
         self.files.set(Vec::new());
+        self.baseline.set(None);
         self.failures.set(Vec::new());
         self.focused_trace.set(None);
     }
 
+    /// Forgets the baseline and its failures; the current traces stay.
+    pub fn clear_baseline(&self) {
+        self.baseline_set.set_value(TraceSet::new());
+        self.failures.update(|f| f.retain(|x| x.period != Period::Baseline));
+        self.refresh();
+    }
+
     fn refresh(&self) {
-        let (analysis, files) = self.set.with_value(|set| (Analysis::of(set), set.files.clone()));
-        self.analysis.set(Some(Arc::new(analysis)));
-        self.files.set(files);
+        let baseline_set = self.baseline_set;
+        let computed = self.set.with_value(|set| {
+            if set.files.is_empty() {
+                // Only a baseline so far: nothing to show or compare yet.
+                return None;
+            }
+            let index = TraceIndex::build(set);
+            let analysis = baseline_set.with_value(|baseline| {
+                Analysis::with_baseline(set, &index, (!baseline.files.is_empty()).then_some(baseline))
+            });
+            Some((analysis, set.files.clone()))
+        });
+        let (analysis, files) = computed.unzip();
+        let baseline =
+            baseline_set.with_value(|set| (!set.files.is_empty()).then(|| summarize(set, analysis.as_ref())));
+        self.analysis.set(analysis.map(Arc::new));
+        self.files.set(files.unwrap_or_default());
+        self.baseline.set(baseline);
+    }
+}
+
+/// The baseline's files, totals and time range. Its trace count is the
+/// comparison's (the analysis indexed the baseline already).
+fn summarize(set: &TraceSet, analysis: Option<&Analysis>) -> BaselineSummary {
+    let timed = set.spans.iter().filter(|s| s.start.0 != 0);
+    BaselineSummary {
+        files: set.files.clone(),
+        spans: set.spans.len() as u64,
+        traces: analysis
+            .and_then(|a| a.comparison.as_ref())
+            .map_or(0, |c| c.baseline_traces),
+        start: timed.clone().map(|s| s.start).min(),
+        end: timed.map(|s| s.end()).max(),
     }
 }
 
 impl Workspace {
-    /// Reads `files` in the background, then loads them.
-    pub fn load_files(self, files: Vec<web_sys::File>) {
+    /// Reads `files` in the background, then loads them into the set of `period`.
+    pub fn load_files(self, period: Period, files: Vec<web_sys::File>) {
         if files.is_empty() {
             return;
         }
@@ -105,7 +186,7 @@ impl Workspace {
             for file in &files {
                 results.push(crate::io::read_file(file).await);
             }
-            self.load(results);
+            self.load(period, results);
             self.busy.set(false);
         });
     }
@@ -115,7 +196,7 @@ impl Workspace {
         self.busy.set(true);
         leptos::task::spawn_local(async move {
             let result = crate::io::fetch_example().await;
-            self.load(vec![result]);
+            self.load(Period::Current, vec![result]);
             self.busy.set(false);
         });
     }

@@ -1,9 +1,13 @@
 //! The header: what the tool does, and the three ways to load traces.
 
 use crate::io;
-use crate::workspace::Workspace;
+use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
 use web_sys::HtmlInputElement;
+
+/// What the file pickers offer: every extension and type Tracelens reads.
+pub const ACCEPT: &str =
+    ".json,.jsonl,.ndjson,.txt,.pb,.protobuf,.bin,.gz,application/json,application/x-protobuf,application/gzip";
 
 /// Title, two-line explanation, file picker, example button and reset.
 #[component]
@@ -11,7 +15,7 @@ pub fn Intro() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let on_pick = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
-        workspace.load_files(io::files_of(input.files()));
+        workspace.load_files(Period::Current, io::files_of(input.files()));
         // Picking the same file again must fire `change` again.
         input.set_value("");
     };
@@ -30,7 +34,7 @@ pub fn Intro() -> impl IntoView {
                     <input
                         type="file"
                         multiple
-                        accept=".json,.jsonl,.ndjson,.txt,.pb,.protobuf,.bin,.gz,application/json,application/x-protobuf,application/gzip"
+                        accept=ACCEPT
                         data-testid="file-input"
                         on:change=on_pick
                     />

@@ -1,5 +1,7 @@
 //! One component per thing on screen.
 
+pub mod baseline;
+pub mod comparison;
 pub mod drop_zone;
 pub mod empty_state;
 pub mod failures;

@@ -15,6 +15,12 @@ pub fn Overview() -> impl IntoView {
     };
     view! {
         <section class="overview" data-testid="overview">
+            // With a baseline on the page, say which traces these totals are about.
+            <Show when=move || workspace.baseline.with(Option::is_some)>
+                <h2 class="period-title" data-testid="current-title">
+                    "Current traces" <span class="tally">"everything on this page is about these, unless marked baseline"</span>
+                </h2>
+            </Show>
             <dl class="totals">
                 <div>
                     <dt>"Files"</dt>
@@ -38,25 +44,32 @@ pub fn Overview() -> impl IntoView {
                 <span data-testid="services">{stat(|a| a.overview.services.join(", "))}</span>
             </p>
             <p class="link-warnings" data-testid="link-warnings">{stat(link_warnings)}</p>
-            <details class="file-reports">
-                <summary>"Import report per file"</summary>
-                <table>
-                    <thead>
-                        <tr>
-                            <th>"File"</th>
-                            <th>"Format"</th>
-                            <th class="num">"Spans read"</th>
-                            <th class="num">"Kept"</th>
-                            <th>"Rejected"</th>
-                            <th>"Warnings"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || workspace.files.get().into_iter().map(file_row).collect_view()}
-                    </tbody>
-                </table>
-            </details>
+            <ImportReports files=workspace.files.into() summary="Import report per file" />
         </section>
+    }
+}
+
+/// One row per file: its format, spans read and kept, rejections and
+/// warnings; folded away until asked for.
+#[component]
+pub fn ImportReports(files: Signal<Vec<FileReport>>, summary: &'static str) -> impl IntoView {
+    view! {
+        <details class="file-reports">
+            <summary>{summary}</summary>
+            <table>
+                <thead>
+                    <tr>
+                        <th>"File"</th>
+                        <th>"Format"</th>
+                        <th class="num">"Spans read"</th>
+                        <th class="num">"Kept"</th>
+                        <th>"Rejected"</th>
+                        <th>"Warnings"</th>
+                    </tr>
+                </thead>
+                <tbody>{move || files.get().into_iter().map(file_row).collect_view()}</tbody>
+            </table>
+        </details>
     }
 }
 
@@ -91,15 +104,7 @@ fn file_row(report: FileReport) -> impl IntoView {
 }
 
 fn time_range(analysis: &tracelens_core::analysis::Analysis) -> String {
-    match (analysis.overview.start, analysis.overview.end) {
-        (Some(start), Some(end)) => format!(
-            "{} → {} ({})",
-            format::timestamp(start),
-            format::timestamp(end),
-            end.saturating_since(start)
-        ),
-        _ => "no timestamps".to_owned(),
-    }
+    format::time_range(analysis.overview.start, analysis.overview.end)
 }
 
 fn link_warnings(analysis: &tracelens_core::analysis::Analysis) -> String {
