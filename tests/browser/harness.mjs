@@ -60,8 +60,11 @@ export async function startSite() {
   };
 }
 
-/** Drops files on the page the way a browser does: dragenter, dragover, drop. */
-export async function dropFiles(page, files, { checkOverlay } = {}) {
+/**
+ * Drops files on the page the way a browser does: dragenter, dragover, drop;
+ * on the element with data-testid `onto` if given, else on the page's body.
+ */
+export async function dropFiles(page, files, { checkOverlay, onto } = {}) {
   const dataTransfer = await page.evaluateHandle((files) => {
     const transfer = new DataTransfer();
     for (const { name, text } of files) transfer.items.add(new File([text], name, { type: "application/json" }));
@@ -69,9 +72,11 @@ export async function dropFiles(page, files, { checkOverlay } = {}) {
   }, files);
   const fire = (type) =>
     page.evaluate(
-      ([type, transfer]) =>
-        document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer })),
-      [type, dataTransfer],
+      ([type, transfer, onto]) =>
+        (onto ? document.querySelector(`[data-testid="${onto}"]`) : document.body).dispatchEvent(
+          new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }),
+        ),
+      [type, dataTransfer, onto],
     );
   await fire("dragenter");
   await fire("dragover");
