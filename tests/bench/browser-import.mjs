@@ -57,25 +57,39 @@ for (const spans of SPANS) {
     async ({ url, runs }) => {
       const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
       const text = new TextDecoder().decode(bytes);
-      const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      const time = (f) => {
-        const times = [];
-        for (let i = 0; i < runs; i++) {
-          const t0 = performance.now();
-          f();
-          times.push(performance.now() - t0);
-        }
-        return median(times);
+      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const timed = (f) => {
+        const t0 = performance.now();
+        f();
+        return performance.now() - t0;
       };
       let kept = 0;
-      // Interleaved, so the machine's load affects all three alike.
-      const parse = time(() => JSON.parse(text));
-      const decodeParse = time(() => JSON.parse(new TextDecoder().decode(bytes)));
-      const wasm = time(() => {
-        kept = window.wasmBindings.importForBenchmark(bytes);
-      });
-      const both = time(() => window.wasmBindings.importAndAnalyseForBenchmark(bytes));
-      return { mb: bytes.length / 1e6, parse, decodeParse, wasm, analysis: Math.max(0, both - wasm), kept };
+      // Warm up first: V8 compiles wasm and hot JavaScript in tiers, and the
+      // first calls of the first size would otherwise time the compiler.
+      for (let i = 0; i < 3; i++) {
+        JSON.parse(text);
+        window.wasmBindings.importAndAnalyseForBenchmark(bytes);
+      }
+      // Each round runs all four in turn, so the machine's load at any moment
+      // affects them alike; the analysis is each round's difference.
+      const t = { parse: [], decodeParse: [], wasm: [], analysis: [] };
+      for (let i = 0; i < runs; i++) {
+        t.parse.push(timed(() => JSON.parse(text)));
+        t.decodeParse.push(timed(() => JSON.parse(new TextDecoder().decode(bytes))));
+        const wasm = timed(() => {
+          kept = window.wasmBindings.importForBenchmark(bytes);
+        });
+        t.wasm.push(wasm);
+        t.analysis.push(timed(() => window.wasmBindings.importAndAnalyseForBenchmark(bytes)) - wasm);
+      }
+      return {
+        mb: bytes.length / 1e6,
+        parse: median(t.parse),
+        decodeParse: median(t.decodeParse),
+        wasm: median(t.wasm),
+        analysis: Math.max(0, median(t.analysis)),
+        kept,
+      };
     },
     { url: `/bench-data/${spans}.json`, runs: RUNS },
   );
