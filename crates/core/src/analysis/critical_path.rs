@@ -35,8 +35,9 @@ use crate::time::DurationNs;
 pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     let mut on_path = vec![DurationNs(0); set.spans.len()];
     let mut visited = vec![false; set.spans.len()];
+    let mut spare = Vec::new();
     for trace in &index.traces {
-        walk(set, index, trace.root, &mut on_path, &mut visited);
+        walk(set, index, trace.root, &mut on_path, &mut visited, &mut spare);
     }
     on_path
 }
@@ -50,18 +51,32 @@ struct Frame {
     children: Vec<(u64, u64, u32)>,
 }
 
-fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs], visited: &mut [bool]) {
-    let frame = |span: u32, window_end: u64, visited: &mut [bool]| -> Option<Frame> {
+/// Children lists of finished frames, kept for the next frames: most spans
+/// on a path have children, and a fresh list for each would be an allocation.
+type Spare = Vec<Vec<(u64, u64, u32)>>;
+
+fn walk(
+    set: &TraceSet,
+    index: &TraceIndex,
+    root: u32,
+    on_path: &mut [DurationNs],
+    visited: &mut [bool],
+    spare: &mut Spare,
+) {
+    let frame = |span: u32, window_end: u64, visited: &mut [bool], spare: &mut Spare| -> Option<Frame> {
         let seen = visited.get_mut(span as usize)?;
         if std::mem::replace(seen, true) {
             return None;
         }
         let s = set.spans.get(span as usize)?;
-        let mut children: Vec<(u64, u64, u32)> = index
-            .children_of(span)
-            .iter()
-            .filter_map(|&c| set.spans.get(c as usize).map(|cs| (cs.end().0, cs.start.0, c)))
-            .collect();
+        let mut children = spare.pop().unwrap_or_default();
+        children.clear();
+        children.extend(
+            index
+                .children_of(span)
+                .iter()
+                .filter_map(|&c| set.spans.get(c as usize).map(|cs| (cs.end().0, cs.start.0, c))),
+        );
         children.sort_unstable();
         Some(Frame {
             span,
@@ -70,7 +85,7 @@ fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs
             children,
         })
     };
-    let mut stack: Vec<Frame> = frame(root, u64::MAX, visited).into_iter().collect();
+    let mut stack: Vec<Frame> = frame(root, u64::MAX, visited, spare).into_iter().collect();
     while let Some(top) = stack.last_mut() {
         let mut descend = None;
         while let Some((end, start, child)) = top.children.pop() {
@@ -90,7 +105,7 @@ fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs
             break;
         }
         match descend {
-            Some((child, child_start, child_end)) => match frame(child, child_end, visited) {
+            Some((child, child_start, child_end)) => match frame(child, child_end, visited, spare) {
                 Some(next) => stack.push(next),
                 // Already walked (only with cyclic or duplicated IDs): the
                 // interval stays with the parent rather than with nobody.
@@ -99,6 +114,7 @@ fn walk(set: &TraceSet, index: &TraceIndex, root: u32, on_path: &mut [DurationNs
             None => {
                 if let Some(done) = stack.pop() {
                     add(on_path, done.span, done.cursor - done.start);
+                    spare.push(done.children);
                 }
             }
         }

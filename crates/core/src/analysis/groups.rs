@@ -144,13 +144,15 @@ pub fn groups(facts: &SpanFacts<'_>) -> Groups {
         operations.entry((span.service, span.name)).or_default().push(i as u32);
         services.entry(span.service).or_default().push(i as u32);
     }
-    let mut endpoints: HashMap<(Sym, String), Vec<u32>> = HashMap::new();
+    let mut endpoints: HashMap<(Sym, &str), Vec<u32>> = HashMap::new();
     for (entry, name) in facts.entries.iter().zip(&facts.endpoint_names) {
         if let (Some(entry), Some(name)) = (entry, name) {
             let span = &set.spans[*entry as usize];
-            endpoints.entry((span.service, name.clone())).or_default().push(*entry);
+            endpoints.entry((span.service, name.as_str())).or_default().push(*entry);
         }
     }
+    // Which group last counted each trace, so counting a group's traces needs no sort.
+    let mut seen = TraceStamps(vec![usize::MAX; facts.index.traces.len()], 0);
     let sorted = |mut v: Vec<GroupStats>| {
         v.sort_by(|a, b| {
             b.durations
@@ -164,19 +166,23 @@ pub fn groups(facts: &SpanFacts<'_>) -> Groups {
         endpoints: sorted(
             endpoints
                 .into_iter()
-                .filter_map(|((service, name), spans)| stats(facts, set.str(service), name, &spans))
+                .filter_map(|((service, name), spans)| {
+                    stats(facts, &mut seen, set.str(service), name.to_owned(), &spans)
+                })
                 .collect(),
         ),
         services: sorted(
             services
                 .into_iter()
-                .filter_map(|(service, spans)| stats(facts, set.str(service), String::new(), &spans))
+                .filter_map(|(service, spans)| stats(facts, &mut seen, set.str(service), String::new(), &spans))
                 .collect(),
         ),
         operations: sorted(
             operations
                 .into_iter()
-                .filter_map(|((service, name), spans)| stats(facts, set.str(service), set.str(name).to_owned(), &spans))
+                .filter_map(|((service, name), spans)| {
+                    stats(facts, &mut seen, set.str(service), set.str(name).to_owned(), &spans)
+                })
                 .collect(),
         ),
     }
@@ -232,7 +238,16 @@ pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
     set.str(span.name).to_owned()
 }
 
-fn stats(facts: &SpanFacts<'_>, service: &str, name: String, spans: &[u32]) -> Option<GroupStats> {
+/// Per trace, the number of the group that last counted it; and the number of the current group.
+struct TraceStamps(Vec<usize>, usize);
+
+fn stats(
+    facts: &SpanFacts<'_>,
+    seen: &mut TraceStamps,
+    service: &str,
+    name: String,
+    spans: &[u32],
+) -> Option<GroupStats> {
     let set = facts.set;
     // Spans without a start time have no duration to speak of: left out here,
     // counted by the import report.
@@ -264,13 +279,18 @@ fn stats(facts: &SpanFacts<'_>, service: &str, name: String, spans: &[u32]) -> O
         .iter()
         .map(|&i| u128::from(facts.on_path.get(i as usize).map_or(0, |d| d.0)))
         .sum();
-    let mut traces: Vec<u32> = spans.iter().map(|&i| facts.trace_of[i as usize]).collect();
-    traces.sort_unstable();
-    traces.dedup();
-    let path_total: u128 = traces
-        .iter()
-        .map(|&t| u128::from(facts.trace_path_total[t as usize]))
-        .sum();
+    seen.1 += 1;
+    let group = seen.1;
+    let mut path_total: u128 = 0;
+    for &i in spans {
+        let t = facts.trace_of[i as usize] as usize;
+        if let Some(stamp) = seen.0.get_mut(t)
+            && *stamp != group
+        {
+            *stamp = group;
+            path_total += u128::from(facts.trace_path_total[t]);
+        }
+    }
     Some(GroupStats {
         service: service.to_owned(),
         name,

@@ -66,9 +66,9 @@ struct Hit {
 /// One finding per endpoint and operation.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (endpoint, traces) in context.traces_by_endpoint() {
+    for (&endpoint, traces) in context.traces_by_endpoint() {
         let mut hits: HashMap<(Sym, Sym), Vec<Hit>> = HashMap::new();
-        for &t in &traces {
+        for &t in traces {
             for hit in hits_in_trace(context, config, t) {
                 let span = &context.set.spans[hit.span as usize];
                 hits.entry((span.service, span.name)).or_default().push(hit);

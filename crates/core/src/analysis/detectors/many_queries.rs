@@ -61,7 +61,6 @@ struct Counts {
     request_time: u64,
     top_statement: usize,
     total: usize,
-    traces: Vec<usize>,
 }
 
 /// One finding per endpoint with many more queries than its siblings.
@@ -69,7 +68,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
     // By service, then endpoint.
     let mut services: BTreeMap<&str, BTreeMap<&str, Counts>> = BTreeMap::new();
-    for (endpoint, traces) in context.traces_by_endpoint() {
+    for (&endpoint, traces) in context.traces_by_endpoint() {
         let Some(service) = traces
             .first()
             .and_then(|&t| context.entries.get(t).copied().flatten())
@@ -79,7 +78,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         };
         let mut counts = Counts::default();
         let mut statements: HashMap<u32, usize> = HashMap::new();
-        for &t in &traces {
+        for &t in traces {
             let Some(trace) = index.traces.get(t) else { continue };
             let mut n = 0;
             for &i in index.spans_of(trace) {
@@ -94,7 +93,6 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             counts.request_time += context.request_durations.get(t).map_or(0, |d| d.0);
         }
         counts.top_statement = statements.values().copied().max().unwrap_or(0);
-        counts.traces = traces;
         services.entry(service).or_default().insert(endpoint, counts);
     }
     let mut findings = Vec::new();

@@ -26,6 +26,7 @@ use crate::index::TraceIndex;
 use crate::model::{Span, TraceSet};
 use crate::time::DurationNs;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How urgent a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -132,6 +133,8 @@ pub struct Context<'a> {
     pub path_totals: &'a [u64],
     /// Which spans are database calls, and their statements.
     pub database: database::DatabaseCalls,
+    /// Traces (by index) per endpoint name, for the traces that have one.
+    by_endpoint: BTreeMap<&'a str, Vec<usize>>,
     /// Statistics per endpoint, service and operation.
     pub groups: &'a super::Groups,
     /// The comparison with a baseline, when one was loaded.
@@ -161,6 +164,7 @@ impl<'a> Context<'a> {
             on_path: facts.on_path,
             path_totals: &facts.trace_path_total,
             database: database::DatabaseCalls::of(set),
+            by_endpoint: by_endpoint(&facts.endpoint_names),
             groups,
             comparison: None,
         }
@@ -214,14 +218,8 @@ impl<'a> Context<'a> {
     }
 
     /// Traces (by index) per endpoint name, for the traces that have one.
-    pub fn traces_by_endpoint(&self) -> std::collections::BTreeMap<&'a str, Vec<usize>> {
-        let mut by_endpoint: std::collections::BTreeMap<&'a str, Vec<usize>> = Default::default();
-        for (t, endpoint) in self.endpoints.iter().enumerate() {
-            if let Some(endpoint) = endpoint {
-                by_endpoint.entry(endpoint.as_str()).or_default().push(t);
-            }
-        }
-        by_endpoint
+    pub fn traces_by_endpoint(&self) -> &BTreeMap<&'a str, Vec<usize>> {
+        &self.by_endpoint
     }
 
     /// The text of `span`'s first attribute among `keys` that is a string.
@@ -229,6 +227,17 @@ impl<'a> Context<'a> {
         let set = self.set;
         keys.iter().find_map(|key| set.str_attribute(span, key))
     }
+}
+
+/// Traces (by index) per endpoint name, for the traces that have one.
+fn by_endpoint(endpoints: &[Option<String>]) -> BTreeMap<&str, Vec<usize>> {
+    let mut by_endpoint: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (t, endpoint) in endpoints.iter().enumerate() {
+        if let Some(endpoint) = endpoint {
+            by_endpoint.entry(endpoint.as_str()).or_default().push(t);
+        }
+    }
+    by_endpoint
 }
 
 /// `text` as it can stand inside an explanation: control characters (a span

@@ -58,7 +58,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let requests = requests(context);
     let load = Load::new(&requests);
     let mut findings = Vec::new();
-    for (endpoint, traces) in context.traces_by_endpoint() {
+    for (&endpoint, traces) in context.traces_by_endpoint() {
         // (load, duration, trace) of the endpoint's timed requests.
         let mut samples: Vec<(f64, u64, usize)> = traces
             .iter()
