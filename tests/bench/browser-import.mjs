@@ -22,7 +22,7 @@ import { serveStatic } from "../../scripts/serve.mjs";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 const SPANS = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
-const RUNS = 7;
+const RUNS = 9;
 
 const data = mkdtempSync(join(tmpdir(), "tracelens-bench-"));
 for (const spans of SPANS) {
@@ -41,7 +41,9 @@ const server = await serveStatic(join(ROOT, "dist"), 0, { "/bench-data/": data }
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  // --expose-gc: each timed call starts after a full collection, so none pays
+  // for the garbage the one before it left (JSON.parse leaves a lot).
+  args: ["--js-flags=--expose-gc", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
 const page = await browser.newPage();
 await page.goto(`${origin}/`);
@@ -59,6 +61,7 @@ for (const spans of SPANS) {
       const text = new TextDecoder().decode(bytes);
       const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const timed = (f) => {
+        window.gc();
         const t0 = performance.now();
         f();
         return performance.now() - t0;
