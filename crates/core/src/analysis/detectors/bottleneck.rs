@@ -22,7 +22,7 @@
 //! **Example.** `POST /v1/charges` in `payment` holds 92% of the critical path
 //! of `POST /api/checkout` (median 118 ms) in 53 of its 53 requests.
 
-use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
 use std::collections::HashMap;
@@ -143,14 +143,7 @@ fn finding(
         .sum();
     let (service, name) = (set.str(service), set.str(name));
     hits.sort_by_key(|h| std::cmp::Reverse(h.time));
-    let evidence = hits
-        .iter()
-        .take(3)
-        .map(|h| Evidence {
-            trace_id: context.trace_id(h.trace),
-            span_ids: vec![set.spans[h.span as usize].span_id],
-        })
-        .collect();
+    let evidence = hits.iter().take(3).map(|h| context.span_evidence(h.span)).collect();
     Finding {
         detector: NAME,
         severity: if median_share >= 0.5 {
@@ -160,11 +153,7 @@ fn finding(
         },
         impact: Impact {
             requests: hits.len() as u64,
-            request_time_share: if request_time == 0 {
-                0.0
-            } else {
-                (time as f64 / request_time as f64).min(1.0)
-            },
+            request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),
         },
         subject: Subject {

@@ -60,7 +60,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         calls.clear();
         for &i in index.spans_of(trace) {
             let span = &set.spans[i as usize];
-            if span.kind == SpanKind::Client && !context.is_database_call(i) {
+            if span.kind == SpanKind::Client && !context.database.is_call(i) {
                 calls.entry((span.service, span.name)).or_default().push(i);
             }
         }

@@ -29,7 +29,7 @@
 //! 53 calls the `payment` span lies outside its caller, by 40 ms (median);
 //! durations across the two services are unreliable.
 
-use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
 use crate::time::DurationNs;
@@ -214,7 +214,6 @@ fn finding(
     explanation: String,
 ) -> Finding {
     let share = tally.affected.len() as f64 / tally.of.max(1) as f64;
-    let spans = &context.set.spans;
     Finding {
         detector: NAME,
         severity: if share >= config.warning_share {
@@ -236,12 +235,8 @@ fn finding(
         evidence: tally
             .affected
             .iter()
-            .filter_map(|&i| spans.get(i as usize))
             .take(3)
-            .map(|s| Evidence {
-                trace_id: s.trace_id,
-                span_ids: vec![s.span_id],
-            })
+            .map(|&i| context.span_evidence(i))
             .collect(),
     }
 }

@@ -22,7 +22,7 @@
 //! `payment`: 8 of 53 requests (15%) and 8 of its 53 calls failed there, and
 //! each error climbed 5 spans up to `frontend`; CardDeclined ×8, "card declined" ×8.
 
-use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::{Span, StatusCode};
 use crate::time::DurationNs;
@@ -158,14 +158,7 @@ fn finding(
         Some(endpoint) => format!("Errors in `{}` start", super::shown(endpoint)),
         None => "Errors start".to_owned(),
     };
-    let evidence = origins
-        .iter()
-        .take(3)
-        .map(|o| Evidence {
-            trace_id: context.trace_id(o.trace),
-            span_ids: vec![set.spans[o.span as usize].span_id],
-        })
-        .collect();
+    let evidence = origins.iter().take(3).map(|o| context.span_evidence(o.span)).collect();
     Finding {
         detector: NAME,
         severity,

@@ -117,7 +117,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             if times < config.factor || single > config.max_single_statement_share {
                 continue;
             }
-            let share = (counts.time as f64 / counts.request_time.max(1) as f64).min(1.0);
+            let share = super::time_share(counts.time, counts.request_time);
             findings.push(Finding {
                 detector: NAME,
                 severity: if share >= 0.3 {

@@ -23,7 +23,7 @@ pub mod statement;
 
 use crate::ids::{SpanId, TraceId};
 use crate::index::TraceIndex;
-use crate::model::{Span, TraceSet};
+use crate::model::TraceSet;
 use crate::time::DurationNs;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -200,16 +200,17 @@ impl<'a> Context<'a> {
         spans
             .into_iter()
             .take(n)
-            .map(|i| Evidence {
-                trace_id: set.spans[i].trace_id,
-                span_ids: vec![set.spans[i].span_id],
-            })
+            .map(|i| self.span_evidence(i as u32))
             .collect()
     }
 
-    /// Whether span `i` is a database call (it names its database system).
-    pub fn is_database_call(&self, i: u32) -> bool {
-        self.database.is_call(i)
+    /// Span `i` alone, as evidence in its trace.
+    pub fn span_evidence(&self, i: u32) -> Evidence {
+        let span = &self.set.spans[i as usize];
+        Evidence {
+            trace_id: span.trace_id,
+            span_ids: vec![span.span_id],
+        }
     }
 
     /// The trace ID of the trace at `t` in `index.traces`.
@@ -220,12 +221,6 @@ impl<'a> Context<'a> {
     /// Traces (by index) per endpoint name, for the traces that have one.
     pub fn traces_by_endpoint(&self) -> &BTreeMap<&'a str, Vec<usize>> {
         &self.by_endpoint
-    }
-
-    /// The text of `span`'s first attribute among `keys` that is a string.
-    pub fn text_attribute(&self, span: &Span, keys: &[&str]) -> Option<&'a str> {
-        let set = self.set;
-        keys.iter().find_map(|key| set.str_attribute(span, key))
     }
 }
 
@@ -250,11 +245,7 @@ pub fn shown(text: &str) -> String {
 /// calls are counted in full), and its severity: critical from 30%, warning
 /// from 10%, info below.
 fn share_and_severity(time: u64, request_time: u64) -> (f64, Severity) {
-    let share = if request_time == 0 {
-        0.0
-    } else {
-        (time as f64 / request_time as f64).min(1.0)
-    };
+    let share = time_share(time, request_time);
     let severity = if share >= 0.3 {
         Severity::Critical
     } else if share >= 0.1 {
@@ -263,6 +254,17 @@ fn share_and_severity(time: u64, request_time: u64) -> (f64, Severity) {
         Severity::Info
     };
     (share, severity)
+}
+
+/// `time` as a share of `request_time`, capped at 1 (calls that overlap are
+/// counted in full, so they can add up to more than the request); 0 when
+/// there is no request time.
+fn time_share(time: u64, request_time: u64) -> f64 {
+    if request_time == 0 {
+        0.0
+    } else {
+        (time as f64 / request_time as f64).min(1.0)
+    }
 }
 
 /// The nearest-rank median of `values` (sorted here), like every percentile in Tracelens.

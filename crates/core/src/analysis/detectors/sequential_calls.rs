@@ -89,7 +89,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             by_key.clear();
             for &child in children {
                 let span = &set.spans[child as usize];
-                if span.kind == SpanKind::Client && span.start.0 != 0 && !context.is_database_call(child) {
+                if span.kind == SpanKind::Client && span.start.0 != 0 && !context.database.is_call(child) {
                     by_key.entry((span.service, span.name)).or_default().push(child);
                 }
             }
@@ -175,7 +175,7 @@ fn finding(
         },
         impact: Impact {
             requests: occurrences.len() as u64,
-            request_time_share: (time as f64 / request_time.max(1) as f64).min(1.0),
+            request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),
         },
         subject: Subject {
