@@ -48,8 +48,8 @@ type Key<'a> = (Option<&'a str>, &'a str, &'a str);
 
 /// The findings, one per endpoint, service and statement.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let occurrences = repeats::find(context, config.min_repeats.max(2), |i, _| context.database.shape(i));
-    let mut by_subject: HashMap<Key<'_>, Vec<&Repeat<u32>>> = HashMap::new();
+    let occurrences = repeats::find(context, config.min_repeats.max(2), |i| context.database.shape(i));
+    let mut by_subject: HashMap<Key<'_>, Vec<&Repeat>> = HashMap::new();
     for occurrence in &occurrences {
         let endpoint = context
             .endpoints
@@ -74,7 +74,7 @@ fn finding(
     endpoint: Option<&str>,
     service: &str,
     statement: &str,
-    occurrences: &[&Repeat<u32>],
+    occurrences: &[&Repeat],
 ) -> Finding {
     // Per affected request: repeats and repeated time (a request may repeat under several parents).
     let mut per_trace: HashMap<u32, (usize, u64)> = HashMap::new();
@@ -91,7 +91,7 @@ fn finding(
         .sum();
     let (share, severity) = super::share_and_severity(time, request_time);
     let place = super::per_request(endpoint);
-    let mut examples: Vec<&&Repeat<u32>> = occurrences.iter().collect();
+    let mut examples: Vec<&&Repeat> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let spans = &context.set.spans;
     let evidence = examples
