@@ -34,12 +34,7 @@ fn input(spans: usize) -> Arc<Input> {
     inputs
         .entry(spans)
         .or_insert_with(|| {
-            // The shop with every default pattern averages about nine spans per trace.
-            let traces = spans.div_ceil(9);
-            let synthetic = shop::generate(&shop::ShopConfig {
-                traces,
-                ..Default::default()
-            });
+            let synthetic = shop::generate(&shop::ShopConfig::with_spans(spans));
             let bytes = encode(&synthetic, Format::OtlpJson);
             let mut set = TraceSet::new();
             if let Err(error) = import_file(&mut set, "bench", &bytes) {

@@ -29,12 +29,7 @@ fn input(format: Format, spans: usize) -> Input {
     inputs
         .entry((format, spans))
         .or_insert_with(|| {
-            // The shop scenario averages a little over six spans per trace.
-            let traces = (spans as f64 / 6.3).ceil() as usize;
-            let synthetic = shop::generate(&shop::ShopConfig {
-                traces,
-                ..Default::default()
-            });
+            let synthetic = shop::generate(&shop::ShopConfig::with_spans(spans));
             Arc::new((encode(&synthetic, format), synthetic.len()))
         })
         .clone()

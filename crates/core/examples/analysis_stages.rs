@@ -18,10 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let argument = std::env::args().nth(1).unwrap_or_else(|| "1000000".to_owned());
     let bytes = match argument.parse::<usize>() {
         Ok(spans) => {
-            let synthetic = shop::generate(&shop::ShopConfig {
-                traces: spans.div_ceil(9),
-                ..Default::default()
-            });
+            let synthetic = shop::generate(&shop::ShopConfig::with_spans(spans));
             encode(&synthetic, Format::OtlpJson)
         }
         Err(_) => std::fs::read(&argument)?,

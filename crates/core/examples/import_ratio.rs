@@ -14,11 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
     let spans = args.next().transpose()?.unwrap_or(100_000);
     let rounds = args.next().transpose()?.unwrap_or(20);
-    let synthetic = shop::generate(&shop::ShopConfig {
-        // The shop scenario averages a little over six spans per trace.
-        traces: (spans as f64 / 6.3).ceil() as usize,
-        ..Default::default()
-    });
+    let synthetic = shop::generate(&shop::ShopConfig::with_spans(spans));
     let bytes = encode(&synthetic, Format::OtlpJson);
     let (mut import, mut ignored) = (Duration::MAX, Duration::MAX);
     for _ in 0..rounds {

@@ -9,10 +9,7 @@ use tracelens_core::synth::{FORMATS, encode, shop};
 
 fn main() {
     let spans: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let synthetic = shop::generate(&shop::ShopConfig {
-        traces: traces_for(spans),
-        ..Default::default()
-    });
+    let synthetic = shop::generate(&shop::ShopConfig::with_spans(spans));
     println!("| format | spans | file bytes/span | model bytes/span | model / file |");
     println!("|---|---:|---:|---:|---:|");
     for format in FORMATS {
@@ -32,9 +29,4 @@ fn main() {
             set.heap_bytes() as f64 / bytes.len() as f64
         );
     }
-}
-
-/// The shop scenario averages a little over six spans per trace.
-fn traces_for(spans: usize) -> usize {
-    (spans as f64 / 6.3).ceil() as usize
 }

@@ -143,6 +143,18 @@ impl Default for ShopConfig {
     }
 }
 
+impl ShopConfig {
+    /// The default shop with about `spans` spans: its requests average about
+    /// nine spans each with the default patterns, so benchmarks and examples
+    /// asking for a size get about that size.
+    pub fn with_spans(spans: usize) -> ShopConfig {
+        ShopConfig {
+            traces: spans.div_ceil(9).max(1),
+            ..ShopConfig::default()
+        }
+    }
+}
+
 /// Mean time between two requests in a burst.
 const BURST_GAP_NS: u64 = 2_000_000;
 
