@@ -281,6 +281,27 @@ fn gzip_of_any_format_is_read_and_reported() {
     assert!(error.to_string().starts_with("bad.gz: the gzip data is broken"));
 }
 
+/// The sniffer looks for the end of the first line only in the file's first
+/// megabyte; a longer first line is noticed when the reader meets the second.
+#[test]
+fn json_lines_with_a_first_line_longer_than_the_sniffer_reads() {
+    let spans_line = String::from_utf8(fixture("otlp-jsonl/jaegerui__otlp2jaeger-multi-in.jsonl")).unwrap();
+    let first = spans_line.lines().next().unwrap();
+    let padding = "x".repeat(1 << 21);
+    // Unknown keys are skipped: a long one after the spans, as a big batch would be.
+    let long_first = format!("{},\"padding\":\"{padding}\"}}", first.strip_suffix('}').unwrap());
+    let text = format!("{long_first}\n{{\"resourceLogs\":[]}}\n{first}\n");
+    let (set, report) = read("dump.jsonl", text.as_bytes());
+    assert_eq!(report.format, Format::OtlpJsonLines);
+    assert_eq!((report.spans_read, report.spans_kept), (2, 2));
+    assert_eq!(report.skipped[&SkipReason::LogsLine].count, 1);
+    assert_eq!(set.spans.len(), 2);
+    // A single document followed by something else is still an error of that document.
+    let mut other = TraceSet::new();
+    let error = import_file(&mut other, "two.json", format!("{long_first}\n[1]\n").as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("trailing characters"), "{error}");
+}
+
 #[test]
 fn json_lines_skip_logs_metrics_and_a_truncated_last_line() {
     let spans_line = String::from_utf8(fixture("otlp-jsonl/jaegerui__otlp2jaeger-multi-in.jsonl")).unwrap();

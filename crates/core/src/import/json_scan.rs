@@ -20,6 +20,7 @@ const EOF_STRING: &str = "EOF while parsing a string";
 const EOF_VALUE: &str = "EOF while parsing a value";
 const CONTROL_CHARACTER: &str = "control character (\\u0000-\\u001F) found while parsing a string";
 const INVALID_ESCAPE: &str = "invalid escape";
+const TRAILING_CHARACTERS: &str = "trailing characters";
 const INVALID_NUMBER: &str = "invalid number";
 const LONE_SURROGATE: &str = "lone leading surrogate in hex escape";
 const END_OF_HEX_ESCAPE: &str = "unexpected end of hex escape";
@@ -62,6 +63,13 @@ impl JsonError {
             detail: detail.into(),
             path: Vec::new(),
         }))
+    }
+
+    /// When this error is only that more follows a whole document: where
+    /// that more starts.
+    pub fn trailing_at(&self) -> Option<usize> {
+        // `end` reports the byte after the cursor, as serde_json does.
+        (self.0.detail == TRAILING_CHARACTERS && self.0.path.is_empty()).then(|| self.0.offset.saturating_sub(1))
     }
 
     /// What went wrong, without the position.
@@ -141,7 +149,7 @@ impl<'a> Cursor<'a> {
         self.skip_whitespace();
         match self.peek() {
             None => Ok(()),
-            Some(_) => Err(self.peek_error("trailing characters")),
+            Some(_) => Err(self.peek_error(TRAILING_CHARACTERS)),
         }
     }
 
@@ -356,7 +364,7 @@ impl<'a> Cursor<'a> {
         }
         self.array(expected, |cur, index| match fields.get(index) {
             Some(key) => member(cur, key),
-            None => Err(cur.peek_error("trailing characters")),
+            None => Err(cur.peek_error(TRAILING_CHARACTERS)),
         })
     }
 

@@ -128,6 +128,17 @@ fn read_as(
                 Ok(_) => Ok(builder.finish()),
                 Err(error) => {
                     builder.abandon();
+                    // JSON Lines whose first line was too long for the sniffer to see its end.
+                    let next = error.trailing_at().and_then(|at| bytes.get(..at)).map(|before| {
+                        let gap = before
+                            .iter()
+                            .rposition(|b| !b.is_ascii_whitespace())
+                            .map_or(0, |i| i + 1);
+                        bytes.get(gap..).unwrap_or_default()
+                    });
+                    if next.is_some_and(sniff::is_otlp_record_line) {
+                        return read_as(set, name, bytes, Format::OtlpJsonLines, compression);
+                    }
                     let (line, column) = error.line_column(bytes);
                     Err(ImportError::malformed_json(name, format, line, column, &error))
                 }
