@@ -159,7 +159,7 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    fn skip_whitespace(&mut self) {
+    pub fn skip_whitespace(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             if b > b' ' || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 break;
@@ -815,6 +815,55 @@ impl<'a> Cursor<'a> {
         }
         self.pos = i + 1;
         Some(value)
+    }
+
+    /// Where the cursor is, to come back to with [`Cursor::rewind`].
+    #[inline]
+    pub fn mark(&self) -> usize {
+        self.pos
+    }
+
+    /// Goes back to a [`Cursor::mark`] taken in the same container, after a
+    /// fast path that gave up (it must not have opened or closed anything).
+    #[inline]
+    pub fn rewind(&mut self, mark: usize) {
+        self.pos = mark;
+    }
+
+    /// Whether at least `levels` more objects or arrays may be opened.
+    #[inline]
+    pub fn can_nest(&self, levels: u32) -> bool {
+        self.depth_left > levels
+    }
+
+    /// Skips whitespace, then reads `token` if it comes next. For fast paths
+    /// over punctuation and known keys: nothing is opened or checked.
+    #[inline(always)]
+    pub fn eat(&mut self, token: &[u8]) -> bool {
+        self.skip_whitespace();
+        if self.bytes.get(self.pos..self.pos + token.len()) == Some(token) {
+            self.pos += token.len();
+            return true;
+        }
+        false
+    }
+
+    /// Skips whitespace, then reads a string without escapes, if that is
+    /// what comes next, as [`Cursor::string_bytes`] would (control characters
+    /// pass); `None` (cursor moved) otherwise.
+    #[inline]
+    pub fn plain_string(&mut self) -> Option<&'a [u8]> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let end = find_special::<false>(self.bytes, start);
+        if self.bytes.get(end) != Some(&b'"') {
+            return None;
+        }
+        self.pos = end + 1;
+        self.bytes.get(start..end)
     }
 
     /// The byte at the cursor, to choose how to read a value.

@@ -91,3 +91,78 @@ fn deep_attribute_values_are_an_error_not_a_stack_overflow() {
             .ends_with("recursion limit exceeded")
     );
 }
+
+/// A span whose attribute list is `attributes`.
+fn with_attributes(attributes: &str) -> String {
+    format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","attributes":[{attributes}]}}]}}]}}]}}"#
+    )
+}
+
+/// Attributes written the usual way take a fast path (`usual_key_value`);
+/// the same attributes with their keys swapped take the general one. Both
+/// must read alike, and what the fast path gives up on must still be read.
+#[test]
+fn usual_attributes_read_as_the_general_reader_reads_them() {
+    let values = [
+        r#"{"stringValue":"GET"}"#,
+        r#"{"stringValue":""}"#,
+        r#"{"stringValue":"tab\tinside"}"#,
+        r#"{"stringValue":"esc\"aped\u00e9"}"#,
+        r#"{"intValue":"-42"}"#,
+        r#"{"intValue":7}"#,
+        r#"{"boolValue":false}"#,
+        r#"{"doubleValue":"NaN"}"#,
+        r#"{"doubleValue":2.5e3}"#,
+        r#"{ "stringValue" : "spaced" }"#,
+        r#"{"stringValue":"a","stringValue":"b"}"#,
+        r#"{"intValue":1,"extra":[1]}"#,
+        r#"{"bytesValue":"AAE="}"#,
+        r#"{}"#,
+        "null",
+    ];
+    for value in values {
+        let usual = read(with_attributes(&format!(r#"{{"key":"k","value":{value}}}"#)).as_bytes());
+        let swapped = read(with_attributes(&format!(r#"{{"value":{value},"key":"k"}}"#)).as_bytes());
+        assert!(usual.is_ok(), "{value}: {usual:?}");
+        assert_eq!(usual, swapped, "{value}");
+    }
+    // Keys the fast path does not expect, and escapes in the key.
+    let extra = read(with_attributes(r#"{"key":"k","value":{"intValue":1},"note":0}"#).as_bytes());
+    assert_eq!(
+        extra,
+        read(with_attributes(r#"{"key":"k","value":{"intValue":1}}"#).as_bytes())
+    );
+    let escaped = read(with_attributes(r#"{"key":"\u006b","value":{"intValue":1}}"#).as_bytes());
+    assert_eq!(escaped, extra);
+}
+
+/// Errors inside a usual-looking attribute are the general reader's, with its
+/// position and path.
+#[test]
+fn errors_in_usual_attributes_keep_their_place_and_message() {
+    let cases = [
+        (
+            r#"{"key":"k","value":{"intValue":"x"}}"#,
+            "value.intValue) expected an integer, found \"x\"",
+        ),
+        (
+            r#"{"key":"k","value":{"boolValue":1}}"#,
+            "value.boolValue) invalid type: integer `1`, expected a boolean",
+        ),
+        (r#"{"key":"k","key":"j","value":{}}"#, "key) duplicate field `key`"),
+        (
+            r#"{"key":7,"value":{}}"#,
+            "key) invalid type: integer `7`, expected a string",
+        ),
+        (r#"{"key":"k","value":{"stringValue":"x"}"#, ") expected `,` or `}`"),
+    ];
+    for (attribute, expected) in cases {
+        let error = read(with_attributes(attribute).as_bytes()).unwrap_err();
+        let separator = if expected.starts_with(')') { "" } else { "." };
+        assert!(
+            error.contains(&format!("spans[0].attributes[0]{separator}{expected}")),
+            "{attribute}: {error}"
+        );
+    }
+}

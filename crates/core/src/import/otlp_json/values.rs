@@ -41,7 +41,13 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
     // Filled in place and emptied by `convert`: a value is never moved whole.
     let mut value = Wire::Empty;
     cur.array("a list of attributes", |cur, _| {
-        let key = key_value(cur, &mut value)?;
+        let key = match usual_key_value(cur) {
+            Some((key, usual)) => {
+                value = usual;
+                Cow::Borrowed(key)
+            }
+            None => key_value(cur, &mut value)?,
+        };
         // Like a search for the first `service.name`: later ones do not count even if it is not a string.
         let service_key = service.is_none() && &*key == b"service.name";
         let is_string = matches!(value, Wire::Str(_));
@@ -78,6 +84,50 @@ enum Wire<'a> {
     Array(Vec<Wire<'a>>),
     KvList(Vec<(Cow<'a, [u8]>, Wire<'a>)>),
     Bytes(Cow<'a, str>),
+}
+
+/// A `KeyValue` written the usual way, `{"key": "…", "value": {"stringValue":
+/// "…"}}` or with an `intValue`, `boolValue` or `doubleValue`, read as a run
+/// of expected tokens rather than as two objects of keys looked up one by one:
+/// attributes are most of an OTLP file, and this halves their cost. Anything
+/// else (other key order, more keys, escapes, nested or bytes values, and
+/// every error) returns `None` with the cursor back where it was, for
+/// [`key_value`] to read and report as always.
+#[inline]
+fn usual_key_value<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
+    let start = cur.mark();
+    let read = usual_key_value_tokens(cur);
+    if read.is_none() {
+        cur.rewind(start);
+    }
+    read
+}
+
+#[inline(always)]
+fn usual_key_value_tokens<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
+    // The two objects opened here must be allowed, as `key_value` would check.
+    if !(cur.can_nest(2) && cur.eat(b"{") && cur.eat(b"\"key\"") && cur.eat(b":")) {
+        return None;
+    }
+    let key = cur.plain_string()?;
+    if !(cur.eat(b",") && cur.eat(b"\"value\"") && cur.eat(b":") && cur.eat(b"{")) {
+        return None;
+    }
+    let value = if cur.eat(b"\"stringValue\"") && cur.eat(b":") {
+        Wire::Str(Cow::Borrowed(cur.plain_string()?))
+    } else if cur.eat(b"\"intValue\"") && cur.eat(b":") {
+        cur.skip_whitespace();
+        Wire::Int(lenient_i64(cur).ok()?)
+    } else if cur.eat(b"\"boolValue\"") && cur.eat(b":") {
+        cur.skip_whitespace();
+        Wire::Bool(cur.bool("a boolean").ok()?)
+    } else if cur.eat(b"\"doubleValue\"") && cur.eat(b":") {
+        cur.skip_whitespace();
+        Wire::Double(lenient_f64(cur).ok()?)
+    } else {
+        return None;
+    };
+    (cur.eat(b"}") && cur.eat(b"}")).then_some((key, value))
 }
 
 /// One `KeyValue`: returns its key and leaves its value in `value`
