@@ -685,10 +685,7 @@ impl<'a> Cursor<'a> {
             Some(b'1'..=b'9') => {
                 while let Some(digit @ b'0'..=b'9') = self.peek() {
                     self.pos += 1;
-                    match value
-                        .checked_mul(10)
-                        .and_then(|v| v.checked_add(u64::from(digit - b'0')))
-                    {
+                    match push_digit(value, digit) {
                         Some(v) => value = v,
                         None => overflow = true,
                     }
@@ -807,7 +804,7 @@ impl<'a> Cursor<'a> {
             i += 8;
         }
         while let Some(&digit @ b'0'..=b'9') = self.bytes.get(i) {
-            value = value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
+            value = push_digit(value, digit)?;
             i += 1;
         }
         if i == self.pos + 1 || self.bytes.get(i) != Some(&b'"') || self.peek() != Some(b'"') {
@@ -914,6 +911,19 @@ fn find_special<const CONTROL: bool>(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// `value * 10 + digit`, unless that overflows a `u64`. Compared against
+/// the limit rather than with `checked_mul`, which on wasm32 calls a 128-bit
+/// multiplication routine for every digit.
+#[inline]
+fn push_digit(value: u64, digit: u8) -> Option<u64> {
+    const LIMIT: u64 = u64::MAX / 10;
+    let digit = u64::from(digit - b'0');
+    if value > LIMIT || (value == LIMIT && digit > u64::MAX % 10) {
+        return None;
+    }
+    Some(value * 10 + digit)
 }
 
 /// The value of eight ASCII digits, if that is what `bytes` are (SWAR: all eight at once).
@@ -1105,6 +1115,18 @@ mod tests {
                 }
             });
             assert_eq!(ours, theirs, "{json}");
+        }
+    }
+
+    #[test]
+    fn digits_accumulate_up_to_u64_max() {
+        for value in [0, 1, u64::MAX / 10 - 1, u64::MAX / 10, u64::MAX / 10 + 1, u64::MAX] {
+            for digit in b'0'..=b'9' {
+                let expected = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(digit - b'0')));
+                assert_eq!(push_digit(value, digit), expected, "{value} {digit}");
+            }
         }
     }
 
