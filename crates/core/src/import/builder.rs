@@ -233,6 +233,19 @@ impl<'s> Builder<'s> {
         })
     }
 
+    /// [`Builder::intern_raw`] with a hint of what the string will be: see
+    /// [`crate::intern::Interner::intern_bytes_hinted`].
+    #[inline]
+    pub fn intern_raw_hinted(&mut self, hint: usize, bytes: &[u8]) -> Sym {
+        self.set
+            .strings
+            .intern_bytes_hinted(hint, bytes)
+            .unwrap_or_else(|replaced| {
+                self.warn(WarningKind::InvalidUtf8);
+                replaced
+            })
+    }
+
     pub fn warn(&mut self, kind: WarningKind) {
         if self.in_span {
             self.span_warnings.push(kind);

@@ -8,7 +8,7 @@ use crate::import::WarningKind;
 use crate::import::builder::Builder;
 use crate::import::json_scan::{Cursor, JsonError, Number, float_text};
 use crate::import::otlp_common::IntOrName;
-use crate::intern::Sym;
+use crate::intern::{Interner, Sym};
 use crate::model::{AttrValue, Attribute, StoreRange};
 use base64::Engine as _;
 use std::borrow::Cow;
@@ -40,7 +40,7 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
     let mut service = None;
     // Filled in place and emptied by `convert`: a value is never moved whole.
     let mut value = Wire::Empty;
-    cur.array("a list of attributes", |cur, _| {
+    cur.array("a list of attributes", |cur, index| {
         let key = match usual_key_value(cur) {
             Some((key, usual)) => {
                 value = usual;
@@ -51,10 +51,14 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
         // Like a search for the first `service.name`: later ones do not count even if it is not a string.
         let service_key = service.is_none() && &*key == b"service.name";
         let is_string = matches!(value, Wire::Str(_));
-        let attribute = Attribute {
-            key: out.intern_raw(&key),
-            value: convert(std::mem::take(&mut value), out),
+        // Lists of the same kind of span hold the same keys in the same
+        // order, and a key's value often repeats: hint by position and by key.
+        let key = out.intern_raw_hinted(HINT_KEYS + index % HINT_KEYS, &key);
+        let value = match std::mem::take(&mut value) {
+            Wire::Str(text) => AttrValue::Str(out.intern_raw_hinted(Interner::index(key), &text)),
+            other => convert(other, out),
         };
+        let attribute = Attribute { key, value };
         if service_key {
             service = Some(match attribute.value {
                 AttrValue::Str(text) if is_string => Some(text),
@@ -69,6 +73,10 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
         service: service.flatten(),
     })
 }
+
+/// Hint slots for attribute keys, by position in their list; values are
+/// hinted by their key's handle (see [`Builder::intern_raw_hinted`]).
+const HINT_KEYS: usize = 64;
 
 /// An `AnyValue` as written: read whole before it is converted, because a
 /// later key of the same object replaces an earlier one.
