@@ -113,29 +113,33 @@ fn usual_key_value<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
 
 #[inline(always)]
 fn usual_key_value_tokens<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
+    // Each step tries the compact spelling in one comparison, then token by token.
+    let step = |cur: &mut Cursor<'a>, compact: &[u8], tokens: &[&[u8]]| {
+        cur.eat(compact) || tokens.iter().all(|token| cur.eat(token))
+    };
     // The two objects opened here must be allowed, as `key_value` would check.
-    if !(cur.can_nest(2) && cur.eat(b"{") && cur.eat(b"\"key\"") && cur.eat(b":")) {
+    if !(cur.can_nest(2) && step(cur, b"{\"key\":", &[b"{", b"\"key\"", b":"])) {
         return None;
     }
     let key = cur.plain_string()?;
-    if !(cur.eat(b",") && cur.eat(b"\"value\"") && cur.eat(b":") && cur.eat(b"{")) {
+    if !step(cur, b",\"value\":{", &[b",", b"\"value\"", b":", b"{"]) {
         return None;
     }
-    let value = if cur.eat(b"\"stringValue\"") && cur.eat(b":") {
+    let value = if step(cur, b"\"stringValue\":", &[b"\"stringValue\"", b":"]) {
         Wire::Str(Cow::Borrowed(cur.plain_string()?))
-    } else if cur.eat(b"\"intValue\"") && cur.eat(b":") {
+    } else if step(cur, b"\"intValue\":", &[b"\"intValue\"", b":"]) {
         cur.skip_whitespace();
         Wire::Int(lenient_i64(cur).ok()?)
-    } else if cur.eat(b"\"boolValue\"") && cur.eat(b":") {
+    } else if step(cur, b"\"boolValue\":", &[b"\"boolValue\"", b":"]) {
         cur.skip_whitespace();
         Wire::Bool(cur.bool("a boolean").ok()?)
-    } else if cur.eat(b"\"doubleValue\"") && cur.eat(b":") {
+    } else if step(cur, b"\"doubleValue\":", &[b"\"doubleValue\"", b":"]) {
         cur.skip_whitespace();
         Wire::Double(lenient_f64(cur).ok()?)
     } else {
         return None;
     };
-    (cur.eat(b"}") && cur.eat(b"}")).then_some((key, value))
+    step(cur, b"}}", &[b"}", b"}"]).then_some((key, value))
 }
 
 /// One `KeyValue`: returns its key and leaves its value in `value`
