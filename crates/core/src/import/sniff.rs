@@ -50,7 +50,14 @@ fn sniff_object(body: &[u8]) -> Sniffed {
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let value_start = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
     let otlp_record = ["resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics"];
-    if second_line_is_otlp_record(body) && otlp_record.iter().any(|k| has(k)) {
+    // The reader notices JSON Lines of traces by itself (see `second_line_is_otlp_record`),
+    // so for those a short look suffices; a first line of logs must be looked past here.
+    let window = if has("resourceSpans") || has("resource_spans") {
+        TRACES_LINE_WINDOW
+    } else {
+        KEY_SCAN_LIMIT
+    };
+    if otlp_record.iter().any(|k| has(k)) && second_line_is_otlp_record(body, window) {
         return Sniffed::Supported(Format::OtlpJsonLines);
     }
     if has("resourceSpans") || has("resource_spans") || has("batches") {
@@ -162,13 +169,13 @@ fn describe_binary(bytes: &[u8]) -> String {
 /// compact JSON has no newline inside, and a hand-wrapped document's second
 /// line holds a `ResourceSpans` (`resource`, `scopeSpans`), not a record.
 ///
-/// Only the first [`KEY_SCAN_LIMIT`] bytes are searched for the end of the
-/// first line: a compact document has no newline at all, and searching all of
-/// it cost 6% of a browser import. A JSON Lines file with a longer first line
+/// Only the first `window` bytes are searched for the end of the first line:
+/// a compact document has no newline at all, and searching all of it cost 6%
+/// of a browser import. A JSON Lines file of traces with a longer first line
 /// is sniffed as one document; the import switches to JSON Lines when the
 /// reader meets the second line (see [`is_otlp_record_line`]).
-fn second_line_is_otlp_record(body: &[u8]) -> bool {
-    let Some(newline) = memchr::memchr(b'\n', body.get(..KEY_SCAN_LIMIT).unwrap_or(body)) else {
+fn second_line_is_otlp_record(body: &[u8], window: usize) -> bool {
+    let Some(newline) = memchr::memchr(b'\n', body.get(..window).unwrap_or(body)) else {
         return false;
     };
     is_otlp_record_line(body.get(newline..).unwrap_or_default())
@@ -197,6 +204,11 @@ pub(super) fn is_otlp_record_line(rest: &[u8]) -> bool {
 /// come before the bulk of the data in every exporter's output; scanning a
 /// whole multi-gigabyte document for them would cost as much as parsing it.
 const KEY_SCAN_LIMIT: usize = 1 << 20;
+
+/// How far a file starting with OTLP traces is searched for the end of its
+/// first line: a Collector batch line is usually shorter, and a longer one
+/// costs only reading that line twice.
+const TRACES_LINE_WINDOW: usize = 64 << 10;
 
 /// Keys that make an object OTLP traces whatever else it holds: every
 /// decision in [`sniff_object`] that looks at keys is settled once one is seen.
@@ -292,6 +304,12 @@ mod tests {
         // Found by review: a document wrapped by hand, one ResourceSpans per line.
         let wrapped = b"{\"resourceSpans\":[\n{\"resource\":{},\"scopeSpans\":[]}\n]}\n";
         assert_eq!(sniff(wrapped), Sniffed::Supported(Format::OtlpJson));
+        // A long first line of logs is looked past (the reader would never see the traces after it).
+        let long_logs = format!(
+            "{{\"resourceLogs\": [], \"pad\": \"{}\"}}\n{{\"resourceSpans\": []}}\n",
+            "x".repeat(200_000)
+        );
+        assert_eq!(sniff(long_logs.as_bytes()), Sniffed::Supported(Format::OtlpJsonLines));
     }
 
     #[test]
