@@ -814,6 +814,20 @@ impl<'a> Cursor<'a> {
         Some(value)
     }
 
+    /// Reads a string of exactly `digits` hex digits (any case, at most 32)
+    /// if that is what comes next, and returns its value; reads nothing
+    /// otherwise. Decoding checks every byte, so no scan for the closing
+    /// quote is needed: what most IDs cost is the decoding alone.
+    #[inline]
+    pub fn hex_string(&mut self, digits: usize) -> Option<u128> {
+        if self.peek() != Some(b'"') || self.bytes.get(self.pos + 1 + digits) != Some(&b'"') {
+            return None;
+        }
+        let value = crate::ids::parse_strict_hex_bytes(self.bytes.get(self.pos + 1..self.pos + 1 + digits)?, digits)?;
+        self.pos += digits + 2;
+        Some(value)
+    }
+
     /// Where the cursor is, to come back to with [`Cursor::rewind`].
     #[inline]
     pub fn mark(&self) -> usize {
@@ -838,8 +852,14 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub fn eat(&mut self, token: &[u8]) -> bool {
         self.skip_whitespace();
-        if self.bytes.get(self.pos..self.pos + token.len()) == Some(token) {
-            self.pos += token.len();
+        self.eat_exact(token)
+    }
+
+    /// Reads `text` if it comes next, whitespace and all (compact JSON has none).
+    #[inline(always)]
+    pub fn eat_exact(&mut self, text: &[u8]) -> bool {
+        if self.bytes.get(self.pos..self.pos + text.len()) == Some(text) {
+            self.pos += text.len();
             return true;
         }
         false

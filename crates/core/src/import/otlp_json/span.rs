@@ -45,9 +45,9 @@ impl ScopeContext {
 struct WireSpan<'a> {
     /// Fields read so far (one bit each), to refuse duplicates as serde did.
     seen: u32,
-    trace_id: Cow<'a, [u8]>,
-    span_id: Cow<'a, [u8]>,
-    parent_span_id: Option<Cow<'a, [u8]>>,
+    trace_id: WireId<'a>,
+    span_id: WireId<'a>,
+    parent_span_id: Option<WireId<'a>>,
     trace_state: Option<Cow<'a, str>>,
     flags: u32,
     name: Cow<'a, [u8]>,
@@ -75,37 +75,38 @@ pub(super) fn span(
 
     let place = || context.place(i);
     let mut base64 = false;
-    let Some(trace_id) = decode_id(&wire.trace_id, 16, &mut base64) else {
+    let Some(trace_id) = wire.trace_id.decode(16, &mut base64) else {
         out.reject_span(start, RejectReason::InvalidTraceId, || {
             format!(
                 "{}: traceId \"{}\" is neither 32 hex digits nor base64 of 16 bytes",
                 place(),
-                String::from_utf8_lossy(&wire.trace_id)
+                wire.trace_id.text(16)
             )
         });
         return Ok(());
     };
-    let Some(span_id) = decode_id(&wire.span_id, 8, &mut base64).and_then(|v| SpanId::new(v as u64)) else {
+    let Some(span_id) = wire.span_id.decode(8, &mut base64).and_then(|v| SpanId::new(v as u64)) else {
         out.reject_span(start, RejectReason::InvalidSpanId, || {
             format!(
                 "{}: spanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
                 place(),
-                String::from_utf8_lossy(&wire.span_id)
+                wire.span_id.text(8)
             )
         });
         return Ok(());
     };
     // An empty or all-zero parent means "root"; anything else must be a valid ID.
-    let parent_span_id = match wire.parent_span_id.as_deref() {
-        None | Some(b"") => None,
-        Some(text) => match decode_id(text, 8, &mut base64) {
+    let parent_span_id = match &wire.parent_span_id {
+        None => None,
+        Some(WireId::Text(text)) if text.is_empty() => None,
+        Some(id) => match id.decode(8, &mut base64) {
             Some(v) => SpanId::new(v as u64),
             None => {
                 out.reject_span(start, RejectReason::InvalidSpanId, || {
                     format!(
                         "{}: parentSpanId \"{}\" is neither 16 hex digits nor base64 of 8 bytes",
                         place(),
-                        String::from_utf8_lossy(text)
+                        id.text(8)
                     )
                 });
                 return Ok(());
@@ -185,19 +186,15 @@ fn field<'a>(
     match key {
         b"traceId" | b"trace_id" => {
             first(cur, seen, 0, "traceId")?;
-            wire.trace_id = cur.string_bytes(A_STRING)?;
+            wire.trace_id = WireId::read(cur, 16)?;
         }
         b"spanId" | b"span_id" => {
             first(cur, seen, 1, "spanId")?;
-            wire.span_id = cur.string_bytes(A_STRING)?;
+            wire.span_id = WireId::read(cur, 8)?;
         }
         b"parentSpanId" | b"parent_span_id" => {
             first(cur, seen, 2, "parentSpanId")?;
-            wire.parent_span_id = if cur.null()? {
-                None
-            } else {
-                Some(cur.string_bytes(A_STRING)?)
-            };
+            wire.parent_span_id = if cur.null()? { None } else { Some(WireId::read(cur, 8)?) };
         }
         b"traceState" | b"trace_state" => {
             first(cur, seen, 3, "traceState")?;
@@ -376,6 +373,46 @@ fn link(cur: &mut Cursor<'_>, out: &mut Builder<'_>, base64: &mut bool) -> Resul
 }
 
 /// Decodes an ID of `bytes` bytes, noting when it was base64 rather than hex.
+/// A trace or span ID as read: hex of the exact width, decoded as it was read
+/// (most files), or any other text, decoded when the span ends.
+enum WireId<'a> {
+    Hex(u128),
+    Text(Cow<'a, [u8]>),
+}
+
+impl Default for WireId<'_> {
+    fn default() -> Self {
+        WireId::Text(Cow::Borrowed(b""))
+    }
+}
+
+impl<'a> WireId<'a> {
+    /// Reads an ID of `bytes` bytes (16 or 8).
+    fn read(cur: &mut Cursor<'a>, bytes: usize) -> Result<WireId<'a>, JsonError> {
+        Ok(match cur.hex_string(bytes * 2) {
+            Some(value) => WireId::Hex(value),
+            None => WireId::Text(cur.string_bytes(A_STRING)?),
+        })
+    }
+
+    /// The ID's value, if it is valid (see [`decode_id`]).
+    fn decode(&self, bytes: usize, base64: &mut bool) -> Option<u128> {
+        match self {
+            WireId::Hex(value) => (*value != 0 || bytes == 8).then_some(*value),
+            WireId::Text(text) => decode_id(text, bytes, base64),
+        }
+    }
+
+    /// The ID as written, for messages (hex is only rejected when zero,
+    /// which reads the same in either case).
+    fn text(&self, bytes: usize) -> String {
+        match self {
+            WireId::Hex(value) => format!("{value:0width$x}", width = bytes * 2),
+            WireId::Text(text) => String::from_utf8_lossy(text).into_owned(),
+        }
+    }
+}
+
 fn decode_id(text: &[u8], bytes: usize, base64: &mut bool) -> Option<u128> {
     let (value, encoding) = parse_otlp_id(text, bytes)?;
     *base64 |= encoding == IdEncoding::Base64;

@@ -115,7 +115,7 @@ fn usual_key_value<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
 fn usual_key_value_tokens<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
     // Each step tries the compact spelling in one comparison, then token by token.
     let step = |cur: &mut Cursor<'a>, compact: &[u8], tokens: &[&[u8]]| {
-        cur.eat(compact) || tokens.iter().all(|token| cur.eat(token))
+        cur.eat_exact(compact) || tokens.iter().all(|token| cur.eat(token))
     };
     // The two objects opened here must be allowed, as `key_value` would check.
     if !(cur.can_nest(2) && step(cur, b"{\"key\":", &[b"{", b"\"key\"", b":"])) {
