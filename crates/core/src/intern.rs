@@ -70,7 +70,7 @@ impl Interner {
         // A handle undone by `truncate` is out of range, or names whatever
         // string took its place: comparing the text is right either way.
         if let Some(text) = (recent as usize).checked_sub(1).and_then(|i| self.strings.get(i))
-            && text.as_bytes() == bytes
+            && same_bytes(text.as_bytes(), bytes)
         {
             return Ok(Sym(NonZeroU32::MIN.saturating_add(recent - 1)));
         }
@@ -92,7 +92,7 @@ impl Interner {
         let hash = self.hasher.hash_one(bytes);
         let strings = &self.strings;
         let bytes_of = |id: u32| strings.get(id as usize - 1).map_or(&b""[..], |s| s.as_bytes());
-        match self.table.find(hash, |&id| bytes_of(id) == bytes) {
+        match self.table.find(hash, |&id| same_bytes(bytes_of(id), bytes)) {
             Some(&id) => Ok(Sym(NonZeroU32::MIN.saturating_add(id - 1))),
             None => Err(hash),
         }
@@ -152,6 +152,35 @@ impl Interner {
     }
 }
 
+/// `a == b`, eight bytes at a time. Slice equality calls `memcmp`, which on
+/// wasm32 is a separate function comparing byte by byte; interning compares
+/// every attribute key and value of an import.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |bytes: &[u8], at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_ne_bytes)
+    };
+    let mut at = 0;
+    while at + 8 < len {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last word may overlap the one before: bytes compared twice are equal.
+    word(a, len - 8) == word(b, len - 8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +198,29 @@ mod tests {
         assert_eq!(interner.intern_bytes(b"backend"), Ok(b));
         let bad = interner.intern_bytes(b"caf\xE9").unwrap_err();
         assert_eq!(interner.resolve(bad), "caf\u{FFFD}");
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let texts: [&[u8]; 9] = [
+            b"",
+            b"a",
+            b"abcdefg",
+            b"abcdefh",
+            b"abcdefgh",
+            b"abcdefgi",
+            b"abcdefghi",
+            b"abcdefghj",
+            b"bbcdefghijklmnopq",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        assert!(!same_bytes(b"abcdefghijklmnopq", b"bbcdefghijklmnopq"));
+        assert!(!same_bytes(b"abcdefghijklmnopq", b"abcdefghijklmnopr"));
+        assert!(!same_bytes(b"abcdefghijklmnopq", b"abcdefghXjklmnopq"));
     }
 
     #[test]

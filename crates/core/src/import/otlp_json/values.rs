@@ -113,10 +113,6 @@ fn usual_key_value<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
 
 #[inline(always)]
 fn usual_key_value_tokens<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
-    // Each step tries the compact spelling in one comparison, then token by token.
-    let step = |cur: &mut Cursor<'a>, compact: &[u8], tokens: &[&[u8]]| {
-        cur.eat_exact(compact) || tokens.iter().all(|token| cur.eat(token))
-    };
     // The two objects opened here must be allowed, as `key_value` would check.
     if !(cur.can_nest(2) && step(cur, b"{\"key\":", &[b"{", b"\"key\"", b":"])) {
         return None;
@@ -140,6 +136,14 @@ fn usual_key_value_tokens<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a
         return None;
     };
     step(cur, b"}}", &[b"}", b"}"]).then_some((key, value))
+}
+
+/// One step of [`usual_key_value_tokens`]: the compact spelling in one
+/// comparison, else token by token. Always inlined, so the comparisons are of
+/// constants (a call would compare through `memcmp`, byte by byte on wasm32).
+#[inline(always)]
+fn step(cur: &mut Cursor<'_>, compact: &[u8], tokens: &[&[u8]]) -> bool {
+    cur.eat_exact(compact) || tokens.iter().all(|token| cur.eat(token))
 }
 
 /// One `KeyValue`: returns its key and leaves its value in `value`
