@@ -156,7 +156,7 @@ impl Interner {
 /// wasm32 is a separate function comparing byte by byte; interning compares
 /// every attribute key and value of an import.
 #[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len != b.len() {
         return false;

@@ -103,8 +103,9 @@ impl JsonError {
         path
     }
 
+    /// The error, placed inside the value of `key`.
     #[cold]
-    fn within_key(mut self, key: &[u8]) -> JsonError {
+    pub fn within_key(mut self, key: &[u8]) -> JsonError {
         self.0
             .path
             .push(Segment::Key(String::from_utf8_lossy(key).into_owned()));
@@ -297,31 +298,78 @@ impl<'a> Cursor<'a> {
         expected: &str,
         mut member: impl FnMut(&mut Self, &[u8]) -> Result<(), JsonError>,
     ) -> Result<(), JsonError> {
+        self.members(expected, |cur, _| {
+            let key = cur.key()?;
+            member(cur, &key).map_err(|error| error.within_key(&key))
+        })
+    }
+
+    /// Reads an object, calling `member` with each member's index and the
+    /// cursor on its key: `member` reads the key ([`Cursor::key`], or
+    /// [`Cursor::eat_key`] when it expects one) and then the value, and puts
+    /// its errors under the key ([`JsonError::within_key`]).
+    #[inline]
+    pub fn members(
+        &mut self,
+        expected: &str,
+        mut member: impl FnMut(&mut Self, usize) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
         self.open(b'{', expected)?;
         if self.peek() == Some(b'}') {
             self.close();
             return Ok(());
         }
+        let mut index = 0;
         loop {
-            match self.peek() {
-                Some(b'"') => {}
-                Some(_) => return Err(self.peek_error("key must be a string")),
-                None => return Err(self.peek_error(EOF_OBJECT)),
-            }
-            let key = self.string(Mode::Checked)?;
-            self.key_end = self.pos;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b':') => self.pos += 1,
-                Some(_) => return Err(self.peek_error("expected `:`")),
-                None => return Err(self.peek_error(EOF_OBJECT)),
-            }
-            self.skip_whitespace();
-            member(self, &key).map_err(|error| error.within_key(&key))?;
+            member(self, index)?;
+            index += 1;
             if !self.comma_or_close(b'}')? {
                 return Ok(());
             }
         }
+    }
+
+    /// Reads a member's key (escapes resolved) and the colon after it.
+    #[inline]
+    pub fn key(&mut self) -> Result<Cow<'a, [u8]>, JsonError> {
+        match self.peek() {
+            Some(b'"') => {}
+            Some(_) => return Err(self.peek_error("key must be a string")),
+            None => return Err(self.peek_error(EOF_OBJECT)),
+        }
+        let key = self.string(Mode::Checked)?;
+        self.key_end = self.pos;
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            Some(_) => return Err(self.peek_error("expected `:`")),
+            None => return Err(self.peek_error(EOF_OBJECT)),
+        }
+        self.skip_whitespace();
+        Ok(key)
+    }
+
+    /// Reads a member's key and its colon if the key is `quoted` (with its
+    /// quotes, as written without escapes); reads nothing otherwise. For
+    /// readers that can guess the next key: one comparison instead of a scan
+    /// and a lookup.
+    #[inline]
+    pub fn eat_key(&mut self, quoted: &[u8]) -> bool {
+        let at = self.pos;
+        let next = self.bytes.get(at..at + quoted.len()).unwrap_or_default();
+        // Not `==`: `quoted` is not a constant here, and slice equality calls
+        // `memcmp`, a byte loop on wasm32.
+        if !crate::intern::same_bytes(next, quoted) {
+            return false;
+        }
+        self.pos += quoted.len();
+        self.key_end = self.pos;
+        if self.eat(b":") {
+            self.skip_whitespace();
+            return true;
+        }
+        self.pos = at;
+        false
     }
 
     /// After a member or element: reads `,` (and says another follows) or

@@ -170,7 +170,10 @@ fn scope_spans(cur: &mut Cursor<'_>, out: &mut Builder<'_>, mut context: ScopeCo
             b"scope" | b"instrumentationLibrary" => context.scope = Some(scope(cur, out)?),
             b"spans" => {
                 if !cur.null()? {
-                    cur.array("a list of spans", |cur, i| span::span(cur, out, &context, i))?;
+                    let mut order = span::FieldOrder::default();
+                    cur.array("a list of spans", |cur, i| {
+                        span::span(cur, out, &context, &mut order, i)
+                    })?;
                 }
             }
             _ => cur.skip_unknown(key)?,

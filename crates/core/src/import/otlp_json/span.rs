@@ -62,16 +62,40 @@ struct WireSpan<'a> {
     base64_links: bool,
 }
 
-/// Reads span `i` of the list described by `context`.
+/// Reads span `i` of the list described by `context`, expecting its keys in
+/// the order of the span before.
 pub(super) fn span(
     cur: &mut Cursor<'_>,
     out: &mut Builder<'_>,
     context: &ScopeContext,
+    order: &mut FieldOrder,
     i: usize,
 ) -> Result<(), JsonError> {
     let start = out.begin_span();
     let mut wire = WireSpan::default();
-    cur.record("a span object", SPAN_FIELDS, |cur, key| field(cur, out, &mut wire, key))?;
+    if cur.next_byte() == Some(b'[') {
+        // A span written as the array of its fields' values, as serde accepted.
+        cur.record("a span object", SPAN_FIELDS, |cur, key| match Field::of(key) {
+            Some(f) => field(cur, out, &mut wire, f),
+            None => cur.skip_unknown(key),
+        })?;
+    } else {
+        cur.members("a span object", |cur, index| {
+            if let Some(f) = order.expect(index)
+                && cur.eat_key(f.quoted())
+            {
+                return field(cur, out, &mut wire, f).map_err(|error| error.within_key(f.name().as_bytes()));
+            }
+            let key = cur.key()?;
+            let f = Field::of(&key);
+            order.learn(index, f);
+            match f {
+                Some(f) => field(cur, out, &mut wire, f),
+                None => cur.skip_unknown(&key),
+            }
+            .map_err(|error| error.within_key(&key))
+        })?;
+    }
 
     let place = || context.place(i);
     let mut base64 = false;
@@ -155,6 +179,115 @@ pub(super) fn span(
     Ok(())
 }
 
+/// A span's fields. The discriminant is the field's bit in `WireSpan::seen`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    TraceId,
+    SpanId,
+    ParentSpanId,
+    TraceState,
+    Flags,
+    Name,
+    Kind,
+    StartTime,
+    EndTime,
+    Attributes,
+    DroppedAttributesCount,
+    Events,
+    DroppedEventsCount,
+    Links,
+    DroppedLinksCount,
+    Status,
+}
+
+impl Field {
+    /// The field `key` names, in OTLP/JSON's spelling or protobuf's.
+    fn of(key: &[u8]) -> Option<Field> {
+        Some(match key {
+            b"traceId" | b"trace_id" => Field::TraceId,
+            b"spanId" | b"span_id" => Field::SpanId,
+            b"parentSpanId" | b"parent_span_id" => Field::ParentSpanId,
+            b"traceState" | b"trace_state" => Field::TraceState,
+            b"flags" => Field::Flags,
+            b"name" => Field::Name,
+            b"kind" => Field::Kind,
+            b"startTimeUnixNano" | b"start_time_unix_nano" => Field::StartTime,
+            b"endTimeUnixNano" | b"end_time_unix_nano" => Field::EndTime,
+            b"attributes" => Field::Attributes,
+            b"droppedAttributesCount" | b"dropped_attributes_count" => Field::DroppedAttributesCount,
+            b"events" => Field::Events,
+            b"droppedEventsCount" | b"dropped_events_count" => Field::DroppedEventsCount,
+            b"links" => Field::Links,
+            b"droppedLinksCount" | b"dropped_links_count" => Field::DroppedLinksCount,
+            b"status" => Field::Status,
+            _ => return None,
+        })
+    }
+
+    /// The key in OTLP/JSON's spelling, with its quotes (what
+    /// [`FieldOrder`] compares the next key with).
+    fn quoted(self) -> &'static [u8] {
+        match self {
+            Field::TraceId => b"\"traceId\"",
+            Field::SpanId => b"\"spanId\"",
+            Field::ParentSpanId => b"\"parentSpanId\"",
+            Field::TraceState => b"\"traceState\"",
+            Field::Flags => b"\"flags\"",
+            Field::Name => b"\"name\"",
+            Field::Kind => b"\"kind\"",
+            Field::StartTime => b"\"startTimeUnixNano\"",
+            Field::EndTime => b"\"endTimeUnixNano\"",
+            Field::Attributes => b"\"attributes\"",
+            Field::DroppedAttributesCount => b"\"droppedAttributesCount\"",
+            Field::Events => b"\"events\"",
+            Field::DroppedEventsCount => b"\"droppedEventsCount\"",
+            Field::Links => b"\"links\"",
+            Field::DroppedLinksCount => b"\"droppedLinksCount\"",
+            Field::Status => b"\"status\"",
+        }
+    }
+
+    /// The key in OTLP/JSON's spelling, as messages name it.
+    fn name(self) -> &'static str {
+        match self {
+            Field::TraceId => "traceId",
+            Field::SpanId => "spanId",
+            Field::ParentSpanId => "parentSpanId",
+            Field::TraceState => "traceState",
+            Field::Flags => "flags",
+            Field::Name => "name",
+            Field::Kind => "kind",
+            Field::StartTime => "startTimeUnixNano",
+            Field::EndTime => "endTimeUnixNano",
+            Field::Attributes => "attributes",
+            Field::DroppedAttributesCount => "droppedAttributesCount",
+            Field::Events => "events",
+            Field::DroppedEventsCount => "droppedEventsCount",
+            Field::Links => "links",
+            Field::DroppedLinksCount => "droppedLinksCount",
+            Field::Status => "status",
+        }
+    }
+}
+
+/// The order of the keys of the span read last, expected again in the next:
+/// an exporter writes every span's fields in the same order, so a key costs
+/// one comparison instead of a scan and a lookup among the sixteen fields.
+#[derive(Default)]
+pub(super) struct FieldOrder([Option<Field>; 20]);
+
+impl FieldOrder {
+    fn expect(&self, index: usize) -> Option<Field> {
+        self.0.get(index).copied().flatten()
+    }
+
+    fn learn(&mut self, index: usize, field: Option<Field>) {
+        if let Some(slot) = self.0.get_mut(index) {
+            *slot = field;
+        }
+    }
+}
+
 /// The keys of a span's fields in the protocol's order (for the array form of a span).
 const SPAN_FIELDS: &[&[u8]] = &[
     b"traceId",
@@ -176,86 +309,80 @@ const SPAN_FIELDS: &[&[u8]] = &[
 ];
 
 /// Reads the value of one span field.
-fn field<'a>(
-    cur: &mut Cursor<'a>,
-    out: &mut Builder<'_>,
-    wire: &mut WireSpan<'a>,
-    key: &[u8],
-) -> Result<(), JsonError> {
+fn field<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpan<'a>, f: Field) -> Result<(), JsonError> {
     let seen = &mut wire.seen;
-    match key {
-        b"traceId" | b"trace_id" => {
-            first(cur, seen, 0, "traceId")?;
+    match f {
+        Field::TraceId => {
+            first(cur, seen, f as u32, f.name())?;
             wire.trace_id = WireId::read(cur, 16)?;
         }
-        b"spanId" | b"span_id" => {
-            first(cur, seen, 1, "spanId")?;
+        Field::SpanId => {
+            first(cur, seen, f as u32, f.name())?;
             wire.span_id = WireId::read(cur, 8)?;
         }
-        b"parentSpanId" | b"parent_span_id" => {
-            first(cur, seen, 2, "parentSpanId")?;
+        Field::ParentSpanId => {
+            first(cur, seen, f as u32, f.name())?;
             wire.parent_span_id = if cur.null()? { None } else { Some(WireId::read(cur, 8)?) };
         }
-        b"traceState" | b"trace_state" => {
-            first(cur, seen, 3, "traceState")?;
+        Field::TraceState => {
+            first(cur, seen, f as u32, f.name())?;
             wire.trace_state = if cur.null()? {
                 None
             } else {
                 Some(cur.string_text(A_STRING)?)
             };
         }
-        b"flags" => {
-            first(cur, seen, 4, "flags")?;
+        Field::Flags => {
+            first(cur, seen, f as u32, f.name())?;
             wire.flags = u32_field(cur)?;
         }
-        b"name" => {
-            first(cur, seen, 5, "name")?;
+        Field::Name => {
+            first(cur, seen, f as u32, f.name())?;
             wire.name = cur.string_bytes(A_STRING)?;
         }
-        b"kind" => {
-            first(cur, seen, 6, "kind")?;
+        Field::Kind => {
+            first(cur, seen, f as u32, f.name())?;
             wire.kind = int_or_name(cur)?;
         }
-        b"startTimeUnixNano" | b"start_time_unix_nano" => {
-            first(cur, seen, 7, "startTimeUnixNano")?;
+        Field::StartTime => {
+            first(cur, seen, f as u32, f.name())?;
             wire.start = lenient_u64(cur)?;
         }
-        b"endTimeUnixNano" | b"end_time_unix_nano" => {
-            first(cur, seen, 8, "endTimeUnixNano")?;
+        Field::EndTime => {
+            first(cur, seen, f as u32, f.name())?;
             wire.end = lenient_u64(cur)?;
         }
-        b"attributes" => {
-            first(cur, seen, 9, "attributes")?;
+        Field::Attributes => {
+            first(cur, seen, f as u32, f.name())?;
             wire.attributes = key_values(cur, out)?.range;
         }
-        b"droppedAttributesCount" | b"dropped_attributes_count" => {
-            first(cur, seen, 10, "droppedAttributesCount")?;
+        Field::DroppedAttributesCount => {
+            first(cur, seen, f as u32, f.name())?;
             wire.dropped.attributes = u32_field(cur)?;
         }
-        b"events" => {
-            first(cur, seen, 11, "events")?;
+        Field::Events => {
+            first(cur, seen, f as u32, f.name())?;
             cur.array("a list of events", |cur, _| event(cur, out))?;
         }
-        b"droppedEventsCount" | b"dropped_events_count" => {
-            first(cur, seen, 12, "droppedEventsCount")?;
+        Field::DroppedEventsCount => {
+            first(cur, seen, f as u32, f.name())?;
             wire.dropped.events = u32_field(cur)?;
         }
-        b"links" => {
-            first(cur, seen, 13, "links")?;
+        Field::Links => {
+            first(cur, seen, f as u32, f.name())?;
             let base64 = &mut wire.base64_links;
             cur.array("a list of links", |cur, _| link(cur, out, base64))?;
         }
-        b"droppedLinksCount" | b"dropped_links_count" => {
-            first(cur, seen, 14, "droppedLinksCount")?;
+        Field::DroppedLinksCount => {
+            first(cur, seen, f as u32, f.name())?;
             wire.dropped.links = u32_field(cur)?;
         }
-        b"status" => {
-            first(cur, seen, 15, "status")?;
+        Field::Status => {
+            first(cur, seen, f as u32, f.name())?;
             if !cur.null()? {
                 status(cur, wire)?;
             }
         }
-        _ => cur.skip_unknown(key)?,
     }
     Ok(())
 }

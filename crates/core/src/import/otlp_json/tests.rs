@@ -166,3 +166,63 @@ fn errors_in_usual_attributes_keep_their_place_and_message() {
         );
     }
 }
+
+/// Spans are read expecting the key order of the span before: spans whose
+/// keys come in other orders, in protobuf's spelling, or with unknown keys,
+/// read as each does alone, and errors keep their paths.
+#[test]
+fn spans_in_changing_key_orders_read_alike() {
+    let fields = [
+        r#""traceId":"5b8efff798038103d269b633813fc60c""#,
+        r#""spanId":"eee19b7ec3c1b174""#,
+        r#""name":"n""#,
+        r#""kind":2"#,
+        r#""startTimeUnixNano":"1700000000000000000""#,
+        r#""endTimeUnixNano":"1700000000000001000""#,
+        r#""attributes":[{"key":"k","value":{"intValue":1}}]"#,
+        r#""status":{"code":2}"#,
+    ];
+    let span = |order: &[usize]| format!("{{{}}}", order.iter().map(|&i| fields[i]).collect::<Vec<_>>().join(","));
+    let document = |spans: &[String]| {
+        format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        )
+    };
+    let forward: Vec<usize> = (0..fields.len()).collect();
+    let backward: Vec<usize> = forward.iter().rev().copied().collect();
+    let one = read(document(&[span(&forward)]).as_bytes()).unwrap();
+    let two = read(document(&[span(&forward), span(&forward)]).as_bytes()).unwrap();
+    let variants = [
+        span(&backward),
+        span(&[3, 0, 6, 1, 7, 2, 5, 4]),
+        span(&forward)
+            .replace("traceId", "trace_id")
+            .replace("startTimeUnixNano", "start_time_unix_nano"),
+        span(&forward).replacen('{', r#"{"extra":[1,{"a":null}],"#, 1),
+        span(&forward).replace(':', " : ").replace(',', " ,\n "),
+    ];
+    for (i, variant) in variants.iter().enumerate() {
+        assert_eq!(
+            read(document(std::slice::from_ref(variant)).as_bytes()),
+            Ok(one.clone()),
+            "variant {i}: {variant}"
+        );
+        // After a span in forward order, whose key order it then fails to follow.
+        let after = read(document(&[span(&forward), variant.clone()]).as_bytes());
+        assert_eq!(after, Ok(two.clone()), "variant {i}: {variant}");
+    }
+    // A duplicate key met on the expected-order path is an error, named as written.
+    let twice = format!("{{{},{}}}", fields[0], fields[0]);
+    let error = read(document(&[span(&forward), twice]).as_bytes()).unwrap_err();
+    assert!(
+        error.ends_with("(resourceSpans[0].scopeSpans[0].spans[1].traceId) duplicate field `traceId`"),
+        "{error}"
+    );
+    let bad_kind = span(&forward).replace(r#""kind":2"#, r#""kind":2.5"#);
+    let error = read(document(&[span(&forward), bad_kind]).as_bytes()).unwrap_err();
+    assert!(
+        error.contains("spans[1].kind) invalid type: floating point `2.5`"),
+        "{error}"
+    );
+}
