@@ -4,7 +4,7 @@
 //! is kept, or rejected and everything it added taken back. Fields come in any
 //! order (exporters that sort keys write `attributes` before `traceId`).
 
-use super::values::{A_STRING, first, int_or_name, key_values, lenient_u64, u32_field};
+use super::values::{A_STRING, first, hint, int_or_name, key_values, lenient_u64, u32_field};
 use crate::ids::{IdEncoding, SpanId, TraceId, parse_otlp_id};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::json_scan::{Cursor, JsonError};
@@ -161,7 +161,7 @@ pub(super) fn span(
         parent_span_id,
         resource: context.resource,
         scope: context.scope,
-        name: out.intern_raw(&wire.name),
+        name: out.intern_raw_hinted(hint::name(&wire.name), &wire.name),
         kind,
         start: TimestampNs(wire.start),
         end: TimestampNs(wire.end),

@@ -8,7 +8,7 @@ use crate::import::WarningKind;
 use crate::import::builder::Builder;
 use crate::import::json_scan::{Cursor, JsonError, Number, float_text};
 use crate::import::otlp_common::IntOrName;
-use crate::intern::{Interner, Sym};
+use crate::intern::Sym;
 use crate::model::{AttrValue, Attribute, StoreRange};
 use base64::Engine as _;
 use std::borrow::Cow;
@@ -53,9 +53,9 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
         let is_string = matches!(value, Wire::Str(_));
         // Lists of the same kind of span hold the same keys in the same
         // order, and a key's value often repeats: hint by position and by key.
-        let key = out.intern_raw_hinted(HINT_KEYS + index % HINT_KEYS, &key);
+        let key = out.intern_raw_hinted(hint::key(index), &key);
         let value = match std::mem::take(&mut value) {
-            Wire::Str(text) => AttrValue::Str(out.intern_raw_hinted(Interner::index(key), &text)),
+            Wire::Str(text) => AttrValue::Str(out.intern_raw_hinted(hint::value(key), &text)),
             other => convert(other, out),
         };
         let attribute = Attribute { key, value };
@@ -74,9 +74,28 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
     })
 }
 
-/// Hint slots for attribute keys, by position in their list; values are
-/// hinted by their key's handle (see [`Builder::intern_raw_hinted`]).
-const HINT_KEYS: usize = 64;
+/// Which of the interner's hint slots (see [`Builder::intern_raw_hinted`])
+/// remember which strings: the last string seen in a role predicts the next.
+pub(super) mod hint {
+    use crate::intern::{Interner, Sym};
+
+    /// Attribute keys, by position in their list: lists of one kind of span
+    /// hold the same keys in the same order.
+    pub fn key(position: usize) -> usize {
+        position % 64
+    }
+
+    /// Span names, by length: spans of one operation repeat its name, and
+    /// names of one length are mostly one name.
+    pub fn name(name: &[u8]) -> usize {
+        64 + name.len() % 64
+    }
+
+    /// Attribute values, by key: a key's values often repeat.
+    pub fn value(key: Sym) -> usize {
+        128 + Interner::index(key) % 128
+    }
+}
 
 /// An `AnyValue` as written: read whole before it is converted, because a
 /// later key of the same object replaces an earlier one.
