@@ -22,7 +22,9 @@ import { serveStatic } from "../../scripts/serve.mjs";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 const SPANS = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
-const RUNS = 9;
+// Rounds per size: many for the small sizes, whose times move most with
+// the machine's load; fewer for 1M spans, where each round takes seconds.
+const roundsFor = (spans) => (spans <= 100_000 ? 21 : 9);
 
 const data = mkdtempSync(join(tmpdir(), "tracelens-bench-"));
 for (const spans of SPANS) {
@@ -49,7 +51,7 @@ const page = await browser.newPage();
 await page.goto(`${origin}/`);
 await page.waitForFunction(() => window.wasmBindings?.importForBenchmark);
 
-console.log(`Chromium ${browser.version()}, ${RUNS} runs each, medians.\n`);
+console.log(`Chromium ${browser.version()}; medians of each time, and the median of each round's own speed-up.\n`);
 console.log(
   "| spans | MB | JSON.parse | decode + JSON.parse | wasm import | import speed-up vs JSON.parse | vs decode + parse | wasm analysis | analysis / import |",
 );
@@ -67,14 +69,21 @@ for (const spans of SPANS) {
         return performance.now() - t0;
       };
       let kept = 0;
-      // Warm up first: V8 compiles wasm and hot JavaScript in tiers, and the
-      // first calls of the first size would otherwise time the compiler.
-      for (let i = 0; i < 3; i++) {
+      // Warm up first: V8 compiles wasm in tiers (in the background, so the
+      // optimised code arrives a few calls later), and JSON.parse's heap grows
+      // over its first calls. At 10k spans both settle after about eight
+      // calls (measured: wasm 64, 17, 14 ... then 8-11 ms; JSON.parse 104, 65,
+      // 40 ... then 16-26 ms). Ten calls each, or three for sizes where ten
+      // would take more than a few seconds.
+      const warmUntil = performance.now() + 5000;
+      for (let i = 0; i < 10 && (i < 3 || performance.now() < warmUntil); i++) {
         JSON.parse(text);
         window.wasmBindings.importAndAnalyseForBenchmark(bytes);
       }
       // Each round runs all four in turn, so the machine's load at any moment
-      // affects them alike; the analysis is each round's difference.
+      // affects them alike; the speed-ups are each round's own ratios (their
+      // median cancels the load that slows a whole round), the analysis each
+      // round's difference.
       const t = { parse: [], decodeParse: [], wasm: [], analysis: [] };
       for (let i = 0; i < runs; i++) {
         t.parse.push(timed(() => JSON.parse(text)));
@@ -85,21 +94,24 @@ for (const spans of SPANS) {
         t.wasm.push(wasm);
         t.analysis.push(timed(() => window.wasmBindings.importAndAnalyseForBenchmark(bytes)) - wasm);
       }
+      const ratios = (xs) => median(xs.map((x, i) => x / t.wasm[i]));
       return {
         mb: bytes.length / 1e6,
         parse: median(t.parse),
         decodeParse: median(t.decodeParse),
         wasm: median(t.wasm),
+        speedUp: ratios(t.parse),
+        speedUpDecode: ratios(t.decodeParse),
         analysis: Math.max(0, median(t.analysis)),
         kept,
       };
     },
-    { url: `/bench-data/${spans}.json`, runs: RUNS },
+    { url: `/bench-data/${spans}.json`, runs: roundsFor(spans) },
   );
   if (result.kept < spans) throw new Error(`imported ${result.kept} spans, expected at least ${spans}`);
   const ms = (x) => `${x.toFixed(0)} ms`;
   console.log(
-    `| ${spans.toLocaleString("en")} | ${result.mb.toFixed(0)} | ${ms(result.parse)} | ${ms(result.decodeParse)} | ${ms(result.wasm)} | ${(result.parse / result.wasm).toFixed(2)}× | ${(result.decodeParse / result.wasm).toFixed(2)}× | ${ms(result.analysis)} | ${(result.analysis / result.wasm).toFixed(2)} |`,
+    `| ${spans.toLocaleString("en")} | ${result.mb.toFixed(0)} | ${ms(result.parse)} | ${ms(result.decodeParse)} | ${ms(result.wasm)} | ${result.speedUp.toFixed(2)}× | ${result.speedUpDecode.toFixed(2)}× | ${ms(result.analysis)} | ${(result.analysis / result.wasm).toFixed(2)} |`,
   );
 }
 await browser.close();
