@@ -80,15 +80,20 @@ pub(super) fn span(
             None => cur.skip_unknown(key),
         })?;
     } else {
-        cur.members("a span object", |cur, index| {
-            if let Some(f) = order.expect(index)
+        let mut previous = None;
+        cur.members("a span object", |cur, _| {
+            if let Some(f) = order.after(previous)
                 && cur.eat_key(f.quoted())
             {
+                previous = Some(f);
                 return field(cur, out, &mut wire, f).map_err(|error| error.within_key(f.name().as_bytes()));
             }
             let key = cur.key()?;
             let f = Field::of(&key);
-            order.learn(index, f);
+            if f.is_some() {
+                order.learn(previous, f);
+                previous = f;
+            }
             match f {
                 Some(f) => field(cur, out, &mut wire, f),
                 None => cur.skip_unknown(&key),
@@ -270,19 +275,30 @@ impl Field {
     }
 }
 
-/// The order of the keys of the span read last, expected again in the next:
-/// an exporter writes every span's fields in the same order, so a key costs
-/// one comparison instead of a scan and a lookup among the sixteen fields.
+/// Which key followed which in the spans read so far, to expect the same in
+/// the next: an exporter writes every span's fields in one order, so a key
+/// costs one comparison instead of a scan and a lookup among the sixteen
+/// fields. Following keys rather than positions keeps the guesses right when
+/// spans differ only in optional fields (a root without `parentSpanId`, a
+/// span with `events`).
 #[derive(Default)]
-pub(super) struct FieldOrder([Option<Field>; 20]);
+pub(super) struct FieldOrder {
+    /// The field expected after each field (indexed by its discriminant), and
+    /// first (the last entry).
+    next: [Option<Field>; 17],
+}
 
 impl FieldOrder {
-    fn expect(&self, index: usize) -> Option<Field> {
-        self.0.get(index).copied().flatten()
+    fn slot(previous: Option<Field>) -> usize {
+        previous.map_or(16, |f| f as usize)
     }
 
-    fn learn(&mut self, index: usize, field: Option<Field>) {
-        if let Some(slot) = self.0.get_mut(index) {
+    fn after(&self, previous: Option<Field>) -> Option<Field> {
+        self.next.get(Self::slot(previous)).copied().flatten()
+    }
+
+    fn learn(&mut self, previous: Option<Field>, field: Option<Field>) {
+        if let Some(slot) = self.next.get_mut(Self::slot(previous)) {
             *slot = field;
         }
     }
