@@ -8,6 +8,7 @@
 mod render;
 
 use anyhow::{Context, Result};
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -61,8 +62,8 @@ enum Command {
         compact: bool,
         /// Patterns to plant for the detectors to find, comma-separated, or `all`, or
         /// `none` for a healthy shop. Default: every pattern but the data-quality ones.
-        #[arg(long, value_enum, value_delimiter = ',')]
-        patterns: Option<Vec<PatternArg>>,
+        #[arg(long, value_delimiter = ',', value_parser = pattern_values())]
+        patterns: Option<Vec<String>>,
         /// Where to write; standard output when absent.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -83,60 +84,31 @@ enum GenerateFormat {
     Zipkin,
 }
 
-/// A pattern `generate` can plant (see `tracelens_core::synth::shop`).
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum PatternArg {
-    /// Every pattern.
-    All,
-    /// No pattern: a healthy shop.
-    None,
-    /// `GET /api/cart` queries its items one at a time.
-    NPlusOne,
-    /// A slow payment provider call dominates `POST /api/checkout`.
-    Bottleneck,
-    /// One `GET /api/search` in ten is very slow.
-    LongTail,
-    /// The payment provider declines cards; the error climbs to the frontend.
-    ErrorHotspot,
-    /// `GET /api/recommendations` calls the catalog once per product.
-    ChattyCalls,
-    /// `GET /api/home` makes four independent calls one after another.
-    SequentialCalls,
-    /// `GET /api/orders` runs 14 queries per request.
-    ManyQueries,
-    /// `POST /api/cart/items` slows down with the number of requests in flight.
-    Scaling,
-    /// The `payment` service's clock runs 40 ms behind.
-    ClockSkew,
-    /// Some traces lost the `cart` service's server span.
-    LostSpans,
+/// The values `--patterns` takes: `all`, `none` and each pattern's name, with
+/// the core's own descriptions (a new pattern needs no change here).
+fn pattern_values() -> PossibleValuesParser {
+    let mut values = vec![
+        PossibleValue::new("all").help("Every pattern"),
+        PossibleValue::new("none").help("No pattern: a healthy shop"),
+    ];
+    values.extend(
+        shop::Pattern::ALL
+            .iter()
+            .map(|p| PossibleValue::new(p.name()).help(p.description())),
+    );
+    PossibleValuesParser::new(values)
 }
 
-impl PatternArg {
-    /// The planted set these arguments name.
-    fn patterns(args: &[PatternArg]) -> shop::Patterns {
-        use shop::Pattern;
-        if args.contains(&PatternArg::All) {
-            return shop::Patterns::all();
-        }
-        let named: Vec<Pattern> = args
-            .iter()
-            .filter_map(|arg| match arg {
-                PatternArg::All | PatternArg::None => None,
-                PatternArg::NPlusOne => Some(Pattern::NPlusOne),
-                PatternArg::Bottleneck => Some(Pattern::Bottleneck),
-                PatternArg::LongTail => Some(Pattern::LongTail),
-                PatternArg::ErrorHotspot => Some(Pattern::ErrorHotspot),
-                PatternArg::ChattyCalls => Some(Pattern::ChattyCalls),
-                PatternArg::SequentialCalls => Some(Pattern::SequentialCalls),
-                PatternArg::ManyQueries => Some(Pattern::ManyQueries),
-                PatternArg::Scaling => Some(Pattern::Scaling),
-                PatternArg::ClockSkew => Some(Pattern::ClockSkew),
-                PatternArg::LostSpans => Some(Pattern::LostSpans),
-            })
-            .collect();
-        shop::Patterns::of(&named)
+/// The planted set `--patterns` names.
+fn planted(names: &[String]) -> shop::Patterns {
+    if names.iter().any(|name| name == "all") {
+        return shop::Patterns::all();
     }
+    let named: Vec<shop::Pattern> = shop::Pattern::ALL
+        .into_iter()
+        .filter(|p| names.iter().any(|name| name == p.name()))
+        .collect();
+    shop::Patterns::of(&named)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -174,7 +146,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = shop::ShopConfig {
                 traces,
                 seed,
-                patterns: patterns.map_or(defaults.patterns, |p| PatternArg::patterns(&p)),
+                patterns: patterns.map_or(defaults.patterns, |names| planted(&names)),
                 ..defaults
             };
             let spans = shop::generate(&config);

@@ -174,6 +174,31 @@ fn generate_then_analyze_every_format() {
     }
 }
 
+/// `--patterns` takes the core's pattern names: `none` plants nothing, a
+/// named pattern is found, and an unknown name is refused with the list.
+#[test]
+fn generate_plants_the_patterns_named() {
+    let detectors = |patterns: &str| {
+        let generated = tracelens(&["generate", "--traces", "400", "--patterns", patterns], None);
+        assert_eq!(generated.status.code(), Some(0), "{patterns}");
+        let out = tracelens(&["analyze", "--format", "json", "-"], Some(&generated.stdout));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut names: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["detector"].as_str().unwrap().to_owned())
+            .collect();
+        names.dedup();
+        names
+    };
+    assert_eq!(detectors("none"), Vec::<String>::new());
+    assert_eq!(detectors("n-plus-one"), ["n_plus_one_queries"]);
+    let refused = tracelens(&["generate", "--patterns", "n-plus-one,bogus"], None);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("lost-spans"));
+}
+
 #[test]
 fn a_missing_path_is_an_error_not_a_panic() {
     let out = tracelens(&["analyze", "no/such/file.json"], None);

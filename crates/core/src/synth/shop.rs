@@ -67,6 +67,38 @@ impl Pattern {
         Pattern::LostSpans,
     ];
 
+    /// The pattern's name where people pick it (`tracelens generate --patterns`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Pattern::NPlusOne => "n-plus-one",
+            Pattern::Bottleneck => "bottleneck",
+            Pattern::LongTail => "long-tail",
+            Pattern::ErrorHotspot => "error-hotspot",
+            Pattern::ChattyCalls => "chatty-calls",
+            Pattern::SequentialCalls => "sequential-calls",
+            Pattern::ManyQueries => "many-queries",
+            Pattern::Scaling => "scaling",
+            Pattern::ClockSkew => "clock-skew",
+            Pattern::LostSpans => "lost-spans",
+        }
+    }
+
+    /// What the pattern plants, where, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Pattern::NPlusOne => "`GET /api/cart` queries its items one at a time",
+            Pattern::Bottleneck => "A slow payment provider call dominates `POST /api/checkout`",
+            Pattern::LongTail => "One `GET /api/search` in ten is very slow",
+            Pattern::ErrorHotspot => "The payment provider declines cards; the error climbs to the frontend",
+            Pattern::ChattyCalls => "`GET /api/recommendations` calls the catalog once per product",
+            Pattern::SequentialCalls => "`GET /api/home` makes four independent calls one after another",
+            Pattern::ManyQueries => "`GET /api/orders` runs 14 queries per request",
+            Pattern::Scaling => "`POST /api/cart/items` slows down with the number of requests in flight",
+            Pattern::ClockSkew => "The `payment` service's clock runs 40 ms behind",
+            Pattern::LostSpans => "Some traces lost the `cart` service's server span",
+        }
+    }
+
     fn bit(self) -> u16 {
         1 << (self as u16)
     }
