@@ -75,18 +75,8 @@ after(async () => {
   await site?.close();
 });
 
-/** Opens a page, runs `body`, then checks the page stayed on its own origin and error-free. */
-async function onPage(body) {
-  const session = await site.open();
-  try {
-    await body(session.page);
-    const foreign = session.requests.filter((url) => !url.startsWith(`${site.origin}/`));
-    assert.deepEqual(foreign, [], "requests to other origins");
-    assert.deepEqual(session.errors, [], "errors in the page");
-  } finally {
-    await session.context.close();
-  }
-}
+/** See `onPage` in harness.mjs. */
+const onPage = (body) => site.onPage(body);
 
 const count = (n) => n.toLocaleString("en-US");
 

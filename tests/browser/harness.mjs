@@ -3,6 +3,7 @@
 // page never talks to another origin.
 
 import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +53,22 @@ export async function startSite() {
       await page.goto(`${origin}/`);
       await page.getByTestId("drop-zone").waitFor();
       return { page, context, requests, errors };
+    },
+    /**
+     * Opens a page, runs `body` on it, then checks that the page loaded its
+     * wasm module, stayed on its own origin and logged no error.
+     */
+    async onPage(body) {
+      const session = await this.open();
+      try {
+        await body(session.page);
+        assert.ok(session.requests.some((url) => url.endsWith(".wasm")), "the request log works: it saw the wasm module");
+        const foreign = session.requests.filter((url) => !url.startsWith(`${origin}/`));
+        assert.deepEqual(foreign, [], "requests to other origins");
+        assert.deepEqual(session.errors, [], "errors in the page");
+      } finally {
+        await session.context.close();
+      }
     },
     async close() {
       await browser.close();
