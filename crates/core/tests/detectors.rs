@@ -26,7 +26,7 @@ fn hotrod_redis_lookups_are_an_n_plus_one() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json");
     let analysis = analyse(&std::fs::read(path).unwrap());
-    let found = of(&analysis, n_plus_one::NAME);
+    let found = of(&analysis, n_plus_one::NAME.name());
     assert_eq!(found.len(), 1, "{found:#?}");
     let finding = found[0];
     assert_eq!(finding.subject.service, "redis-manual");
@@ -54,7 +54,7 @@ fn the_shops_cart_queries_are_found_and_nothing_else() {
         }),
         Format::OtlpJson,
     ));
-    let found = of(&analysis, n_plus_one::NAME);
+    let found = of(&analysis, n_plus_one::NAME.name());
     assert_eq!(found.len(), 1, "{found:#?}");
     let finding = found[0];
     assert_eq!(finding.subject.endpoint.as_deref(), Some("GET /api/cart"));
@@ -112,7 +112,7 @@ fn parent_with_queries(n: usize, statement: impl Fn(usize) -> String, db: bool) 
 fn literals_fold_into_one_statement() {
     let spans = parent_with_queries(6, |i| format!("SELECT * FROM orders WHERE id = {}", 1000 + i), true);
     let analysis = analyse(&encode(&spans, Format::OtlpJson));
-    let found = of(&analysis, n_plus_one::NAME);
+    let found = of(&analysis, n_plus_one::NAME.name());
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].subject.operation, "SELECT * FROM orders WHERE id = ?");
     assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /orders"));
@@ -147,7 +147,7 @@ fn below_the_threshold_different_statements_or_no_database_find_nothing() {
     for (case, spans) in cases {
         let analysis = analyse(&encode(&spans, Format::OtlpJson));
         assert!(
-            of(&analysis, n_plus_one::NAME).is_empty(),
+            of(&analysis, n_plus_one::NAME.name()).is_empty(),
             "{case}: {:#?}",
             analysis.findings
         );
@@ -160,7 +160,7 @@ fn hotrod_route_calls_are_chatty() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json");
     let analysis = analyse(&std::fs::read(path).unwrap());
-    let found = of(&analysis, chatty_calls::NAME);
+    let found = of(&analysis, chatty_calls::NAME.name());
     assert_eq!(found.len(), 1, "{found:#?}");
     let finding = found[0];
     assert_eq!(
@@ -184,7 +184,7 @@ fn one_endpoint_is_never_slow_against_itself() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json");
     let analysis = analyse(&std::fs::read(path).unwrap());
-    assert!(of(&analysis, slow_endpoint::NAME).is_empty());
+    assert!(of(&analysis, slow_endpoint::NAME.name()).is_empty());
 }
 
 #[test]

@@ -126,7 +126,7 @@ fn check(spans: &[SynthSpan], findings: &[Finding], expected: &[Expected], case:
         .iter()
         .map(|f| {
             (
-                f.detector,
+                f.detector.name(),
                 f.subject.endpoint.as_deref(),
                 f.subject.service.as_str(),
                 f.subject.operation.as_str(),

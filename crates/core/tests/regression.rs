@@ -7,7 +7,7 @@
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::regression::{self, RowKind, Verdict};
-use tracelens_core::analysis::detectors::{Finding, Severity};
+use tracelens_core::analysis::detectors::{Detector, Finding, Severity};
 use tracelens_core::import::{Format, import_file};
 use tracelens_core::index::TraceIndex;
 use tracelens_core::model::SpanKind;
@@ -191,18 +191,18 @@ fn slower_and_faster_in_one_comparison() {
     let analysis = compare(&shop(15, 300), &current);
     let mut found: Vec<(&str, Option<&str>)> = changes(&analysis)
         .iter()
-        .map(|f| (f.detector, f.subject.endpoint.as_deref()))
+        .map(|f| (f.detector.name(), f.subject.endpoint.as_deref()))
         .collect();
     found.sort();
     assert_eq!(
         found,
         [
-            (regression::IMPROVEMENT, Some("GET /api/products/{id}")),
-            (regression::NAME, Some("GET /api/cart")),
+            (regression::IMPROVEMENT.name(), Some("GET /api/products/{id}")),
+            (regression::NAME.name(), Some("GET /api/cart")),
         ]
     );
     // Regressions come before improvements: findings are sorted by severity.
-    let at = |name: &str| analysis.findings.iter().position(|f| f.detector == name).unwrap();
+    let at = |name: Detector| analysis.findings.iter().position(|f| f.detector == name).unwrap();
     assert!(at(regression::NAME) < at(regression::IMPROVEMENT));
 }
 

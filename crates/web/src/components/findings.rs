@@ -6,10 +6,7 @@
 use crate::workspace::Workspace;
 use leptos::either::Either;
 use leptos::prelude::*;
-use tracelens_core::analysis::detectors::{
-    Finding, Severity, bottleneck, chatty_calls, data_quality, error_hotspot, long_tail, many_queries, n_plus_one,
-    regression, scaling, sequential_calls, slow_endpoint,
-};
+use tracelens_core::analysis::detectors::{Finding, Severity};
 
 /// The findings with a count per severity; a quiet message when there are none.
 #[component]
@@ -56,29 +53,6 @@ fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
-/// A detector's name as a person reads it; unknown names (a detector added
-/// to the core later) read as themselves.
-fn detector_label(detector: &str) -> String {
-    let known = [
-        (n_plus_one::NAME, "N+1 queries"),
-        (chatty_calls::NAME, "Chatty calls"),
-        (slow_endpoint::NAME, "Slow endpoint"),
-        (long_tail::NAME, "Long tail"),
-        (bottleneck::NAME, "Bottleneck"),
-        (error_hotspot::NAME, "Error hotspot"),
-        (sequential_calls::NAME, "Sequential calls"),
-        (many_queries::NAME, "Many queries"),
-        (scaling::NAME, "Slower under load"),
-        (data_quality::NAME, "Data quality"),
-        (regression::NAME, "Regression"),
-        (regression::IMPROVEMENT, "Improvement"),
-    ];
-    known
-        .iter()
-        .find(|(name, _)| *name == detector)
-        .map_or_else(|| detector.replace('_', " "), |(_, label)| (*label).to_owned())
-}
-
 /// The explanation with its `quoted` names set in code type. Names are not
 /// escaped for backticks, so an odd count means one is inside a name: then
 /// the text is shown as it is.
@@ -115,9 +89,9 @@ fn finding_item(finding: Finding, workspace: Workspace) -> impl IntoView {
             </span>
             <div class="finding-body">
                 <p class="finding-kind">
-                    <strong>{detector_label(finding.detector)}</strong>
+                    <strong>{finding.detector.label()}</strong>
                     <span class="detector" title="Detector name, as the CLI and its JSON print it">
-                        {finding.detector}
+                        {finding.detector.name()}
                     </span>
                 </p>
                 <p class="explanation" data-testid="finding-explanation">

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 /// The detector's name in findings.
-pub const NAME: &str = "bottleneck";
+pub const NAME: super::Detector = super::Detector::Bottleneck;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,6 +155,7 @@ fn finding(
             requests: hits.len() as u64,
             request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: Some(endpoint.to_owned()),

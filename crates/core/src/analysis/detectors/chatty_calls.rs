@@ -29,7 +29,7 @@ use crate::time::DurationNs;
 use std::collections::HashMap;
 
 /// The detector's name in findings.
-pub const NAME: &str = "chatty_calls";
+pub const NAME: super::Detector = super::Detector::ChattyCalls;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -182,6 +182,7 @@ fn finding(
             requests: occurrences.len() as u64,
             request_time_share: share,
             time: DurationNs(time),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: endpoint.map(str::to_owned),

@@ -36,7 +36,7 @@ use crate::time::DurationNs;
 use std::collections::BTreeMap;
 
 /// The detector's name in findings.
-pub const NAME: &str = "data_quality";
+pub const NAME: super::Detector = super::Detector::DataQuality;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -225,6 +225,7 @@ fn finding(
             requests: distinct_traces(context, &tally.affected) as u64,
             request_time_share: share,
             time: DurationNs(0),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: None,

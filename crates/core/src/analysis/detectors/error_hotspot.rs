@@ -29,7 +29,7 @@ use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
-pub const NAME: &str = "error_hotspot";
+pub const NAME: super::Detector = super::Detector::ErrorHotspot;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -164,8 +164,11 @@ fn finding(
         severity,
         impact: Impact {
             requests: failed_traces.len() as u64,
+            failed_requests: failed_traces.len() as u64,
+            of_requests: scope.len() as u64,
             request_time_share: request_share,
             time: DurationNs(time),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: endpoint.map(str::to_owned),

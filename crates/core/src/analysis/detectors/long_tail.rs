@@ -26,7 +26,7 @@ use crate::stats::DurationSummary;
 use crate::time::DurationNs;
 
 /// The detector's name in findings.
-pub const NAME: &str = "long_tail";
+pub const NAME: super::Detector = super::Detector::LongTail;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,6 +98,7 @@ fn check(config: &Config, group: &GroupStats, d: &DurationSummary, is_endpoint: 
             requests: tail_requests,
             request_time_share: gap as f64 / d.p99.0.max(1) as f64,
             time: DurationNs(gap.saturating_mul(tail_requests)),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: is_endpoint.then(|| group.name.clone()),

@@ -27,7 +27,7 @@ use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
-pub const NAME: &str = "many_queries";
+pub const NAME: super::Detector = super::Detector::ManyQueries;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +129,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     requests: counts.per_request.len() as u64,
                     request_time_share: share,
                     time: DurationNs(counts.time),
+                    ..Default::default()
                 },
                 subject: Subject {
                     endpoint: Some((*endpoint).to_owned()),

@@ -14,6 +14,7 @@ pub mod error_hotspot;
 pub mod long_tail;
 pub mod many_queries;
 pub mod n_plus_one;
+pub mod registry;
 pub mod regression;
 mod repeats;
 pub mod scaling;
@@ -25,6 +26,7 @@ use crate::ids::{SpanId, TraceId};
 use crate::index::TraceIndex;
 use crate::model::TraceSet;
 use crate::time::DurationNs;
+pub use registry::Detector;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -51,14 +53,23 @@ pub struct Subject {
     pub operation: String,
 }
 
-/// How much a finding costs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// How much a finding costs, in the same units for every detector, so
+/// findings of different kinds can be ranked against each other.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Impact {
     /// Requests (traces) that show it.
     pub requests: u64,
-    /// Of those requests' total time, the share spent in the pattern (0 to 1).
+    /// Of those, requests that failed at their entry span because of it.
+    pub failed_requests: u64,
+    /// The requests it is judged against: all requests of the endpoints (or,
+    /// without one, all calls of the operation) concerned; 0 when not known.
+    pub of_requests: u64,
+    /// Of the affected requests' wall-clock time, the share the pattern holds
+    /// (0 to 1): a union of its spans' time, never a sum of overlapping spans.
     pub request_time_share: f64,
-    /// Time spent in the pattern, summed over those requests.
+    /// Time on the affected requests' critical path held by the pattern,
+    /// summed over them: at most what fixing it would save. For errors, the
+    /// failing origin spans' own time; for a regression, the time it added.
     pub time: DurationNs,
 }
 
@@ -74,8 +85,8 @@ pub struct Evidence {
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
-    /// The detector's name, e.g. `n_plus_one_queries`.
-    pub detector: &'static str,
+    /// The detector, serialised as its stable name, e.g. `n_plus_one_queries`.
+    pub detector: Detector,
     /// How urgent.
     pub severity: Severity,
     /// How much it costs.
@@ -113,6 +124,59 @@ pub struct Config {
     pub data_quality: data_quality::Config,
     /// Regressions and improvements against a baseline.
     pub regression: regression::Config,
+    /// How severity follows from cost.
+    pub severity: SeverityRules,
+}
+
+/// How severity follows from a finding's cost: the same fixed rules for every
+/// detector that measures a cost to requests ([`Detector::judged_by_cost`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeverityRules {
+    /// `critical` when at least this share of an endpoint's requests fail because of it.
+    pub critical_failed_share: f64,
+    /// `critical` when it holds at least this share of the affected requests' time...
+    pub critical_time_share: f64,
+    /// ...over at least this many requests.
+    pub critical_min_requests: u64,
+    /// `warning` from this share of requests failing.
+    pub warning_failed_share: f64,
+    /// `warning` from this share of the affected requests' time.
+    pub warning_time_share: f64,
+}
+
+impl Default for SeverityRules {
+    fn default() -> SeverityRules {
+        SeverityRules {
+            critical_failed_share: 0.10,
+            critical_time_share: 0.30,
+            critical_min_requests: 3,
+            warning_failed_share: 0.01,
+            warning_time_share: 0.10,
+        }
+    }
+}
+
+impl SeverityRules {
+    /// The severity an impact earns.
+    pub fn judge(&self, impact: &Impact) -> Severity {
+        let failed_share = if impact.of_requests == 0 {
+            0.0
+        } else {
+            impact.failed_requests as f64 / impact.of_requests as f64
+        };
+        let fails = impact.failed_requests > 0;
+        if (fails && failed_share >= self.critical_failed_share)
+            || (impact.request_time_share >= self.critical_time_share && impact.requests >= self.critical_min_requests)
+        {
+            Severity::Critical
+        } else if (fails && failed_share >= self.warning_failed_share)
+            || impact.request_time_share >= self.warning_time_share
+        {
+            Severity::Warning
+        } else {
+            Severity::Info
+        }
+    }
 }
 
 /// What detectors read.
@@ -303,11 +367,25 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(scaling::detect(context, &config.scaling));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
+    for finding in &mut findings {
+        if finding.detector.judged_by_cost() {
+            finding.severity = config.severity.judge(&finding.impact);
+        }
+        finding.severity = finding.severity.min(finding.detector.max_severity());
+    }
+    rank(&mut findings);
+    findings
+}
+
+/// Most costly first: by severity, then failed user requests, then the
+/// critical-path time a fix would save; ties in a fixed order.
+pub fn rank(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
+            .then_with(|| b.impact.failed_requests.cmp(&a.impact.failed_requests))
             .then_with(|| b.impact.time.cmp(&a.impact.time))
+            .then_with(|| a.detector.cmp(&b.detector))
             .then_with(|| a.explanation.cmp(&b.explanation))
     });
-    findings
 }

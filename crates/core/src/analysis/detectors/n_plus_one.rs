@@ -28,7 +28,7 @@ use crate::time::DurationNs;
 use std::collections::HashMap;
 
 /// The detector's name in findings.
-pub const NAME: &str = "n_plus_one_queries";
+pub const NAME: super::Detector = super::Detector::NPlusOneQueries;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,6 +116,7 @@ fn finding(
             requests: per_trace.len() as u64,
             request_time_share: share,
             time: DurationNs(time),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: endpoint.map(str::to_owned),

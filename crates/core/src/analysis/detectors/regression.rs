@@ -67,10 +67,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings for a change for the worse.
-pub const NAME: &str = "regression";
+pub const NAME: super::Detector = super::Detector::Regression;
 
 /// The detector's name in findings for a change for the better.
-pub const IMPROVEMENT: &str = "improvement";
+pub const IMPROVEMENT: super::Detector = super::Detector::Improvement;
 
 /// How the comparison decides, as reports state it.
 pub const METHOD: &str = "Mann-Whitney U (two-sided, normal approximation with tie and continuity correction), \
@@ -501,6 +501,7 @@ fn finding(context: &Context<'_>, config: &Config, row: &Row, inside: &[&Row]) -
             requests: row.current.traces,
             request_time_share: request_time_share.min(1.0),
             time: DurationNs(time),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: row.endpoint.clone(),

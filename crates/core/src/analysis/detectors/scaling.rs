@@ -27,7 +27,7 @@ use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::time::DurationNs;
 
 /// The detector's name in findings.
-pub const NAME: &str = "scaling";
+pub const NAME: super::Detector = super::Detector::Scaling;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +107,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 requests: busy.len() as u64,
                 request_time_share: time as f64 / busy_time.max(1) as f64,
                 time: DurationNs(time),
+                ..Default::default()
             },
             subject: Subject {
                 endpoint: Some(endpoint.to_owned()),

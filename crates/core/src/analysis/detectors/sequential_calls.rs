@@ -34,7 +34,7 @@ use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
-pub const NAME: &str = "sequential_calls";
+pub const NAME: super::Detector = super::Detector::SequentialCalls;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,6 +177,7 @@ fn finding(
             requests: occurrences.len() as u64,
             request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),
+            ..Default::default()
         },
         subject: Subject {
             endpoint: Some(endpoint.to_owned()),

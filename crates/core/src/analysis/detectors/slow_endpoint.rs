@@ -22,7 +22,7 @@ use super::{Context, Finding, Impact, Severity, Subject};
 use crate::time::DurationNs;
 
 /// The detector's name in findings.
-pub const NAME: &str = "slow_endpoint";
+pub const NAME: super::Detector = super::Detector::SlowEndpoint;
 
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +78,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                         requests: e.durations.count,
                         request_time_share: excess as f64 / e.durations.p50.0.max(1) as f64,
                         time: DurationNs(excess.saturating_mul(e.durations.count)),
+                        ..Default::default()
                     },
                     subject: Subject {
                         endpoint: Some(e.name.clone()),

@@ -1,0 +1,302 @@
+//! Every detector by name: the one place a detector is declared, so the web
+//! app's labels, the CLI, the JSON and the tests agree without a table of
+//! their own. Adding a detector means a variant here, its module, and a
+//! call in [`super::detect`].
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A detector, as findings name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Detector {
+    /// The same database statement run many times under one parent.
+    NPlusOneQueries,
+    /// The same remote call made many times in one request.
+    ChattyCalls,
+    /// A call repeated after it failed.
+    Retries,
+    /// An endpoint whose typical request is far slower than the others'.
+    SlowEndpoint,
+    /// p99 far above p50, unusual against the other groups of the same data.
+    LongTail,
+    /// One operation holding a large share of its endpoint's critical path.
+    Bottleneck,
+    /// Where errors start, one finding per incident.
+    ErrorHotspot,
+    /// Remote calls made one after another that could run at once.
+    SequentialCalls,
+    /// An endpoint running many more queries than its siblings.
+    ManyQueries,
+    /// Duration that grows with the requests in flight.
+    Scaling,
+    /// A span with a long stretch of time no child explains.
+    UninstrumentedTime,
+    /// Where one trace's time went: its critical path.
+    CriticalPath,
+    /// Trace context lost between services.
+    BrokenPropagation,
+    /// Clock skew, orphans, missing roots and times.
+    DataQuality,
+    /// Slower than the baseline.
+    Regression,
+    /// Faster than the baseline.
+    Improvement,
+}
+
+impl Detector {
+    /// Every detector, in the order their findings are introduced.
+    pub const ALL: [Detector; 16] = [
+        Detector::NPlusOneQueries,
+        Detector::ChattyCalls,
+        Detector::Retries,
+        Detector::SlowEndpoint,
+        Detector::LongTail,
+        Detector::Bottleneck,
+        Detector::ErrorHotspot,
+        Detector::SequentialCalls,
+        Detector::ManyQueries,
+        Detector::Scaling,
+        Detector::UninstrumentedTime,
+        Detector::CriticalPath,
+        Detector::BrokenPropagation,
+        Detector::DataQuality,
+        Detector::Regression,
+        Detector::Improvement,
+    ];
+
+    /// The stable name, as the JSON and the CLI print it.
+    pub fn name(self) -> &'static str {
+        self.entry().name
+    }
+
+    /// The name a person reads.
+    pub fn label(self) -> &'static str {
+        self.entry().label
+    }
+
+    /// What it finds, in one sentence.
+    pub fn description(self) -> &'static str {
+        self.entry().description
+    }
+
+    /// What a team usually does about a finding of this kind.
+    pub fn next_step(self) -> &'static str {
+        self.entry().next_step
+    }
+
+    /// The highest severity its findings can have: detectors that describe the
+    /// data or a single trace rather than a cost to users never say `critical`.
+    pub fn max_severity(self) -> super::Severity {
+        self.entry().max_severity
+    }
+
+    /// Whether its severity follows from its impact by [`super::SeverityRules`]
+    /// (the detectors that measure a cost to requests), rather than its own rule.
+    pub fn judged_by_cost(self) -> bool {
+        self.entry().judged_by_cost
+    }
+
+    /// The detector with this stable name.
+    pub fn from_name(name: &str) -> Option<Detector> {
+        Detector::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    fn entry(self) -> Entry {
+        use super::Severity::{Critical, Info, Warning};
+        let e = |name, label, description, next_step, max_severity, judged_by_cost| Entry {
+            name,
+            label,
+            description,
+            next_step,
+            max_severity,
+            judged_by_cost,
+        };
+        match self {
+            Detector::NPlusOneQueries => e(
+                "n_plus_one_queries",
+                "N+1 queries",
+                "The same database statement run many times under one parent span.",
+                "Fetch the rows in one query (`IN (...)`, a join or a batch call) instead of one per item.",
+                Critical,
+                true,
+            ),
+            Detector::ChattyCalls => e(
+                "chatty_calls",
+                "Chatty calls",
+                "The same remote call made many times within one request.",
+                "Batch the calls into one request, or cache the answer for the length of the request.",
+                Critical,
+                true,
+            ),
+            Detector::Retries => e(
+                "retries",
+                "Retries",
+                "A call repeated after it failed, so the request recovered at the cost of time.",
+                "Find why the first attempt fails; check the retry budget and back-off.",
+                Warning,
+                false,
+            ),
+            Detector::SlowEndpoint => e(
+                "slow_endpoint",
+                "Slow endpoint",
+                "An endpoint whose typical request takes far longer than the other endpoints'.",
+                "Open its slowest traces and look at the critical path for the operation that holds it.",
+                Critical,
+                true,
+            ),
+            Detector::LongTail => e(
+                "long_tail",
+                "Long tail",
+                "The slowest requests take many times longer than the typical one, unusually so for this system.",
+                "Compare a p99 trace with a p50 trace of the same endpoint: the spans that differ are the cause.",
+                Critical,
+                true,
+            ),
+            Detector::Bottleneck => e(
+                "bottleneck",
+                "Bottleneck",
+                "One operation holds a large share of its endpoint's critical path in most requests.",
+                "Make that operation faster (a cache, an index, a timeout, a faster provider): nothing else shows.",
+                Critical,
+                true,
+            ),
+            Detector::ErrorHotspot => e(
+                "error_hotspot",
+                "Error hotspot",
+                "Where failing requests start failing, one finding per incident.",
+                "Fix the origin span's error (its exception and message are listed); the spans above only pass it on.",
+                Critical,
+                true,
+            ),
+            Detector::SequentialCalls => e(
+                "sequential_calls",
+                "Sequential calls",
+                "Independent remote calls made one after another that could run at the same time.",
+                "Start the calls together and wait for all of them, if none needs another's result.",
+                Critical,
+                true,
+            ),
+            Detector::ManyQueries => e(
+                "many_queries",
+                "Many queries",
+                "An endpoint running many more database queries per request than its siblings.",
+                "Load what the request needs in fewer queries; look for loops over lazy-loaded relations.",
+                Critical,
+                true,
+            ),
+            Detector::Scaling => e(
+                "scaling",
+                "Slower under load",
+                "Request duration grows with the number of requests in flight.",
+                "Look for a shared resource (a lock, a pool, a single-threaded step) the requests queue for.",
+                Critical,
+                true,
+            ),
+            Detector::UninstrumentedTime => e(
+                "uninstrumented_time",
+                "Unexplained time",
+                "A span spends a long stretch with no child span: missing instrumentation, waiting or a timeout.",
+                "Add spans inside it, or check for a timeout of that length in its configuration.",
+                Critical,
+                true,
+            ),
+            Detector::CriticalPath => e(
+                "critical_path",
+                "Critical path",
+                "Where a single trace's time went: the spans that held its critical path.",
+                "Start with the top span on the path: only its time delays the response.",
+                Info,
+                false,
+            ),
+            Detector::BrokenPropagation => e(
+                "broken_propagation",
+                "Broken propagation",
+                "A service starts new traces where it should continue the caller's, so requests are cut in two.",
+                "Check that the caller injects trace context and the callee extracts it (same propagator on both).",
+                Warning,
+                false,
+            ),
+            Detector::DataQuality => e(
+                "data_quality",
+                "Data quality",
+                "Clock skew, orphan spans, traces without a root or spans without times, which make some numbers unreliable.",
+                "Fix the instrumentation or collection named in the finding before trusting the numbers it affects.",
+                Warning,
+                false,
+            ),
+            Detector::Regression => e(
+                "regression",
+                "Regression",
+                "Slower than in the baseline, by a rank test.",
+                "Look at what changed in this period for the endpoint or operation named.",
+                Critical,
+                true,
+            ),
+            Detector::Improvement => e(
+                "improvement",
+                "Improvement",
+                "Faster than in the baseline, by a rank test.",
+                "Note what made it faster so the gain is kept.",
+                Info,
+                false,
+            ),
+        }
+    }
+}
+
+/// One detector's registry entry.
+#[derive(Clone, Copy)]
+struct Entry {
+    name: &'static str,
+    label: &'static str,
+    description: &'static str,
+    next_step: &'static str,
+    max_severity: super::Severity,
+    judged_by_cost: bool,
+}
+
+impl fmt::Display for Detector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Detector {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Lets code and tests compare with the stable name: `finding.detector == "long_tail"`.
+impl PartialEq<&str> for Detector {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl PartialEq<Detector> for &str {
+    fn eq(&self, other: &Detector) -> bool {
+        *self == other.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut names: Vec<&str> = Detector::ALL.iter().map(|d| d.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Detector::ALL.len());
+        for detector in Detector::ALL {
+            assert_eq!(Detector::from_name(detector.name()), Some(detector));
+            assert!(!detector.label().is_empty() && !detector.next_step().is_empty());
+        }
+        assert_eq!(
+            serde_json::to_string(&Detector::NPlusOneQueries).ok().as_deref(),
+            Some("\"n_plus_one_queries\"")
+        );
+    }
+}
