@@ -135,7 +135,7 @@ fn finding(
 ) -> Finding {
     let set = context.set;
     let median_share = super::median_f64(hits.iter().map(|h| h.share).collect());
-    let median_time = DurationNs(super::median(hits.iter().map(|h| h.time as usize).collect()) as u64);
+    let median_time = DurationNs(super::median(hits.iter().map(|h| h.time).collect()));
     let time: u64 = hits.iter().map(|h| h.time).sum();
     let request_time: u64 = hits
         .iter()

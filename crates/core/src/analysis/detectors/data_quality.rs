@@ -60,7 +60,7 @@ impl Default for Config {
 #[derive(Default)]
 struct Tally {
     affected: Vec<u32>,
-    offsets: Vec<usize>,
+    offsets: Vec<u64>,
     of: usize,
 }
 
@@ -107,7 +107,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let outside = before.max(after);
         if outside > config.skew_tolerance.0 {
             pair.affected.push(i);
-            pair.offsets.push(outside as usize);
+            pair.offsets.push(outside);
         }
     }
     let mut findings = Vec::new();
@@ -116,7 +116,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             continue;
         }
         let (caller, callee) = (set.str(*caller), set.str(*callee));
-        let offset = DurationNs(super::median(tally.offsets.clone()) as u64);
+        let offset = DurationNs(super::median(tally.offsets.clone()));
         findings.push(finding(
             context,
             config,

@@ -331,13 +331,16 @@ fn time_share(time: u64, request_time: u64) -> f64 {
     }
 }
 
-/// The nearest-rank median of `values` (sorted here), like every percentile in Tracelens.
-fn median(mut values: Vec<usize>) -> usize {
+/// The nearest-rank median of `values` (sorted here), like every percentile in
+/// Tracelens; the default (zero) when empty. Generic so durations stay `u64`:
+/// a cast to `usize` wraps at 2³² ns (4.29 s) on wasm32, and the browser and
+/// the CLI would disagree.
+fn median<T: Ord + Copy + Default>(mut values: Vec<T>) -> T {
     values.sort_unstable();
     values
         .get(values.len().div_ceil(2).saturating_sub(1))
         .copied()
-        .unwrap_or(0)
+        .unwrap_or_default()
 }
 
 /// The nearest-rank median of fractions or other real values (0 when empty).

@@ -146,7 +146,7 @@ fn finding(
     }
     let set = context.set;
     let request = |o: &Calls| context.request_durations.get(o.trace).map_or(0, |d| d.0);
-    let saving = super::median(occurrences.iter().map(|o| o.saving as usize).collect()) as u64;
+    let saving = super::median(occurrences.iter().map(|o| o.saving).collect());
     let share = super::median_f64(
         occurrences
             .iter()
