@@ -105,7 +105,7 @@ test("Load example opens the shipped trace set", () =>
   onPage(async (page) => {
     await page.getByTestId("load-example").click();
     await page.getByTestId("overview").waitFor();
-    assert.equal(await textOf(page, "span-count"), "3,607");
+    assert.equal(await textOf(page, "span-count"), "3,918");
     assert.equal(await textOf(page, "trace-count"), "400");
     assert.equal(
       await textOf(page, "services"),

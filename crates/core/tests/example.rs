@@ -24,7 +24,7 @@ fn shipped_example_is_the_generators_output() {
 fn example_has_a_few_thousand_spans_over_several_services_and_endpoints() {
     let mut set = TraceSet::new();
     let report = import_file(&mut set, "shop.otlp.json", SHIPPED.as_bytes()).unwrap();
-    assert_eq!((report.spans_read, report.spans_kept), (3607, 3607));
+    assert_eq!((report.spans_read, report.spans_kept), (3918, 3918));
     assert!(report.warnings.is_empty() && report.rejected.is_empty());
     let analysis = Analysis::of(&set);
     assert_eq!(analysis.overview.traces, 400);

@@ -505,7 +505,7 @@ impl TraceWriter<'_> {
                     1_800_000,
                 );
                 if n_plus_one {
-                    for _ in 0..t.rng.usize(3..9) {
+                    for _ in 0..t.rng.u32(3..9) {
                         t.sql(server, "SELECT * FROM items WHERE id = $1", 1_200_000);
                     }
                 } else {

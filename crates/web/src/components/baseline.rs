@@ -83,7 +83,7 @@ pub fn Baseline() -> impl IntoView {
     }
 }
 
-/// `2 files (a.json, b.json): 3,607 spans in 400 traces, 2026-… → … (3m 48s) UTC`.
+/// `2 files (a.json, b.json): 3,918 spans in 400 traces, 2026-… → … (3m 48s) UTC`.
 fn describe(baseline: &BaselineSummary) -> String {
     let names: Vec<&str> = baseline.files.iter().map(|f| f.name.as_str()).collect();
     format!(
