@@ -6,6 +6,7 @@
 //! stderr), 1 for any other failure.
 
 mod render;
+mod terminal;
 
 use anyhow::{Context, Result};
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -45,6 +46,9 @@ enum Command {
         /// reports p50/p95 regressions and improvements per endpoint and operation.
         #[arg(long, num_args = 1.., value_name = "FILES")]
         baseline: Vec<PathBuf>,
+        /// List every finding in the text output (by default the five most costly, then a count).
+        #[arg(long)]
+        all_findings: bool,
     },
     /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
@@ -117,14 +121,27 @@ enum OutputFormat {
     Json,
 }
 
+/// Findings the text output lists in full before "and N more".
+const FINDINGS_SHOWN: usize = 5;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
+        // `tracelens analyze … | head`: the reader has all it wants; not an error.
+        Err(error) if is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tracelens: {error:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -133,7 +150,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             files,
             format,
             baseline,
-        } => analyze(&files, &baseline, format),
+            all_findings,
+        } => {
+            let text = render::TextOptions {
+                width: terminal::width(),
+                findings_shown: (!all_findings).then_some(FINDINGS_SHOWN),
+            };
+            analyze(&files, &baseline, format, text)
+        }
         Command::Generate {
             format,
             traces,
@@ -167,7 +191,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn analyze(paths: &[PathBuf], baseline_paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
+fn analyze(
+    paths: &[PathBuf],
+    baseline_paths: &[PathBuf],
+    format: OutputFormat,
+    text: render::TextOptions,
+) -> Result<ExitCode> {
     let (set, failures) = load(paths)?;
     let baseline = if baseline_paths.is_empty() {
         None
@@ -182,7 +211,7 @@ fn analyze(paths: &[PathBuf], baseline_paths: &[PathBuf], format: OutputFormat) 
         .map(|(set, failures)| render::Baseline { set, failures });
 
     match format {
-        OutputFormat::Text => render::text(&mut out, &set, &analysis, &failures, baseline)?,
+        OutputFormat::Text => render::text(&mut out, &set, &analysis, &failures, baseline, text)?,
         OutputFormat::Json => render::json(&mut out, &set, &analysis, &failures, baseline)?,
     }
     for failure in &failures {

@@ -1,10 +1,12 @@
 //! Renders an analysis for the terminal or as JSON. No analysis happens here.
 
+use crate::terminal::{safe, wrap};
 use serde::Serialize;
 use std::io::{self, Write};
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::regression::{Comparison, RowKind, Verdict, percent};
+use tracelens_core::analysis::detectors::{Finding, Severity};
 use tracelens_core::import::{FileReport, ImportError};
 
 /// Version of the JSON document below; bumped on any incompatible change.
@@ -46,6 +48,15 @@ fn json_failures(failures: &[ImportError]) -> Vec<JsonFailure> {
         .collect()
 }
 
+/// How the text summary is laid out.
+#[derive(Clone, Copy, Debug)]
+pub struct TextOptions {
+    /// Width to wrap prose to.
+    pub width: usize,
+    /// Findings listed in full before "and N more"; `None` lists them all.
+    pub findings_shown: Option<usize>,
+}
+
 /// Everything as one JSON document (documented in the README).
 pub fn json(
     out: &mut impl Write,
@@ -66,32 +77,25 @@ pub fn json(
     writeln!(out)
 }
 
-/// A readable summary: files, totals, slowest traces, findings, the comparison with a baseline, operations.
+/// A readable summary: what was read, then the findings (most costly first),
+/// then the files, the slowest traces, the comparison with a baseline, the
+/// endpoints and the operations.
 pub fn text(
     out: &mut impl Write,
     set: &TraceSet,
     analysis: &Analysis,
     failures: &[ImportError],
     baseline: Option<Baseline<'_>>,
+    options: TextOptions,
 ) -> io::Result<()> {
-    file_table(out, &set.files, failures)?;
-    if let Some(baseline) = baseline {
-        writeln!(out, "\nbaseline")?;
-        file_table(out, &baseline.set.files, baseline.failures)?;
-        if let Some(comparison) = &analysis.comparison {
-            writeln!(
-                out,
-                "baseline: {} files, {} spans, {} traces",
-                baseline.set.files.len(),
-                comparison.baseline_spans,
-                comparison.baseline_traces
-            )?;
-        }
-    }
-
     let o = &analysis.overview;
-    writeln!(out)?;
-    writeln!(out, "{} files, {} spans, {} traces", o.files, o.spans, o.traces)?;
+    writeln!(
+        out,
+        "{}, {}, {}",
+        count(o.files as u64, "file"),
+        count(o.spans, "span"),
+        count(o.traces, "trace")
+    )?;
     if let (Some(start), Some(end)) = (o.start, o.end) {
         writeln!(
             out,
@@ -101,7 +105,27 @@ pub fn text(
             end.saturating_since(start)
         )?;
     }
-    writeln!(out, "services: {}", o.services.join(", "))?;
+    for line in wrap(&safe(&o.services.join(", ")), options.width, "services: ", "  ") {
+        writeln!(out, "{line}")?;
+    }
+
+    findings(out, &analysis.findings, options)?;
+
+    writeln!(out, "\nfiles")?;
+    file_table(out, &set.files, failures)?;
+    if let Some(baseline) = baseline {
+        writeln!(out, "\nbaseline")?;
+        file_table(out, &baseline.set.files, baseline.failures)?;
+        if let Some(comparison) = &analysis.comparison {
+            writeln!(
+                out,
+                "baseline: {}, {}, {}",
+                count(baseline.set.files.len() as u64, "file"),
+                count(comparison.baseline_spans, "span"),
+                count(comparison.baseline_traces, "trace")
+            )?;
+        }
+    }
     let links = &analysis.link_warnings;
     if links.orphans + links.duplicate_span_ids + links.child_starts_before_parent > 0 {
         writeln!(
@@ -127,18 +151,6 @@ pub fn text(
     }
     traces.write(out)?;
 
-    writeln!(out, "\nfindings")?;
-    if analysis.findings.is_empty() {
-        writeln!(out, "none")?;
-    }
-    for finding in &analysis.findings {
-        let severity = format!("{:?}", finding.severity).to_uppercase();
-        writeln!(out, "{severity:<8}  {}  [{}]", finding.explanation, finding.detector)?;
-        if let Some(example) = finding.evidence.first() {
-            writeln!(out, "          e.g. trace {}", example.trace_id)?;
-        }
-    }
-
     if let Some(comparison) = &analysis.comparison {
         comparison_table(out, comparison)?;
     }
@@ -147,12 +159,97 @@ pub fn text(
     group_table(out, "endpoint", &analysis.groups.endpoints)?;
     writeln!(out, "\noperations")?;
     group_table(out, "operation", &analysis.groups.operations)?;
-    writeln!(
-        out,
-        "\npercentiles are exact (nearest rank); 'p99 robust' leaves out outliers ({}); \
+    let note = format!(
+        "percentiles are exact (nearest rank); 'p99 robust' leaves out outliers ({}); \
          'path' is the share of the critical path of the traces the row appears in that was spent in the row's own spans (not their children)",
         tracelens_core::stats::outliers::METHOD
-    )
+    );
+    writeln!(out)?;
+    for line in wrap(&note, options.width, "", "") {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// "1 file", "3,918 spans".
+fn count(n: u64, what: &str) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The findings, most costly first: the first few in full, then how many more.
+fn findings(out: &mut impl Write, findings: &[Finding], options: TextOptions) -> io::Result<()> {
+    if findings.is_empty() {
+        return writeln!(out, "\nfindings: none");
+    }
+    let tally: Vec<String> = [Severity::Critical, Severity::Warning, Severity::Info]
+        .into_iter()
+        .filter_map(|severity| {
+            let n = findings.iter().filter(|f| f.severity == severity).count();
+            (n > 0).then(|| format!("{n} {}", severity_name(severity)))
+        })
+        .collect();
+    writeln!(out, "\nfindings: {} ({})", findings.len(), tally.join(", "))?;
+    let shown = options.findings_shown.unwrap_or(findings.len()).min(findings.len());
+    let number_width = shown.to_string().len();
+    let indent = " ".repeat(number_width + 2);
+    for (n, finding) in findings.iter().take(shown).enumerate() {
+        let head = format!(
+            "{:>number_width$}. {}  {} [{}]",
+            n + 1,
+            severity_name(finding.severity).to_uppercase(),
+            finding.detector.label(),
+            finding.detector
+        );
+        writeln!(out, "{head}")?;
+        for line in wrap(&safe(&finding.explanation), options.width, &indent, &indent) {
+            writeln!(out, "{line}")?;
+        }
+        if let Some(example) = finding.evidence.first() {
+            writeln!(out, "{indent}e.g. trace {}", example.trace_id)?;
+        }
+    }
+    let more = findings.len() - shown;
+    if more > 0 {
+        writeln!(
+            out,
+            "and {more} more ({}); --all-findings lists them",
+            more_by_kind(&findings[shown..])
+        )?;
+    }
+    Ok(())
+}
+
+/// "2 long tail, 1 data quality": the findings not shown, by kind.
+fn more_by_kind(rest: &[Finding]) -> String {
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for finding in rest {
+        let label = finding.detector.label();
+        match kinds.iter_mut().find(|(k, _)| *k == label) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((label, 1)),
+        }
+    }
+    kinds
+        .iter()
+        .map(|(label, n)| format!("{n} {}", label.to_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "critical",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
 }
 
 fn file_table(out: &mut impl Write, reports: &[FileReport], failures: &[ImportError]) -> io::Result<()> {
@@ -315,8 +412,9 @@ impl<const N: usize> Table<N> {
         }
     }
 
+    /// Adds a row; control characters in cells (names come from traces) are escaped.
     fn row(&mut self, cells: [String; N]) {
-        self.rows.push(cells);
+        self.rows.push(cells.map(|cell| safe(&cell)));
     }
 
     fn write(&self, out: &mut impl Write) -> io::Result<()> {
