@@ -97,6 +97,10 @@ fn finding_item(finding: Finding, workspace: Workspace) -> impl IntoView {
                 <p class="explanation" data-testid="finding-explanation">
                     {explanation_view(finding.explanation)}
                 </p>
+                <p class="next-step" data-testid="finding-next-step">
+                    <strong>"Next step: "</strong>
+                    {finding.detector.next_step()}
+                </p>
             </div>
             {example
                 .map(|trace_id| {
