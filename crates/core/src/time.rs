@@ -1,7 +1,7 @@
 //! Nanosecond timestamps and durations as types, so no value of unknown unit
 //! travels through the analysis.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -93,9 +93,75 @@ impl fmt::Display for DurationNs {
     }
 }
 
+/// Read from configuration files as written for people (`"10ms"`, `"1.5s"`,
+/// `"2m"`) or as a number of nanoseconds; written back as nanoseconds.
+impl<'de> Deserialize<'de> for DurationNs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<DurationNs, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Nanoseconds(u64),
+            Text(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Nanoseconds(ns) => Ok(DurationNs(ns)),
+            Written::Text(text) => parse_duration(&text).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// `"10ms"`, `"1.5s"`, `"250us"`/`"250µs"`, `"2m"`, `"900ns"`, `"1h"`.
+pub fn parse_duration(text: &str) -> Result<DurationNs, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit.trim() {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration: write it like `10ms`, `1.5s` or `2m`"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write it like `10ms`, `1.5s` or `2m`"))?;
+    let ns = value * scale;
+    if !(0.0..=u64::MAX as f64).contains(&ns) {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(DurationNs(ns.round() as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_parse_as_people_write_them() {
+        let cases = [
+            ("10ms", 10_000_000),
+            ("1.5s", 1_500_000_000),
+            ("250µs", 250_000),
+            ("250us", 250_000),
+        ];
+        for (text, ns) in cases {
+            assert_eq!(parse_duration(text), Ok(DurationNs(ns)), "{text}");
+        }
+        assert_eq!(parse_duration("2m"), Ok(DurationNs(120_000_000_000)));
+        assert!(parse_duration("10 parsecs").is_err() && parse_duration("ms").is_err());
+        let read: DurationNs = serde_json::from_str("\"100ms\"").unwrap_or_default();
+        assert_eq!(read, DurationNs(100_000_000));
+        let read: DurationNs = serde_json::from_str("42").unwrap_or_default();
+        assert_eq!(read, DurationNs(42));
+    }
 
     #[test]
     fn durations_read_naturally() {
