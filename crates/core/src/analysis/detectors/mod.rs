@@ -191,6 +191,8 @@ pub struct Context<'a> {
     pub request_durations: Vec<DurationNs>,
     /// The entry server span of each trace, if it has one.
     pub entries: &'a [Option<u32>],
+    /// Which spans and requests failed.
+    pub failures: &'a super::failure::Failures,
     /// Time each span spent on its trace's critical path, by span.
     pub on_path: &'a [DurationNs],
     /// Total critical-path time of each trace.
@@ -225,6 +227,7 @@ impl<'a> Context<'a> {
             endpoints: &facts.endpoint_names,
             request_durations,
             entries: &facts.entries,
+            failures: &facts.failures,
             on_path: facts.on_path,
             path_totals: &facts.trace_path_total,
             database: database::DatabaseCalls::of(set),
