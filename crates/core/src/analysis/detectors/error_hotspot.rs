@@ -27,7 +27,8 @@
 //!   folded first (URLs, UUIDs, hex IDs, hosts, IP addresses, quoted values and
 //!   numbers; see `message.rs`) are one incident; incidents calling the same
 //!   peer (`peer.service`, `server.address`, `net.peer.name`, `db.system`…)
-//!   whose time windows overlap are merged.
+//!   whose time windows overlap, or are less than `peer_gap` apart (default
+//!   a minute), are merged.
 //! - Reported when it failed at least `min_failed_requests` requests (default
 //!   1), or started at least `min_errors` errors (default 3).
 //! - Impact: failed requests of the endpoints' requests (without an endpoint,
@@ -70,6 +71,8 @@ pub struct Config {
     pub waited_share: f64,
     /// Characters of a message shown (messages are grouped whole).
     pub shown_message_chars: usize,
+    /// Failures of one peer this close in time (or overlapping) are one incident.
+    pub peer_gap: DurationNs,
 }
 
 impl Default for Config {
@@ -79,6 +82,7 @@ impl Default for Config {
             min_failed_requests: 1,
             waited_share: 0.9,
             shown_message_chars: 100,
+            peer_gap: DurationNs(60_000_000_000),
         }
     }
 }
@@ -124,7 +128,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .iter()
         .map(|g| ((g.service.as_str(), g.name.as_str()), g.durations.count))
         .collect();
-    incidents(context, &groups)
+    incidents(context, &groups, config.peer_gap)
         .into_iter()
         .filter_map(|incident| {
             let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
@@ -211,8 +215,9 @@ fn groups(context: &Context<'_>, described: &[Described], messages: &[String]) -
 }
 
 /// Groups that are one incident: each group alone, except groups calling the
-/// same peer whose time windows overlap, which are merged.
-fn incidents(context: &Context<'_>, groups: &[Group]) -> Vec<Vec<usize>> {
+/// same peer whose time windows overlap or are less than `gap` apart (a DNS
+/// failure, then connection refused), which are merged.
+fn incidents(context: &Context<'_>, groups: &[Group], gap: DurationNs) -> Vec<Vec<usize>> {
     let set = context.set;
     let mut incidents: Vec<Vec<usize>> = Vec::new();
     let mut with_peer: Vec<usize> = Vec::new();
@@ -231,7 +236,9 @@ fn incidents(context: &Context<'_>, groups: &[Group]) -> Vec<Vec<usize>> {
     for g in with_peer {
         let (start, end) = window_of(g);
         match (current, incidents.last_mut()) {
-            (Some((first, reach)), Some(incident)) if peer_of(first) == peer_of(g) && start <= reach => {
+            (Some((first, reach)), Some(incident))
+                if peer_of(first) == peer_of(g) && start <= reach.saturating_add(gap.0) =>
+            {
                 incident.push(g);
                 current = Some((first, reach.max(end)));
             }
@@ -485,7 +492,7 @@ fn causes(members: &[&Described], messages: &[String], max_chars: usize) -> Stri
             .into_iter()
             .take(3)
             .map(|(text, n)| {
-                let text = message::shortened(&shown(text), max_chars);
+                let text = message::shortened(&message::readable(text), max_chars);
                 format!("{quote}{text}{quote} ×{n}")
             })
             .collect()

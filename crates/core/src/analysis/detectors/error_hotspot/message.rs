@@ -57,6 +57,20 @@ pub fn shortened(text: &str, max: usize) -> String {
     }
 }
 
+/// `text` as it can stand inside an explanation: control characters and
+/// backslashes escaped, quotes and apostrophes left as they read.
+pub fn readable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\\' || c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Letters, digits and the characters that hold IDs, hosts and numbers together.
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '_')
@@ -216,6 +230,11 @@ mod tests {
             normalise(&format!("{stem} disk full")),
             normalise(&format!("{stem} quota"))
         );
+    }
+
+    #[test]
+    fn readable_text_escapes_control_characters_but_not_quotes() {
+        assert_eq!(readable("Can't \"x\"\n\\"), "Can't \"x\"\\n\\\\");
     }
 
     #[test]
