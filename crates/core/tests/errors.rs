@@ -519,3 +519,33 @@ fn failing_spans_in_a_parent_cycle_do_not_hang_or_panic() {
     let analysis = analyse(&encode(&[root, a, b], Format::OtlpJson));
     assert_eq!(analysis.traces[0].error_count, 3);
 }
+
+#[test]
+fn requests_that_survived_the_error_are_named_beside_those_it_failed() {
+    // 3 checkouts fail at `GetCart`; in 2 cart views the same error was survived.
+    let message = |_| "cart storage unavailable".to_owned();
+    let mut spans = cart_requests(100..110, "POST", "/api/checkout", 3, message);
+    let mut views = cart_requests(200..210, "GET", "/api/cart", 2, message);
+    for span in views.iter_mut().filter(|s| s.parent_span_id.is_none()) {
+        span.error = None;
+    }
+    spans.extend(views);
+    let analysis = analyse(&encode(&spans, Format::OtlpJson));
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (
+            found[0].impact.requests,
+            found[0].impact.failed_requests,
+            found[0].impact.of_requests
+        ),
+        (5, 3, 20)
+    );
+    assert!(
+        found[0].explanation.starts_with(
+            "`GetCart` in `cart` failed 3 `POST /api/checkout` requests (3 of 10, 30%) between 2023-11-14 22:15:00 and 22:16:41 UTC, and erred in 2 `GET /api/cart` requests that did not fail:"
+        ),
+        "{}",
+        found[0].explanation
+    );
+}

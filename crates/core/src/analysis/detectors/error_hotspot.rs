@@ -396,8 +396,8 @@ fn what_failed(
         .map(|(e, r)| (*e, r))
         .collect();
     failing.sort_by(|a, b| b.1.failed.len().cmp(&a.1.failed.len()).then_with(|| a.0.cmp(&b.0)));
-    let affected: usize = reach.values().map(|r| r.affected.len()).sum();
     if failing.is_empty() {
+        let affected: usize = reach.values().map(|r| r.affected.len()).sum();
         // Errors outside any request's span (a test runner's own steps) are
         // in a trace, not a request, and no caller handled them.
         let (unit, handled) = if reach.keys().all(Option::is_some) {
@@ -433,15 +433,21 @@ fn what_failed(
             }
         })
         .collect();
-    let failed: usize = failing.iter().map(|(_, r)| r.failed.len()).sum();
-    let survived = affected.saturating_sub(failed);
-    let also = if survived == 0 {
+    // Requests where it erred but which did not fail, named per endpoint.
+    let survived: Vec<String> = reach
+        .iter()
+        .filter_map(|(endpoint, r)| {
+            let n = r.affected.len().saturating_sub(r.failed.len());
+            (n > 0).then(|| match endpoint {
+                Some(endpoint) => format!("{n} `{}` request{}", shown(endpoint), plural(n)),
+                None => format!("{n} trace{} outside a request", plural(n)),
+            })
+        })
+        .collect();
+    let also = if survived.is_empty() {
         String::new()
     } else {
-        format!(
-            ", and erred in {survived} more request{} that did not fail",
-            plural(survived)
-        )
+        format!(", and erred in {} that did not fail", join_and(&survived))
     };
     format!(" failed {}{window}{also}", join_and(&items))
 }
