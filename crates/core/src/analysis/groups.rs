@@ -9,15 +9,17 @@
 //! - An **operation** is a service and a span name.
 //!
 //! Spans without a start time are left out (the import report counts them).
-//! For each: count, errors, exact percentiles of the durations, the same after
+//! For each: count, failed spans (the one notion of failure of
+//! [`super::failure`]; for an endpoint, its failed requests), exact percentiles of the durations, the same after
 //! removing outliers (method in [`crate::stats::outliers`]), self time, a
 //! log-scale histogram, throughput per minute over the loaded time range, and
 //! the group's share of the critical path of the traces it appears in (its
 //! spans' time on the path divided by those traces' total path time).
 
+use super::failure::Failures;
 use crate::index::TraceIndex;
 use crate::intern::Sym;
-use crate::model::{SpanKind, StatusCode, TraceSet};
+use crate::model::{SpanKind, TraceSet};
 use crate::stats::histogram::{Histogram, log_histogram};
 use crate::stats::{DurationSummary, outliers};
 use crate::time::{DurationNs, TimestampNs};
@@ -31,7 +33,7 @@ pub struct GroupStats {
     pub service: String,
     /// The endpoint or operation name; empty for a service.
     pub name: String,
-    /// Spans with an error status.
+    /// Spans that failed (see [`super::failure`]): for an endpoint, its failed requests.
     pub errors: u64,
     /// `errors / count`, between 0 and 1.
     pub error_rate: f64,
@@ -89,6 +91,8 @@ pub struct SpanFacts<'a> {
     pub(crate) entries: Vec<Option<u32>>,
     /// Endpoint name of each trace, if it has an entry span.
     pub(crate) endpoint_names: Vec<Option<String>>,
+    /// Which spans and requests failed.
+    pub(crate) failures: Failures,
 }
 
 impl<'a> SpanFacts<'a> {
@@ -118,6 +122,7 @@ impl<'a> SpanFacts<'a> {
             .iter()
             .map(|entry| entry.map(|span| endpoint_name(set, span)))
             .collect();
+        let failures = Failures::of(set, index, &entries);
         let minutes = range
             .map(|(start, end)| end.saturating_since(start).0 as f64 / 60e9)
             .filter(|m| *m >= 1.0 / 60.0);
@@ -131,6 +136,7 @@ impl<'a> SpanFacts<'a> {
             minutes,
             entries,
             endpoint_names,
+            failures,
         }
     }
 }
@@ -271,10 +277,7 @@ fn stats(
         .map(|&i| facts.self_times.get(i as usize).copied().unwrap_or_default())
         .collect();
     let self_time = DurationSummary::of(&mut self_times)?;
-    let errors = spans
-        .iter()
-        .filter(|&&i| set.spans[i as usize].status == StatusCode::Error)
-        .count() as u64;
+    let errors = spans.iter().filter(|&&i| facts.failures.span(i)).count() as u64;
     let on_path: u128 = spans
         .iter()
         .map(|&i| u128::from(facts.on_path.get(i as usize).map_or(0, |d| d.0)))

@@ -4,6 +4,7 @@
 
 pub mod critical_path;
 pub mod detectors;
+pub mod failure;
 pub mod groups;
 pub mod self_time;
 
@@ -68,7 +69,8 @@ pub struct TraceSummary {
     pub duration: DurationNs,
     /// Number of spans.
     pub span_count: u32,
-    /// Spans with an error status.
+    /// Spans that failed: an error status, or a server answering HTTP 5xx
+    /// (the notion of [`failure`], shared with the tables and the detectors).
     pub error_count: u32,
 }
 
@@ -108,7 +110,7 @@ impl Analysis {
         context.comparison = comparison.as_ref();
         let findings = detectors::detect(&context, &config);
         Analysis {
-            traces: trace_summaries(set, index),
+            traces: trace_summaries(set, index, &facts.failures),
             groups,
             findings,
             overview,
@@ -133,11 +135,12 @@ fn overview(set: &TraceSet, index: &TraceIndex) -> Overview {
     }
 }
 
-fn trace_summaries(set: &TraceSet, index: &TraceIndex) -> Vec<TraceSummary> {
+fn trace_summaries(set: &TraceSet, index: &TraceIndex, failures: &failure::Failures) -> Vec<TraceSummary> {
     let mut rows: Vec<TraceSummary> = index
         .traces
         .iter()
-        .map(|trace| {
+        .enumerate()
+        .map(|(t, trace)| {
             let root = set.spans.get(trace.root as usize);
             TraceSummary {
                 trace_id: trace.trace_id,
@@ -147,7 +150,7 @@ fn trace_summaries(set: &TraceSet, index: &TraceIndex) -> Vec<TraceSummary> {
                 start: trace.start,
                 duration: trace.duration(),
                 span_count: trace.span_count(),
-                error_count: trace.error_count,
+                error_count: failures.spans_in_trace(t),
             }
         })
         .collect();

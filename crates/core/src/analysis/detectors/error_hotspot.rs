@@ -1,31 +1,60 @@
-//! Error hotspots, with their root cause.
+//! Error hotspots: one finding per incident, told from where it started.
 //!
-//! **What it detects.** Where errors start: the deepest failing span of each
-//! failure (a failing span none of whose children failed), as opposed to the
-//! spans that only fail because a call under them did. Reported per endpoint
-//! and operation with the count, the share of requests it failed, how far the
-//! error climbs, and the most common exception types and messages.
+//! **What it detects.** Where errors start (the failing span below which
+//! nothing failed), grouped into incidents: the same origin failing with the
+//! same message, wherever the requests came from, and failures of one
+//! dependency close in time (a DNS failure, then connection refused, on the
+//! same peer). Each finding lists the endpoints whose requests it failed (with
+//! counts per endpoint), the exception types and messages, the time window,
+//! and how far the error climbed.
 //!
-//! **Why it matters.** A failed request usually shows errors on five spans in
-//! three services, and dashboards count all of them; the team needs the one
-//! place to fix, and whether its failures reach the user.
+//! **Why it matters.** A failed request shows errors on five spans in three
+//! services, and dashboards count all of them; the team needs the one place to
+//! fix, and whether its failures reach the user. An error the caller survived
+//! (a fallback) is worth knowing but not urgent; one it retried away is
+//! reported by the `retries` detector instead.
 //!
-//! **Rule.** Failing spans (status error) with no failing child are origins.
-//! Origins are grouped by endpoint, service and operation; a group with at
-//! least `min_errors` origins (default 3) is a hotspot. Exception types come
-//! from `exception` events (`exception.type`), else the `error.type`
-//! attribute; messages from `exception.message`, else the status message.
-//! Severity: critical when the origin fails 10% or more of the endpoint's
-//! requests, warning from 1%, info below.
+//! **Rule and thresholds.**
+//! - A span failed, and a request failed, as [`crate::analysis::failure`]
+//!   says (error status, or a server answering HTTP 5xx; a request when its
+//!   entry span failed). An *origin* is a failing span with no failing
+//!   descendant: a failing span above it, even across spans without a status
+//!   (an Envoy sidecar), only passes the error on.
+//! - An origin whose request did not fail and which (or a failing call above
+//!   it) was followed by a later call of the same service and operation under
+//!   the same parent that succeeded was retried: left out.
+//! - Origins with the same service, operation and message, the message
+//!   folded first (URLs, UUIDs, hex IDs, hosts, IP addresses, quoted values and
+//!   numbers; see `message.rs`) are one incident; incidents calling the same
+//!   peer (`peer.service`, `server.address`, `net.peer.name`, `db.system`…)
+//!   whose time windows overlap, or are less than `peer_gap` apart (default
+//!   a minute), are merged.
+//! - Reported when it failed at least `min_failed_requests` requests (default
+//!   1), or started at least `min_errors` errors (default 3).
+//! - Impact: failed requests of the endpoints' requests (without an endpoint,
+//!   of all calls of the operation), the share of the affected requests' time
+//!   the origin spans cover (their union, clipped to the request), and the
+//!   origins' own time. Severity follows from it (see `SeverityRules`): an
+//!   incident that failed no request is never critical by its failures.
+//! - When the origin spent at least `waited_share` (default 90%) of its time
+//!   waiting on a call that did not fail, the finding names that call: a
+//!   timeout upstream (a proxy answering 504) is caused by the slow call.
 //!
-//! **Example.** Errors in `POST /api/checkout` start at `POST /v1/charges` in
-//! `payment`: 8 of 53 requests (15%) and 8 of its 53 calls failed there, and
-//! each error climbed 5 spans up to `frontend`; CardDeclined ×8, "card declined" ×8.
+//! **Example.** "`GetCart` in `cart` failed 12 `POST /api/checkout` requests
+//! (12 of 40, 30%) and 3 `GET /api/cart` requests (3 of 90, 3%) between
+//! 2026-11-21 10:04:12 and 10:09:55 UTC: `RpcException` ×15, \"Can't access
+//! cart storage: Connection refused to <host>\" ×15; the error climbed 4 spans
+//! up to `frontend`."
 
-use super::{Context, Finding, Impact, Severity, Subject};
+mod cause;
+mod message;
+mod origins;
+mod sentence;
+
+use super::{Context, Evidence, Finding, Impact, Subject, shown};
 use crate::intern::Sym;
-use crate::model::{Span, StatusCode};
 use crate::time::DurationNs;
+use origins::Origin;
 use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
@@ -34,216 +63,391 @@ pub const NAME: super::Detector = super::Detector::ErrorHotspot;
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// Errors starting at one operation from which it is reported.
+    /// Errors an incident needs to be reported when it failed too few requests.
     pub min_errors: usize,
+    /// Failed requests from which an incident is reported whatever its errors.
+    pub min_failed_requests: u64,
+    /// Share of an origin's time spent waiting on one call that did not fail
+    /// from which the finding names that call (a timeout).
+    pub waited_share: f64,
+    /// Characters of a message shown (messages are grouped whole).
+    pub shown_message_chars: usize,
+    /// Failures of one peer this close in time (or overlapping) are one incident.
+    pub peer_gap: DurationNs,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { min_errors: 3 }
+        Config {
+            min_errors: 3,
+            min_failed_requests: 1,
+            waited_share: 0.9,
+            shown_message_chars: 100,
+            peer_gap: DurationNs(60_000_000_000),
+        }
     }
 }
 
-/// One failure's origin and how far it climbed.
-struct Origin {
-    trace: usize,
-    span: u32,
-    /// Failing ancestors directly above it.
-    propagated: u32,
-    /// The service of the highest of them (or of the origin itself).
-    top_service: Sym,
+/// An origin and what its span says about the error.
+struct Described {
+    origin: Origin,
+    /// The exception type.
+    kind: Option<String>,
+    /// The folded message, by index in the list of messages.
+    message: Option<usize>,
+    /// The dependency it called.
+    peer: Option<Sym>,
+    /// When it started; 0 when unknown.
+    start: u64,
 }
 
-/// One finding per endpoint and operation where errors start.
+/// Service, operation and folded message (by index) of an origin.
+type GroupKey = (Sym, Sym, Option<usize>);
+
+/// Origins with the same service, operation and folded message.
+struct Group {
+    service: Sym,
+    name: Sym,
+    members: Vec<usize>,
+    /// The peer most of them called.
+    peer: Option<Sym>,
+    /// From the first origin's start to the last one's end.
+    window: (u64, u64),
+}
+
+/// One finding per incident.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let (set, index) = (context.set, context.index);
-    let mut groups: HashMap<(Option<&str>, Sym, Sym), Vec<Origin>> = HashMap::new();
-    for (t, trace) in index.traces.iter().enumerate() {
-        if trace.error_count == 0 {
-            continue;
-        }
-        for &i in index.spans_of(trace) {
-            let span = &set.spans[i as usize];
-            let failed = |s: u32| set.spans.get(s as usize).is_some_and(|s| s.status == StatusCode::Error);
-            if span.status != StatusCode::Error || index.children_of(i).iter().any(|&c| failed(c)) {
-                continue;
-            }
-            let (mut propagated, mut top_service, mut at) = (0u32, span.service, i);
-            // Bounded by the trace's size, so a parent cycle in bad data cannot loop.
-            while let Some(parent) = index.parent.get(at as usize).copied().flatten() {
-                if !failed(parent) || propagated as usize >= index.spans_of(trace).len() {
-                    break;
-                }
-                propagated += 1;
-                top_service = set.spans[parent as usize].service;
-                at = parent;
-            }
-            let endpoint = context.endpoints.get(t).and_then(|e| e.as_deref());
-            groups
-                .entry((endpoint, span.service, span.name))
-                .or_default()
-                .push(Origin {
-                    trace: t,
-                    span: i,
-                    propagated,
-                    top_service,
-                });
-        }
+    let origins = origins::origins(context);
+    if origins.is_empty() {
+        return Vec::new();
     }
-    let requests_by_endpoint = context.traces_by_endpoint();
-    groups
+    let (described, messages) = describe(context, origins);
+    let groups = groups(context, &described, &messages);
+    let op_calls: HashMap<(&str, &str), u64> = context
+        .groups
+        .operations
+        .iter()
+        .map(|g| ((g.service.as_str(), g.name.as_str()), g.durations.count))
+        .collect();
+    incidents(context, &groups, config.peer_gap)
         .into_iter()
-        .filter(|(_, origins)| origins.len() >= config.min_errors.max(1))
-        .map(|((endpoint, service, name), origins)| {
-            let traces: &[usize] = endpoint
-                .and_then(|e| requests_by_endpoint.get(e))
-                .map_or(&[], |v| v.as_slice());
-            finding(context, endpoint, service, name, &origins, traces)
+        .filter_map(|incident| {
+            let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
+            finding(context, config, &described, &messages, &incident, &op_calls)
         })
         .collect()
 }
 
+/// Each origin not retried away, with its type, folded message and peer; and
+/// the folded messages (each folded once per distinct text).
+fn describe(context: &Context<'_>, origins: Vec<Origin>) -> (Vec<Described>, Vec<String>) {
+    let set = context.set;
+    let keys = cause::CauseKeys::of(set);
+    let mut messages: Vec<String> = Vec::new();
+    let mut by_folded: HashMap<String, usize> = HashMap::new();
+    let mut by_text: HashMap<Sym, usize> = HashMap::new();
+    let mut described = Vec::new();
+    for origin in origins {
+        if origin.retried && !origin.failed_request {
+            continue;
+        }
+        let Some(span) = set.spans.get(origin.span as usize) else {
+            continue;
+        };
+        let message = keys.message(set, span).map(|text| {
+            *by_text.entry(text).or_insert_with(|| {
+                let folded = message::normalise(set.str(text));
+                *by_folded.entry(folded).or_insert_with_key(|folded| {
+                    messages.push(folded.clone());
+                    messages.len() - 1
+                })
+            })
+        });
+        described.push(Described {
+            origin,
+            kind: keys.kind(set, span),
+            message,
+            peer: keys.peer(set, span),
+            start: span.start.0,
+        });
+    }
+    (described, messages)
+}
+
+/// Origins grouped by service, operation and folded message, in a fixed order.
+fn groups(context: &Context<'_>, described: &[Described], messages: &[String]) -> Vec<Group> {
+    let set = context.set;
+    let mut by_key: HashMap<GroupKey, Vec<usize>> = HashMap::new();
+    for (d, item) in described.iter().enumerate() {
+        if let Some(span) = set.spans.get(item.origin.span as usize) {
+            by_key
+                .entry((span.service, span.name, item.message))
+                .or_default()
+                .push(d);
+        }
+    }
+    let mut keyed: Vec<(GroupKey, Vec<usize>)> = by_key.into_iter().collect();
+    let message_text = |m: Option<usize>| m.and_then(|m| messages.get(m)).map_or("", String::as_str);
+    keyed.sort_by(|(a, _), (b, _)| {
+        (set.str(a.0), set.str(a.1), message_text(a.2)).cmp(&(set.str(b.0), set.str(b.1), message_text(b.2)))
+    });
+    keyed
+        .into_iter()
+        .map(|((service, name, _), members)| {
+            let peer = most_common(members.iter().filter_map(|&d| described.get(d)?.peer));
+            let (mut first, mut last) = (u64::MAX, 0u64);
+            for span in members
+                .iter()
+                .filter_map(|&d| set.spans.get(described.get(d)?.origin.span as usize))
+                .filter(|s| s.start.0 != 0)
+            {
+                first = first.min(span.start.0);
+                last = last.max(span.end().0);
+            }
+            Group {
+                service,
+                name,
+                members,
+                peer,
+                window: (first.min(last), last),
+            }
+        })
+        .collect()
+}
+
+/// Groups that are one incident: each group alone, except groups calling the
+/// same peer whose time windows overlap or are less than `gap` apart (a DNS
+/// failure, then connection refused), which are merged.
+fn incidents(context: &Context<'_>, groups: &[Group], gap: DurationNs) -> Vec<Vec<usize>> {
+    let set = context.set;
+    let mut incidents: Vec<Vec<usize>> = Vec::new();
+    let mut with_peer: Vec<usize> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        if group.peer.is_some() {
+            with_peer.push(g);
+        } else {
+            incidents.push(vec![g]);
+        }
+    }
+    let peer_of = |g: usize| groups.get(g).and_then(|g| g.peer).map_or("", |p| set.str(p));
+    let window_of = |g: usize| groups.get(g).map_or((0, 0), |g| g.window);
+    with_peer.sort_by(|&a, &b| (peer_of(a), window_of(a)).cmp(&(peer_of(b), window_of(b))));
+    // Sorted by peer, then start: one sweep merges overlapping windows.
+    let mut current: Option<(usize, u64)> = None;
+    for g in with_peer {
+        let (start, end) = window_of(g);
+        match (current, incidents.last_mut()) {
+            (Some((first, reach)), Some(incident))
+                if peer_of(first) == peer_of(g) && start <= reach.saturating_add(gap.0) =>
+            {
+                incident.push(g);
+                current = Some((first, reach.max(end)));
+            }
+            _ => {
+                incidents.push(vec![g]);
+                current = Some((g, end));
+            }
+        }
+    }
+    incidents
+}
+
+/// Where an incident's origins were, per endpoint (`None`: outside any endpoint's request).
+#[derive(Default)]
+struct Reach {
+    /// Traces with an origin.
+    affected: Vec<usize>,
+    /// Of those, traces whose request failed because of it.
+    failed: Vec<usize>,
+}
+
 fn finding(
     context: &Context<'_>,
-    endpoint: Option<&str>,
-    service: Sym,
-    name: Sym,
-    origins: &[Origin],
-    endpoint_traces: &[usize],
-) -> Finding {
-    let (set, index) = (context.set, context.index);
-    let mut failed_traces: Vec<usize> = origins.iter().map(|o| o.trace).collect();
-    failed_traces.sort_unstable();
-    failed_traces.dedup();
-    // Calls of the operation in the endpoint's requests (or, without an endpoint, in the failed traces).
-    let scope = if endpoint_traces.is_empty() {
-        &failed_traces[..]
-    } else {
-        endpoint_traces
-    };
-    let calls = scope
+    config: &Config,
+    described: &[Described],
+    messages: &[String],
+    incident: &[&Group],
+    op_calls: &HashMap<(&str, &str), u64>,
+) -> Option<Finding> {
+    let set = context.set;
+    let members: Vec<&Described> = incident
         .iter()
-        .filter_map(|&t| index.traces.get(t))
-        .flat_map(|trace| index.spans_of(trace))
-        .filter(|&&i| set.spans[i as usize].service == service && set.spans[i as usize].name == name)
-        .count()
-        .max(origins.len());
-    let request_share = failed_traces.len() as f64 / scope.len().max(1) as f64;
-    let severity = if request_share >= 0.1 {
-        Severity::Critical
-    } else if request_share >= 0.01 {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
-    let spans: Vec<&Span> = origins.iter().map(|o| &set.spans[o.span as usize]).collect();
-    let time: u64 = failed_traces
+        .flat_map(|g| g.members.iter().filter_map(|&d| described.get(d)))
+        .collect();
+    let lead = incident
         .iter()
-        .map(|&t| context.request_durations.get(t).map_or(0, |d| d.0))
+        .copied()
+        .enumerate()
+        .max_by_key(|(order, g)| (g.members.len(), std::cmp::Reverse(*order)))
+        .map(|(_, g)| g)?;
+    let mut reach: BTreeMap<Option<&str>, Reach> = BTreeMap::new();
+    for member in &members {
+        let t = member.origin.trace;
+        let endpoint = if member.origin.in_request {
+            context.endpoints.get(t).and_then(|e| e.as_deref())
+        } else {
+            None
+        };
+        let entry = reach.entry(endpoint).or_default();
+        entry.affected.push(t);
+        if member.origin.failed_request {
+            entry.failed.push(t);
+        }
+    }
+    for r in reach.values_mut() {
+        for traces in [&mut r.affected, &mut r.failed] {
+            traces.sort_unstable();
+            traces.dedup();
+        }
+    }
+    let mut affected: Vec<usize> = members.iter().map(|m| m.origin.trace).collect();
+    affected.sort_unstable();
+    affected.dedup();
+    let mut failed: Vec<usize> = members
+        .iter()
+        .filter(|m| m.origin.failed_request)
+        .map(|m| m.origin.trace)
+        .collect();
+    failed.sort_unstable();
+    failed.dedup();
+    if (failed.len() as u64) < config.min_failed_requests.max(1) && members.len() < config.min_errors.max(1) {
+        return None;
+    }
+    let by_endpoint = context.traces_by_endpoint();
+    let endpoint_requests = |e: &str| by_endpoint.get(e).map_or(0, |v| v.len() as u64);
+    let operations: Vec<(&str, &str)> = {
+        let mut ops: Vec<(&str, &str)> = incident.iter().map(|g| (set.str(g.service), set.str(g.name))).collect();
+        ops.sort_unstable();
+        ops.dedup();
+        ops
+    };
+    let calls = (operations
+        .iter()
+        .map(|op| op_calls.get(op).copied().unwrap_or(0))
+        .sum::<u64>())
+    .max(members.len() as u64);
+    let of_requests: u64 = reach
+        .keys()
+        .map(|endpoint| endpoint.map_or(calls, endpoint_requests))
         .sum();
-    let propagated = super::median(origins.iter().map(|o| o.propagated as usize).collect());
-    let top_service = most_common(origins.iter().map(|o| set.str(o.top_service)));
-    let climb = if propagated == 0 {
-        "no span above it failed".to_owned()
-    } else {
-        format!(
-            "each error climbed {propagated} span{} up to `{}`",
-            if propagated == 1 { "" } else { "s" },
-            super::shown(&top_service.unwrap_or_default())
-        )
+    let time = DurationNs(
+        members
+            .iter()
+            .map(|m| context.self_times.get(m.origin.span as usize).map_or(0, |d| d.0))
+            .sum(),
+    );
+    let endpoints: Vec<&str> = reach.keys().copied().collect::<Option<Vec<&str>>>().unwrap_or_default();
+    let subject_endpoint = match endpoints.as_slice() {
+        [only] => Some((*only).to_owned()),
+        _ => None,
     };
-    let causes = top_causes(context, &spans);
-    let (service, name) = (set.str(service), set.str(name));
-    let place = match endpoint {
-        Some(endpoint) => format!("Errors in `{}` start", super::shown(endpoint)),
-        None => "Errors start".to_owned(),
-    };
-    let evidence = origins.iter().take(3).map(|o| context.span_evidence(o.span)).collect();
-    Finding {
+    let (service, operation) = (set.str(lead.service), set.str(lead.name));
+    let mut sentence = format!("`{}` in `{}`", shown(operation), shown(service));
+    if let Some(peer) = lead.peer.filter(|_| incident.len() > 1) {
+        sentence.push_str(&format!(
+            " and {} other operation{} calling `{}`",
+            incident.len() - 1,
+            sentence::plural(incident.len() - 1),
+            shown(set.str(peer))
+        ));
+    }
+    sentence.push_str(&sentence::what_failed(
+        &reach,
+        &endpoint_requests,
+        calls,
+        &sentence::window(&members),
+        members.len(),
+    ));
+    sentence.push_str(&sentence::causes(&members, messages, config.shown_message_chars));
+    sentence.push_str(&sentence::climb(context, &members));
+    sentence.push_str(&sentence::waited(context, config, &members));
+    sentence.push('.');
+    Some(Finding {
         detector: NAME,
-        severity,
+        severity: super::Severity::Info,
         impact: Impact {
-            requests: failed_traces.len() as u64,
-            failed_requests: failed_traces.len() as u64,
-            of_requests: scope.len() as u64,
-            request_time_share: request_share,
-            time: DurationNs(time),
+            requests: affected.len() as u64,
+            failed_requests: failed.len() as u64,
+            of_requests,
+            request_time_share: time_share(context, &members),
+            time,
         },
         subject: Subject {
-            endpoint: endpoint.map(str::to_owned),
+            endpoint: subject_endpoint,
             service: service.to_owned(),
-            operation: name.to_owned(),
+            operation: operation.to_owned(),
         },
-        explanation: format!(
-            "{place} at `{}` in `{}`: {} of {} requests ({:.0}%) and {} of its {calls} calls failed there, and {climb}{causes}",
-            super::shown(name),
-            super::shown(service),
-            failed_traces.len(),
-            scope.len(),
-            request_share * 100.0,
-            origins.len(),
-        ),
-        evidence,
-    }
+        explanation: sentence,
+        evidence: evidence(context, &members),
+    })
 }
 
-/// "; CardDeclined ×8, "card declined" ×8": the three most common exception
-/// types and messages, or nothing when the spans carry neither.
-fn top_causes(context: &Context<'_>, spans: &[&Span]) -> String {
-    let set = context.set;
-    let mut types: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut messages: BTreeMap<&str, usize> = BTreeMap::new();
-    for span in spans {
-        let exception = set
-            .events_of(span)
-            .iter()
-            .find(|e| set.str(e.name) == "exception")
-            .map(|e| e.attributes);
-        let kind = exception
-            .and_then(|a| set.str_attribute_in(a, "exception.type"))
-            .or_else(|| set.str_attribute(span, "error.type"));
-        let message = exception
-            .and_then(|a| set.str_attribute_in(a, "exception.message"))
-            .or_else(|| span.status_message.map(|m| set.str(m)));
-        if let Some(kind) = kind.filter(|k| !k.is_empty()) {
-            *types.entry(kind).or_default() += 1;
-        }
-        if let Some(message) = message.filter(|m| !m.is_empty()) {
-            *messages.entry(message).or_default() += 1;
+/// Of the affected requests' wall-clock time, the share the origin spans
+/// cover: per request, the union of their intervals clipped to the request span.
+fn time_share(context: &Context<'_>, members: &[&Described]) -> f64 {
+    let (set, index) = (context.set, context.index);
+    let mut intervals: Vec<(usize, u64, u64)> = members
+        .iter()
+        .filter_map(|m| {
+            let span = set.spans.get(m.origin.span as usize)?;
+            Some((m.origin.trace, span.start.0, span.end().0))
+        })
+        .collect();
+    intervals.sort_unstable();
+    let (mut covered, mut total) = (0u128, 0u128);
+    let mut at = 0;
+    while let Some(&(t, _, _)) = intervals.get(at) {
+        let request = index
+            .traces
+            .get(t)
+            .map(|trace| context.entries.get(t).copied().flatten().unwrap_or(trace.root))
+            .and_then(|r| set.spans.get(r as usize));
+        let (from, to) = request.map_or((0, 0), |r| (r.start.0, r.end().0));
+        total += u128::from(to - from.min(to));
+        let mut reach = from;
+        while let Some(&(_, start, end)) = intervals.get(at).filter(|i| i.0 == t) {
+            // Sorted by start: each interval adds only what lies past the last one's reach.
+            let (start, end) = (start.max(reach).min(to), end.max(from).min(to));
+            if end > start {
+                covered += u128::from(end - start);
+                reach = end;
+            }
+            at += 1;
         }
     }
-    let top = |counts: BTreeMap<&str, usize>, quote: bool| -> Vec<String> {
-        let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        counts
-            .into_iter()
-            .take(3)
-            .map(|(text, n)| {
-                let text: String = super::shown(text).chars().take(80).collect();
-                if quote {
-                    format!("\"{text}\" ×{n}")
-                } else {
-                    format!("{text} ×{n}")
-                }
-            })
-            .collect()
-    };
-    let causes: Vec<String> = top(types, false).into_iter().chain(top(messages, true)).collect();
-    if causes.is_empty() {
-        String::new()
+    if total == 0 {
+        0.0
     } else {
-        format!("; {}", causes.join(", "))
+        (covered as f64 / total as f64).min(1.0)
     }
 }
 
-/// The most frequent text, ties broken alphabetically.
-fn most_common<'a>(texts: impl Iterator<Item = &'a str>) -> Option<String> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for text in texts {
-        *counts.entry(text).or_default() += 1;
+/// Up to three origins, one per trace, those that failed their request first.
+fn evidence(context: &Context<'_>, members: &[&Described]) -> Vec<Evidence> {
+    let mut ordered: Vec<&Described> = members.to_vec();
+    ordered.sort_by_key(|m| (!m.origin.failed_request, m.start, m.origin.trace));
+    let mut seen: Vec<usize> = Vec::new();
+    let mut evidence = Vec::new();
+    for member in ordered {
+        if evidence.len() == 3 {
+            break;
+        }
+        if !seen.contains(&member.origin.trace) {
+            seen.push(member.origin.trace);
+            evidence.push(context.span_evidence(member.origin.span));
+        }
+    }
+    evidence
+}
+
+/// The most frequent value, ties broken by the smallest.
+fn most_common<T: Ord + Copy>(values: impl Iterator<Item = T>) -> Option<T> {
+    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
     }
     counts
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(text, _)| text.to_owned())
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map(|(value, _)| value)
 }

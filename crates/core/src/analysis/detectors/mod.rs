@@ -191,8 +191,12 @@ pub struct Context<'a> {
     pub request_durations: Vec<DurationNs>,
     /// The entry server span of each trace, if it has one.
     pub entries: &'a [Option<u32>],
+    /// Which spans and requests failed.
+    pub failures: &'a super::failure::Failures,
     /// Time each span spent on its trace's critical path, by span.
     pub on_path: &'a [DurationNs],
+    /// Each span's own time (not covered by its children), by span.
+    pub self_times: &'a [DurationNs],
     /// Total critical-path time of each trace.
     pub path_totals: &'a [u64],
     /// Which spans are database calls, and their statements.
@@ -225,7 +229,9 @@ impl<'a> Context<'a> {
             endpoints: &facts.endpoint_names,
             request_durations,
             entries: &facts.entries,
+            failures: &facts.failures,
             on_path: facts.on_path,
+            self_times: facts.self_times,
             path_totals: &facts.trace_path_total,
             database: database::DatabaseCalls::of(set),
             by_endpoint: by_endpoint(&facts.endpoint_names),

@@ -163,7 +163,7 @@ impl Detector {
             Detector::ErrorHotspot => e(
                 "error_hotspot",
                 "Error hotspot",
-                "Where failing requests start failing, one finding per incident.",
+                "Where errors start, one finding per incident, with the requests it failed per endpoint.",
                 "Fix the origin span's error (its exception and message are listed); the spans above only pass it on.",
                 Critical,
                 true,

@@ -1,0 +1,228 @@
+//! The finding's sentence, part by part: what failed (per endpoint), when,
+//! with which types and messages, how far the error climbed, and what the
+//! origin was waiting on.
+
+use super::super::{Context, median, shown};
+use super::origins::Origin;
+use super::{Config, Described, Reach, message, most_common};
+use crate::time::{DurationNs, TimestampNs};
+use std::collections::BTreeMap;
+
+/// " failed 12 `POST /api/checkout` requests (12 of 40, 30%) and … {window}",
+/// or " failed 5 of its 40 calls in 3 requests {window}, but no request failed …".
+pub(super) fn what_failed(
+    reach: &BTreeMap<Option<&str>, Reach>,
+    endpoint_requests: &dyn Fn(&str) -> u64,
+    calls: u64,
+    window: &str,
+    errors: usize,
+) -> String {
+    let mut failing: Vec<(Option<&str>, &Reach)> = reach
+        .iter()
+        .filter(|(_, r)| !r.failed.is_empty())
+        .map(|(e, r)| (*e, r))
+        .collect();
+    failing.sort_by(|a, b| b.1.failed.len().cmp(&a.1.failed.len()).then_with(|| a.0.cmp(&b.0)));
+    if failing.is_empty() {
+        let affected: usize = reach.values().map(|r| r.affected.len()).sum();
+        // Errors outside any request's span (a test runner's own steps) are
+        // in a trace, not a request, and no caller handled them.
+        let (unit, handled) = if reach.keys().all(Option::is_some) {
+            ("request", "no request failed (the caller handled it)")
+        } else {
+            ("trace", "no request failed because of it")
+        };
+        return format!(
+            " failed {errors} of its {calls} calls in {affected} {unit}{}{window}, but {handled}",
+            plural(affected)
+        );
+    }
+    let items: Vec<String> = failing
+        .iter()
+        .map(|(endpoint, r)| {
+            let n = r.failed.len();
+            match endpoint {
+                Some(endpoint) => {
+                    let of = endpoint_requests(endpoint);
+                    if of <= 1 {
+                        format!("the one `{}` request (n=1)", shown(endpoint))
+                    } else {
+                        format!(
+                            "{n} `{}` request{} ({n} of {of}, {:.0}%)",
+                            shown(endpoint),
+                            plural(n),
+                            n as f64 * 100.0 / of as f64
+                        )
+                    }
+                }
+                None if n == 1 => "one request without an endpoint (n=1)".to_owned(),
+                None => format!("{n} requests without an endpoint"),
+            }
+        })
+        .collect();
+    // Requests where it erred but which did not fail, named per endpoint.
+    let survived: Vec<String> = reach
+        .iter()
+        .filter_map(|(endpoint, r)| {
+            let n = r.affected.len().saturating_sub(r.failed.len());
+            (n > 0).then(|| match endpoint {
+                Some(endpoint) => format!("{n} `{}` request{}", shown(endpoint), plural(n)),
+                None => format!("{n} trace{} outside a request", plural(n)),
+            })
+        })
+        .collect();
+    let also = if survived.is_empty() {
+        String::new()
+    } else {
+        format!(", and erred in {} that did not fail", join_and(&survived))
+    };
+    format!(" failed {}{window}{also}", join_and(&items))
+}
+
+/// " between 2026-11-21 10:04:12 and 10:09:55 UTC": first to last origin start.
+pub(super) fn window(members: &[&Described]) -> String {
+    let starts = members.iter().map(|m| m.start).filter(|&s| s != 0);
+    let (Some(first), Some(last)) = (starts.clone().min(), starts.max()) else {
+        return String::new();
+    };
+    let (first_day, first_time) = day_and_time(TimestampNs(first));
+    let (last_day, last_time) = day_and_time(TimestampNs(last));
+    if (&first_day, &first_time) == (&last_day, &last_time) {
+        format!(" at {first_day} {first_time} UTC")
+    } else if first_day == last_day {
+        format!(" between {first_day} {first_time} and {last_time} UTC")
+    } else {
+        format!(" between {first_day} {first_time} and {last_day} {last_time} UTC")
+    }
+}
+
+/// `2026-11-21` and `10:04:12` of a timestamp, in UTC.
+fn day_and_time(at: TimestampNs) -> (String, String) {
+    let text = at.to_rfc3339_millis();
+    (
+        text.get(..10).unwrap_or_default().to_owned(),
+        text.get(11..19).unwrap_or_default().to_owned(),
+    )
+}
+
+/// ": `CardDeclined` ×8, "card declined" ×8": the three most common exception
+/// types and folded messages, or nothing when the spans carry neither.
+pub(super) fn causes(members: &[&Described], messages: &[String], max_chars: usize) -> String {
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut texts: BTreeMap<&str, usize> = BTreeMap::new();
+    for member in members {
+        if let Some(kind) = member.kind.as_deref() {
+            *kinds.entry(kind).or_default() += 1;
+        }
+        if let Some(text) = member.message.and_then(|m| messages.get(m)) {
+            *texts.entry(text.as_str()).or_default() += 1;
+        }
+    }
+    let top = |counts: BTreeMap<&str, usize>, quote: &str| -> Vec<String> {
+        let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        counts
+            .into_iter()
+            .take(3)
+            .map(|(text, n)| {
+                let text = message::shortened(&message::readable(text), max_chars);
+                format!("{quote}{text}{quote} ×{n}")
+            })
+            .collect()
+    };
+    let all: Vec<String> = top(kinds, "`").into_iter().chain(top(texts, "\"")).collect();
+    if all.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", all.join(", "))
+    }
+}
+
+/// "; the error climbed 4 spans up to `frontend`", from the median origin.
+pub(super) fn climb(context: &Context<'_>, members: &[&Described]) -> String {
+    let set = context.set;
+    let climbed = median(members.iter().map(|m| m.origin.climbed).collect());
+    let top = most_common(
+        members
+            .iter()
+            .filter_map(|m| set.spans.get(m.origin.top? as usize))
+            .map(|s| s.service),
+    );
+    match top {
+        Some(service) if climbed > 0 => format!(
+            "; the error climbed {climbed} span{} up to `{}`",
+            plural(climbed as usize),
+            shown(set.str(service))
+        ),
+        _ => String::new(),
+    }
+}
+
+/// "; it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a
+/// timeout?)", when most origins spent nearly all their time in one call.
+pub(super) fn waited(context: &Context<'_>, config: &Config, members: &[&Described]) -> String {
+    let set = context.set;
+    let waits: Vec<(u32, DurationNs)> = members
+        .iter()
+        .filter_map(|m| waited_on(context, config.waited_share, &m.origin))
+        .collect();
+    if waits.is_empty() || waits.len() * 2 < members.len() {
+        return String::new();
+    }
+    let on = most_common(
+        waits
+            .iter()
+            .filter_map(|&(span, _)| set.spans.get(span as usize))
+            .map(|s| (s.service, s.name)),
+    );
+    let duration = median(waits.iter().map(|&(_, d)| d).collect());
+    match on {
+        Some((service, name)) => format!(
+            "; it spent {duration} waiting on `{}` in `{}`, which did not fail (a timeout?)",
+            shown(set.str(name)),
+            shown(set.str(service))
+        ),
+        None => String::new(),
+    }
+}
+
+/// The call an origin spent nearly all its time waiting on: the longest
+/// child, followed down while it holds `share` of its parent's time.
+fn waited_on(context: &Context<'_>, share: f64, origin: &Origin) -> Option<(u32, DurationNs)> {
+    let (set, index) = (context.set, context.index);
+    let span = set.spans.get(origin.span as usize)?;
+    let own = context.self_times.get(origin.span as usize)?;
+    if span.duration.0 == 0 || own.0 as f64 > (1.0 - share) * span.duration.0 as f64 {
+        return None;
+    }
+    let bound = index.traces.get(origin.trace).map_or(0, |t| t.span_count());
+    let mut at = origin.span;
+    // Bounded by the trace's size, so a parent cycle in bad data cannot loop.
+    for _ in 0..bound {
+        let duration = set.spans.get(at as usize)?.duration.0;
+        let longest = index
+            .children_of(at)
+            .iter()
+            .copied()
+            .filter_map(|c| Some((c, set.spans.get(c as usize)?.duration)))
+            .max_by_key(|&(c, d)| (d, std::cmp::Reverse(c)));
+        match longest {
+            Some((child, d)) if d.0 as f64 >= share * duration as f64 => at = child,
+            _ => break,
+        }
+    }
+    (at != origin.span).then(|| (at, set.spans.get(at as usize).map_or(DurationNs(0), |s| s.duration)))
+}
+
+/// "a", "a and b", "a, b and c".
+pub(super) fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+pub(super) fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
