@@ -14,7 +14,9 @@ use tracelens_core::model::SpanKind;
 use tracelens_core::synth::{SynthSpan, SynthValue, encode};
 
 fn capture(path: &str) -> Analysis {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(path);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
     let mut set = TraceSet::new();
     import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
     Analysis::of(&set)
@@ -47,19 +49,31 @@ const SMARTTHINGS: &str = "zipkin-v2/zipkin__smartthings-mobile-web-install.json
 
 #[test]
 fn every_share_is_a_union_within_the_request_on_every_capture() {
-    for path in [HOTROD_2019, HOTROD_PR9263, HIPSTER_SHOP, STAGING_DOTNET, ROBOT, SMARTTHINGS] {
+    for path in [
+        HOTROD_2019,
+        HOTROD_PR9263,
+        HIPSTER_SHOP,
+        STAGING_DOTNET,
+        ROBOT,
+        SMARTTHINGS,
+    ] {
         let analysis = capture(path);
-        for finding in analysis.findings.iter().filter(|f| CALL_DETECTORS.contains(&f.detector.name())) {
+        for finding in analysis
+            .findings
+            .iter()
+            .filter(|f| CALL_DETECTORS.contains(&f.detector.name()))
+        {
             let impact = &finding.impact;
-            assert!(
-                (0.0..=1.0).contains(&impact.request_time_share),
-                "{path}: {finding:#?}"
-            );
+            assert!((0.0..=1.0).contains(&impact.request_time_share), "{path}: {finding:#?}");
             assert!(
                 impact.requests >= 1 && impact.of_requests >= impact.requests,
                 "{path}: {finding:#?}"
             );
-            assert!(!finding.explanation.contains("100% of"), "{path}: {}", finding.explanation);
+            assert!(
+                !finding.explanation.contains("100% of"),
+                "{path}: {}",
+                finding.explanation
+            );
             if impact.requests == 1 {
                 assert!(
                     finding.explanation.contains("(n=1)") && !finding.explanation.contains("median of 1 "),
@@ -78,7 +92,10 @@ fn hotrod_2019_redis_lookups_are_found_without_db_system_and_retries_counted_apa
     assert_eq!(found.len(), 1, "{found:#?}");
     let n_plus_one = found[0];
     assert_eq!(
-        (n_plus_one.subject.service.as_str(), n_plus_one.subject.operation.as_str()),
+        (
+            n_plus_one.subject.service.as_str(),
+            n_plus_one.subject.operation.as_str()
+        ),
         ("redis", "GetDriver")
     );
     assert_eq!(n_plus_one.subject.endpoint.as_deref(), Some("HTTP GET /dispatch"));
@@ -87,7 +104,10 @@ fn hotrod_2019_redis_lookups_are_found_without_db_system_and_retries_counted_apa
         "`GetDriver` in `redis` runs 10 times in its one `HTTP GET /dispatch` request (n=1), one after another, 11% of its time (13 calls, 3 of them retries)"
     );
     // All thirteen lookups hold the critical path one after another: about 204 ms of 1.81 s.
-    assert!((200_000_000..210_000_000).contains(&n_plus_one.impact.time.0), "{n_plus_one:#?}");
+    assert!(
+        (200_000_000..210_000_000).contains(&n_plus_one.impact.time.0),
+        "{n_plus_one:#?}"
+    );
 
     let found = of(&analysis, "retries");
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -99,7 +119,10 @@ fn hotrod_2019_redis_lookups_are_found_without_db_system_and_retries_counted_apa
     assert_eq!(retries.severity, Severity::Info, "every request recovered");
     assert_eq!(retries.impact.failed_requests, 0);
     // The three timeouts of about 30 ms each.
-    assert!((90_000_000..92_000_000).contains(&retries.impact.time.0), "{retries:#?}");
+    assert!(
+        (90_000_000..92_000_000).contains(&retries.impact.time.0),
+        "{retries:#?}"
+    );
 }
 
 #[test]
@@ -114,10 +137,7 @@ fn hotrod_2019_route_calls_are_keyed_on_their_callee_and_measured_as_a_union() {
         "`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times in its one `HTTP GET /dispatch` request (n=1), up to 3 at once, 11% of its time"
     );
     // 199.6 ms of wall clock (1610.6 ms to 1810.3 ms), not the 528 ms their durations add up to.
-    assert!(
-        (0.10..0.12).contains(&chatty.impact.request_time_share),
-        "{chatty:#?}"
-    );
+    assert!((0.10..0.12).contains(&chatty.impact.request_time_share), "{chatty:#?}");
 }
 
 #[test]
@@ -129,13 +149,18 @@ fn hotrod_pr9263_keeps_its_n_plus_one_and_its_serial_route_calls() {
     let chatty = of(&analysis, "chatty_calls");
     assert_eq!(chatty.len(), 1, "{chatty:#?}");
     assert!(
-        chatty[0].explanation.contains("is called 10 times") && chatty[0].explanation.contains("one after another, 50% of its time"),
+        chatty[0].explanation.contains("is called 10 times")
+            && chatty[0].explanation.contains("one after another, 50% of its time"),
         "{}",
         chatty[0].explanation
     );
     let retries = of(&analysis, "retries");
     assert_eq!(retries.len(), 1, "{retries:#?}");
-    assert!(retries[0].explanation.contains("failed 3 times with \"redis timeout\""), "{}", retries[0].explanation);
+    assert!(
+        retries[0].explanation.contains("failed 3 times with \"redis timeout\""),
+        "{}",
+        retries[0].explanation
+    );
 }
 
 #[test]
@@ -145,7 +170,9 @@ fn smartthings_calls_are_judged_against_the_request_that_made_them() {
     // The 36.7 ms `get /login/tokenauth` redirects to minutes of later requests:
     // none of their calls is charged to it.
     assert!(
-        chatty.iter().all(|f| f.subject.endpoint.as_deref() != Some("get /login/tokenauth")),
+        chatty
+            .iter()
+            .all(|f| f.subject.endpoint.as_deref() != Some("get /login/tokenauth")),
         "{chatty:#?}"
     );
     // The device list fetched one device per call, many at once, inside one `get` in `stLogin`.
@@ -153,15 +180,19 @@ fn smartthings_calls_are_judged_against_the_request_that_made_them() {
     let devices = chatty[0];
     assert_eq!(devices.subject.endpoint, None);
     assert!(
-        devices.explanation.starts_with("`get` to `/devices/{id}` from `stLogin` is called 52 times in its one `get` in `stLogin` (n=1), up to "),
+        devices.explanation.starts_with(
+            "`get` to `/devices/{id}` from `stLogin` is called 52 times in its one `get` in `stLogin` (n=1), up to "
+        ),
         "{}",
         devices.explanation
     );
     // Six lookups of one client row in one token request: a small N+1 in Cassandra (no db.system).
     let n_plus_one = of(&analysis, "n_plus_one_queries");
     assert!(
-        n_plus_one.iter().any(|f| f.subject.operation == "SELECT * FROM auth.client WHERE id = ?"
-            && f.subject.endpoint.as_deref() == Some("get /login/tokenauth")),
+        n_plus_one
+            .iter()
+            .any(|f| f.subject.operation == "SELECT * FROM auth.client WHERE id = ?"
+                && f.subject.endpoint.as_deref() == Some("get /login/tokenauth")),
         "{n_plus_one:#?}"
     );
 }
@@ -195,7 +226,11 @@ fn staging_dotnet_redis_loop_is_reported_per_message_handler() {
         analysis.findings
     );
     // A 60 s call session is no request: its 2 ms entry is charged with none of its calls.
-    assert!(of(&analysis, "chatty_calls").is_empty(), "{:#?}", of(&analysis, "chatty_calls"));
+    assert!(
+        of(&analysis, "chatty_calls").is_empty(),
+        "{:#?}",
+        of(&analysis, "chatty_calls")
+    );
 }
 
 #[test]
@@ -208,7 +243,9 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
         .expect("the order updates");
     // 17 updates, each a `prepare` and an `execute` span: 17 runs, one after another.
     assert!(
-        update.explanation.contains("runs 17 times in its one `/` request (n=1), one after another"),
+        update
+            .explanation
+            .contains("runs 17 times in its one `/` request (n=1), one after another"),
         "{}",
         update.explanation
     );
@@ -221,7 +258,11 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
     assert!(redis.impact.request_time_share < 0.05, "{redis:#?}");
     assert_eq!(redis.severity, Severity::Info);
     // Redis and JDBC are database calls: no longer reported as chatty.
-    assert!(of(&analysis, "chatty_calls").is_empty(), "{:#?}", of(&analysis, "chatty_calls"));
+    assert!(
+        of(&analysis, "chatty_calls").is_empty(),
+        "{:#?}",
+        of(&analysis, "chatty_calls")
+    );
 }
 
 #[test]
@@ -231,7 +272,13 @@ fn robot_backend_inserts_stay_an_n_plus_one() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].subject.endpoint.as_deref(), Some("POST /v1/projects"));
     assert_eq!((found[0].impact.requests, found[0].impact.of_requests), (2, 2));
-    assert!(found[0].explanation.contains("runs 13 times per `POST /v1/projects` request (median of 2 requests), one after another"), "{}", found[0].explanation);
+    assert!(
+        found[0]
+            .explanation
+            .contains("runs 13 times per `POST /v1/projects` request (median of 2 requests), one after another"),
+        "{}",
+        found[0].explanation
+    );
 }
 
 /// A hand-built span: times in milliseconds from a fixed start.
@@ -261,7 +308,10 @@ fn str(text: &str) -> SynthValue {
 fn dispatch(lookups: u64, failures: &[u64], retry: bool) -> Vec<SynthSpan> {
     let mut root = span(1, None, "frontend", "GET /dispatch", SpanKind::Server, (0, 1000));
     root.attributes = vec![("http.route", str("/dispatch")), ("http.request.method", str("GET"))];
-    let mut spans = vec![root, span(2, Some(1), "driver", "FindNearest", SpanKind::Server, (0, 900))];
+    let mut spans = vec![
+        root,
+        span(2, Some(1), "driver", "FindNearest", SpanKind::Server, (0, 900)),
+    ];
     let (mut at, mut id) = (10, 100);
     for driver in 0..lookups {
         let attempts = if failures.contains(&driver) { 2 } else { 1 };
@@ -300,7 +350,9 @@ fn a_failed_call_asked_again_is_a_retry_and_a_different_item_is_not() {
     let moved_on = built(&dispatch(6, &[1, 4], false));
     assert!(of(&moved_on, "retries").is_empty(), "{:#?}", moved_on.findings);
     assert!(
-        of(&moved_on, "n_plus_one_queries")[0].explanation.contains("runs 8 times"),
+        of(&moved_on, "n_plus_one_queries")[0]
+            .explanation
+            .contains("runs 8 times"),
         "{:#?}",
         moved_on.findings
     );
@@ -322,7 +374,11 @@ fn a_request_that_failed_after_retrying_makes_the_retries_a_warning() {
     assert_eq!(retries.len(), 1, "{:#?}", analysis.findings);
     assert_eq!(retries[0].severity, Severity::Warning);
     assert_eq!(retries[0].impact.failed_requests, 1);
-    assert!(retries[0].explanation.ends_with("the request failed all the same"), "{}", retries[0].explanation);
+    assert!(
+        retries[0].explanation.ends_with("the request failed all the same"),
+        "{}",
+        retries[0].explanation
+    );
 }
 
 #[test]
@@ -338,14 +394,21 @@ fn a_service_named_redis_is_a_database_but_an_http_call_is_not() {
                 s.name = "GET".to_owned();
                 s.attributes = vec![
                     ("http.request.method", str("GET")),
-                    ("url.full", str(&format!("http://redis-gateway:6380/drivers/{}", s.span_id))),
+                    (
+                        "url.full",
+                        str(&format!("http://redis-gateway:6380/drivers/{}", s.span_id)),
+                    ),
                 ];
             }
             s
         })
         .collect();
     let analysis = built(&http);
-    assert!(of(&analysis, "n_plus_one_queries").is_empty(), "{:#?}", analysis.findings);
+    assert!(
+        of(&analysis, "n_plus_one_queries").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
     // As a database call (service `redis`, no db.system) it is one.
     spans.truncate(7);
     assert_eq!(of(&built(&spans), "n_plus_one_queries").len(), 1);
@@ -358,7 +421,14 @@ fn calls_to_different_callees_are_different_calls() {
     root.attributes = vec![("http.route", str("/dispatch")), ("http.request.method", str("GET"))];
     let mut spans = vec![root];
     for i in 0..11u64 {
-        let mut call = span(10 + i, Some(1), "frontend", "HTTP GET", SpanKind::Client, (i * 15, i * 15 + 12));
+        let mut call = span(
+            10 + i,
+            Some(1),
+            "frontend",
+            "HTTP GET",
+            SpanKind::Client,
+            (i * 15, i * 15 + 12),
+        );
         let url = if i == 0 {
             "http://0.0.0.0:8081/customer?customer=123".to_owned()
         } else {
@@ -367,20 +437,35 @@ fn calls_to_different_callees_are_different_calls() {
         call.attributes = vec![("http.url", str(&url))];
         spans.push(call);
     }
-    let found = of(&built(&spans), "chatty_calls").into_iter().cloned().collect::<Vec<_>>();
+    let found = of(&built(&spans), "chatty_calls")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(
-        found[0].explanation.starts_with("`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times"),
+        found[0]
+            .explanation
+            .starts_with("`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times"),
         "{}",
         found[0].explanation
     );
     // Ten to ten different customers' IDs in the path are still one callee.
     for call in spans.iter_mut().skip(1) {
-        call.attributes = vec![("url.full", str(&format!("http://customers/customer/{}", call.span_id * 7919)))];
+        call.attributes = vec![(
+            "url.full",
+            str(&format!("http://customers/customer/{}", call.span_id * 7919)),
+        )];
     }
-    let found = of(&built(&spans), "chatty_calls").into_iter().cloned().collect::<Vec<_>>();
+    let found = of(&built(&spans), "chatty_calls")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
     assert_eq!(found.len(), 1);
-    assert!(found[0].explanation.contains("to `customers/customer/{id}`"), "{}", found[0].explanation);
+    assert!(
+        found[0].explanation.contains("to `customers/customer/{id}`"),
+        "{}",
+        found[0].explanation
+    );
 }
 
 #[test]
@@ -394,7 +479,10 @@ fn calls_at_once_are_said_to_overlap_and_hold_their_union() {
         call.attributes = vec![("url.full", str(&format!("http://profiles/users/{i}")))];
         spans.push(call);
     }
-    let found = of(&built(&spans), "chatty_calls").into_iter().cloned().collect::<Vec<_>>();
+    let found = of(&built(&spans), "chatty_calls")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
     assert_eq!(found.len(), 1);
     assert_eq!(
         found[0].explanation,

@@ -270,54 +270,62 @@ impl AttributeKeys {
 
     /// Writes the callee of call `i` into `out` (nothing when unknown).
     fn callee(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32, out: &mut String) {
+        use std::fmt::Write;
         let Some(span) = set.spans.get(i as usize) else { return };
         let attributes = set.attributes_of(span);
-        let first = |keys: &[Sym]| -> Option<String> {
-            keys.iter().find_map(|&k| {
-                attributes.iter().find(|a| a.key == k).and_then(|a| match &a.value {
-                    AttrValue::Str(s) => Some(set.str(*s).to_owned()).filter(|s| !s.is_empty()),
-                    AttrValue::Int(n) => Some(n.to_string()),
-                    _ => None,
-                })
-            })
+        // Borrowed from the set's strings: no allocation per call.
+        let first = |keys: &[Sym]| -> Option<&AttrValue> {
+            keys.iter()
+                .find_map(|&k| attributes.iter().find(|a| a.key == k).map(|a| &a.value))
         };
-        let (mut url_host, mut path) = (None, None);
-        if let Some(url) = first(&self.url) {
-            let (host, p) = split_url(&url);
-            url_host = Some(host.to_owned()).filter(|h| !h.is_empty());
-            path = Some(p.to_owned()).filter(|p| !p.is_empty() && p != "/");
-        }
-        if path.is_none() {
-            path = first(&self.path).map(|p| p.split(['?', '#']).next().unwrap_or("").to_owned());
-        }
-        let host = first(&self.peer_service).or_else(|| {
-            first(&self.host)
-                .map(|h| match first(&self.port) {
-                    Some(port) if !h.contains(':') => format!("{h}:{port}"),
-                    _ => h,
-                })
-                .or(url_host)
-        });
-        if let Some(host) = &host {
-            out.push_str(host); // a host is never folded: `0.0.0.0:8083` names the callee
+        let text = |keys: &[Sym]| -> Option<&str> {
+            match first(keys)? {
+                AttrValue::Str(s) => Some(set.str(*s)).filter(|s| !s.is_empty()),
+                _ => None,
+            }
+        };
+        let (url_host, url_path) = text(&self.url).map_or(("", ""), split_url);
+        let path = Some(url_path)
+            .filter(|p| !p.is_empty() && *p != "/")
+            .or_else(|| text(&self.path).map(|p| p.split(['?', '#']).next().unwrap_or("")))
+            .filter(|p| !p.is_empty());
+        // A host is never folded: `0.0.0.0:8083` names the callee.
+        if let Some(peer) = text(&self.peer_service) {
+            out.push_str(peer);
+        } else if let Some(host) = text(&self.host) {
+            out.push_str(host);
+            if !host.contains(':') {
+                match first(&self.port) {
+                    Some(AttrValue::Str(port)) if !set.str(*port).is_empty() => {
+                        out.push(':');
+                        out.push_str(set.str(*port));
+                    }
+                    Some(AttrValue::Int(port)) => {
+                        let _ = write!(out, ":{port}");
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push_str(url_host);
         }
         match path {
             Some(path) => {
                 if !path.starts_with('/') && !out.is_empty() {
                     out.push('/');
                 }
-                fold_ids(&path, out);
+                fold_ids(path, out);
             }
             None => {
-                if let Some(method) = first(&self.rpc_method) {
+                if let Some(method) = text(&self.rpc_method) {
                     if !out.is_empty() {
                         out.push(' ');
                     }
-                    if let Some(service) = first(&self.rpc_service).filter(|s| !method.contains(s.as_str())) {
-                        out.push_str(&service);
+                    if let Some(service) = text(&self.rpc_service).filter(|s| !method.contains(s)) {
+                        out.push_str(service);
                         out.push('/');
                     }
-                    out.push_str(&method);
+                    out.push_str(method);
                 }
             }
         }
