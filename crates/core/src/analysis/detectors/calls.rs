@@ -155,15 +155,21 @@ impl UnitName<'_> {
         }
     }
 
-    /// "its one `GET /dispatch` request (n=1)" / "its one `IncomingCall` in `callhandler` (n=1)".
-    pub(super) fn the_one(self, set: &TraceSet) -> String {
-        match self {
-            UnitName::Endpoint(e) => format!("its one `{}` request (n=1)", super::shown(e)),
+    /// When one request is the evidence: "its one `GET /dispatch` request (n=1)",
+    /// or "one `get` in `stLogin` of 10 (n=1)" when the data holds more of them.
+    pub(super) fn the_one(self, set: &TraceSet, of: u64) -> String {
+        let what = match self {
+            UnitName::Endpoint(e) => format!("`{}` request", super::shown(e)),
             UnitName::Handler(service, name) => format!(
-                "its one `{}` in `{}` (n=1)",
+                "`{}` in `{}`",
                 super::shown(set.str(name)),
                 super::shown(set.str(service))
             ),
+        };
+        if of <= 1 {
+            format!("its one {what} (n=1)")
+        } else {
+            format!("one {what} of {of} (n=1)")
         }
     }
 }

@@ -189,7 +189,10 @@ fn finding(
     let retries: usize = occurrences.iter().map(|o| o.retries).sum();
     let calls: usize = occurrences.iter().map(|o| o.spans.len()).sum();
     let how_often = if requests == 1 {
-        format!("is called {median} times in {}", unit.the_one(set))
+        format!(
+            "is called {median} times in {}",
+            unit.the_one(set, units.count(context, unit))
+        )
     } else {
         format!(
             "is called {median} times {} (median of {requests} requests)",

@@ -33,7 +33,7 @@
 //! from that by the shared rules.
 //!
 //! **Example.** `GetDriver` in `redis` runs 10 times in its one
-//! `HTTP GET /dispatch` request (n=1), one after another, 12% of its time
+//! `HTTP GET /dispatch` request (n=1), one after another, 11% of its time
 //! (13 calls, 3 of them retries): the HotROD 2019 capture in `tests/fixtures`.
 
 use super::calls::{self, UnitName, Units};
@@ -140,7 +140,10 @@ fn finding(
         .fold((0, 0), |(c, r), p| (c + p.calls.len(), r + p.retries));
     let shape = context.database.text(statement);
     let how_often = if requests == 1 {
-        format!("runs {median} times in {}", unit.the_one(set))
+        format!(
+            "runs {median} times in {}",
+            unit.the_one(set, units.count(context, unit))
+        )
     } else {
         format!("runs {median} times {} (median of {requests} requests)", unit.per(set))
     };

@@ -250,7 +250,7 @@ fn finding(
     let requests = per_unit.len() as u64;
     let of_requests = units.count(context, unit).max(requests);
     let place = if requests == 1 {
-        format!("in {}", unit.the_one(set))
+        format!("in {}", unit.the_one(set, of_requests))
     } else {
         format!("in {requests} of {of_requests} {}", plural_units(unit, set))
     };
