@@ -1,32 +1,46 @@
 //! Chatty calls.
 //!
-//! **What it detects.** The same remote call (a CLIENT span of one service
-//! with one operation name) made many times within one request, whether from
-//! one loop or from all over the request's code.
+//! **What it detects.** The same remote call made many times within one
+//! request, whether from one loop or from all over the request's code. The
+//! same call means the same caller service, span name and callee
+//! ([`super::calls`]: `peer.service`, server address and port, URL path with
+//! IDs folded, RPC method, or the server span reached), so ten calls to
+//! `:8083/route` and one to `:8081/customer` are two calls, not eleven of
+//! `HTTP GET`.
 //!
 //! **Why it matters.** Every remote call pays network latency, serialisation
 //! and load on the callee; many small calls where one batched call would do
 //! make a request slow and fragile (any one of them failing fails it), and the
 //! callee busier than it needs to be.
 //!
-//! **Rule.** Per trace, CLIENT spans that are not database calls (those are
-//! [`super::n_plus_one`]'s) are counted by calling service and span name. A
-//! call made at least `min_calls` times (default 10) in a request is an
-//! occurrence. Occurrences are reported per endpoint, service and call, with
-//! the median calls per affected request and the share of those requests' time
-//! the calls took (overlapping calls counted in full). Severity: critical from
-//! 30% of request time, warning from 10%, info below. One finding per
-//! endpoint: the costliest chatty call, naming the others.
+//! **Rule.** Per unit of work (the endpoint's request: the spans under its
+//! entry that started before it ended; else the handler that made them, see
+//! [`super::calls`]), CLIENT spans that are not database calls (those are
+//! [`super::n_plus_one`]'s) are counted by key. Retries of a failed call
+//! ([`super::retries`]) are counted apart and not toward the threshold. A call
+//! made at least `min_calls` times (default 10) in a request is an
+//! occurrence. Occurrences are reported per unit, service and call, with the
+//! median calls per affected request and whether they ran one after another
+//! or at once. One finding per endpoint (or handler): the costliest chatty
+//! call, naming the others.
 //!
-//! **Example.** `HTTP GET` from `frontend` is called 11 times per
-//! `GET /dispatch` request (median of 1 requests), 78% of their time (the
-//! HotROD capture in `tests/fixtures`).
+//! Impact: `request_time_share` is the union of the calls' time within each
+//! affected request over those requests' time (ten calls at once hold their
+//! span once); `time` the calls' critical-path time (their own and their
+//! subtrees' time on the path; in a handler that is not its trace's root,
+//! their union within it), summed over requests; `of_requests` the
+//! endpoint's requests. Severity follows by the shared rules.
+//!
+//! **Example.** `HTTP GET` to `0.0.0.0:8083` from `frontend` is called 10
+//! times in its one `HTTP GET /dispatch` request (n=1), up to 3 at once, 11%
+//! of its time (the HotROD 2019 capture in `tests/fixtures`).
 
-use super::{Context, Evidence, Finding, Impact, Subject};
+use super::calls::{self, CallKeys, UnitName, Units};
+use super::wall_clock::{Intervals, Layout};
+use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
-use crate::model::SpanKind;
 use crate::time::DurationNs;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::ChattyCalls;
@@ -34,7 +48,7 @@ pub const NAME: super::Detector = super::Detector::ChattyCalls;
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// Calls within one request from which a call counts as chatty.
+    /// Calls within one request (retries left out) from which a call counts as chatty.
     pub min_calls: usize,
 }
 
@@ -47,155 +61,186 @@ impl Default for Config {
 /// One request's repeated call.
 struct Occurrence {
     trace: u32,
+    unit: u32,
     spans: Vec<u32>,
-    time: u64,
+    retries: usize,
 }
 
-/// The findings, one per endpoint, service and call.
+/// What one finding is about before merging: unit, calling service, call key.
+type Key<'a> = (UnitName<'a>, Sym, u32);
+
+/// The findings, one per endpoint (or handler).
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
-    let mut by_subject: HashMap<(Option<&str>, Sym, Sym), Vec<Occurrence>> = HashMap::new();
-    let mut calls: HashMap<(Sym, Sym), Vec<u32>> = HashMap::new();
+    let keys = CallKeys::of(context);
+    let units = Units::of(context);
+    let retry_slack = super::retries::Config::default().start_slack;
+    let retries: HashSet<u32> = super::repeats::find(context, 2, retry_slack, |i| keys.key(i).map(u64::from))
+        .iter()
+        .flat_map(|r| r.retried.iter().map(|&(_, retry)| retry))
+        .collect();
+    let min = config.min_calls.max(2);
+    let mut by_subject: BTreeMap<Key<'_>, Vec<Occurrence>> = BTreeMap::new();
+    let mut calls: HashMap<(u32, Sym, u32), Vec<u32>> = HashMap::new();
     for (t, trace) in index.traces.iter().enumerate() {
         calls.clear();
         for &i in index.spans_of(trace) {
-            let span = &set.spans[i as usize];
-            if span.kind == SpanKind::Client && !context.database.is_call(i) {
-                calls.entry((span.service, span.name)).or_default().push(i);
+            if let (Some(key), Some(unit)) = (keys.key(i), units.unit(i)) {
+                calls
+                    .entry((unit, set.spans[i as usize].service, key))
+                    .or_default()
+                    .push(i);
             }
         }
-        let endpoint = context.endpoints.get(t).and_then(|e| e.as_deref());
-        for ((service, name), spans) in calls.drain() {
-            if spans.len() >= config.min_calls.max(2) {
-                let time = spans.iter().map(|&s| set.spans[s as usize].duration.0).sum();
+        for ((unit, service, key), spans) in calls.drain() {
+            let retried = spans.iter().filter(|s| retries.contains(s)).count();
+            if spans.len() - retried >= min {
                 by_subject
-                    .entry((endpoint, service, name))
+                    .entry((units.name(context, t, unit), service, key))
                     .or_default()
                     .push(Occurrence {
                         trace: t as u32,
+                        unit,
                         spans,
-                        time,
+                        retries: retried,
                     });
             }
         }
     }
-    let findings = by_subject
-        .into_iter()
-        .map(|((endpoint, service, name), occurrences)| {
-            finding(
-                context,
-                endpoint,
-                context.set.str(service),
-                context.set.str(name),
-                &occurrences,
-            )
-        })
-        .collect();
-    one_per_endpoint(findings)
+    // Per unit name, its chatty calls, costliest first.
+    let mut per_unit: BTreeMap<UnitName<'_>, Vec<(Finding, String)>> = BTreeMap::new();
+    for ((unit, service, key), occurrences) in by_subject {
+        per_unit
+            .entry(unit)
+            .or_default()
+            .push(finding(context, &units, &keys, unit, service, key, &occurrences));
+    }
+    per_unit.into_values().filter_map(one_per_unit).collect()
 }
 
-/// Keeps the costliest chatty call of each endpoint as its finding and names
-/// the others in it: a long session trace can repeat a dozen calls, and a
-/// dozen findings about one request bury everything else.
-fn one_per_endpoint(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| {
+/// Keeps the costliest chatty call of a unit as its finding and names the
+/// others in it: a long session trace can repeat a dozen calls, and a dozen
+/// findings about one request bury everything else.
+/// Each finding comes with the call as its sentence names it.
+fn one_per_unit(mut findings: Vec<(Finding, String)>) -> Option<Finding> {
+    findings.sort_by(|(a, _), (b, _)| {
         b.impact
             .time
             .cmp(&a.impact.time)
+            .then_with(|| b.impact.request_time_share.total_cmp(&a.impact.request_time_share))
             .then_with(|| a.explanation.cmp(&b.explanation))
     });
-    let mut kept: Vec<(Finding, Vec<String>)> = Vec::new();
-    for finding in findings {
-        match kept
-            .iter_mut()
-            .find(|(k, _)| k.subject.endpoint == finding.subject.endpoint)
-        {
-            Some((first, others)) => {
-                others.push(format!(
-                    "`{}` from `{}`",
-                    super::shown(&finding.subject.operation),
-                    super::shown(&finding.subject.service)
-                ));
-                first.severity = first.severity.max(finding.severity);
-                first.impact.time = DurationNs(first.impact.time.0.saturating_add(finding.impact.time.0));
-                first.impact.requests = first.impact.requests.max(finding.impact.requests);
-            }
-            None => kept.push((finding, Vec::new())),
-        }
+    let mut findings = findings.into_iter();
+    let (mut first, _) = findings.next()?;
+    let others: Vec<(Finding, String)> = findings.collect();
+    if others.is_empty() {
+        return Some(first);
     }
-    kept.into_iter()
-        .map(|(mut finding, others)| {
-            if !others.is_empty() {
-                let shown: Vec<&str> = others.iter().take(3).map(String::as_str).collect();
-                let more = others.len().saturating_sub(shown.len());
-                finding.explanation.push_str(&format!(
-                    "; {} other call{} also repeated: {}{}",
-                    others.len(),
-                    if others.len() == 1 { " is" } else { "s are" },
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                ));
-            }
-            finding
-        })
-        .collect()
+    // The impact stays the costliest call's: the others' time may lie inside
+    // it (a service called in a loop calling another in a loop), so adding
+    // it would count the same wall clock twice.
+    let shown: Vec<&str> = others.iter().take(3).map(|(_, call)| call.as_str()).collect();
+    let more = others.len().saturating_sub(shown.len());
+    first.explanation.push_str(&format!(
+        "; {} other call{} also repeated: {}{}",
+        others.len(),
+        if others.len() == 1 { " is" } else { "s are" },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ));
+    Some(first)
 }
 
 fn finding(
     context: &Context<'_>,
-    endpoint: Option<&str>,
-    service: &str,
-    call: &str,
+    units: &Units,
+    keys: &CallKeys,
+    unit: UnitName<'_>,
+    service: Sym,
+    key: u32,
     occurrences: &[Occurrence],
-) -> Finding {
-    let median = super::median(occurrences.iter().map(|o| o.spans.len()).collect());
-    let time: u64 = occurrences.iter().map(|o| o.time).sum();
-    let request_time: u64 = occurrences
-        .iter()
-        .map(|o| context.request_durations.get(o.trace as usize).map_or(0, |d| d.0))
-        .sum();
-    let (share, severity) = super::share_and_severity(time, request_time);
-    let place = super::per_request(endpoint);
+) -> (Finding, String) {
+    let set = context.set;
+    let call = format!("{} from `{}`", keys.shown(key), super::shown(set.str(service)));
+    let mut intervals = Intervals::default();
+    let mut layout = Layout::OneAfterAnother;
+    let (mut held, mut unit_time, mut time) = (0u64, 0u64, 0u64);
+    for o in occurrences {
+        let Some(span) = set.spans.get(o.unit as usize) else {
+            continue;
+        };
+        intervals.clear();
+        for &c in &o.spans {
+            intervals.push_span(set, c);
+        }
+        let union = intervals.union_within(span.start.0, span.end().0);
+        held = held.saturating_add(union);
+        layout = layout.max(intervals.layout());
+        unit_time = unit_time.saturating_add(span.duration.0);
+        time = time.saturating_add(calls::unit_cost(context, o.trace as usize, o.unit, &o.spans, union));
+    }
+    let share = super::wall_clock::share(held, unit_time);
+    let requests = occurrences.len();
+    let median = super::median(occurrences.iter().map(|o| o.spans.len() - o.retries).collect());
+    let retries: usize = occurrences.iter().map(|o| o.retries).sum();
+    let calls: usize = occurrences.iter().map(|o| o.spans.len()).sum();
+    let how_often = if requests == 1 {
+        format!(
+            "is called {median} times in {}",
+            unit.the_one(set, units.count(context, unit))
+        )
+    } else {
+        format!(
+            "is called {median} times {} (median of {requests} requests)",
+            unit.per(set)
+        )
+    };
+    let retried = if retries > 0 {
+        format!(" ({calls} calls, {retries} of them retries)")
+    } else {
+        String::new()
+    };
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
-    let spans = &context.set.spans;
-    let evidence = examples
-        .iter()
-        .take(3)
-        .map(|o| Evidence {
-            trace_id: context
-                .index
-                .traces
-                .get(o.trace as usize)
-                .map_or(crate::ids::TraceId(0), |t| t.trace_id),
-            span_ids: o.spans.iter().take(6).map(|&s| spans[s as usize].span_id).collect(),
-        })
-        .collect();
-    Finding {
+    let finding = Finding {
         detector: NAME,
-        severity,
+        // Judged from the impact by the shared rules in `detect`.
+        severity: Severity::Info,
         impact: Impact {
-            requests: occurrences.len() as u64,
+            requests: requests as u64,
+            failed_requests: 0,
+            of_requests: units.count(context, unit).max(requests as u64),
             request_time_share: share,
             time: DurationNs(time),
-            ..Default::default()
         },
         subject: Subject {
-            endpoint: endpoint.map(str::to_owned),
-            service: service.to_owned(),
-            operation: call.to_owned(),
+            endpoint: unit.endpoint(),
+            service: set.str(service).to_owned(),
+            operation: keys.name(key).to_owned(),
         },
         explanation: format!(
-            "`{}` from `{}` is called {median} times {place} (median of {} requests), {:.0}% of their time",
-            super::shown(call),
-            super::shown(service),
-            occurrences.len(),
-            share * 100.0
+            "{call} {how_often}, {}, {:.0}% of {} time{retried}",
+            layout.words(),
+            share * 100.0,
+            if requests == 1 { "its" } else { "their" },
         ),
-        evidence,
-    }
+        evidence: examples
+            .iter()
+            .take(3)
+            .map(|o| Evidence {
+                trace_id: context.trace_id(o.trace as usize),
+                span_ids: o
+                    .spans
+                    .iter()
+                    .take(6)
+                    .filter_map(|&s| set.spans.get(s as usize).map(|s| s.span_id))
+                    .collect(),
+            })
+            .collect(),
+    };
+    (finding, call)
 }

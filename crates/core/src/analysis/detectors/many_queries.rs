@@ -9,19 +9,25 @@
 //! is usually loading data piece by piece that one query, a join or a cache
 //! would serve, and it is the first to suffer when the database slows down.
 //!
-//! **Rule.** Database calls (spans with `db.system` / `db.system.name`) are
-//! counted per request. An endpoint with at least `min_requests` requests
+//! **Rule.** Database calls (as [`super::database`] recognises them) are
+//! counted per request: those within the endpoint's request (the spans under
+//! its entry that start before it ends, see [`super::calls`]), not the rest of
+//! a trace that holds more than one request. An endpoint with at least `min_requests` requests
 //! (default 5) whose median count is at least `min_queries` (default 10) and
 //! at least `factor` (default 3) times the median of the other endpoints of
 //! its service (which needs at least one other endpoint) is reported. When
 //! one statement makes up more than `max_single_statement_share` of the
 //! queries (default half), the cause is a repeated query and
-//! [`super::n_plus_one`] reports it instead. Severity: warning, critical when
-//! the queries take 30% or more of the requests' time.
+//! [`super::n_plus_one`] reports it instead. Impact: `request_time_share` is
+//! the union of the queries' time within each request over the requests'
+//! time; `time` their critical-path time; `of_requests` the endpoint's
+//! requests. Severity follows by the shared rules.
 //!
 //! **Example.** `GET /api/orders` runs 14 database queries per request (median
 //! of 29 requests), 7× the other `frontend` endpoints (median 2), 80% of its time.
 
+use super::calls::{self, Units};
+use super::wall_clock::Intervals;
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
@@ -57,6 +63,9 @@ impl Default for Config {
 #[derive(Default)]
 struct Counts {
     per_request: Vec<usize>,
+    /// Wall-clock union of the queries within each request, summed.
+    held: u64,
+    /// Their critical-path time, summed.
     time: u64,
     request_time: u64,
     top_statement: usize,
@@ -66,6 +75,9 @@ struct Counts {
 /// One finding per endpoint with many more queries than its siblings.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
+    let units = Units::of(context);
+    let mut intervals = Intervals::default();
+    let mut queries: Vec<u32> = Vec::new();
     // By service, then endpoint.
     let mut services: BTreeMap<&str, BTreeMap<&str, Counts>> = BTreeMap::new();
     for (&endpoint, traces) in context.traces_by_endpoint() {
@@ -79,18 +91,25 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let mut counts = Counts::default();
         let mut statements: HashMap<u32, usize> = HashMap::new();
         for &t in traces {
-            let Some(trace) = index.traces.get(t) else { continue };
-            let mut n = 0;
+            let (Some(trace), Some(entry)) = (index.traces.get(t), context.entries.get(t).copied().flatten()) else {
+                continue;
+            };
+            queries.clear();
+            intervals.clear();
             for &i in index.spans_of(trace) {
-                if let Some(shape) = context.database.shape(i) {
-                    n += 1;
-                    counts.time += set.spans[i as usize].duration.0;
+                if let Some(shape) = context.database.shape(i).filter(|_| units.unit(i) == Some(entry)) {
+                    queries.push(i);
+                    intervals.push_span(set, i);
                     *statements.entry(shape).or_default() += 1;
                 }
             }
-            counts.per_request.push(n);
-            counts.total += n;
-            counts.request_time += context.request_durations.get(t).map_or(0, |d| d.0);
+            let request = &set.spans[entry as usize];
+            let union = intervals.union_within(request.start.0, request.end().0);
+            counts.held += union;
+            counts.time += calls::unit_cost(context, t, entry, &queries, union);
+            counts.per_request.push(queries.len());
+            counts.total += queries.len();
+            counts.request_time += request.duration.0;
         }
         counts.top_statement = statements.values().copied().max().unwrap_or(0);
         services.entry(service).or_default().insert(endpoint, counts);
@@ -117,19 +136,17 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             if times < config.factor || single > config.max_single_statement_share {
                 continue;
             }
-            let share = super::time_share(counts.time, counts.request_time);
+            let share = super::wall_clock::share(counts.held, counts.request_time);
             findings.push(Finding {
                 detector: NAME,
-                severity: if share >= 0.3 {
-                    Severity::Critical
-                } else {
-                    Severity::Warning
-                },
+                // Judged from the impact by the shared rules in `detect`.
+                severity: Severity::Warning,
                 impact: Impact {
                     requests: counts.per_request.len() as u64,
+                    failed_requests: 0,
+                    of_requests: counts.per_request.len() as u64,
                     request_time_share: share,
                     time: DurationNs(counts.time),
-                    ..Default::default()
                 },
                 subject: Subject {
                     endpoint: Some((*endpoint).to_owned()),

@@ -7,6 +7,7 @@
 //! path, endpoints) and never the files: they work the same on every format.
 
 pub mod bottleneck;
+mod calls;
 pub mod chatty_calls;
 pub mod data_quality;
 pub mod database;
@@ -17,10 +18,12 @@ pub mod n_plus_one;
 pub mod registry;
 pub mod regression;
 mod repeats;
+pub mod retries;
 pub mod scaling;
 pub mod sequential_calls;
 pub mod slow_endpoint;
 pub mod statement;
+mod wall_clock;
 
 use crate::ids::{SpanId, TraceId};
 use crate::index::TraceIndex;
@@ -106,6 +109,8 @@ pub struct Config {
     pub n_plus_one: n_plus_one::Config,
     /// Chatty remote calls.
     pub chatty_calls: chatty_calls::Config,
+    /// Calls retried after they failed.
+    pub retries: retries::Config,
     /// Slow endpoints.
     pub slow_endpoint: slow_endpoint::Config,
     /// Long tails.
@@ -311,21 +316,6 @@ pub fn shown(text: &str) -> String {
     text.escape_debug().to_string()
 }
 
-/// The share of request time a repeated pattern took (capped at 1: overlapping
-/// calls are counted in full), and its severity: critical from 30%, warning
-/// from 10%, info below.
-fn share_and_severity(time: u64, request_time: u64) -> (f64, Severity) {
-    let share = time_share(time, request_time);
-    let severity = if share >= 0.3 {
-        Severity::Critical
-    } else if share >= 0.1 {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
-    (share, severity)
-}
-
 /// `time` as a share of `request_time`, capped at 1 (calls that overlap are
 /// counted in full, so they can add up to more than the request); 0 when
 /// there is no request time.
@@ -358,15 +348,11 @@ fn median_f64(mut values: Vec<f64>) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// "per `GET /cart` request", or "per request" for traces without an endpoint.
-fn per_request(endpoint: Option<&str>) -> String {
-    endpoint.map_or_else(|| "per request".to_owned(), |e| format!("per `{}` request", shown(e)))
-}
-
 /// Runs every detector; findings most severe and costly first.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
+    findings.extend(retries::detect(context, &config.retries));
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));
     findings.extend(bottleneck::detect(context, &config.bottleneck));

@@ -6,26 +6,43 @@
 //! **Why it matters.** Each query pays a round trip; with N items the request
 //! pays N of them, so it gets slower as data grows, and the database does N
 //! times the work. One query with `IN (...)` or a join usually does the same.
+//! Queries sent at once (a pipelined client) pay the round trips together:
+//! they cost less, and the sentence says so ("up to 50 at once").
 //!
-//! **Rule.** Among the children of any span, database calls (spans with
-//! `db.system` / `db.system.name`) are grouped by service and statement:
-//! `db.query.text` or `db.statement` with literals and parameter markers folded
-//! ([`super::statement`]), else the span name (which OpenTelemetry's
-//! conventions build from the operation and the table, like `SELECT orders`;
-//! `db.operation.name` alone is too coarse: every Redis read is `GET`).
-//! A group of at least `min_repeats` (default 5)
-//! calls is an occurrence. Occurrences are reported per endpoint, service and
-//! statement, with the median repeats per affected request and the share of
-//! those requests' time the repeated calls took. Severity: critical from 30%
-//! of request time, warning from 10%, info below.
+//! **Rule.** Among the children of any span, database calls (recognised as
+//! [`super::database`] says, with or without `db.system`) are grouped by
+//! service and statement: `db.query.text`, `db.statement` or `sql.query` with
+//! literals and parameter markers folded ([`super::statement`]), else the span
+//! name (`SELECT orders`, `GetDriver`; `db.operation.name` alone is too
+//! coarse: every Redis read is `GET`). Retries of a failed call
+//! ([`super::retries`]) and the second span of one run (a JDBC `prepare`
+//! beside its `execute`) do not count as runs. A group of at least
+//! `min_repeats` (default 5) runs is an occurrence. Occurrences are reported
+//! per unit of work ([`super::calls`]: the endpoint's request, else the
+//! handler that made them), service and statement, with the median runs per
+//! affected request and whether they ran one after another or at once.
 //!
-//! **Example.** `SELECT * FROM items WHERE id = $1` runs 23 times per
-//! `GET /api/cart` request (median), 61% of its time.
+//! Impact: `request_time_share` is the union of the repeated calls' time
+//! within each affected request, over those requests' time (calls at once
+//! count once); `time` the calls' critical-path time (their own and their
+//! children's time on the path), summed over the requests: a loop of
+//! pipelined queries holds the path only for the last to finish (in a
+//! handler that is not its trace's root, where the trace's critical path
+//! says nothing, their union within the handler); `of_requests`
+//! all requests of the endpoint (or calls of the handler). Severity follows
+//! from that by the shared rules.
+//!
+//! **Example.** `GetDriver` in `redis` runs 10 times in its one
+//! `HTTP GET /dispatch` request (n=1), one after another, 11% of its time
+//! (13 calls, 3 of them retries): the HotROD 2019 capture in `tests/fixtures`.
 
+use super::calls::{self, UnitName, Units};
 use super::repeats::{self, Repeat};
-use super::{Context, Evidence, Finding, Impact, Subject};
+use super::wall_clock::{Intervals, Layout};
+use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use crate::intern::Sym;
 use crate::time::DurationNs;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::NPlusOneQueries;
@@ -33,7 +50,7 @@ pub const NAME: super::Detector = super::Detector::NPlusOneQueries;
 /// Thresholds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// Repeats under one parent from which a statement counts as N+1.
+    /// Runs under one parent (retries left out) from which a statement counts as N+1.
     pub min_repeats: usize,
 }
 
@@ -43,92 +60,134 @@ impl Default for Config {
     }
 }
 
-/// Endpoint, service and statement shape: what one finding is about.
-type Key<'a> = (Option<&'a str>, &'a str, &'a str);
+/// Unit, service and statement shape: what one finding is about.
+type Key<'a> = (UnitName<'a>, Sym, u32);
 
-/// The findings, one per endpoint, service and statement.
+/// The findings, one per unit of work, service and statement.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let occurrences = repeats::find(context, config.min_repeats.max(2), |i| context.database.shape(i));
-    let mut by_subject: HashMap<Key<'_>, Vec<&Repeat>> = HashMap::new();
-    for occurrence in &occurrences {
-        let endpoint = context
-            .endpoints
-            .get(occurrence.trace as usize)
-            .and_then(|e| e.as_deref());
-        let service = context.set.str(occurrence.service);
+    let retry_slack = super::retries::Config::default().start_slack;
+    let min = config.min_repeats.max(2);
+    let occurrences = repeats::find(context, min, retry_slack, |i| context.database.shape(i).map(u64::from));
+    let units = Units::of(context);
+    let mut by_subject: BTreeMap<Key<'_>, Vec<(u32, &Repeat)>> = BTreeMap::new();
+    for occurrence in occurrences.iter().filter(|o| o.runs >= min) {
+        let Some(unit) = units.unit(occurrence.parent) else {
+            continue;
+        };
+        let name = units.name(context, occurrence.trace as usize, unit);
         by_subject
-            .entry((endpoint, service, context.database.text(occurrence.key)))
+            .entry((name, occurrence.service, occurrence.key as u32))
             .or_default()
-            .push(occurrence);
+            .push((unit, occurrence));
     }
     by_subject
         .into_iter()
-        .map(|((endpoint, service, statement), occurrences)| {
-            finding(context, endpoint, service, statement, &occurrences)
+        .map(|((unit, service, statement), occurrences)| {
+            finding(context, &units, unit, service, statement, &occurrences)
         })
         .collect()
 }
 
+/// One unit of work's repeated calls of the statement.
+#[derive(Default)]
+struct PerUnit {
+    trace: usize,
+    runs: usize,
+    calls: Vec<u32>,
+    retries: usize,
+}
+
 fn finding(
     context: &Context<'_>,
-    endpoint: Option<&str>,
-    service: &str,
-    statement: &str,
-    occurrences: &[&Repeat],
+    units: &Units,
+    unit: UnitName<'_>,
+    service: Sym,
+    statement: u32,
+    occurrences: &[(u32, &Repeat)],
 ) -> Finding {
-    // Per affected request: repeats and repeated time (a request may repeat under several parents).
-    let mut per_trace: HashMap<u32, (usize, u64)> = HashMap::new();
-    for o in occurrences {
-        let entry = per_trace.entry(o.trace).or_default();
-        entry.0 += o.spans.len();
-        entry.1 += o.time.0;
+    let set = context.set;
+    // A request may repeat the statement under several parents.
+    let mut per_unit: HashMap<u32, PerUnit> = HashMap::new();
+    for (u, o) in occurrences {
+        let entry = per_unit.entry(*u).or_default();
+        entry.trace = o.trace as usize;
+        entry.runs += o.runs;
+        entry.calls.extend_from_slice(&o.spans);
+        entry.retries += o.retried.len();
     }
-    let median = super::median(per_trace.values().map(|(n, _)| *n).collect());
-    let time: u64 = per_trace.values().map(|(_, t)| t).sum();
-    let request_time: u64 = per_trace
-        .keys()
-        .map(|&t| context.request_durations.get(t as usize).map_or(0, |d| d.0))
-        .sum();
-    let (share, severity) = super::share_and_severity(time, request_time);
-    let place = super::per_request(endpoint);
-    let mut examples: Vec<&&Repeat> = occurrences.iter().collect();
-    examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
-    let spans = &context.set.spans;
-    let evidence = examples
-        .iter()
-        .take(3)
-        .map(|o| Evidence {
-            trace_id: context
-                .index
-                .traces
-                .get(o.trace as usize)
-                .map_or(crate::ids::TraceId(0), |t| t.trace_id),
-            span_ids: std::iter::once(o.parent)
-                .chain(o.spans.iter().copied().take(5))
-                .map(|s| spans[s as usize].span_id)
-                .collect(),
-        })
-        .collect();
+    let mut intervals = Intervals::default();
+    let mut layout = Layout::OneAfterAnother;
+    let (mut held, mut unit_time, mut time) = (0u64, 0u64, 0u64);
+    for (&u, p) in &per_unit {
+        let Some(span) = set.spans.get(u as usize) else {
+            continue;
+        };
+        intervals.clear();
+        for &c in &p.calls {
+            intervals.push_span(set, c);
+        }
+        let union = intervals.union_within(span.start.0, span.end().0);
+        held = held.saturating_add(union);
+        layout = layout.max(intervals.layout());
+        unit_time = unit_time.saturating_add(span.duration.0);
+        time = time.saturating_add(calls::unit_cost(context, p.trace, u, &p.calls, union));
+    }
+    let share = super::wall_clock::share(held, unit_time);
+    let requests = per_unit.len();
+    let median = super::median(per_unit.values().map(|p| p.runs).collect());
+    let (calls, retries) = per_unit
+        .values()
+        .fold((0, 0), |(c, r), p| (c + p.calls.len(), r + p.retries));
+    let shape = context.database.text(statement);
+    let how_often = if requests == 1 {
+        format!(
+            "runs {median} times in {}",
+            unit.the_one(set, units.count(context, unit))
+        )
+    } else {
+        format!("runs {median} times {} (median of {requests} requests)", unit.per(set))
+    };
+    let retried = if retries > 0 {
+        format!(" ({calls} calls, {retries} of them retries)")
+    } else {
+        String::new()
+    };
+    let mut examples: Vec<&(u32, &Repeat)> = occurrences.iter().collect();
+    examples.sort_by_key(|(_, o)| std::cmp::Reverse(o.spans.len()));
     Finding {
         detector: NAME,
-        severity,
+        // Judged from the impact by the shared rules in `detect`.
+        severity: Severity::Info,
         impact: Impact {
-            requests: per_trace.len() as u64,
+            requests: requests as u64,
+            failed_requests: 0,
+            of_requests: units.count(context, unit).max(requests as u64),
             request_time_share: share,
             time: DurationNs(time),
-            ..Default::default()
         },
         subject: Subject {
-            endpoint: endpoint.map(str::to_owned),
-            service: service.to_owned(),
-            operation: statement.to_owned(),
+            endpoint: unit.endpoint(),
+            service: set.str(service).to_owned(),
+            operation: shape.to_owned(),
         },
         explanation: format!(
-            "`{}` runs {median} times {place} (median of {} requests), {:.0}% of their time",
-            super::shown(statement),
-            per_trace.len(),
-            share * 100.0
+            "`{}` in `{}` {how_often}, {}, {:.0}% of {} time{retried}",
+            super::shown(shape),
+            super::shown(set.str(service)),
+            layout.words(),
+            share * 100.0,
+            if requests == 1 { "its" } else { "their" },
         ),
-        evidence,
+        evidence: examples
+            .iter()
+            .take(3)
+            .map(|(_, o)| Evidence {
+                trace_id: context.trace_id(o.trace as usize),
+                span_ids: std::iter::once(o.parent)
+                    .chain(o.spans.iter().copied().take(5))
+                    .filter_map(|s| set.spans.get(s as usize).map(|s| s.span_id))
+                    .collect(),
+            })
+            .collect(),
     }
 }

@@ -1,35 +1,51 @@
-//! The shape N+1 queries are: one parent span whose children include the
-//! same call many times, the call named by a key such as a statement shape
-//! from [`super::database`]. Kept apart so a detector of another repeated
-//! call can key it its own way.
+//! The shape N+1 queries and retries are: one parent span whose children
+//! include the same call several times, the call named by a key such as a
+//! statement shape from [`super::database`] or a callee from
+//! [`super::calls`]. Kept apart so each detector keys calls its own way.
+//!
+//! Within a group, a call that repeats a failed one right after it is a retry
+//! ([`super::retries::is_retry`]), and one run of a statement may take two
+//! spans (a JDBC driver's `prepare` and `execute` both carry the statement):
+//! `runs` counts the times the call was made, neither retries nor the second
+//! span of a run.
 
 use super::Context;
 use crate::intern::Sym;
 use crate::time::DurationNs;
 use std::collections::HashMap;
 
-/// A parent with `spans.len()` children sharing one key.
+/// A parent with several children sharing one key.
 pub(super) struct Repeat {
     /// The trace, by index in `index.traces`.
     pub trace: u32,
     /// The parent span.
     pub parent: u32,
     /// The key the children share.
-    pub key: u32,
+    pub key: u64,
     /// The children's service.
     pub service: Sym,
     /// The repeated children, in start order.
     pub spans: Vec<u32>,
-    /// Their durations added up.
-    pub time: DurationNs,
+    /// Pairs of a failed call and the call that retried it.
+    pub retried: Vec<(u32, u32)>,
+    /// Times the call was made: per span name, the spans that are no retry; the most of any name.
+    pub runs: usize,
 }
 
-/// Every parent with at least `min` children of the same key; `key` returns
-/// `None` for children that do not take part.
-pub(super) fn find(context: &Context<'_>, min: usize, key: impl Fn(u32) -> Option<u32>) -> Vec<Repeat> {
+/// Every parent whose children include at least `min` runs of one key (after
+/// leaving out retries); `key` returns `None` for children that do not take part.
+pub(super) fn find(
+    context: &Context<'_>,
+    min: usize,
+    retry_slack: DurationNs,
+    key: impl Fn(u32) -> Option<u64>,
+) -> Vec<Repeat> {
     let (set, index) = (context.set, context.index);
     let mut found = Vec::new();
-    let mut by_key: HashMap<(Sym, u32), Vec<u32>> = HashMap::new();
+    let mut by_key: HashMap<(Sym, u64), Vec<u32>> = HashMap::new();
+    let mut per_name: HashMap<Sym, usize> = HashMap::new();
+    // The last call of each (key, name) seen while walking a group in start order.
+    let mut last: HashMap<Sym, u32> = HashMap::new();
     for (t, trace) in index.traces.iter().enumerate() {
         for &parent in index.spans_of(trace) {
             let children = index.children_of(parent);
@@ -38,21 +54,40 @@ pub(super) fn find(context: &Context<'_>, min: usize, key: impl Fn(u32) -> Optio
             }
             by_key.clear();
             for &child in children {
-                let span = &set.spans[child as usize];
+                // A span without a start time is an incomplete record: it was not seen running.
+                let Some(span) = set.spans.get(child as usize).filter(|s| s.start.0 != 0) else {
+                    continue;
+                };
                 if let Some(k) = key(child) {
                     by_key.entry((span.service, k)).or_default().push(child);
                 }
             }
             for ((service, key), spans) in by_key.drain() {
-                if spans.len() >= min {
-                    let time = DurationNs(spans.iter().map(|&s| set.spans[s as usize].duration.0).sum());
+                if spans.len() < min {
+                    continue;
+                }
+                per_name.clear();
+                last.clear();
+                let mut retried = Vec::new();
+                for &s in &spans {
+                    let name = set.spans[s as usize].name;
+                    match last.insert(name, s) {
+                        Some(previous) if super::retries::is_retry(set, previous, s, retry_slack) => {
+                            retried.push((previous, s));
+                        }
+                        _ => *per_name.entry(name).or_default() += 1,
+                    }
+                }
+                let runs = per_name.values().copied().max().unwrap_or(0);
+                if runs >= min || !retried.is_empty() {
                     found.push(Repeat {
                         trace: t as u32,
                         parent,
                         key,
                         service,
                         spans,
-                        time,
+                        retried,
+                        runs,
                     });
                 }
             }

@@ -9,27 +9,32 @@
 //! other's results, running them concurrently is often the cheapest latency
 //! win there is.
 //!
-//! **Rule.** Under each parent span, the remote calls (CLIENT spans that are
-//! not database calls) whose service and name occur once under it are taken
+//! **Rule.** Under each parent span within an endpoint's request (see
+//! [`super::calls`]: the spans under the entry that start before it ends), the
+//! remote calls (CLIENT spans that are not database calls) whose service and
+//! call key (name and callee, [`super::calls`]) occur once under it are taken
 //! together; with at least `min_calls` of them (default 3) and none
 //! overlapping another, the parent made them in sequence. Grouped by
 //! endpoint, parent operation and the set of calls: reported when no request
 //! ever ran them overlapped, at least `min_requests` requests (default 3)
 //! made them, and running them at once would save, at the median, at least
 //! `min_saving_share` of the request (default 10%) and `min_saving` (default
-//! 1 ms). The saving is the calls' total time minus the longest one.
-//! Severity: warning from a 25% saving, info below: a trace cannot show
-//! whether a call needs another's result (a read, then a write using it), so
-//! two calls in a row are not enough to report and the team decides.
+//! 1 ms). The saving is the calls' total time minus the longest one, and
+//! never more than their time on the critical path (calls off the path delay
+//! nothing). Impact: `time` is that saving summed over requests,
+//! `request_time_share` the savings over the requests' time, `of_requests`
+//! the endpoint's requests. A trace cannot show whether a call needs
+//! another's result (a read, then a write using it), so two calls in a row are
+//! not enough to report and the team decides.
 //!
 //! **Example.** `GET /api/home` in `frontend` makes 4 calls one after another
 //! (`GET /featured`, `GET /accounts/me`, `GET /cart/summary`,
 //! `GET /recommendations/top`) in 31 requests; made at once they would save
 //! 14.2 ms per request (median, 52% of its time).
 
+use super::calls::{self, CallKeys, Units};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
-use crate::model::SpanKind;
 use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
 
@@ -69,28 +74,33 @@ struct Calls {
     saving: u64,
 }
 
-/// What groups requests: endpoint, parent service and name, and the calls' (service, name) sorted.
-type Key<'a> = (&'a str, Sym, Sym, Vec<(Sym, Sym)>);
+/// What groups requests: endpoint, parent service and name, and the calls' (service, call key) sorted.
+type Key<'a> = (&'a str, Sym, Sym, Vec<(Sym, u32)>);
 
 /// One finding per endpoint, parent operation and set of calls.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
+    let keys = CallKeys::of(context);
+    let units = Units::of(context);
     let mut groups: BTreeMap<Key<'_>, Vec<Calls>> = BTreeMap::new();
-    let mut by_key: HashMap<(Sym, Sym), Vec<u32>> = HashMap::new();
+    let mut by_key: HashMap<(Sym, u32), Vec<u32>> = HashMap::new();
     for (t, trace) in index.traces.iter().enumerate() {
         let Some(endpoint) = context.endpoints.get(t).and_then(|e| e.as_deref()) else {
             continue;
         };
+        let entry = context.entries.get(t).copied().flatten();
         for &parent in index.spans_of(trace) {
             let children = index.children_of(parent);
-            if children.len() < config.min_calls.max(2) {
+            if children.len() < config.min_calls.max(2) || units.unit(parent) != entry {
                 continue;
             }
             by_key.clear();
             for &child in children {
-                let span = &set.spans[child as usize];
-                if span.kind == SpanKind::Client && span.start.0 != 0 && !context.database.is_call(child) {
-                    by_key.entry((span.service, span.name)).or_default().push(child);
+                if let Some(key) = keys.key(child) {
+                    by_key
+                        .entry((set.spans[child as usize].service, key))
+                        .or_default()
+                        .push(child);
                 }
             }
             let mut calls: Vec<u32> = by_key
@@ -107,9 +117,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 .any(|w| set.spans[w[1] as usize].start < set.spans[w[0] as usize].end());
             let durations = calls.iter().map(|&c| set.spans[c as usize].duration.0);
             let saving = durations.clone().sum::<u64>() - durations.max().unwrap_or(0);
-            let mut signature: Vec<(Sym, Sym)> = calls
+            let saving = saving.min(calls::path_time(context, &calls));
+            let mut signature: Vec<(Sym, u32)> = calls
                 .iter()
-                .map(|&c| (set.spans[c as usize].service, set.spans[c as usize].name))
+                .filter_map(|&c| Some((set.spans[c as usize].service, keys.key(c)?)))
                 .collect();
             signature.sort_unstable();
             let p = &set.spans[parent as usize];
@@ -128,7 +139,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     groups
         .into_iter()
         .filter_map(|((endpoint, service, name, _), occurrences)| {
-            finding(context, config, endpoint, service, name, occurrences)
+            finding(context, config, &keys, endpoint, service, name, occurrences)
         })
         .collect()
 }
@@ -136,6 +147,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
 fn finding(
     context: &Context<'_>,
     config: &Config,
+    keys: &CallKeys,
     endpoint: &str,
     service: Sym,
     name: Sym,
@@ -161,23 +173,22 @@ fn finding(
     let names: Vec<String> = example
         .calls
         .iter()
-        .map(|&c| format!("`{}`", super::shown(set.str(set.spans[c as usize].name))))
+        .filter_map(|&c| Some(keys.shown(keys.key(c)?)))
         .collect();
     let time: u64 = occurrences.iter().map(|o| o.saving).sum();
     let request_time: u64 = occurrences.iter().map(request).sum();
     let (service, name) = (set.str(service), set.str(name));
     Some(Finding {
         detector: NAME,
-        severity: if share >= 0.25 {
-            Severity::Warning
-        } else {
-            Severity::Info
-        },
+        // Judged from the impact by the shared rules in `detect`.
+        severity: Severity::Info,
         impact: Impact {
             requests: occurrences.len() as u64,
-            request_time_share: super::time_share(time, request_time),
+            failed_requests: 0,
+            of_requests: (context.traces_by_endpoint().get(endpoint).map_or(0, Vec::len) as u64)
+                .max(occurrences.len() as u64),
+            request_time_share: super::wall_clock::share(time, request_time),
             time: DurationNs(time),
-            ..Default::default()
         },
         subject: Subject {
             endpoint: Some(endpoint.to_owned()),

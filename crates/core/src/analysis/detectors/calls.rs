@@ -1,0 +1,484 @@
+//! What the detectors of repeated calls share: which unit of work (request) a
+//! span belongs to, which callee a remote call goes to, and how much
+//! critical-path time a set of calls holds.
+//!
+//! **Units of work.** A trace's request is its entry span (the endpoint's
+//! SERVER span): the spans below it that start before it ends. Many recorded
+//! traces are not one request: a user journey whose first request redirects to
+//! minutes of later ones, a call session answering messages, a test run that
+//! calls a backend. A span outside the entry's request belongs to the nearest
+//! SERVER or CONSUMER span above it that was still running when it started (a
+//! handler: the request or message that service was answering), else to the
+//! trace's root. So calls are counted, and their time measured, against the
+//! request that made them, never against a 2 ms entry in a 40 s session.
+//!
+//! **Callee keys.** Remote calls (CLIENT spans that are not database calls) are
+//! told apart by where they go, not only by the caller's span name (`HTTP GET`
+//! names every HTTP call): `peer.service`, else the server address and port
+//! (`server.address`/`server.port`, `net.peer.name`/`net.peer.port`,
+//! `peer.hostname`/`peer.port`, the URL's host), followed by the URL path
+//! (`url.full`, `http.url`, `http.target`, `url.path`, `http.path`) with IDs
+//! folded (numbers, UUIDs, hex, long tokens become `{id}`; the query is
+//! dropped) or the RPC method; without any of those, the SERVER span the call
+//! reached (a child in another service). Span names are folded the same way.
+//! Keys are built once per span into a reused buffer and interned, so a
+//! million calls to a few endpoints allocate a few strings.
+
+use super::Context;
+use crate::intern::Sym;
+use crate::model::{AttrValue, SpanKind, TraceSet};
+use std::collections::{HashMap, HashSet};
+
+/// Marks spans that have no unit or no call key.
+const NONE: u32 = u32::MAX;
+
+/// The unit of work of every span.
+pub(super) struct Units {
+    /// Per span, the span that is its unit (its request or handler), or [`NONE`].
+    unit_of: Vec<u32>,
+    /// Per handler operation (service, name), how many units it was: the
+    /// denominator of findings about units without an endpoint.
+    handler_counts: HashMap<(Sym, Sym), u64>,
+}
+
+/// What a unit is, for a finding's subject and sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum UnitName<'a> {
+    /// The trace's entry: a request of this endpoint.
+    Endpoint(&'a str),
+    /// A handler (or a root) outside any endpoint's request: service and name.
+    Handler(Sym, Sym),
+}
+
+impl Units {
+    /// Finds the unit of every span of every trace.
+    pub(super) fn of(context: &Context<'_>) -> Units {
+        let (set, index) = (context.set, context.index);
+        let mut unit_of = vec![NONE; set.spans.len()];
+        let mut handler_counts: HashMap<(Sym, Sym), u64> = HashMap::new();
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        for (t, trace) in index.traces.iter().enumerate() {
+            let entry = context.entries.get(t).copied().flatten();
+            // Every span without a parent here (the root, orphans) starts a walk.
+            for &top in index.spans_of(trace) {
+                if index.parent.get(top as usize).copied().flatten().is_some() {
+                    continue;
+                }
+                stack.push((top, NONE));
+                while let Some((span, above)) = stack.pop() {
+                    let Some(slot) = unit_of.get_mut(span as usize) else {
+                        continue;
+                    };
+                    if *slot != NONE {
+                        continue; // seen: a parent cycle in bad data, or a duplicate
+                    }
+                    let unit = unit_for(set, span, above, entry);
+                    *slot = unit;
+                    if unit == span && Some(span) != entry {
+                        let s = &set.spans[span as usize];
+                        *handler_counts.entry((s.service, s.name)).or_default() += 1;
+                    }
+                    stack.extend(index.children_of(span).iter().map(|&c| (c, unit)));
+                }
+            }
+        }
+        Units {
+            unit_of,
+            handler_counts,
+        }
+    }
+
+    /// The unit of span `i`.
+    pub(super) fn unit(&self, i: u32) -> Option<u32> {
+        self.unit_of.get(i as usize).copied().filter(|&u| u != NONE)
+    }
+
+    /// What unit `unit` of trace `t` is.
+    pub(super) fn name<'a>(&self, context: &Context<'a>, t: usize, unit: u32) -> UnitName<'a> {
+        let is_entry = context.entries.get(t).copied().flatten() == Some(unit);
+        match context.endpoints.get(t).and_then(|e| e.as_deref()) {
+            Some(endpoint) if is_entry => UnitName::Endpoint(endpoint),
+            _ => {
+                let span = &context.set.spans[unit as usize];
+                UnitName::Handler(span.service, span.name)
+            }
+        }
+    }
+
+    /// How many units of this kind the data holds: the endpoint's requests, or the handler's calls.
+    pub(super) fn count(&self, context: &Context<'_>, name: UnitName<'_>) -> u64 {
+        match name {
+            UnitName::Endpoint(endpoint) => context
+                .traces_by_endpoint()
+                .get(endpoint)
+                .map_or(0, |traces| traces.len() as u64),
+            UnitName::Handler(service, name) => self.handler_counts.get(&(service, name)).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// The unit of `span`, given the unit of the span above it (`NONE` at a root):
+/// that unit while it was still running when `span` started, else `span`
+/// itself (work started after the unit answered is not part of its answer).
+/// A CONSUMER span is always a unit of its own: the message was sent, not
+/// waited for.
+fn unit_for(set: &TraceSet, span: u32, above: u32, entry: Option<u32>) -> u32 {
+    let s = &set.spans[span as usize];
+    if Some(span) == entry || s.kind == SpanKind::Consumer {
+        return span;
+    }
+    let inside = set
+        .spans
+        .get(above as usize)
+        .is_some_and(|u| s.start < u.end() || s.start.0 == 0);
+    if inside { above } else { span }
+}
+
+impl UnitName<'_> {
+    /// The endpoint, when the unit is a request of one.
+    pub(super) fn endpoint(self) -> Option<String> {
+        match self {
+            UnitName::Endpoint(e) => Some(e.to_owned()),
+            UnitName::Handler(..) => None,
+        }
+    }
+
+    /// "per `GET /api/cart` request" / "per `IncomingCall` in `callhandler`".
+    pub(super) fn per(self, set: &TraceSet) -> String {
+        match self {
+            UnitName::Endpoint(e) => format!("per `{}` request", super::shown(e)),
+            UnitName::Handler(service, name) => format!(
+                "per `{}` in `{}`",
+                super::shown(set.str(name)),
+                super::shown(set.str(service))
+            ),
+        }
+    }
+
+    /// When one request is the evidence: "its one `GET /dispatch` request (n=1)",
+    /// or "one `get` in `stLogin` of 10 (n=1)" when the data holds more of them.
+    pub(super) fn the_one(self, set: &TraceSet, of: u64) -> String {
+        let what = match self {
+            UnitName::Endpoint(e) => format!("`{}` request", super::shown(e)),
+            UnitName::Handler(service, name) => format!(
+                "`{}` in `{}`",
+                super::shown(set.str(name)),
+                super::shown(set.str(service))
+            ),
+        };
+        if of <= 1 {
+            format!("its one {what} (n=1)")
+        } else {
+            format!("one {what} of {of} (n=1)")
+        }
+    }
+}
+
+/// Callee keys of the remote calls of a set.
+pub(super) struct CallKeys {
+    /// Per span, its key in `keys`, or [`NONE`] for spans that are no remote call.
+    key_of: Vec<u32>,
+    /// Distinct keys: the folded span name and the callee ("" when unknown).
+    keys: Vec<(String, String)>,
+}
+
+impl CallKeys {
+    /// Keys every CLIENT span that is not a database call.
+    pub(super) fn of(context: &Context<'_>) -> CallKeys {
+        let (set, index) = (context.set, context.index);
+        let attrs = AttributeKeys::of(set);
+        let mut key_of = vec![NONE; set.spans.len()];
+        let mut keys: Vec<(String, String)> = Vec::new();
+        let mut by_text: HashMap<String, u32> = HashMap::new();
+        let (mut name, mut callee, mut both) = (String::new(), String::new(), String::new());
+        for (i, span) in set.spans.iter().enumerate() {
+            // A call without a start time is an incomplete record (a lone half of a shared span).
+            if span.kind != SpanKind::Client || span.start.0 == 0 || context.database.is_call(i as u32) {
+                continue;
+            }
+            name.clear();
+            fold_ids(set.str(span.name), &mut name);
+            callee.clear();
+            attrs.callee(set, index, i as u32, &mut callee);
+            both.clear();
+            both.push_str(&name);
+            both.push('\0');
+            both.push_str(&callee);
+            let id = match by_text.get(both.as_str()) {
+                Some(&id) => id,
+                None => {
+                    keys.push((name.clone(), callee.clone()));
+                    let id = (keys.len() - 1) as u32;
+                    by_text.insert(both.clone(), id);
+                    id
+                }
+            };
+            if let Some(slot) = key_of.get_mut(i) {
+                *slot = id;
+            }
+        }
+        CallKeys { key_of, keys }
+    }
+
+    /// The key of span `i`, if it is a remote call.
+    pub(super) fn key(&self, i: u32) -> Option<u32> {
+        self.key_of.get(i as usize).copied().filter(|&k| k != NONE)
+    }
+
+    /// "`HTTP GET` to `0.0.0.0:8083/route`", or "`HTTP GET`" when the callee is not known.
+    pub(super) fn shown(&self, key: u32) -> String {
+        match self.keys.get(key as usize) {
+            Some((name, callee)) if !callee.is_empty() => {
+                format!("`{}` to `{}`", super::shown(name), super::shown(callee))
+            }
+            Some((name, _)) => format!("`{}`", super::shown(name)),
+            None => String::new(),
+        }
+    }
+
+    /// The folded span name of a key (a finding's operation).
+    pub(super) fn name(&self, key: u32) -> &str {
+        self.keys.get(key as usize).map_or("", |(name, _)| name.as_str())
+    }
+}
+
+/// The attribute keys callees are read from, looked up once.
+struct AttributeKeys {
+    peer_service: Vec<Sym>,
+    host: Vec<Sym>,
+    port: Vec<Sym>,
+    url: Vec<Sym>,
+    path: Vec<Sym>,
+    rpc_service: Vec<Sym>,
+    rpc_method: Vec<Sym>,
+}
+
+impl AttributeKeys {
+    fn of(set: &TraceSet) -> AttributeKeys {
+        let keys = |names: &[&str]| -> Vec<Sym> { names.iter().filter_map(|n| set.strings.get(n)).collect() };
+        AttributeKeys {
+            peer_service: keys(&["peer.service", "service.peer.name"]),
+            host: keys(&[
+                "server.address",
+                "net.peer.name",
+                "peer.hostname",
+                "http.host",
+                "net.peer.ip",
+                "peer.ipv4",
+            ]),
+            port: keys(&["server.port", "net.peer.port", "peer.port"]),
+            url: keys(&["url.full", "http.url"]),
+            path: keys(&["url.template", "http.target", "url.path", "http.path"]),
+            rpc_service: keys(&["rpc.service"]),
+            rpc_method: keys(&["rpc.method"]),
+        }
+    }
+
+    /// Writes the callee of call `i` into `out` (nothing when unknown).
+    fn callee(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32, out: &mut String) {
+        use std::fmt::Write;
+        let Some(span) = set.spans.get(i as usize) else { return };
+        let attributes = set.attributes_of(span);
+        // Borrowed from the set's strings: no allocation per call.
+        let first = |keys: &[Sym]| -> Option<&AttrValue> {
+            keys.iter()
+                .find_map(|&k| attributes.iter().find(|a| a.key == k).map(|a| &a.value))
+        };
+        let text = |keys: &[Sym]| -> Option<&str> {
+            match first(keys)? {
+                AttrValue::Str(s) => Some(set.str(*s)).filter(|s| !s.is_empty()),
+                _ => None,
+            }
+        };
+        let (url_host, url_path) = text(&self.url).map_or(("", ""), split_url);
+        let path = Some(url_path)
+            .filter(|p| !p.is_empty() && *p != "/")
+            .or_else(|| text(&self.path).map(|p| p.split(['?', '#']).next().unwrap_or("")))
+            .filter(|p| !p.is_empty());
+        // A host is never folded: `0.0.0.0:8083` names the callee.
+        if let Some(peer) = text(&self.peer_service) {
+            out.push_str(peer);
+        } else if let Some(host) = text(&self.host) {
+            out.push_str(host);
+            if !host.contains(':') {
+                match first(&self.port) {
+                    Some(AttrValue::Str(port)) if !set.str(*port).is_empty() => {
+                        out.push(':');
+                        out.push_str(set.str(*port));
+                    }
+                    Some(AttrValue::Int(port)) => {
+                        let _ = write!(out, ":{port}");
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push_str(url_host);
+        }
+        match path {
+            Some(path) => {
+                if !path.starts_with('/') && !out.is_empty() {
+                    out.push('/');
+                }
+                fold_ids(path, out);
+            }
+            None => {
+                if let Some(method) = text(&self.rpc_method) {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    if let Some(service) = text(&self.rpc_service).filter(|s| !method.contains(s)) {
+                        out.push_str(service);
+                        out.push('/');
+                    }
+                    out.push_str(method);
+                }
+            }
+        }
+        if out.is_empty() {
+            // Nothing on the call says where it went: the server span it reached does.
+            let reached = index.children_of(i).iter().find_map(|&c| {
+                let child = set.spans.get(c as usize)?;
+                (child.kind == SpanKind::Server && child.service != span.service).then_some(child)
+            });
+            if let Some(server) = reached {
+                out.push_str(set.str(server.service));
+                out.push(' ');
+                fold_ids(set.str(server.name), out);
+            }
+        }
+    }
+}
+
+/// A URL's host (with port) and path, without scheme, user, query or fragment.
+/// `0.0.0.0:8083` is a host; `/api/x` is a path.
+fn split_url(url: &str) -> (&str, &str) {
+    let url = url.split(['?', '#']).next().unwrap_or("");
+    let rest = match url.find("://") {
+        Some(at) => &url[at + 3..],
+        None if url.starts_with('/') => return ("", url),
+        None => url,
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, ""),
+    };
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    (host, path)
+}
+
+/// Appends `text` to `out` with the IDs in it folded to `{id}`: each run of
+/// characters between separators (`/`, space, `:`, `=`, `,`, `&`, `;`) that is a
+/// number, a hex string of 8 or more, or a token of 16 or more letters,
+/// digits, `-` and `_` mixed, such as a UUID (host names, with their dots, stay). `/orders/123/items` → `/orders/{id}/items`.
+pub(super) fn fold_ids(text: &str, out: &mut String) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(is_separator).unwrap_or(rest.len());
+        let (token, after) = rest.split_at(end);
+        if is_id(token) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(token);
+        }
+        let mut chars = after.chars();
+        if let Some(separator) = chars.next() {
+            out.push(separator);
+        }
+        rest = chars.as_str();
+    }
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(c, '/' | ' ' | ':' | '=' | ',' | '&' | ';')
+}
+
+/// Whether a token is an identifier rather than a word of a route.
+fn is_id(token: &str) -> bool {
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    if token.is_empty() || digits == 0 {
+        return false;
+    }
+    let all_digits = digits == token.len();
+    let hex_like = token.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let letters = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    // UUIDs (also anonymised ones, `21283159-db7e-4b0a-a5d5-XXXXXXXXXXXX`) and opaque tokens.
+    let opaque = token.len() >= 16
+        && letters > 0
+        && digits >= 2
+        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    all_digits || (hex_like && token.len() >= 8) || opaque
+}
+
+/// What a set of calls costs their unit, at most: on the trace's critical
+/// path when the unit is the trace's root (see [`path_time`]); otherwise
+/// `held`, the calls' wall-clock union within the unit, since the trace's
+/// critical path does not run through a handler that is not its root.
+pub(super) fn unit_cost(context: &Context<'_>, t: usize, unit: u32, calls: &[u32], held: u64) -> u64 {
+    let is_root = context.index.traces.get(t).is_some_and(|trace| trace.root == unit);
+    if is_root { path_time(context, calls) } else { held }
+}
+
+/// Critical-path time held by the subtrees of `calls` (each span's own
+/// on-path time, summed over the calls and everything below them, each span
+/// once even where calls nest): at most what removing the calls would save.
+pub(super) fn path_time(context: &Context<'_>, calls: &[u32]) -> u64 {
+    let mut seen: HashSet<u32> = HashSet::new();
+    let mut stack: Vec<u32> = calls.to_vec();
+    let mut total = 0u64;
+    while let Some(span) = stack.pop() {
+        if !seen.insert(span) {
+            continue;
+        }
+        total = total.saturating_add(context.on_path.get(span as usize).map_or(0, |d| d.0));
+        stack.extend_from_slice(context.index.children_of(span));
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> String {
+        let mut out = String::new();
+        fold_ids(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn ids_fold_and_words_stay() {
+        assert_eq!(folded("/orders/123/items"), "/orders/{id}/items");
+        assert_eq!(folded("/product/36de61d2-63c5-411e-bddd-64e4f580792c"), "/product/{id}");
+        assert_eq!(
+            folded("/v1.0/communications/calls/01003a80-5371-49a3-93fa-cb471d6e2c6d/participants"),
+            "/v1.0/communications/calls/{id}/participants"
+        );
+        assert_eq!(folded("HTTP GET /route"), "HTTP GET /route");
+        assert_eq!(
+            folded("Sent./product/36de61d2-63c5-411e-bddd-64e4f580792c"),
+            "Sent./product/{id}"
+        );
+        assert_eq!(folded("/v2/executions"), "/v2/executions");
+        assert_eq!(folded("/api/deadbeefcafe0001"), "/api/{id}");
+        assert_eq!(folded("/users/me"), "/users/me");
+        assert_eq!(
+            folded("Client Request: luststagenimbusltdpus01.table.core.windows.net"),
+            "Client Request: luststagenimbusltdpus01.table.core.windows.net"
+        );
+        assert_eq!(folded("/t/a8Xk2LmQ9rT5vB3n"), "/t/{id}");
+        assert_eq!(folded("/devices/21283159-db7e-4b0a-a5d5-XXXXXXXXXXXX"), "/devices/{id}");
+        assert_eq!(folded("/installedapps/configs"), "/installedapps/configs");
+    }
+
+    #[test]
+    fn urls_split_into_host_and_path() {
+        assert_eq!(
+            split_url("http://0.0.0.0:8083/route?dropoff=1"),
+            ("0.0.0.0:8083", "/route")
+        );
+        assert_eq!(split_url("0.0.0.0:8081"), ("0.0.0.0:8081", ""));
+        assert_eq!(split_url("/api/v2/executions"), ("", "/api/v2/executions"));
+        assert_eq!(split_url("https://user@host/x#f"), ("host", "/x"));
+    }
+}

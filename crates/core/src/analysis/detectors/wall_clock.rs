@@ -1,0 +1,170 @@
+//! Wall-clock time held by a set of spans: the UNION of their intervals, so
+//! ten calls running at once over 5 ms hold 5 ms, not 50 ms, and a share of a
+//! request can never pass 100%. Also how the spans were laid out in time
+//! (one after another, or up to N at once), which the sentences report.
+//!
+//! ```text
+//! window      |------------------------------|          10 ms
+//! calls         |==|  |=====|                       one after another: 2 + 4 = 6 ms
+//! calls         |=====|                             up to 3 at once:
+//!                 |======|                          union 1–8 = 7 ms, not 5+6+3
+//!                    |==|
+//! ```
+
+use crate::model::TraceSet;
+
+/// Intervals `[start, end)` in nanoseconds, gathered then measured. Kept by a
+/// detector and cleared between uses, so measuring allocates nothing.
+#[derive(Default)]
+pub(super) struct Intervals {
+    spans: Vec<(u64, u64)>,
+}
+
+/// How a set of spans sat in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Layout {
+    /// No two overlapped.
+    OneAfterAnother,
+    /// At most this many (2 or more) ran at the same moment.
+    AtOnce(usize),
+}
+
+impl Layout {
+    /// "one after another" / "up to 10 at once".
+    pub(super) fn words(self) -> String {
+        match self {
+            Layout::OneAfterAnother => "one after another".to_owned(),
+            Layout::AtOnce(n) => format!("up to {n} at once"),
+        }
+    }
+
+    /// The wider of two layouts (the most concurrency seen).
+    pub(super) fn max(self, other: Layout) -> Layout {
+        match (self, other) {
+            (Layout::AtOnce(a), Layout::AtOnce(b)) => Layout::AtOnce(a.max(b)),
+            (Layout::AtOnce(a), _) | (_, Layout::AtOnce(a)) => Layout::AtOnce(a),
+            _ => Layout::OneAfterAnother,
+        }
+    }
+}
+
+impl Intervals {
+    /// Empties the set for the next measurement.
+    pub(super) fn clear(&mut self) {
+        self.spans.clear();
+    }
+
+    /// Adds span `i`'s interval (spans without a start time are left out: they have no place in time).
+    pub(super) fn push_span(&mut self, set: &TraceSet, i: u32) {
+        if let Some(span) = set.spans.get(i as usize)
+            && span.start.0 != 0
+        {
+            self.spans.push((span.start.0, span.end().0));
+        }
+    }
+
+    /// The length of the union of the intervals, clipped to `[from, to)`.
+    pub(super) fn union_within(&mut self, from: u64, to: u64) -> u64 {
+        self.spans.sort_unstable();
+        let mut total = 0u64;
+        let mut current: Option<(u64, u64)> = None;
+        for &(start, end) in &self.spans {
+            let (start, end) = (start.max(from), end.min(to));
+            if end <= start {
+                continue;
+            }
+            current = match current {
+                Some((s, e)) if start <= e => Some((s, e.max(end))),
+                Some((s, e)) => {
+                    total = total.saturating_add(e - s);
+                    Some((start, end))
+                }
+                None => Some((start, end)),
+            };
+        }
+        if let Some((s, e)) = current {
+            total = total.saturating_add(e - s);
+        }
+        total
+    }
+
+    /// The most intervals running at one moment, as a layout. Intervals that
+    /// merely touch (one ends as the next starts) ran one after another; so do
+    /// intervals overlapping by less than a millisecond when every start is a
+    /// whole millisecond (a clock that rounds starts, as some Java agents'
+    /// do, makes a call appear to begin before the previous one ended).
+    pub(super) fn layout(&mut self) -> Layout {
+        self.spans.sort_unstable();
+        const MS: u64 = 1_000_000;
+        let tolerance = if self.spans.iter().all(|(start, _)| start % MS == 0) {
+            MS
+        } else {
+            0
+        };
+        // Ends of the intervals still running, as a min-heap.
+        let mut running = std::collections::BinaryHeap::new();
+        let mut most = 0usize;
+        for &(start, end) in &self.spans {
+            while running
+                .peek()
+                .is_some_and(|&std::cmp::Reverse(e)| e <= start.saturating_add(tolerance))
+            {
+                running.pop();
+            }
+            running.push(std::cmp::Reverse(end));
+            most = most.max(running.len());
+        }
+        if most >= 2 {
+            Layout::AtOnce(most)
+        } else {
+            Layout::OneAfterAnother
+        }
+    }
+}
+
+/// `part` as a share of `whole` (0 when there is no whole). Never above 1 when
+/// `part` is a union clipped to the window `whole` measures.
+pub(super) fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64).min(1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(spans: &[(u64, u64)]) -> Intervals {
+        Intervals { spans: spans.to_vec() }
+    }
+
+    #[test]
+    fn overlapping_calls_count_once_and_are_clipped_to_the_window() {
+        assert_eq!(of(&[(1, 3), (4, 8)]).union_within(0, 10), 6);
+        assert_eq!(of(&[(1, 6), (2, 8), (4, 6)]).union_within(0, 10), 7);
+        // Ten calls of 23 ms at once in a 5 ms window hold the window, not 230 ms.
+        let at_once: Vec<(u64, u64)> = (0..10).map(|_| (0, 23)).collect();
+        assert_eq!(of(&at_once).union_within(2, 7), 5);
+        assert_eq!(of(&[(20, 30)]).union_within(0, 10), 0);
+    }
+
+    #[test]
+    fn layout_says_whether_they_overlapped() {
+        assert_eq!(of(&[(1, 3), (3, 8)]).layout(), Layout::OneAfterAnother);
+        assert_eq!(of(&[(1, 6), (2, 8), (4, 6), (9, 10)]).layout(), Layout::AtOnce(3));
+        // Starts rounded to whole milliseconds: 0.4 ms of overlap is rounding, 2 ms is not.
+        let ms = 1_000_000;
+        assert_eq!(
+            of(&[(118 * ms, 118 * ms + 500_000), (118 * ms, 118 * ms + 400_000)]).layout(),
+            Layout::OneAfterAnother
+        );
+        assert_eq!(
+            of(&[(118 * ms, 121 * ms), (119 * ms, 122 * ms)]).layout(),
+            Layout::AtOnce(2)
+        );
+        assert_eq!(Layout::AtOnce(3).words(), "up to 3 at once");
+        assert_eq!(Layout::OneAfterAnother.max(Layout::AtOnce(2)), Layout::AtOnce(2));
+    }
+}

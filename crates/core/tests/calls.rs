@@ -1,0 +1,494 @@
+//! Repeated calls on the recorded captures and on capture-shaped cases: time
+//! shares are wall-clock unions within the request that made the calls,
+//! remote calls are keyed on their callee, databases are recognised without
+//! `db.system`, and retries are told from N+1 loops.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::PathBuf;
+use tracelens_core::TraceSet;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::detectors::{Finding, Severity};
+use tracelens_core::import::{Format, import_file};
+use tracelens_core::model::SpanKind;
+use tracelens_core::synth::{SynthSpan, SynthValue, encode};
+
+fn capture(path: &str) -> Analysis {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    Analysis::of(&set)
+}
+
+fn built(spans: &[SynthSpan]) -> Analysis {
+    let mut set = TraceSet::new();
+    import_file(&mut set, "built", &encode(spans, Format::OtlpJson)).unwrap();
+    Analysis::of(&set)
+}
+
+fn of<'a>(analysis: &'a Analysis, detector: &str) -> Vec<&'a Finding> {
+    analysis.findings.iter().filter(|f| f.detector == detector).collect()
+}
+
+const CALL_DETECTORS: [&str; 5] = [
+    "n_plus_one_queries",
+    "chatty_calls",
+    "retries",
+    "sequential_calls",
+    "many_queries",
+];
+
+const HOTROD_2019: &str = "jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json";
+const HOTROD_PR9263: &str = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
+const HIPSTER_SHOP: &str = "jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json";
+const STAGING_DOTNET: &str = "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json";
+const ROBOT: &str = "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl";
+const SMARTTHINGS: &str = "zipkin-v2/zipkin__smartthings-mobile-web-install.json";
+
+#[test]
+fn every_share_is_a_union_within_the_request_on_every_capture() {
+    for path in [
+        HOTROD_2019,
+        HOTROD_PR9263,
+        HIPSTER_SHOP,
+        STAGING_DOTNET,
+        ROBOT,
+        SMARTTHINGS,
+    ] {
+        let analysis = capture(path);
+        for finding in analysis
+            .findings
+            .iter()
+            .filter(|f| CALL_DETECTORS.contains(&f.detector.name()))
+        {
+            let impact = &finding.impact;
+            assert!((0.0..=1.0).contains(&impact.request_time_share), "{path}: {finding:#?}");
+            assert!(
+                impact.requests >= 1 && impact.of_requests >= impact.requests,
+                "{path}: {finding:#?}"
+            );
+            assert!(
+                !finding.explanation.contains("100% of"),
+                "{path}: {}",
+                finding.explanation
+            );
+            if impact.requests == 1 {
+                assert!(
+                    finding.explanation.contains(" (n=1)") && !finding.explanation.contains("median of 1 "),
+                    "{path}: {}",
+                    finding.explanation
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn hotrod_2019_redis_lookups_are_found_without_db_system_and_retries_counted_apart() {
+    let analysis = capture(HOTROD_2019);
+    let found = of(&analysis, "n_plus_one_queries");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let n_plus_one = found[0];
+    assert_eq!(
+        (
+            n_plus_one.subject.service.as_str(),
+            n_plus_one.subject.operation.as_str()
+        ),
+        ("redis", "GetDriver")
+    );
+    assert_eq!(n_plus_one.subject.endpoint.as_deref(), Some("HTTP GET /dispatch"));
+    assert_eq!(
+        n_plus_one.explanation,
+        "`GetDriver` in `redis` runs 10 times in its one `HTTP GET /dispatch` request (n=1), one after another, 11% of its time (13 calls, 3 of them retries)"
+    );
+    // All thirteen lookups hold the critical path one after another: about 204 ms of 1.81 s.
+    assert!(
+        (200_000_000..210_000_000).contains(&n_plus_one.impact.time.0),
+        "{n_plus_one:#?}"
+    );
+
+    let found = of(&analysis, "retries");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let retries = found[0];
+    assert_eq!(
+        retries.explanation,
+        "`GetDriver` in `redis` failed 3 times with \"redis timeout\" and was retried in its one `HTTP GET /dispatch` request (n=1); the request still succeeded"
+    );
+    assert_eq!(retries.severity, Severity::Info, "every request recovered");
+    assert_eq!(retries.impact.failed_requests, 0);
+    // The three timeouts of about 30 ms each.
+    assert!(
+        (90_000_000..92_000_000).contains(&retries.impact.time.0),
+        "{retries:#?}"
+    );
+}
+
+#[test]
+fn hotrod_2019_route_calls_are_keyed_on_their_callee_and_measured_as_a_union() {
+    let analysis = capture(HOTROD_2019);
+    let found = of(&analysis, "chatty_calls");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let chatty = found[0];
+    // Ten calls to the route service, up to three at once; the customer call is another call.
+    assert_eq!(
+        chatty.explanation,
+        "`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times in its one `HTTP GET /dispatch` request (n=1), up to 3 at once, 11% of its time"
+    );
+    // 199.6 ms of wall clock (1610.6 ms to 1810.3 ms), not the 528 ms their durations add up to.
+    assert!((0.10..0.12).contains(&chatty.impact.request_time_share), "{chatty:#?}");
+}
+
+#[test]
+fn hotrod_pr9263_keeps_its_n_plus_one_and_its_serial_route_calls() {
+    let analysis = capture(HOTROD_PR9263);
+    let n_plus_one = of(&analysis, "n_plus_one_queries");
+    assert_eq!(n_plus_one.len(), 1, "{n_plus_one:#?}");
+    assert_eq!(n_plus_one[0].subject.service, "redis-manual");
+    let chatty = of(&analysis, "chatty_calls");
+    assert_eq!(chatty.len(), 1, "{chatty:#?}");
+    assert!(
+        chatty[0].explanation.contains("is called 10 times")
+            && chatty[0].explanation.contains("one after another, 50% of its time"),
+        "{}",
+        chatty[0].explanation
+    );
+    let retries = of(&analysis, "retries");
+    assert_eq!(retries.len(), 1, "{retries:#?}");
+    assert!(
+        retries[0].explanation.contains("failed 3 times with \"redis timeout\""),
+        "{}",
+        retries[0].explanation
+    );
+}
+
+#[test]
+fn smartthings_calls_are_judged_against_the_request_that_made_them() {
+    let analysis = capture(SMARTTHINGS);
+    let chatty = of(&analysis, "chatty_calls");
+    // The 36.7 ms `get /login/tokenauth` redirects to minutes of later requests:
+    // none of their calls is charged to it.
+    assert!(
+        chatty
+            .iter()
+            .all(|f| f.subject.endpoint.as_deref() != Some("get /login/tokenauth")),
+        "{chatty:#?}"
+    );
+    // The device list fetched one device per call, many at once, inside one `get` in `stLogin`.
+    assert_eq!(chatty.len(), 1, "{chatty:#?}");
+    let devices = chatty[0];
+    assert_eq!(devices.subject.endpoint, None);
+    assert!(
+        devices.explanation.starts_with(
+            "`get` to `/devices/{id}` from `stLogin` is called 52 times in one `get` in `stLogin` of 10 (n=1), up to "
+        ),
+        "{}",
+        devices.explanation
+    );
+    // Six lookups of one client row in one token request: a small N+1 in Cassandra (no db.system).
+    let n_plus_one = of(&analysis, "n_plus_one_queries");
+    assert!(
+        n_plus_one
+            .iter()
+            .any(|f| f.subject.operation == "SELECT * FROM auth.client WHERE id = ?"
+                && f.subject.endpoint.as_deref() == Some("get /login/tokenauth")),
+        "{n_plus_one:#?}"
+    );
+}
+
+#[test]
+fn staging_dotnet_redis_loop_is_reported_per_message_handler() {
+    let analysis = capture(STAGING_DOTNET);
+    let n_plus_one = of(&analysis, "n_plus_one_queries");
+    assert_eq!(n_plus_one.len(), 1, "{n_plus_one:#?}");
+    let finding = n_plus_one[0];
+    assert_eq!(
+        (finding.subject.service.as_str(), finding.subject.operation.as_str()),
+        ("live-data", "Redis: GetSetMembers")
+    );
+    assert_eq!((finding.impact.requests, finding.impact.of_requests), (4, 4));
+    assert!(
+        finding
+            .explanation
+            .starts_with("`Redis: GetSetMembers` in `live-data` runs 5 times per `UserPickupAvailabilityChanged` in `live-data` (median of 4 requests), one after another"),
+        "{}",
+        finding.explanation
+    );
+    // RavenDB and Azure Table are reached over HTTP: calls, never database queries.
+    assert!(
+        analysis
+            .findings
+            .iter()
+            .filter(|f| f.detector == "n_plus_one_queries" || f.detector == "many_queries")
+            .all(|f| !f.subject.operation.starts_with("Client Request")),
+        "{:#?}",
+        analysis.findings
+    );
+    // A 60 s call session is no request: its 2 ms entry is charged with none of its calls.
+    assert!(
+        of(&analysis, "chatty_calls").is_empty(),
+        "{:#?}",
+        of(&analysis, "chatty_calls")
+    );
+}
+
+#[test]
+fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_their_union() {
+    let analysis = capture(HIPSTER_SHOP);
+    let n_plus_one = of(&analysis, "n_plus_one_queries");
+    let update = n_plus_one
+        .iter()
+        .find(|f| f.subject.operation.starts_with("update shop.order"))
+        .expect("the order updates");
+    // 17 updates, each a `prepare` and an `execute` span: 17 runs, one after another.
+    assert!(
+        update
+            .explanation
+            .contains("runs 17 times in its one `/` request (n=1), one after another"),
+        "{}",
+        update.explanation
+    );
+    let redis = n_plus_one
+        .iter()
+        .find(|f| f.subject.operation == "reactive.redis.exit")
+        .expect("the product reads");
+    assert!(redis.explanation.contains("runs 50 times"), "{}", redis.explanation);
+    assert!(redis.explanation.contains("at once"), "{}", redis.explanation);
+    assert!(redis.impact.request_time_share < 0.05, "{redis:#?}");
+    assert_eq!(redis.severity, Severity::Info);
+    // Redis and JDBC are database calls: no longer reported as chatty.
+    assert!(
+        of(&analysis, "chatty_calls").is_empty(),
+        "{:#?}",
+        of(&analysis, "chatty_calls")
+    );
+}
+
+#[test]
+fn robot_backend_inserts_stay_an_n_plus_one() {
+    let analysis = capture(ROBOT);
+    let found = of(&analysis, "n_plus_one_queries");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("POST /v1/projects"));
+    assert_eq!((found[0].impact.requests, found[0].impact.of_requests), (2, 2));
+    assert!(
+        found[0]
+            .explanation
+            .contains("runs 13 times per `POST /v1/projects` request (median of 2 requests), one after another"),
+        "{}",
+        found[0].explanation
+    );
+}
+
+/// A hand-built span: times in milliseconds from a fixed start.
+fn span(id: u64, parent: Option<u64>, service: &'static str, name: &str, kind: SpanKind, ms: (u64, u64)) -> SynthSpan {
+    let base = 1_700_000_000_000_000_000u64;
+    SynthSpan {
+        trace_id: 7,
+        span_id: id,
+        parent_span_id: parent,
+        service,
+        name: name.to_owned(),
+        kind,
+        start_ns: base + ms.0 * 1_000_000,
+        end_ns: base + ms.1 * 1_000_000,
+        error: None,
+        attributes: Vec::new(),
+    }
+}
+
+fn str(text: &str) -> SynthValue {
+    SynthValue::Str(text.to_owned())
+}
+
+/// HotROD-shaped: `/dispatch` in `frontend` whose `driver` span looks drivers up in a
+/// service named `redis` one after another; `failures` lists lookups that time out
+/// and are asked again with the same driver ID.
+fn dispatch(lookups: u64, failures: &[u64], retry: bool) -> Vec<SynthSpan> {
+    let mut root = span(1, None, "frontend", "GET /dispatch", SpanKind::Server, (0, 1000));
+    root.attributes = vec![("http.route", str("/dispatch")), ("http.request.method", str("GET"))];
+    let mut spans = vec![
+        root,
+        span(2, Some(1), "driver", "FindNearest", SpanKind::Server, (0, 900)),
+    ];
+    let (mut at, mut id) = (10, 100);
+    for driver in 0..lookups {
+        let attempts = if failures.contains(&driver) { 2 } else { 1 };
+        for attempt in 0..attempts {
+            let mut lookup = span(id, Some(2), "redis", "GetDriver", SpanKind::Client, (at, at + 10));
+            let asked = if attempt == 1 && !retry { driver + 1000 } else { driver };
+            lookup.attributes = vec![("param.driverID", str(&format!("T{asked}")))];
+            if attempt == 0 && attempts == 2 {
+                lookup.error = Some("redis timeout".to_owned());
+            }
+            spans.push(lookup);
+            (at, id) = (at + 10, id + 1);
+        }
+    }
+    spans
+}
+
+#[test]
+fn a_failed_call_asked_again_is_a_retry_and_a_different_item_is_not() {
+    let analysis = built(&dispatch(6, &[1, 4], true));
+    let n_plus_one = of(&analysis, "n_plus_one_queries");
+    assert_eq!(n_plus_one.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(
+        n_plus_one[0].explanation,
+        "`GetDriver` in `redis` runs 6 times in its one `GET /dispatch` request (n=1), one after another, 8% of its time (8 calls, 2 of them retries)"
+    );
+    let retries = of(&analysis, "retries");
+    assert_eq!(retries.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(
+        retries[0].explanation,
+        "`GetDriver` in `redis` failed 2 times with \"redis timeout\" and was retried in its one `GET /dispatch` request (n=1); the request still succeeded"
+    );
+    assert_eq!(retries[0].severity, Severity::Info);
+
+    // The call after a failure asks for another driver: the loop moved on, no retry.
+    let moved_on = built(&dispatch(6, &[1, 4], false));
+    assert!(of(&moved_on, "retries").is_empty(), "{:#?}", moved_on.findings);
+    assert!(
+        of(&moved_on, "n_plus_one_queries")[0]
+            .explanation
+            .contains("runs 8 times"),
+        "{:#?}",
+        moved_on.findings
+    );
+    // Four lookups and one retry stay below the N+1 threshold of five runs.
+    let few = built(&dispatch(4, &[1], true));
+    assert!(of(&few, "n_plus_one_queries").is_empty(), "{:#?}", few.findings);
+    assert_eq!(of(&few, "retries").len(), 1);
+}
+
+#[test]
+fn a_request_that_failed_after_retrying_makes_the_retries_a_warning() {
+    let mut spans = dispatch(3, &[2], true);
+    spans[0].error = Some("no driver".to_owned());
+    if let Some(last) = spans.last_mut() {
+        last.error = Some("redis timeout".to_owned());
+    }
+    let analysis = built(&spans);
+    let retries = of(&analysis, "retries");
+    assert_eq!(retries.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(retries[0].severity, Severity::Warning);
+    assert_eq!(retries[0].impact.failed_requests, 1);
+    assert!(
+        retries[0].explanation.ends_with("the request failed all the same"),
+        "{}",
+        retries[0].explanation
+    );
+}
+
+#[test]
+fn a_service_named_redis_is_a_database_but_an_http_call_is_not() {
+    let mut spans = dispatch(6, &[], true);
+    // The same loop made over HTTP to a service that happens to be called `redis-gateway`.
+    let http: Vec<SynthSpan> = spans
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            if s.service == "redis" {
+                s.service = "driver";
+                s.name = "GET".to_owned();
+                s.attributes = vec![
+                    ("http.request.method", str("GET")),
+                    (
+                        "url.full",
+                        str(&format!("http://redis-gateway:6380/drivers/{}", s.span_id)),
+                    ),
+                ];
+            }
+            s
+        })
+        .collect();
+    let analysis = built(&http);
+    assert!(
+        of(&analysis, "n_plus_one_queries").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
+    // As a database call (service `redis`, no db.system) it is one.
+    spans.truncate(7);
+    assert_eq!(of(&built(&spans), "n_plus_one_queries").len(), 1);
+}
+
+#[test]
+fn calls_to_different_callees_are_different_calls() {
+    // Eleven `HTTP GET` calls: ten to the route service, one to the customer service.
+    let mut root = span(1, None, "frontend", "GET /dispatch", SpanKind::Server, (0, 200));
+    root.attributes = vec![("http.route", str("/dispatch")), ("http.request.method", str("GET"))];
+    let mut spans = vec![root];
+    for i in 0..11u64 {
+        let mut call = span(
+            10 + i,
+            Some(1),
+            "frontend",
+            "HTTP GET",
+            SpanKind::Client,
+            (i * 15, i * 15 + 12),
+        );
+        let url = if i == 0 {
+            "http://0.0.0.0:8081/customer?customer=123".to_owned()
+        } else {
+            format!("http://0.0.0.0:8083/route?pickup={i}")
+        };
+        call.attributes = vec![("http.url", str(&url))];
+        spans.push(call);
+    }
+    let found = of(&built(&spans), "chatty_calls")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times"),
+        "{}",
+        found[0].explanation
+    );
+    // Ten to ten different customers' IDs in the path are still one callee.
+    for call in spans.iter_mut().skip(1) {
+        call.attributes = vec![(
+            "url.full",
+            str(&format!("http://customers/customer/{}", call.span_id * 7919)),
+        )];
+    }
+    let found = of(&built(&spans), "chatty_calls")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].explanation.contains("to `customers/customer/{id}`"),
+        "{}",
+        found[0].explanation
+    );
+}
+
+#[test]
+fn calls_at_once_are_said_to_overlap_and_hold_their_union() {
+    // Ten calls of 40 ms all at once in a 50 ms request: 80% of it, not 800%.
+    let mut root = span(1, None, "api", "GET /feed", SpanKind::Server, (0, 50));
+    root.attributes = vec![("http.route", str("/feed")), ("http.request.method", str("GET"))];
+    let mut spans = vec![root];
+    for i in 0..10u64 {
+        let mut call = span(10 + i, Some(1), "api", "GET", SpanKind::Client, (5, 45));
+        call.attributes = vec![("url.full", str(&format!("http://profiles/users/{i}")))];
+        spans.push(call);
+    }
+    let found = of(&built(&spans), "chatty_calls")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].explanation,
+        "`GET` to `profiles/users/{id}` from `api` is called 10 times in its one `GET /feed` request (n=1), up to 10 at once, 80% of its time"
+    );
+    assert!((found[0].impact.request_time_share - 0.8).abs() < 1e-9);
+    // On the critical path only the last to finish counts: 40 ms, not 400 ms.
+    assert_eq!(found[0].impact.time.0, 40_000_000, "{:#?}", found[0]);
+}
