@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::import_file;
+use tracelens_core::synth::random::RandomConfig;
 
 fn fixture(path: &str) -> Analysis {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,4 +45,99 @@ fn routes_stay_as_the_service_declared_them() {
     let names = endpoints(&analysis);
     assert!(names.contains(&"DELETE /v1/projects/{projectId}"), "{names:?}");
     assert!(names.iter().all(|n| !n.contains("{id}")), "{names:?}");
+}
+
+mod random {
+    use tracelens_core::TraceSet;
+    use tracelens_core::analysis::Analysis;
+    use tracelens_core::analysis::detectors::{Finding, Severity};
+    use tracelens_core::import::{Format, import_file};
+    use tracelens_core::synth::encode;
+    use tracelens_core::synth::random::{RandomConfig, generate};
+
+    pub fn findings(config: &RandomConfig) -> Vec<Finding> {
+        let mut set = TraceSet::new();
+        import_file(&mut set, "random", &encode(&generate(config), Format::OtlpJson)).unwrap();
+        Analysis::of(&set).findings
+    }
+
+    pub fn summary(findings: &[Finding]) -> String {
+        let critical = findings.iter().filter(|f| f.severity == Severity::Critical).count();
+        let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
+        for f in findings {
+            *by.entry(f.detector.name()).or_default() += 1;
+        }
+        let lines: Vec<String> = findings
+            .iter()
+            .take(12)
+            .map(|f| format!("  [{:?}] {}", f.severity, f.explanation))
+            .collect();
+        format!(
+            "{} findings ({critical} critical): {by:?}\n{}",
+            findings.len(),
+            lines.join("\n")
+        )
+    }
+}
+
+/// Noisy but healthy: what a handful of findings may say, and what none may.
+fn assert_quiet(findings: &[tracelens_core::analysis::detectors::Finding], case: &str) {
+    use tracelens_core::analysis::detectors::Severity;
+    let summary = random::summary(findings);
+    assert!(findings.len() <= 4, "{case}: {summary}");
+    assert!(
+        findings.iter().all(|f| f.severity != Severity::Critical),
+        "{case}: {summary}"
+    );
+}
+
+#[test]
+fn a_thousand_random_traces_with_heavy_tails_everywhere_say_so_once() {
+    // 1,000 traces × 50 spans over 20 services, every duration log-normal
+    // (p99 about 25× p50): 60 critical long tails before, one per operation.
+    let findings = random::findings(&RandomConfig::default());
+    assert_quiet(&findings, "1,000 × 50 spans");
+    let system: Vec<_> = findings.iter().filter(|f| f.detector == "long_tail").collect();
+    assert_eq!(system.len(), 1, "{}", random::summary(&findings));
+    assert!(
+        system[0]
+            .explanation
+            .starts_with("Latency has a heavy tail across the system"),
+        "{}",
+        system[0].explanation
+    );
+}
+
+#[test]
+fn one_large_random_trace_is_quiet_too() {
+    // One trace of 100,000 spans (about 6 s in a debug build).
+    let findings = random::findings(&RandomConfig {
+        traces: 1,
+        spans_per_trace: 100_000,
+        ..RandomConfig::default()
+    });
+    assert_quiet(&findings, "1 × 100,000 spans");
+}
+
+#[test]
+fn in_a_real_capture_only_the_tail_unusual_for_its_peers_is_reported() {
+    // SmartThings: one `post` call in `platformapi` took 352 ms of its own work
+    // against 12.5 ms typically (28×), where the median operation's tail is 4×.
+    let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    let tails: Vec<_> = analysis.findings.iter().filter(|f| f.detector == "long_tail").collect();
+    assert_eq!(tails.len(), 1, "{tails:#?}");
+    assert_eq!(
+        (tails[0].subject.service.as_str(), tails[0].subject.operation.as_str()),
+        ("platformapi", "post")
+    );
+    assert!(
+        tails[0].explanation.ends_with("the median of 9 operations is 4×"),
+        "{}",
+        tails[0].explanation
+    );
+    // Its impact is the tail's time above p50 on the critical path: the slow call
+    // ran beside other work that took longer, so a fix would not shorten the
+    // request, and the finding stays `info`.
+    assert_eq!(tails[0].impact.time.0, 0, "{:?}", tails[0].impact);
+    assert_eq!(tails[0].severity, tracelens_core::analysis::detectors::Severity::Info);
 }

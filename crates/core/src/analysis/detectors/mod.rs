@@ -193,6 +193,10 @@ pub struct Context<'a> {
     pub entries: &'a [Option<u32>],
     /// Time each span spent on its trace's critical path, by span.
     pub on_path: &'a [DurationNs],
+    /// Each span's time not covered by its children, by span.
+    pub self_times: &'a [DurationNs],
+    /// The trace (index in `index.traces`) of each span.
+    trace_of: &'a [u32],
     /// Total critical-path time of each trace.
     pub path_totals: &'a [u64],
     /// Which spans are database calls, and their statements.
@@ -226,6 +230,8 @@ impl<'a> Context<'a> {
             request_durations,
             entries: &facts.entries,
             on_path: facts.on_path,
+            self_times: facts.self_times,
+            trace_of: &facts.trace_of,
             path_totals: &facts.trace_path_total,
             database: database::DatabaseCalls::of(set),
             by_endpoint: by_endpoint(&facts.endpoint_names),
@@ -280,6 +286,11 @@ impl<'a> Context<'a> {
     /// The trace ID of the trace at `t` in `index.traces`.
     pub fn trace_id(&self, t: usize) -> TraceId {
         self.index.traces.get(t).map_or(TraceId(0), |trace| trace.trace_id)
+    }
+
+    /// The trace (index in `index.traces`) of span `i`.
+    pub fn trace_of(&self, i: u32) -> u32 {
+        self.trace_of.get(i as usize).copied().unwrap_or(0)
     }
 
     /// Traces (by index) per endpoint name, for the traces that have one.
