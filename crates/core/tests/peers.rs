@@ -141,3 +141,149 @@ fn in_a_real_capture_only_the_tail_unusual_for_its_peers_is_reported() {
     assert_eq!(tails[0].impact.time.0, 0, "{:?}", tails[0].impact);
     assert_eq!(tails[0].severity, tracelens_core::analysis::detectors::Severity::Info);
 }
+
+mod merged {
+    //! Capture-shaped: a checkout and a subscription both wait on one slow
+    //! payment provider call, as a shop's traces would show it.
+    use tracelens_core::TraceSet;
+    use tracelens_core::analysis::Analysis;
+    use tracelens_core::import::{Format, import_file};
+    use tracelens_core::model::SpanKind;
+    use tracelens_core::synth::{SynthSpan, SynthValue, encode};
+
+    fn request(trace: u128, start: u64, route: &'static str, spans: &mut Vec<SynthSpan>) {
+        let ms = 1_000_000;
+        let server = |id, parent, service, name: &str, kind, from: u64, to: u64, attributes| SynthSpan {
+            trace_id: trace,
+            span_id: id,
+            parent_span_id: parent,
+            service,
+            name: name.to_owned(),
+            kind,
+            start_ns: start + from * ms,
+            end_ns: start + to * ms,
+            error: None,
+            attributes,
+        };
+        let route_attributes = vec![
+            ("http.route", SynthValue::Str(route.to_owned())),
+            ("http.request.method", SynthValue::Str("POST".to_owned())),
+        ];
+        spans.push(server(
+            1,
+            None,
+            "shop",
+            &format!("POST {route}"),
+            SpanKind::Server,
+            0,
+            130,
+            route_attributes,
+        ));
+        spans.push(server(
+            2,
+            Some(1),
+            "shop",
+            "POST /v1/charges",
+            SpanKind::Client,
+            10,
+            120,
+            Vec::new(),
+        ));
+        spans.push(server(
+            3,
+            Some(2),
+            "payment",
+            "POST /v1/charges",
+            SpanKind::Server,
+            11,
+            119,
+            Vec::new(),
+        ));
+    }
+
+    fn fast(trace: u128, start: u64, route: &'static str, spans: &mut Vec<SynthSpan>) {
+        spans.push(SynthSpan {
+            trace_id: trace,
+            span_id: 1,
+            parent_span_id: None,
+            service: "shop",
+            name: format!("GET {route}"),
+            kind: SpanKind::Server,
+            start_ns: start,
+            end_ns: start + 8_000_000,
+            error: None,
+            attributes: vec![
+                ("http.route", SynthValue::Str(route.to_owned())),
+                ("http.request.method", SynthValue::Str("GET".to_owned())),
+            ],
+        });
+    }
+
+    pub fn analysis() -> Analysis {
+        let mut spans = Vec::new();
+        let base = 1_700_000_000_000_000_000u64;
+        let mut trace = 1u128;
+        for i in 0..10u64 {
+            let start = base + i * 1_000_000_000;
+            for (route, slow) in [
+                ("/checkout", true),
+                ("/subscriptions", true),
+                ("/products", false),
+                ("/cart", false),
+                ("/home", false),
+            ] {
+                if slow {
+                    request(trace, start, route, &mut spans);
+                } else {
+                    fast(trace, start, route, &mut spans);
+                }
+                trace += 1;
+            }
+        }
+        let mut set = TraceSet::new();
+        import_file(&mut set, "shop", &encode(&spans, Format::OtlpJson)).unwrap();
+        Analysis::of(&set)
+    }
+}
+
+#[test]
+fn one_slow_call_behind_two_slow_endpoints_is_one_finding() {
+    let analysis = merged::analysis();
+    let findings: Vec<_> = analysis
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.detector.name(),
+                f.subject.service.as_str(),
+                f.subject.operation.as_str(),
+            )
+        })
+        .collect();
+    // Before: two bottlenecks (one per endpoint) and two slow endpoints.
+    assert_eq!(
+        findings,
+        [("bottleneck", "payment", "POST /v1/charges")],
+        "{:#?}",
+        analysis.findings
+    );
+    let finding = &analysis.findings[0];
+    assert!(
+        finding.explanation.contains("; also in `POST /"),
+        "{}",
+        finding.explanation
+    );
+    assert!(
+        finding.explanation.contains("16× the median endpoint (8.00ms)"),
+        "{}",
+        finding.explanation
+    );
+    assert_eq!((finding.impact.requests, finding.impact.of_requests), (20, 20));
+    let endpoints: std::collections::BTreeSet<u128> = finding.evidence.iter().map(|e| e.trace_id.0 % 5).collect();
+    assert_eq!(
+        endpoints.len(),
+        2,
+        "evidence from both endpoints: {:#?}",
+        finding.evidence
+    );
+}

@@ -23,7 +23,9 @@
 //! ratios) above the median ln ratio. Endpoints are checked on their
 //! durations; operations on their self time (time not spent in children), so
 //! a tail is reported where it is made, not again by every span that waits
-//! for it. When the median ratio of a kind is itself at least `ratio`, one
+//! for it. An endpoint's tail made by an operation's (its slow spans lie in
+//! at least half of the endpoint's slowest requests) is one finding, about
+//! the operation at that endpoint. When the median ratio of a kind is itself at least `ratio`, one
 //! `info` finding says so, counting the long tails of that usual size left
 //! unreported (none when there are none). Groups whose p50 is zero (spans
 //! their children cover) have no ratio and are left out. Impact: the
@@ -99,9 +101,10 @@ impl Kind {
 /// group has a long tail.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (kind, groups) in [
-        (Kind::Endpoint, &context.groups.endpoints),
-        (Kind::Operation, &context.groups.operations),
+    let mut tails: [Vec<(Finding, Vec<u32>)>; 2] = [Vec::new(), Vec::new()];
+    for (k, kind, groups) in [
+        (0, Kind::Endpoint, &context.groups.endpoints),
+        (1, Kind::Operation, &context.groups.operations),
     ] {
         // A p50 of zero (spans whose children cover them) has no ratio to speak of.
         let judged: Vec<&GroupStats> = groups
@@ -119,13 +122,67 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 unremarkable += 1;
                 continue;
             }
-            findings.push(finding(context, kind, group, &peers));
+            tails[k].push(finding(context, kind, group, &peers));
         }
         // Said once, and only when it stands for long tails left unreported.
         if let Some(typical) = peers.typical.filter(|&t| t >= config.ratio && unremarkable > 0) {
             findings.push(system_finding(kind, typical, peers.count, unremarkable));
         }
     }
+    let [endpoints, operations] = tails;
+    findings.extend(merge_endpoints_into_their_cause(context, endpoints, operations));
+    findings
+}
+
+/// An endpoint's long tail made by an operation's is one finding, about the
+/// operation at that endpoint: the operation's slow spans lie in at least half
+/// of the endpoint's slowest requests. Endpoint tails with no such operation
+/// stay as they are.
+fn merge_endpoints_into_their_cause(
+    context: &Context<'_>,
+    endpoints: Vec<(Finding, Vec<u32>)>,
+    mut operations: Vec<(Finding, Vec<u32>)>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (endpoint, endpoint_traces) in endpoints {
+        let shared = |traces: &[u32]| {
+            endpoint_traces
+                .iter()
+                .filter(|t| traces.binary_search(t).is_ok())
+                .count()
+        };
+        let cause = operations
+            .iter_mut()
+            .map(|(f, traces)| (shared(traces), f))
+            .filter(|(n, _)| *n > 0 && 2 * n >= endpoint_traces.len())
+            .max_by_key(|(n, f)| (*n, f.impact.time));
+        let Some((_, operation)) = cause else {
+            findings.push(endpoint);
+            continue;
+        };
+        let name = endpoint.subject.endpoint.clone().unwrap_or_default();
+        let tail = endpoint
+            .explanation
+            .split_once("has a long tail: ")
+            .map_or("", |(_, numbers)| numbers);
+        operation.explanation.push_str(&format!(
+            "; it makes the long tail of `{}`: {tail}",
+            super::shown(&name)
+        ));
+        if operation.subject.endpoint.is_none() {
+            operation.subject.endpoint = Some(name.clone());
+            operation.impact.of_requests = endpoint.impact.of_requests;
+            // Evidence at the endpoint: the operation's slow spans in its requests.
+            operation.evidence.retain(|e| {
+                let t = context.index.traces.iter().position(|tr| tr.trace_id == e.trace_id);
+                t.and_then(|t| context.endpoints.get(t)).and_then(Option::as_deref) == Some(name.as_str())
+            });
+            if operation.evidence.is_empty() {
+                operation.evidence = endpoint.evidence;
+            }
+        }
+    }
+    findings.extend(operations.into_iter().map(|(f, _)| f));
     findings
 }
 
@@ -173,7 +230,8 @@ impl Peers {
     }
 }
 
-fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers) -> Finding {
+/// The finding for one group, and the traces (by index, sorted) of its tail.
+fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers) -> (Finding, Vec<u32>) {
     let d = kind.durations(group);
     let r = ratio(d);
     let tail = match kind {
@@ -191,7 +249,7 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
     let peers_said = peers.typical.map_or_else(String::new, |typical| {
         format!("; the median of {} {} is {typical:.0}×", peers.count, kind.plural())
     });
-    Finding {
+    let finding = Finding {
         detector: NAME,
         severity: Severity::Warning,
         impact: Impact {
@@ -211,7 +269,8 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
             d.p99, d.p50, d.count,
         ),
         evidence: tail.evidence,
-    }
+    };
+    (finding, tail.traces)
 }
 
 /// The slowest requests or spans of a group (at or above its p99): how much
@@ -219,6 +278,8 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
 /// delayed and those requests' time, and the slowest few as evidence.
 #[derive(Default)]
 struct Tail {
+    /// The traces (by index, sorted) the tail lies in.
+    traces: Vec<u32>,
     requests: u64,
     excess: u64,
     request_time: u64,
@@ -236,6 +297,7 @@ fn endpoint_tail(context: &Context<'_>, endpoint: &str, d: &DurationSummary) -> 
     for &t in traces {
         let duration = context.request_durations.get(t).map_or(0, |d| d.0);
         if duration >= d.p99.0 {
+            tail.traces.push(t as u32);
             tail.requests += 1;
             // The entry span holds the whole path: its excess is all on it.
             tail.excess += duration.saturating_sub(d.p50.0);
@@ -267,6 +329,7 @@ fn operation_tail(context: &Context<'_>, group: &GroupStats, d: &DurationSummary
     for &(trace, _, excess) in &spans {
         if previous != Some(trace) {
             previous = Some(trace);
+            tail.traces.push(trace);
             tail.requests += 1;
             tail.request_time += context.request_durations.get(trace as usize).map_or(0, |d| d.0);
         }

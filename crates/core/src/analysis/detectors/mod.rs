@@ -8,6 +8,7 @@
 
 pub mod bottleneck;
 pub mod chatty_calls;
+pub mod consolidate;
 pub mod data_quality;
 pub mod database;
 pub mod error_hotspot;
@@ -381,6 +382,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(scaling::detect(context, &config.scaling));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
+    let mut findings = consolidate::consolidate(findings);
     for finding in &mut findings {
         if finding.detector.judged_by_cost() {
             finding.severity = config.severity.judge(&finding.impact);
