@@ -317,49 +317,6 @@ fn is_id(segment: &str) -> bool {
         || (segment.len() >= LONG_LEN && digits > 0 && !segment.contains(' '))
 }
 
-#[cfg(test)]
-mod endpoint_name_tests {
-    use super::{fold_ids, method_in_name, url_path};
-
-    #[test]
-    fn zipkin_span_names_give_the_method() {
-        assert_eq!(method_in_name("get /login/tokenauth").as_deref(), Some("GET"));
-        assert_eq!(method_in_name("post").as_deref(), Some("POST"));
-        assert_eq!(method_in_name("getDriver"), None);
-    }
-
-    #[test]
-    fn ids_fold_and_route_words_stay() {
-        let cases = [
-            ("/api/products/9SIQT8TOJO", "/api/products/{id}"),
-            ("/product/36de61d2-63c5-411e-bddd-64e4f580792c", "/product/{id}"),
-            ("/orders/12345/items", "/orders/{id}/items"),
-            ("/v2/executions", "/v2/executions"),
-            ("/oauth2/token", "/oauth2/token"),
-            ("/commits/9fceb02d0ae598e95dc970b74767f19372d61af8", "/commits/{id}"),
-            ("/hipstershop.CartService/GetCart", "/hipstershop.CartService/GetCart"),
-            (
-                "/hipstershop.ProductCatalogService/ListProducts",
-                "/hipstershop.ProductCatalogService/ListProducts",
-            ),
-            ("/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0", "/reset/{id}"),
-            ("/installedapps/configs", "/installedapps/configs"),
-            ("/", "/"),
-        ];
-        for (path, folded) in cases {
-            assert_eq!(fold_ids(path), folded, "{path}");
-        }
-    }
-
-    #[test]
-    fn the_path_is_taken_out_of_full_urls() {
-        assert_eq!(url_path("http://frontend-proxy:8080/api/cart?x=1"), Some("/api/cart"));
-        assert_eq!(url_path("/loginservice/check?token=abc"), Some("/loginservice/check"));
-        assert_eq!(url_path("https://example.com"), None);
-        assert_eq!(url_path("not a path"), None);
-    }
-}
-
 /// Per trace, the number of the group that last counted it; and the number of the current group.
 struct TraceStamps(Vec<usize>, usize);
 
@@ -429,4 +386,47 @@ fn stats(
             on_path as f64 / path_total as f64
         },
     })
+}
+
+#[cfg(test)]
+mod endpoint_name_tests {
+    use super::{fold_ids, method_in_name, url_path};
+
+    #[test]
+    fn zipkin_span_names_give_the_method() {
+        assert_eq!(method_in_name("get /login/tokenauth").as_deref(), Some("GET"));
+        assert_eq!(method_in_name("post").as_deref(), Some("POST"));
+        assert_eq!(method_in_name("getDriver"), None);
+    }
+
+    #[test]
+    fn ids_fold_and_route_words_stay() {
+        let cases = [
+            ("/api/products/9SIQT8TOJO", "/api/products/{id}"),
+            ("/product/36de61d2-63c5-411e-bddd-64e4f580792c", "/product/{id}"),
+            ("/orders/12345/items", "/orders/{id}/items"),
+            ("/v2/executions", "/v2/executions"),
+            ("/oauth2/token", "/oauth2/token"),
+            ("/commits/9fceb02d0ae598e95dc970b74767f19372d61af8", "/commits/{id}"),
+            ("/hipstershop.CartService/GetCart", "/hipstershop.CartService/GetCart"),
+            (
+                "/hipstershop.ProductCatalogService/ListProducts",
+                "/hipstershop.ProductCatalogService/ListProducts",
+            ),
+            ("/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0", "/reset/{id}"),
+            ("/installedapps/configs", "/installedapps/configs"),
+            ("/", "/"),
+        ];
+        for (path, folded) in cases {
+            assert_eq!(fold_ids(path), folded, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_path_is_taken_out_of_full_urls() {
+        assert_eq!(url_path("http://frontend-proxy:8080/api/cart?x=1"), Some("/api/cart"));
+        assert_eq!(url_path("/loginservice/check?token=abc"), Some("/loginservice/check"));
+        assert_eq!(url_path("https://example.com"), None);
+        assert_eq!(url_path("not a path"), None);
+    }
 }

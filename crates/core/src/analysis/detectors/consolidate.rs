@@ -10,6 +10,11 @@
 //!   bottleneck: the endpoint's slowness against its peers is added to the
 //!   bottleneck's sentence, and the slow endpoint finding is dropped.
 //!
+//! - **A bottleneck whose time is a stretch no child span explains** is that
+//!   unexplained time: the uninstrumented-time finding on the same operation
+//!   and endpoint says more (what the time is not), so the bottleneck is
+//!   dropped.
+//!
 //! (A long tail on an endpoint and the operation that makes it are merged by
 //! [`super::long_tail`] itself, which knows which spans make which tail.)
 
@@ -23,6 +28,7 @@ const NAMED_ENDPOINTS: usize = 3;
 pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
     // Slow endpoints first, while each bottleneck still names one endpoint.
     let findings = fold_slow_endpoints_into_their_bottleneck(findings);
+    let findings = drop_bottlenecks_of_unexplained_time(findings);
     merge_bottlenecks_across_endpoints(findings)
 }
 
@@ -37,7 +43,7 @@ fn merge_bottlenecks_across_endpoints(findings: Vec<Finding>) -> Vec<Finding> {
     }
     for (_, mut group) in by_operation {
         // The endpoint where it costs most speaks for the others.
-        group.sort_by(|a, b| b.impact.time.cmp(&a.impact.time));
+        group.sort_by_key(|f| std::cmp::Reverse(f.impact.time));
         let mut group = group.into_iter();
         let Some(mut merged) = group.next() else {
             continue;
@@ -130,4 +136,36 @@ fn lowercase_first(sentence: &str) -> String {
         Some(first) if first.is_uppercase() => first.to_lowercase().chain(chars).collect(),
         _ => sentence.to_owned(),
     }
+}
+
+/// Bottlenecks on an operation and endpoint an uninstrumented-time finding
+/// already names are dropped; a slow endpoint folded into one moves along.
+fn drop_bottlenecks_of_unexplained_time(findings: Vec<Finding>) -> Vec<Finding> {
+    let unexplained: Vec<(Option<String>, String, String)> = findings
+        .iter()
+        .filter(|f| f.detector == Detector::UninstrumentedTime)
+        .map(key)
+        .collect();
+    let (dropped, mut kept): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(|f| f.detector == Detector::Bottleneck && unexplained.contains(&key(f)));
+    for bottleneck in dropped {
+        let slowness = bottleneck.explanation.split_once("; so ").map(|(_, s)| s.to_owned());
+        if let (Some(slowness), Some(target)) = (
+            slowness,
+            kept.iter_mut()
+                .find(|f| f.detector == Detector::UninstrumentedTime && key(f) == key(&bottleneck)),
+        ) {
+            target.explanation.push_str(&format!("; so {slowness}"));
+        }
+    }
+    kept
+}
+
+fn key(finding: &Finding) -> (Option<String>, String, String) {
+    (
+        finding.subject.endpoint.clone(),
+        finding.subject.service.clone(),
+        finding.subject.operation.clone(),
+    )
 }

@@ -9,6 +9,7 @@
 pub mod bottleneck;
 pub mod chatty_calls;
 pub mod consolidate;
+pub mod critical_path;
 pub mod data_quality;
 pub mod database;
 pub mod error_hotspot;
@@ -22,6 +23,7 @@ pub mod scaling;
 pub mod sequential_calls;
 pub mod slow_endpoint;
 pub mod statement;
+pub mod uninstrumented_time;
 
 use crate::ids::{SpanId, TraceId};
 use crate::index::TraceIndex;
@@ -121,6 +123,10 @@ pub struct Config {
     pub many_queries: many_queries::Config,
     /// Duration growing with load.
     pub scaling: scaling::Config,
+    /// Long stretches no child span explains.
+    pub uninstrumented_time: uninstrumented_time::Config,
+    /// The critical path of each trace, when there are few.
+    pub critical_path: critical_path::Config,
     /// Skew, orphans, missing roots and times.
     pub data_quality: data_quality::Config,
     /// Regressions and improvements against a baseline.
@@ -380,6 +386,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(sequential_calls::detect(context, &config.sequential_calls));
     findings.extend(many_queries::detect(context, &config.many_queries));
     findings.extend(scaling::detect(context, &config.scaling));
+    findings.extend(uninstrumented_time::detect(context, &config.uninstrumented_time));
+    findings.extend(critical_path::detect(context, &config.critical_path));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
     let mut findings = consolidate::consolidate(findings);
