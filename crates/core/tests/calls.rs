@@ -98,10 +98,10 @@ fn hotrod_2019_redis_lookups_are_found_without_db_system_and_retries_counted_apa
         ),
         ("redis", "GetDriver")
     );
-    assert_eq!(n_plus_one.subject.endpoint.as_deref(), Some("HTTP GET /dispatch"));
+    assert_eq!(n_plus_one.subject.endpoint.as_deref(), Some("GET /dispatch"));
     assert_eq!(
         n_plus_one.explanation,
-        "`GetDriver` in `redis` runs 10 times in its one `HTTP GET /dispatch` request (n=1), one after another, 11% of its time (13 calls, 3 of them retries)"
+        "`GetDriver` in `redis` runs 10 times in its one `GET /dispatch` request (n=1), one after another, 11% of its time (13 calls, 3 of them retries)"
     );
     // All thirteen lookups hold the critical path one after another: about 204 ms of 1.81 s.
     assert!(
@@ -114,7 +114,7 @@ fn hotrod_2019_redis_lookups_are_found_without_db_system_and_retries_counted_apa
     let retries = found[0];
     assert_eq!(
         retries.explanation,
-        "`GetDriver` in `redis` failed 3 times with \"redis timeout\" and was retried in its one `HTTP GET /dispatch` request (n=1); the request still succeeded"
+        "`GetDriver` in `redis` failed 3 times with \"redis timeout\" and was retried in its one `GET /dispatch` request (n=1); the request still succeeded"
     );
     assert_eq!(retries.severity, Severity::Info, "every request recovered");
     assert_eq!(retries.impact.failed_requests, 0);
@@ -134,7 +134,7 @@ fn hotrod_2019_route_calls_are_keyed_on_their_callee_and_measured_as_a_union() {
     // Ten calls to the route service, up to three at once; the customer call is another call.
     assert_eq!(
         chatty.explanation,
-        "`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times in its one `HTTP GET /dispatch` request (n=1), up to 3 at once, 11% of its time"
+        "`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times in its one `GET /dispatch` request (n=1), up to 3 at once, 11% of its time"
     );
     // 199.6 ms of wall clock (1610.6 ms to 1810.3 ms), not the 528 ms their durations add up to.
     assert!((0.10..0.12).contains(&chatty.impact.request_time_share), "{chatty:#?}");
@@ -167,12 +167,12 @@ fn hotrod_pr9263_keeps_its_n_plus_one_and_its_serial_route_calls() {
 fn smartthings_calls_are_judged_against_the_request_that_made_them() {
     let analysis = capture(SMARTTHINGS);
     let chatty = of(&analysis, "chatty_calls");
-    // The 36.7 ms `get /login/tokenauth` redirects to minutes of later requests:
+    // The 36.7 ms `GET /login/tokenAuth` redirects to minutes of later requests:
     // none of their calls is charged to it.
     assert!(
         chatty
             .iter()
-            .all(|f| f.subject.endpoint.as_deref() != Some("get /login/tokenauth")),
+            .all(|f| f.subject.endpoint.as_deref() != Some("GET /login/tokenAuth")),
         "{chatty:#?}"
     );
     // The device list fetched one device per call, many at once, inside one `get` in `stLogin`.
@@ -192,7 +192,7 @@ fn smartthings_calls_are_judged_against_the_request_that_made_them() {
         n_plus_one
             .iter()
             .any(|f| f.subject.operation == "SELECT * FROM auth.client WHERE id = ?"
-                && f.subject.endpoint.as_deref() == Some("get /login/tokenauth")),
+                && f.subject.endpoint.as_deref() == Some("GET /login/tokenAuth")),
         "{n_plus_one:#?}"
     );
 }
@@ -245,7 +245,7 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
     assert!(
         update
             .explanation
-            .contains("runs 17 times in its one `/` request (n=1), one after another"),
+            .contains("runs 17 times in its one `POST /cart/checkout` request (n=1), one after another"),
         "{}",
         update.explanation
     );

@@ -3,8 +3,9 @@
 //! - An **endpoint** is what a request entered through: the entry SERVER span
 //!   of each trace (the first server span whose parent is absent or in another
 //!   service), named `METHOD /route` from `http.route` when present, else
-//!   `service/method` from `rpc.method`, else its span name. A trace without a
-//!   server span has no endpoint.
+//!   `METHOD /path` from the URL with IDs folded to `{id}`, else
+//!   `service/method` from `rpc.method`, else its span name
+//!   ([`endpoint_name`]). A trace without a server span has no endpoint.
 //! - A **service** groups every span it emitted.
 //! - An **operation** is a service and a span name.
 //!
@@ -224,16 +225,34 @@ pub fn entry_server_span(set: &TraceSet, index: &TraceIndex, spans: &[u32]) -> O
         .map(|(_, i)| i)
 }
 
-/// `GET /api/cart` from `http.route` and the method, `Service/Method` from
-/// `rpc.method`, else the span name.
+/// What a request is called, from the most to the least specific thing its
+/// entry span says: `GET /api/cart` from `http.route` and the method; else the
+/// URL path (`url.path`, `http.target`, `http.path`, `http.url`, `url.full`)
+/// with its IDs folded (`GET /api/products/{id}`), so requests behind a proxy
+/// whose spans are all named `ingress` or `POST` stay apart; else
+/// `Service/Method` from `rpc.method`; else the span name.
 pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
     let span = &set.spans[span as usize];
     let text = |key: &str| set.str_attribute(span, key);
+    let name = set.str(span.name);
+    let method = || {
+        text("http.request.method")
+            .or_else(|| text("http.method"))
+            .map(str::to_owned)
+            .or_else(|| method_in_name(name))
+    };
+    let with_method = |path: &str| match method() {
+        Some(method) => format!("{method} {path}"),
+        None => path.to_owned(),
+    };
     if let Some(route) = text("http.route") {
-        return match text("http.request.method").or_else(|| text("http.method")) {
-            Some(method) => format!("{method} {route}"),
-            None => route.to_owned(),
-        };
+        return with_method(route);
+    }
+    let path = ["url.path", "http.target", "http.path", "http.url", "url.full"]
+        .iter()
+        .find_map(|key| text(key).and_then(url_path));
+    if let Some(path) = path {
+        return with_method(&fold_ids(path));
     }
     if let Some(method) = text("rpc.method") {
         return match text("rpc.service") {
@@ -241,7 +260,67 @@ pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
             None => method.to_owned(),
         };
     }
-    set.str(span.name).to_owned()
+    name.to_owned()
+}
+
+/// The HTTP method a span name starts with, as Zipkin's instrumentations
+/// name server spans (`get /login/tokenauth`, `post`), upper-cased.
+fn method_in_name(name: &str) -> Option<String> {
+    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+    let first = name.split(' ').next()?;
+    METHODS
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(first))
+        .map(|m| (*m).to_owned())
+}
+
+/// The path of a URL or request target: without scheme, host, query and
+/// fragment; `None` when nothing of a path is left.
+fn url_path(url: &str) -> Option<&str> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = if after_scheme.len() < url.len() {
+        // A full URL: the path starts at the first slash after the host.
+        after_scheme.find('/').map_or("", |at| &after_scheme[at..])
+    } else {
+        url
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    path.starts_with('/').then_some(path)
+}
+
+/// `path` with each segment that names one item rather than a route
+/// (`/orders/12345`, a UUID, a hash, a token) replaced by `{id}`, so every
+/// request of one route gets one name.
+fn fold_ids(path: &str) -> String {
+    path.split('/')
+        .map(|segment| if is_id(segment) { "{id}" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a path segment looks like an identifier: all digits; a UUID or
+/// other hex of 8 or more characters with a digit; a token of 8 or more
+/// letters and digits mixed (`9SIQT8TOJO`); or anything of 24 characters or
+/// more with a digit and no space. Words, versions (`v2`, `oauth2`) and dotted
+/// service names (`hipstershop.ProductCatalogService`) stay.
+fn is_id(segment: &str) -> bool {
+    const TOKEN_LEN: usize = 8;
+    const LONG_LEN: usize = 24;
+    if segment.is_empty() {
+        return false;
+    }
+    let digits = segment.bytes().filter(u8::is_ascii_digit).count();
+    if digits == segment.len() {
+        return true;
+    }
+    let id_bytes = segment
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let hex = segment.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    let letters = segment.bytes().filter(u8::is_ascii_alphabetic).count();
+    (hex && digits > 0 && segment.len() >= TOKEN_LEN)
+        || (id_bytes && digits > 0 && letters > 0 && segment.len() >= TOKEN_LEN)
+        || (segment.len() >= LONG_LEN && digits > 0 && !segment.contains(' '))
 }
 
 /// Per trace, the number of the group that last counted it; and the number of the current group.
@@ -310,4 +389,47 @@ fn stats(
             on_path as f64 / path_total as f64
         },
     })
+}
+
+#[cfg(test)]
+mod endpoint_name_tests {
+    use super::{fold_ids, method_in_name, url_path};
+
+    #[test]
+    fn zipkin_span_names_give_the_method() {
+        assert_eq!(method_in_name("get /login/tokenauth").as_deref(), Some("GET"));
+        assert_eq!(method_in_name("post").as_deref(), Some("POST"));
+        assert_eq!(method_in_name("getDriver"), None);
+    }
+
+    #[test]
+    fn ids_fold_and_route_words_stay() {
+        let cases = [
+            ("/api/products/9SIQT8TOJO", "/api/products/{id}"),
+            ("/product/36de61d2-63c5-411e-bddd-64e4f580792c", "/product/{id}"),
+            ("/orders/12345/items", "/orders/{id}/items"),
+            ("/v2/executions", "/v2/executions"),
+            ("/oauth2/token", "/oauth2/token"),
+            ("/commits/9fceb02d0ae598e95dc970b74767f19372d61af8", "/commits/{id}"),
+            ("/hipstershop.CartService/GetCart", "/hipstershop.CartService/GetCart"),
+            (
+                "/hipstershop.ProductCatalogService/ListProducts",
+                "/hipstershop.ProductCatalogService/ListProducts",
+            ),
+            ("/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0", "/reset/{id}"),
+            ("/installedapps/configs", "/installedapps/configs"),
+            ("/", "/"),
+        ];
+        for (path, folded) in cases {
+            assert_eq!(fold_ids(path), folded, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_path_is_taken_out_of_full_urls() {
+        assert_eq!(url_path("http://frontend-proxy:8080/api/cart?x=1"), Some("/api/cart"));
+        assert_eq!(url_path("/loginservice/check?token=abc"), Some("/loginservice/check"));
+        assert_eq!(url_path("https://example.com"), None);
+        assert_eq!(url_path("not a path"), None);
+    }
 }

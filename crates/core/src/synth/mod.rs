@@ -7,6 +7,7 @@
 pub mod jaeger_json;
 pub mod otlp_json;
 pub mod otlp_proto;
+pub mod random;
 pub mod shop;
 pub mod zipkin_json;
 

@@ -15,9 +15,12 @@
 //! least `min_time` (default 10 ms, so fast requests are left alone) is a hit
 //! for its operation (service and span name; one hit per trace). An operation
 //! with hits in at least `min_trace_share` of its endpoint's traces (default
-//! half) and at least `min_requests` traces (default 3) is a bottleneck.
-//! Severity: critical when its median share of the path is 50% or more,
-//! warning below.
+//! half) and at least `min_requests` traces (default 3), or in every trace of
+//! an endpoint with fewer (a single trace is enough to name it, with `n=1`),
+//! is a bottleneck. Severity follows from its cost (the share of the
+//! requests' time it holds on the critical path). The same operation in
+//! several endpoints, and the slow endpoint it causes, are one finding
+//! ([`super::consolidate`]).
 //!
 //! **Example.** `POST /v1/charges` in `payment` holds 92% of the critical path
 //! of `POST /api/checkout` (median 118 ms) in 53 of its 53 requests.
@@ -75,7 +78,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             }
         }
         for ((service, name), hits) in hits {
-            let enough = hits.len() >= config.min_requests.max(1)
+            // Fewer requests than `min_requests` are enough when every one shows it:
+            // one slow trace dropped in alone still has its bottleneck named.
+            let enough = (hits.len() >= config.min_requests.max(1) || hits.len() == traces.len())
                 && hits.len() as f64 >= config.min_trace_share * traces.len() as f64;
             if enough {
                 findings.push(finding(context, endpoint, service, name, hits, traces.len()));
@@ -153,6 +158,7 @@ fn finding(
         },
         impact: Impact {
             requests: hits.len() as u64,
+            of_requests: requests as u64,
             request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),
             ..Default::default()
@@ -163,12 +169,17 @@ fn finding(
             operation: name.to_owned(),
         },
         explanation: format!(
-            "`{}` in `{}` holds {:.0}% of the critical path of `{}` (median {median_time}) in {} of its {requests} requests",
+            "`{}` in `{}` holds {:.0}% of the critical path of `{}` ({}{median_time}) {}",
             super::shown(name),
             super::shown(service),
             median_share * 100.0,
             super::shown(endpoint),
-            hits.len(),
+            if hits.len() == 1 { "" } else { "median " },
+            if requests == 1 {
+                "in its one request (n=1)".to_owned()
+            } else {
+                format!("in {} of its {requests} requests", hits.len())
+            },
         ),
         evidence,
     }

@@ -9,6 +9,8 @@
 pub mod bottleneck;
 mod calls;
 pub mod chatty_calls;
+pub mod consolidate;
+pub mod critical_path;
 pub mod data_quality;
 pub mod database;
 pub mod error_hotspot;
@@ -23,6 +25,7 @@ pub mod scaling;
 pub mod sequential_calls;
 pub mod slow_endpoint;
 pub mod statement;
+pub mod uninstrumented_time;
 mod wall_clock;
 
 use crate::ids::{SpanId, TraceId};
@@ -125,6 +128,10 @@ pub struct Config {
     pub many_queries: many_queries::Config,
     /// Duration growing with load.
     pub scaling: scaling::Config,
+    /// Long stretches no child span explains.
+    pub uninstrumented_time: uninstrumented_time::Config,
+    /// The critical path of each trace, when there are few.
+    pub critical_path: critical_path::Config,
     /// Skew, orphans, missing roots and times.
     pub data_quality: data_quality::Config,
     /// Regressions and improvements against a baseline.
@@ -202,6 +209,8 @@ pub struct Context<'a> {
     pub on_path: &'a [DurationNs],
     /// Each span's own time (not covered by its children), by span.
     pub self_times: &'a [DurationNs],
+    /// The trace (index in `index.traces`) of each span.
+    trace_of: &'a [u32],
     /// Total critical-path time of each trace.
     pub path_totals: &'a [u64],
     /// Which spans are database calls, and their statements.
@@ -237,6 +246,7 @@ impl<'a> Context<'a> {
             failures: &facts.failures,
             on_path: facts.on_path,
             self_times: facts.self_times,
+            trace_of: &facts.trace_of,
             path_totals: &facts.trace_path_total,
             database: database::DatabaseCalls::of(set),
             by_endpoint: by_endpoint(&facts.endpoint_names),
@@ -291,6 +301,11 @@ impl<'a> Context<'a> {
     /// The trace ID of the trace at `t` in `index.traces`.
     pub fn trace_id(&self, t: usize) -> TraceId {
         self.index.traces.get(t).map_or(TraceId(0), |trace| trace.trace_id)
+    }
+
+    /// The trace (index in `index.traces`) of span `i`.
+    pub fn trace_of(&self, i: u32) -> u32 {
+        self.trace_of.get(i as usize).copied().unwrap_or(0)
     }
 
     /// Traces (by index) per endpoint name, for the traces that have one.
@@ -360,8 +375,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(sequential_calls::detect(context, &config.sequential_calls));
     findings.extend(many_queries::detect(context, &config.many_queries));
     findings.extend(scaling::detect(context, &config.scaling));
+    findings.extend(uninstrumented_time::detect(context, &config.uninstrumented_time));
+    findings.extend(critical_path::detect(context, &config.critical_path));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
+    let mut findings = consolidate::consolidate(findings);
     for finding in &mut findings {
         if finding.detector.judged_by_cost() {
             finding.severity = config.severity.judge(&finding.impact);

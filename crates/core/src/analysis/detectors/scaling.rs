@@ -105,6 +105,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             },
             impact: Impact {
                 requests: busy.len() as u64,
+                of_requests: samples.len() as u64,
                 request_time_share: time as f64 / busy_time.max(1) as f64,
                 time: DurationNs(time),
                 ..Default::default()

@@ -11,9 +11,10 @@
 //! is the median of all endpoints' medians. An endpoint with at least
 //! `min_requests` requests (default 5) is slow when its median is at least
 //! `factor` times the baseline (default 3) and at least `min_median` (default
-//! 50 ms, so fast services are left alone). Severity: critical from 10 times the
-//! baseline, warning below. Impact: the time above the baseline, per request
-//! times requests.
+//! 50 ms, so fast services are left alone). Severity follows from its cost.
+//! Impact: the time above the baseline, per request times requests. When a
+//! bottleneck holds the endpoint's critical path, the two are one finding,
+//! the bottleneck's ([`super::consolidate`]).
 //!
 //! **Example.** `POST /api/checkout` takes 125ms at the median, 13× the median
 //! endpoint (9.57ms), over 10 requests.
@@ -76,6 +77,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     },
                     impact: Impact {
                         requests: e.durations.count,
+                        of_requests: e.durations.count,
                         request_time_share: excess as f64 / e.durations.p50.0.max(1) as f64,
                         time: DurationNs(excess.saturating_mul(e.durations.count)),
                         ..Default::default()

@@ -1,0 +1,175 @@
+//! The critical path of a single trace.
+//!
+//! **What it detects.** Where one trace's time went: the operations that held
+//! its critical path ([`crate::analysis::critical_path`]), longest first.
+//!
+//! **Why it matters.** Someone who drops one slow trace wants to know what
+//! made it slow before any statistics can speak: only time on the critical
+//! path delays the response, and a few operations usually hold most of it.
+//!
+//! **Rule.** Only when the data has at most `max_traces` traces (default 3),
+//! one `info` finding per trace: its critical-path time per operation
+//! (service and span name, spans counted), the top `top` operations (default
+//! 3) that hold at least `min_share` of the path (default 5%). A trace whose
+//! root answered before most of its work ended (the path covers less than
+//! `min_coverage` of the trace's wall-clock time, default half: async work)
+//! is left out: its path says nothing about where the time went. Never more
+//! than `info`: it describes a trace, it does not judge it.
+//!
+//! **Example.** The critical path of `GET /dispatch` (1.81s) runs through
+//! `SQL SELECT` in `mysql` (1.38s, 76%), `GetDriver` in `redis` ×13 (190ms,
+//! 10%) and `HTTP GET /route` in `route` ×10 (…).
+
+use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use crate::intern::Sym;
+use crate::time::DurationNs;
+use std::collections::HashMap;
+
+/// The detector's name in findings.
+pub const NAME: super::Detector = super::Detector::CriticalPath;
+
+/// Thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Traces in the data up to which each gets its critical path described.
+    pub max_traces: usize,
+    /// Operations named per trace.
+    pub top: usize,
+    /// Share of the path an operation must hold to be named.
+    pub min_share: f64,
+    /// Share of the trace's wall-clock time its critical path must cover.
+    pub min_coverage: f64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_traces: 3,
+            top: 3,
+            min_share: 0.05,
+            min_coverage: 0.5,
+        }
+    }
+}
+
+/// One operation's part of a trace's critical path.
+struct Part {
+    service: Sym,
+    name: Sym,
+    time: u64,
+    spans: usize,
+    /// Its span with the most time on the path.
+    longest: (u64, u32),
+}
+
+/// One finding per trace, when there are few traces.
+pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let traces = &context.index.traces;
+    if traces.len() > config.max_traces {
+        return Vec::new();
+    }
+    (0..traces.len()).filter_map(|t| describe(context, config, t)).collect()
+}
+
+fn describe(context: &Context<'_>, config: &Config, t: usize) -> Option<Finding> {
+    let set = context.set;
+    let trace = context.index.traces.get(t)?;
+    let total = context.path_totals.get(t).copied().unwrap_or(0);
+    // A root that answered long before its children finished (async work,
+    // FOLLOWS_FROM): its path says nothing about where the trace's time went.
+    if total == 0 || (total as f64) < config.min_coverage * trace.duration().0 as f64 {
+        return None;
+    }
+    let mut parts: HashMap<(Sym, Sym), Part> = HashMap::new();
+    for &i in context.index.spans_of(trace) {
+        let time = context.on_path.get(i as usize).map_or(0, |d| d.0);
+        let Some(span) = set.spans.get(i as usize) else {
+            continue;
+        };
+        if time == 0 {
+            continue;
+        }
+        let part = parts.entry((span.service, span.name)).or_insert(Part {
+            service: span.service,
+            name: span.name,
+            time: 0,
+            spans: 0,
+            longest: (0, i),
+        });
+        part.time += time;
+        part.spans += 1;
+        part.longest = part.longest.max((time, i));
+    }
+    let mut parts: Vec<Part> = parts.into_values().collect();
+    parts.sort_by(|a, b| {
+        b.time
+            .cmp(&a.time)
+            .then_with(|| (set.str(a.service), set.str(a.name)).cmp(&(set.str(b.service), set.str(b.name))))
+    });
+    let share = |time: u64| time as f64 / total as f64;
+    let named: Vec<&Part> = parts
+        .iter()
+        .filter(|p| share(p.time) >= config.min_share)
+        .take(config.top.max(1))
+        .collect();
+    let top = named.first()?;
+    let endpoint = context.endpoints.get(t).cloned().flatten();
+    let root_name = set.spans.get(trace.root as usize).map_or("", |s| set.str(s.name));
+    let what = endpoint.as_deref().unwrap_or(root_name);
+    let list: Vec<String> = named
+        .iter()
+        .map(|p| {
+            format!(
+                "`{}` in `{}`{} ({}, {:.0}%)",
+                super::shown(set.str(p.name)),
+                super::shown(set.str(p.service)),
+                if p.spans > 1 {
+                    format!(" ×{}", p.spans)
+                } else {
+                    String::new()
+                },
+                DurationNs(p.time),
+                share(p.time) * 100.0
+            )
+        })
+        .collect();
+    let held: u64 = named.iter().map(|p| p.time).sum();
+    Some(Finding {
+        detector: NAME,
+        severity: Severity::Info,
+        impact: Impact {
+            requests: 1,
+            of_requests: 1,
+            request_time_share: share(held),
+            time: DurationNs(top.time),
+            ..Default::default()
+        },
+        subject: Subject {
+            endpoint: endpoint.clone(),
+            service: set.str(top.service).to_owned(),
+            operation: set.str(top.name).to_owned(),
+        },
+        explanation: format!(
+            "The critical path of `{}` ({}) runs through {}",
+            super::shown(what),
+            DurationNs(total),
+            join(&list)
+        ),
+        evidence: vec![Evidence {
+            trace_id: trace.trace_id,
+            span_ids: named
+                .iter()
+                .filter_map(|p| set.spans.get(p.longest.1 as usize).map(|s| s.span_id))
+                .collect(),
+        }],
+    })
+}
+
+/// "a", "a and b", "a, b and c".
+fn join(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, first)) if !first.is_empty() => format!("{} and {last}", first.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}

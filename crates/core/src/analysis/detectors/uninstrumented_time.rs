@@ -1,0 +1,222 @@
+//! Unexplained time.
+//!
+//! **What it detects.** A span that spends a long stretch with no child span
+//! running: a server that waits 15 s and answers with a timeout, a handler
+//! whose slow work nobody instrumented, a call to something that is not
+//! traced.
+//!
+//! **Why it matters.** The trace cannot say what happened in that stretch, yet
+//! it delays the response. Usually it is a timeout (the length is often a
+//! round number of seconds), a lock or a sleep, or code worth a span.
+//!
+//! **Rule.** For each span that is not a call out (kind CLIENT or PRODUCER, or
+//! a database call: their time is the callee's), the longest stretch of its
+//! own duration that no child covers. A stretch of at least `min_gap`
+//! (default 1 s) whose time on the critical path (the span's own time on it,
+//! at most the stretch) is at least `min_request_share` (default 20%) of its
+//! request's duration is a hit for the span's operation (service and
+//! name). An operation with hits in at least `min_trace_share` of the traces
+//! it appears in (default half) and in at least `min_requests` of them
+//! (default 3), or in all of them when it appears in fewer, gets one finding:
+//! one trace is enough. Severity follows from cost: the stretch's time on the
+//! critical path, summed over the requests, against their duration. A
+//! bottleneck on the same operation is the same cause and is folded into it
+//! ([`super::consolidate`]).
+//!
+//! **Example.** `POST` in `frontend` runs 15.0s with no child span in its one
+//! request (n=1), 99% of the critical path of `POST /api/checkout`: a
+//! timeout of 15 s?
+
+use super::{Context, Finding, Impact, Severity, Subject};
+use crate::intern::Sym;
+use crate::model::SpanKind;
+use crate::time::DurationNs;
+use std::collections::HashMap;
+
+/// The detector's name in findings.
+pub const NAME: super::Detector = super::Detector::UninstrumentedTime;
+
+/// Thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The shortest stretch without a child worth naming.
+    pub min_gap: DurationNs,
+    /// Share of its request's duration the stretch must hold on the critical path.
+    pub min_request_share: f64,
+    /// Share of the operation's traces that must show it.
+    pub min_trace_share: f64,
+    /// Traces that must show it, when the operation appears in more.
+    pub min_requests: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            min_gap: DurationNs(1_000_000_000),
+            min_request_share: 0.2,
+            min_trace_share: 0.5,
+            min_requests: 3,
+        }
+    }
+}
+
+/// One span's unexplained stretch.
+struct Hit {
+    span: u32,
+    trace: u32,
+    gap: u64,
+    /// Of the stretch, the time on the critical path (at most the span's own time on it).
+    on_path: u64,
+    leaf: bool,
+}
+
+/// One finding per operation whose spans wait unexplained in most of its traces.
+pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let set = context.set;
+    let mut hits: HashMap<(Sym, Sym), Vec<Hit>> = HashMap::new();
+    // Traces each operation appears in, counted once per trace.
+    let mut appears: HashMap<(Sym, Sym), (u32, usize)> = HashMap::new();
+    for (t, trace) in context.index.traces.iter().enumerate() {
+        let request = context.request_durations.get(t).map_or(0, |d| d.0);
+        for &i in context.index.spans_of(trace) {
+            let Some(span) = set.spans.get(i as usize) else {
+                continue;
+            };
+            let seen = appears.entry((span.service, span.name)).or_insert((u32::MAX, 0));
+            if seen.0 != t as u32 {
+                *seen = (t as u32, seen.1 + 1);
+            }
+            let calls_out = matches!(span.kind, SpanKind::Client | SpanKind::Producer) || context.database.is_call(i);
+            if calls_out || span.start.0 == 0 {
+                continue;
+            }
+            let (gap, leaf) = longest_gap(context, i);
+            let own_on_path = context.on_path.get(i as usize).map_or(0, |d| d.0);
+            // Only a wait the response waited for: async work after it delays no one.
+            if gap < config.min_gap.0 || (own_on_path.min(gap) as f64) < config.min_request_share * request as f64 {
+                continue;
+            }
+            hits.entry((span.service, span.name)).or_default().push(Hit {
+                span: i,
+                trace: t as u32,
+                gap,
+                on_path: own_on_path.min(gap),
+                leaf,
+            });
+        }
+    }
+    let mut findings = Vec::new();
+    for (operation, mut hits) in hits {
+        // One hit per trace: its longest stretch.
+        hits.sort_by_key(|h| (h.trace, std::cmp::Reverse(h.gap)));
+        hits.dedup_by_key(|h| h.trace);
+        let traces = appears.get(&operation).map_or(hits.len(), |a| a.1);
+        let enough = (hits.len() >= config.min_requests.max(1) || hits.len() == traces)
+            && hits.len() as f64 >= config.min_trace_share * traces as f64;
+        if enough {
+            findings.push(finding(context, operation, hits, traces));
+        }
+    }
+    findings
+}
+
+/// The longest stretch of span `i` no child covers (children clipped to the
+/// span), and whether it has no child at all.
+fn longest_gap(context: &Context<'_>, i: u32) -> (u64, bool) {
+    let set = context.set;
+    let Some(span) = set.spans.get(i as usize) else {
+        return (0, true);
+    };
+    let (start, end) = (span.start.0, span.end().0);
+    let children = context.index.children_of(i);
+    let (mut reach, mut longest) = (start, 0u64);
+    // Children come in start order, so one sweep finds the gaps between them.
+    for &child in children {
+        let Some(child) = set.spans.get(child as usize) else {
+            continue;
+        };
+        if child.start.0 == 0 {
+            continue;
+        }
+        let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
+        longest = longest.max(child_start.saturating_sub(reach));
+        reach = reach.max(child_end);
+    }
+    longest = longest.max(end.saturating_sub(reach));
+    (longest, children.is_empty())
+}
+
+fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit>, traces: usize) -> Finding {
+    let set = context.set;
+    let (service, name) = (set.str(service), set.str(name));
+    let time: u64 = hits.iter().map(|h| h.on_path).sum();
+    let request_time: u64 = hits
+        .iter()
+        .map(|h| context.request_durations.get(h.trace as usize).map_or(0, |d| d.0))
+        .sum();
+    let path_total: u64 = hits
+        .iter()
+        .map(|h| context.path_totals.get(h.trace as usize).copied().unwrap_or(0))
+        .sum();
+    hits.sort_by_key(|h| std::cmp::Reverse(h.gap));
+    let gap = DurationNs(super::median(hits.iter().map(|h| h.gap).collect()));
+    let leaves = hits.iter().filter(|h| h.leaf).count();
+    let endpoint = hits
+        .first()
+        .and_then(|h| context.endpoints.get(h.trace as usize))
+        .cloned()
+        .flatten();
+    let how = if leaves == hits.len() {
+        "with no child span"
+    } else {
+        "without any child span running"
+    };
+    let in_requests = if hits.len() == 1 && traces == 1 {
+        "in its one request (n=1)".to_owned()
+    } else {
+        format!("(median) in {} of the {traces} requests it appears in", hits.len())
+    };
+    let path_share = if path_total == 0 {
+        String::new()
+    } else {
+        let of = endpoint
+            .as_deref()
+            .map_or_else(String::new, |e| format!(" of `{}`", super::shown(e)));
+        format!(
+            ", {:.0}% of the critical path{of}",
+            time as f64 / path_total as f64 * 100.0
+        )
+    };
+    Finding {
+        detector: NAME,
+        severity: Severity::Warning,
+        impact: Impact {
+            requests: hits.len() as u64,
+            of_requests: traces as u64,
+            request_time_share: super::time_share(time, request_time),
+            time: DurationNs(time),
+            ..Default::default()
+        },
+        subject: Subject {
+            endpoint,
+            service: service.to_owned(),
+            operation: name.to_owned(),
+        },
+        explanation: format!(
+            "`{}` in `{}` spends {gap} {how} {in_requests}{path_share}{}",
+            super::shown(name),
+            super::shown(service),
+            round_seconds(gap)
+                .filter(|_| !name.to_ascii_lowercase().contains("sleep"))
+                .map_or_else(String::new, |s| format!(": a timeout of {s} s?")),
+        ),
+        evidence: hits.iter().take(3).map(|h| context.span_evidence(h.span)).collect(),
+    }
+}
+
+/// The whole number of seconds `gap` is within 1% of, if it is at least one:
+/// waits of a round length are usually configured timeouts.
+fn round_seconds(gap: DurationNs) -> Option<u64> {
+    let seconds = (gap.0 as f64 / 1e9).round();
+    (seconds >= 1.0 && (gap.0 as f64 - seconds * 1e9).abs() <= 0.01 * seconds * 1e9).then_some(seconds as u64)
+}

@@ -1,0 +1,289 @@
+//! Findings that stand out from their peers: endpoint names that keep routes
+//! apart, one finding per root cause, and quiet on data with no pattern.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::PathBuf;
+use tracelens_core::TraceSet;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::import::import_file;
+use tracelens_core::synth::random::RandomConfig;
+
+fn fixture(path: &str) -> Analysis {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
+    let mut set = TraceSet::new();
+    import_file(&mut set, "input", &std::fs::read(path).unwrap()).unwrap();
+    Analysis::of(&set)
+}
+
+fn endpoints(analysis: &Analysis) -> Vec<&str> {
+    analysis.groups.endpoints.iter().map(|e| e.name.as_str()).collect()
+}
+
+#[test]
+fn a_proxy_span_named_by_its_method_takes_the_route_from_its_url() {
+    // The OTel demo's Envoy span is named `POST`, with `http.url` http://frontend-proxy:8080/api/checkout.
+    let analysis = fixture("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json");
+    assert_eq!(endpoints(&analysis), ["POST /api/checkout"]);
+    // Hipster shop: nginx names its span `/`; the URL says what was asked for.
+    let analysis = fixture("jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json");
+    assert_eq!(endpoints(&analysis), ["POST /cart/checkout"]);
+}
+
+#[test]
+fn zipkin_paths_get_the_method_from_the_span_name() {
+    // Brave names the span `get /login/tokenauth`, lower-cased, and tags only `http.path`.
+    let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    assert_eq!(endpoints(&analysis), ["GET /login/tokenAuth"]);
+}
+
+#[test]
+fn routes_stay_as_the_service_declared_them() {
+    let analysis = fixture("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl");
+    let names = endpoints(&analysis);
+    assert!(names.contains(&"DELETE /v1/projects/{projectId}"), "{names:?}");
+    assert!(names.iter().all(|n| !n.contains("{id}")), "{names:?}");
+}
+
+mod random {
+    use tracelens_core::TraceSet;
+    use tracelens_core::analysis::Analysis;
+    use tracelens_core::analysis::detectors::{Finding, Severity};
+    use tracelens_core::import::{Format, import_file};
+    use tracelens_core::synth::encode;
+    use tracelens_core::synth::random::{RandomConfig, generate};
+
+    pub fn findings(config: &RandomConfig) -> Vec<Finding> {
+        let mut set = TraceSet::new();
+        import_file(&mut set, "random", &encode(&generate(config), Format::OtlpJson)).unwrap();
+        Analysis::of(&set).findings
+    }
+
+    pub fn summary(findings: &[Finding]) -> String {
+        let critical = findings.iter().filter(|f| f.severity == Severity::Critical).count();
+        let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
+        for f in findings {
+            *by.entry(f.detector.name()).or_default() += 1;
+        }
+        let lines: Vec<String> = findings
+            .iter()
+            .take(12)
+            .map(|f| format!("  [{:?}] {}", f.severity, f.explanation))
+            .collect();
+        format!(
+            "{} findings ({critical} critical): {by:?}\n{}",
+            findings.len(),
+            lines.join("\n")
+        )
+    }
+}
+
+/// Noisy but healthy: what a handful of findings may say, and what none may.
+fn assert_quiet(findings: &[tracelens_core::analysis::detectors::Finding], case: &str) {
+    use tracelens_core::analysis::detectors::Severity;
+    let summary = random::summary(findings);
+    assert!(findings.len() <= 4, "{case}: {summary}");
+    assert!(
+        findings.iter().all(|f| f.severity != Severity::Critical),
+        "{case}: {summary}"
+    );
+}
+
+#[test]
+fn a_thousand_random_traces_with_heavy_tails_everywhere_say_so_once() {
+    // 1,000 traces × 50 spans over 20 services, every duration log-normal
+    // (p99 about 25× p50): 60 critical long tails before, one per operation.
+    let findings = random::findings(&RandomConfig::default());
+    assert_quiet(&findings, "1,000 × 50 spans");
+    let system: Vec<_> = findings.iter().filter(|f| f.detector == "long_tail").collect();
+    assert_eq!(system.len(), 1, "{}", random::summary(&findings));
+    assert!(
+        system[0]
+            .explanation
+            .starts_with("Latency has a heavy tail across the system"),
+        "{}",
+        system[0].explanation
+    );
+}
+
+#[test]
+fn one_large_random_trace_is_quiet_too() {
+    // One trace of 100,000 spans (about 6 s in a debug build).
+    let findings = random::findings(&RandomConfig {
+        traces: 1,
+        spans_per_trace: 100_000,
+        ..RandomConfig::default()
+    });
+    assert_quiet(&findings, "1 × 100,000 spans");
+}
+
+#[test]
+fn in_a_real_capture_only_the_tail_unusual_for_its_peers_is_reported() {
+    // SmartThings: one `post` call in `platformapi` took 352 ms of its own work
+    // against 12.5 ms typically (28×), where the median operation's tail is 4×.
+    let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    let tails: Vec<_> = analysis.findings.iter().filter(|f| f.detector == "long_tail").collect();
+    assert_eq!(tails.len(), 1, "{tails:#?}");
+    assert_eq!(
+        (tails[0].subject.service.as_str(), tails[0].subject.operation.as_str()),
+        ("platformapi", "post")
+    );
+    assert!(
+        tails[0].explanation.ends_with("the median of 9 operations is 4×"),
+        "{}",
+        tails[0].explanation
+    );
+    // Its impact is the tail's time above p50 on the critical path: the slow call
+    // ran beside other work that took longer, so a fix would not shorten the
+    // request, and the finding stays `info`.
+    assert_eq!(tails[0].impact.time.0, 0, "{:?}", tails[0].impact);
+    assert_eq!(tails[0].severity, tracelens_core::analysis::detectors::Severity::Info);
+}
+
+mod merged {
+    //! Capture-shaped: a checkout and a subscription both wait on one slow
+    //! payment provider call, as a shop's traces would show it.
+    use tracelens_core::TraceSet;
+    use tracelens_core::analysis::Analysis;
+    use tracelens_core::import::{Format, import_file};
+    use tracelens_core::model::SpanKind;
+    use tracelens_core::synth::{SynthSpan, SynthValue, encode};
+
+    fn request(trace: u128, start: u64, route: &'static str, spans: &mut Vec<SynthSpan>) {
+        let ms = 1_000_000;
+        let server = |id, parent, service, name: &str, kind, from: u64, to: u64, attributes| SynthSpan {
+            trace_id: trace,
+            span_id: id,
+            parent_span_id: parent,
+            service,
+            name: name.to_owned(),
+            kind,
+            start_ns: start + from * ms,
+            end_ns: start + to * ms,
+            error: None,
+            attributes,
+        };
+        let route_attributes = vec![
+            ("http.route", SynthValue::Str(route.to_owned())),
+            ("http.request.method", SynthValue::Str("POST".to_owned())),
+        ];
+        spans.push(server(
+            1,
+            None,
+            "shop",
+            &format!("POST {route}"),
+            SpanKind::Server,
+            0,
+            130,
+            route_attributes,
+        ));
+        spans.push(server(
+            2,
+            Some(1),
+            "shop",
+            "POST /v1/charges",
+            SpanKind::Client,
+            10,
+            120,
+            Vec::new(),
+        ));
+        spans.push(server(
+            3,
+            Some(2),
+            "payment",
+            "POST /v1/charges",
+            SpanKind::Server,
+            11,
+            119,
+            Vec::new(),
+        ));
+    }
+
+    fn fast(trace: u128, start: u64, route: &'static str, spans: &mut Vec<SynthSpan>) {
+        spans.push(SynthSpan {
+            trace_id: trace,
+            span_id: 1,
+            parent_span_id: None,
+            service: "shop",
+            name: format!("GET {route}"),
+            kind: SpanKind::Server,
+            start_ns: start,
+            end_ns: start + 8_000_000,
+            error: None,
+            attributes: vec![
+                ("http.route", SynthValue::Str(route.to_owned())),
+                ("http.request.method", SynthValue::Str("GET".to_owned())),
+            ],
+        });
+    }
+
+    pub fn analysis() -> Analysis {
+        let mut spans = Vec::new();
+        let base = 1_700_000_000_000_000_000u64;
+        let mut trace = 1u128;
+        for i in 0..10u64 {
+            let start = base + i * 1_000_000_000;
+            for (route, slow) in [
+                ("/checkout", true),
+                ("/subscriptions", true),
+                ("/products", false),
+                ("/cart", false),
+                ("/home", false),
+            ] {
+                if slow {
+                    request(trace, start, route, &mut spans);
+                } else {
+                    fast(trace, start, route, &mut spans);
+                }
+                trace += 1;
+            }
+        }
+        let mut set = TraceSet::new();
+        import_file(&mut set, "shop", &encode(&spans, Format::OtlpJson)).unwrap();
+        Analysis::of(&set)
+    }
+}
+
+#[test]
+fn one_slow_call_behind_two_slow_endpoints_is_one_finding() {
+    let analysis = merged::analysis();
+    let findings: Vec<_> = analysis
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.detector.name(),
+                f.subject.service.as_str(),
+                f.subject.operation.as_str(),
+            )
+        })
+        .collect();
+    // Before: two bottlenecks (one per endpoint) and two slow endpoints.
+    assert_eq!(
+        findings,
+        [("bottleneck", "payment", "POST /v1/charges")],
+        "{:#?}",
+        analysis.findings
+    );
+    let finding = &analysis.findings[0];
+    assert!(
+        finding.explanation.contains("; also in `POST /"),
+        "{}",
+        finding.explanation
+    );
+    assert!(
+        finding.explanation.contains("16× the median endpoint (8.00ms)"),
+        "{}",
+        finding.explanation
+    );
+    assert_eq!((finding.impact.requests, finding.impact.of_requests), (20, 20));
+    let endpoints: std::collections::BTreeSet<u128> = finding.evidence.iter().map(|e| e.trace_id.0 % 5).collect();
+    assert_eq!(
+        endpoints.len(),
+        2,
+        "evidence from both endpoints: {:#?}",
+        finding.evidence
+    );
+}
