@@ -168,7 +168,6 @@ fn finding(
             of_requests: scope.len() as u64,
             request_time_share: request_share,
             time: DurationNs(time),
-            ..Default::default()
         },
         subject: Subject {
             endpoint: endpoint.map(str::to_owned),
