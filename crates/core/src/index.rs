@@ -23,7 +23,8 @@ pub struct Trace {
     pub has_root: bool,
     /// Earliest start among spans with a start time.
     pub start: TimestampNs,
-    /// Latest end among spans with a start time.
+    /// Latest known end: among spans with a start and a duration (a span
+    /// whose duration is unknown counts as the instant it started).
     pub end: TimestampNs,
     /// Spans with an error status.
     pub error_count: u32,
@@ -48,7 +49,8 @@ pub struct LinkWarnings {
     pub duplicate_span_ids: u64,
     /// Spans whose parent is not in the loaded data; they are treated as roots.
     pub orphans: u64,
-    /// Spans that start before their parent (clock skew between hosts).
+    /// Spans that start before their parent (clock skew between hosts),
+    /// among those where both have a start and a duration.
     pub child_starts_before_parent: u64,
     /// Traces in which every span names a parent.
     pub traces_without_root: u64,
@@ -186,7 +188,10 @@ impl TraceIndex {
                     match found {
                         Some(p) => {
                             self.parent[i as usize] = Some(p);
-                            if span.start < spans[p as usize].start {
+                            let parent = &spans[p as usize];
+                            // A span without a start or duration is not
+                            // placed in time well enough to call it skewed.
+                            if span.duration_known() && parent.duration_known() && span.start < parent.start {
                                 self.warnings.child_starts_before_parent += 1;
                             }
                         }

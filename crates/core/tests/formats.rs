@@ -401,7 +401,9 @@ fn zipkin_fragments_merge_and_fanout_consumers_get_their_own_ids() {
     assert_eq!(analysis.overview.traces, 1);
     assert_eq!(analysis.link_warnings.duplicate_span_ids, 0);
     assert_eq!(analysis.link_warnings.orphans, 0);
-    assert_eq!(analysis.link_warnings.child_starts_before_parent, 2);
+    // The two children that start before their parent sit under `receive
+    // iot-events360` consumers, which have no duration: not judged as skew.
+    assert_eq!(analysis.link_warnings.child_starts_before_parent, 0);
 }
 
 #[test]

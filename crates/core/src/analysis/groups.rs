@@ -8,7 +8,9 @@
 //! - A **service** groups every span it emitted.
 //! - An **operation** is a service and a span name.
 //!
-//! Spans without a start time are left out (the import report counts them).
+//! Spans without a known duration (no start time, or no end: see
+//! [`crate::model::Span::duration_known`]) are left out: their duration is
+//! unknown, not zero, and the import report counts them.
 //! For each: count, errors, exact percentiles of the durations, the same after
 //! removing outliers (method in [`crate::stats::outliers`]), self time, a
 //! log-scale histogram, throughput per minute over the loaded time range, and
@@ -249,12 +251,12 @@ fn stats(
     spans: &[u32],
 ) -> Option<GroupStats> {
     let set = facts.set;
-    // Spans without a start time have no duration to speak of: left out here,
-    // counted by the import report.
+    // Spans without a known duration would read as 0 ns and drag every
+    // percentile down: left out here, counted by the import report.
     let spans: Vec<u32> = spans
         .iter()
         .copied()
-        .filter(|&i| set.spans[i as usize].start.0 != 0)
+        .filter(|&i| set.spans[i as usize].duration_known())
         .collect();
     let spans = &spans[..];
     let mut durations: Vec<DurationNs> = spans.iter().map(|&i| set.spans[i as usize].duration).collect();

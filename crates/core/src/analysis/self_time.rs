@@ -12,6 +12,11 @@
 //!
 //! Children are clipped to the parent's interval and overlapping children
 //! count once, so self time is never negative and never exceeds the duration.
+//!
+//! A span whose duration is unknown ([`crate::model::Span::duration_known`])
+//! has no self time to speak of: it gets 0 here and is left out of the
+//! statistics that read self times. As a child it covers nothing, since what
+//! it covered is not known.
 
 use crate::index::TraceIndex;
 use crate::model::TraceSet;
@@ -22,12 +27,18 @@ pub fn self_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     (0..set.spans.len())
         .map(|i| {
             let span = &set.spans[i];
+            if !span.duration_known() {
+                return DurationNs(0);
+            }
             let (start, end) = (span.start.0, span.end().0);
             let mut covered = 0u64;
             let mut reach = start;
             // Children come in start order, so one sweep merges their intervals.
             for &child in index.children_of(i as u32) {
                 let child = &set.spans[child as usize];
+                if !child.duration_known() {
+                    continue;
+                }
                 let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
                 if child_end <= reach {
                     continue;

@@ -97,7 +97,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             continue;
         };
         let is_call = span.kind == SpanKind::Server && caller.kind == SpanKind::Client;
-        if !is_call || caller.service == span.service || span.start.0 == 0 || caller.start.0 == 0 {
+        if !is_call || caller.service == span.service || !span.duration_known() || !caller.duration_known() {
             continue;
         }
         let pair = skew.entry((caller.service, span.service)).or_default();
