@@ -476,3 +476,14 @@ pub(crate) struct Mark {
     resources: usize,
     scopes: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_unknown_duration_flag_costs_a_span_no_memory() {
+        assert_eq!(std::mem::size_of::<Span>(), 96);
+    }
+}

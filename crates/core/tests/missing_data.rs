@@ -121,3 +121,165 @@ fn smartthings_has_no_zero_percentiles_from_unknown_durations() {
             .any(|g| g.service == "pusher" && g.name == "receive iot-events360")
     );
 }
+
+// ---- data quality: one finding per kind ----
+
+use tracelens_core::analysis::detectors::{Finding, Severity};
+use tracelens_core::import::Format;
+use tracelens_core::model::SpanKind;
+use tracelens_core::synth::{SynthSpan, encode, shop};
+
+const BASE: u64 = 1_700_000_000_000_000_000;
+
+fn span(trace: u128, id: u64, parent: Option<u64>, service: &'static str, kind: SpanKind, ms: (u64, u64)) -> SynthSpan {
+    SynthSpan {
+        trace_id: trace,
+        span_id: id,
+        parent_span_id: parent,
+        service,
+        name: format!("{service} op"),
+        kind,
+        start_ns: BASE + ms.0 * 1_000_000,
+        end_ns: BASE + ms.1 * 1_000_000,
+        error: None,
+        attributes: Vec::new(),
+    }
+}
+
+/// A request from `web` that calls `callee` (the server span moved by
+/// `skew_ms` when skewed) and, under it, a database call.
+fn call(trace: u128, callee: &'static str, skew_ms: u64) -> Vec<SynthSpan> {
+    vec![
+        span(trace, 1, None, "web", SpanKind::Server, (0, 100)),
+        span(trace, 2, Some(1), "web", SpanKind::Client, (20, 80)),
+        span(
+            trace,
+            3,
+            Some(2),
+            callee,
+            SpanKind::Server,
+            (25 - skew_ms, 75 - skew_ms),
+        ),
+        span(
+            trace,
+            4,
+            Some(3),
+            callee,
+            SpanKind::Client,
+            (30 - skew_ms, 40 - skew_ms),
+        ),
+    ]
+}
+
+fn data_quality(spans: &[SynthSpan]) -> Vec<Finding> {
+    let (set, _) = load(&[("hand-built.json", &encode(spans, Format::OtlpJson))]);
+    Analysis::of(&set)
+        .findings
+        .into_iter()
+        .filter(|f| f.detector == "data_quality")
+        .collect()
+}
+
+#[test]
+fn skew_in_two_pairs_orphans_and_untimed_spans_in_two_services_are_one_finding_each() {
+    let mut spans = Vec::new();
+    for t in 1..=20u128 {
+        // Every call to `payment` and one in four to `stock` skewed by 15 ms.
+        spans.extend(call(t, "payment", 15));
+        spans.extend(call(100 + t, "stock", if t % 4 == 0 { 15 } else { 0 }));
+    }
+    // Lost server spans in two services: their database calls are orphans.
+    spans.retain(|s| !(s.trace_id % 5 == 1 && s.span_id == 3));
+    // Spans without an end (OTLP end 0) in two services.
+    for s in spans.iter_mut().filter(|s| s.trace_id % 10 == 2 && s.span_id == 4) {
+        s.end_ns = 0;
+    }
+    let found = data_quality(&spans);
+    let kinds: Vec<&str> = found.iter().map(|f| f.subject.operation.as_str()).collect();
+    let mut sorted = kinds.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["clock skew", "missing times", "orphan spans"], "{found:#?}");
+
+    let skew = found.iter().find(|f| f.subject.operation == "clock skew").unwrap();
+    // `payment` is the most affected; both pairs are named, worst first.
+    assert_eq!(skew.subject.service, "payment");
+    assert_eq!(skew.severity, Severity::Warning);
+    assert!(
+        skew.explanation.starts_with(
+            "Clock skew: in 16 of 16 calls from `web` to `payment` the `payment` span lies outside its caller, by 10.0ms (median) and in 4 of 16 calls from `web` to `stock`"
+        ),
+        "{}",
+        skew.explanation
+    );
+    let orphans = found.iter().find(|f| f.subject.operation == "orphan spans").unwrap();
+    assert!(
+        orphans
+            .explanation
+            .starts_with("8 spans (in 8 traces) name a parent that is not in the data (`payment` 4 and `stock` 4)"),
+        "{}",
+        orphans.explanation
+    );
+}
+
+#[test]
+fn one_skewed_call_in_many_is_not_a_finding() {
+    // 300 calls, two skewed: under the minimum count and share.
+    let spans: Vec<SynthSpan> = (1..=300u128)
+        .flat_map(|t| call(t, "payment", if t <= 2 { 15 } else { 0 }))
+        .collect();
+    assert!(data_quality(&spans).is_empty());
+    // Three skewed of the 300 calls is 1%: reported.
+    let spans: Vec<SynthSpan> = (1..=300u128)
+        .flat_map(|t| call(t, "payment", if t <= 3 { 15 } else { 0 }))
+        .collect();
+    let found = data_quality(&spans);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, Severity::Info, "1% of the pair's calls");
+}
+
+#[test]
+fn recorded_captures_with_a_stray_skewed_call_have_no_skew_finding() {
+    // OpenTelemetry Demo: one span of 26 starts before its parent.
+    let (set, _) = load(&[(
+        "otel-demo.json",
+        &fixture("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json"),
+    )]);
+    let analysis = Analysis::of(&set);
+    assert_eq!(analysis.link_warnings.child_starts_before_parent, 1);
+    assert!(analysis.findings.iter().all(|f| f.detector != "data_quality"));
+
+    // SmartThings: before, three skew findings (`bouncer` → `pusher` between
+    // spans without durations, and two pairs of one call each); now none, and
+    // its 91 untimed spans are one finding naming the services.
+    let (set, _) = load(&[("smartthings.json", &fixture(SMARTTHINGS))]);
+    let found: Vec<Finding> = Analysis::of(&set)
+        .findings
+        .into_iter()
+        .filter(|f| f.detector == "data_quality")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.operation, "missing times");
+    assert_eq!(found[0].subject.service, "platformapi");
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("91 of 957 spans have no start time or no duration (`platformapi` 83 of 251"),
+        "{}",
+        found[0].explanation
+    );
+}
+
+#[test]
+fn the_shop_gives_at_most_one_data_quality_finding_per_kind() {
+    for seed in [1, 2, 3, 7] {
+        let spans = shop::generate(&shop::ShopConfig {
+            seed,
+            patterns: shop::Patterns::of(&shop::Pattern::ALL),
+            ..Default::default()
+        });
+        let found = data_quality(&spans);
+        let mut kinds: Vec<&str> = found.iter().map(|f| f.subject.operation.as_str()).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["clock skew", "orphan spans"], "seed {seed}: {found:#?}");
+    }
+}
