@@ -283,3 +283,80 @@ fn the_shop_gives_at_most_one_data_quality_finding_per_kind() {
         assert_eq!(kinds, ["clock skew", "orphan spans"], "seed {seed}: {found:#?}");
     }
 }
+
+// ---- spans loaded twice ----
+
+use tracelens_core::import::RejectReason;
+
+const HOTROD: &str = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
+
+#[test]
+fn a_capture_loaded_twice_is_merged_and_counted_not_doubled() {
+    let bytes = fixture(HOTROD);
+    let (once, _) = load(&[("hotrod.json", &bytes)]);
+    let (twice, reports) = load(&[("hotrod.json", &bytes), ("hotrod copy.json", &bytes)]);
+    assert_eq!(reports[0].spans_kept, 40);
+    let second = &reports[1];
+    assert_eq!((second.spans_read, second.spans_kept), (40, 0));
+    assert_eq!(second.rejected[&RejectReason::DuplicateSpan].count, 40);
+    assert!(
+        second.rejected[&RejectReason::DuplicateSpan]
+            .example
+            .ends_with("the same span as in hotrod.json"),
+        "{:?}",
+        second.rejected
+    );
+    assert_eq!(twice.files[1], *second, "the set keeps the same report");
+    assert_eq!(twice.spans.len(), 40);
+
+    let (a, b) = (Analysis::of(&once), Analysis::of(&twice));
+    assert_eq!(b.link_warnings.duplicate_span_ids, 0);
+    assert_eq!(a.findings, b.findings, "the N+1 is not counted twice");
+    assert_eq!(a.groups, b.groups);
+}
+
+#[test]
+fn one_trace_in_two_formats_is_loaded_once() {
+    // The same 19 spans as OTLP JSON Lines and as protobuf.
+    let (set, reports) = load(&[
+        (
+            "traces.jsonl",
+            &fixture("otlp-jsonl/otlp2parquet__traces__protobuf-json-mapping.jsonl"),
+        ),
+        ("traces.pb", &fixture("otlp-protobuf/otlp2parquet__traces.pb")),
+    ]);
+    assert_eq!(reports[1].rejected[&RejectReason::DuplicateSpan].count, 19);
+    assert_eq!(set.spans.len(), 19);
+}
+
+#[test]
+fn identical_copies_in_one_file_merge_and_differing_ones_are_kept_and_flagged() {
+    // The Jaeger `/api/transform` output holds the same span twice.
+    let (set, reports) = load(&[(
+        "envelope.json",
+        &fixture("jaeger-ui-json/jaeger__query__otlp2jaeger-out__api-envelope.json"),
+    )]);
+    assert_eq!(reports[0].rejected[&RejectReason::DuplicateSpan].count, 1);
+    assert_eq!(set.spans.len(), 1);
+
+    // Two spans with one ID but a different name: both kept, one finding.
+    let mut spans = call(1, "payment", 0);
+    let mut other = spans[3].clone();
+    other.name = "another query".to_owned();
+    spans.push(other);
+    let (set, reports) = load(&[("differing.json", &encode(&spans, Format::OtlpJson))]);
+    assert!(reports[0].rejected.is_empty());
+    assert_eq!(set.spans.len(), 5);
+    let analysis = Analysis::of(&set);
+    assert_eq!(analysis.link_warnings.duplicate_span_ids, 1);
+    let found: Vec<&Finding> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.detector == "data_quality")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].subject.service.as_str(), found[0].subject.operation.as_str()),
+        ("payment", "duplicate span IDs")
+    );
+}

@@ -48,6 +48,9 @@ pub enum RejectReason {
     TimestampOutOfRange,
     /// A fragment of a span reported in parts (Zipkin late data), merged into the other part.
     MergedFragment,
+    /// An identical copy of a span already loaded (the same file twice, or one
+    /// trace in two formats), merged into the first copy.
+    DuplicateSpan,
 }
 
 impl fmt::Display for RejectReason {
@@ -58,6 +61,7 @@ impl fmt::Display for RejectReason {
             RejectReason::InvalidSpanKind => "invalid span kind",
             RejectReason::TimestampOutOfRange => "timestamp out of range",
             RejectReason::MergedFragment => "fragment merged into the rest of its span",
+            RejectReason::DuplicateSpan => "identical copy of a span already loaded (merged into it)",
         })
     }
 }
