@@ -360,3 +360,93 @@ fn identical_copies_in_one_file_merge_and_differing_ones_are_kept_and_flagged() 
         ("payment", "duplicate span IDs")
     );
 }
+
+// ---- traces that are not one request ----
+
+use tracelens_core::index::TraceShape;
+
+#[test]
+fn sessions_are_recognised_and_kept_out_of_endpoint_latency() {
+    // A 5 ms call followed by 43 s of FOLLOWS_FROM work; a 37 ms login followed
+    // by five minutes of a user's clicks; a 1 µs root over a 174 s workflow.
+    for file in [
+        "jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json",
+        SMARTTHINGS,
+        "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json",
+    ] {
+        let (set, _) = load(&[(file, &fixture(file))]);
+        let analysis = Analysis::of(&set);
+        assert_eq!(analysis.traces.len(), 1, "{file}");
+        assert_eq!(analysis.traces[0].shape, TraceShape::Session, "{file}");
+        assert_eq!(
+            (analysis.overview.sessions, analysis.overview.streams),
+            (1, 0),
+            "{file}"
+        );
+        assert!(
+            analysis.groups.endpoints.is_empty(),
+            "{file}: {:?}",
+            analysis.groups.endpoints
+        );
+        // No "per `get /login/tokenauth` request" for calls made over minutes.
+        assert!(
+            analysis.findings.iter().all(|f| f.subject.endpoint.is_none()),
+            "{file}: {:#?}",
+            analysis.findings
+        );
+    }
+    // Requests stay requests.
+    for file in [
+        HOTROD,
+        "jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json",
+    ] {
+        let (set, _) = load(&[(file, &fixture(file))]);
+        let analysis = Analysis::of(&set);
+        assert!(analysis.traces.iter().all(|t| t.shape == TraceShape::Request), "{file}");
+        assert_eq!(analysis.groups.endpoints.len(), 1, "{file}");
+    }
+}
+
+/// One OTLP span with `messages` gRPC `message` events of type SENT.
+fn grpc_call(trace: &str, span: &str, seconds: u64, messages: usize) -> String {
+    let start = BASE;
+    let events: Vec<String> = (0..messages)
+        .map(|i| {
+            format!(
+                r#"{{"timeUnixNano":"{}","name":"message","attributes":[{{"key":"message.type","value":{{"stringValue":"SENT"}}}},{{"key":"message.id","value":{{"intValue":"{}"}}}}]}}"#,
+                start + i as u64 * 1_000_000,
+                i + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"traceId":"{trace}","spanId":"{span}","name":"quotes.Feed/Subscribe","kind":2,"startTimeUnixNano":"{start}","endTimeUnixNano":"{}","attributes":[{{"key":"rpc.service","value":{{"stringValue":"quotes.Feed"}}}},{{"key":"rpc.method","value":{{"stringValue":"Subscribe"}}}}],"events":[{}]}}"#,
+        start + seconds * 1_000_000_000,
+        events.join(",")
+    )
+}
+
+#[test]
+fn a_server_streaming_call_is_a_stream_not_a_slow_request() {
+    let spans = [
+        grpc_call("0000000000000000000000000000000a", "000000000000000a", 600, 40),
+        grpc_call("0000000000000000000000000000000b", "000000000000000b", 1, 1),
+        grpc_call("0000000000000000000000000000000c", "000000000000000c", 2, 1),
+    ];
+    let file = format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"quotes"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    );
+    let (set, _) = load(&[("stream.json", file.as_bytes())]);
+    let analysis = Analysis::of(&set);
+    let shapes: Vec<TraceShape> = analysis.traces.iter().map(|t| t.shape).collect();
+    assert_eq!(
+        shapes,
+        [TraceShape::Streaming, TraceShape::Request, TraceShape::Request]
+    );
+    assert_eq!(analysis.overview.streams, 1);
+    // The endpoint's latency is that of its two unary calls, not a 10-minute stream.
+    let endpoint = &analysis.groups.endpoints[0];
+    assert_eq!(endpoint.durations.count, 2);
+    assert_eq!(endpoint.durations.max.0, 2_000_000_000);
+}

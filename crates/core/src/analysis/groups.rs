@@ -4,7 +4,8 @@
 //!   of each trace (the first server span whose parent is absent or in another
 //!   service), named `METHOD /route` from `http.route` when present, else
 //!   `service/method` from `rpc.method`, else its span name. A trace without a
-//!   server span has no endpoint.
+//!   server span has no endpoint, nor has a session or a stream (see
+//!   [`crate::index::TraceShape`]): their durations are not latencies.
 //! - A **service** groups every span it emitted.
 //! - An **operation** is a service and a span name.
 //!
@@ -17,7 +18,7 @@
 //! the group's share of the critical path of the traces it appears in (its
 //! spans' time on the path divided by those traces' total path time).
 
-use crate::index::TraceIndex;
+use crate::index::{TraceIndex, TraceShape};
 use crate::intern::Sym;
 use crate::model::{SpanKind, StatusCode, TraceSet};
 use crate::stats::histogram::{Histogram, log_histogram};
@@ -116,9 +117,16 @@ impl<'a> SpanFacts<'a> {
             .iter()
             .map(|trace| entry_server_span(set, index, index.spans_of(trace)))
             .collect();
+        // A session or a stream is not one request: no endpoint, so it stays
+        // out of endpoint percentiles and per-request findings.
         let endpoint_names = entries
             .iter()
-            .map(|entry| entry.map(|span| endpoint_name(set, span)))
+            .zip(&index.traces)
+            .map(|(entry, trace)| {
+                entry
+                    .filter(|_| trace.shape == TraceShape::Request)
+                    .map(|span| endpoint_name(set, span))
+            })
             .collect();
         let minutes = range
             .map(|(start, end)| end.saturating_since(start).0 as f64 / 60e9)

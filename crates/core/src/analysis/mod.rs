@@ -10,7 +10,7 @@ pub mod self_time;
 pub use groups::{GroupStats, Groups, RobustSummary};
 
 use crate::ids::TraceId;
-use crate::index::{LinkWarnings, TraceIndex};
+use crate::index::{LinkWarnings, TraceIndex, TraceShape};
 use crate::model::TraceSet;
 use crate::time::{DurationNs, TimestampNs};
 use serde::Serialize;
@@ -49,6 +49,11 @@ pub struct Overview {
     pub end: Option<TimestampNs>,
     /// Service names, sorted.
     pub services: Vec<String>,
+    /// Traces that are sessions, not one request (see [`TraceShape`]): left
+    /// out of endpoint latency statistics and the slowest traces.
+    pub sessions: u64,
+    /// Traces that are streaming calls (see [`TraceShape`]): left out likewise.
+    pub streams: u64,
 }
 
 /// One row of the trace list.
@@ -70,6 +75,8 @@ pub struct TraceSummary {
     pub span_count: u32,
     /// Spans with an error status.
     pub error_count: u32,
+    /// One request, or a session or stream whose duration is not a latency.
+    pub shape: TraceShape,
 }
 
 impl Analysis {
@@ -130,6 +137,8 @@ fn overview(set: &TraceSet, index: &TraceIndex) -> Overview {
         start,
         end,
         services: services.into_iter().map(str::to_owned).collect(),
+        sessions: index.traces.iter().filter(|t| t.shape == TraceShape::Session).count() as u64,
+        streams: index.traces.iter().filter(|t| t.shape == TraceShape::Streaming).count() as u64,
     }
 }
 
@@ -148,6 +157,7 @@ fn trace_summaries(set: &TraceSet, index: &TraceIndex) -> Vec<TraceSummary> {
                 duration: trace.duration(),
                 span_count: trace.span_count(),
                 error_count: trace.error_count,
+                shape: trace.shape,
             }
         })
         .collect();
