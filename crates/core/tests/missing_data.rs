@@ -450,3 +450,86 @@ fn a_server_streaming_call_is_a_stream_not_a_slow_request() {
     assert_eq!(endpoint.durations.count, 2);
     assert_eq!(endpoint.durations.max.0, 2_000_000_000);
 }
+
+// ---- the wait between a caller and its callee ----
+
+use tracelens_core::analysis::self_time::{split, waits_on_callee};
+
+#[test]
+fn a_clients_time_outside_its_traced_server_is_wait_not_own_work() {
+    // HotROD 2019: `frontend` calls `route` over HTTP; the client spans last
+    // 0.5 to 3.6 ms longer than the server spans they reached.
+    let file = "jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json";
+    let (set, _) = load(&[(file, &fixture(file))]);
+    let index = tracelens_core::index::TraceIndex::build(&set);
+    let self_times = tracelens_core::analysis::self_time::self_times(&set, &index);
+    let mut checked = 0;
+    for (i, span) in set.spans.iter().enumerate() {
+        let children = index.children_of(i as u32);
+        let server = children
+            .iter()
+            .map(|&c| &set.spans[c as usize])
+            .find(|c| c.kind == SpanKind::Server);
+        match (span.kind, server) {
+            (SpanKind::Client, Some(server)) if children.len() == 1 => {
+                assert!(waits_on_callee(&set, &index, i as u32));
+                let gap = span.duration.0 - server.duration.0;
+                assert_eq!(self_times[i].0, gap, "the client's self time is the gap");
+                let parts = split(&set, &index, i as u32, self_times[i]);
+                assert_eq!((parts.own_work.0, parts.wait.0), (0, gap));
+                checked += 1;
+            }
+            (SpanKind::Client, None) => {
+                // A call to an untraced callee (redis here): its time is its own.
+                assert!(!waits_on_callee(&set, &index, i as u32));
+                assert_eq!(split(&set, &index, i as u32, self_times[i]).own_work, self_times[i]);
+            }
+            _ => {}
+        }
+    }
+    assert!(checked >= 12, "{checked}");
+    let analysis = Analysis::of(&set);
+    let calls = analysis
+        .groups
+        .operations
+        .iter()
+        .find(|g| g.service == "frontend" && g.name == "HTTP GET")
+        .unwrap();
+    let wait = calls.wait.expect("labelled as wait");
+    assert_eq!(wait.count, calls.self_time.count);
+    assert!(wait.p50.0 > 0);
+}
+
+#[test]
+fn a_client_whose_self_time_is_all_wait_has_no_tail_of_its_own_work() {
+    // Every 20th call waits 300 ms in a queue before its server span starts:
+    // the client's self time has a long tail, but it is a wait, not its work.
+    let spans: Vec<SynthSpan> = (1..=60u128)
+        .flat_map(|t| {
+            let queued = if t % 20 == 0 { 300 } else { 0 };
+            vec![
+                span(t, 1, None, "web", SpanKind::Server, (0, 400)),
+                SynthSpan {
+                    name: "GET stock".to_owned(),
+                    ..span(t, 2, Some(1), "web", SpanKind::Client, (10, 40 + queued))
+                },
+                span(t, 3, Some(2), "stock", SpanKind::Server, (11 + queued, 39 + queued)),
+            ]
+        })
+        .collect();
+    let (set, _) = load(&[("queued.json", &encode(&spans, Format::OtlpJson))]);
+    let analysis = Analysis::of(&set);
+    let client = analysis
+        .groups
+        .operations
+        .iter()
+        .find(|g| g.service == "web" && g.name == "GET stock")
+        .unwrap();
+    assert!(client.self_time.p99.0 >= 300_000_000, "{:?}", client.self_time);
+    assert_eq!(client.wait.map(|w| w.count), Some(60));
+    assert!(
+        analysis.findings.iter().all(|f| f.detector != "long_tail"),
+        "{:#?}",
+        analysis.findings
+    );
+}

@@ -18,6 +18,7 @@
 //! the group's share of the critical path of the traces it appears in (its
 //! spans' time on the path divided by those traces' total path time).
 
+use crate::analysis::self_time::waits_on_callee;
 use crate::index::{TraceIndex, TraceShape};
 use crate::intern::Sym;
 use crate::model::{SpanKind, StatusCode, TraceSet};
@@ -45,6 +46,12 @@ pub struct GroupStats {
     pub robust: RobustSummary,
     /// Percentiles of self time (time not covered by child spans).
     pub self_time: DurationSummary,
+    /// Percentiles of the self time of the spans that wait on a traced callee
+    /// (see [`crate::analysis::self_time::waits_on_callee`]): time between
+    /// caller and callee (network, queue, skew), not own work. `None` when
+    /// none of the group's spans does; when `wait.count` equals
+    /// `self_time.count`, none of its self time is own work.
+    pub wait: Option<DurationSummary>,
     /// Durations on a log scale, with percentile marks.
     pub histogram: Histogram,
     /// Spans per minute over the loaded time range; `None` when it is under a second.
@@ -281,6 +288,12 @@ fn stats(
         .map(|&i| facts.self_times.get(i as usize).copied().unwrap_or_default())
         .collect();
     let self_time = DurationSummary::of(&mut self_times)?;
+    let mut waits: Vec<DurationNs> = spans
+        .iter()
+        .filter(|&&i| waits_on_callee(set, facts.index, i))
+        .map(|&i| facts.self_times.get(i as usize).copied().unwrap_or_default())
+        .collect();
+    let wait = DurationSummary::of(&mut waits);
     let errors = spans
         .iter()
         .filter(|&&i| set.spans[i as usize].status == StatusCode::Error)
@@ -309,6 +322,7 @@ fn stats(
         durations: summary,
         robust,
         self_time,
+        wait,
         histogram: log_histogram(&durations)?,
         throughput_per_minute: facts.minutes.map(|m| summary.count as f64 / m),
         critical_path_share: if path_total == 0 {

@@ -14,7 +14,9 @@
 //! (default 100 ms, so fast operations with relative jitter are left alone).
 //! Endpoints are checked on their durations; operations on their self time
 //! (time not spent in children), so a tail is reported where it is made, not
-//! again by every span that only waits for it. Severity: critical when
+//! again by every span that only waits for it; a client whose self time is
+//! all time between it and its traced callee (network, queue, skew: see
+//! [`crate::analysis::self_time`]) is not checked, it has no own work. Severity: critical when
 //! p99 ≥ 20 × p50, warning below.
 //!
 //! **Example.** `GET /api/search` has a long tail: p99 500ms is 12× its p50
@@ -61,6 +63,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         }
     }
     for operation in &context.groups.operations {
+        // A client whose self time is all waiting on its traced callee has no
+        // own work to have a tail: the callee's spans show where it is made.
+        if operation.wait.is_some_and(|w| w.count == operation.self_time.count) {
+            continue;
+        }
         if let Some(f) = check(config, operation, &operation.self_time, false) {
             findings.push(Finding {
                 evidence: context.slowest_spans(&operation.service, &operation.name, 3),
