@@ -533,3 +533,20 @@ fn a_client_whose_self_time_is_all_wait_has_no_tail_of_its_own_work() {
         analysis.findings
     );
 }
+
+#[test]
+fn the_baseline_comparison_leaves_unknown_durations_and_sessions_out_too() {
+    let (set, _) = load(&[("smartthings.json", &fixture(SMARTTHINGS))]);
+    let (baseline, _) = load(&[("smartthings.json", &fixture(SMARTTHINGS))]);
+    let index = tracelens_core::index::TraceIndex::build(&set);
+    let analysis = Analysis::with_baseline(&set, &index, Some(&baseline));
+    let rows = &analysis.comparison.as_ref().unwrap().rows;
+    assert!(!rows.is_empty());
+    // The session's login is no endpoint, and no row compares p50s of 0 ns
+    // made of spans without a duration.
+    assert!(rows.iter().all(|r| r.endpoint.is_none()), "{rows:#?}");
+    assert!(
+        rows.iter().all(|r| r.baseline.p50.0 > 0 && r.current.p50.0 > 0),
+        "{rows:#?}"
+    );
+}
