@@ -136,7 +136,18 @@ pub fn text(
     }
 
     writeln!(out, "\nslowest traces")?;
-    let mut slowest: Vec<_> = analysis.traces.iter().collect();
+    if o.sessions + o.streams > 0 {
+        writeln!(
+            out,
+            "(left out: {} sessions and {} streams, traces that are not one request)",
+            o.sessions, o.streams
+        )?;
+    }
+    let mut slowest: Vec<_> = analysis
+        .traces
+        .iter()
+        .filter(|t| t.shape == tracelens_core::index::TraceShape::Request)
+        .collect();
     slowest.sort_by_key(|t| std::cmp::Reverse(t.duration));
     let mut traces = Table::new(["trace", "root", "start", "duration", "spans", "errors"]);
     for t in slowest.iter().take(10) {

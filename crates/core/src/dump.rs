@@ -22,13 +22,14 @@ fn dump_span(set: &TraceSet, span: &Span, out: &mut String) {
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,
-        "{} {} parent={parent} {:?} \"{}\" start={} duration={}ns {:?}{}",
+        "{} {} parent={parent} {:?} \"{}\" start={} duration={} {:?}{}",
         span.trace_id,
         span.span_id,
         span.kind,
         set.str(span.name),
         span.start.0,
-        span.duration.0,
+        span.known_duration()
+            .map_or_else(|| "unknown".to_owned(), |d| format!("{}ns", d.0)),
         span.status,
         span.status_message
             .map_or_else(String::new, |m| format!(" \"{}\"", set.str(m))),

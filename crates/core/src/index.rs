@@ -1,7 +1,8 @@
 //! Links spans into traces: groups them by trace ID across all files (a trace
 //! split across files or batches becomes one trace), resolves parents, and
 //! counts what does not fit (duplicate IDs, orphans, children starting before
-//! their parent, traces without a root).
+//! their parent, traces without a root). Also tells a trace that is one
+//! request from one that is not ([`TraceShape`]).
 
 use crate::ids::{SpanId, TraceId};
 use crate::model::{StatusCode, TraceSet};
@@ -23,11 +24,48 @@ pub struct Trace {
     pub has_root: bool,
     /// Earliest start among spans with a start time.
     pub start: TimestampNs,
-    /// Latest end among spans with a start time.
+    /// Latest known end: among spans with a start and a duration (a span
+    /// whose duration is unknown counts as the instant it started).
     pub end: TimestampNs,
     /// Spans with an error status.
     pub error_count: u32,
+    /// One request, or a session or stream that is not.
+    pub shape: TraceShape,
 }
+
+/// Whether a trace is one request, whose duration is a latency, or not.
+///
+/// - **Session**: most of the trace happens after its root ended (at least
+///   [`SESSION_MIN_SPANS`] spans, and more than half of the timed spans below
+///   the root, start at or after the root's end). A login that is followed by
+///   minutes of a user's clicks under the same trace ID (the SmartThings
+///   capture: a 37 ms root, 943 of 957 spans later, 306 s in all), or a job
+///   that follows from a short call (FOLLOWS_FROM chains: a 5 ms root, a 43 s
+///   trace). Its end-to-end duration is user think time, not a latency.
+/// - **Streaming**: the root is a streaming RPC: at least
+///   [`STREAM_MIN_MESSAGES`] OpenTelemetry `message` events of one
+///   `message.type` (`SENT` or `RECEIVED`) on it, where a unary call has one
+///   of each. It lasts as long as the stream stays open.
+///
+/// Neither is kept in latency statistics (endpoint percentiles) nor in the
+/// slowest-trace list; the analysis counts them instead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceShape {
+    /// One request: its duration is a latency.
+    #[default]
+    Request,
+    /// Work that mostly happens after the root ended.
+    Session,
+    /// A streaming call that stays open.
+    Streaming,
+}
+
+/// Spans that must start after the root ended for a trace to be a session.
+pub const SESSION_MIN_SPANS: usize = 3;
+
+/// `message` events of one type that make the root a streaming call.
+pub const STREAM_MIN_MESSAGES: usize = 3;
 
 impl Trace {
     /// End-to-end duration: latest end minus earliest start.
@@ -48,7 +86,8 @@ pub struct LinkWarnings {
     pub duplicate_span_ids: u64,
     /// Spans whose parent is not in the loaded data; they are treated as roots.
     pub orphans: u64,
-    /// Spans that start before their parent (clock skew between hosts).
+    /// Spans that start before their parent (clock skew between hosts),
+    /// among those where both have a start and a duration.
     pub child_starts_before_parent: u64,
     /// Traces in which every span names a parent.
     pub traces_without_root: u64,
@@ -186,7 +225,10 @@ impl TraceIndex {
                     match found {
                         Some(p) => {
                             self.parent[i as usize] = Some(p);
-                            if span.start < spans[p as usize].start {
+                            let parent = &spans[p as usize];
+                            // A span without a start or duration is not
+                            // placed in time well enough to call it skewed.
+                            if span.duration_known() && parent.duration_known() && span.start < parent.start {
                                 self.warnings.child_starts_before_parent += 1;
                             }
                         }
@@ -202,6 +244,7 @@ impl TraceIndex {
             self.warnings.traces_without_root += 1;
         }
         let root = true_root.or(first_orphan).or(group.first().copied()).unwrap_or(0);
+        let shape = shape_of(set, group, root);
         let start = start.unwrap_or_default();
         let range_start = u32::try_from(offset).unwrap_or(u32::MAX);
         let range_end = u32::try_from(offset + group.len()).unwrap_or(u32::MAX);
@@ -213,6 +256,7 @@ impl TraceIndex {
             start,
             end: end.max(start),
             error_count,
+            shape,
         });
     }
 
@@ -222,6 +266,49 @@ impl TraceIndex {
             .get(trace.spans.start as usize..trace.spans.end as usize)
             .unwrap_or(&[])
     }
+}
+
+/// Whether the trace of `group` (with `root`) is a request, a session or a
+/// stream; see [`TraceShape`]. O(spans of the trace + events of the root).
+fn shape_of(set: &TraceSet, group: &[u32], root: u32) -> TraceShape {
+    let Some(root_span) = set.spans.get(root as usize) else {
+        return TraceShape::Request;
+    };
+    if is_streaming(set, root_span) {
+        return TraceShape::Streaming;
+    }
+    if !root_span.duration_known() {
+        return TraceShape::Request;
+    }
+    let root_end = root_span.end();
+    let (mut timed, mut after) = (0usize, 0usize);
+    for &i in group.iter().filter(|&&i| i != root) {
+        if let Some(span) = set.spans.get(i as usize).filter(|s| s.start.0 != 0) {
+            timed += 1;
+            after += usize::from(span.start >= root_end);
+        }
+    }
+    if after >= SESSION_MIN_SPANS && after * 2 > timed {
+        TraceShape::Session
+    } else {
+        TraceShape::Request
+    }
+}
+
+/// At least [`STREAM_MIN_MESSAGES`] `message` events of one `message.type` on `span`.
+fn is_streaming(set: &TraceSet, span: &crate::model::Span) -> bool {
+    let Some(message) = set.strings.get("message") else {
+        return false;
+    };
+    let (mut sent, mut received) = (0usize, 0usize);
+    for event in set.events_of(span).iter().filter(|e| e.name == message) {
+        match set.str_attribute_in(event.attributes, "message.type") {
+            Some("SENT") => sent += 1,
+            Some("RECEIVED") => received += 1,
+            _ => {}
+        }
+    }
+    sent.max(received) >= STREAM_MIN_MESSAGES
 }
 
 /// The first (earliest-starting) span with ID `id` that is not `child`

@@ -220,10 +220,19 @@ pub struct Span {
     pub name: Sym,
     /// Server, client, ...
     pub kind: SpanKind,
-    /// When it started.
+    /// When it started; 0 when the file gave no start time.
     pub start: TimestampNs,
-    /// How long it took.
+    /// How long it took; 0 when not known. Read it through
+    /// [`Span::known_duration`] (or check [`Span::duration_known`]) wherever
+    /// a zero would be taken for a fast span.
     pub duration: DurationNs,
+    /// False when the file gave no end or duration (a Zipkin one-way send or
+    /// a span reported before it finished, an OTLP span without an end time):
+    /// the duration is unknown, not zero. A flag rather than a sentinel value
+    /// in `duration`, so arithmetic on durations can never meet a huge
+    /// sentinel; it sits beside the other one-byte fields in what was padding,
+    /// so a span is still 96 bytes.
+    pub has_duration: bool,
     /// Success or failure.
     pub status: StatusCode,
     /// The status message or error description, if any.
@@ -246,9 +255,23 @@ pub struct Span {
 }
 
 impl Span {
-    /// When it ended.
+    /// When it ended. A span whose duration is unknown reads as an instant
+    /// (it ends when it starts), so code that does not ask never sees it
+    /// cover time it may not have.
     pub fn end(&self) -> TimestampNs {
         self.start.saturating_add(self.duration)
+    }
+
+    /// Whether both its start and its duration are known: only then does it
+    /// take part in durations, percentiles, self times, critical paths and
+    /// time shares.
+    pub fn duration_known(&self) -> bool {
+        self.has_duration && self.start.0 != 0
+    }
+
+    /// Its duration, if known (see [`Span::duration_known`]).
+    pub fn known_duration(&self) -> Option<DurationNs> {
+        self.duration_known().then_some(self.duration)
     }
 }
 
@@ -452,4 +475,15 @@ pub(crate) struct Mark {
     extras: usize,
     resources: usize,
     scopes: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_unknown_duration_flag_costs_a_span_no_memory() {
+        assert_eq!(std::mem::size_of::<Span>(), 96);
+    }
 }

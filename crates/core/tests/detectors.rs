@@ -439,7 +439,10 @@ fn data_quality_names_skew_orphans_and_rootless_traces() {
     let client = |t: u128| span(t, 2, Some(1), "api", "GET /pay", SpanKind::Client, (10, 50));
     let server =
         |t: u128, start: u64, end: u64| span(t, 3, Some(2), "payments", "POST /pay", SpanKind::Server, (start, end));
-    let skewed = vec![request(1, "/buy", 60), client(1), server(1, 5, 45)];
+    // Three calls: a pair of services needs at least three skewed calls.
+    let skewed: Vec<SynthSpan> = (1..=3)
+        .flat_map(|t| [request(t, "/buy", 60), client(t), server(t, 5, 45)])
+        .collect();
     let found = findings_of(&skewed, "data_quality");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(

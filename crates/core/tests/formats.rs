@@ -293,9 +293,11 @@ fn json_lines_with_a_first_line_longer_than_the_sniffer_reads() {
     let text = format!("{long_first}\n{{\"resourceLogs\":[]}}\n{first}\n");
     let (set, report) = read("dump.jsonl", text.as_bytes());
     assert_eq!(report.format, Format::OtlpJsonLines);
-    assert_eq!((report.spans_read, report.spans_kept), (2, 2));
+    // The first line comes back as the third: the same span twice, merged.
+    assert_eq!((report.spans_read, report.spans_kept), (2, 1));
+    assert_eq!(report.rejected[&RejectReason::DuplicateSpan].count, 1);
     assert_eq!(report.skipped[&SkipReason::LogsLine].count, 1);
-    assert_eq!(set.spans.len(), 2);
+    assert_eq!(set.spans.len(), 1);
     // A single document followed by something else is still an error of that document.
     let mut other = TraceSet::new();
     let error = import_file(&mut other, "two.json", format!("{long_first}\n[1]\n").as_bytes()).unwrap_err();
@@ -401,7 +403,9 @@ fn zipkin_fragments_merge_and_fanout_consumers_get_their_own_ids() {
     assert_eq!(analysis.overview.traces, 1);
     assert_eq!(analysis.link_warnings.duplicate_span_ids, 0);
     assert_eq!(analysis.link_warnings.orphans, 0);
-    assert_eq!(analysis.link_warnings.child_starts_before_parent, 2);
+    // The two children that start before their parent sit under `receive
+    // iot-events360` consumers, which have no duration: not judged as skew.
+    assert_eq!(analysis.link_warnings.child_starts_before_parent, 0);
 }
 
 #[test]

@@ -23,6 +23,11 @@
 //!
 //! A child still running when the next child on the path starts is on the path
 //! for the time before that start (it is the last thing that finished then).
+//! Spans whose duration is unknown ([`crate::model::Span::duration_known`])
+//! are never on the path: what they held is not known. A trace whose root has
+//! no known duration has no critical path (every span gets 0) rather than one
+//! made up from a guessed end.
+//!
 //! The walk uses an explicit stack and visits each span at most once, so deep
 //! traces cannot overflow the stack and a parent cycle in bad data cannot loop.
 
@@ -68,15 +73,14 @@ fn walk(
         if std::mem::replace(seen, true) {
             return None;
         }
-        let s = set.spans.get(span as usize)?;
+        let s = set.spans.get(span as usize).filter(|s| s.duration_known())?;
         let mut children = spare.pop().unwrap_or_default();
         children.clear();
-        children.extend(
-            index
-                .children_of(span)
-                .iter()
-                .filter_map(|&c| set.spans.get(c as usize).map(|cs| (cs.end().0, cs.start.0, c))),
-        );
+        children.extend(index.children_of(span).iter().filter_map(|&c| {
+            // A child without a known duration held nothing we can tell.
+            let cs = set.spans.get(c as usize).filter(|cs| cs.duration_known())?;
+            Some((cs.end().0, cs.start.0, c))
+        }));
         children.sort_unstable();
         Some(Frame {
             span,

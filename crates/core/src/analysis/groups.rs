@@ -5,11 +5,15 @@
 //!   service), named `METHOD /route` from `http.route` when present, else
 //!   `METHOD /path` from the URL with IDs folded to `{id}`, else
 //!   `service/method` from `rpc.method`, else its span name
-//!   ([`endpoint_name`]). A trace without a server span has no endpoint.
+//!   ([`endpoint_name`]). A trace without a server span has no endpoint, nor
+//!   has a session or a stream (see [`crate::index::TraceShape`]): their
+//!   durations are not latencies.
 //! - A **service** groups every span it emitted.
 //! - An **operation** is a service and a span name.
 //!
-//! Spans without a start time are left out (the import report counts them).
+//! Spans without a known duration (no start time, or no end: see
+//! [`crate::model::Span::duration_known`]) are left out: their duration is
+//! unknown, not zero, and the import report counts them.
 //! For each: count, failed spans (the one notion of failure of
 //! [`super::failure`]; for an endpoint, its failed requests), exact percentiles of the durations, the same after
 //! removing outliers (method in [`crate::stats::outliers`]), self time, a
@@ -18,7 +22,8 @@
 //! spans' time on the path divided by those traces' total path time).
 
 use super::failure::Failures;
-use crate::index::TraceIndex;
+use crate::analysis::self_time::waits_on_callee;
+use crate::index::{TraceIndex, TraceShape};
 use crate::intern::Sym;
 use crate::model::{SpanKind, TraceSet};
 use crate::stats::histogram::{Histogram, log_histogram};
@@ -45,6 +50,12 @@ pub struct GroupStats {
     pub robust: RobustSummary,
     /// Percentiles of self time (time not covered by child spans).
     pub self_time: DurationSummary,
+    /// Percentiles of the self time of the spans that wait on a traced callee
+    /// (see [`crate::analysis::self_time::waits_on_callee`]): time between
+    /// caller and callee (network, queue, skew), not own work. `None` when
+    /// none of the group's spans does; when `wait.count` equals
+    /// `self_time.count`, none of its self time is own work.
+    pub wait: Option<DurationSummary>,
     /// Durations on a log scale, with percentile marks.
     pub histogram: Histogram,
     /// Spans per minute over the loaded time range; `None` when it is under a second.
@@ -119,9 +130,16 @@ impl<'a> SpanFacts<'a> {
             .iter()
             .map(|trace| entry_server_span(set, index, index.spans_of(trace)))
             .collect();
+        // A session or a stream is not one request: no endpoint, so it stays
+        // out of endpoint percentiles and per-request findings.
         let endpoint_names = entries
             .iter()
-            .map(|entry| entry.map(|span| endpoint_name(set, span)))
+            .zip(&index.traces)
+            .map(|(entry, trace)| {
+                entry
+                    .filter(|_| trace.shape == TraceShape::Request)
+                    .map(|span| endpoint_name(set, span))
+            })
             .collect();
         let failures = Failures::of(set, index, &entries);
         let minutes = range
@@ -334,12 +352,12 @@ fn stats(
     spans: &[u32],
 ) -> Option<GroupStats> {
     let set = facts.set;
-    // Spans without a start time have no duration to speak of: left out here,
-    // counted by the import report.
+    // Spans without a known duration would read as 0 ns and drag every
+    // percentile down: left out here, counted by the import report.
     let spans: Vec<u32> = spans
         .iter()
         .copied()
-        .filter(|&i| set.spans[i as usize].start.0 != 0)
+        .filter(|&i| set.spans[i as usize].duration_known())
         .collect();
     let spans = &spans[..];
     let mut durations: Vec<DurationNs> = spans.iter().map(|&i| set.spans[i as usize].duration).collect();
@@ -356,6 +374,12 @@ fn stats(
         .map(|&i| facts.self_times.get(i as usize).copied().unwrap_or_default())
         .collect();
     let self_time = DurationSummary::of(&mut self_times)?;
+    let mut waits: Vec<DurationNs> = spans
+        .iter()
+        .filter(|&&i| waits_on_callee(set, facts.index, i))
+        .map(|&i| facts.self_times.get(i as usize).copied().unwrap_or_default())
+        .collect();
+    let wait = DurationSummary::of(&mut waits);
     let errors = spans.iter().filter(|&&i| facts.failures.span(i)).count() as u64;
     let on_path: u128 = spans
         .iter()
@@ -381,6 +405,7 @@ fn stats(
         durations: summary,
         robust,
         self_time,
+        wait,
         histogram: log_histogram(&durations)?,
         throughput_per_minute: facts.minutes.map(|m| summary.count as f64 / m),
         critical_path_share: if path_total == 0 {

@@ -11,7 +11,7 @@ pub mod self_time;
 pub use groups::{GroupStats, Groups, RobustSummary};
 
 use crate::ids::TraceId;
-use crate::index::{LinkWarnings, TraceIndex};
+use crate::index::{LinkWarnings, TraceIndex, TraceShape};
 use crate::model::TraceSet;
 use crate::time::{DurationNs, TimestampNs};
 use serde::Serialize;
@@ -50,6 +50,11 @@ pub struct Overview {
     pub end: Option<TimestampNs>,
     /// Service names, sorted.
     pub services: Vec<String>,
+    /// Traces that are sessions, not one request (see [`TraceShape`]): left
+    /// out of endpoint latency statistics and the slowest traces.
+    pub sessions: u64,
+    /// Traces that are streaming calls (see [`TraceShape`]): left out likewise.
+    pub streams: u64,
 }
 
 /// One row of the trace list.
@@ -72,6 +77,8 @@ pub struct TraceSummary {
     /// Spans that failed: an error status, or a server answering HTTP 5xx
     /// (the notion of [`failure`], shared with the tables and the detectors).
     pub error_count: u32,
+    /// One request, or a session or stream whose duration is not a latency.
+    pub shape: TraceShape,
 }
 
 impl Analysis {
@@ -132,6 +139,8 @@ fn overview(set: &TraceSet, index: &TraceIndex) -> Overview {
         start,
         end,
         services: services.into_iter().map(str::to_owned).collect(),
+        sessions: index.traces.iter().filter(|t| t.shape == TraceShape::Session).count() as u64,
+        streams: index.traces.iter().filter(|t| t.shape == TraceShape::Streaming).count() as u64,
     }
 }
 
@@ -151,6 +160,7 @@ fn trace_summaries(set: &TraceSet, index: &TraceIndex, failures: &failure::Failu
                 duration: trace.duration(),
                 span_count: trace.span_count(),
                 error_count: failures.spans_in_trace(t),
+                shape: trace.shape,
             }
         })
         .collect();

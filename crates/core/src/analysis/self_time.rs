@@ -12,22 +12,91 @@
 //!
 //! Children are clipped to the parent's interval and overlapping children
 //! count once, so self time is never negative and never exceeds the duration.
+//!
+//! A span whose duration is unknown ([`crate::model::Span::duration_known`])
+//! has no self time to speak of: it gets 0 here and is left out of the
+//! statistics that read self times. As a child it covers nothing, since what
+//! it covered is not known.
+//!
+//! **Own work or waiting.** A CLIENT span whose call reached a traced server
+//! (it has a SERVER child with a known duration) did no work of its own while
+//! the call was out: the time its server child does not cover (before the
+//! server span starts and after it ends) is time *between* caller and callee:
+//! the network, a queue or a proxy in front of the callee, the callee's
+//! framework before its span opens, or clock skew between the two hosts. Its
+//! self time is exactly that gap: it is kept (it is real time the request
+//! waited), but labelled as [`SelfTimeSplit::wait`], never as own work; the
+//! same holds for its time on the critical path. Detectors ask
+//! [`waits_on_callee`] or [`split`] before they call a span's self time "its
+//! own work". A client span with no traced server child (a database, an
+//! untraced service) keeps its self time as its own: the call itself is all
+//! that is known of the remote work.
+//!
+//! ```text
+//! client   |==========================|   frontend HTTP GET, 70.2 ms
+//! server       |===================|       route HTTP GET /route, 66.7 ms
+//!          ^^^^                     ^^^   wait: 2.6 ms before + 0.96 ms after
+//! ```
 
 use crate::index::TraceIndex;
-use crate::model::TraceSet;
+use crate::model::{SpanKind, TraceSet};
 use crate::time::DurationNs;
+
+/// A span's self time (or time on the critical path), split into its own
+/// work and the wait between it and a traced callee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SelfTimeSplit {
+    /// Time the span's own code ran (or an untraced callee worked).
+    pub own_work: DurationNs,
+    /// Time between caller and callee: network, queue, proxy, skew.
+    pub wait: DurationNs,
+}
+
+/// Whether span `span` is a CLIENT span whose call reached a traced SERVER
+/// span (a child with a known duration): then its self time is waiting, not
+/// work. O(children of the span).
+pub fn waits_on_callee(set: &TraceSet, index: &TraceIndex, span: u32) -> bool {
+    set.spans.get(span as usize).is_some_and(|s| s.kind == SpanKind::Client)
+        && index.children_of(span).iter().any(|&c| {
+            set.spans
+                .get(c as usize)
+                .is_some_and(|child| child.kind == SpanKind::Server && child.duration_known())
+        })
+}
+
+/// `time` (span `span`'s self time or its time on the critical path) as own
+/// work or wait: all wait for a span that [`waits_on_callee`], all own work otherwise.
+pub fn split(set: &TraceSet, index: &TraceIndex, span: u32, time: DurationNs) -> SelfTimeSplit {
+    if waits_on_callee(set, index, span) {
+        SelfTimeSplit {
+            own_work: DurationNs(0),
+            wait: time,
+        }
+    } else {
+        SelfTimeSplit {
+            own_work: time,
+            wait: DurationNs(0),
+        }
+    }
+}
 
 /// Self time of every span, by span index.
 pub fn self_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     (0..set.spans.len())
         .map(|i| {
             let span = &set.spans[i];
+            if !span.duration_known() {
+                return DurationNs(0);
+            }
             let (start, end) = (span.start.0, span.end().0);
             let mut covered = 0u64;
             let mut reach = start;
             // Children come in start order, so one sweep merges their intervals.
             for &child in index.children_of(i as u32) {
                 let child = &set.spans[child as usize];
+                if !child.duration_known() {
+                    continue;
+                }
                 let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
                 if child_end <= reach {
                     continue;

@@ -43,6 +43,7 @@ pub(super) struct SpanFields<A = Vec<Attribute>, E = Vec<EventFields>, L = Vec<L
     pub name: Sym,
     pub kind: SpanKind,
     pub start: TimestampNs,
+    /// When it ended; 0 when the file gave no end or duration (unknown, see [`crate::model::Span::has_duration`]).
     pub end: TimestampNs,
     pub status: StatusCode,
     pub status_message: Option<Sym>,
@@ -433,12 +434,21 @@ impl<'s> Builder<'s> {
     }
 
     fn keep_stored(&mut self, fields: StoredSpan) {
-        if fields.start.0 == 0 {
+        // An end of 0 is no end given (importers pass it for a missing
+        // duration): the duration is unknown, not zero. Without a start,
+        // `end - 0` would be decades: no duration is known either.
+        let has_duration = if fields.start.0 == 0 {
             self.report.warn(WarningKind::MissingTimestamp);
-        }
-        if fields.end < fields.start {
-            self.report.warn(WarningKind::NegativeDuration);
-        }
+            false
+        } else if fields.end.0 == 0 {
+            self.report.warn(WarningKind::MissingDuration);
+            false
+        } else {
+            if fields.end < fields.start {
+                self.report.warn(WarningKind::NegativeDuration);
+            }
+            true
+        };
         let (resource, service) = match fields.resource {
             Some((resource, service)) => {
                 if self.set.str(service) == super::UNKNOWN_SERVICE {
@@ -468,12 +478,12 @@ impl<'s> Builder<'s> {
             name: fields.name,
             kind: fields.kind,
             start: fields.start,
-            // Without a start, `end - 0` would be decades: no duration is known.
-            duration: if fields.start.0 == 0 {
-                DurationNs(0)
-            } else {
+            duration: if has_duration {
                 fields.end.saturating_since(fields.start)
+            } else {
+                DurationNs(0)
             },
+            has_duration,
             status: fields.status,
             status_message: fields.status_message,
             attributes: fields.attributes,

@@ -6,6 +6,7 @@
 //! spans, so a broken file adds nothing and the set stays as it was.
 
 mod builder;
+mod dedup;
 mod error;
 mod jaeger_json;
 mod json_scan;
@@ -111,7 +112,22 @@ pub fn import_file_as(set: &mut TraceSet, name: &str, bytes: &[u8], format: Form
     read_as(set, name, bytes, format, None)
 }
 
+/// Reads `bytes` as `format`, then merges the spans that were already loaded
+/// (see [`dedup`]).
 fn read_as(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+    format: Format,
+    compression: Option<&'static str>,
+) -> Result<FileReport, ImportError> {
+    let from = set.spans.len();
+    let mut report = read_format(set, name, bytes, format, compression)?;
+    dedup::merge_identical(set, from, &mut report);
+    Ok(report)
+}
+
+fn read_format(
     set: &mut TraceSet,
     name: &str,
     bytes: &[u8],
@@ -137,7 +153,7 @@ fn read_as(
                         bytes.get(gap..).unwrap_or_default()
                     });
                     if next.is_some_and(sniff::is_otlp_record_line) {
-                        return read_as(set, name, bytes, Format::OtlpJsonLines, compression);
+                        return read_format(set, name, bytes, Format::OtlpJsonLines, compression);
                     }
                     let (line, column) = error.line_column(bytes);
                     Err(ImportError::malformed_json(name, format, line, column, &error))

@@ -48,6 +48,9 @@ pub enum RejectReason {
     TimestampOutOfRange,
     /// A fragment of a span reported in parts (Zipkin late data), merged into the other part.
     MergedFragment,
+    /// An identical copy of a span already loaded (the same file twice, or one
+    /// trace in two formats), merged into the first copy.
+    DuplicateSpan,
 }
 
 impl fmt::Display for RejectReason {
@@ -58,6 +61,7 @@ impl fmt::Display for RejectReason {
             RejectReason::InvalidSpanKind => "invalid span kind",
             RejectReason::TimestampOutOfRange => "timestamp out of range",
             RejectReason::MergedFragment => "fragment merged into the rest of its span",
+            RejectReason::DuplicateSpan => "identical copy of a span already loaded (merged into it)",
         })
     }
 }
@@ -67,7 +71,7 @@ impl fmt::Display for RejectReason {
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// The start time is zero or missing; the span is kept with a zero time and
-    /// no duration, and left out of duration statistics.
+    /// an unknown duration, and left out of duration statistics.
     MissingTimestamp,
     /// The end is before the start; the duration is set to zero.
     NegativeDuration,
@@ -87,7 +91,9 @@ pub enum WarningKind {
     InvalidLink,
     /// The producer attached warnings to the span (Jaeger `warnings`).
     ProducerWarnings,
-    /// No duration (Zipkin spans reported before they finished); kept with duration 0.
+    /// No duration or end time (a Zipkin one-way send or a span reported
+    /// before it finished, an OTLP span without an end): kept with an unknown
+    /// duration, left out of durations, percentiles, critical paths and time shares.
     MissingDuration,
     /// A Zipkin server span sharing its client's span ID: given its own ID, as the client's child.
     SharedSpanSplit,
@@ -108,7 +114,7 @@ impl fmt::Display for WarningKind {
             WarningKind::EnumNames => "enum names instead of numbers (not OTLP/JSON)",
             WarningKind::InvalidLink => "link with an unreadable ID (link dropped)",
             WarningKind::ProducerWarnings => "span carries warnings from its producer",
-            WarningKind::MissingDuration => "missing duration (set to 0)",
+            WarningKind::MissingDuration => "missing duration (unknown, left out of durations)",
             WarningKind::SharedSpanSplit => "shared client/server span ID split in two",
             WarningKind::InvalidUtf8 => "text that is not valid UTF-8 (kept with � replacements)",
         })

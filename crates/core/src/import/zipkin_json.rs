@@ -306,9 +306,6 @@ fn convert_span(
         IdRepair::Padded => out.warn(WarningKind::IdPadded),
         IdRepair::Hashed => out.warn(WarningKind::IdHashed),
     }
-    if span.timestamp.is_some() && span.duration.is_none() {
-        out.warn(WarningKind::MissingDuration);
-    }
 
     let kind = span.kind.as_deref().and_then(SpanKind::from_name).unwrap_or_default();
     let mut status = StatusCode::Unset;
@@ -375,7 +372,12 @@ fn convert_span(
         name,
         kind,
         start,
-        end: start.saturating_add(DurationNs(duration)),
+        // No duration is an unknown one (a one-way send, a span reported
+        // before it finished): an end of 0 tells the builder so.
+        end: match span.duration {
+            Some(_) => start.saturating_add(DurationNs(duration)),
+            None => TimestampNs(0),
+        },
         status,
         status_message,
         attributes,

@@ -1,33 +1,43 @@
 //! Data quality: which numbers to trust.
 //!
 //! **What it detects.** Problems in the traces themselves that make some of
-//! the other numbers wrong:
+//! the other numbers wrong, one finding per kind:
 //! - clock skew: a server span that starts before the client span that
 //!   called it, or ends after it, because the two hosts' clocks disagree;
 //! - orphans: spans whose parent is not in the data (lost by sampling or an
 //!   exporter, or in a file not loaded), in traces that still have a root;
 //! - traces without a root: every span names a parent, so the request's own
 //!   span is missing;
-//! - spans without a start time.
+//! - missing times: spans without a start time or without a duration (Zipkin
+//!   one-way sends, spans reported before they finished), whose duration is
+//!   unknown;
+//! - duplicate span IDs: spans sharing their trace and span ID with a
+//!   different span (identical copies are merged on import), so links through
+//!   that ID are ambiguous.
 //!
 //! **Why it matters.** Skew distorts every duration that crosses the two
 //! services (critical paths, self times, waterfalls); orphans and missing
 //! roots hide part of a request, so its endpoint and duration are partial;
-//! untimed spans are left out of the statistics. The team should know before
-//! it acts on a number.
+//! untimed spans are left out of the statistics; duplicates may hang spans
+//! under the wrong parent. The team should know before it acts on a number,
+//! and needs one line per problem, not one per service.
 //!
 //! **Rule.** Clock skew: for calls from one service to another (a SERVER span
-//! whose parent is a CLIENT span of another service), the server span lying
-//! outside its caller by more than `skew_tolerance` (default 1 ms: less is
-//! within what network timing explains). One finding per pair of services with
-//! any skewed call. Orphans and untimed spans: one finding per service with
-//! any. Traces without a root: one finding. Severity: warning when at least
-//! `warning_share` (default 10%) of the calls, spans or traces concerned are
-//! affected, info below.
+//! whose parent is a CLIENT span of another service, both with a start and a
+//! duration), the server span lying outside its caller by more than
+//! `skew_tolerance` (default 1 ms: less is within what network timing
+//! explains). A pair of services counts when at least `skew_min_calls`
+//! (default 3) of its calls and at least `skew_min_share` (default 1%) of them
+//! are skewed: one skewed call in thousands is noise, not a clock. Orphans,
+//! missing times and duplicates: any. One finding per kind, naming the worst
+//! few service pairs (or services) with their counts; its subject is the most
+//! affected service. Severity: warning when, in the worst pair or service, at
+//! least `warning_share` (default 10%) of the calls, spans or traces concerned
+//! are affected, info below.
 //!
-//! **Example.** Calls from `checkout` to `payment` show clock skew: in 53 of
-//! 53 calls the `payment` span lies outside its caller, by 40 ms (median);
-//! durations across the two services are unreliable.
+//! **Example.** Clock skew in calls from `checkout` to `payment`: in 53 of 53
+//! calls the `payment` span lies outside its caller, by 40.0ms (median);
+//! durations across these services are unreliable.
 
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
@@ -43,20 +53,31 @@ pub const NAME: super::Detector = super::Detector::DataQuality;
 pub struct Config {
     /// How far a server span may lie outside its caller before it counts as skew.
     pub skew_tolerance: DurationNs,
-    /// Share of affected calls, spans or traces from which a finding is a warning.
+    /// Skewed calls a pair of services needs before it counts...
+    pub skew_min_calls: usize,
+    /// ...and the share of the pair's calls they must be.
+    pub skew_min_share: f64,
+    /// Share of affected calls, spans or traces (in the worst pair or
+    /// service) from which a finding is a warning.
     pub warning_share: f64,
+    /// How many pairs or services an explanation names before "and N more".
+    pub named: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             skew_tolerance: DurationNs(1_000_000),
+            skew_min_calls: 3,
+            skew_min_share: 0.01,
             warning_share: 0.1,
+            named: 3,
         }
     }
 }
 
-/// Spans with one problem, and the population they are a share of.
+/// Spans with one problem in one place (a service or a pair), and the
+/// population they are a share of.
 #[derive(Default)]
 struct Tally {
     affected: Vec<u32>,
@@ -64,16 +85,75 @@ struct Tally {
     of: usize,
 }
 
-/// The findings: per pair of services with skew, per service with orphans or
-/// untimed spans, and one for traces without a root.
+impl Tally {
+    fn share(&self) -> f64 {
+        self.affected.len() as f64 / self.of.max(1) as f64
+    }
+}
+
+/// One problem across its places: the rows of its table, worst first.
+struct Rows<'t, K> {
+    rows: Vec<(K, &'t Tally)>,
+}
+
+impl<'t, K: Copy> Rows<'t, K> {
+    /// The places with any affected span, most affected first (ties keep `tallies`' order).
+    fn of(tallies: &'t BTreeMap<K, Tally>, counts: impl Fn(&Tally) -> bool) -> Rows<'t, K> {
+        let mut rows: Vec<(K, &Tally)> = tallies
+            .iter()
+            .filter(|(_, t)| counts(t))
+            .map(|(k, t)| (*k, t))
+            .collect();
+        rows.sort_by_key(|(_, t)| std::cmp::Reverse(t.affected.len()));
+        Rows { rows }
+    }
+
+    fn affected(&self) -> usize {
+        self.rows.iter().map(|(_, t)| t.affected.len()).sum()
+    }
+
+    fn worst_share(&self) -> f64 {
+        self.rows.iter().map(|(_, t)| t.share()).fold(0.0, f64::max)
+    }
+
+    /// Every affected span, the worst place's first (so evidence shows it).
+    fn spans(&self) -> Vec<u32> {
+        self.rows.iter().flat_map(|(_, t)| t.affected.iter().copied()).collect()
+    }
+
+    /// "`a` 38, `b` 2 and 3 more": the first `named` places, with `row` saying each.
+    fn listed(&self, named: usize, row: impl Fn(K, &Tally) -> String) -> String {
+        let mut parts: Vec<String> = self.rows.iter().take(named).map(|(k, t)| row(*k, t)).collect();
+        let more = self.rows.len().saturating_sub(named);
+        if more > 0 {
+            parts.push(format!("{more} more"));
+        }
+        match parts.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => parts.join(""),
+        }
+    }
+}
+
+/// At most one finding per kind: clock skew, orphan spans, traces without a
+/// root, missing times and duplicate span IDs.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
     let mut skew: BTreeMap<(Sym, Sym), Tally> = BTreeMap::new();
     let mut orphans: BTreeMap<Sym, Tally> = BTreeMap::new();
     let mut untimed: BTreeMap<Sym, Tally> = BTreeMap::new();
+    let mut rootless: BTreeMap<Sym, Tally> = BTreeMap::new();
     // A trace without a root has only orphans at its top: reported once, as such.
     let mut rootless_trace = vec![false; set.spans.len()];
-    for trace in index.traces.iter().filter(|t| !t.has_root) {
+    for trace in &index.traces {
+        let service = set.spans.get(trace.root as usize).map(|s| s.service);
+        let Some(service) = service else { continue };
+        let tally = rootless.entry(service).or_default();
+        tally.of += 1;
+        if trace.has_root {
+            continue;
+        }
+        tally.affected.push(trace.root);
         for &i in index.spans_of(trace) {
             if let Some(flag) = rootless_trace.get_mut(i as usize) {
                 *flag = true;
@@ -90,14 +170,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let i = i as u32;
         let timed = untimed.entry(span.service).or_default();
         timed.of += 1;
-        if span.start.0 == 0 {
+        if !span.duration_known() {
             timed.affected.push(i);
         }
         let Some(caller) = parent.and_then(|p| set.spans.get(p as usize)) else {
             continue;
         };
         let is_call = span.kind == SpanKind::Server && caller.kind == SpanKind::Client;
-        if !is_call || caller.service == span.service || span.start.0 == 0 || caller.start.0 == 0 {
+        // Skew is judged only between spans that are both placed in time.
+        if !is_call || caller.service == span.service || !span.duration_known() || !caller.duration_known() {
             continue;
         }
         let pair = skew.entry((caller.service, span.service)).or_default();
@@ -110,88 +191,140 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             pair.offsets.push(outside);
         }
     }
+    let duplicates = duplicate_ids(context);
+
     let mut findings = Vec::new();
-    for ((caller, callee), tally) in &skew {
-        if tally.affected.is_empty() {
-            continue;
-        }
-        let (caller, callee) = (set.str(*caller), set.str(*callee));
-        let offset = DurationNs(super::median(tally.offsets.clone()));
-        findings.push(finding(
-            context,
-            config,
-            tally,
-            callee,
-            "clock skew",
+    let named = config.named;
+    let skewed = Rows::of(&skew, |t| {
+        t.affected.len() >= config.skew_min_calls.max(1) && t.share() >= config.skew_min_share
+    });
+    if let Some(&((_, callee), _)) = skewed.rows.first() {
+        let pairs = skewed.listed(named, |(caller, callee), t| {
             format!(
-                "Calls from `{}` to `{}` show clock skew: in {} of {} calls the `{}` span lies outside its caller, by {offset} (median); durations across the two services are unreliable",
-                super::shown(caller),
-                super::shown(callee),
-                tally.affected.len(),
-                tally.of,
-                super::shown(callee),
-            ),
-        ));
-    }
-    for (service, tally) in &orphans {
-        if tally.affected.is_empty() {
-            continue;
-        }
-        let service = set.str(*service);
-        let traces = distinct_traces(context, &tally.affected);
-        findings.push(finding(
-            context,
-            config,
-            tally,
-            service,
-            "orphan spans",
-            format!(
-                "{} spans of `{}` (in {traces} traces) name a parent that is not in the data: spans were lost or are in files not loaded, so those requests are incomplete",
-                tally.affected.len(),
-                super::shown(service),
-            ),
-        ));
-    }
-    for (service, tally) in &untimed {
-        if tally.affected.is_empty() {
-            continue;
-        }
-        let service = set.str(*service);
-        findings.push(finding(
-            context,
-            config,
-            tally,
-            service,
-            "missing start times",
-            format!(
-                "{} of {} spans of `{}` have no start time: they are left out of every duration and percentile",
-                tally.affected.len(),
-                tally.of,
-                super::shown(service),
-            ),
-        ));
-    }
-    let rootless: Vec<u32> = index.traces.iter().filter(|t| !t.has_root).map(|t| t.root).collect();
-    if !rootless.is_empty() {
-        let tally = Tally {
-            affected: rootless,
-            offsets: Vec::new(),
-            of: index.traces.len(),
+                "in {} of {} calls from `{}` to `{}` the `{}` span lies outside its caller, by {} (median)",
+                t.affected.len(),
+                t.of,
+                super::shown(set.str(caller)),
+                super::shown(set.str(callee)),
+                super::shown(set.str(callee)),
+                DurationNs(super::median(t.offsets.clone())),
+            )
+        });
+        let pairs = if skewed.rows.len() > named {
+            format!("{pairs} pairs of services")
+        } else {
+            pairs
         };
         findings.push(finding(
             context,
             config,
-            &tally,
-            "",
+            &skewed,
+            set.str(callee),
+            "clock skew",
+            format!("Clock skew: {pairs}; durations across these services are unreliable"),
+        ));
+    }
+    let lost = Rows::of(&orphans, |t| !t.affected.is_empty());
+    if let Some(&(service, _)) = lost.rows.first() {
+        let traces = distinct_traces(context, &lost.spans());
+        let services = lost.listed(named, |s, t| {
+            format!("`{}` {}", super::shown(set.str(s)), t.affected.len())
+        });
+        findings.push(finding(
+            context,
+            config,
+            &lost,
+            set.str(service),
+            "orphan spans",
+            format!(
+                "{} spans (in {traces} traces) name a parent that is not in the data ({services}): spans were lost or are in files not loaded, so those requests are incomplete",
+                lost.affected(),
+            ),
+        ));
+    }
+    let missing_root = Rows::of(&rootless, |t| !t.affected.is_empty());
+    if let Some(&(service, _)) = missing_root.rows.first() {
+        let services = missing_root.listed(named, |s, t| {
+            format!("`{}` {}", super::shown(set.str(s)), t.affected.len())
+        });
+        findings.push(finding(
+            context,
+            config,
+            &missing_root,
+            set.str(service),
             "traces without a root",
             format!(
-                "{} of {} traces have no root span (every span names a parent): their requests' own spans are missing, so their endpoints and durations are partial",
-                tally.affected.len(),
-                tally.of
+                "{} of {} traces have no root span (every span names a parent; the topmost spans are in {services}): their requests' own spans are missing, so their endpoints and durations are partial",
+                missing_root.affected(),
+                index.traces.len(),
+            ),
+        ));
+    }
+    let no_time = Rows::of(&untimed, |t| !t.affected.is_empty());
+    if let Some(&(service, _)) = no_time.rows.first() {
+        let services = no_time.listed(named, |s, t| {
+            format!("`{}` {} of {}", super::shown(set.str(s)), t.affected.len(), t.of)
+        });
+        findings.push(finding(
+            context,
+            config,
+            &no_time,
+            set.str(service),
+            "missing times",
+            format!(
+                "{} of {} spans have no start time or no duration ({services}): their durations are unknown, so they are left out of every duration, percentile and critical path",
+                no_time.affected(),
+                set.spans.len(),
+            ),
+        ));
+    }
+    let duplicated = Rows::of(&duplicates, |t| !t.affected.is_empty());
+    if let Some(&(service, _)) = duplicated.rows.first() {
+        let services = duplicated.listed(named, |s, t| {
+            format!("`{}` {}", super::shown(set.str(s)), t.affected.len())
+        });
+        findings.push(finding(
+            context,
+            config,
+            &duplicated,
+            set.str(service),
+            "duplicate span IDs",
+            format!(
+                "{} spans share their trace and span ID with a different span ({services}): children of that ID may hang under the wrong one",
+                duplicated.affected(),
             ),
         ));
     }
     findings
+}
+
+/// Per service, the spans that share their (trace, span) ID with another span
+/// (all copies but the first, as [`crate::index::LinkWarnings`] counts them).
+fn duplicate_ids(context: &Context<'_>) -> BTreeMap<Sym, Tally> {
+    let set = context.set;
+    let mut tallies: BTreeMap<Sym, Tally> = BTreeMap::new();
+    if context.index.warnings.duplicate_span_ids == 0 {
+        return tallies;
+    }
+    let mut ids: Vec<(crate::ids::TraceId, crate::ids::SpanId, u32)> = set
+        .spans
+        .iter()
+        .zip(0u32..)
+        .map(|(s, i)| (s.trace_id, s.span_id, i))
+        .collect();
+    ids.sort_unstable();
+    for span in &set.spans {
+        tallies.entry(span.service).or_default().of += 1;
+    }
+    for pair in ids.windows(2) {
+        if let [a, b] = pair
+            && (a.0, a.1) == (b.0, b.1)
+            && let Some(span) = set.spans.get(b.2 as usize)
+        {
+            tallies.entry(span.service).or_default().affected.push(b.2);
+        }
+    }
+    tallies
 }
 
 fn distinct_traces(context: &Context<'_>, spans: &[u32]) -> usize {
@@ -205,26 +338,26 @@ fn distinct_traces(context: &Context<'_>, spans: &[u32]) -> usize {
     traces.len()
 }
 
-fn finding(
+fn finding<K: Copy>(
     context: &Context<'_>,
     config: &Config,
-    tally: &Tally,
+    rows: &Rows<'_, K>,
     service: &str,
     problem: &str,
     explanation: String,
 ) -> Finding {
-    let share = tally.affected.len() as f64 / tally.of.max(1) as f64;
+    let spans = rows.spans();
     Finding {
         detector: NAME,
-        severity: if share >= config.warning_share {
+        severity: if rows.worst_share() >= config.warning_share {
             Severity::Warning
         } else {
             Severity::Info
         },
+        // Not a cost to requests: which requests it touches, out of all.
         impact: Impact {
-            requests: distinct_traces(context, &tally.affected) as u64,
-            request_time_share: share,
-            time: DurationNs(0),
+            requests: distinct_traces(context, &spans) as u64,
+            of_requests: context.index.traces.len() as u64,
             ..Default::default()
         },
         subject: Subject {
@@ -233,11 +366,6 @@ fn finding(
             operation: problem.to_owned(),
         },
         explanation,
-        evidence: tally
-            .affected
-            .iter()
-            .take(3)
-            .map(|&i| context.span_evidence(i))
-            .collect(),
+        evidence: spans.iter().take(3).map(|&i| context.span_evidence(i)).collect(),
     }
 }

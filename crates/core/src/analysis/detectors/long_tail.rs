@@ -23,7 +23,9 @@
 //! ratios) above the median ln ratio. Endpoints are checked on their
 //! durations; operations on their self time (time not spent in children), so
 //! a tail is reported where it is made, not again by every span that waits
-//! for it. An endpoint's tail made by an operation's (its slow spans lie in
+//! for it; a client whose self time is all time between it and its traced
+//! callee (network, queue, skew: see [`crate::analysis::self_time`]) is not
+//! checked, it has no own work. An endpoint's tail made by an operation's (its slow spans lie in
 //! at least half of the endpoint's slowest requests) is one finding, about
 //! the operation at that endpoint. When the median ratio of a kind is itself at least `ratio`, one
 //! `info` finding says so, counting the long tails of that usual size left
@@ -110,6 +112,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let judged: Vec<&GroupStats> = groups
             .iter()
             .filter(|g| kind.durations(g).count >= config.min_count && kind.durations(g).p50.0 > 0)
+            // A client whose self time is all waiting on its traced callee has no
+            // own work to have a tail: the callee's spans show where it is made.
+            .filter(|g| kind == Kind::Endpoint || !g.wait.is_some_and(|w| w.count == g.self_time.count))
             .collect();
         let peers = Peers::of(config, judged.iter().map(|g| ratio(kind.durations(g))).collect());
         let mut unremarkable = 0usize;

@@ -199,7 +199,8 @@ pub struct Context<'a> {
     pub index: &'a TraceIndex,
     /// The endpoint name of each trace (by index in `index.traces`), if it has one.
     pub endpoints: &'a [Option<String>],
-    /// The duration of each trace's entry span (or its root), by trace.
+    /// The duration of each trace's entry span (or its root), by trace; the
+    /// whole trace's for a session or stream.
     pub request_durations: Vec<DurationNs>,
     /// The entry server span of each trace, if it has one.
     pub entries: &'a [Option<u32>],
@@ -233,6 +234,11 @@ impl<'a> Context<'a> {
             .iter()
             .zip(&facts.entries)
             .map(|(trace, entry)| {
+                // A session or stream is measured whole: its entry span is
+                // a small part of what its findings count.
+                if trace.shape != crate::index::TraceShape::Request {
+                    return trace.duration();
+                }
                 let request = entry.unwrap_or(trace.root);
                 set.spans.get(request as usize).map_or(trace.duration(), |s| s.duration)
             })

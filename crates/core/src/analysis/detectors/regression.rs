@@ -239,15 +239,17 @@ struct Group {
 
 impl Samples {
     /// Gathers the durations of `set` (with its index) per endpoint and per
-    /// operation under each endpoint. Spans without a start time are left out,
-    /// as in the group statistics.
+    /// operation under each endpoint. Spans without a known duration are left
+    /// out, as in the group statistics.
     pub fn of(set: &TraceSet, index: &TraceIndex) -> Samples {
         // Grouped by interned names first: one string allocation per group, not per span.
         let mut endpoint_ids: HashMap<String, u32> = HashMap::new();
         let mut by_sym: HashMap<(RowKind, Option<u32>, Sym, Sym), Group> = HashMap::new();
         for (t, trace) in index.traces.iter().enumerate() {
             let spans = index.spans_of(trace);
-            let entry = entry_server_span(set, index, spans);
+            // As in the group statistics: a session or stream has no endpoint.
+            let entry =
+                entry_server_span(set, index, spans).filter(|_| trace.shape == crate::index::TraceShape::Request);
             let endpoint = entry.map(|e| {
                 let next = endpoint_ids.len() as u32;
                 *endpoint_ids.entry(endpoint_name(set, e)).or_insert(next)
@@ -258,7 +260,7 @@ impl Samples {
                 let Some(span) = set.spans.get(i as usize) else {
                     continue;
                 };
-                if span.start.0 == 0 {
+                if !span.duration_known() {
                     continue;
                 }
                 let key = if Some(i) == entry {

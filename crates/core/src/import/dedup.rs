@@ -1,0 +1,128 @@
+//! Spans loaded twice: the same file dropped again, or one trace exported in
+//! two spellings (OTLP JSON and protobuf, a Jaeger and a Zipkin download).
+//! Every span would be there twice: counts, percentiles and N+1 findings
+//! doubled, and every parent link ambiguous.
+//!
+//! After each file is read, each of its spans that is an identical copy of a
+//! span already in the set (or earlier in the same file) is taken out again
+//! and counted in the file's report as rejected with reason
+//! [`RejectReason::DuplicateSpan`]: merged into the first copy, not dropped
+//! silently. Identical means the same trace, span and parent IDs, name,
+//! service, start and duration (known or not): what the analysis reads.
+//! Copies that differ in any of these are kept; the index counts them as
+//! duplicate span IDs and data quality reports them.
+//!
+//! Here rather than in the index, because the web app imports files one
+//! after another into one set and every view reads `set.spans`: removing the
+//! copy once keeps every count right without each reader skipping it. The
+//! attributes and events of a removed copy stay in the stores, unreferenced
+//! (they are only as large as the duplicates).
+
+use super::{FileReport, RejectReason};
+use crate::ids::{SpanId, TraceId};
+use crate::model::{Span, TraceSet};
+
+/// Takes out the spans from `from` on that are identical copies of earlier
+/// ones, and counts them in `report` (and in the set's copy of it). O(n log m)
+/// for n spans in the set and m new ones.
+pub(super) fn merge_identical(set: &mut TraceSet, from: usize, report: &mut FileReport) {
+    let Some(new) = set.spans.get(from..) else { return };
+    if new.is_empty() {
+        return;
+    }
+    // New spans by ID, in load order within an ID.
+    let mut by_id: Vec<(TraceId, SpanId, u32)> = new
+        .iter()
+        .zip(0u32..)
+        .map(|(s, i)| (s.trace_id, s.span_id, i))
+        .collect();
+    by_id.sort_unstable();
+    let mut copy_of: Vec<Option<u32>> = vec![None; new.len()];
+    // Copies of spans already in the set before this file.
+    for (earlier, span) in set.spans.iter().take(from).enumerate() {
+        let at = by_id.partition_point(|&(t, s, _)| (t, s) < (span.trace_id, span.span_id));
+        for &(_, _, i) in by_id
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&(t, s, _)| (t, s) == (span.trace_id, span.span_id))
+        {
+            if let (Some(slot @ None), Some(candidate)) = (copy_of.get_mut(i as usize), new.get(i as usize))
+                && identical(span, candidate)
+            {
+                *slot = Some(earlier as u32);
+            }
+        }
+    }
+    // Copies within the file: a later span identical to an earlier one.
+    for group in by_id.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)).filter(|g| g.len() > 1) {
+        for (k, &(_, _, later)) in group.iter().enumerate().skip(1) {
+            if copy_of.get(later as usize).is_some_and(Option::is_some) {
+                continue;
+            }
+            let original = group.iter().take(k).map(|&(_, _, i)| i).find(|&i| {
+                copy_of.get(i as usize).is_some_and(Option::is_none)
+                    && new
+                        .get(i as usize)
+                        .zip(new.get(later as usize))
+                        .is_some_and(|(a, b)| identical(a, b))
+            });
+            if let (Some(original), Some(slot)) = (original, copy_of.get_mut(later as usize)) {
+                *slot = Some((from + original as usize) as u32);
+            }
+        }
+    }
+    let merged = copy_of.iter().filter(|c| c.is_some()).count();
+    if merged == 0 {
+        return;
+    }
+    for (i, original) in copy_of.iter().enumerate() {
+        let Some(original) = original else { continue };
+        let example = || {
+            let (Some(copy), Some(first)) = (set.spans.get(from + i), set.spans.get(*original as usize)) else {
+                return String::new();
+            };
+            let place = match set.files.get(first.file as usize) {
+                Some(file) if first.file != copy.file => format!("as in {}", file.name),
+                _ => "as earlier in this file".to_owned(),
+            };
+            format!("trace {} span {}: the same span {place}", copy.trace_id, copy.span_id)
+        };
+        report.reject(RejectReason::DuplicateSpan, example);
+    }
+    report.spans_kept = report.spans_kept.saturating_sub(merged as u64);
+    let mut at = 0usize;
+    set.spans.retain(|_| {
+        let copy = at >= from && copy_of.get(at - from).is_some_and(Option::is_some);
+        at += 1;
+        !copy
+    });
+    if let Some(stored) = set.files.last_mut()
+        && stored.name == report.name
+    {
+        *stored = report.clone();
+    }
+}
+
+/// The same span as far as the analysis can tell.
+fn identical(a: &Span, b: &Span) -> bool {
+    (
+        a.trace_id,
+        a.span_id,
+        a.parent_span_id,
+        a.name,
+        a.service,
+        a.start,
+        a.duration,
+        a.has_duration,
+    ) == (
+        b.trace_id,
+        b.span_id,
+        b.parent_span_id,
+        b.name,
+        b.service,
+        b.start,
+        b.duration,
+        b.has_duration,
+    )
+}
