@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use tracelens_core::TraceSet;
-use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::{Analysis, groups};
 use tracelens_core::import::import_file;
 use tracelens_core::synth::random::RandomConfig;
 
@@ -35,8 +35,16 @@ fn a_proxy_span_named_by_its_method_takes_the_route_from_its_url() {
 #[test]
 fn zipkin_paths_get_the_method_from_the_span_name() {
     // Brave names the span `get /login/tokenauth`, lower-cased, and tags only `http.path`.
-    let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
-    assert_eq!(endpoints(&analysis), ["GET /login/tokenAuth"]);
+    // The capture is a session (minutes of work after the login answered), so it
+    // has no endpoint row: ask for the name its entry span would give.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    let mut set = TraceSet::new();
+    import_file(&mut set, "input", &std::fs::read(path).unwrap()).unwrap();
+    let login = (0..set.spans.len() as u32)
+        .find(|&i| set.str(set.spans[i as usize].name) == "get /login/tokenauth")
+        .unwrap();
+    assert_eq!(groups::endpoint_name(&set, login), "GET /login/tokenAuth");
 }
 
 #[test]
@@ -131,7 +139,7 @@ fn in_a_real_capture_only_the_tail_unusual_for_its_peers_is_reported() {
         ("platformapi", "post")
     );
     assert!(
-        tails[0].explanation.ends_with("the median of 9 operations is 4×"),
+        tails[0].explanation.ends_with("the median of 8 operations is 4×"),
         "{}",
         tails[0].explanation
     );

@@ -114,7 +114,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             .filter(|g| kind.durations(g).count >= config.min_count && kind.durations(g).p50.0 > 0)
             // A client whose self time is all waiting on its traced callee has no
             // own work to have a tail: the callee's spans show where it is made.
-            .filter(|g| kind == Kind::Endpoint || !g.wait.is_some_and(|w| w.count == g.self_time.count))
+            .filter(|g| kind == Kind::Endpoint || g.wait.is_none_or(|w| w.count != g.self_time.count))
             .collect();
         let peers = Peers::of(config, judged.iter().map(|g| ratio(kind.durations(g))).collect());
         let mut unremarkable = 0usize;
