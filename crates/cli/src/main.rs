@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::detectors;
 use tracelens_core::import::Format;
 use tracelens_core::import::{ImportError, import_file};
 use tracelens_core::index::TraceIndex;
@@ -49,7 +50,14 @@ enum Command {
         /// List every finding in the text output (by default the five most costly, then a count).
         #[arg(long)]
         all_findings: bool,
+        /// Detector thresholds and severity rules from a TOML file: a section per
+        /// detector (`[n_plus_one]`, `[severity]`, …); what it leaves out keeps its
+        /// default. `--print-config` shows every setting.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
+    /// Print the default detector configuration as TOML, to start a `--config` file from.
+    PrintConfig,
     /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
         /// Output format.
@@ -151,12 +159,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             baseline,
             all_findings,
+            config,
         } => {
             let text = render::TextOptions {
                 width: terminal::width(),
                 findings_shown: (!all_findings).then_some(FINDINGS_SHOWN),
             };
-            analyze(&files, &baseline, format, text)
+            let config = match config {
+                Some(path) => read_config(&path)?,
+                None => detectors::Config::default(),
+            };
+            analyze(&files, &baseline, format, text, &config)
+        }
+        Command::PrintConfig => {
+            let text = toml::to_string(&detectors::Config::default()).context("writing the configuration")?;
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
             format,
@@ -196,6 +214,7 @@ fn analyze(
     baseline_paths: &[PathBuf],
     format: OutputFormat,
     text: render::TextOptions,
+    config: &detectors::Config,
 ) -> Result<ExitCode> {
     let (set, failures) = load(paths)?;
     let baseline = if baseline_paths.is_empty() {
@@ -204,7 +223,7 @@ fn analyze(
         Some(load(baseline_paths)?)
     };
     let index = TraceIndex::build(&set);
-    let analysis = Analysis::with_baseline(&set, &index, baseline.as_ref().map(|(b, _)| b));
+    let analysis = Analysis::with_baseline(&set, &index, baseline.as_ref().map(|(b, _)| b), config);
     let mut out = std::io::stdout().lock();
     let baseline = baseline
         .as_ref()
@@ -212,7 +231,7 @@ fn analyze(
 
     match format {
         OutputFormat::Text => render::text(&mut out, &set, &analysis, &failures, baseline, text)?,
-        OutputFormat::Json => render::json(&mut out, &set, &analysis, &failures, baseline)?,
+        OutputFormat::Json => render::json(&mut out, &set, &analysis, &failures, baseline, config)?,
     }
     for failure in &failures {
         eprintln!("tracelens: {failure}");
@@ -226,6 +245,13 @@ fn analyze(
     } else {
         ExitCode::from(2)
     })
+}
+
+/// The detector configuration in the TOML file at `path`; a typo in a name is
+/// an error that says where, not a setting silently ignored.
+fn read_config(path: &Path) -> Result<detectors::Config> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
 }
 
 /// Reads every file under `paths` into one set; files that cannot be read are returned, not fatal.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::regression::{Comparison, RowKind, Verdict, percent};
-use tracelens_core::analysis::detectors::{Finding, Severity};
+use tracelens_core::analysis::detectors::{Config, Finding, Severity};
 use tracelens_core::import::{FileReport, ImportError};
 
 /// Version of the JSON document below; bumped on any incompatible change.
@@ -28,6 +28,8 @@ struct JsonReport<'a> {
     failed_files: Vec<JsonFailure>,
     baseline_files: Option<&'a [FileReport]>,
     baseline_failed_files: Option<Vec<JsonFailure>>,
+    /// The thresholds and severity rules the findings were made with.
+    config: &'a Config,
     #[serde(flatten)]
     analysis: &'a Analysis,
 }
@@ -64,8 +66,10 @@ pub fn json(
     analysis: &Analysis,
     failures: &[ImportError],
     baseline: Option<Baseline<'_>>,
+    config: &Config,
 ) -> io::Result<()> {
     let report = JsonReport {
+        config,
         schema_version: JSON_SCHEMA_VERSION,
         files: &set.files,
         failed_files: json_failures(failures),

@@ -441,3 +441,57 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn a_config_file_sets_thresholds_and_the_json_echoes_them() {
+    let dir = scratch("config");
+    let hotrod = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
+    let n_plus_one = |args: &[&str]| -> (serde_json::Value, usize) {
+        let out = tracelens(&[&["analyze", "--format", "json"], args, &[hotrod]].concat(), None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["detector"] == "n_plus_one_queries")
+            .count();
+        (doc, found)
+    };
+    let (defaults, found) = n_plus_one(&[]);
+    assert_eq!(found, 1, "HotROD's GetDriver loop with the defaults");
+    assert_eq!(defaults["config"]["n_plus_one"]["min_repeats"], 5);
+
+    // Only what is set changes; durations may be written as people write them.
+    let strict = dir.join("strict.toml");
+    std::fs::write(
+        &strict,
+        "[n_plus_one]\nmin_repeats = 20\n\n[long_tail]\nmin_gap = \"50ms\"\n",
+    )
+    .unwrap();
+    let (doc, found) = n_plus_one(&["--config", strict.to_str().unwrap()]);
+    assert_eq!(found, 0, "ten repeats are under a threshold of 20");
+    assert_eq!(doc["config"]["n_plus_one"]["min_repeats"], 20);
+    assert_eq!(doc["config"]["long_tail"]["min_gap"], 50_000_000);
+    assert_eq!(doc["config"]["chatty_calls"]["min_calls"], 10, "left out: the default");
+
+    // A misspelt setting is an error that says which and where, not a silent default.
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "[n_plus_one]\nmin_repeat = 3\n").unwrap();
+    let out = tracelens(&["analyze", "--config", typo.to_str().unwrap(), hotrod], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("typo.toml is not a valid configuration")
+            && stderr.contains("line 2")
+            && stderr.contains("min_repeat"),
+        "{stderr}"
+    );
+
+    // The printed defaults read back as the defaults.
+    let printed = tracelens(&["print-config"], None);
+    let file = dir.join("printed.toml");
+    std::fs::write(&file, &printed.stdout).unwrap();
+    let (doc, _) = n_plus_one(&["--config", file.to_str().unwrap()]);
+    assert_eq!(doc["config"], defaults["config"]);
+}

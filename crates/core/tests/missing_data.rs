@@ -539,7 +539,7 @@ fn the_baseline_comparison_leaves_unknown_durations_and_sessions_out_too() {
     let (set, _) = load(&[("smartthings.json", &fixture(SMARTTHINGS))]);
     let (baseline, _) = load(&[("smartthings.json", &fixture(SMARTTHINGS))]);
     let index = tracelens_core::index::TraceIndex::build(&set);
-    let analysis = Analysis::with_baseline(&set, &index, Some(&baseline));
+    let analysis = Analysis::with_baseline(&set, &index, Some(&baseline), &Default::default());
     let rows = &analysis.comparison.as_ref().unwrap().rows;
     assert!(!rows.is_empty());
     // The session's login is no endpoint, and no row compares p50s of 0 ns

@@ -29,7 +29,12 @@ fn import(spans: &[SynthSpan]) -> TraceSet {
 
 fn compare(baseline: &[SynthSpan], current: &[SynthSpan]) -> Analysis {
     let (baseline, current) = (import(baseline), import(current));
-    Analysis::with_baseline(&current, &TraceIndex::build(&current), Some(&baseline))
+    Analysis::with_baseline(
+        &current,
+        &TraceIndex::build(&current),
+        Some(&baseline),
+        &Default::default(),
+    )
 }
 
 fn changes(analysis: &Analysis) -> Vec<&Finding> {
@@ -289,7 +294,10 @@ fn without_a_baseline_nothing_changes() {
     let set = import(&shop(1, 100));
     let plain = Analysis::of(&set);
     assert_eq!(plain.comparison, None);
-    assert_eq!(plain, Analysis::with_baseline(&set, &TraceIndex::build(&set), None));
+    assert_eq!(
+        plain,
+        Analysis::with_baseline(&set, &TraceIndex::build(&set), None, &Default::default())
+    );
 }
 
 #[test]

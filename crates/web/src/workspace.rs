@@ -146,7 +146,12 @@ impl Workspace {
             }
             let index = TraceIndex::build(set);
             let analysis = baseline_set.with_value(|baseline| {
-                Analysis::with_baseline(set, &index, (!baseline.files.is_empty()).then_some(baseline))
+                Analysis::with_baseline(
+                    set,
+                    &index,
+                    (!baseline.files.is_empty()).then_some(baseline),
+                    &Default::default(),
+                )
             });
             Some((analysis, set.files.clone()))
         });

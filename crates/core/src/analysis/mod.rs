@@ -90,15 +90,20 @@ impl Analysis {
 
     /// Analyses `set` with an index already built for it.
     pub fn with_index(set: &TraceSet, index: &TraceIndex) -> Analysis {
-        Analysis::with_baseline(set, index, None)
+        Analysis::with_baseline(set, index, None, &detectors::Config::default())
     }
 
     /// Analyses `set` (with its index) and, when given, compares it with
     /// `baseline`, traces of an earlier period: adds [`Analysis::comparison`]
     /// and the regression and improvement findings. Only the baseline's
-    /// durations per endpoint and operation are used.
-    pub fn with_baseline(set: &TraceSet, index: &TraceIndex, baseline: Option<&TraceSet>) -> Analysis {
-        let config = detectors::Config::default();
+    /// durations per endpoint and operation are used. `config` holds every
+    /// detector's thresholds and the severity rules.
+    pub fn with_baseline(
+        set: &TraceSet,
+        index: &TraceIndex,
+        baseline: Option<&TraceSet>,
+        config: &detectors::Config,
+    ) -> Analysis {
         let comparison = baseline.map(|baseline| {
             let baseline_index = TraceIndex::build(baseline);
             detectors::regression::compare(
@@ -115,7 +120,7 @@ impl Analysis {
         let groups = groups::groups(&facts);
         let mut context = detectors::Context::new(&facts, &groups);
         context.comparison = comparison.as_ref();
-        let findings = detectors::detect(&context, &config);
+        let findings = detectors::detect(&context, config);
         Analysis {
             traces: trace_summaries(set, index, &facts.failures),
             groups,

@@ -34,8 +34,9 @@ use std::collections::hash_map::Entry;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::Bottleneck;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Share of a trace's critical path from which a span counts.
     pub min_share: f64,

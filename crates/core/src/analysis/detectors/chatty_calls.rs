@@ -45,8 +45,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::ChattyCalls;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Calls within one request (retries left out) from which a call counts as chatty.
     pub min_calls: usize,

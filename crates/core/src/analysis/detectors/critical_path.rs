@@ -28,8 +28,9 @@ use std::collections::HashMap;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::CriticalPath;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Traces in the data up to which each gets its critical path described.
     pub max_traces: usize,

@@ -48,8 +48,9 @@ use std::collections::BTreeMap;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::DataQuality;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// How far a server span may lie outside its caller before it counts as skew.
     pub skew_tolerance: DurationNs,

@@ -60,8 +60,9 @@ use std::collections::{BTreeMap, HashMap};
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::ErrorHotspot;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Errors an incident needs to be reported when it failed too few requests.
     pub min_errors: usize,

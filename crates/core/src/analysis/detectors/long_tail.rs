@@ -45,8 +45,9 @@ use crate::time::DurationNs;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::LongTail;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Spans a group needs for its p99 to mean something.
     pub min_count: u64,

@@ -105,8 +105,11 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
 }
 
-/// Thresholds of every detector; defaults as documented in each module.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Thresholds of every detector; defaults as documented in each module. Read
+/// from a TOML file by the CLI's `--config` (a section per detector, any
+/// field left out keeps its default) and echoed in its JSON.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// N+1 queries.
     pub n_plus_one: n_plus_one::Config,
@@ -142,7 +145,8 @@ pub struct Config {
 
 /// How severity follows from a finding's cost: the same fixed rules for every
 /// detector that measures a cost to requests ([`Detector::judged_by_cost`]).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SeverityRules {
     /// `critical` when at least this share of an endpoint's requests fail because of it.
     pub critical_failed_share: f64,

@@ -47,8 +47,9 @@ use std::collections::{BTreeMap, HashMap};
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::NPlusOneQueries;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Runs under one parent (retries left out) from which a statement counts as N+1.
     pub min_repeats: usize,

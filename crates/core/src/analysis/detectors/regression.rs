@@ -76,8 +76,9 @@ pub const IMPROVEMENT: super::Detector = super::Detector::Improvement;
 pub const METHOD: &str = "Mann-Whitney U (two-sided, normal approximation with tie and continuity correction), \
                           p-values Holm-adjusted over all rows";
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Spans each side needs for a row to be judged.
     pub min_samples: usize,

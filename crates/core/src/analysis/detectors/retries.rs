@@ -40,8 +40,9 @@ use std::collections::{BTreeMap, HashMap};
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::Retries;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Requests that still failed after retrying from which a finding is a warning.
     pub min_failed_requests: u64,

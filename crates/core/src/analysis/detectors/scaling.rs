@@ -29,8 +29,9 @@ use crate::time::DurationNs;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::Scaling;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Requests an endpoint needs to be judged.
     pub min_requests: usize,

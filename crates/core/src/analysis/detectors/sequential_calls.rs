@@ -41,8 +41,9 @@ use std::collections::{BTreeMap, HashMap};
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::SequentialCalls;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Distinct calls in a row from which they count.
     pub min_calls: usize,

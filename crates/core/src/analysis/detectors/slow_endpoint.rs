@@ -25,8 +25,9 @@ use crate::time::DurationNs;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::SlowEndpoint;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Endpoints needed for a meaningful baseline.
     pub min_endpoints: usize,

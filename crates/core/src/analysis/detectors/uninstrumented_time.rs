@@ -36,8 +36,9 @@ use std::collections::HashMap;
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::UninstrumentedTime;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// The shortest stretch without a child worth naming.
     pub min_gap: DurationNs,
