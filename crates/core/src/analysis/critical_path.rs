@@ -68,7 +68,11 @@ fn walk(
     visited: &mut [bool],
     spare: &mut Spare,
 ) {
-    let frame = |span: u32, window_end: u64, visited: &mut [bool], spare: &mut Spare| -> Option<Frame> {
+    // A span is walked only inside the window its parent gave it: a child that
+    // starts before its parent (clock skew) cannot stretch the path beyond the
+    // parent, so the path never runs longer than the root.
+    let frame = |span: u32, window: (u64, u64), visited: &mut [bool], spare: &mut Spare| -> Option<Frame> {
+        let (window_start, window_end) = window;
         let seen = visited.get_mut(span as usize)?;
         if std::mem::replace(seen, true) {
             return None;
@@ -82,14 +86,15 @@ fn walk(
             Some((cs.end().0, cs.start.0, c))
         }));
         children.sort_unstable();
+        let start = s.start.0.max(window_start);
         Some(Frame {
             span,
-            start: s.start.0,
-            cursor: s.end().0.min(window_end).max(s.start.0),
+            start,
+            cursor: s.end().0.min(window_end).max(start),
             children,
         })
     };
-    let mut stack: Vec<Frame> = frame(root, u64::MAX, visited, spare).into_iter().collect();
+    let mut stack: Vec<Frame> = frame(root, (0, u64::MAX), visited, spare).into_iter().collect();
     while let Some(top) = stack.last_mut() {
         let mut descend = None;
         while let Some((end, start, child)) = top.children.pop() {
@@ -109,7 +114,7 @@ fn walk(
             break;
         }
         match descend {
-            Some((child, child_start, child_end)) => match frame(child, child_end, visited, spare) {
+            Some((child, child_start, child_end)) => match frame(child, (child_start, child_end), visited, spare) {
                 Some(next) => stack.push(next),
                 // Already walked (only with cyclic or duplicated IDs): the
                 // interval stays with the parent rather than with nobody.
@@ -147,6 +152,41 @@ mod tests {
             .collect();
         out.sort_unstable();
         out
+    }
+
+    #[test]
+    fn a_child_starting_before_its_parent_is_walked_only_inside_it() {
+        // Zipkin's skew capture: the server half starts 65 ms before the client
+        // that called it. The path must not run longer than the root.
+        let path = path_of(&[
+            Tree {
+                id: 1,
+                parent: None,
+                start: 100,
+                end: 200,
+            },
+            Tree {
+                id: 2,
+                parent: Some(1),
+                start: 103,
+                end: 198,
+            },
+            Tree {
+                id: 3,
+                parent: Some(2),
+                start: 38,
+                end: 131,
+            },
+            Tree {
+                id: 4,
+                parent: Some(3),
+                start: 38,
+                end: 103,
+            },
+        ]);
+        assert_eq!(path.iter().map(|(_, t)| t).sum::<u64>(), 100, "{path:?}");
+        // The child's child ended when the server's window opened: nothing of it is on the path.
+        assert_eq!(path, [(1, 5), (2, 67), (3, 28), (4, 0)]);
     }
 
     #[test]
