@@ -104,6 +104,7 @@ fn at(ms: u64) -> u64 {
     1_700_000_000_000_000_000 + ms * 1_000_000
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per column of a span table reads best here
 fn span(
     trace: u128,
     id: u64,
