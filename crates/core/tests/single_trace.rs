@@ -45,18 +45,78 @@ fn a_single_hotrod_trace_names_its_bottleneck_with_n_1() {
 }
 
 #[test]
-fn the_otel_demo_checkout_waits_fifteen_seconds_with_no_child() {
+fn the_otel_demo_checkouts_timeout_is_one_finding_with_its_unexplained_wait() {
     let analysis = fixture("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json");
-    let found = of(&analysis, "uninstrumented_time");
-    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    // The proxy's 504 and the frontend `POST` it waited 15 s on, with no
+    // child span, are one cause: one finding, the error, saying both.
+    assert!(
+        of(&analysis, "uninstrumented_time").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
+    let errors = of(&analysis, "error_hotspot");
+    assert_eq!(errors.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(
+        errors[0].explanation,
+        "`POST` in `frontend-proxy` failed the one `POST /api/checkout` request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1; it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a timeout?); `POST` in `frontend` had no child span for 15.0s of that wait."
+    );
+    assert_eq!(errors[0].severity, Severity::Critical);
+    let spans: Vec<String> = errors[0].evidence[0].span_ids.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        spans,
+        ["247a43490cfe60cd", "909a94f934468e91"],
+        "the origin, then the awaited span"
+    );
+    // One cause, one finding: the bottleneck on the same span is folded too.
+    assert!(of(&analysis, "bottleneck").is_empty(), "{:#?}", analysis.findings);
+}
+
+#[test]
+fn an_unexplained_wait_beside_an_error_is_not_folded_into_it() {
+    // The request fails in `validate`; `loadOrders` waits 15 s beside it,
+    // not below it: two causes, two findings.
+    let mut failing = span(1, 4, Some(2), "api", "validate", SpanKind::Internal, 15_600, 15_700);
+    failing.error = Some("invalid order".to_owned());
+    let mut spans = request(vec![
+        span(1, 3, Some(2), "api", "loadOrders", SpanKind::Internal, 500, 15_500),
+        failing,
+    ]);
+    // The error climbs to the entry span: the request fails.
+    for up in spans.iter_mut().take(2) {
+        up.error = Some("invalid order".to_owned());
+    }
+    let analysis = analyse(&spans);
+    assert_eq!(
+        of(&analysis, "uninstrumented_time").len(),
+        1,
+        "{:#?}",
+        analysis.findings
+    );
+    let errors = of(&analysis, "error_hotspot");
+    assert_eq!(errors.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        !errors[0].explanation.contains("no child span"),
+        "{}",
+        errors[0].explanation
+    );
+}
+
+#[test]
+fn one_n_plus_one_per_statement_whichever_units_run_it() {
+    // SmartThings: `auth` runs the same client lookup six times for the
+    // login request and six times for a `strongman` handler outside it.
+    let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    let found: Vec<&Finding> = of(&analysis, "n_plus_one_queries")
+        .into_iter()
+        .filter(|f| f.subject.operation == "SELECT * FROM auth.client WHERE id = ?")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
         found[0].explanation,
-        "`POST` in `frontend` spends 15.0s with no child span in its one request (n=1), 100% of the critical path of `POST /api/checkout`: a timeout of 15 s?"
+        "`SELECT * FROM auth.client WHERE id = ?` in `auth` runs 6 times in its one `GET /login/tokenAuth` request (n=1), one after another, 17% of its time; also in `get authorize/finalize` in `strongman` (n=1)"
     );
-    assert_eq!(found[0].subject.endpoint.as_deref(), Some("POST /api/checkout"));
-    assert!(found[0].impact.request_time_share > 0.99, "{:?}", found[0].impact);
-    // One cause, one finding: the bottleneck on the same span is folded into it.
-    assert!(of(&analysis, "bottleneck").is_empty(), "{:#?}", analysis.findings);
+    assert_eq!(found[0].impact.requests, 2);
+    assert_eq!(found[0].evidence.len(), 2, "an example from each unit");
 }
 
 #[test]
