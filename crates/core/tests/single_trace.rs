@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::{Finding, Severity};
-use tracelens_core::import::import_file;
+use tracelens_core::import::{Format, import_file};
+use tracelens_core::model::SpanKind;
+use tracelens_core::synth::{SynthSpan, encode};
 
 fn fixture(path: &str) -> Analysis {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -43,18 +45,78 @@ fn a_single_hotrod_trace_names_its_bottleneck_with_n_1() {
 }
 
 #[test]
-fn the_otel_demo_checkout_waits_fifteen_seconds_with_no_child() {
+fn the_otel_demo_checkouts_timeout_is_one_finding_with_its_unexplained_wait() {
     let analysis = fixture("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json");
-    let found = of(&analysis, "uninstrumented_time");
-    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    // The proxy's 504 and the frontend `POST` it waited 15 s on, with no
+    // child span, are one cause: one finding, the error, saying both.
+    assert!(
+        of(&analysis, "uninstrumented_time").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
+    let errors = of(&analysis, "error_hotspot");
+    assert_eq!(errors.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(
+        errors[0].explanation,
+        "`POST` in `frontend-proxy` failed the one `POST /api/checkout` request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1; it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a timeout?); `POST` in `frontend` had no child span for 15.0s of that wait."
+    );
+    assert_eq!(errors[0].severity, Severity::Critical);
+    let spans: Vec<String> = errors[0].evidence[0].span_ids.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        spans,
+        ["247a43490cfe60cd", "909a94f934468e91"],
+        "the origin, then the awaited span"
+    );
+    // One cause, one finding: the bottleneck on the same span is folded too.
+    assert!(of(&analysis, "bottleneck").is_empty(), "{:#?}", analysis.findings);
+}
+
+#[test]
+fn an_unexplained_wait_beside_an_error_is_not_folded_into_it() {
+    // The request fails in `validate`; `loadOrders` waits 15 s beside it,
+    // not below it: two causes, two findings.
+    let mut failing = span(1, 4, Some(2), "api", "validate", SpanKind::Internal, 15_600, 15_700);
+    failing.error = Some("invalid order".to_owned());
+    let mut spans = request(vec![
+        span(1, 3, Some(2), "api", "loadOrders", SpanKind::Internal, 500, 15_500),
+        failing,
+    ]);
+    // The error climbs to the entry span: the request fails.
+    for up in spans.iter_mut().take(2) {
+        up.error = Some("invalid order".to_owned());
+    }
+    let analysis = analyse(&spans);
+    assert_eq!(
+        of(&analysis, "uninstrumented_time").len(),
+        1,
+        "{:#?}",
+        analysis.findings
+    );
+    let errors = of(&analysis, "error_hotspot");
+    assert_eq!(errors.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        !errors[0].explanation.contains("no child span"),
+        "{}",
+        errors[0].explanation
+    );
+}
+
+#[test]
+fn one_n_plus_one_per_statement_whichever_units_run_it() {
+    // SmartThings: `auth` runs the same client lookup six times for the
+    // login request and six times for a `strongman` handler outside it.
+    let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    let found: Vec<&Finding> = of(&analysis, "n_plus_one_queries")
+        .into_iter()
+        .filter(|f| f.subject.operation == "SELECT * FROM auth.client WHERE id = ?")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
         found[0].explanation,
-        "`POST` in `frontend` spends 15.0s with no child span in its one request (n=1), 99% of the critical path of `POST /api/checkout`: a timeout of 15 s?"
+        "`SELECT * FROM auth.client WHERE id = ?` in `auth` runs 6 times in its one `GET /login/tokenAuth` request (n=1), one after another, 17% of its time; also in `get authorize/finalize` in `strongman` (n=1)"
     );
-    assert_eq!(found[0].subject.endpoint.as_deref(), Some("POST /api/checkout"));
-    assert!(found[0].impact.request_time_share > 0.99, "{:?}", found[0].impact);
-    // One cause, one finding: the bottleneck on the same span is folded into it.
-    assert!(of(&analysis, "bottleneck").is_empty(), "{:#?}", analysis.findings);
+    assert_eq!(found[0].impact.requests, 2);
+    assert_eq!(found[0].evidence.len(), 2, "an example from each unit");
 }
 
 #[test]
@@ -86,4 +148,231 @@ fn no_critical_path_where_the_root_answered_before_the_work_ended_or_traces_are_
     // 168 traces: statistics speak, one finding per trace would not.
     let analysis = fixture("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl");
     assert!(of(&analysis, "critical_path").is_empty());
+}
+
+#[test]
+fn the_test_runners_sleep_is_neither_unexplained_nor_the_backend_requests_time() {
+    // The capture: a Robot Framework run whose `Sleep ${wait}` keyword waits
+    // 8 s beside the backend's `GET /*` request, in the same trace.
+    let analysis = fixture("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl");
+    let found = of(&analysis, "uninstrumented_time");
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Milliseconds after a fixed start, in nanoseconds since the epoch.
+fn at(ms: u64) -> u64 {
+    1_700_000_000_000_000_000 + ms * 1_000_000
+}
+
+#[allow(clippy::too_many_arguments)] // one argument per column of a span table reads best here
+fn span(
+    trace: u128,
+    id: u64,
+    parent: Option<u64>,
+    service: &'static str,
+    name: &str,
+    kind: SpanKind,
+    from_ms: u64,
+    to_ms: u64,
+) -> SynthSpan {
+    SynthSpan {
+        trace_id: trace,
+        span_id: id,
+        parent_span_id: parent,
+        service,
+        name: name.to_owned(),
+        kind,
+        start_ns: at(from_ms),
+        end_ns: at(to_ms),
+        error: None,
+        attributes: Vec::new(),
+    }
+}
+
+fn analyse(spans: &[SynthSpan]) -> Analysis {
+    let mut set = TraceSet::new();
+    import_file(&mut set, "input", &encode(spans, Format::OtlpJson)).unwrap();
+    Analysis::of(&set)
+}
+
+/// A request of `GET /orders` in `api` (0–16 s) whose handler holds `handler`
+/// (built by the caller, under span 2) below the entry span.
+fn request(handler: Vec<SynthSpan>) -> Vec<SynthSpan> {
+    let mut spans = vec![
+        span(1, 1, None, "api", "GET /orders", SpanKind::Server, 0, 16_000),
+        span(
+            1,
+            2,
+            Some(1),
+            "api",
+            "OrdersController.list",
+            SpanKind::Internal,
+            10,
+            15_990,
+        ),
+    ];
+    spans.extend(handler);
+    spans
+}
+
+#[test]
+fn a_fifteen_second_leaf_in_a_request_is_unexplained_time_of_a_timeout() {
+    let analysis = analyse(&request(vec![span(
+        1,
+        3,
+        Some(2),
+        "api",
+        "loadOrders",
+        SpanKind::Internal,
+        500,
+        15_500,
+    )]));
+    let found = of(&analysis, "uninstrumented_time");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(found[0].subject.operation, "loadOrders");
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /orders"));
+    assert!(
+        found[0].explanation.ends_with(": a timeout of 15 s?"),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        found[0].explanation.contains("in its one request (n=1)"),
+        "{}",
+        found[0].explanation
+    );
+}
+
+#[test]
+fn children_that_cover_a_span_or_a_sleep_explain_its_time() {
+    // A 2 s span whose children cover it: every stretch is explained.
+    let mut covered = vec![span(1, 3, Some(2), "api", "loadOrders", SpanKind::Internal, 100, 2_100)];
+    for k in 0..4 {
+        covered.push(span(
+            1,
+            10 + k,
+            Some(3),
+            "api",
+            "step",
+            SpanKind::Internal,
+            100 + k * 500,
+            600 + k * 500,
+        ));
+    }
+    // The rest of the handler's time is also spent in a covered child.
+    covered.push(span(1, 20, Some(2), "api", "render", SpanKind::Internal, 2_100, 15_980));
+    for k in 0..28 {
+        covered.push(span(
+            1,
+            30 + k,
+            Some(20),
+            "api",
+            "chunk",
+            SpanKind::Internal,
+            2_100 + k * 500,
+            2_600 + k * 500,
+        ));
+    }
+    let analysis = analyse(&request(covered));
+    assert!(
+        of(&analysis, "uninstrumented_time").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
+
+    for name in ["Sleep ${wait}", "Thread.sleep", "retry backoff"] {
+        let analysis = analyse(&request(vec![span(
+            1,
+            3,
+            Some(2),
+            "api",
+            name,
+            SpanKind::Internal,
+            500,
+            15_500,
+        )]));
+        assert!(
+            of(&analysis, "uninstrumented_time").is_empty(),
+            "{name}: {:#?}",
+            analysis.findings
+        );
+    }
+}
+
+#[test]
+fn time_outside_the_entry_span_is_not_the_requests() {
+    // A test runner's trace: its 20 s `Check results` keyword with no child
+    // runs beside the backend request (`GET /orders`, 300 ms), not inside it.
+    let spans = vec![
+        span(1, 1, None, "test-runner", "Suite", SpanKind::Internal, 0, 21_000),
+        span(
+            1,
+            2,
+            Some(1),
+            "test-runner",
+            "Call backend",
+            SpanKind::Internal,
+            10,
+            400,
+        ),
+        span(1, 3, Some(2), "api", "GET /orders", SpanKind::Server, 50, 350),
+        span(1, 4, Some(3), "api", "query", SpanKind::Internal, 60, 340),
+        span(
+            1,
+            5,
+            Some(1),
+            "test-runner",
+            "Check results",
+            SpanKind::Internal,
+            500,
+            20_500,
+        ),
+    ];
+    let analysis = analyse(&spans);
+    assert!(
+        of(&analysis, "uninstrumented_time").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
+    // The critical path described is the request's, against its 300 ms.
+    let found = of(&analysis, "critical_path");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("The critical path of `GET /orders` (300ms) runs through `query` in `api`"),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        !found[0].explanation.contains("test-runner"),
+        "{}",
+        found[0].explanation
+    );
+}
+
+#[test]
+fn the_critical_path_is_described_for_one_trace_and_not_for_many() {
+    let one = request(vec![
+        span(1, 3, Some(2), "db", "SELECT orders", SpanKind::Client, 20, 12_000),
+        span(1, 4, Some(2), "api", "render", SpanKind::Internal, 12_000, 15_900),
+    ]);
+    let analysis = analyse(&one);
+    let found = of(&analysis, "critical_path");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(
+        found[0].explanation,
+        "The critical path of `GET /orders` (16.0s) runs through `SELECT orders` in `db` (12.0s, 75%) and `render` in `api` (3.90s, 24%)"
+    );
+    // Four traces: statistics speak, one finding per trace would not.
+    let many: Vec<SynthSpan> = (1..=4u128)
+        .flat_map(|t| {
+            one.iter().map(move |s| SynthSpan {
+                trace_id: t,
+                ..s.clone()
+            })
+        })
+        .collect();
+    let analysis = analyse(&many);
+    assert!(of(&analysis, "critical_path").is_empty(), "{:#?}", analysis.findings);
 }

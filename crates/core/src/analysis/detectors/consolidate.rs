@@ -15,21 +15,228 @@
 //!   and endpoint says more (what the time is not), so the bottleneck is
 //!   dropped.
 //!
+//! - **An N+1 query or chatty call seen from several units of work** (the
+//!   same statement in the same service under two endpoints, or under an
+//!   endpoint and a handler outside it; for chatty calls, the same callee)
+//!   is one code path: the finding where it holds most of its unit's time
+//!   speaks, its sentence adds "also in `X` (n=…)" for the others, their
+//!   evidence joins and impacts add up (the time share weighted by requests).
+//!
+//! - **An error whose origin waited on a span with no child**: when the
+//!   error's evidence spans (in the same trace) are the unexplained span or
+//!   its ancestors, the wait is why it failed (the OTel demo's proxy answers
+//!   504 after 15 s on a frontend `POST` that has no child span): the error's
+//!   sentence says the awaited span had no child span for that time, its
+//!   span joins the evidence, and the uninstrumented-time finding is dropped.
+//!
 //! (A long tail on an endpoint and the operation that makes it are merged by
 //! [`super::long_tail`] itself, which knows which spans make which tail.)
 
-use super::{Detector, Finding, Impact};
+use super::{Context, Detector, Finding, Impact};
+use crate::ids::{SpanId, TraceId};
+use crate::time::DurationNs;
 use std::collections::BTreeMap;
 
 /// At most this many endpoints named in a merged sentence; the rest are counted.
 const NAMED_ENDPOINTS: usize = 3;
 
 /// `findings` with those about one cause merged.
-pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
+pub fn consolidate(context: &Context<'_>, findings: Vec<Finding>) -> Vec<Finding> {
     // Slow endpoints first, while each bottleneck still names one endpoint.
     let findings = fold_slow_endpoints_into_their_bottleneck(findings);
     let findings = drop_bottlenecks_of_unexplained_time(findings);
+    let findings = fold_unexplained_waits_into_their_error(context, findings);
+    let findings = merge_repeats_across_units(findings);
     merge_bottlenecks_across_endpoints(findings)
+}
+
+/// One N+1 finding per (service, statement) and one chatty-calls finding per
+/// (service, callee), whichever units of work show it.
+fn merge_repeats_across_units(findings: Vec<Finding>) -> Vec<Finding> {
+    let (repeats, mut rest): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(|f| matches!(f.detector, Detector::NPlusOneQueries | Detector::ChattyCalls));
+    let mut by_cause: BTreeMap<(Detector, String, String, String), Vec<Finding>> = BTreeMap::new();
+    for finding in repeats {
+        let key = (
+            finding.detector,
+            finding.subject.service.clone(),
+            finding.subject.operation.clone(),
+            callee(&finding).to_owned(),
+        );
+        by_cause.entry(key).or_default().push(finding);
+    }
+    for (_, mut group) in by_cause {
+        // Where it hurts its unit most speaks: failed requests, then the share
+        // of the unit's time (a 17% login request before 1% of a long handler),
+        // then the time.
+        group.sort_by(|a, b| {
+            b.impact
+                .failed_requests
+                .cmp(&a.impact.failed_requests)
+                .then_with(|| b.impact.request_time_share.total_cmp(&a.impact.request_time_share))
+                .then_with(|| b.impact.time.cmp(&a.impact.time))
+                .then_with(|| a.explanation.cmp(&b.explanation))
+        });
+        let mut group = group.into_iter();
+        let Some(mut merged) = group.next() else {
+            continue;
+        };
+        let others: Vec<Finding> = group.collect();
+        if !others.is_empty() {
+            merged.impact = others.iter().fold(merged.impact.clone(), |sum, f| add(&sum, &f.impact));
+            let named: Vec<String> = others
+                .iter()
+                .take(NAMED_ENDPOINTS)
+                .map(|f| format!("{} (n={})", unit_of(f), f.impact.requests))
+                .collect();
+            let more = others.len().saturating_sub(NAMED_ENDPOINTS);
+            merged.explanation.push_str(&format!(
+                "; also in {}{}",
+                join(&named),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+            for other in others {
+                merged.evidence.extend(other.evidence.into_iter().take(1));
+            }
+        }
+        rest.push(merged);
+    }
+    rest
+}
+
+/// The callee a chatty-calls finding names ("`get` to `/devices/{id}` from
+/// `stLogin`", the sentence's opening up to " is called "), since its subject
+/// holds only the caller's span name; empty for other findings.
+fn callee(finding: &Finding) -> &str {
+    if finding.detector != Detector::ChattyCalls {
+        return "";
+    }
+    finding
+        .explanation
+        .split_once(" is called ")
+        .map_or(finding.explanation.as_str(), |(call, _)| call)
+}
+
+/// The unit of work a repeat finding is about, as its sentence names it:
+/// "`GET /login/tokenAuth`" for an endpoint, "`get authorize/finalize` in
+/// `strongman`" for a handler (read from the sentence, the only place a
+/// handler unit is named).
+fn unit_of(finding: &Finding) -> String {
+    if let Some(endpoint) = &finding.subject.endpoint {
+        return format!("`{}`", super::shown(endpoint));
+    }
+    let sentence = finding.explanation.as_str();
+    // After the statement or call, which may hold any words.
+    let after = [" runs ", " is called "]
+        .iter()
+        .find_map(|m| sentence.find(m).map(|at| &sentence[at..]))
+        .unwrap_or(sentence);
+    for marker in [" in its one ", " in one ", " per "] {
+        if let Some((_, rest)) = after.split_once(marker) {
+            let end = [" of ", " (", ","]
+                .iter()
+                .filter_map(|m| rest.find(m))
+                .min()
+                .unwrap_or(rest.len());
+            return rest[..end].trim_end_matches(" request").to_owned();
+        }
+    }
+    format!("`{}`", super::shown(&finding.subject.service))
+}
+
+/// "a", "a and b", "a, b and c".
+fn join(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, first)) if !first.is_empty() => format!("{} and {last}", first.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// Uninstrumented-time findings whose every example span is the error
+/// origin's own span or lies below it, in the same trace as an error
+/// finding's evidence, are folded into that error finding.
+fn fold_unexplained_waits_into_their_error(context: &Context<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+    let (waits, mut rest): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(|f| f.detector == Detector::UninstrumentedTime);
+    for wait in waits {
+        let error = rest.iter_mut().find(|f| {
+            f.detector == Detector::ErrorHotspot
+                && !wait.evidence.is_empty()
+                && wait.evidence.iter().all(|w| {
+                    f.evidence.iter().any(|e| {
+                        e.trace_id == w.trace_id
+                            && w.span_ids.iter().all(|&s| {
+                                e.span_ids
+                                    .iter()
+                                    .any(|&origin| is_at_or_below(context, w.trace_id, s, origin))
+                            })
+                    })
+                })
+        });
+        let Some(error) = error else {
+            rest.push(wait);
+            continue;
+        };
+        let each = DurationNs(wait.impact.time.0 / wait.impact.requests.max(1));
+        let sentence = error.explanation.trim_end_matches('.').to_owned();
+        error.explanation = format!(
+            "{sentence}; `{}` in `{}` had no child span for {each} of that wait.",
+            super::shown(&wait.subject.operation),
+            super::shown(&wait.subject.service),
+        );
+        for w in wait.evidence {
+            match error.evidence.iter_mut().find(|e| e.trace_id == w.trace_id) {
+                Some(e) => {
+                    for s in w.span_ids {
+                        if !e.span_ids.contains(&s) {
+                            e.span_ids.push(s);
+                        }
+                    }
+                }
+                None => error.evidence.push(w),
+            }
+        }
+    }
+    rest
+}
+
+/// Whether span `span` is `ancestor` or lies below it, in trace `trace`
+/// (a walk up the parents, at most as many steps as the trace has spans,
+/// so a parent cycle in bad data ends).
+fn is_at_or_below(context: &Context<'_>, trace: TraceId, span: SpanId, ancestor: SpanId) -> bool {
+    let Some(t) = context.index.traces.iter().find(|t| t.trace_id == trace) else {
+        return false;
+    };
+    let spans = context.index.spans_of(t);
+    let Some(mut at) = spans
+        .iter()
+        .copied()
+        .find(|&i| context.set.spans.get(i as usize).is_some_and(|s| s.span_id == span))
+    else {
+        return false;
+    };
+    for _ in 0..=spans.len() {
+        if context
+            .set
+            .spans
+            .get(at as usize)
+            .is_some_and(|s| s.span_id == ancestor)
+        {
+            return true;
+        }
+        match context.index.parent.get(at as usize).copied().flatten() {
+            Some(parent) => at = parent,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// One bottleneck finding per operation, however many endpoints it holds.

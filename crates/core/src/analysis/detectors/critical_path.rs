@@ -13,13 +13,18 @@
 //! 3) that hold at least `min_share` of the path (default 5%). A trace whose
 //! root answered before most of its work ended (the path covers less than
 //! `min_coverage` of the trace's wall-clock time, default half: async work)
-//! is left out: its path says nothing about where the time went. Never more
-//! than `info`: it describes a trace, it does not judge it.
+//! is left out: its path says nothing about where the time went. When the
+//! trace has an entry span (the endpoint's SERVER span) below its root, say a
+//! test runner calling a backend, the path described is the request's: only
+//! the entry and the spans below it that started before it answered count,
+//! against the entry's duration. Never more than `info`: it describes a
+//! trace, it does not judge it.
 //!
 //! **Example.** The critical path of `GET /dispatch` (1.81s) runs through
 //! `SQL SELECT` in `mysql` (1.38s, 76%), `GetDriver` in `redis` ×13 (190ms,
 //! 10%) and `HTTP GET /route` in `route` ×10 (…).
 
+use super::calls::Units;
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
@@ -69,16 +74,41 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     if traces.len() > config.max_traces {
         return Vec::new();
     }
-    (0..traces.len()).filter_map(|t| describe(context, config, t)).collect()
+    let units = Units::of(context);
+    (0..traces.len())
+        .filter_map(|t| describe(context, config, &units, t))
+        .collect()
 }
 
-fn describe(context: &Context<'_>, config: &Config, t: usize) -> Option<Finding> {
+fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> Option<Finding> {
     let set = context.set;
     let trace = context.index.traces.get(t)?;
-    let total = context.path_totals.get(t).copied().unwrap_or(0);
+    // An entry below the root is a request inside a larger trace; an entry
+    // that is the root keeps the whole trace, async work after it included,
+    // so a root that answered early is still told apart below.
+    let entry = context.entries.get(t).copied().flatten().filter(|&e| e != trace.root);
+    // The request's spans: with an entry span, those of its unit of work.
+    let in_request = |i: u32| entry.is_none_or(|entry| units.unit(i) == Some(entry));
+    let (total, wall_clock) = match entry {
+        Some(entry) => (
+            context
+                .index
+                .spans_of(trace)
+                .iter()
+                .filter(|&&i| in_request(i))
+                .map(|&i| context.on_path.get(i as usize).map_or(0, |d| d.0))
+                .sum::<u64>(),
+            context
+                .request_durations
+                .get(t)
+                .map_or(0, |d| d.0)
+                .max(set.spans.get(entry as usize).map_or(0, |s| s.duration.0)),
+        ),
+        None => (context.path_totals.get(t).copied().unwrap_or(0), trace.duration().0),
+    };
     // A root that answered long before its children finished (async work,
     // FOLLOWS_FROM): its path says nothing about where the trace's time went.
-    if total == 0 || (total as f64) < config.min_coverage * trace.duration().0 as f64 {
+    if total == 0 || (total as f64) < config.min_coverage * wall_clock as f64 {
         return None;
     }
     let mut parts: HashMap<(Sym, Sym), Part> = HashMap::new();
@@ -87,7 +117,7 @@ fn describe(context: &Context<'_>, config: &Config, t: usize) -> Option<Finding>
         let Some(span) = set.spans.get(i as usize) else {
             continue;
         };
-        if time == 0 {
+        if time == 0 || !in_request(i) {
             continue;
         }
         let part = parts.entry((span.service, span.name)).or_insert(Part {

@@ -7,6 +7,7 @@
 //! path, endpoints) and never the files: they work the same on every format.
 
 pub mod bottleneck;
+pub mod broken_propagation;
 mod calls;
 pub mod chatty_calls;
 pub mod consolidate;
@@ -135,6 +136,8 @@ pub struct Config {
     pub uninstrumented_time: uninstrumented_time::Config,
     /// The critical path of each trace, when there are few.
     pub critical_path: critical_path::Config,
+    /// Trace context lost between services.
+    pub broken_propagation: broken_propagation::Config,
     /// Skew, orphans, missing roots and times.
     pub data_quality: data_quality::Config,
     /// Regressions and improvements against a baseline.
@@ -387,9 +390,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(scaling::detect(context, &config.scaling));
     findings.extend(uninstrumented_time::detect(context, &config.uninstrumented_time));
     findings.extend(critical_path::detect(context, &config.critical_path));
+    findings.extend(broken_propagation::detect(context, &config.broken_propagation));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
-    let mut findings = consolidate::consolidate(findings);
+    let mut findings = consolidate::consolidate(context, findings);
     for finding in &mut findings {
         if finding.detector.judged_by_cost() {
             finding.severity = config.severity.judge(&finding.impact);

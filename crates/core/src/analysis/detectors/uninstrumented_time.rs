@@ -9,12 +9,19 @@
 //! it delays the response. Usually it is a timeout (the length is often a
 //! round number of seconds), a lock or a sleep, or code worth a span.
 //!
-//! **Rule.** For each span that is not a call out (kind CLIENT or PRODUCER, or
-//! a database call: their time is the callee's), the longest stretch of its
+//! **Rule.** Only spans inside the request count: when the trace has an entry
+//! span (the endpoint's SERVER span), the entry and the spans below it that
+//! started before it answered ([`super::calls`]'s unit of work), so a test
+//! runner's keywords around a backend request are not that request's time.
+//! A span named as a deliberate wait (the words `sleep`, `wait`, `delay` or
+//! `backoff`, e.g. `Sleep ${wait}`, `Thread.sleep`, `time.sleep`) explains its
+//! own time and is skipped. For each other span that is not a call out (kind
+//! CLIENT or PRODUCER, or a database call: their time is the callee's), the
+//! longest stretch of its
 //! own duration that no child covers. A stretch of at least `min_gap`
 //! (default 1 s) whose time on the critical path (the span's own time on it,
 //! at most the stretch) is at least `min_request_share` (default 20%) of its
-//! request's duration is a hit for the span's operation (service and
+//! request's duration (the entry span's, else the root's) is a hit for the span's operation (service and
 //! name). An operation with hits in at least `min_trace_share` of the traces
 //! it appears in (default half) and in at least `min_requests` of them
 //! (default 3), or in all of them when it appears in fewer, gets one finding:
@@ -27,6 +34,7 @@
 //! request (n=1), 99% of the critical path of `POST /api/checkout`: a
 //! timeout of 15 s?
 
+use super::calls::Units;
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
@@ -77,18 +85,24 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut hits: HashMap<(Sym, Sym), Vec<Hit>> = HashMap::new();
     // Traces each operation appears in, counted once per trace.
     let mut appears: HashMap<(Sym, Sym), (u32, usize)> = HashMap::new();
+    let units = Units::of(context);
     for (t, trace) in context.index.traces.iter().enumerate() {
         let request = context.request_durations.get(t).map_or(0, |d| d.0);
+        let entry = context.entries.get(t).copied().flatten();
         for &i in context.index.spans_of(trace) {
             let Some(span) = set.spans.get(i as usize) else {
                 continue;
             };
+            // The share is of the request: spans around it are not its time.
+            if entry.is_some_and(|entry| units.unit(i) != Some(entry)) {
+                continue;
+            }
             let seen = appears.entry((span.service, span.name)).or_insert((u32::MAX, 0));
             if seen.0 != t as u32 {
                 *seen = (t as u32, seen.1 + 1);
             }
             let calls_out = matches!(span.kind, SpanKind::Client | SpanKind::Producer) || context.database.is_call(i);
-            if calls_out || span.start.0 == 0 {
+            if calls_out || span.start.0 == 0 || is_deliberate_wait(set.str(span.name)) {
                 continue;
             }
             let (gap, leaf) = longest_gap(context, i);
@@ -155,10 +169,8 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
         .iter()
         .map(|h| context.request_durations.get(h.trace as usize).map_or(0, |d| d.0))
         .sum();
-    let path_total: u64 = hits
-        .iter()
-        .map(|h| context.path_totals.get(h.trace as usize).copied().unwrap_or(0))
-        .sum();
+    // A request's critical path runs from its start to its answer: its duration.
+    let path_total = request_time;
     hits.sort_by_key(|h| std::cmp::Reverse(h.gap));
     let gap = DurationNs(super::median(hits.iter().map(|h| h.gap).collect()));
     let leaves = hits.iter().filter(|h| h.leaf).count();
@@ -207,12 +219,21 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
             "`{}` in `{}` spends {gap} {how} {in_requests}{path_share}{}",
             super::shown(name),
             super::shown(service),
-            round_seconds(gap)
-                .filter(|_| !name.to_ascii_lowercase().contains("sleep"))
-                .map_or_else(String::new, |s| format!(": a timeout of {s} s?")),
+            round_seconds(gap).map_or_else(String::new, |s| format!(": a timeout of {s} s?")),
         ),
         evidence: hits.iter().take(3).map(|h| context.span_evidence(h.span)).collect(),
     }
+}
+
+/// Words that name a deliberate wait, matched whole and in any case.
+const WAIT_WORDS: [&str; 4] = ["sleep", "wait", "delay", "backoff"];
+
+/// Whether a span's name says it waits on purpose (`Sleep ${wait}`,
+/// `Thread.sleep`, `retry backoff`): its time is explained by its name.
+/// Words are runs of letters, so `waitress` or `delayed_job` do not count.
+fn is_deliberate_wait(name: &str) -> bool {
+    name.split(|c: char| !c.is_alphabetic())
+        .any(|word| WAIT_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)))
 }
 
 /// The whole number of seconds `gap` is within 1% of, if it is at least one:
@@ -220,4 +241,26 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
 fn round_seconds(gap: DurationNs) -> Option<u64> {
     let seconds = (gap.0 as f64 / 1e9).round();
     (seconds >= 1.0 && (gap.0 as f64 - seconds * 1e9).abs() <= 0.01 * seconds * 1e9).then_some(seconds as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliberate_waits_are_told_by_whole_words() {
+        for name in [
+            "Sleep ${wait}",
+            "time.sleep",
+            "Thread.sleep",
+            "WAIT",
+            "retry backoff",
+            "delay(5s)",
+        ] {
+            assert!(is_deliberate_wait(name), "{name}");
+        }
+        for name in ["POST", "waitress", "delayed_job", "sleeper cell", "GET /backoffice"] {
+            assert!(!is_deliberate_wait(name), "{name}");
+        }
+    }
 }
