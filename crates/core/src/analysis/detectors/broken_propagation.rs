@@ -51,8 +51,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::BrokenPropagation;
 
-/// Thresholds.
-#[derive(Clone, Debug, PartialEq)]
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// How far a new trace's root may start before the call, or end after it
     /// (clock skew between the two hosts).
