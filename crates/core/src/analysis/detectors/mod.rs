@@ -155,8 +155,12 @@ pub struct SeverityRules {
     pub critical_failed_share: f64,
     /// `critical` when it holds at least this share of the affected requests' time...
     pub critical_time_share: f64,
-    /// ...over at least this many requests.
+    /// ...over at least this many requests...
     pub critical_min_requests: u64,
+    /// ...and at least this much critical-path time in all: a pattern that
+    /// holds most of a few fast requests (5 Redis calls, 25 ms in a whole
+    /// capture) is worth fixing, not urgent.
+    pub critical_min_time: DurationNs,
     /// `warning` from this share of requests failing.
     pub warning_failed_share: f64,
     /// `warning` from this share of the affected requests' time.
@@ -169,6 +173,7 @@ impl Default for SeverityRules {
             critical_failed_share: 0.10,
             critical_time_share: 0.30,
             critical_min_requests: 3,
+            critical_min_time: DurationNs(100_000_000),
             warning_failed_share: 0.01,
             warning_time_share: 0.10,
         }
@@ -185,7 +190,9 @@ impl SeverityRules {
         };
         let fails = impact.failed_requests > 0;
         if (fails && failed_share >= self.critical_failed_share)
-            || (impact.request_time_share >= self.critical_time_share && impact.requests >= self.critical_min_requests)
+            || (impact.request_time_share >= self.critical_time_share
+                && impact.requests >= self.critical_min_requests
+                && impact.time >= self.critical_min_time)
         {
             Severity::Critical
         } else if (fails && failed_share >= self.warning_failed_share)
@@ -195,6 +202,36 @@ impl SeverityRules {
         } else {
             Severity::Info
         }
+    }
+}
+
+#[cfg(test)]
+mod severity_tests {
+    use super::*;
+
+    fn impact(requests: u64, failed: u64, of: u64, share: f64, time_ms: u64) -> Impact {
+        Impact {
+            requests,
+            failed_requests: failed,
+            of_requests: of,
+            request_time_share: share,
+            time: DurationNs(time_ms * 1_000_000),
+        }
+    }
+
+    #[test]
+    fn severity_follows_the_documented_rules() {
+        let rules = SeverityRules::default();
+        // 10% of an endpoint's requests failing is critical however little time it takes.
+        assert_eq!(rules.judge(&impact(5, 5, 50, 0.0, 0)), Severity::Critical);
+        assert_eq!(rules.judge(&impact(5, 1, 50, 0.0, 0)), Severity::Warning);
+        assert_eq!(rules.judge(&impact(5, 0, 50, 0.05, 0)), Severity::Info);
+        // 30% of the time over 3 requests and 100 ms: critical; short of any of them: warning.
+        assert_eq!(rules.judge(&impact(3, 0, 3, 0.3, 100)), Severity::Critical);
+        assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");
+        assert_eq!(rules.judge(&impact(4, 0, 4, 0.83, 25)), Severity::Warning, "25 ms in all");
+        assert_eq!(rules.judge(&impact(9, 0, 9, 0.29, 900)), Severity::Warning);
+        assert_eq!(rules.judge(&impact(9, 0, 9, 0.09, 900)), Severity::Info);
     }
 }
 
