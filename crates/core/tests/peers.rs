@@ -128,26 +128,24 @@ fn one_large_random_trace_is_quiet_too() {
 }
 
 #[test]
-fn in_a_real_capture_only_the_tail_unusual_for_its_peers_is_reported() {
-    // SmartThings: one `post` call in `platformapi` took 352 ms of its own work
-    // against 12.5 ms typically (28×), where the median operation's tail is 4×.
+fn a_tail_inside_one_trace_is_that_traces_story_not_a_long_tail() {
+    // SmartThings: one `post` call in `platformapi` took 352 ms against 12.5 ms
+    // typically (28×, where the median operation's tail is 4×). But all 30
+    // spans come from one trace, and the 352 ms is the client waiting on its
+    // server half (21 ms): no tail users meet. A long tail takes 3 traces.
     let analysis = fixture("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
     let tails: Vec<_> = analysis.findings.iter().filter(|f| f.detector == "long_tail").collect();
-    assert_eq!(tails.len(), 1, "{tails:#?}");
-    assert_eq!(
-        (tails[0].subject.service.as_str(), tails[0].subject.operation.as_str()),
-        ("platformapi", "post")
-    );
+    assert!(tails.is_empty(), "{tails:#?}");
+    let post = analysis
+        .groups
+        .operations
+        .iter()
+        .find(|o| o.service == "platformapi" && o.name == "post")
+        .unwrap();
     assert!(
-        tails[0].explanation.ends_with("the median of 8 operations is 4×"),
-        "{}",
-        tails[0].explanation
+        post.self_time.count >= 20 && post.self_time.p99.0 >= 5 * post.self_time.p50.0,
+        "the tail is there"
     );
-    // Its impact is the tail's time above p50 on the critical path: the slow call
-    // ran beside other work that took longer, so a fix would not shorten the
-    // request, and the finding stays `info`.
-    assert_eq!(tails[0].impact.time.0, 0, "{:?}", tails[0].impact);
-    assert_eq!(tails[0].severity, tracelens_core::analysis::detectors::Severity::Info);
 }
 
 mod merged {

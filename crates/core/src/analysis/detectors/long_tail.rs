@@ -13,7 +13,8 @@
 //! them have is the system's (garbage collection, a noisy host, the network)
 //! and naming each group would bury the ones that stand out.
 //!
-//! **Rule.** A group with at least `min_count` spans (default 20) has a long
+//! **Rule.** A group with at least `min_count` spans (default 20; for an
+//! operation, from at least `min_traces` traces, default 3) has a long
 //! tail when p99 ≥ `ratio` × p50 (default 5) and p99 − p50 ≥ `min_gap`
 //! (default 100 ms, so fast operations with relative jitter are left alone),
 //! and, when its kind (endpoints, or operations) has at least `min_peers`
@@ -51,6 +52,8 @@ pub const NAME: super::Detector = super::Detector::LongTail;
 pub struct Config {
     /// Spans a group needs for its p99 to mean something.
     pub min_count: u64,
+    /// Distinct traces an operation's spans must come from.
+    pub min_traces: usize,
     /// How many times p50 the p99 must be.
     pub ratio: f64,
     /// How far above p50 the p99 must be.
@@ -67,6 +70,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             min_count: 20,
+            min_traces: 3,
             ratio: 5.0,
             min_gap: DurationNs(100_000_000),
             min_peers: 5,
@@ -126,6 +130,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             }
             if !peers.stands_out(config, ratio(d)) {
                 unremarkable += 1;
+                continue;
+            }
+            // A p99 of thirty calls inside one request is that request's
+            // story, not a tail users meet: it takes several requests.
+            if kind == Kind::Operation && traces_of(context, group) < config.min_traces {
                 continue;
             }
             tails[k].push(finding(context, kind, group, &peers));
@@ -194,6 +203,25 @@ fn merge_endpoints_into_their_cause(
 
 fn ratio(d: &DurationSummary) -> f64 {
     d.p99.0 as f64 / d.p50.0.max(1) as f64
+}
+
+/// How many distinct traces hold spans of the operation `group` (counted
+/// only for the few groups with a remarkable tail).
+fn traces_of(context: &Context<'_>, group: &GroupStats) -> usize {
+    let set = context.set;
+    let (Some(service), Some(name)) = (set.strings.get(&group.service), set.strings.get(&group.name)) else {
+        return 0;
+    };
+    let mut traces: Vec<u32> = set
+        .spans
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.service == service && s.name == name)
+        .map(|(i, _)| context.trace_of(i as u32))
+        .collect();
+    traces.sort_unstable();
+    traces.dedup();
+    traces.len()
 }
 
 fn has_long_tail(config: &Config, d: &DurationSummary) -> bool {

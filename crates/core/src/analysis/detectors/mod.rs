@@ -229,7 +229,11 @@ mod severity_tests {
         // 30% of the time over 3 requests and 100 ms: critical; short of any of them: warning.
         assert_eq!(rules.judge(&impact(3, 0, 3, 0.3, 100)), Severity::Critical);
         assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");
-        assert_eq!(rules.judge(&impact(4, 0, 4, 0.83, 25)), Severity::Warning, "25 ms in all");
+        assert_eq!(
+            rules.judge(&impact(4, 0, 4, 0.83, 25)),
+            Severity::Warning,
+            "25 ms in all"
+        );
         assert_eq!(rules.judge(&impact(9, 0, 9, 0.29, 900)), Severity::Warning);
         assert_eq!(rules.judge(&impact(9, 0, 9, 0.09, 900)), Severity::Info);
     }
