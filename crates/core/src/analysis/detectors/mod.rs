@@ -205,40 +205,6 @@ impl SeverityRules {
     }
 }
 
-#[cfg(test)]
-mod severity_tests {
-    use super::*;
-
-    fn impact(requests: u64, failed: u64, of: u64, share: f64, time_ms: u64) -> Impact {
-        Impact {
-            requests,
-            failed_requests: failed,
-            of_requests: of,
-            request_time_share: share,
-            time: DurationNs(time_ms * 1_000_000),
-        }
-    }
-
-    #[test]
-    fn severity_follows_the_documented_rules() {
-        let rules = SeverityRules::default();
-        // 10% of an endpoint's requests failing is critical however little time it takes.
-        assert_eq!(rules.judge(&impact(5, 5, 50, 0.0, 0)), Severity::Critical);
-        assert_eq!(rules.judge(&impact(5, 1, 50, 0.0, 0)), Severity::Warning);
-        assert_eq!(rules.judge(&impact(5, 0, 50, 0.05, 0)), Severity::Info);
-        // 30% of the time over 3 requests and 100 ms: critical; short of any of them: warning.
-        assert_eq!(rules.judge(&impact(3, 0, 3, 0.3, 100)), Severity::Critical);
-        assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");
-        assert_eq!(
-            rules.judge(&impact(4, 0, 4, 0.83, 25)),
-            Severity::Warning,
-            "25 ms in all"
-        );
-        assert_eq!(rules.judge(&impact(9, 0, 9, 0.29, 900)), Severity::Warning);
-        assert_eq!(rules.judge(&impact(9, 0, 9, 0.09, 900)), Severity::Info);
-    }
-}
-
 /// What detectors read.
 pub struct Context<'a> {
     /// The spans.
@@ -456,4 +422,38 @@ pub fn rank(findings: &mut [Finding]) {
             .then_with(|| a.detector.cmp(&b.detector))
             .then_with(|| a.explanation.cmp(&b.explanation))
     });
+}
+
+#[cfg(test)]
+mod severity_tests {
+    use super::*;
+
+    fn impact(requests: u64, failed: u64, of: u64, share: f64, time_ms: u64) -> Impact {
+        Impact {
+            requests,
+            failed_requests: failed,
+            of_requests: of,
+            request_time_share: share,
+            time: DurationNs(time_ms * 1_000_000),
+        }
+    }
+
+    #[test]
+    fn severity_follows_the_documented_rules() {
+        let rules = SeverityRules::default();
+        // 10% of an endpoint's requests failing is critical however little time it takes.
+        assert_eq!(rules.judge(&impact(5, 5, 50, 0.0, 0)), Severity::Critical);
+        assert_eq!(rules.judge(&impact(5, 1, 50, 0.0, 0)), Severity::Warning);
+        assert_eq!(rules.judge(&impact(5, 0, 50, 0.05, 0)), Severity::Info);
+        // 30% of the time over 3 requests and 100 ms: critical; short of any of them: warning.
+        assert_eq!(rules.judge(&impact(3, 0, 3, 0.3, 100)), Severity::Critical);
+        assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");
+        assert_eq!(
+            rules.judge(&impact(4, 0, 4, 0.83, 25)),
+            Severity::Warning,
+            "25 ms in all"
+        );
+        assert_eq!(rules.judge(&impact(9, 0, 9, 0.29, 900)), Severity::Warning);
+        assert_eq!(rules.judge(&impact(9, 0, 9, 0.09, 900)), Severity::Info);
+    }
 }
