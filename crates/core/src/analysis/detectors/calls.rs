@@ -182,8 +182,26 @@ pub(super) struct CallKeys {
     keys: Vec<(String, String)>,
 }
 
+/// Whether span `i` is a remote call: a CLIENT span, or a span whose source
+/// gave no kind (OpenCensus' `Sent.*` spans, some Jaeger clients) with a child
+/// in another service: the request left the process there.
+pub(super) fn calls_out(set: &TraceSet, index: &crate::index::TraceIndex, i: u32) -> bool {
+    let Some(span) = set.spans.get(i as usize) else {
+        return false;
+    };
+    match span.kind {
+        SpanKind::Client => true,
+        SpanKind::Unspecified => index.children_of(i).iter().any(|&c| {
+            set.spans
+                .get(c as usize)
+                .is_some_and(|child| child.service != span.service)
+        }),
+        _ => false,
+    }
+}
+
 impl CallKeys {
-    /// Keys every CLIENT span that is not a database call.
+    /// Keys every remote call ([`calls_out`]) that is not a database call.
     pub(super) fn of(context: &Context<'_>) -> CallKeys {
         let (set, index) = (context.set, context.index);
         let attrs = AttributeKeys::of(set);
@@ -193,7 +211,7 @@ impl CallKeys {
         let (mut name, mut callee, mut both) = (String::new(), String::new(), String::new());
         for (i, span) in set.spans.iter().enumerate() {
             // A call without a start time is an incomplete record (a lone half of a shared span).
-            if span.kind != SpanKind::Client || span.start.0 == 0 || context.database.is_call(i as u32) {
+            if !calls_out(set, index, i as u32) || span.start.0 == 0 || context.database.is_call(i as u32) {
                 continue;
             }
             name.clear();

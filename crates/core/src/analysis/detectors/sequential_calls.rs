@@ -16,7 +16,8 @@
 //! together; with at least `min_calls` of them (default 3) and none
 //! overlapping another, the parent made them in sequence. Grouped by
 //! endpoint, parent operation and the set of calls: reported when no request
-//! ever ran them overlapped, at least `min_requests` requests (default 3)
+//! ever ran them overlapped, at least `min_requests` requests (default 3, or
+//! every request of an endpoint seen fewer times: one trace is enough, n=1)
 //! made them, and running them at once would save, at the median, at least
 //! `min_saving_share` of the request (default 10%) and `min_saving` (default
 //! 1 ms). The saving is the calls' total time minus the longest one, and
@@ -154,7 +155,11 @@ fn finding(
     name: Sym,
     mut occurrences: Vec<Calls>,
 ) -> Option<Finding> {
-    if occurrences.iter().any(|o| o.overlapped) || occurrences.len() < config.min_requests.max(1) {
+    // Enough requests show it, or every request of an endpoint seen fewer
+    // times than that does: one trace is enough to say something (n=1).
+    let endpoint_requests = context.traces_by_endpoint().get(endpoint).map_or(0, Vec::len);
+    let every_request = occurrences.len() >= endpoint_requests;
+    if occurrences.iter().any(|o| o.overlapped) || (occurrences.len() < config.min_requests.max(1) && !every_request) {
         return None;
     }
     let set = context.set;
@@ -196,17 +201,30 @@ fn finding(
             service: service.to_owned(),
             operation: name.to_owned(),
         },
-        explanation: format!(
-            "`{}` in `{}` makes {} calls one after another ({}) in {} `{}` requests; made at once they would save {} per request (median, {:.0}% of its time)",
-            super::shown(name),
-            super::shown(service),
-            example.calls.len(),
-            names.join(", "),
-            occurrences.len(),
-            super::shown(endpoint),
-            DurationNs(saving),
-            share * 100.0
-        ),
+        explanation: if occurrences.len() == 1 {
+            format!(
+                "`{}` in `{}` makes {} calls one after another ({}) in its one `{}` request (n=1); made at once they would save {} ({:.0}% of its time)",
+                super::shown(name),
+                super::shown(service),
+                example.calls.len(),
+                names.join(", "),
+                super::shown(endpoint),
+                DurationNs(saving),
+                share * 100.0
+            )
+        } else {
+            format!(
+                "`{}` in `{}` makes {} calls one after another ({}) in {} `{}` requests; made at once they would save {} per request (median, {:.0}% of its time)",
+                super::shown(name),
+                super::shown(service),
+                example.calls.len(),
+                names.join(", "),
+                occurrences.len(),
+                super::shown(endpoint),
+                DurationNs(saving),
+                share * 100.0
+            )
+        },
         evidence: occurrences
             .iter()
             .take(3)

@@ -1,0 +1,175 @@
+//! The findings on each recorded multi-service capture, pinned: what a
+//! performance engineer signed off (TESTING.md says why each is right). A
+//! change to any detector that alters one of these lists must say why in its
+//! commit and update TESTING.md's table with it.
+//!
+//! Each row: severity, detector, the subject's service and the start of its
+//! operation, in the order the analysis ranks them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::PathBuf;
+use tracelens_core::TraceSet;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::import::import_file;
+
+fn findings(path: &str) -> Vec<(String, String, String, String)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    Analysis::of(&set)
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                format!("{:?}", f.severity).to_lowercase(),
+                f.detector.name().to_owned(),
+                f.subject.service.clone(),
+                f.subject.operation.chars().take(40).collect(),
+            )
+        })
+        .collect()
+}
+
+fn rows(expected: &[(&str, &str, &str, &str)]) -> Vec<(String, String, String, String)> {
+    expected
+        .iter()
+        .map(|(a, b, c, d)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned(), (*d).to_owned()))
+        .collect()
+}
+
+#[test]
+fn hotrod_2019() {
+    assert_eq!(
+        findings("jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json"),
+        rows(&[
+            ("warning", "bottleneck", "mysql", "SQL SELECT"),
+            ("warning", "n_plus_one_queries", "redis", "GetDriver"),
+            ("warning", "chatty_calls", "frontend", "HTTP GET"),
+            ("info", "critical_path", "mysql", "SQL SELECT"),
+            ("info", "retries", "redis", "GetDriver"),
+        ])
+    );
+}
+
+#[test]
+fn hotrod_full_serial() {
+    assert_eq!(
+        findings("otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json"),
+        rows(&[
+            ("warning", "chatty_calls", "frontend", "HTTP GET"),
+            ("warning", "n_plus_one_queries", "redis-manual", "GetDriver"),
+            ("info", "critical_path", "route", "GET /route"),
+            ("info", "retries", "redis-manual", "GetDriver"),
+        ])
+    );
+}
+
+#[test]
+fn otel_demo_proxy_timeout() {
+    assert_eq!(
+        findings("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json"),
+        rows(&[
+            ("critical", "error_hotspot", "frontend-proxy", "POST"),
+            ("info", "critical_path", "frontend", "POST"),
+        ])
+    );
+}
+
+#[test]
+fn hipster_shop_behind_envoy() {
+    assert_eq!(
+        findings("jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json"),
+        rows(&[
+            (
+                "warning",
+                "sequential_calls",
+                "checkoutservice",
+                "Recv.hipstershop.CheckoutService.PlaceOr"
+            ),
+            ("warning", "sequential_calls", "frontend", "Recv./cart/checkout"),
+            ("info", "critical_path", "proxy", "ingress"),
+            (
+                "info",
+                "n_plus_one_queries",
+                "orderservice",
+                "update shop.order set created=?, shippin"
+            ),
+            ("info", "n_plus_one_queries", "dataservice", "reactive.redis.exit"),
+        ])
+    );
+}
+
+#[test]
+fn staging_dotnet_session() {
+    assert_eq!(
+        findings("jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json"),
+        rows(&[("warning", "n_plus_one_queries", "live-data", "Redis: GetSetMembers")])
+    );
+}
+
+#[test]
+fn async_follows_from_session() {
+    assert_eq!(
+        findings("jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json"),
+        rows(&[])
+    );
+}
+
+#[test]
+fn robotframework_backend_and_test_runner() {
+    assert_eq!(
+        findings("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl"),
+        rows(&[
+            (
+                "warning",
+                "broken_propagation",
+                "essvt-core",
+                "GET /v1/users/notifications/system"
+            ),
+            (
+                "warning",
+                "n_plus_one_queries",
+                "essvt-core",
+                "insert into project_settings_t (project_"
+            ),
+            (
+                "info",
+                "error_hotspot",
+                "essvt-test-runner",
+                "POST ${CLICKHOUSE_URL}, data=${query}, e"
+            ),
+            (
+                "info",
+                "error_hotspot",
+                "essvt-test-runner",
+                "File Should Exist ${TRACES_FILE}"
+            ),
+            (
+                "info",
+                "error_hotspot",
+                "essvt-test-runner",
+                "Fail Traces file not found at ${TRACES_F"
+            ),
+        ])
+    );
+}
+
+#[test]
+fn smartthings_session() {
+    assert_eq!(
+        findings("zipkin-v2/zipkin__smartthings-mobile-web-install.json"),
+        rows(&[
+            ("warning", "chatty_calls", "stLogin", "get"),
+            ("warning", "data_quality", "platformapi", "missing times"),
+            (
+                "info",
+                "n_plus_one_queries",
+                "auth",
+                "SELECT * FROM auth.client WHERE id = ?"
+            ),
+        ])
+    );
+}
