@@ -1,11 +1,12 @@
 //! Synthetic trace sets: realistic, deterministic (seeded) and of any size, for
 //! the example the site ships, for tests and for benchmarks.
 //!
-//! A scenario ([`shop`], [`random`]) produces format-neutral
+//! A scenario ([`shop`], [`random`], [`capture_like`]) produces format-neutral
 //! [`SynthSpan`]s (and, for some, [`SynthEvent`]s); a writer per format turns
 //! them into the bytes a real exporter would write ([`encode`],
 //! [`encode_with_events`]).
 
+pub mod capture_like;
 pub mod jaeger_json;
 pub mod otlp_json;
 pub mod otlp_proto;
