@@ -117,7 +117,7 @@ pub struct Truth {
     pub failed: BTreeMap<String, u64>,
     /// Of those, requests per endpoint that failed because `valkey-cart` was down.
     pub outage_failed: BTreeMap<String, u64>,
-    /// Start of the first and end of the last failed `valkey-cart` call.
+    /// Starts of the first and the last failed `valkey-cart` call.
     pub outage_window_ns: Option<(u64, u64)>,
     /// Recommendation requests whose cache call timed out and was retried.
     pub retried_requests: u64,
@@ -691,8 +691,9 @@ impl TraceWriter<'_> {
         self.fail(span, &message);
         self.set(span, "error.type", str("StackExchange.Redis.RedisConnectionException"));
         self.cart_storage_failed = true;
-        let window = self.out.truth.outage_window_ns.get_or_insert((at, end));
-        *window = (window.0.min(at), window.1.max(end));
+        let start = whole_micros(at);
+        let window = self.out.truth.outage_window_ns.get_or_insert((start, start));
+        *window = (window.0.min(start), window.1.max(start));
         let unavailable = if at < outage.dns_until {
             "Unavailable"
         } else {
