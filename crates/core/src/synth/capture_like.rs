@@ -1,7 +1,7 @@
 //! A shop recorded the way real systems record themselves, not the way the
 //! detectors would like: written from what the recorded captures in
 //! `tests/fixtures` show (the OpenTelemetry Demo behind Envoy, HotROD's retried
-//! Redis calls, Zipkin's one-way sends, sessions and streams), so the analysis
+//! Redis calls, Zipkin's one-way sends, streams), so the analysis
 //! can be checked against a system whose answers are known but whose shape was
 //! not designed with the detectors. [`super::shop`] plants one pattern per
 //! place; this scenario plants none on purpose, it has what production has.
