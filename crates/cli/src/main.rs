@@ -20,7 +20,7 @@ use tracelens_core::analysis::detectors;
 use tracelens_core::import::Format;
 use tracelens_core::import::{ImportError, import_file};
 use tracelens_core::index::TraceIndex;
-use tracelens_core::synth::{self, otlp_json, shop};
+use tracelens_core::synth::{self, capture_like, otlp_json, shop};
 
 #[derive(Parser)]
 #[command(
@@ -60,26 +60,41 @@ enum Command {
     PrintConfig,
     /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
+        /// What to generate.
+        #[arg(long, value_enum, default_value_t = Scenario::Shop)]
+        scenario: Scenario,
         /// Output format.
         #[arg(long, value_enum, default_value_t = GenerateFormat::OtlpJson)]
         format: GenerateFormat,
         /// Number of traces.
         #[arg(long, default_value_t = shop::ShopConfig::default().traces)]
         traces: usize,
-        /// Random seed; the same seed gives the same file.
-        #[arg(long, default_value_t = shop::ShopConfig::default().seed)]
-        seed: u64,
+        /// Random seed; the same seed gives the same file. Default: the scenario's own
+        /// (7 for the shop, 10 for capture-like).
+        #[arg(long)]
+        seed: Option<u64>,
         /// OTLP JSON on one line instead of pretty-printed.
         #[arg(long)]
         compact: bool,
         /// Patterns to plant for the detectors to find, comma-separated, or `all`, or
         /// `none` for a healthy shop. Default: every pattern but the data-quality ones.
+        /// Only for `--scenario shop`.
         #[arg(long, value_delimiter = ',', value_parser = pattern_values())]
         patterns: Option<Vec<String>>,
         /// Where to write; standard output when absent.
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// The scenarios `generate` writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum Scenario {
+    /// The online shop, with the patterns `--patterns` plants (the shipped example).
+    Shop,
+    /// The shop as real systems record it: behind an Envoy-like proxy, with retries,
+    /// fire-and-forget sends without an end, streams and a cart storage outage.
+    CaptureLike,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -177,6 +192,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
+            scenario,
             format,
             traces,
             seed,
@@ -184,21 +200,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
             patterns,
             out,
         } => {
-            let defaults = shop::ShopConfig::default();
-            let config = shop::ShopConfig {
-                traces,
-                seed,
-                patterns: patterns.map_or(defaults.patterns, |names| planted(&names)),
-                ..defaults
+            let (spans, events) = match scenario {
+                Scenario::Shop => {
+                    let defaults = shop::ShopConfig::default();
+                    let config = shop::ShopConfig {
+                        traces,
+                        seed: seed.unwrap_or(defaults.seed),
+                        patterns: patterns.map_or(defaults.patterns, |names| planted(&names)),
+                        ..defaults
+                    };
+                    (shop::generate(&config), Vec::new())
+                }
+                Scenario::CaptureLike => {
+                    if patterns.is_some() {
+                        anyhow::bail!(
+                            "--patterns plants patterns into the shop; the capture-like scenario has its own"
+                        );
+                    }
+                    let defaults = capture_like::Config::default();
+                    let config = capture_like::Config {
+                        traces,
+                        seed: seed.unwrap_or(defaults.seed),
+                        ..defaults
+                    };
+                    let generated = capture_like::generate(&config);
+                    (generated.spans, generated.events)
+                }
             };
-            let spans = shop::generate(&config);
             let bytes = match format {
-                GenerateFormat::OtlpJson if compact => otlp_json::write_compact(&spans).into_bytes(),
-                GenerateFormat::OtlpJson => otlp_json::write(&spans).into_bytes(),
-                GenerateFormat::OtlpJsonl => synth::encode(&spans, Format::OtlpJsonLines),
-                GenerateFormat::OtlpProtobuf => synth::encode(&spans, Format::OtlpProtobuf),
-                GenerateFormat::Jaeger => synth::encode(&spans, Format::JaegerJson),
-                GenerateFormat::Zipkin => synth::encode(&spans, Format::ZipkinJson),
+                GenerateFormat::OtlpJson if compact => {
+                    otlp_json::write_compact_with_events(&spans, &events).into_bytes()
+                }
+                GenerateFormat::OtlpJson => otlp_json::write_with_events(&spans, &events).into_bytes(),
+                GenerateFormat::OtlpJsonl => synth::encode_with_events(&spans, &events, Format::OtlpJsonLines),
+                GenerateFormat::OtlpProtobuf => synth::encode_with_events(&spans, &events, Format::OtlpProtobuf),
+                GenerateFormat::Jaeger => synth::encode_with_events(&spans, &events, Format::JaegerJson),
+                GenerateFormat::Zipkin => synth::encode_with_events(&spans, &events, Format::ZipkinJson),
             };
             match out {
                 Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,

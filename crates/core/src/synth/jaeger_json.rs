@@ -1,26 +1,34 @@
 //! Writes synthetic spans as Jaeger JSON, the way Jaeger UI's "Download
 //! results" does: `{"data": [trace, ...]}`, a `processes` map per trace,
-//! typed tags, microsecond times, CHILD_OF references.
+//! typed tags, microsecond times, CHILD_OF references, events as logs (the
+//! name in an `event` field). A span without an end is written with a
+//! duration of 0: Jaeger's model has no unknown duration.
 
-use super::{SynthSpan, SynthValue};
+use super::{EventsBySpan, SynthEvent, SynthSpan, SynthValue};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// The `{"data": [...]}` document for `spans`.
 pub fn write(spans: &[SynthSpan]) -> String {
+    write_with_events(spans, &[])
+}
+
+/// [`write`] with span events as logs.
+pub fn write_with_events(spans: &[SynthSpan], events: &[SynthEvent]) -> String {
+    let events = EventsBySpan::new(events);
     let mut traces: BTreeMap<u128, Vec<&SynthSpan>> = BTreeMap::new();
     for span in spans {
         traces.entry(span.trace_id).or_default().push(span);
     }
     let data: Vec<Value> = traces
         .into_iter()
-        .map(|(trace_id, spans)| trace_json(trace_id, &spans))
+        .map(|(trace_id, spans)| trace_json(trace_id, &spans, &events))
         .collect();
     serde_json::to_string(&json!({ "data": data, "total": 0, "limit": 0, "offset": 0, "errors": null }))
         .unwrap_or_default()
 }
 
-fn trace_json(trace_id: u128, spans: &[&SynthSpan]) -> Value {
+fn trace_json(trace_id: u128, spans: &[&SynthSpan], events: &EventsBySpan<'_>) -> Value {
     let mut process_ids: BTreeMap<&str, String> = BTreeMap::new();
     for span in spans {
         let next = format!("p{}", process_ids.len() + 1);
@@ -48,6 +56,15 @@ fn trace_json(trace_id: u128, spans: &[&SynthSpan]) -> Value {
                 })
                 .into_iter()
                 .collect();
+            let logs: Vec<Value> = events
+                .of(span)
+                .iter()
+                .map(|e| {
+                    let mut fields = vec![json!({ "key": "event", "type": "string", "value": e.name })];
+                    fields.extend(e.attributes.iter().map(|(k, v)| tag(k, v)));
+                    json!({ "timestamp": e.time_ns / 1_000, "fields": fields })
+                })
+                .collect();
             json!({
                 "traceID": format!("{trace_id:032x}"),
                 "spanID": format!("{:016x}", span.span_id),
@@ -56,7 +73,7 @@ fn trace_json(trace_id: u128, spans: &[&SynthSpan]) -> Value {
                 "startTime": span.start_ns / 1_000,
                 "duration": span.duration_ns() / 1_000,
                 "tags": tags,
-                "logs": [],
+                "logs": logs,
                 "processID": process_ids.get(span.service),
                 "warnings": null,
             })

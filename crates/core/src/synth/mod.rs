@@ -1,9 +1,12 @@
 //! Synthetic trace sets: realistic, deterministic (seeded) and of any size, for
 //! the example the site ships, for tests and for benchmarks.
 //!
-//! A scenario ([`shop`]) produces format-neutral [`SynthSpan`]s; a writer per
-//! format turns them into the bytes a real exporter would write ([`encode`]).
+//! A scenario ([`shop`], [`random`], [`capture_like`]) produces format-neutral
+//! [`SynthSpan`]s (and, for some, [`SynthEvent`]s); a writer per format turns
+//! them into the bytes a real exporter would write ([`encode`],
+//! [`encode_with_events`]).
 
+pub mod capture_like;
 pub mod jaeger_json;
 pub mod otlp_json;
 pub mod otlp_proto;
@@ -16,12 +19,17 @@ use crate::model::SpanKind;
 
 /// `spans` written in `format` (OTLP JSON compact; JSON Lines in batches of 20 traces).
 pub fn encode(spans: &[SynthSpan], format: Format) -> Vec<u8> {
+    encode_with_events(spans, &[], format)
+}
+
+/// `spans` with their `events` written in `format`, as [`encode`] does.
+pub fn encode_with_events(spans: &[SynthSpan], events: &[SynthEvent], format: Format) -> Vec<u8> {
     match format {
-        Format::OtlpJson => otlp_json::write_compact(spans).into_bytes(),
-        Format::OtlpJsonLines => otlp_json::write_lines(spans, 20).into_bytes(),
-        Format::OtlpProtobuf => otlp_proto::write(spans),
-        Format::JaegerJson => jaeger_json::write(spans).into_bytes(),
-        Format::ZipkinJson => zipkin_json::write(spans).into_bytes(),
+        Format::OtlpJson => otlp_json::write_compact_with_events(spans, events).into_bytes(),
+        Format::OtlpJsonLines => otlp_json::write_lines_with_events(spans, events, 20).into_bytes(),
+        Format::OtlpProtobuf => otlp_proto::write_with_events(spans, events),
+        Format::JaegerJson => jaeger_json::write_with_events(spans, events).into_bytes(),
+        Format::ZipkinJson => zipkin_json::write_with_events(spans, events).into_bytes(),
     }
 }
 
@@ -91,7 +99,13 @@ pub struct SynthSpan {
     pub kind: SpanKind,
     /// Start, nanoseconds since the Unix epoch.
     pub start_ns: u64,
-    /// End, nanoseconds since the Unix epoch.
+    /// End, nanoseconds since the Unix epoch; 0 when no end was recorded (a
+    /// fire-and-forget send, a span reported before it finished). The writers
+    /// then write what that format's exporters write for it, and the importers
+    /// read an unknown duration: OTLP (JSON and protobuf) leaves the end time
+    /// out (zero), Zipkin leaves `duration` out. Jaeger JSON has no way to say
+    /// it: every span carries a `duration`, so it is written as 0 µs, which
+    /// reads as a known zero.
     pub end_ns: u64,
     /// Whether the span failed, and with what message.
     pub error: Option<String>,
@@ -111,8 +125,51 @@ pub enum SynthValue {
 }
 
 impl SynthSpan {
-    /// Duration in nanoseconds.
+    /// Duration in nanoseconds (0 when no end was recorded).
     pub fn duration_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)
+    }
+
+    /// Whether an end was recorded (see [`SynthSpan::end_ns`]).
+    pub fn has_end(&self) -> bool {
+        self.end_ns != 0
+    }
+}
+
+/// Something that happened during a span: an OTLP span event, a Jaeger log
+/// (the name in its `event` field, the attributes as its other fields), a
+/// Zipkin annotation (the name only: Zipkin annotations carry no attributes).
+///
+/// Kept beside the spans, not on [`SynthSpan`], so the spans that tests build
+/// by hand need no new field; [`encode_with_events`] writes both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynthEvent {
+    /// Trace ID of the span it belongs to.
+    pub trace_id: u128,
+    /// Span ID of the span it belongs to.
+    pub span_id: u64,
+    /// When, nanoseconds since the Unix epoch.
+    pub time_ns: u64,
+    /// Event name, e.g. `message`.
+    pub name: &'static str,
+    /// Attributes, e.g. `message.type`.
+    pub attributes: Vec<(&'static str, SynthValue)>,
+}
+
+/// Events by the (trace ID, span ID) of their span, in the order given, so a
+/// writer finds a span's events without scanning all of them.
+struct EventsBySpan<'a>(std::collections::HashMap<(u128, u64), Vec<&'a SynthEvent>>);
+
+impl<'a> EventsBySpan<'a> {
+    fn new(events: &'a [SynthEvent]) -> EventsBySpan<'a> {
+        let mut by_span: std::collections::HashMap<(u128, u64), Vec<&SynthEvent>> = std::collections::HashMap::new();
+        for event in events {
+            by_span.entry((event.trace_id, event.span_id)).or_default().push(event);
+        }
+        EventsBySpan(by_span)
+    }
+
+    fn of(&self, span: &SynthSpan) -> &[&'a SynthEvent] {
+        self.0.get(&(span.trace_id, span.span_id)).map_or(&[], Vec::as_slice)
     }
 }

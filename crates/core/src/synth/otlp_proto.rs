@@ -1,12 +1,18 @@
 //! Writes synthetic spans as one OTLP protobuf `TracesData` message, with the
 //! same wire types the importer reads.
 
-use super::{SynthSpan, SynthValue};
+use super::{EventsBySpan, SynthEvent, SynthSpan, SynthValue};
 use crate::import::otlp_proto as wire;
 use prost::Message;
 
 /// The encoded `TracesData` message for `spans`.
 pub fn write(spans: &[SynthSpan]) -> Vec<u8> {
+    write_with_events(spans, &[])
+}
+
+/// [`write`] with span events.
+pub fn write_with_events(spans: &[SynthSpan], events: &[SynthEvent]) -> Vec<u8> {
+    let events = EventsBySpan::new(events);
     let resource_spans = super::services(spans)
         .into_iter()
         .map(|service| wire::ResourceSpans {
@@ -23,7 +29,7 @@ pub fn write(spans: &[SynthSpan]) -> Vec<u8> {
                 spans: spans
                     .iter()
                     .filter(|s| s.service == service)
-                    .map(span_message)
+                    .map(|s| span_message(s, events.of(s)))
                     .collect(),
             }],
             instrumentation_library_spans: Vec::new(),
@@ -32,7 +38,8 @@ pub fn write(spans: &[SynthSpan]) -> Vec<u8> {
     wire::TracesData { resource_spans }.encode_to_vec()
 }
 
-fn span_message(span: &SynthSpan) -> wire::Span {
+/// A span without an end keeps `end_time_unix_nano` at 0, protobuf's "not set".
+fn span_message(span: &SynthSpan, events: &[&SynthEvent]) -> wire::Span {
     wire::Span {
         trace_id: span.trace_id.to_be_bytes().to_vec(),
         span_id: span.span_id.to_be_bytes().to_vec(),
@@ -45,6 +52,14 @@ fn span_message(span: &SynthSpan) -> wire::Span {
         start_time_unix_nano: span.start_ns,
         end_time_unix_nano: span.end_ns,
         attributes: span.attributes.iter().map(|(k, v)| key_value(k, v)).collect(),
+        events: events
+            .iter()
+            .map(|e| wire::Event {
+                time_unix_nano: e.time_ns,
+                name: e.name.to_owned(),
+                attributes: e.attributes.iter().map(|(k, v)| key_value(k, v)).collect(),
+            })
+            .collect(),
         status: span.error.as_ref().map(|message| wire::Status {
             message: message.clone(),
             code: 2,

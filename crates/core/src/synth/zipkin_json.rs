@@ -1,16 +1,23 @@
 //! Writes synthetic spans as Zipkin v2 JSON: a list of spans, microsecond
-//! times, string tags, the `error` tag holding the error message.
+//! times, string tags, the `error` tag holding the error message, events as
+//! annotations (their name only), no `duration` when no end was recorded.
 
-use super::{SynthSpan, SynthValue};
+use super::{EventsBySpan, SynthEvent, SynthSpan, SynthValue};
 use serde_json::{Value, json};
 
 /// The JSON list of Zipkin spans for `spans`.
 pub fn write(spans: &[SynthSpan]) -> String {
-    let list: Vec<Value> = spans.iter().map(span_json).collect();
+    write_with_events(spans, &[])
+}
+
+/// [`write`] with span events as annotations.
+pub fn write_with_events(spans: &[SynthSpan], events: &[SynthEvent]) -> String {
+    let events = EventsBySpan::new(events);
+    let list: Vec<Value> = spans.iter().map(|s| span_json(s, events.of(s))).collect();
     serde_json::to_string(&list).unwrap_or_default()
 }
 
-fn span_json(span: &SynthSpan) -> Value {
+fn span_json(span: &SynthSpan, events: &[&SynthEvent]) -> Value {
     let mut tags: serde_json::Map<String, Value> = span
         .attributes
         .iter()
@@ -31,11 +38,21 @@ fn span_json(span: &SynthSpan) -> Value {
         "id": format!("{:016x}", span.span_id),
         "name": span.name,
         "timestamp": span.start_ns / 1_000,
-        "duration": span.duration_ns() / 1_000,
         "localEndpoint": { "serviceName": span.service },
         "tags": tags,
     });
     if let Some(object) = value.as_object_mut() {
+        // A one-way send or a span reported before it finished has no duration.
+        if span.has_end() {
+            object.insert("duration".into(), json!(span.duration_ns() / 1_000));
+        }
+        if !events.is_empty() {
+            let annotations: Vec<Value> = events
+                .iter()
+                .map(|e| json!({ "timestamp": e.time_ns / 1_000, "value": e.name }))
+                .collect();
+            object.insert("annotations".into(), json!(annotations));
+        }
         if let Some(parent) = span.parent_span_id {
             object.insert("parentId".into(), json!(format!("{parent:016x}")));
         }
