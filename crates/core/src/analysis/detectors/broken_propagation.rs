@@ -312,8 +312,11 @@ fn calls_per_pair<'a>(context: &Context<'a>) -> HashMap<(&'a str, &'a str), usiz
     totals
 }
 
-fn finding(context: &Context<'_>, caller: &str, callee: &str, cuts: Vec<Cut>, propagated: usize) -> Finding {
+fn finding(context: &Context<'_>, caller: &str, callee: &str, mut cuts: Vec<Cut>, propagated: usize) -> Finding {
     let set = context.set;
+    // In time order, whatever order the paths were visited in: the same data
+    // gives the same sentence and evidence, in the CLI and in the browser.
+    cuts.sort_by_key(|c| (set.spans.get(c.call as usize).map_or(0, |s| s.start.0), c.call));
     let lost = cuts.len();
     let all = lost + propagated;
     let time: u64 = cuts

@@ -312,7 +312,7 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
 /// delayed and those requests' time, and the slowest few as evidence.
 #[derive(Default)]
 struct Tail {
-    /// The traces (by index, sorted) the tail lies in.
+    /// The traces (by index, sorted) the tail lies in: for an operation, those of its slow spans (at or above p95).
     traces: Vec<u32>,
     requests: u64,
     excess: u64,
@@ -346,29 +346,38 @@ fn operation_tail(context: &Context<'_>, group: &GroupStats, d: &DurationSummary
     let (Some(service), Some(name)) = (set.strings.get(&group.service), set.strings.get(&group.name)) else {
         return Tail::default();
     };
-    // (trace, span, excess on the critical path) of the spans in the tail.
+    // (trace, span, excess on the critical path) of the spans in the tail
+    // (at or above p99); and the traces of the slow spans (at or above p95),
+    // which say which endpoints' tails this operation makes: the slowest
+    // request of an endpoint need not hold the slowest span of the operation.
     let mut spans: Vec<(u32, u32, u64)> = Vec::new();
+    let mut slow_traces: Vec<u32> = Vec::new();
     for (i, span) in set.spans.iter().enumerate() {
         let own = context.self_times.get(i).map_or(0, |d| d.0);
-        if span.service != service || span.name != name || own < d.p99.0 || span.start.0 == 0 {
+        if span.service != service || span.name != name || own < d.p95.0 || span.start.0 == 0 {
             continue;
         }
-        let on_path = context.on_path.get(i).map_or(0, |d| d.0);
         let trace = context.trace_of(i as u32);
-        spans.push((trace, i as u32, on_path.min(own).saturating_sub(d.p50.0)));
+        slow_traces.push(trace);
+        if own >= d.p99.0 {
+            let on_path = context.on_path.get(i).map_or(0, |d| d.0);
+            spans.push((trace, i as u32, on_path.min(own).saturating_sub(d.p50.0)));
+        }
     }
     spans.sort_unstable();
+    slow_traces.sort_unstable();
+    slow_traces.dedup();
     let mut tail = Tail::default();
     let mut previous = None;
     for &(trace, _, excess) in &spans {
         if previous != Some(trace) {
             previous = Some(trace);
-            tail.traces.push(trace);
             tail.requests += 1;
             tail.request_time += context.request_durations.get(trace as usize).map_or(0, |d| d.0);
         }
         tail.excess += excess;
     }
+    tail.traces = slow_traces;
     spans.sort_by_key(|&(_, i, _)| std::cmp::Reverse(context.self_times.get(i as usize).copied()));
     tail.evidence = spans
         .iter()

@@ -172,11 +172,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             continue;
         };
         let failed: Vec<u32> = repeat.retried.iter().map(|&(failed, _)| failed).collect();
-        let gave_up = repeat
-            .spans
-            .last()
-            .and_then(|&s| set.spans.get(s as usize))
-            .is_some_and(|s| s.status == StatusCode::Error);
+        // Failed as the shared notion says (an error status, or a server's 5xx).
+        let gave_up = repeat.spans.last().is_some_and(|&s| context.failures.span(s));
         let Some(first) = repeat.spans.first().and_then(|&s| set.spans.get(s as usize)) else {
             continue;
         };
@@ -213,10 +210,8 @@ fn finding(
     for o in occurrences {
         let entry = per_unit.entry(o.unit).or_default();
         entry.0.extend_from_slice(&o.failed);
-        let unit_failed = set
-            .spans
-            .get(o.unit as usize)
-            .is_some_and(|s| s.status == StatusCode::Error);
+        // A proxy answering 500 with its status unset failed the request too.
+        let unit_failed = context.failures.span(o.unit);
         entry.1 |= o.gave_up && unit_failed;
         entry.2 = o.trace as usize;
     }

@@ -87,6 +87,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut appears: HashMap<(Sym, Sym), (u32, usize)> = HashMap::new();
     let units = Units::of(context);
     for (t, trace) in context.index.traces.iter().enumerate() {
+        // A stream or a session is long by design: its length is not a wait.
+        if trace.shape != crate::index::TraceShape::Request {
+            continue;
+        }
         let request = context.request_durations.get(t).map_or(0, |d| d.0);
         let entry = context.entries.get(t).copied().flatten();
         for &i in context.index.spans_of(trace) {
