@@ -123,12 +123,7 @@ fn robotframework_backend_and_test_runner() {
     assert_eq!(
         findings("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl"),
         rows(&[
-            (
-                "warning",
-                "broken_propagation",
-                "essvt-core",
-                "GET /v2/executions"
-            ),
+            ("warning", "broken_propagation", "essvt-core", "GET /v2/executions"),
             (
                 "warning",
                 "n_plus_one_queries",
@@ -194,4 +189,41 @@ fn the_same_data_gives_the_same_findings_every_time() {
             assert_eq!(Analysis::of(&set).findings, first, "{}", path.display());
         }
     }
+}
+
+#[test]
+fn zipkin_skew_one_distorting_call_is_named_and_the_wait_is_not_own_work() {
+    // The server half starts 65 ms before its 95 ms client: one call, but a
+    // skew a quarter of the call's length makes its numbers wrong.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/zipkin-v2/zipkin__skew.json");
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    let analysis = Analysis::of(&set);
+    let skew: Vec<_> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.detector == "data_quality" && f.subject.operation == "clock skew")
+        .collect();
+    assert_eq!(skew.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        skew[0]
+            .explanation
+            .contains("in 1 of 1 calls from `servicea` to `serviceb`"),
+        "{}",
+        skew[0].explanation
+    );
+    let bottleneck = analysis.findings.iter().find(|f| f.detector == "bottleneck").unwrap();
+    assert!(
+        bottleneck.explanation.ends_with("waiting outside its traced callee `post` in `serviceb` (network, a queue or a proxy between them, or clock skew)"),
+        "{}",
+        bottleneck.explanation
+    );
+    // The path never runs longer than the root (99.4 ms).
+    let path: u64 = analysis
+        .findings
+        .iter()
+        .find(|f| f.detector == "critical_path")
+        .map(|f| f.impact.time.0)
+        .unwrap();
+    assert!(path <= 99_411_000, "{path}");
 }

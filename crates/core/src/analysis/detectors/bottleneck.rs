@@ -148,6 +148,30 @@ fn finding(
         .map(|h| context.request_durations.get(h.trace).map_or(0, |d| d.0))
         .sum();
     let (service, name) = (set.str(service), set.str(name));
+    // A client's time on the path outside its traced callee is not its own
+    // work: it is the network, a queue or a proxy between them, or the two
+    // hosts' clocks disagreeing. Say so, naming the callee.
+    let waiting = hits
+        .iter()
+        .filter(|h| crate::analysis::self_time::waits_on_callee(set, context.index, h.span))
+        .count();
+    let callee = (2 * waiting > hits.len())
+        .then(|| {
+            let h = hits.first()?;
+            context.index.children_of(h.span).iter().find_map(|&c| {
+                let child = set.spans.get(c as usize)?;
+                (child.kind == crate::model::SpanKind::Server).then(|| (set.str(child.name), set.str(child.service)))
+            })
+        })
+        .flatten();
+    let what = match callee {
+        Some((callee, callee_service)) => format!(
+            ", waiting outside its traced callee `{}` in `{}` (network, a queue or a proxy between them, or clock skew)",
+            super::shown(callee),
+            super::shown(callee_service)
+        ),
+        None => String::new(),
+    };
     hits.sort_by_key(|h| std::cmp::Reverse(h.time));
     let evidence = hits.iter().take(3).map(|h| context.span_evidence(h.span)).collect();
     Finding {
@@ -170,7 +194,7 @@ fn finding(
             operation: name.to_owned(),
         },
         explanation: format!(
-            "`{}` in `{}` holds {:.0}% of the critical path of `{}` ({}{median_time}) {}",
+            "`{}` in `{}` holds {:.0}% of the critical path of `{}` ({}{median_time}) {}{what}",
             super::shown(name),
             super::shown(service),
             median_share * 100.0,

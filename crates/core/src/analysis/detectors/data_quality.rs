@@ -28,7 +28,11 @@
 //! `skew_tolerance` (default 1 ms: less is within what network timing
 //! explains). A pair of services counts when at least `skew_min_calls`
 //! (default 3) of its calls and at least `skew_min_share` (default 1%) of them
-//! are skewed: one skewed call in thousands is noise, not a clock. Orphans,
+//! are skewed: one skewed call in thousands is noise, not a clock; or when one
+//! call lies outside its caller by `skew_distorting_share` (default 25%) of
+//! the caller's duration or more, and by `skew_distorting_min` (10 ms), which makes that request's numbers wrong
+//! even if it is the only one (Zipkin's skew capture: a server half starting
+//! 65 ms before its 95 ms client). Orphans,
 //! missing times and duplicates: any. One finding per kind, naming the worst
 //! few service pairs (or services) with their counts; its subject is the most
 //! affected service. Severity: warning when, in the worst pair or service, at
@@ -56,8 +60,13 @@ pub struct Config {
     pub skew_tolerance: DurationNs,
     /// Skewed calls a pair of services needs before it counts...
     pub skew_min_calls: usize,
-    /// ...and the share of the pair's calls they must be.
+    /// ...and the share of the pair's calls they must be; or one call must lie
+    /// outside its caller by at least this share of the caller's duration.
     pub skew_min_share: f64,
+    /// A skew this large against the calling span's duration counts even once...
+    pub skew_distorting_share: f64,
+    /// ...when it is at least this long.
+    pub skew_distorting_min: DurationNs,
     /// Share of affected calls, spans or traces (in the worst pair or
     /// service) from which a finding is a warning.
     pub warning_share: f64,
@@ -71,6 +80,8 @@ impl Default for Config {
             skew_tolerance: DurationNs(1_000_000),
             skew_min_calls: 3,
             skew_min_share: 0.01,
+            skew_distorting_share: 0.25,
+            skew_distorting_min: DurationNs(10_000_000),
             warning_share: 0.1,
             named: 3,
         }
@@ -84,6 +95,9 @@ struct Tally {
     affected: Vec<u32>,
     offsets: Vec<u64>,
     of: usize,
+    /// For skew: some call lies outside its caller by a large share of the
+    /// caller's own duration, which distorts that call however rare it is.
+    distorting: bool,
 }
 
 impl Tally {
@@ -190,6 +204,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         if outside > config.skew_tolerance.0 {
             pair.affected.push(i);
             pair.offsets.push(outside);
+            pair.distorting |= outside >= config.skew_distorting_min.0
+                && outside as f64 >= config.skew_distorting_share * caller.duration.0 as f64;
         }
     }
     let duplicates = duplicate_ids(context);
@@ -197,7 +213,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     let named = config.named;
     let skewed = Rows::of(&skew, |t| {
-        t.affected.len() >= config.skew_min_calls.max(1) && t.share() >= config.skew_min_share
+        (t.affected.len() >= config.skew_min_calls.max(1) && t.share() >= config.skew_min_share) || t.distorting
     });
     if let Some(&((_, callee), _)) = skewed.rows.first() {
         let pairs = skewed.listed(named, |(caller, callee), t| {
