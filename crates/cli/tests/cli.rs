@@ -41,7 +41,7 @@ fn json_report_has_the_documented_fields() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     let files = doc["files"].as_array().unwrap();
     assert_eq!(files.len(), 7);
     let hotrod = files
@@ -98,9 +98,32 @@ fn json_report_has_the_documented_fields() {
         "duration",
         "span_count",
         "error_count",
+        "shape",
     ] {
         assert!(!trace[field].is_null(), "traces[].{field}");
     }
+    for field in ["sessions", "streams"] {
+        assert!(doc["overview"][field].is_u64(), "overview.{field}");
+    }
+    // Every finding's impact has the same documented fields, whatever its detector.
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        for field in [
+            "requests",
+            "failed_requests",
+            "of_requests",
+            "request_time_share",
+            "time",
+        ] {
+            assert!(
+                !finding["impact"][field].is_null(),
+                "findings[].impact.{field}: {finding}"
+            );
+        }
+        assert!(finding["explanation"].is_string() && finding["evidence"].is_array());
+    }
+    assert!(doc["config"]["severity"]["critical_time_share"].is_f64());
 }
 
 #[test]
@@ -252,7 +275,7 @@ fn baseline_finds_a_slower_endpoint_in_json_and_text() {
     let out = tracelens(&["analyze", "--format", "json", &today, "--baseline", &last_week], None);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["baseline_files"].as_array().unwrap().len(), 1);
     assert!(doc["baseline_files"][0]["spans_kept"].as_u64().unwrap() > 1000);
     assert!(doc["baseline_failed_files"].as_array().unwrap().is_empty());
