@@ -58,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     detector!(
         n_plus_one,
         chatty_calls,
+        retries,
         slow_endpoint,
         long_tail,
         bottleneck,
@@ -65,6 +66,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sequential_calls,
         many_queries,
         scaling,
+        uninstrumented_time,
+        critical_path,
+        broken_propagation,
         data_quality
     );
     println!("{:>18}: {:.2?}", "analysis total", clock.elapsed());

@@ -73,8 +73,8 @@ type Key<'a> = (UnitName<'a>, Sym, u32);
 /// The findings, one per endpoint (or handler).
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
-    let keys = CallKeys::of(context);
-    let units = Units::of(context);
+    let keys = context.call_keys();
+    let units = context.units();
     let retry_slack = super::retries::Config::default().start_slack;
     let retries: HashSet<u32> = super::repeats::find(context, 2, retry_slack, |i| keys.key(i).map(u64::from))
         .iter()
@@ -114,7 +114,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         per_unit
             .entry(unit)
             .or_default()
-            .push(finding(context, &units, &keys, unit, service, key, &occurrences));
+            .push(finding(context, units, keys, unit, service, key, &occurrences));
     }
     per_unit.into_values().filter_map(one_per_unit).collect()
 }

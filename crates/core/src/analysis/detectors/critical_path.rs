@@ -74,9 +74,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     if traces.len() > config.max_traces {
         return Vec::new();
     }
-    let units = Units::of(context);
+    let units = context.units();
     (0..traces.len())
-        .filter_map(|t| describe(context, config, &units, t))
+        .filter_map(|t| describe(context, config, units, t))
         .collect()
 }
 

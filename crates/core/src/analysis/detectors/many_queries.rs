@@ -26,7 +26,7 @@
 //! **Example.** `GET /api/orders` runs 14 database queries per request (median
 //! of 29 requests), 7× the other `frontend` endpoints (median 2), 80% of its time.
 
-use super::calls::{self, Units};
+use super::calls;
 use super::wall_clock::Intervals;
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::time::DurationNs;
@@ -76,7 +76,7 @@ struct Counts {
 /// One finding per endpoint with many more queries than its siblings.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
-    let units = Units::of(context);
+    let units = context.units();
     let mut intervals = Intervals::default();
     let mut queries: Vec<u32> = Vec::new();
     // By service, then endpoint.

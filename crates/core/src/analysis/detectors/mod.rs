@@ -236,6 +236,10 @@ pub struct Context<'a> {
     pub groups: &'a super::Groups,
     /// The comparison with a baseline, when one was loaded.
     pub comparison: Option<&'a regression::Comparison>,
+    /// Units of work and remote-call keys, found once on first use and
+    /// shared by the detectors that need them (six read the units).
+    units: std::cell::OnceCell<calls::Units>,
+    call_keys: std::cell::OnceCell<calls::CallKeys>,
 }
 
 impl<'a> Context<'a> {
@@ -272,6 +276,8 @@ impl<'a> Context<'a> {
             by_endpoint: by_endpoint(&facts.endpoint_names),
             groups,
             comparison: None,
+            units: std::cell::OnceCell::new(),
+            call_keys: std::cell::OnceCell::new(),
         }
     }
 
@@ -326,6 +332,16 @@ impl<'a> Context<'a> {
     /// The trace (index in `index.traces`) of span `i`.
     pub fn trace_of(&self, i: u32) -> u32 {
         self.trace_of.get(i as usize).copied().unwrap_or(0)
+    }
+
+    /// Each span's unit of work (see [`calls::Units`]), found once.
+    fn units(&self) -> &calls::Units {
+        self.units.get_or_init(|| calls::Units::of(self))
+    }
+
+    /// The callee key of each remote call (see [`calls::CallKeys`]), found once.
+    fn call_keys(&self) -> &calls::CallKeys {
+        self.call_keys.get_or_init(|| calls::CallKeys::of(self))
     }
 
     /// Traces (by index) per endpoint name, for the traces that have one.

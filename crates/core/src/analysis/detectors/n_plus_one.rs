@@ -69,7 +69,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let retry_slack = super::retries::Config::default().start_slack;
     let min = config.min_repeats.max(2);
     let occurrences = repeats::find(context, min, retry_slack, |i| context.database.shape(i).map(u64::from));
-    let units = Units::of(context);
+    let units = context.units();
     let mut by_subject: BTreeMap<Key<'_>, Vec<(u32, &Repeat)>> = BTreeMap::new();
     for occurrence in occurrences.iter().filter(|o| o.runs >= min) {
         let Some(unit) = units.unit(occurrence.parent) else {
@@ -84,7 +84,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     by_subject
         .into_iter()
         .map(|((unit, service, statement), occurrences)| {
-            finding(context, &units, unit, service, statement, &occurrences)
+            finding(context, units, unit, service, statement, &occurrences)
         })
         .collect()
 }

@@ -153,8 +153,8 @@ type Key<'a> = (UnitName<'a>, Sym, Sym);
 
 /// The findings, one per unit, service and call.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let units = Units::of(context);
-    let call_keys = calls::CallKeys::of(context);
+    let units = context.units();
+    let call_keys = context.call_keys();
     let key = |i: u32| -> Option<u64> {
         context
             .database
@@ -191,7 +191,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     }
     by_subject
         .into_iter()
-        .map(|((unit, service, name), occurrences)| finding(context, config, &units, unit, service, name, &occurrences))
+        .map(|((unit, service, name), occurrences)| finding(context, config, units, unit, service, name, &occurrences))
         .collect()
 }
 

@@ -33,7 +33,7 @@
 //! `GET /recommendations/top`) in 31 requests; made at once they would save
 //! 14.2 ms per request (median, 52% of its time).
 
-use super::calls::{self, CallKeys, Units};
+use super::calls::{self, CallKeys};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
@@ -82,8 +82,8 @@ type Key<'a> = (&'a str, Sym, Sym, Vec<(Sym, u32)>);
 /// One finding per endpoint, parent operation and set of calls.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
-    let keys = CallKeys::of(context);
-    let units = Units::of(context);
+    let keys = context.call_keys();
+    let units = context.units();
     let mut groups: BTreeMap<Key<'_>, Vec<Calls>> = BTreeMap::new();
     let mut by_key: HashMap<(Sym, u32), Vec<u32>> = HashMap::new();
     for (t, trace) in index.traces.iter().enumerate() {
@@ -141,7 +141,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     groups
         .into_iter()
         .filter_map(|((endpoint, service, name, _), occurrences)| {
-            finding(context, config, &keys, endpoint, service, name, occurrences)
+            finding(context, config, keys, endpoint, service, name, occurrences)
         })
         .collect()
 }

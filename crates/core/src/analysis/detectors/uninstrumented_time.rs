@@ -34,7 +34,6 @@
 //! request (n=1), 99% of the critical path of `POST /api/checkout`: a
 //! timeout of 15 s?
 
-use super::calls::Units;
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
@@ -83,45 +82,70 @@ struct Hit {
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let set = context.set;
     let mut hits: HashMap<(Sym, Sym), Vec<Hit>> = HashMap::new();
-    // Traces each operation appears in, counted once per trace.
-    let mut appears: HashMap<(Sym, Sym), (u32, usize)> = HashMap::new();
-    let units = Units::of(context);
-    for (t, trace) in context.index.traces.iter().enumerate() {
-        // A stream or a session is long by design: its length is not a wait.
-        if trace.shape != crate::index::TraceShape::Request {
+    let units = context.units();
+    // The spans of each request's own unit of work, in request-shaped traces.
+    let in_requests = || {
+        context
+            .index
+            .traces
+            .iter()
+            .enumerate()
+            // A stream or a session is long by design: its length is not a wait.
+            .filter(|(_, trace)| trace.shape == crate::index::TraceShape::Request)
+            .flat_map(move |(t, trace)| {
+                let entry = context.entries.get(t).copied().flatten();
+                context
+                    .index
+                    .spans_of(trace)
+                    .iter()
+                    // The share is of the request: spans around it are not its time.
+                    .filter(move |&&i| entry.is_none_or(|entry| units.unit(i) == Some(entry)))
+                    .map(move |&i| (t, i))
+            })
+    };
+    for (t, i) in in_requests() {
+        // A span's longest stretch without a child is at most its self time:
+        // most spans are ruled out by one read, before any text is looked at.
+        if context.self_times.get(i as usize).map_or(0, |d| d.0) < config.min_gap.0 {
             continue;
         }
+        let Some(span) = set.spans.get(i as usize) else {
+            continue;
+        };
         let request = context.request_durations.get(t).map_or(0, |d| d.0);
-        let entry = context.entries.get(t).copied().flatten();
-        for &i in context.index.spans_of(trace) {
+        let calls_out = matches!(span.kind, SpanKind::Client | SpanKind::Producer) || context.database.is_call(i);
+        if calls_out || span.start.0 == 0 || is_deliberate_wait(set.str(span.name)) {
+            continue;
+        }
+        let (gap, leaf) = longest_gap(context, i);
+        let own_on_path = context.on_path.get(i as usize).map_or(0, |d| d.0);
+        // Only a wait the response waited for: async work after it delays no one.
+        if gap < config.min_gap.0 || (own_on_path.min(gap) as f64) < config.min_request_share * request as f64 {
+            continue;
+        }
+        hits.entry((span.service, span.name)).or_default().push(Hit {
+            span: i,
+            trace: t as u32,
+            gap,
+            on_path: own_on_path.min(gap),
+            leaf,
+        });
+    }
+    // Traces each operation with a hit appears in, counted once per trace
+    // (a second pass, only when something was found).
+    let mut appears: HashMap<(Sym, Sym), (u32, usize)> = HashMap::new();
+    if !hits.is_empty() {
+        for (t, i) in in_requests() {
             let Some(span) = set.spans.get(i as usize) else {
                 continue;
             };
-            // The share is of the request: spans around it are not its time.
-            if entry.is_some_and(|entry| units.unit(i) != Some(entry)) {
-                continue;
-            }
-            let seen = appears.entry((span.service, span.name)).or_insert((u32::MAX, 0));
-            if seen.0 != t as u32 {
+            if let Some(seen) = hits
+                .contains_key(&(span.service, span.name))
+                .then(|| appears.entry((span.service, span.name)).or_insert((u32::MAX, 0)))
+                && seen.0 != t as u32
+            {
                 *seen = (t as u32, seen.1 + 1);
             }
-            let calls_out = matches!(span.kind, SpanKind::Client | SpanKind::Producer) || context.database.is_call(i);
-            if calls_out || span.start.0 == 0 || is_deliberate_wait(set.str(span.name)) {
-                continue;
-            }
-            let (gap, leaf) = longest_gap(context, i);
-            let own_on_path = context.on_path.get(i as usize).map_or(0, |d| d.0);
-            // Only a wait the response waited for: async work after it delays no one.
-            if gap < config.min_gap.0 || (own_on_path.min(gap) as f64) < config.min_request_share * request as f64 {
-                continue;
-            }
-            hits.entry((span.service, span.name)).or_default().push(Hit {
-                span: i,
-                trace: t as u32,
-                gap,
-                on_path: own_on_path.min(gap),
-                leaf,
-            });
         }
     }
     let mut findings = Vec::new();
