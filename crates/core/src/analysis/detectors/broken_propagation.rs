@@ -107,7 +107,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     }
     // Every service of the data: a call naming one without new traces cannot match.
     let services: HashMap<&str, Sym> = set.resources.iter().map(|r| (set.str(r.service), r.service)).collect();
-    let mut calls = unanswered_calls(context, &keys, &services);
+    let mut calls = unanswered_calls(context, &keys, &services, &roots);
     calls.sort_by_key(|c| set.spans.get(c.span as usize).map_or(0, |s| s.start.0));
     let mut taken: HashSet<u32> = HashSet::new();
     // Per (caller, path with IDs folded): calls without continuation, and those matched.
@@ -134,6 +134,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 .or_default()
                 .push(cut);
         }
+    }
+    if per_pair.is_empty() {
+        return Vec::new();
     }
     let totals = calls_per_pair(context);
     per_pair
@@ -194,7 +197,12 @@ fn new_roots(context: &Context<'_>) -> HashMap<Sym, Vec<(u64, u32)>> {
 
 /// Calls whose trace does not continue at the callee: no child, or only
 /// SERVER children with nothing below them.
-fn unanswered_calls<'a>(context: &Context<'a>, keys: &AddressKeys, services: &HashMap<&str, Sym>) -> Vec<Call<'a>> {
+fn unanswered_calls<'a>(
+    context: &Context<'a>,
+    keys: &AddressKeys,
+    services: &HashMap<&str, Sym>,
+    roots: &HashMap<Sym, Vec<(u64, u32)>>,
+) -> Vec<Call<'a>> {
     let (set, index) = (context.set, context.index);
     let mut calls = Vec::new();
     for (i, span) in set.spans.iter().enumerate() {
@@ -216,13 +224,20 @@ fn unanswered_calls<'a>(context: &Context<'a>, keys: &AddressKeys, services: &Ha
         if continued {
             continue;
         }
+        let reached = children
+            .iter()
+            .find_map(|&c| set.spans.get(c as usize).map(|child| child.service));
+        // Only a service that starts new traces can have answered: most calls
+        // are ruled out here, before their address is read.
+        if reached.is_some_and(|service| !roots.contains_key(&service))
+            || (reached.is_none() && roots.keys().all(|&service| service == span.service))
+        {
+            continue;
+        }
         let address = keys.address(set, span);
         if address.path.is_none() {
             continue; // nothing to match a request by
         }
-        let reached = children
-            .iter()
-            .find_map(|&c| set.spans.get(c as usize).map(|child| child.service));
         // `payments` or `payments.prod.svc.cluster.local` names the service `payments`.
         let named = keys.callee_name(set, span).and_then(|name| {
             services

@@ -61,7 +61,7 @@ impl Default for Config {
 }
 
 /// Database calls of one endpoint's requests.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Counts {
     per_request: Vec<usize>,
     /// Wall-clock union of the queries within each request, summed.
@@ -73,13 +73,44 @@ struct Counts {
     total: usize,
 }
 
+/// The endpoint's traces.
+fn traces_of<'c>(context: &'c Context<'_>, endpoint: &str) -> &'c [usize] {
+    context.traces_by_endpoint().get(endpoint).map_or(&[], Vec::as_slice)
+}
+
+/// `counts` with the queries' wall-clock union and critical-path time in each
+/// of `traces`' requests added.
+fn measure(context: &Context<'_>, traces: &[usize], mut counts: Counts) -> Counts {
+    let (set, index, units) = (context.set, context.index, context.units());
+    let mut intervals = Intervals::default();
+    let mut queries: Vec<u32> = Vec::new();
+    for &t in traces {
+        let (Some(trace), Some(entry)) = (index.traces.get(t), context.entries.get(t).copied().flatten()) else {
+            continue;
+        };
+        queries.clear();
+        intervals.clear();
+        for &i in index.spans_of(trace) {
+            if context.database.is_call(i) && units.unit(i) == Some(entry) {
+                queries.push(i);
+                intervals.push_span(set, i);
+            }
+        }
+        let request = &set.spans[entry as usize];
+        let union = intervals.union_within(request.start.0, request.end().0);
+        counts.held += union;
+        counts.time += calls::unit_cost(context, t, entry, &queries, union);
+        counts.request_time += request.duration.0;
+    }
+    counts
+}
+
 /// One finding per endpoint with many more queries than its siblings.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
     let units = context.units();
-    let mut intervals = Intervals::default();
-    let mut queries: Vec<u32> = Vec::new();
-    // By service, then endpoint.
+    // By service, then endpoint: the queries per request (cheap); their time
+    // is measured only for the endpoints that stand out.
     let mut services: BTreeMap<&str, BTreeMap<&str, Counts>> = BTreeMap::new();
     for (&endpoint, traces) in context.traces_by_endpoint() {
         let Some(service) = traces
@@ -95,22 +126,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             let (Some(trace), Some(entry)) = (index.traces.get(t), context.entries.get(t).copied().flatten()) else {
                 continue;
             };
-            queries.clear();
-            intervals.clear();
+            let mut n = 0;
             for &i in index.spans_of(trace) {
                 if let Some(shape) = context.database.shape(i).filter(|_| units.unit(i) == Some(entry)) {
-                    queries.push(i);
-                    intervals.push_span(set, i);
+                    n += 1;
                     *statements.entry(shape).or_default() += 1;
                 }
             }
-            let request = &set.spans[entry as usize];
-            let union = intervals.union_within(request.start.0, request.end().0);
-            counts.held += union;
-            counts.time += calls::unit_cost(context, t, entry, &queries, union);
-            counts.per_request.push(queries.len());
-            counts.total += queries.len();
-            counts.request_time += request.duration.0;
+            counts.per_request.push(n);
+            counts.total += n;
         }
         counts.top_statement = statements.values().copied().max().unwrap_or(0);
         services.entry(service).or_default().insert(endpoint, counts);
@@ -121,7 +145,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             .iter()
             .map(|(name, counts)| (*name, super::median(counts.per_request.clone())))
             .collect();
-        for (endpoint, counts) in endpoints {
+        for (endpoint, counts) in endpoints.iter().map(|(e, c)| (e, c.clone())) {
             let median = medians.get(endpoint).copied().unwrap_or(0);
             let others: Vec<usize> = medians
                 .iter()
@@ -137,6 +161,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             if times < config.factor || single > config.max_single_statement_share {
                 continue;
             }
+            let counts = measure(context, traces_of(context, endpoint), counts);
             let share = super::wall_clock::share(counts.held, counts.request_time);
             findings.push(Finding {
                 detector: NAME,
