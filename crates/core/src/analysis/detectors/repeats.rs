@@ -32,6 +32,35 @@ pub(super) struct Repeat {
     pub runs: usize,
 }
 
+/// Marks a [`Repeat::key`] that is a remote call's callee key (from
+/// [`super::calls::CallKeys`]); without it the key is a database statement
+/// shape. The two never meet: callee keys leave database calls out.
+pub(super) const CALL_KEY: u64 = 1 << 32;
+
+/// The key [`shared`] groups calls by: a database call's statement shape,
+/// else a remote call's callee key marked with [`CALL_KEY`].
+pub(super) fn shared_key(context: &Context<'_>, i: u32) -> Option<u64> {
+    context
+        .database
+        .shape(i)
+        .map(u64::from)
+        .or_else(|| context.call_keys().key(i).map(|k| CALL_KEY | u64::from(k)))
+}
+
+/// What N+1 queries, chatty calls and retries read, found in one walk over
+/// every span's children rather than three: every repeat of at least two
+/// calls by [`shared_key`], with the default retry slack. Each reader keeps
+/// its own: N+1 queries the database keys with `runs` at its threshold (a
+/// repeat of `min` runs has at least `min` spans and its parent `min`
+/// children, so [`find`] with that `min` yields the same), chatty calls the
+/// retries among callee keys (grouped by the callee key alone, they fall in
+/// the same groups: a span has at most one of the two keys), retries all of
+/// them when its slack is the default.
+pub(super) fn shared(context: &Context<'_>) -> Vec<Repeat> {
+    let slack = super::retries::Config::default().start_slack;
+    find(context, 2, slack, |i| shared_key(context, i))
+}
+
 /// Every parent whose children include at least `min` runs of one key (after
 /// leaving out retries); `key` returns `None` for children that do not take part.
 pub(super) fn find(
