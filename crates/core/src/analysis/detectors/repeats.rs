@@ -71,7 +71,9 @@ pub(super) fn find(
 ) -> Vec<Repeat> {
     let (set, index) = (context.set, context.index);
     let mut found = Vec::new();
-    let mut by_key: HashMap<(Sym, u64), Vec<u32>> = HashMap::new();
+    // A parent's keyed children as (service, key, child), grouped by a sort
+    // rather than a map of vectors: no allocation per parent and key.
+    let mut keyed: Vec<(Sym, u64, u32)> = Vec::new();
     let mut per_name: HashMap<Sym, usize> = HashMap::new();
     // The last call of each (key, name) seen while walking a group in start order.
     let mut last: HashMap<Sym, u32> = HashMap::new();
@@ -81,20 +83,27 @@ pub(super) fn find(
             if children.len() < min {
                 continue;
             }
-            by_key.clear();
+            keyed.clear();
             for &child in children {
                 // A span without a start time is an incomplete record: it was not seen running.
                 let Some(span) = set.spans.get(child as usize).filter(|s| s.start.0 != 0) else {
                     continue;
                 };
                 if let Some(k) = key(child) {
-                    by_key.entry((span.service, k)).or_default().push(child);
+                    keyed.push((span.service, k, child));
                 }
             }
-            for ((service, key), spans) in by_key.drain() {
-                if spans.len() < min {
+            if keyed.len() < min {
+                continue;
+            }
+            // Stable: each group keeps its children in start order.
+            keyed.sort_by_key(|&(service, key, _)| (service, key));
+            for group in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+                if group.len() < min {
                     continue;
                 }
+                let (service, group_key) = (group[0].0, group[0].1);
+                let spans: Vec<u32> = group.iter().map(|&(_, _, child)| child).collect();
                 per_name.clear();
                 last.clear();
                 let mut retried = Vec::new();
@@ -112,7 +121,7 @@ pub(super) fn find(
                     found.push(Repeat {
                         trace: t as u32,
                         parent,
-                        key,
+                        key: group_key,
                         service,
                         spans,
                         retried,
