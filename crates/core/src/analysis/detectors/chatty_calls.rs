@@ -75,9 +75,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
     let keys = context.call_keys();
     let units = context.units();
-    let retry_slack = super::retries::Config::default().start_slack;
-    let retries: HashSet<u32> = super::repeats::find(context, 2, retry_slack, |i| keys.key(i).map(u64::from))
+    // Retried remote calls, from the repeats shared with N+1 queries and retries.
+    let retries: HashSet<u32> = context
+        .repeats()
         .iter()
+        .filter(|r| r.key >= super::repeats::CALL_KEY)
         .flat_map(|r| r.retried.iter().map(|&(_, retry)| retry))
         .collect();
     let min = config.min_calls.max(2);

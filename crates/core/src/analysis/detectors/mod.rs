@@ -240,6 +240,9 @@ pub struct Context<'a> {
     /// shared by the detectors that need them (six read the units).
     units: std::cell::OnceCell<calls::Units>,
     call_keys: std::cell::OnceCell<calls::CallKeys>,
+    /// Repeated calls under one parent, found once for N+1 queries, chatty
+    /// calls and retries (each walked every span's children on its own).
+    repeats: std::cell::OnceCell<Vec<repeats::Repeat>>,
 }
 
 impl<'a> Context<'a> {
@@ -278,6 +281,7 @@ impl<'a> Context<'a> {
             comparison: None,
             units: std::cell::OnceCell::new(),
             call_keys: std::cell::OnceCell::new(),
+            repeats: std::cell::OnceCell::new(),
         }
     }
 
@@ -342,6 +346,11 @@ impl<'a> Context<'a> {
     /// The callee key of each remote call (see [`calls::CallKeys`]), found once.
     fn call_keys(&self) -> &calls::CallKeys {
         self.call_keys.get_or_init(|| calls::CallKeys::of(self))
+    }
+
+    /// Every parent's repeated calls (see [`repeats::shared`]), found once.
+    fn repeats(&self) -> &[repeats::Repeat] {
+        self.repeats.get_or_init(|| repeats::shared(self))
     }
 
     /// Traces (by index) per endpoint name, for the traces that have one.

@@ -66,12 +66,15 @@ type Key<'a> = (UnitName<'a>, Sym, u32);
 
 /// The findings, one per unit of work, service and statement.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let retry_slack = super::retries::Config::default().start_slack;
     let min = config.min_repeats.max(2);
-    let occurrences = repeats::find(context, min, retry_slack, |i| context.database.shape(i).map(u64::from));
+    // Database statements repeated at least `min` times, from the repeats shared with chatty calls and retries.
+    let occurrences = context
+        .repeats()
+        .iter()
+        .filter(|o| o.key < repeats::CALL_KEY && o.runs >= min);
     let units = context.units();
     let mut by_subject: BTreeMap<Key<'_>, Vec<(u32, &Repeat)>> = BTreeMap::new();
-    for occurrence in occurrences.iter().filter(|o| o.runs >= min) {
+    for occurrence in occurrences {
         let Some(unit) = units.unit(occurrence.parent) else {
             continue;
         };

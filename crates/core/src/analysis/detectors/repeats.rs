@@ -32,6 +32,35 @@ pub(super) struct Repeat {
     pub runs: usize,
 }
 
+/// Marks a [`Repeat::key`] that is a remote call's callee key (from
+/// [`super::calls::CallKeys`]); without it the key is a database statement
+/// shape. The two never meet: callee keys leave database calls out.
+pub(super) const CALL_KEY: u64 = 1 << 32;
+
+/// The key [`shared`] groups calls by: a database call's statement shape,
+/// else a remote call's callee key marked with [`CALL_KEY`].
+pub(super) fn shared_key(context: &Context<'_>, i: u32) -> Option<u64> {
+    context
+        .database
+        .shape(i)
+        .map(u64::from)
+        .or_else(|| context.call_keys().key(i).map(|k| CALL_KEY | u64::from(k)))
+}
+
+/// What N+1 queries, chatty calls and retries read, found in one walk over
+/// every span's children rather than three: every repeat of at least two
+/// calls by [`shared_key`], with the default retry slack. Each reader keeps
+/// its own: N+1 queries the database keys with `runs` at its threshold (a
+/// repeat of `min` runs has at least `min` spans and its parent `min`
+/// children, so [`find`] with that `min` yields the same), chatty calls the
+/// retries among callee keys (grouped by the callee key alone, they fall in
+/// the same groups: a span has at most one of the two keys), retries all of
+/// them when its slack is the default.
+pub(super) fn shared(context: &Context<'_>) -> Vec<Repeat> {
+    let slack = super::retries::Config::default().start_slack;
+    find(context, 2, slack, |i| shared_key(context, i))
+}
+
 /// Every parent whose children include at least `min` runs of one key (after
 /// leaving out retries); `key` returns `None` for children that do not take part.
 pub(super) fn find(
@@ -42,7 +71,9 @@ pub(super) fn find(
 ) -> Vec<Repeat> {
     let (set, index) = (context.set, context.index);
     let mut found = Vec::new();
-    let mut by_key: HashMap<(Sym, u64), Vec<u32>> = HashMap::new();
+    // A parent's keyed children as (service, key, child), grouped by a sort
+    // rather than a map of vectors: no allocation per parent and key.
+    let mut keyed: Vec<(Sym, u64, u32)> = Vec::new();
     let mut per_name: HashMap<Sym, usize> = HashMap::new();
     // The last call of each (key, name) seen while walking a group in start order.
     let mut last: HashMap<Sym, u32> = HashMap::new();
@@ -52,20 +83,27 @@ pub(super) fn find(
             if children.len() < min {
                 continue;
             }
-            by_key.clear();
+            keyed.clear();
             for &child in children {
                 // A span without a start time is an incomplete record: it was not seen running.
                 let Some(span) = set.spans.get(child as usize).filter(|s| s.start.0 != 0) else {
                     continue;
                 };
                 if let Some(k) = key(child) {
-                    by_key.entry((span.service, k)).or_default().push(child);
+                    keyed.push((span.service, k, child));
                 }
             }
-            for ((service, key), spans) in by_key.drain() {
-                if spans.len() < min {
+            if keyed.len() < min {
+                continue;
+            }
+            // Stable: each group keeps its children in start order.
+            keyed.sort_by_key(|&(service, key, _)| (service, key));
+            for group in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+                if group.len() < min {
                     continue;
                 }
+                let (service, group_key) = (group[0].0, group[0].1);
+                let spans: Vec<u32> = group.iter().map(|&(_, _, child)| child).collect();
                 per_name.clear();
                 last.clear();
                 let mut retried = Vec::new();
@@ -83,7 +121,7 @@ pub(super) fn find(
                     found.push(Repeat {
                         trace: t as u32,
                         parent,
-                        key,
+                        key: group_key,
                         service,
                         spans,
                         retried,

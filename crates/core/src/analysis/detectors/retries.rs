@@ -154,17 +154,20 @@ type Key<'a> = (UnitName<'a>, Sym, Sym);
 /// The findings, one per unit, service and call.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let units = context.units();
-    let call_keys = context.call_keys();
-    let key = |i: u32| -> Option<u64> {
-        context
-            .database
-            .shape(i)
-            .map(u64::from)
-            .or_else(|| call_keys.key(i).map(|k| (1u64 << 32) | u64::from(k)))
+    // The repeats N+1 queries and chatty calls read too, unless a configured
+    // slack tells retries apart differently.
+    let own;
+    let repeats = if config.start_slack == Config::default().start_slack {
+        context.repeats()
+    } else {
+        own = super::repeats::find(context, 2, config.start_slack, |i| {
+            super::repeats::shared_key(context, i)
+        });
+        &own
     };
     let set = context.set;
     let mut by_subject: BTreeMap<Key<'_>, Vec<Occurrence>> = BTreeMap::new();
-    for repeat in super::repeats::find(context, 2, config.start_slack, key) {
+    for repeat in repeats {
         if repeat.retried.is_empty() {
             continue;
         }
