@@ -308,37 +308,9 @@ fn url_path(url: &str) -> Option<&str> {
 
 /// `path` with each segment that names one item rather than a route
 /// (`/orders/12345`, a UUID, a hash, a token) replaced by `{id}`, so every
-/// request of one route gets one name.
+/// request of one route gets one name ([`super::id_folding`]).
 fn fold_ids(path: &str) -> String {
-    path.split('/')
-        .map(|segment| if is_id(segment) { "{id}" } else { segment })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// Whether a path segment looks like an identifier: all digits; a UUID or
-/// other hex of 8 or more characters with a digit; a token of 8 or more
-/// letters and digits mixed (`9SIQT8TOJO`); or anything of 24 characters or
-/// more with a digit and no space. Words, versions (`v2`, `oauth2`) and dotted
-/// service names (`hipstershop.ProductCatalogService`) stay.
-fn is_id(segment: &str) -> bool {
-    const TOKEN_LEN: usize = 8;
-    const LONG_LEN: usize = 24;
-    if segment.is_empty() {
-        return false;
-    }
-    let digits = segment.bytes().filter(u8::is_ascii_digit).count();
-    if digits == segment.len() {
-        return true;
-    }
-    let id_bytes = segment
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let hex = segment.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    let letters = segment.bytes().filter(u8::is_ascii_alphabetic).count();
-    (hex && digits > 0 && segment.len() >= TOKEN_LEN)
-        || (id_bytes && digits > 0 && letters > 0 && segment.len() >= TOKEN_LEN)
-        || (segment.len() >= LONG_LEN && digits > 0 && !segment.contains(' '))
+    super::id_folding::folded(path)
 }
 
 /// Per trace, the number of the group that last counted it; and the number of the current group.

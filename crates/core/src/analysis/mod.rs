@@ -6,6 +6,7 @@ pub mod critical_path;
 pub mod detectors;
 pub mod failure;
 pub mod groups;
+pub mod id_folding;
 pub mod self_time;
 
 pub use groups::{GroupStats, Groups, RobustSummary};

@@ -385,47 +385,10 @@ fn split_url(url: &str) -> (&str, &str) {
     (host, path)
 }
 
-/// Appends `text` to `out` with the IDs in it folded to `{id}`: each run of
-/// characters between separators (`/`, space, `:`, `=`, `,`, `&`, `;`) that is a
-/// number, a hex string of 8 or more, or a token of 16 or more letters,
-/// digits, `-` and `_` mixed, such as a UUID (host names, with their dots, stay). `/orders/123/items` → `/orders/{id}/items`.
+/// Appends `text` to `out` with the IDs in it folded to `{id}`, as endpoint
+/// names fold them ([`crate::analysis::id_folding`]).
 pub(super) fn fold_ids(text: &str, out: &mut String) {
-    let mut rest = text;
-    while !rest.is_empty() {
-        let end = rest.find(is_separator).unwrap_or(rest.len());
-        let (token, after) = rest.split_at(end);
-        if is_id(token) {
-            out.push_str("{id}");
-        } else {
-            out.push_str(token);
-        }
-        let mut chars = after.chars();
-        if let Some(separator) = chars.next() {
-            out.push(separator);
-        }
-        rest = chars.as_str();
-    }
-}
-
-fn is_separator(c: char) -> bool {
-    matches!(c, '/' | ' ' | ':' | '=' | ',' | '&' | ';')
-}
-
-/// Whether a token is an identifier rather than a word of a route.
-fn is_id(token: &str) -> bool {
-    let digits = token.chars().filter(char::is_ascii_digit).count();
-    if token.is_empty() || digits == 0 {
-        return false;
-    }
-    let all_digits = digits == token.len();
-    let hex_like = token.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let letters = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
-    // UUIDs (also anonymised ones, `21283159-db7e-4b0a-a5d5-XXXXXXXXXXXX`) and opaque tokens.
-    let opaque = token.len() >= 16
-        && letters > 0
-        && digits >= 2
-        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    all_digits || (hex_like && token.len() >= 8) || opaque
+    crate::analysis::id_folding::fold_ids(text, out);
 }
 
 /// What a set of calls costs their unit, at most: on the trace's critical
