@@ -376,3 +376,16 @@ fn the_critical_path_is_described_for_one_trace_and_not_for_many() {
     let analysis = analyse(&many);
     assert!(of(&analysis, "critical_path").is_empty(), "{:#?}", analysis.findings);
 }
+
+#[test]
+fn a_path_through_the_request_span_alone_or_shorter_than_a_millisecond_is_not_described() {
+    // The OTLP spec example: one span of 1 s. Its critical path is itself.
+    let analysis = fixture("otlp-json/otelproto__examples__trace.json");
+    assert!(of(&analysis, "critical_path").is_empty(), "{:#?}", analysis.findings);
+    // Jaeger's link fixture: one trace of 2 µs.
+    let analysis = fixture("otlp-json/jaeger__integration__link_attributes_trace.json");
+    assert!(of(&analysis, "critical_path").is_empty(), "{:#?}", analysis.findings);
+    // A path through several operations is still described.
+    let analysis = fixture("otlp-jsonl/jaegerui__otlp2jaeger-multi-in.jsonl");
+    assert_eq!(of(&analysis, "critical_path").len(), 1, "{:#?}", analysis.findings);
+}

@@ -45,6 +45,8 @@ pub struct Config {
     pub min_share: f64,
     /// Share of the trace's wall-clock time its critical path must cover.
     pub min_coverage: f64,
+    /// Paths shorter than this are not described: nobody waits on them.
+    pub min_time: DurationNs,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             top: 3,
             min_share: 0.05,
             min_coverage: 0.5,
+            min_time: DurationNs(1_000_000),
         }
     }
 }
@@ -108,7 +111,7 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
     };
     // A root that answered long before its children finished (async work,
     // FOLLOWS_FROM): its path says nothing about where the trace's time went.
-    if total == 0 || (total as f64) < config.min_coverage * wall_clock as f64 {
+    if total < config.min_time.0.max(1) || (total as f64) < config.min_coverage * wall_clock as f64 {
         return None;
     }
     let mut parts: HashMap<(Sym, Sym), Part> = HashMap::new();
@@ -144,6 +147,12 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
         .take(config.top.max(1))
         .collect();
     let top = named.first()?;
+    // A path that runs only through the request's own span (a trace of one
+    // span, or children too short to matter) says nothing the trace list does not.
+    let request_span = set.spans.get(entry.unwrap_or(trace.root) as usize)?;
+    if named.len() == 1 && (top.service, top.name) == (request_span.service, request_span.name) {
+        return None;
+    }
     let endpoint = context.endpoints.get(t).cloned().flatten();
     let root_name = set.spans.get(trace.root as usize).map_or("", |s| set.str(s.name));
     let what = endpoint.as_deref().unwrap_or(root_name);

@@ -372,8 +372,17 @@ fn by_endpoint(endpoints: &[Option<String>]) -> BTreeMap<&str, Vec<usize>> {
 
 /// `text` as it can stand inside an explanation: control characters (a span
 /// named by a newline exists in the wild) and backslashes escaped.
+/// Quotes stay as they are (`I'm a server span`, not `I\'m`).
 pub fn shown(text: &str) -> String {
-    text.escape_debug().to_string()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || c == '\\' {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `time` as a share of `request_time`, capped at 1 (calls that overlap are
@@ -480,5 +489,11 @@ mod severity_tests {
         );
         assert_eq!(rules.judge(&impact(9, 0, 9, 0.29, 900)), Severity::Warning);
         assert_eq!(rules.judge(&impact(9, 0, 9, 0.09, 900)), Severity::Info);
+    }
+
+    #[test]
+    fn names_in_sentences_keep_quotes_and_escape_control_characters() {
+        assert_eq!(shown("I'm a \"server\" span"), "I'm a \"server\" span");
+        assert_eq!(shown("a\nb\\c"), "a\\nb\\\\c");
     }
 }
