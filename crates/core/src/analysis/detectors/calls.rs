@@ -391,6 +391,45 @@ pub(super) fn fold_ids(text: &str, out: &mut String) {
     crate::analysis::id_folding::fold_ids(text, out);
 }
 
+/// What repeated calls held across the units of work they ran in, added up.
+pub(super) struct Held {
+    /// Their wall-clock union within each unit.
+    pub held: u64,
+    /// The units' own durations.
+    pub unit_time: u64,
+    /// Their cost, at most, on the critical path ([`unit_cost`]).
+    pub time: u64,
+    /// How they sat in time: the most that ran at once in any unit.
+    pub layout: super::wall_clock::Layout,
+}
+
+/// [`Held`] for `runs`: each a trace, the unit span, and the calls in it.
+pub(super) fn held<'c>(context: &Context<'_>, runs: impl IntoIterator<Item = (usize, u32, &'c [u32])>) -> Held {
+    let set = context.set;
+    let mut intervals = super::wall_clock::Intervals::default();
+    let mut sum = Held {
+        held: 0,
+        unit_time: 0,
+        time: 0,
+        layout: super::wall_clock::Layout::OneAfterAnother,
+    };
+    for (t, unit, calls) in runs {
+        let Some(span) = set.spans.get(unit as usize) else {
+            continue;
+        };
+        intervals.clear();
+        for &c in calls {
+            intervals.push_span(set, c);
+        }
+        let union = intervals.union_within(span.start.0, span.end().0);
+        sum.held = sum.held.saturating_add(union);
+        sum.layout = sum.layout.max(intervals.layout());
+        sum.unit_time = sum.unit_time.saturating_add(span.duration.0);
+        sum.time = sum.time.saturating_add(unit_cost(context, t, unit, calls, union));
+    }
+    sum
+}
+
 /// What a set of calls costs their unit, at most: on the trace's critical
 /// path when the unit is the trace's root (see [`path_time`]); otherwise
 /// `held`, the calls' wall-clock union within the unit, since the trace's

@@ -36,7 +36,6 @@
 //! of its time (the HotROD 2019 capture in `tests/fixtures`).
 
 use super::calls::{self, CallKeys, UnitName, Units};
-use super::wall_clock::{Intervals, Layout};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
@@ -169,23 +168,17 @@ fn finding(
 ) -> (Finding, String) {
     let set = context.set;
     let call = format!("{} from `{}`", keys.shown(key), super::shown(set.str(service)));
-    let mut intervals = Intervals::default();
-    let mut layout = Layout::OneAfterAnother;
-    let (mut held, mut unit_time, mut time) = (0u64, 0u64, 0u64);
-    for o in occurrences {
-        let Some(span) = set.spans.get(o.unit as usize) else {
-            continue;
-        };
-        intervals.clear();
-        for &c in &o.spans {
-            intervals.push_span(set, c);
-        }
-        let union = intervals.union_within(span.start.0, span.end().0);
-        held = held.saturating_add(union);
-        layout = layout.max(intervals.layout());
-        unit_time = unit_time.saturating_add(span.duration.0);
-        time = time.saturating_add(calls::unit_cost(context, o.trace as usize, o.unit, &o.spans, union));
-    }
+    let calls::Held {
+        held,
+        unit_time,
+        time,
+        layout,
+    } = calls::held(
+        context,
+        occurrences
+            .iter()
+            .map(|o| (o.trace as usize, o.unit, o.spans.as_slice())),
+    );
     let share = super::wall_clock::share(held, unit_time);
     let requests = occurrences.len();
     let median = super::median(occurrences.iter().map(|o| o.spans.len() - o.retries).collect());

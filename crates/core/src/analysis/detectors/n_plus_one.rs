@@ -38,7 +38,6 @@
 
 use super::calls::{self, UnitName, Units};
 use super::repeats::{self, Repeat};
-use super::wall_clock::{Intervals, Layout};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
@@ -119,23 +118,12 @@ fn finding(
         entry.calls.extend_from_slice(&o.spans);
         entry.retries += o.retried.len();
     }
-    let mut intervals = Intervals::default();
-    let mut layout = Layout::OneAfterAnother;
-    let (mut held, mut unit_time, mut time) = (0u64, 0u64, 0u64);
-    for (&u, p) in &per_unit {
-        let Some(span) = set.spans.get(u as usize) else {
-            continue;
-        };
-        intervals.clear();
-        for &c in &p.calls {
-            intervals.push_span(set, c);
-        }
-        let union = intervals.union_within(span.start.0, span.end().0);
-        held = held.saturating_add(union);
-        layout = layout.max(intervals.layout());
-        unit_time = unit_time.saturating_add(span.duration.0);
-        time = time.saturating_add(calls::unit_cost(context, p.trace, u, &p.calls, union));
-    }
+    let calls::Held {
+        held,
+        unit_time,
+        time,
+        layout,
+    } = calls::held(context, per_unit.iter().map(|(&u, p)| (p.trace, u, p.calls.as_slice())));
     let share = super::wall_clock::share(held, unit_time);
     let requests = per_unit.len();
     let median = super::median(per_unit.values().map(|p| p.runs).collect());

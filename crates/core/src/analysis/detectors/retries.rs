@@ -30,7 +30,7 @@
 //! still succeeded (the HotROD 2019 capture in `tests/fixtures`).
 
 use super::calls::{self, UnitName, Units};
-use super::wall_clock::{self, Intervals};
+use super::wall_clock;
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::{AttrValue, Attribute, Span, StatusCode, TraceSet};
@@ -218,21 +218,12 @@ fn finding(
         entry.1 |= o.gave_up && unit_failed;
         entry.2 = o.trace as usize;
     }
-    let mut intervals = Intervals::default();
-    let (mut held, mut unit_time, mut time) = (0u64, 0u64, 0u64);
-    for (&u, (failed, _, t)) in &per_unit {
-        let Some(span) = set.spans.get(u as usize) else {
-            continue;
-        };
-        intervals.clear();
-        for &f in failed {
-            intervals.push_span(set, f);
-        }
-        let union = intervals.union_within(span.start.0, span.end().0);
-        held = held.saturating_add(union);
-        unit_time = unit_time.saturating_add(span.duration.0);
-        time = time.saturating_add(calls::unit_cost(context, *t, u, failed, union));
-    }
+    let calls::Held {
+        held, unit_time, time, ..
+    } = calls::held(
+        context,
+        per_unit.iter().map(|(&u, (failed, _, t))| (*t, u, failed.as_slice())),
+    );
     let failed_spans: Vec<u32> = per_unit.values().flat_map(|(f, _, _)| f.iter().copied()).collect();
     let failed_requests = per_unit.values().filter(|(_, still_failed, _)| *still_failed).count() as u64;
     let mut messages: BTreeMap<String, usize> = BTreeMap::new();
