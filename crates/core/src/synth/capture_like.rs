@@ -54,7 +54,7 @@
 //!
 //! What the analysis should conclude is in [`Truth`], counted while writing.
 
-use super::{SynthEvent, SynthSpan, SynthValue};
+use super::{SynthEvent, SynthSpan, SynthValue, str, whole_micros};
 use crate::model::SpanKind;
 use std::collections::BTreeMap;
 
@@ -861,10 +861,7 @@ impl TraceWriter<'_> {
 
     /// A log-normal duration with the given median and spread (sigma of ln).
     fn lognormal(&mut self, median_ns: u64, sigma: f64) -> u64 {
-        // Box-Muller: a standard normal from two uniforms.
-        let (u1, u2) = (self.rng.f64().max(1e-12), self.rng.f64());
-        let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-        (median_ns as f64 * (sigma * normal).exp()).max(1_000.0) as u64
+        super::log_normal_ns(self.rng, median_ns, sigma)
     }
 
     /// A product ID as the demo's catalog has them (`OLJCESPC7Z`).
@@ -903,15 +900,6 @@ fn endpoint_path(path: &str) -> String {
         Some(_) => "/api/products/{id}".to_owned(),
         None => path.to_owned(),
     }
-}
-
-/// Times are whole microseconds, so Jaeger and Zipkin carry them exactly.
-fn whole_micros(ns: u64) -> u64 {
-    ns - ns % 1_000
-}
-
-fn str(text: &str) -> SynthValue {
-    SynthValue::Str(text.to_owned())
 }
 
 #[cfg(test)]

@@ -173,3 +173,27 @@ impl<'a> EventsBySpan<'a> {
         self.0.get(&(span.trace_id, span.span_id)).map_or(&[], Vec::as_slice)
     }
 }
+
+/// A log-normal factor with median 1 and spread `sigma` (the sigma of its
+/// logarithm), from two uniform draws (Box-Muller). Every scenario draws its
+/// durations with it.
+pub(crate) fn log_normal(rng: &mut fastrand::Rng, sigma: f64) -> f64 {
+    let (u1, u2) = (rng.f64().max(1e-12), rng.f64());
+    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    (sigma * normal).exp()
+}
+
+/// A log-normal duration with the given median and spread, at least 1 µs.
+pub(crate) fn log_normal_ns(rng: &mut fastrand::Rng, median_ns: u64, sigma: f64) -> u64 {
+    (median_ns as f64 * log_normal(rng, sigma)).max(1_000.0) as u64
+}
+
+/// Times are whole microseconds, so Jaeger and Zipkin carry them exactly.
+pub(crate) fn whole_micros(ns: u64) -> u64 {
+    ns - ns % 1_000
+}
+
+/// A text attribute value.
+pub(crate) fn str(text: &str) -> SynthValue {
+    SynthValue::Str(text.to_owned())
+}

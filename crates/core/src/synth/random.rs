@@ -75,7 +75,7 @@ pub fn generate(config: &RandomConfig) -> Vec<SynthSpan> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let services = config.services.clamp(1, MAX_SERVICES);
     let service_medians: Vec<f64> = (0..services)
-        .map(|_| config.median_own_work_ns as f64 * log_normal(&mut rng, 1.0))
+        .map(|_| config.median_own_work_ns as f64 * super::log_normal(&mut rng, 1.0))
         .collect();
     let mut spans = Vec::with_capacity(config.traces.saturating_mul(config.spans_per_trace.max(1)));
     let mut now = config.start_ns;
@@ -87,7 +87,7 @@ pub fn generate(config: &RandomConfig) -> Vec<SynthSpan> {
         let own: Vec<u64> = shape
             .service
             .iter()
-            .map(|&s| (service_medians[s] * log_normal(&mut rng, config.sigma)).max(1_000.0) as u64)
+            .map(|&s| (service_medians[s] * super::log_normal(&mut rng, config.sigma)).max(1_000.0) as u64)
             .collect();
         let times = layout(&shape.parent, &own, config.parallel_chance, &mut rng);
         let endpoint = rng.usize(..config.endpoints.max(1));
@@ -192,13 +192,6 @@ fn layout(parent: &[Option<usize>], own: &[u64], parallel_chance: f64, rng: &mut
         }
     }
     offset.into_iter().zip(duration).collect()
-}
-
-/// A log-normal factor with median 1 and spread `sigma` (Box-Muller).
-fn log_normal(rng: &mut fastrand::Rng, sigma: f64) -> f64 {
-    let (u1, u2) = (rng.f64().max(1e-12), rng.f64());
-    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-    (sigma * normal).exp()
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 //! | `ClockSkew` | `payment` | the service's clock runs 40 ms behind everyone else's |
 //! | `LostSpans` | `GET /api/cart` | one trace in ten lost the `cart` service's server span |
 
-use super::{SynthSpan, SynthValue};
+use super::{SynthSpan, SynthValue, str, whole_micros};
 use crate::model::SpanKind;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -281,10 +281,7 @@ struct Open {
 impl TraceWriter<'_> {
     /// A log-normal duration with the given median and spread (sigma of ln).
     fn duration(&mut self, median_ns: u64, sigma: f64) -> u64 {
-        // Box-Muller: a standard normal from two uniforms.
-        let (u1, u2) = (self.rng.f64().max(1e-12), self.rng.f64());
-        let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-        (median_ns as f64 * (sigma * normal).exp()).max(1_000.0) as u64
+        super::log_normal_ns(self.rng, median_ns, sigma)
     }
 
     fn open(
@@ -700,18 +697,8 @@ const ORDER_TABLES: [&str; 14] = [
     "tracking_events",
 ];
 
-/// Times are whole microseconds, so every format (Jaeger and Zipkin carry
-/// microseconds) round-trips them exactly.
-fn whole_micros(ns: u64) -> u64 {
-    ns - ns % 1_000
-}
-
 fn parent_service(spans: &[SynthSpan], parent: &Open) -> &'static str {
     spans.get(parent.index).map_or("unknown_service", |s| s.service)
-}
-
-fn str(text: &str) -> SynthValue {
-    SynthValue::Str(text.to_owned())
 }
 
 #[cfg(test)]
