@@ -96,7 +96,7 @@ pub struct LinkWarnings {
 /// Traces and parent links of a [`TraceSet`], derived after every import.
 #[derive(Clone, Debug, Default)]
 pub struct TraceIndex {
-    /// All traces, ordered by trace ID.
+    /// All traces, ordered by start time, then trace ID.
     pub traces: Vec<Trace>,
     /// Span indices grouped by trace, each group sorted by start time.
     pub order: Vec<u32>,
@@ -145,8 +145,31 @@ impl TraceIndex {
             group_start += group_len;
         }
         index.order = order;
+        index.order_traces_by_start();
         index.link_children();
         index
+    }
+
+    /// Puts the traces in order of their start (then trace ID), and `order`
+    /// with them. Grouping needs the trace-ID order, but every later walk
+    /// goes trace by trace: in trace-ID order each trace's spans are a
+    /// random read in a set that exporters write in time order (batches, one
+    /// block per service), so a million-span walk was mostly cache misses.
+    /// In start order the walks read each file's blocks nearly front to back.
+    /// The order is the data's own, whatever order the files came in.
+    fn order_traces_by_start(&mut self) {
+        self.traces.sort_unstable_by_key(|t| (t.start, t.trace_id));
+        let mut order = Vec::with_capacity(self.order.len());
+        for trace in &mut self.traces {
+            let from = order.len();
+            order.extend_from_slice(
+                self.order
+                    .get(trace.spans.start as usize..trace.spans.end as usize)
+                    .unwrap_or(&[]),
+            );
+            trace.spans = u32::try_from(from).unwrap_or(u32::MAX)..u32::try_from(order.len()).unwrap_or(u32::MAX);
+        }
+        self.order = order;
     }
 
     /// Builds the children lists from `parent`, visiting spans in `order` so
