@@ -7,8 +7,8 @@
 use crate::ids::{SpanId, TraceId};
 use crate::model::{StatusCode, TraceSet};
 use crate::time::{DurationNs, TimestampNs};
+use hashbrown::HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// One trace: a group of spans with the same trace ID.
@@ -290,9 +290,10 @@ impl TraceIndex {
 /// they were read, and a counting sort groups them; only each trace's few
 /// spans are then sorted. Sorting all spans by trace ID instead read the
 /// 96-byte spans at random to link them afterwards (the slowest part of the
-/// index at a million spans). The map hashes with the standard library's
-/// keyed hasher: trace IDs come from files, and a weak hash would let a
-/// crafted file make every lookup collide.
+/// index at a million spans). The map hashes with hashbrown's default
+/// (foldhash, seeded at random per process, as the interner's table is):
+/// trace IDs come from files, and an unseeded hash would let a crafted file
+/// make every lookup collide.
 fn grouped_by_trace(set: &TraceSet) -> Vec<u32> {
     let spans = &set.spans;
     let mut number: HashMap<TraceId, u32> = HashMap::new();
