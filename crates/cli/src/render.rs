@@ -10,7 +10,7 @@ use tracelens_core::analysis::detectors::{Config, Finding, Severity};
 use tracelens_core::import::{FileReport, ImportError};
 
 /// Version of the JSON document below; bumped on any incompatible change.
-const JSON_SCHEMA_VERSION: u32 = 2;
+const JSON_SCHEMA_VERSION: u32 = 3;
 
 /// The traces given with `--baseline`, as read.
 #[derive(Clone, Copy)]

@@ -41,7 +41,7 @@ fn json_report_has_the_documented_fields() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     let files = doc["files"].as_array().unwrap();
     assert_eq!(files.len(), 7);
     let hotrod = files
@@ -275,7 +275,7 @@ fn baseline_finds_a_slower_endpoint_in_json_and_text() {
     let out = tracelens(&["analyze", "--format", "json", &today, "--baseline", &last_week], None);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     assert_eq!(doc["baseline_files"].as_array().unwrap().len(), 1);
     assert!(doc["baseline_files"][0]["spans_kept"].as_u64().unwrap() > 1000);
     assert!(doc["baseline_failed_files"].as_array().unwrap().is_empty());
@@ -495,7 +495,7 @@ fn a_config_file_sets_thresholds_and_the_json_echoes_them() {
     let (doc, found) = n_plus_one(&["--config", strict.to_str().unwrap()]);
     assert_eq!(found, 0, "ten repeats are under a threshold of 20");
     assert_eq!(doc["config"]["n_plus_one"]["min_repeats"], 20);
-    assert_eq!(doc["config"]["long_tail"]["min_gap"], 50_000_000);
+    assert_eq!(doc["config"]["long_tail"]["min_gap"], "50ms", "echoed as a person writes it");
     assert_eq!(doc["config"]["chatty_calls"]["min_calls"], 10, "left out: the default");
 
     // A misspelt setting is an error that says which and where, not a silent default.

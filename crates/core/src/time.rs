@@ -110,6 +110,30 @@ impl<'de> Deserialize<'de> for DurationNs {
     }
 }
 
+/// Writes a duration as a person would in a configuration file (`"100ms"`,
+/// `"2s"`, `"250us"`), in the largest unit that keeps it a whole number, so
+/// [`parse_duration`] reads back exactly the same value. For `serialize_with`
+/// on settings: `tracelens print-config` and the config echoed in the JSON
+/// then read `min_time = "10ms"`, not `10000000`.
+pub fn as_written<S: serde::Serializer>(duration: &DurationNs, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&written(*duration))
+}
+
+fn written(duration: DurationNs) -> String {
+    let ns = duration.0;
+    let units = [
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+    ];
+    match units.iter().find(|(scale, _)| ns != 0 && ns % scale == 0) {
+        Some((scale, unit)) => format!("{}{unit}", ns / scale),
+        None => format!("{ns}ns"),
+    }
+}
+
 /// `"10ms"`, `"1.5s"`, `"250us"`/`"250µs"`, `"2m"`, `"900ns"`, `"1h"`.
 pub fn parse_duration(text: &str) -> Result<DurationNs, String> {
     let text = text.trim();
@@ -143,6 +167,29 @@ pub fn parse_duration(text: &str) -> Result<DurationNs, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_durations_read_back_exactly() {
+        for ns in [
+            0,
+            1,
+            999,
+            1_000,
+            10_000,
+            1_500_000,
+            100_000_000,
+            2_000_000_000,
+            90_000_000_000,
+            7_200_000_000_000,
+            1_234_567_891,
+        ] {
+            let text = written(DurationNs(ns));
+            assert_eq!(parse_duration(&text), Ok(DurationNs(ns)), "{text}");
+        }
+        assert_eq!(written(DurationNs(100_000_000)), "100ms");
+        assert_eq!(written(DurationNs(10_000)), "10us");
+        assert_eq!(written(DurationNs(120_000_000_000)), "2m");
+    }
 
     #[test]
     fn durations_parse_as_people_write_them() {

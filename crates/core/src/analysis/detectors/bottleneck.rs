@@ -41,6 +41,7 @@ pub struct Config {
     /// Share of a trace's critical path from which a span counts.
     pub min_share: f64,
     /// Time on the critical path from which a span counts.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_time: DurationNs,
     /// Share of the endpoint's traces that must show it.
     pub min_trace_share: f64,

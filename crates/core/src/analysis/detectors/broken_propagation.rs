@@ -57,6 +57,7 @@ pub const NAME: super::Detector = super::Detector::BrokenPropagation;
 pub struct Config {
     /// How far a new trace's root may start before the call, or end after it
     /// (clock skew between the two hosts).
+    #[serde(serialize_with = "crate::time::as_written")]
     pub max_skew: DurationNs,
     /// Calls from one caller to one callee that must have lost their context.
     pub min_calls: usize,

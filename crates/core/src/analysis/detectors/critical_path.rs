@@ -46,6 +46,7 @@ pub struct Config {
     /// Share of the trace's wall-clock time its critical path must cover.
     pub min_coverage: f64,
     /// Paths shorter than this are not described: nobody waits on them.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_time: DurationNs,
 }
 

@@ -57,6 +57,7 @@ pub const NAME: super::Detector = super::Detector::DataQuality;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// How far a server span may lie outside its caller before it counts as skew.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub skew_tolerance: DurationNs,
     /// Skewed calls a pair of services needs before it counts...
     pub skew_min_calls: usize,
@@ -65,6 +66,7 @@ pub struct Config {
     pub skew_min_share: f64,
     /// A skew this large against the calling span's duration counts even once...
     pub skew_distorting_share: f64,
+    #[serde(serialize_with = "crate::time::as_written")]
     /// ...when it is at least this long.
     pub skew_distorting_min: DurationNs,
     /// Share of affected calls, spans or traces (in the worst pair or

@@ -74,6 +74,7 @@ pub struct Config {
     /// Characters of a message shown (messages are grouped whole).
     pub shown_message_chars: usize,
     /// Failures of one peer this close in time (or overlapping) are one incident.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub peer_gap: DurationNs,
 }
 

@@ -57,6 +57,7 @@ pub struct Config {
     /// How many times p50 the p99 must be.
     pub ratio: f64,
     /// How far above p50 the p99 must be.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_gap: DurationNs,
     /// Groups of a kind needed to judge one against the others.
     pub min_peers: usize,

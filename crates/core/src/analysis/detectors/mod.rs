@@ -160,6 +160,7 @@ pub struct SeverityRules {
     /// ...and at least this much critical-path time in all: a pattern that
     /// holds most of a few fast requests (5 Redis calls, 25 ms in a whole
     /// capture) is worth fixing, not urgent.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub critical_min_time: DurationNs,
     /// `warning` from this share of requests failing.
     pub warning_failed_share: f64,

@@ -87,6 +87,7 @@ pub struct Config {
     /// How much p50 or p95 must change, relative to the baseline (0.1 = 10%).
     pub min_relative_change: f64,
     /// How much p50 or p95 must change, in time.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_absolute_change: DurationNs,
     /// Relative p50 rise from which a regression is critical…
     pub critical_change: f64,

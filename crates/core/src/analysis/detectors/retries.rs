@@ -47,6 +47,7 @@ pub struct Config {
     /// Requests that still failed after retrying from which a finding is a warning.
     pub min_failed_requests: u64,
     /// How long before the failed attempt's end a retry may start (timestamps are rounded).
+    #[serde(serialize_with = "crate::time::as_written")]
     pub start_slack: DurationNs,
 }
 

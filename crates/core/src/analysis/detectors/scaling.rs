@@ -40,6 +40,7 @@ pub struct Config {
     /// How many times slower the busiest third must be than the quietest.
     pub min_ratio: f64,
     /// How much slower, at least.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_difference: DurationNs,
 }
 

@@ -53,6 +53,7 @@ pub struct Config {
     /// Median saving, as a share of the request, from which they are reported.
     pub min_saving_share: f64,
     /// Median saving from which they are reported.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_saving: DurationNs,
 }
 

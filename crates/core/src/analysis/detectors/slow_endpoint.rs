@@ -36,6 +36,7 @@ pub struct Config {
     /// How many times the baseline makes an endpoint slow.
     pub factor: f64,
     /// Medians below this are never slow.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_median: DurationNs,
 }
 

@@ -48,6 +48,7 @@ pub const NAME: super::Detector = super::Detector::UninstrumentedTime;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// The shortest stretch without a child worth naming.
+    #[serde(serialize_with = "crate::time::as_written")]
     pub min_gap: DurationNs,
     /// Share of its request's duration the stretch must hold on the critical path.
     pub min_request_share: f64,
