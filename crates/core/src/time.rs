@@ -128,7 +128,7 @@ fn written(duration: DurationNs) -> String {
         (1_000_000, "ms"),
         (1_000, "us"),
     ];
-    match units.iter().find(|(scale, _)| ns != 0 && ns % scale == 0) {
+    match units.iter().find(|(scale, _)| ns != 0 && ns.is_multiple_of(*scale)) {
         Some((scale, unit)) => format!("{}{unit}", ns / scale),
         None => format!("{ns}ns"),
     }
