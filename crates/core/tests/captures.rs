@@ -106,7 +106,34 @@ fn hipster_shop_behind_envoy() {
 fn staging_dotnet_session() {
     assert_eq!(
         findings("jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json"),
-        rows(&[("warning", "n_plus_one_queries", "live-data", "Redis: GetSetMembers")])
+        rows(&[
+            (
+                "critical",
+                "bottleneck",
+                "nimbusmsteamsdriver",
+                "Client Request: graph.microsoft.com"
+            ),
+            (
+                "warning",
+                "bottleneck",
+                "nimbuscallhandler",
+                "EntryPoint - BatchConversationOperation"
+            ),
+            ("warning", "bottleneck", "nimbuscallhandler", "EntryPoint - UserInvited"),
+            (
+                "warning",
+                "bottleneck",
+                "nimbusmsteamsdriver",
+                "Client Request: login.microsoftonline.co"
+            ),
+            (
+                "warning",
+                "bottleneck",
+                "nimbuscallhandler",
+                "WebApi.V1.Controllers.CallsController.Ro"
+            ),
+            ("warning", "n_plus_one_queries", "live-data", "Redis: GetSetMembers"),
+        ])
     );
 }
 

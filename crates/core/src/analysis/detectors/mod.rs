@@ -24,6 +24,7 @@ mod repeats;
 pub mod retries;
 pub mod scaling;
 pub mod sequential_calls;
+mod session_units;
 pub mod slow_endpoint;
 pub mod statement;
 pub mod uninstrumented_time;
@@ -243,6 +244,8 @@ pub struct Context<'a> {
     /// Repeated calls under one parent, found once for N+1 queries, chatty
     /// calls and retries (each walked every span's children on its own).
     repeats: std::cell::OnceCell<Vec<repeats::Repeat>>,
+    /// The units of work inside sessions, each with its own critical path.
+    session_units: std::cell::OnceCell<session_units::SessionUnits>,
 }
 
 impl<'a> Context<'a> {
@@ -282,6 +285,7 @@ impl<'a> Context<'a> {
             units: std::cell::OnceCell::new(),
             call_keys: std::cell::OnceCell::new(),
             repeats: std::cell::OnceCell::new(),
+            session_units: std::cell::OnceCell::new(),
         }
     }
 
@@ -353,6 +357,11 @@ impl<'a> Context<'a> {
         self.repeats.get_or_init(|| repeats::shared(self))
     }
 
+    /// The units of work inside sessions (see [`session_units`]), found once.
+    fn session_units(&self) -> &session_units::SessionUnits {
+        self.session_units.get_or_init(|| session_units::SessionUnits::of(self))
+    }
+
     /// Traces (by index) per endpoint name, for the traces that have one.
     pub fn traces_by_endpoint(&self) -> &BTreeMap<&'a str, Vec<usize>> {
         &self.by_endpoint
@@ -383,6 +392,12 @@ pub fn shown(text: &str) -> String {
         }
     }
     out
+}
+
+/// "1 span", "2 spans": a count and its noun in the right number. The one
+/// place finding sentences agree a noun with its count ("1 spans" was wrong).
+pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `time` as a share of `request_time`, capped at 1 (calls that overlap are
