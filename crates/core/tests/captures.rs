@@ -138,6 +138,14 @@ fn staging_dotnet_session() {
 }
 
 #[test]
+fn kafka_consumers() {
+    assert_eq!(
+        findings("zipkin-v2/zipkin__messaging-kafka.json"),
+        rows(&[("critical", "error_hotspot", "serviceb", "on-message")])
+    );
+}
+
+#[test]
 fn async_follows_from_session() {
     assert_eq!(
         findings("jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json"),
