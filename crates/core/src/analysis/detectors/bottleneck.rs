@@ -191,12 +191,18 @@ fn hits_in(context: &Context<'_>, config: &Config, request: &Request<'_>) -> Vec
     let total = request.path_total;
     let mut best: HashMap<(Sym, Sym), Hit> = HashMap::new();
     for &i in request.spans {
-        let time = (request.on_path)(i);
+        let mut time = (request.on_path)(i);
         if Some(i) == request.entry || total == 0 || time < request.min_time {
             continue;
         }
+        if (time as f64 / total as f64) < config.min_share {
+            continue;
+        }
+        // A leaf beside a sibling doing the work holds only what it did alone
+        // (looked at only for the few spans that would count).
+        time = time.min(super::wall_clock::alone_time(context, i).unwrap_or(u64::MAX));
         let share = time as f64 / total as f64;
-        if share < config.min_share {
+        if time < request.min_time || share < config.min_share {
             continue;
         }
         let span = &set.spans[i as usize];
