@@ -72,7 +72,7 @@ fn otel_demo_proxy_timeout() {
     assert_eq!(
         findings("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json"),
         rows(&[
-            ("critical", "error_hotspot", "frontend-proxy", "POST"),
+            ("warning", "error_hotspot", "frontend-proxy", "POST"),
             ("info", "critical_path", "frontend", "POST"),
         ])
     );
@@ -243,7 +243,7 @@ fn zipkin_skew_one_distorting_call_is_named_and_the_wait_is_not_own_work() {
     assert!(
         skew[0]
             .explanation
-            .contains("in 1 of 1 calls from `servicea` to `serviceb`"),
+            .contains("in 1 of 1 call from `servicea` to `serviceb`"),
         "{}",
         skew[0].explanation
     );

@@ -152,8 +152,11 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SeverityRules {
-    /// `critical` when at least this share of an endpoint's requests fail because of it.
+    /// `critical` when at least this share of an endpoint's requests fail because of it...
     pub critical_failed_share: f64,
+    /// ...and at least this many failed: one or two failed requests are
+    /// evidence (n=1), not a rate, and stay a `warning` at most.
+    pub critical_min_failed_requests: u64,
     /// `critical` when it holds at least this share of the affected requests' time...
     pub critical_time_share: f64,
     /// ...over at least this many requests...
@@ -172,6 +175,7 @@ impl Default for SeverityRules {
     fn default() -> SeverityRules {
         SeverityRules {
             critical_failed_share: 0.10,
+            critical_min_failed_requests: 3,
             critical_time_share: 0.30,
             critical_min_requests: 3,
             critical_min_time: DurationNs(100_000_000),
@@ -190,7 +194,9 @@ impl SeverityRules {
             impact.failed_requests as f64 / impact.of_requests as f64
         };
         let fails = impact.failed_requests > 0;
-        if (fails && failed_share >= self.critical_failed_share)
+        if (fails
+            && failed_share >= self.critical_failed_share
+            && impact.failed_requests >= self.critical_min_failed_requests)
             || (impact.request_time_share >= self.critical_time_share
                 && impact.requests >= self.critical_min_requests
                 && impact.time >= self.critical_min_time)
@@ -397,7 +403,13 @@ pub fn shown(text: &str) -> String {
 /// "1 span", "2 spans": a count and its noun in the right number. The one
 /// place finding sentences agree a noun with its count ("1 spans" was wrong).
 pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{n} {}", agrees(n, one, many))
+}
+
+/// `one` when `n` is 1, else `many`: a noun or verb that agrees with a count
+/// ("1 of 3 traces has", "2 of 3 traces have").
+pub(crate) fn agrees<'w>(n: u64, one: &'w str, many: &'w str) -> &'w str {
+    if n == 1 { one } else { many }
 }
 
 /// `time` as a share of `request_time`, capped at 1 (calls that overlap are
@@ -494,6 +506,10 @@ mod severity_tests {
         assert_eq!(rules.judge(&impact(5, 5, 50, 0.0, 0)), Severity::Critical);
         assert_eq!(rules.judge(&impact(5, 1, 50, 0.0, 0)), Severity::Warning);
         assert_eq!(rules.judge(&impact(5, 0, 50, 0.05, 0)), Severity::Info);
+        // One or two failed requests are evidence, not a rate: a warning at most.
+        assert_eq!(rules.judge(&impact(1, 1, 1, 0.0, 0)), Severity::Warning, "1 of 1");
+        assert_eq!(rules.judge(&impact(2, 2, 3, 0.0, 0)), Severity::Warning, "2 of 3");
+        assert_eq!(rules.judge(&impact(3, 3, 3, 0.0, 0)), Severity::Critical, "3 of 3");
         // 30% of the time over 3 requests and 100 ms: critical; short of any of them: warning.
         assert_eq!(rules.judge(&impact(3, 0, 3, 0.3, 100)), Severity::Critical);
         assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");
