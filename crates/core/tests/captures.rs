@@ -72,7 +72,7 @@ fn otel_demo_proxy_timeout() {
     assert_eq!(
         findings("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json"),
         rows(&[
-            ("critical", "error_hotspot", "frontend-proxy", "POST"),
+            ("warning", "error_hotspot", "frontend-proxy", "POST"),
             ("info", "critical_path", "frontend", "POST"),
         ])
     );
@@ -106,7 +106,42 @@ fn hipster_shop_behind_envoy() {
 fn staging_dotnet_session() {
     assert_eq!(
         findings("jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json"),
-        rows(&[("warning", "n_plus_one_queries", "live-data", "Redis: GetSetMembers")])
+        rows(&[
+            (
+                "critical",
+                "bottleneck",
+                "nimbusmsteamsdriver",
+                "Client Request: graph.microsoft.com"
+            ),
+            (
+                "warning",
+                "bottleneck",
+                "nimbuscallhandler",
+                "EntryPoint - BatchConversationOperation"
+            ),
+            ("warning", "bottleneck", "nimbuscallhandler", "EntryPoint - UserInvited"),
+            (
+                "warning",
+                "bottleneck",
+                "nimbusmsteamsdriver",
+                "Client Request: login.microsoftonline.co"
+            ),
+            (
+                "warning",
+                "bottleneck",
+                "nimbuscallhandler",
+                "WebApi.V1.Controllers.CallsController.Ro"
+            ),
+            ("warning", "n_plus_one_queries", "live-data", "Redis: GetSetMembers"),
+        ])
+    );
+}
+
+#[test]
+fn kafka_consumers() {
+    assert_eq!(
+        findings("zipkin-v2/zipkin__messaging-kafka.json"),
+        rows(&[("critical", "error_hotspot", "serviceb", "on-message")])
     );
 }
 
@@ -208,7 +243,7 @@ fn zipkin_skew_one_distorting_call_is_named_and_the_wait_is_not_own_work() {
     assert!(
         skew[0]
             .explanation
-            .contains("in 1 of 1 calls from `servicea` to `serviceb`"),
+            .contains("in 1 of 1 call from `servicea` to `serviceb`"),
         "{}",
         skew[0].explanation
     );

@@ -550,3 +550,84 @@ fn requests_that_survived_the_error_are_named_beside_those_it_failed() {
         found[0].explanation
     );
 }
+
+#[test]
+fn kafka_consumers_whose_processing_failed_are_failed_messages() {
+    // Zipkin's Kafka capture: `serviceb` consumes 3 messages from the topic
+    // `messages` (a 1 µs CONSUMER `poll`, then the handler's `on-message` as
+    // its child), and each `on-message` fails (two say "some error", one has
+    // an empty error tag). Before, no finding: no request failed and each
+    // message group had fewer than 3 errors.
+    let analysis = fixture("zipkin-v2/zipkin__messaging-kafka.json");
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = found[0];
+    assert_eq!(
+        (f.subject.service.as_str(), f.subject.operation.as_str()),
+        ("serviceb", "on-message")
+    );
+    assert_eq!(f.subject.endpoint.as_deref(), Some("serviceb: poll messages"));
+    assert_eq!((f.impact.failed_requests, f.impact.of_requests), (3, 3), "{f:#?}");
+    assert!(
+        f.explanation
+            .contains("failed 3 `serviceb: poll messages` requests (3 of 3, 100%)"),
+        "{}",
+        f.explanation
+    );
+    assert_eq!(f.severity, Severity::Critical, "every message the service read failed");
+}
+
+/// A message sent by `orders` and consumed by `billing`, whose handler calls
+/// a payment API: `handler_fails` / `call_fails` say which of them failed.
+fn consumed(trace: u128, handler_fails: bool, call_fails: bool) -> Vec<SynthSpan> {
+    let mut spans = vec![
+        span(trace, 1, None, "orders", "POST /orders", SpanKind::Server),
+        span(trace, 2, Some(1), "orders", "orders publish", SpanKind::Producer),
+        span(trace, 3, Some(2), "billing", "orders process", SpanKind::Consumer),
+        span(trace, 4, Some(3), "billing", "charge", SpanKind::Internal),
+        span(trace, 5, Some(4), "billing", "POST /payments", SpanKind::Client),
+    ];
+    spans[2].attributes.push(("messaging.destination.name", text("orders")));
+    if handler_fails {
+        spans[3].error = Some("card declined".to_owned());
+    }
+    if call_fails {
+        spans[4].error = Some("payment API unavailable".to_owned());
+    }
+    spans
+}
+
+#[test]
+fn a_consumer_is_an_entry_of_its_own_and_its_failure_a_failed_message() {
+    let mut spans = Vec::new();
+    for t in 1..=10u128 {
+        spans.extend(consumed(t, t <= 2, false));
+    }
+    let analysis = analyse(&encode(&spans, Format::OtlpJson));
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    // The message's own endpoint, not the HTTP request that sent it (which answered).
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("billing: orders process"));
+    assert_eq!((found[0].impact.failed_requests, found[0].impact.of_requests), (2, 10));
+    assert!(
+        found[0]
+            .explanation
+            .contains("failed 2 `billing: orders process` requests (2 of 10, 20%)"),
+        "{}",
+        found[0].explanation
+    );
+    // A failed outbound call the handler survived does not fail the message.
+    let mut spans = Vec::new();
+    for t in 1..=10u128 {
+        spans.extend(consumed(t, false, t <= 3));
+    }
+    let analysis = analyse(&encode(&spans, Format::OtlpJson));
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].impact.failed_requests, 0, "{found:#?}");
+    assert!(
+        found[0].explanation.contains("but no request failed"),
+        "{}",
+        found[0].explanation
+    );
+}

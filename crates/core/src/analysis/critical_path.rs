@@ -47,6 +47,24 @@ pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     on_path
 }
 
+/// Time each span spent on the critical path of the unit of work it belongs
+/// to, walking from each span of `units` as if it were a root (a session's
+/// handlers: see `detectors::session_units`); 0 for spans no walk reached.
+/// Latest-starting units are walked first, so a unit nested in another (a
+/// message consumed while its producer still ran) keeps its own path and the
+/// outer walk leaves it alone.
+pub fn on_path_times_from(set: &TraceSet, index: &TraceIndex, units: &[u32]) -> Vec<DurationNs> {
+    let mut on_path = vec![DurationNs(0); set.spans.len()];
+    let mut visited = vec![false; set.spans.len()];
+    let mut spare = Vec::new();
+    let mut order = units.to_vec();
+    order.sort_by_key(|&u| std::cmp::Reverse(set.spans.get(u as usize).map(|s| s.start)));
+    for unit in order {
+        walk(set, index, unit, &mut on_path, &mut visited, &mut spare);
+    }
+    on_path
+}
+
 /// One span being walked: its start, the moment the walk has reached
 /// (moving backwards), and its children not yet considered (by end, latest last).
 struct Frame {
@@ -187,6 +205,47 @@ mod tests {
         assert_eq!(path.iter().map(|(_, t)| t).sum::<u64>(), 100, "{path:?}");
         // The child's child ended when the server's window opened: nothing of it is on the path.
         assert_eq!(path, [(1, 5), (2, 67), (3, 28), (4, 0)]);
+    }
+
+    #[test]
+    fn units_walked_from_their_own_span_keep_their_own_path() {
+        // A 1 ms root, a unit that starts after it ended (1: 10-50 ms, its
+        // child 2 holds 20-45) and a unit nested in it (3 at 30-40, walked
+        // first: its time stays its own, the outer unit's child waited).
+        let (set, index) = build(&[
+            Tree {
+                id: 1,
+                parent: None,
+                start: 0,
+                end: 1,
+            },
+            Tree {
+                id: 2,
+                parent: Some(1),
+                start: 10,
+                end: 50,
+            },
+            Tree {
+                id: 3,
+                parent: Some(2),
+                start: 20,
+                end: 45,
+            },
+            Tree {
+                id: 4,
+                parent: Some(3),
+                start: 30,
+                end: 40,
+            },
+        ]);
+        let at = |id: u64| set.spans.iter().position(|s| s.span_id.get() == id).unwrap() as u32;
+        let times = on_path_times_from(&set, &index, &[at(1), at(2), at(4)]);
+        let ms = |id: u64| times[at(id) as usize].0 / 1_000_000;
+        assert_eq!((ms(1), ms(2), ms(4)), (1, 15, 10));
+        // Unit 2's path: itself 15 ms, span 3 25 ms (its wait on unit 4 included).
+        assert_eq!(ms(2) + ms(3), 40);
+        // The trace's own walk never reaches work after its root ended.
+        assert_eq!(on_path_times(&set, &index)[at(2) as usize].0, 0);
     }
 
     #[test]

@@ -22,14 +22,21 @@
 //! several endpoints, and the slow endpoint it causes, are one finding
 //! ([`super::consolidate`]).
 //!
+//! **Sessions.** A session is no request: inside it, each unit of work (a
+//! message handler, a request, see [`super::session_units`]) is judged as
+//! one, on its own critical path, and units of one handler (service and span
+//! name, IDs folded) are counted together like an endpoint's requests. A span
+//! counts only from `session_min_time` (default 100 ms) on its unit's path: a
+//! session holds many units, mostly one of a kind.
+//!
 //! **Example.** `POST /v1/charges` in `payment` holds 92% of the critical path
 //! of `POST /api/checkout` (median 118 ms) in 53 of its 53 requests.
 
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::Bottleneck;
@@ -47,6 +54,13 @@ pub struct Config {
     pub min_trace_share: f64,
     /// Traces that must show it.
     pub min_requests: usize,
+    /// Time on a unit's critical path from which a span counts, inside a
+    /// session: a session holds many units of work, most of them alone of
+    /// their kind (n=1), and with `min_time` nearly every handler would name
+    /// its largest child (ten warnings on one .NET call session, for
+    /// handlers of 14 to 54 ms). From this floor, the delay is one a caller
+    /// notices.
+    pub session_min_time: DurationNs,
 }
 
 impl Default for Config {
@@ -56,67 +70,148 @@ impl Default for Config {
             min_time: DurationNs(10_000_000),
             min_trace_share: 0.5,
             min_requests: 3,
+            session_min_time: DurationNs(100_000_000),
         }
     }
 }
 
-/// One trace where an operation held the path: the span, its time on the path, its share.
+/// One request where an operation held the path: the span, its time on the
+/// path, its share, and the request's (or unit's) duration.
 struct Hit {
-    trace: usize,
     span: u32,
     time: u64,
     share: f64,
+    request_time: u64,
 }
 
-/// One finding per endpoint and operation.
+/// The hits of each operation (service, span name).
+type Hits = HashMap<(Sym, Sym), Vec<Hit>>;
+
+/// What the requests of a finding are: an endpoint's, or the runs of a
+/// handler inside sessions.
+enum Of<'a> {
+    Endpoint(&'a str),
+    /// Service and span name, IDs folded (a scheduler's `POST …/calls/{id}/rona/{id}`).
+    Handler(Sym, String),
+}
+
+/// One finding per endpoint and operation, and per handler of sessions and operation.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (&endpoint, traces) in context.traces_by_endpoint() {
-        let mut hits: HashMap<(Sym, Sym), Vec<Hit>> = HashMap::new();
+        let mut hits: Hits = HashMap::new();
         for &t in traces {
-            for hit in hits_in_trace(context, config, t) {
-                let span = &context.set.spans[hit.span as usize];
-                hits.entry((span.service, span.name)).or_default().push(hit);
-            }
+            let Some(trace) = context.index.traces.get(t) else {
+                continue;
+            };
+            let request = Request {
+                spans: context.index.spans_of(trace),
+                entry: context.entries.get(t).copied().flatten(),
+                path_total: context.path_totals.get(t).copied().unwrap_or(0),
+                duration: context.request_durations.get(t).map_or(0, |d| d.0),
+                on_path: &|i| context.on_path.get(i as usize).map_or(0, |d| d.0),
+                min_time: config.min_time.0,
+            };
+            collect(context, &mut hits, hits_in(context, config, &request));
         }
-        for ((service, name), hits) in hits {
-            // Fewer requests than `min_requests` are enough when every one shows it:
-            // one slow trace dropped in alone still has its bottleneck named.
-            let enough = (hits.len() >= config.min_requests.max(1) || hits.len() == traces.len())
-                && hits.len() as f64 >= config.min_trace_share * traces.len() as f64;
-            if enough {
-                findings.push(finding(context, endpoint, service, name, hits, traces.len()));
-            }
+        findings.extend(judged(context, config, Of::Endpoint(endpoint), hits, traces.len()));
+    }
+    findings.extend(in_sessions(context, config));
+    findings
+}
+
+/// Bottlenecks of the units of work inside sessions, each unit judged on its
+/// own critical path: a session is no request, but its handlers are.
+fn in_sessions(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let units = context.session_units();
+    // Per handler: how many runs, and the hits per operation in them.
+    let mut by_handler: BTreeMap<(Sym, String), (usize, Hits)> = BTreeMap::new();
+    let mut name = String::new();
+    for unit in &units.units {
+        let Some(span) = context.set.spans.get(unit.span as usize) else {
+            continue;
+        };
+        let request = Request {
+            spans: units.spans(unit),
+            entry: Some(unit.span),
+            path_total: unit.path_total,
+            duration: span.duration.0,
+            on_path: &|i| units.on_path(i),
+            min_time: config.min_time.max(config.session_min_time).0,
+        };
+        name.clear();
+        super::calls::fold_ids(context.set.str(span.name), &mut name);
+        let (runs, hits) = by_handler.entry((span.service, name.clone())).or_default();
+        *runs += 1;
+        collect(context, hits, hits_in(context, config, &request));
+    }
+    by_handler
+        .into_iter()
+        .flat_map(|((service, name), (runs, hits))| judged(context, config, Of::Handler(service, name), hits, runs))
+        .collect()
+}
+
+/// One request or unit of work: its spans, its own span (never a hit: it
+/// holds the whole path), its critical path and duration.
+struct Request<'a> {
+    spans: &'a [u32],
+    entry: Option<u32>,
+    path_total: u64,
+    duration: u64,
+    on_path: &'a dyn Fn(u32) -> u64,
+    /// Time on the path from which a span counts.
+    min_time: u64,
+}
+
+fn collect(context: &Context<'_>, hits: &mut Hits, found: Vec<Hit>) {
+    for hit in found {
+        let span = &context.set.spans[hit.span as usize];
+        hits.entry((span.service, span.name)).or_default().push(hit);
+    }
+}
+
+/// The findings of the operations whose hits are enough among `requests`.
+fn judged(context: &Context<'_>, config: &Config, of: Of<'_>, hits: Hits, requests: usize) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for ((service, name), hits) in hits {
+        // Fewer requests than `min_requests` are enough when every one shows it:
+        // one slow trace dropped in alone still has its bottleneck named.
+        let enough = (hits.len() >= config.min_requests.max(1) || hits.len() == requests)
+            && hits.len() as f64 >= config.min_trace_share * requests as f64;
+        if enough {
+            findings.push(finding(context, &of, service, name, hits, requests));
         }
     }
     findings
 }
 
-/// The spans holding at least the configured share of trace `t`'s path, at
+/// The spans holding at least the configured share of a request's path, at
 /// most one per operation (the one with the most time on it).
-fn hits_in_trace(context: &Context<'_>, config: &Config, t: usize) -> Vec<Hit> {
-    let (set, index) = (context.set, context.index);
-    let Some(trace) = index.traces.get(t) else {
-        return Vec::new();
-    };
-    let total = context.path_totals.get(t).copied().unwrap_or(0);
-    let entry = context.entries.get(t).copied().flatten();
+fn hits_in(context: &Context<'_>, config: &Config, request: &Request<'_>) -> Vec<Hit> {
+    let set = context.set;
+    let total = request.path_total;
     let mut best: HashMap<(Sym, Sym), Hit> = HashMap::new();
-    for &i in index.spans_of(trace) {
-        let time = context.on_path.get(i as usize).map_or(0, |d| d.0);
-        if Some(i) == entry || total == 0 || time < config.min_time.0 {
+    for &i in request.spans {
+        let mut time = (request.on_path)(i);
+        if Some(i) == request.entry || total == 0 || time < request.min_time {
             continue;
         }
+        if (time as f64 / total as f64) < config.min_share {
+            continue;
+        }
+        // A leaf beside a sibling doing the work holds only what it did alone
+        // (looked at only for the few spans that would count).
+        time = time.min(super::wall_clock::alone_time(context, i).unwrap_or(u64::MAX));
         let share = time as f64 / total as f64;
-        if share < config.min_share {
+        if time < request.min_time || share < config.min_share {
             continue;
         }
         let span = &set.spans[i as usize];
         let hit = Hit {
-            trace: t,
             span: i,
             time,
             share,
+            request_time: request.duration,
         };
         match best.entry((span.service, span.name)) {
             Entry::Occupied(mut slot) => {
@@ -134,7 +229,7 @@ fn hits_in_trace(context: &Context<'_>, config: &Config, t: usize) -> Vec<Hit> {
 
 fn finding(
     context: &Context<'_>,
-    endpoint: &str,
+    of: &Of<'_>,
     service: Sym,
     name: Sym,
     mut hits: Vec<Hit>,
@@ -144,10 +239,7 @@ fn finding(
     let median_share = super::median_f64(hits.iter().map(|h| h.share).collect());
     let median_time = DurationNs(super::median(hits.iter().map(|h| h.time).collect()));
     let time: u64 = hits.iter().map(|h| h.time).sum();
-    let request_time: u64 = hits
-        .iter()
-        .map(|h| context.request_durations.get(h.trace).map_or(0, |d| d.0))
-        .sum();
+    let request_time: u64 = hits.iter().map(|h| h.request_time).sum();
     let (service, name) = (set.str(service), set.str(name));
     // A client's time on the path outside its traced callee is not its own
     // work: it is the network, a queue or a proxy between them, or the two
@@ -190,23 +282,46 @@ fn finding(
             ..Default::default()
         },
         subject: Subject {
-            endpoint: Some(endpoint.to_owned()),
+            endpoint: match of {
+                Of::Endpoint(endpoint) => Some((*endpoint).to_owned()),
+                Of::Handler(..) => None,
+            },
             service: service.to_owned(),
             operation: name.to_owned(),
         },
         explanation: format!(
-            "`{}` in `{}` holds {:.0}% of the critical path of `{}` ({}{median_time}) {}{what}",
+            "`{}` in `{}` holds {:.0}% of the critical path of {} ({}{median_time}) {}{what}",
             super::shown(name),
             super::shown(service),
             median_share * 100.0,
-            super::shown(endpoint),
+            of.shown(set),
             if hits.len() == 1 { "" } else { "median " },
-            if requests == 1 {
-                "in its one request (n=1)".to_owned()
-            } else {
-                format!("in {} of its {requests} requests", hits.len())
-            },
+            of.counted(hits.len(), requests),
         ),
         evidence,
+    }
+}
+
+impl Of<'_> {
+    /// "`GET /dispatch`", or "`IncomingCall` in `callhandler`".
+    fn shown(&self, set: &crate::model::TraceSet) -> String {
+        match self {
+            Of::Endpoint(endpoint) => format!("`{}`", super::shown(endpoint)),
+            Of::Handler(service, name) => format!("`{}` in `{}`", super::shown(name), super::shown(set.str(*service))),
+        }
+    }
+
+    /// "in its one request (n=1)", "in 4 of its 5 requests"; a handler's
+    /// requests are its runs in sessions.
+    fn counted(&self, hits: usize, requests: usize) -> String {
+        let (one, many) = match self {
+            Of::Endpoint(_) => ("request", "requests"),
+            Of::Handler(..) => ("run in a session", "runs in sessions"),
+        };
+        if requests == 1 {
+            format!("in its one {one} (n=1)")
+        } else {
+            format!("in {hits} of its {requests} {many}")
+        }
     }
 }

@@ -58,7 +58,14 @@ impl Units {
         let mut handler_counts: HashMap<(Sym, Sym), u64> = HashMap::new();
         let mut stack: Vec<(u32, u32)> = Vec::new();
         for (t, trace) in index.traces.iter().enumerate() {
-            let entry = context.entries.get(t).copied().flatten();
+            // A session's first server span is no request of its own: it is
+            // part of the handler that called it, like any other call.
+            let entry = context
+                .entries
+                .get(t)
+                .copied()
+                .flatten()
+                .filter(|_| trace.shape != crate::index::TraceShape::Session);
             // Every span without a parent here (the root, orphans) starts a walk.
             for &top in index.spans_of(trace) {
                 if index.parent.get(top as usize).copied().flatten().is_some() {

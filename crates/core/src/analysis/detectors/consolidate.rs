@@ -32,7 +32,7 @@
 //! (A long tail on an endpoint and the operation that makes it are merged by
 //! [`super::long_tail`] itself, which knows which spans make which tail.)
 
-use super::{Context, Detector, Finding, Impact};
+use super::{Context, Detector, Finding, Impact, counted};
 use crate::ids::{SpanId, TraceId};
 use crate::time::DurationNs;
 use std::collections::BTreeMap;
@@ -274,20 +274,27 @@ fn also_in(others: &[Finding]) -> String {
         .iter()
         .take(NAMED_ENDPOINTS)
         .map(|f| {
-            let endpoint = f.subject.endpoint.as_deref().unwrap_or("");
             let n = f.impact.requests;
-            format!(
-                "`{}` ({n} request{})",
-                super::shown(endpoint),
-                if n == 1 { "" } else { "s" }
-            )
+            match &f.subject.endpoint {
+                Some(endpoint) => format!("`{}` ({})", super::shown(endpoint), counted(n, "request", "requests")),
+                // A handler inside sessions is named only in the sentence:
+                // "…of the critical path of `UserInvited` in `callhandler` (…".
+                None => {
+                    let handler = f
+                        .explanation
+                        .split_once(" of the critical path of ")
+                        .and_then(|(_, rest)| rest.split_once("` ("))
+                        .map_or("", |(handler, _)| handler);
+                    format!("{handler}` ({})", counted(n, "run", "runs"))
+                }
+            }
         })
         .collect();
     let more = others.len().saturating_sub(NAMED_ENDPOINTS);
     let list = match (named.split_last(), more) {
         (Some((last, first)), 0) if !first.is_empty() => format!("{} and {last}", first.join(", ")),
         (_, 0) => named.join(", "),
-        (_, more) => format!("{} and {more} more endpoints", named.join(", ")),
+        (_, more) => format!("{} and {more} more", named.join(", ")),
     };
     format!("; also in {list}")
 }

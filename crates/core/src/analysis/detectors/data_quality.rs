@@ -220,9 +220,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     if let Some(&((_, callee), _)) = skewed.rows.first() {
         let pairs = skewed.listed(named, |(caller, callee), t| {
             format!(
-                "in {} of {} calls from `{}` to `{}` the `{}` span lies outside its caller, by {} (median)",
+                "in {} of {} from `{}` to `{}` the `{}` span lies outside its caller, by {} (median)",
                 t.affected.len(),
-                t.of,
+                super::counted(t.of as u64, "call", "calls"),
                 super::shown(set.str(caller)),
                 super::shown(set.str(callee)),
                 super::shown(set.str(callee)),
@@ -256,8 +256,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             set.str(service),
             "orphan spans",
             format!(
-                "{} spans (in {traces} traces) name a parent that is not in the data ({services}): spans were lost or are in files not loaded, so those requests are incomplete",
-                lost.affected(),
+                "{} (in {}) {} a parent that is not in the data ({services}): spans were lost or are in files not loaded, so those requests are incomplete",
+                super::counted(lost.affected() as u64, "span", "spans"),
+                super::counted(traces as u64, "trace", "traces"),
+                super::agrees(lost.affected() as u64, "names", "name"),
             ),
         ));
     }
@@ -273,9 +275,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             set.str(service),
             "traces without a root",
             format!(
-                "{} of {} traces have no root span (every span names a parent; the topmost spans are in {services}): their requests' own spans are missing, so their endpoints and durations are partial",
+                "{} of {} {} no root span (every span names a parent; the topmost spans are in {services}): {}",
                 missing_root.affected(),
-                index.traces.len(),
+                super::counted(index.traces.len() as u64, "trace", "traces"),
+                super::agrees(missing_root.affected() as u64, "has", "have"),
+                super::agrees(
+                    missing_root.affected() as u64,
+                    "its request's own span is missing, so its endpoint and duration are partial",
+                    "their requests' own spans are missing, so their endpoints and durations are partial"
+                ),
             ),
         ));
     }
@@ -291,9 +299,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             set.str(service),
             "missing times",
             format!(
-                "{} of {} spans have no start time or no duration ({services}): their durations are unknown, so they are left out of every duration, percentile and critical path",
+                "{} of {} {} no start time or no duration ({services}): {}",
                 no_time.affected(),
-                set.spans.len(),
+                super::counted(set.spans.len() as u64, "span", "spans"),
+                super::agrees(no_time.affected() as u64, "has", "have"),
+                super::agrees(
+                    no_time.affected() as u64,
+                    "its duration is unknown, so it is left out of every duration, percentile and critical path",
+                    "their durations are unknown, so they are left out of every duration, percentile and critical path"
+                ),
             ),
         ));
     }
@@ -309,8 +323,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             set.str(service),
             "duplicate span IDs",
             format!(
-                "{} spans share their trace and span ID with a different span ({services}): children of that ID may hang under the wrong one",
-                duplicated.affected(),
+                "{} {} trace and span ID with a different span ({services}): children of that ID may hang under the wrong one",
+                super::counted(duplicated.affected() as u64, "span", "spans"),
+                super::agrees(duplicated.affected() as u64, "shares its", "share their"),
             ),
         ));
     }

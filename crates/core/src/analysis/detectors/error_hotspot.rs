@@ -25,7 +25,8 @@
 //!   the same parent that succeeded was retried: left out.
 //! - Origins with the same service, operation and message, the message
 //!   folded first (URLs, UUIDs, hex IDs, hosts, IP addresses, quoted values and
-//!   numbers; see `message.rs`) are one incident; incidents calling the same
+//!   numbers; see `message.rs`) are one incident, and so are origins without
+//!   a message when their operation fails with one message only; incidents calling the same
 //!   peer (`peer.service`, `server.address`, `net.peer.name`, `db.system`…)
 //!   whose time windows overlap, or are less than `peer_gap` apart (default
 //!   a minute), are merged.
@@ -48,6 +49,7 @@
 
 mod cause;
 mod message;
+mod messages;
 mod origins;
 mod sentence;
 
@@ -119,12 +121,20 @@ struct Group {
 
 /// One finding per incident.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
-    let origins = origins::origins(context);
+    let mut origins = origins::origins(context);
     if origins.is_empty() {
         return Vec::new();
     }
-    let (described, messages) = describe(context, origins);
-    let groups = groups(context, &described, &messages);
+    // A consumed message is a request of its own: its failure is a failed request.
+    let messages = messages::Messages::of(context);
+    for origin in &mut origins {
+        origin.message = messages.of_origin(context, origin);
+        if let Some(message) = origin.message {
+            origin.failed_request = messages.failed(message);
+        }
+    }
+    let (described, texts) = describe(context, origins);
+    let groups = groups(context, &described, &texts);
     let op_calls: HashMap<(&str, &str), u64> = context
         .groups
         .operations
@@ -135,7 +145,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .into_iter()
         .filter_map(|incident| {
             let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
-            finding(context, config, &described, &messages, &incident, &op_calls)
+            finding(context, config, &described, &texts, &incident, &op_calls, &messages)
         })
         .collect()
 }
@@ -186,6 +196,16 @@ fn groups(context: &Context<'_>, described: &[Described], messages: &[String]) -
                 .entry((span.service, span.name, item.message))
                 .or_default()
                 .push(d);
+        }
+    }
+    // An origin that says nothing (no message: an empty `error` tag) is the
+    // same incident as its operation's failures that do, when they say one thing.
+    let silent: Vec<GroupKey> = by_key.keys().filter(|k| k.2.is_none()).copied().collect();
+    for key in silent {
+        let mut told = by_key.keys().filter(|k| (k.0, k.1) == (key.0, key.1) && k.2.is_some());
+        if let (Some(&target), None) = (told.next(), told.next()) {
+            let moved = by_key.remove(&key).unwrap_or_default();
+            by_key.entry(target).or_default().extend(moved);
         }
     }
     let mut keyed: Vec<(GroupKey, Vec<usize>)> = by_key.into_iter().collect();
@@ -254,13 +274,17 @@ fn incidents(context: &Context<'_>, groups: &[Group], gap: DurationNs) -> Vec<Ve
     incidents
 }
 
+/// A request: its trace, and the message entry span when it is a message
+/// (`u32::MAX` for the trace's own request).
+type RequestId = (usize, u32);
+
 /// Where an incident's origins were, per endpoint (`None`: outside any endpoint's request).
 #[derive(Default)]
 struct Reach {
-    /// Traces with an origin.
-    affected: Vec<usize>,
-    /// Of those, traces whose request failed because of it.
-    failed: Vec<usize>,
+    /// Requests with an origin.
+    affected: Vec<RequestId>,
+    /// Of those, requests that failed because of it.
+    failed: Vec<RequestId>,
 }
 
 fn finding(
@@ -270,6 +294,7 @@ fn finding(
     messages: &[String],
     incident: &[&Group],
     op_calls: &HashMap<(&str, &str), u64>,
+    consumed: &messages::Messages,
 ) -> Option<Finding> {
     let set = context.set;
     let members: Vec<&Described> = incident
@@ -283,17 +308,18 @@ fn finding(
         .max_by_key(|(order, g)| (g.members.len(), std::cmp::Reverse(*order)))
         .map(|(_, g)| g)?;
     let mut reach: BTreeMap<Option<&str>, Reach> = BTreeMap::new();
+    let request_of = |origin: &origins::Origin| (origin.trace, origin.message.unwrap_or(u32::MAX));
     for member in &members {
         let t = member.origin.trace;
-        let endpoint = if member.origin.in_request {
-            context.endpoints.get(t).and_then(|e| e.as_deref())
-        } else {
-            None
+        let endpoint = match member.origin.message {
+            Some(message) => consumed.name(message),
+            None if member.origin.in_request => context.endpoints.get(t).and_then(|e| e.as_deref()),
+            None => None,
         };
         let entry = reach.entry(endpoint).or_default();
-        entry.affected.push(t);
+        entry.affected.push(request_of(&member.origin));
         if member.origin.failed_request {
-            entry.failed.push(t);
+            entry.failed.push(request_of(&member.origin));
         }
     }
     for r in reach.values_mut() {
@@ -302,13 +328,13 @@ fn finding(
             traces.dedup();
         }
     }
-    let mut affected: Vec<usize> = members.iter().map(|m| m.origin.trace).collect();
+    let mut affected: Vec<RequestId> = members.iter().map(|m| request_of(&m.origin)).collect();
     affected.sort_unstable();
     affected.dedup();
-    let mut failed: Vec<usize> = members
+    let mut failed: Vec<RequestId> = members
         .iter()
         .filter(|m| m.origin.failed_request)
-        .map(|m| m.origin.trace)
+        .map(|m| request_of(&m.origin))
         .collect();
     failed.sort_unstable();
     failed.dedup();
@@ -316,7 +342,13 @@ fn finding(
         return None;
     }
     let by_endpoint = context.traces_by_endpoint();
-    let endpoint_requests = |e: &str| by_endpoint.get(e).map_or(0, |v| v.len() as u64);
+    let endpoint_requests = |e: &str| {
+        by_endpoint
+            .get(e)
+            .map(|v| v.len() as u64)
+            .or_else(|| consumed.count(e))
+            .unwrap_or(0)
+    };
     let operations: Vec<(&str, &str)> = {
         let mut ops: Vec<(&str, &str)> = incident.iter().map(|g| (set.str(g.service), set.str(g.name))).collect();
         ops.sort_unstable();

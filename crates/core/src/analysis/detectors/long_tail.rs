@@ -35,6 +35,12 @@
 //! tail's time above p50 on the critical path (spans at or above p99),
 //! summed over the requests it delayed.
 //!
+//! **Sessions.** A session's whole duration is no latency: it has no
+//! endpoint, so no endpoint tail. Its units of work are not grouped as
+//! endpoints either: a p99 needs `min_count` runs of one kind, and a session
+//! holds a few of each (the .NET call session's busiest handler ran 10
+//! times); their operations are judged like any other, counted by trace.
+//!
 //! **Example.** `GET /api/search` has a long tail: p99 500ms is 12× its p50
 //! (42.6ms), over 62 requests; the median endpoint's p99 is 2× its p50.
 

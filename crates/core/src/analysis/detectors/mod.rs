@@ -24,6 +24,7 @@ mod repeats;
 pub mod retries;
 pub mod scaling;
 pub mod sequential_calls;
+mod session_units;
 pub mod slow_endpoint;
 pub mod statement;
 pub mod uninstrumented_time;
@@ -151,8 +152,11 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SeverityRules {
-    /// `critical` when at least this share of an endpoint's requests fail because of it.
+    /// `critical` when at least this share of an endpoint's requests fail because of it...
     pub critical_failed_share: f64,
+    /// ...and at least this many failed: one or two failed requests are
+    /// evidence (n=1), not a rate, and stay a `warning` at most.
+    pub critical_min_failed_requests: u64,
     /// `critical` when it holds at least this share of the affected requests' time...
     pub critical_time_share: f64,
     /// ...over at least this many requests...
@@ -172,6 +176,7 @@ impl Default for SeverityRules {
     fn default() -> SeverityRules {
         SeverityRules {
             critical_failed_share: 0.10,
+            critical_min_failed_requests: 3,
             critical_time_share: 0.30,
             critical_min_requests: 3,
             critical_min_time: DurationNs(100_000_000),
@@ -190,7 +195,9 @@ impl SeverityRules {
             impact.failed_requests as f64 / impact.of_requests as f64
         };
         let fails = impact.failed_requests > 0;
-        if (fails && failed_share >= self.critical_failed_share)
+        if (fails
+            && failed_share >= self.critical_failed_share
+            && impact.failed_requests >= self.critical_min_failed_requests)
             || (impact.request_time_share >= self.critical_time_share
                 && impact.requests >= self.critical_min_requests
                 && impact.time >= self.critical_min_time)
@@ -244,6 +251,8 @@ pub struct Context<'a> {
     /// Repeated calls under one parent, found once for N+1 queries, chatty
     /// calls and retries (each walked every span's children on its own).
     repeats: std::cell::OnceCell<Vec<repeats::Repeat>>,
+    /// The units of work inside sessions, each with its own critical path.
+    session_units: std::cell::OnceCell<session_units::SessionUnits>,
 }
 
 impl<'a> Context<'a> {
@@ -283,6 +292,7 @@ impl<'a> Context<'a> {
             units: std::cell::OnceCell::new(),
             call_keys: std::cell::OnceCell::new(),
             repeats: std::cell::OnceCell::new(),
+            session_units: std::cell::OnceCell::new(),
         }
     }
 
@@ -354,6 +364,11 @@ impl<'a> Context<'a> {
         self.repeats.get_or_init(|| repeats::shared(self))
     }
 
+    /// The units of work inside sessions (see [`session_units`]), found once.
+    fn session_units(&self) -> &session_units::SessionUnits {
+        self.session_units.get_or_init(|| session_units::SessionUnits::of(self))
+    }
+
     /// Traces (by index) per endpoint name, for the traces that have one.
     pub fn traces_by_endpoint(&self) -> &BTreeMap<&'a str, Vec<usize>> {
         &self.by_endpoint
@@ -384,6 +399,18 @@ pub fn shown(text: &str) -> String {
         }
     }
     out
+}
+
+/// "1 span", "2 spans": a count and its noun in the right number. The one
+/// place finding sentences agree a noun with its count ("1 spans" was wrong).
+pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", agrees(n, one, many))
+}
+
+/// `one` when `n` is 1, else `many`: a noun or verb that agrees with a count
+/// ("1 of 3 traces has", "2 of 3 traces have").
+pub(crate) fn agrees<'w>(n: u64, one: &'w str, many: &'w str) -> &'w str {
+    if n == 1 { one } else { many }
 }
 
 /// `time` as a share of `request_time`, capped at 1 (calls that overlap are
@@ -480,6 +507,10 @@ mod severity_tests {
         assert_eq!(rules.judge(&impact(5, 5, 50, 0.0, 0)), Severity::Critical);
         assert_eq!(rules.judge(&impact(5, 1, 50, 0.0, 0)), Severity::Warning);
         assert_eq!(rules.judge(&impact(5, 0, 50, 0.05, 0)), Severity::Info);
+        // One or two failed requests are evidence, not a rate: a warning at most.
+        assert_eq!(rules.judge(&impact(1, 1, 1, 0.0, 0)), Severity::Warning, "1 of 1");
+        assert_eq!(rules.judge(&impact(2, 2, 3, 0.0, 0)), Severity::Warning, "2 of 3");
+        assert_eq!(rules.judge(&impact(3, 3, 3, 0.0, 0)), Severity::Critical, "3 of 3");
         // 30% of the time over 3 requests and 100 ms: critical; short of any of them: warning.
         assert_eq!(rules.judge(&impact(3, 0, 3, 0.3, 100)), Severity::Critical);
         assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");

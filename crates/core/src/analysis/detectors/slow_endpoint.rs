@@ -16,6 +16,13 @@
 //! bottleneck holds the endpoint's critical path, the two are one finding,
 //! the bottleneck's ([`super::consolidate`]).
 //!
+//! **Sessions.** A session (see [`crate::index::TraceShape`]) has no
+//! endpoint, and the units of work inside it are not judged here: they are
+//! the steps of one journey or call (a page, its static files, a message
+//! handler), mostly one of each, not peers serving the same traffic, so a
+//! step slower than the median step says nothing about avoidable work. What
+//! holds a unit's time is the bottleneck detector's to say, per unit.
+//!
 //! **Example.** `POST /api/checkout` takes 125ms at the median, 13× the median
 //! endpoint (9.57ms), over 10 requests.
 

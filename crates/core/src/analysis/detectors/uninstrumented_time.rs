@@ -18,14 +18,17 @@
 //! own time and is skipped. For each other span that is not a call out (kind
 //! CLIENT or PRODUCER, or a database call: their time is the callee's), the
 //! longest stretch of its
-//! own duration that no child covers. A stretch of at least `min_gap`
+//! own duration that no child covers (for a span with no child, that no
+//! concurrent sibling covers: the parent was busy with the sibling, so the
+//! time is explained from its point of view). A stretch of at least `min_gap`
 //! (default 1 s) whose time on the critical path (the span's own time on it,
 //! at most the stretch) is at least `min_request_share` (default 20%) of its
 //! request's duration (the entry span's, else the root's) is a hit for the span's operation (service and
 //! name). An operation with hits in at least `min_trace_share` of the traces
 //! it appears in (default half) and in at least `min_requests` of them
 //! (default 3), or in all of them when it appears in fewer, gets one finding:
-//! one trace is enough. Severity follows from cost: the stretch's time on the
+//! one trace is enough. The sentence guesses a timeout when the stretch is a
+//! round number of seconds, except for a span alone in its trace. Severity follows from cost: the stretch's time on the
 //! critical path, summed over the requests, against their duration. A
 //! bottleneck on the same operation is the same cause and is folded into it
 //! ([`super::consolidate`]).
@@ -166,6 +169,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
 
 /// The longest stretch of span `i` no child covers (children clipped to the
 /// span), and whether it has no child at all.
+///
+/// A span with no child is covered by its concurrent siblings instead: from
+/// its parent's point of view, time another child was running is explained
+/// (the GenAI capture's childless `graphql.execution` runs beside the agent
+/// call that does the work; its 43 s are not missing spans of its own).
 fn longest_gap(context: &Context<'_>, i: u32) -> (u64, bool) {
     let set = context.set;
     let Some(span) = set.spans.get(i as usize) else {
@@ -173,9 +181,21 @@ fn longest_gap(context: &Context<'_>, i: u32) -> (u64, bool) {
     };
     let (start, end) = (span.start.0, span.end().0);
     let children = context.index.children_of(i);
+    let leaf = children.is_empty();
+    let cover = if leaf {
+        context
+            .index
+            .parent
+            .get(i as usize)
+            .copied()
+            .flatten()
+            .map_or(&[][..], |parent| context.index.children_of(parent))
+    } else {
+        children
+    };
     let (mut reach, mut longest) = (start, 0u64);
     // Children come in start order, so one sweep finds the gaps between them.
-    for &child in children {
+    for &child in cover.iter().filter(|&&c| c != i) {
         let Some(child) = set.spans.get(child as usize) else {
             continue;
         };
@@ -187,7 +207,7 @@ fn longest_gap(context: &Context<'_>, i: u32) -> (u64, bool) {
         reach = reach.max(child_end);
     }
     longest = longest.max(end.saturating_sub(reach));
-    (longest, children.is_empty())
+    (longest, leaf)
 }
 
 fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit>, traces: usize) -> Finding {
@@ -208,6 +228,15 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
         .and_then(|h| context.endpoints.get(h.trace as usize))
         .cloned()
         .flatten();
+    // A span alone in its trace has nothing around it to suggest a timeout:
+    // the sentence says what the data shows and asks nothing.
+    let alone = hits.iter().all(|h| {
+        context
+            .index
+            .traces
+            .get(h.trace as usize)
+            .is_some_and(|t| t.span_count() == 1)
+    });
     let how = if leaves == hits.len() {
         "with no child span"
     } else {
@@ -248,7 +277,9 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
             "`{}` in `{}` spends {gap} {how} {in_requests}{path_share}{}",
             super::shown(name),
             super::shown(service),
-            round_seconds(gap).map_or_else(String::new, |s| format!(": a timeout of {s} s?")),
+            round_seconds(gap)
+                .filter(|_| !alone)
+                .map_or_else(String::new, |s| format!(": a timeout of {s} s?")),
         ),
         evidence: hits.iter().take(3).map(|h| context.span_evidence(h.span)).collect(),
     }

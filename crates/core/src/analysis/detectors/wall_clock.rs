@@ -122,6 +122,26 @@ impl Intervals {
     }
 }
 
+/// Of a span with no child, the time no concurrent sibling covers: what
+/// its parent spent on it alone. A sibling running beside it explains the
+/// rest from the parent's point of view (the GenAI capture's childless
+/// `graphql.execution` beside the agent call that does the work). `None`
+/// for a span with children or without a parent.
+pub(super) fn alone_time(context: &super::Context<'_>, i: u32) -> Option<u64> {
+    let (set, index) = (context.set, context.index);
+    if !index.children_of(i).is_empty() {
+        return None;
+    }
+    let parent = index.parent.get(i as usize).copied().flatten()?;
+    let span = set.spans.get(i as usize)?;
+    let mut siblings = Intervals::default();
+    for &sibling in index.children_of(parent).iter().filter(|&&c| c != i) {
+        siblings.push_span(set, sibling);
+    }
+    let covered = siblings.union_within(span.start.0, span.end().0);
+    Some(span.duration.0.saturating_sub(covered))
+}
+
 /// `part` as a share of `whole` (0 when there is no whole). Never above 1 when
 /// `part` is a union clipped to the window `whole` measures.
 pub(super) fn share(part: u64, whole: u64) -> f64 {

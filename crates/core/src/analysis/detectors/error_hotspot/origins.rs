@@ -35,6 +35,9 @@ pub struct Origin {
     pub top: Option<u32>,
     /// Whether it, or a failing span above it, was retried with success.
     pub retried: bool,
+    /// The message entry it lies in, when it is in a message rather than
+    /// its trace's request (see `messages.rs`; set after the walk).
+    pub message: Option<u32>,
 }
 
 /// What a span has above it, carried from the roots down.
@@ -131,6 +134,7 @@ pub fn origins(context: &Context<'_>) -> Vec<Origin> {
                     climbed: here.failing,
                     top: here.top,
                     retried: here.retried,
+                    message: None,
                 });
             }
         }

@@ -223,6 +223,7 @@ pub(super) fn join_and(items: &[String]) -> String {
     }
 }
 
+/// The plural ending a count asks for (see [`super::super::agrees`]).
 pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    super::super::agrees(n as u64, "", "s")
 }
