@@ -396,3 +396,86 @@ fn first_other_with_id(by_id: &[(SpanId, u32)], id: SpanId, child: u32) -> Optio
         .map(|&(_, span)| span)
         .find(|&span| span != child)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TraceIndex;
+    use crate::import::{Format, import_file};
+    use crate::model::{SpanKind, TraceSet};
+    use crate::synth::{SynthSpan, encode};
+
+    /// Trace `t` starts at `t` ms after a fixed time; its root `t*10+1` has
+    /// two children in other services, the later-starting one written first.
+    fn spans(traces: &[u64]) -> Vec<SynthSpan> {
+        let base = 1_700_000_000_000_000_000u64;
+        let mut spans = Vec::new();
+        for &t in traces {
+            let at = |ms: u64| base + (t * 100 + ms) * 1_000_000;
+            for (id, parent, service, start, end) in [
+                (t * 10 + 3, Some(t * 10 + 1), "b", 20, 30),
+                (t * 10 + 1, None, "a", 0, 50),
+                (t * 10 + 2, Some(t * 10 + 1), "c", 5, 15),
+            ] {
+                spans.push(SynthSpan {
+                    // Trace IDs run against start order, so trace-ID order is not start order.
+                    trace_id: u128::from(1000 - t),
+                    span_id: id,
+                    parent_span_id: parent,
+                    service,
+                    name: format!("op{id}"),
+                    kind: SpanKind::Internal,
+                    start_ns: at(start),
+                    end_ns: at(end),
+                    error: None,
+                    attributes: Vec::new(),
+                });
+            }
+        }
+        spans
+    }
+
+    fn index_of(spans: &[SynthSpan]) -> (TraceSet, TraceIndex) {
+        let mut set = TraceSet::new();
+        assert!(import_file(&mut set, "test", &encode(spans, Format::OtlpJson)).is_ok());
+        let index = TraceIndex::build(&set);
+        (set, index)
+    }
+
+    /// Each trace's span IDs in `order`, the traces in index order.
+    fn layout(set: &TraceSet, index: &TraceIndex) -> Vec<Vec<u64>> {
+        let id = |i: &u32| set.spans[*i as usize].span_id.get();
+        index
+            .traces
+            .iter()
+            .map(|t| index.spans_of(t).iter().map(id).collect())
+            .collect()
+    }
+
+    #[test]
+    fn traces_come_in_start_order_with_their_spans_grouped_and_linked() {
+        let (set, index) = index_of(&spans(&[3, 1, 2]));
+        assert_eq!(layout(&set, &index), [[11, 12, 13], [21, 22, 23], [31, 32, 33]]);
+        for trace in &index.traces {
+            let root = trace.root;
+            assert_eq!(set.spans[root as usize].parent_span_id, None);
+            let children: Vec<u64> = index
+                .children_of(root)
+                .iter()
+                .map(|&c| set.spans[c as usize].span_id.get())
+                .collect();
+            let first = set.spans[root as usize].span_id.get();
+            assert_eq!(children, [first + 1, first + 2], "children in start order");
+            assert_eq!(trace.span_count(), 3);
+        }
+        assert_eq!(index.warnings.orphans, 0);
+    }
+
+    #[test]
+    fn the_order_is_the_data_s_whatever_order_it_was_read_in() {
+        let (set, index) = index_of(&spans(&[1, 2, 3]));
+        let mut reversed = spans(&[1, 2, 3]);
+        reversed.reverse();
+        let (set_reversed, index_reversed) = index_of(&reversed);
+        assert_eq!(layout(&set, &index), layout(&set_reversed, &index_reversed));
+    }
+}
