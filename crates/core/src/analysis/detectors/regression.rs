@@ -128,7 +128,7 @@ pub struct Comparison {
 }
 
 /// Whether a row is an endpoint or an operation under one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowKind {
     /// Entry server spans of an endpoint.
@@ -138,7 +138,7 @@ pub enum RowKind {
 }
 
 /// What the comparison concluded for a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Slower beyond noise and the thresholds.
