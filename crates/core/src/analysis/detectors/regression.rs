@@ -236,9 +236,97 @@ struct Group {
     examples: Vec<Example>,
     traces: u64,
     request_time_ns: u128,
+    /// Count and percentiles of all the durations, when `durations` holds only
+    /// a sample of them (a baseline read back from a report).
+    stated: Option<Side>,
+}
+
+/// One group of [`Samples`], read: what a report keeps of it.
+#[derive(Clone, Copy, Debug)]
+pub struct SampleGroup<'a> {
+    /// Endpoint or operation.
+    pub kind: RowKind,
+    /// The endpoint (for an operation, of the traces it ran in).
+    pub endpoint: Option<&'a str>,
+    /// The service.
+    pub service: &'a str,
+    /// The endpoint name, or the operation's span name.
+    pub name: &'a str,
+    /// The durations, ascending: every one, or a sample for a group
+    /// summarised earlier ([`Samples::from_summaries`]).
+    pub durations: &'a [DurationNs],
+    /// Spans with a known duration (all of them, also when `durations` is a sample).
+    pub count: u64,
+    /// Traces the durations belong to.
+    pub traces: u64,
+}
+
+/// A group summarised earlier: exact count and percentiles, and a sample of
+/// its durations for the rank test.
+#[derive(Clone, Debug)]
+pub struct Summarised {
+    /// Endpoint or operation.
+    pub kind: RowKind,
+    /// The endpoint (for an operation, of the traces it ran in).
+    pub endpoint: Option<String>,
+    /// The service.
+    pub service: String,
+    /// The endpoint name, or the operation's span name.
+    pub name: String,
+    /// Count, traces, p50 and p95 of all the durations.
+    pub side: Side,
+    /// Durations, ascending: all of them, or evenly spaced ranks of them.
+    pub sample: Vec<DurationNs>,
 }
 
 impl Samples {
+    /// Spans and traces of the set the samples come from.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.spans, self.traces)
+    }
+
+    /// Every group, in a stable order (kind, endpoint, service, name).
+    pub fn groups(&self) -> impl Iterator<Item = SampleGroup<'_>> {
+        self.groups.iter().map(|(key, group)| SampleGroup {
+            kind: key.kind,
+            endpoint: key.endpoint.as_deref(),
+            service: &key.service,
+            name: &key.name,
+            durations: &group.durations,
+            count: group.stated.map_or(group.durations.len() as u64, |s| s.count),
+            traces: group.traces,
+        })
+    }
+
+    /// Samples standing for a set summarised earlier (a report used as the
+    /// baseline): each side of a row reads the stated count and percentiles;
+    /// the rank test runs on the sample, which is exact when it holds every
+    /// duration and an approximation otherwise.
+    pub fn from_summaries(spans: u64, traces: u64, groups: impl IntoIterator<Item = Summarised>) -> Samples {
+        let groups = groups
+            .into_iter()
+            .map(|g| {
+                let mut durations = g.sample;
+                durations.sort_unstable();
+                let key = Key {
+                    kind: g.kind,
+                    endpoint: g.endpoint,
+                    service: g.service,
+                    name: g.name,
+                };
+                let group = Group {
+                    durations,
+                    examples: Vec::new(),
+                    traces: g.side.traces,
+                    request_time_ns: 0,
+                    stated: Some(g.side),
+                };
+                (key, group)
+            })
+            .collect();
+        Samples { groups, spans, traces }
+    }
+
     /// Gathers the durations of `set` (with its index) per endpoint and per
     /// operation under each endpoint. Spans without a known duration are left
     /// out, as in the group statistics.
@@ -351,6 +439,9 @@ pub fn compare(current: &Samples, baseline: &Samples, config: &Config) -> Compar
 }
 
 fn side(group: &Group) -> Side {
+    if let Some(stated) = group.stated {
+        return stated;
+    }
     let at = |p| percentile(&group.durations, p).unwrap_or_default();
     Side {
         count: group.durations.len() as u64,
@@ -637,6 +728,7 @@ mod tests {
                 .collect(),
             traces: durations.len() as u64,
             request_time_ns: durations.iter().map(|&d| u128::from(d)).sum(),
+            stated: None,
         }
     }
 
