@@ -106,7 +106,9 @@ impl Analysis {
         config: &detectors::Config,
     ) -> Analysis {
         let baseline = baseline.map(|b| detectors::regression::Samples::of(b, &TraceIndex::build(b)));
-        let current = baseline.as_ref().map(|_| detectors::regression::Samples::of(set, index));
+        let current = baseline
+            .as_ref()
+            .map(|_| detectors::regression::Samples::of(set, index));
         Analysis::with_samples(set, index, current.as_ref().zip(baseline.as_ref()), config)
     }
 
@@ -121,8 +123,8 @@ impl Analysis {
         samples: Option<(&detectors::regression::Samples, &detectors::regression::Samples)>,
         config: &detectors::Config,
     ) -> Analysis {
-        let comparison = samples
-            .map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
+        let comparison =
+            samples.map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
         let overview = overview(set, index);
         let self_times = self_time::self_times(set, index);
         let on_path = critical_path::on_path_times(set, index);

@@ -60,7 +60,9 @@ impl ErrorTypes {
                 .filter(|_| trace.shape == TraceShape::Request)
                 .map(|e| endpoint_name(set, e));
             for &i in failing.iter().filter(|i| !above.contains(i)) {
-                let Some(span) = set.spans.get(i as usize) else { continue };
+                let Some(span) = set.spans.get(i as usize) else {
+                    continue;
+                };
                 let kind = keys.kind(set, span).unwrap_or_else(|| "error".to_owned());
                 let key = (set.str(span.service).to_owned(), set.str(span.name).to_owned(), kind);
                 let tally = tallies.entry(key).or_default();
@@ -74,7 +76,12 @@ impl ErrorTypes {
                 }
             }
         }
-        ErrorTypes(tallies.into_iter().map(|(key, tally)| (key.clone(), tally.into_type(key))).collect())
+        ErrorTypes(
+            tallies
+                .into_iter()
+                .map(|(key, tally)| (key.clone(), tally.into_type(key)))
+                .collect(),
+        )
     }
 
     /// The error types a previous report counted in its period (its new and recurring ones).
@@ -149,10 +156,8 @@ pub fn errors(current: &ErrorTypes, baseline: Option<&ErrorTypes>) -> Errors {
         }
     }
     for list in [&mut section.new, &mut section.recurring] {
-        list.sort_by(|a, b| b.count.cmp(&a.count));
+        list.sort_by_key(|e| std::cmp::Reverse(e.count));
     }
-    section
-        .gone
-        .sort_by(|a, b| b.baseline_count.cmp(&a.baseline_count));
+    section.gone.sort_by_key(|e| std::cmp::Reverse(e.baseline_count));
     section
 }

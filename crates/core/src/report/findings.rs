@@ -93,7 +93,11 @@ pub fn findings(
     for finding in &mut out {
         let earlier = before.get(finding.fingerprint.as_str());
         if previous.is_some() {
-            finding.status = Some(if earlier.is_some() { Status::StillOpen } else { Status::New });
+            finding.status = Some(if earlier.is_some() {
+                Status::StillOpen
+            } else {
+                Status::New
+            });
         }
         if let Some(earlier) = earlier {
             finding.tracking = earlier.tracking.clone();
@@ -138,8 +142,14 @@ mod tests {
         let b = fingerprint("n_plus_one_queries", &subject("SELECT * FROM items WHERE id = 42"));
         assert_eq!(a, b);
         assert!(a.starts_with("n_plus_one_queries:"));
-        assert_ne!(a, fingerprint("chatty_calls", &subject("SELECT * FROM items WHERE id = 17")));
-        assert_ne!(a, fingerprint("n_plus_one_queries", &subject("SELECT * FROM users WHERE id = 17")));
+        assert_ne!(
+            a,
+            fingerprint("chatty_calls", &subject("SELECT * FROM items WHERE id = 17"))
+        );
+        assert_ne!(
+            a,
+            fingerprint("n_plus_one_queries", &subject("SELECT * FROM users WHERE id = 17"))
+        );
         // Parts cannot run into each other.
         let joined = Subject {
             endpoint: None,

@@ -124,8 +124,18 @@ pub fn notes(side: Side, files: &[FileReport], links: &LinkWarnings) -> Vec<Data
             });
         }
     };
-    linking(links.orphans, "span", "spans", "whose parent is missing (treated as roots)");
-    linking(links.duplicate_span_ids, "span", "spans", "sharing a span ID with another span");
+    linking(
+        links.orphans,
+        "span",
+        "spans",
+        "whose parent is missing (treated as roots)",
+    );
+    linking(
+        links.duplicate_span_ids,
+        "span",
+        "spans",
+        "sharing a span ID with another span",
+    );
     linking(links.traces_without_root, "trace", "traces", "without a root span");
     linking(
         links.child_starts_before_parent,

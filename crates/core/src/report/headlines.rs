@@ -6,9 +6,9 @@
 //! and failure rate fill the minimum of three.
 
 use super::model::{Direction, Errors, Headline, Latency, ReportFinding, Section, Status, Usage};
+use super::{counted, describe_change, subject_text};
 use crate::analysis::detectors::Severity;
 use crate::analysis::detectors::regression::Verdict;
-use super::{counted, describe_change, subject_text};
 
 /// At most this many headlines.
 pub const MAX: usize = 7;
@@ -40,7 +40,11 @@ pub fn headlines(
     };
     for (endpoint, change) in changed(Verdict::Regression).into_iter().take(2) {
         push(
-            format!("`{}` got slower: {}.", endpoint.endpoint.name, describe_change(endpoint, change)),
+            format!(
+                "`{}` got slower: {}.",
+                endpoint.endpoint.name,
+                describe_change(endpoint, change)
+            ),
             Section::Latency,
         );
     }
@@ -50,14 +54,19 @@ pub fn headlines(
             && !matches!(f.detector.as_str(), "regression" | "improvement")
     });
     for finding in costly.take(2) {
-        let new = if finding.status == Some(Status::New) { "New " } else { "" };
+        let severity = severity_word(finding.severity);
+        let what = if finding.status == Some(Status::New) {
+            format!("New {} finding", severity.to_lowercase())
+        } else {
+            format!("{severity} finding")
+        };
         push(
             format!(
-                "{new}{} finding: {} {}, in {} requests.",
-                severity_word(finding.severity),
-                finding.label.to_lowercase(),
+                "{what}: {} {} ({}, {} on the critical path).",
+                finding.label,
                 subject_text(&finding.subject),
-                finding.impact.requests
+                counted(finding.impact.requests, "request", "requests"),
+                finding.impact.time
             ),
             Section::Findings,
         );
@@ -87,10 +96,7 @@ pub fn headlines(
     };
     if !usage.new_endpoints.is_empty() {
         push(
-            format!(
-                "Started receiving traffic: {}.",
-                named(&usage.new_endpoints)
-            ),
+            format!("Started receiving traffic: {}.", named(&usage.new_endpoints)),
             Section::Usage,
         );
     }
@@ -102,7 +108,11 @@ pub fn headlines(
     }
     for (endpoint, change) in changed(Verdict::Improvement).into_iter().take(1) {
         push(
-            format!("`{}` got faster: {}.", endpoint.endpoint.name, describe_change(endpoint, change)),
+            format!(
+                "`{}` got faster: {}.",
+                endpoint.endpoint.name,
+                describe_change(endpoint, change)
+            ),
             Section::Latency,
         );
     }
@@ -119,11 +129,7 @@ pub fn headlines(
     }
     if out.len() < MIN {
         let requests: u64 = latency.endpoints.iter().map(|e| e.requests).sum();
-        let failed: f64 = latency
-            .endpoints
-            .iter()
-            .map(|e| e.error_rate * e.requests as f64)
-            .sum();
+        let failed: f64 = latency.endpoints.iter().map(|e| e.error_rate * e.requests as f64).sum();
         if requests > 0 {
             out.push(Headline {
                 text: format!(

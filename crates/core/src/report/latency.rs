@@ -50,7 +50,9 @@ pub fn latency(analysis: &Analysis, current: &Samples, baseline: Option<&Samples
                 p95: g.durations.p95,
                 p99: g.durations.p99,
                 change: rows.get(&(g.service.as_str(), g.name.as_str())).map(|r| change(r)),
-                histogram: now.get(&key).and_then(|d| shared_histogram(d, before.map(Vec::as_slice))),
+                histogram: now
+                    .get(&key)
+                    .and_then(|d| shared_histogram(d, before.map(Vec::as_slice))),
             }
         })
         .collect();

@@ -195,7 +195,12 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
     let questions = questions::questions(&usage, &latency, &findings, &errors, has_baseline);
     Report {
         schema_version: SCHEMA_VERSION,
-        header: header::header(set, analysis, baseline.map(|b| (b.period.clone(), b.notes.clone())), options),
+        header: header::header(
+            set,
+            analysis,
+            baseline.map(|b| (b.period.clone(), b.notes.clone())),
+            options,
+        ),
         headlines,
         usage,
         latency,

@@ -14,7 +14,14 @@ pub fn period_name(start_ns: Option<u64>, end_ns: Option<u64>) -> Option<String>
     } else if (start.year, start.month) == (end.year, end.month) {
         format!("{}–{} {} {}", start.day, end.day, month(&end), end.year)
     } else if start.year == end.year {
-        format!("{} {} – {} {} {}", start.day, month(&start), end.day, month(&end), end.year)
+        format!(
+            "{} {} – {} {} {}",
+            start.day,
+            month(&start),
+            end.day,
+            month(&end),
+            end.year
+        )
     } else {
         format!(
             "{} {} {} – {} {} {}",
@@ -68,7 +75,14 @@ mod tests {
     #[test]
     fn names_read_like_a_calendar() {
         let dec1 = day(20_788);
-        assert_eq!(Date::of(dec1), Date { year: 2026, month: 12, day: 1 });
+        assert_eq!(
+            Date::of(dec1),
+            Date {
+                year: 2026,
+                month: 12,
+                day: 1
+            }
+        );
         assert_eq!(
             period_name(Some(dec1), Some(dec1 + day(13) + 5)),
             Some("1–14 Dec 2026".to_owned())
@@ -87,6 +101,13 @@ mod tests {
         );
         assert_eq!(period_name(Some(dec1), Some(dec1 + 1)), Some("1 Dec 2026".to_owned()));
         assert_eq!(period_name(None, Some(dec1)), None);
-        assert_eq!(Date::of(0), Date { year: 1970, month: 1, day: 1 });
+        assert_eq!(
+            Date::of(0),
+            Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
     }
 }

@@ -3,10 +3,12 @@
 //! asks whether that was meant), and action items: the open findings worth
 //! fixing, with their owner when someone took them.
 
-use super::model::{ActionItem, Errors, Latency, Question, Questions, ReportFinding, Section, Status, Usage, WorkState};
+use super::model::{
+    ActionItem, Errors, Latency, Question, Questions, ReportFinding, Section, Status, Usage, WorkState,
+};
+use super::{counted, describe_change, subject_text};
 use crate::analysis::detectors::Severity;
 use crate::analysis::detectors::regression::Verdict;
-use super::{counted, describe_change, subject_text};
 
 /// Most questions asked.
 pub const MAX_QUESTIONS: usize = 10;
@@ -79,10 +81,9 @@ pub fn questions(
             Section::Usage,
         );
     }
-    for finding in findings
-        .iter()
-        .filter(|f| f.status == Some(Status::StillOpen) && f.severity >= Severity::Warning && f.tracking.owner.is_empty())
-    {
+    for finding in findings.iter().filter(|f| {
+        f.status == Some(Status::StillOpen) && f.severity >= Severity::Warning && f.tracking.owner.is_empty()
+    }) {
         ask(
             format!(
                 "{} {} is still open since the last report and has no owner: who takes it?",

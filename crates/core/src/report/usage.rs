@@ -58,9 +58,17 @@ pub fn usage(current: &Samples, baseline: Option<&Samples>) -> Usage {
     });
     let only = |a: &Counts, b: &Counts, endpoints: bool| -> Vec<Name> {
         if endpoints {
-            a.endpoints.keys().filter(|k| !b.endpoints.contains_key(*k)).cloned().collect()
+            a.endpoints
+                .keys()
+                .filter(|k| !b.endpoints.contains_key(*k))
+                .cloned()
+                .collect()
         } else {
-            a.operations.keys().filter(|k| !b.operations.contains_key(*k)).cloned().collect()
+            a.operations
+                .keys()
+                .filter(|k| !b.operations.contains_key(*k))
+                .cloned()
+                .collect()
         }
     };
     let (new_endpoints, gone_endpoints, new_operations, gone_operations) = match &then {
@@ -124,10 +132,7 @@ fn callers(samples: &Samples, counts: &Counts) -> (Vec<OperationCallers>, u64) {
     for g in samples.groups().filter(|g| g.kind == RowKind::Operation) {
         by_operation.entry(name(&g)).or_default().push(Caller {
             endpoint: g.endpoint.map(str::to_owned),
-            service: g
-                .endpoint
-                .and_then(|e| service_of.get(e))
-                .map(|s| (*s).to_owned()),
+            service: g.endpoint.and_then(|e| service_of.get(e)).map(|s| (*s).to_owned()),
             spans: g.count,
             requests: g.traces,
         });
@@ -153,4 +158,3 @@ fn callers(samples: &Samples, counts: &Counts) -> (Vec<OperationCallers>, u64) {
         .collect();
     (listed, omitted)
 }
-
