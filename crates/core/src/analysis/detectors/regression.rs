@@ -331,9 +331,10 @@ impl Samples {
     /// operation under each endpoint. Spans without a known duration are left
     /// out, as in the group statistics.
     pub fn of(set: &TraceSet, index: &TraceIndex) -> Samples {
-        // Grouped by interned names first: one string allocation per group, not per span.
-        let mut endpoint_ids: HashMap<String, u32> = HashMap::new();
-        let mut by_sym: HashMap<(RowKind, Option<u32>, Sym, Sym), Group> = HashMap::new();
+        // Grouped by interned names first: one string allocation per group, not per span;
+        // hashbrown's default hasher, as the interner's: a key per span, SipHash was most of the time.
+        let mut endpoint_ids: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
+        let mut by_sym: hashbrown::HashMap<(RowKind, Option<u32>, Sym, Sym), Group> = hashbrown::HashMap::new();
         for (t, trace) in index.traces.iter().enumerate() {
             let spans = index.spans_of(trace);
             // As in the group statistics: a session or stream has no endpoint.
