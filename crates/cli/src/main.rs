@@ -5,6 +5,7 @@
 //! the `--baseline`) could not be read at all (one line per such file on
 //! stderr), 1 for any other failure.
 
+mod meeting;
 mod render;
 mod terminal;
 
@@ -53,6 +54,48 @@ enum Command {
         /// Detector thresholds and severity rules from a TOML file: a section per
         /// detector (`[n_plus_one]`, `[severity]`, …); what it leaves out keeps its
         /// default. `--print-config` shows every setting.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Write the feedback-meeting report of FILES (against a baseline) to a file.
+    Report {
+        /// Files or directories to read (directories are read recursively); `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The earlier period (after FILES): trace files or directories, or one
+        /// previous report JSON (which also carries its findings' notes and owners).
+        #[arg(long, num_args = 1.., value_name = "FILES|REPORT.json")]
+        baseline: Vec<PathBuf>,
+        /// Where to write; the format comes from the extension (.json; .md and .html are not built yet).
+        #[arg(long, required = true)]
+        out: PathBuf,
+        /// The report's title (default: one naming the periods).
+        #[arg(long)]
+        title: Option<String>,
+        /// Names of the two periods, e.g. `"Sprint 12,Sprint 11"` (default: their dates).
+        #[arg(long, value_name = "CURRENT,BASELINE", value_parser = meeting::period_names)]
+        period_names: Option<(String, String)>,
+        /// Detector thresholds and severity rules from a TOML file (as for `analyze`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Judge FILES for a CI job: exit 1 on a significant regression or a new finding, one line per reason.
+    Check {
+        /// Files or directories to read (directories are read recursively); `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The earlier period (after FILES): trace files or directories, or one previous report JSON.
+        #[arg(long, num_args = 1.., value_name = "FILES|REPORT.json")]
+        baseline: Vec<PathBuf>,
+        /// Fail on findings of this severity or above that are new against the
+        /// baseline (by fingerprint; without a baseline, every finding).
+        #[arg(long, value_enum, default_value_t = FailOn::Critical)]
+        fail_on: FailOn,
+        /// Fail only on regressions whose p50 or p95 rose by more than PCT percent
+        /// (default: any regression the rank test flags).
+        #[arg(long, value_name = "PCT")]
+        max_regression: Option<f64>,
+        /// Detector thresholds and severity rules from a TOML file (as for `analyze`).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -138,6 +181,15 @@ fn planted(names: &[String]) -> shop::Patterns {
     shop::Patterns::of(&named)
 }
 
+/// The least severity `check` fails on.
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    /// Warnings and critical findings.
+    Warning,
+    /// Critical findings only.
+    Critical,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Text,
@@ -185,6 +237,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => detectors::Config::default(),
             };
             analyze(&files, &baseline, format, text, &config)
+        }
+        Command::Report {
+            files,
+            baseline,
+            out,
+            title,
+            period_names,
+            config,
+        } => meeting::write_report(meeting::ReportArgs {
+            files: &files,
+            baseline: &baseline,
+            out: &out,
+            title,
+            period_names,
+            options: options(config.as_deref())?,
+        }),
+        Command::Check {
+            files,
+            baseline,
+            fail_on,
+            max_regression,
+            config,
+        } => {
+            // Bad usage is exit 2 for `check`, as for clap's own usage errors.
+            let options = match options(config.as_deref()) {
+                Ok(options) => options,
+                Err(error) => {
+                    eprintln!("tracelens: {error:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            Ok(meeting::check(meeting::CheckArgs {
+                files: &files,
+                baseline: &baseline,
+                fail_on: match fail_on {
+                    FailOn::Warning => detectors::Severity::Warning,
+                    FailOn::Critical => detectors::Severity::Critical,
+                },
+                max_regression,
+                options,
+            }))
         }
         Command::PrintConfig => {
             let text = toml::to_string(&detectors::Config::default()).context("writing the configuration")?;
@@ -289,6 +382,14 @@ fn analyze(
 fn read_config(path: &Path) -> Result<detectors::Config> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
+}
+
+/// Report options with the detector configuration of `path` (defaults without one).
+fn options(path: Option<&Path>) -> Result<tracelens_core::report::Options> {
+    Ok(tracelens_core::report::Options {
+        config: path.map(read_config).transpose()?.unwrap_or_default(),
+        ..Default::default()
+    })
 }
 
 /// Reads every file under `paths` into one set; files that cannot be read are returned, not fatal.

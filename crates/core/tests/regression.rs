@@ -11,7 +11,7 @@ use tracelens_core::analysis::detectors::{Detector, Finding, Severity};
 use tracelens_core::import::{Format, import_file};
 use tracelens_core::index::TraceIndex;
 use tracelens_core::model::SpanKind;
-use tracelens_core::synth::{SynthSpan, SynthValue, encode, shop};
+use tracelens_core::synth::{SynthSpan, SynthValue, encode, shop, stretch};
 
 fn shop(seed: u64, traces: usize) -> Vec<SynthSpan> {
     shop::generate(&shop::ShopConfig {
@@ -42,28 +42,6 @@ fn changes(analysis: &Analysis) -> Vec<&Finding> {
         .findings
         .iter()
         .filter(|f| f.detector == regression::NAME || f.detector == regression::IMPROVEMENT)
-        .collect()
-}
-
-/// Every span of the traces whose root is named `root`, its start and end
-/// moved `factor` times as far from the trace's start: that endpoint and
-/// everything under it uniformly slower (factor > 1) or faster.
-fn stretch(spans: &[SynthSpan], root: &str, factor: f64) -> Vec<SynthSpan> {
-    let starts: std::collections::HashMap<u128, u64> = spans
-        .iter()
-        .filter(|s| s.parent_span_id.is_none() && s.name == root)
-        .map(|s| (s.trace_id, s.start_ns))
-        .collect();
-    spans
-        .iter()
-        .map(|s| {
-            let mut s = s.clone();
-            if let Some(&start) = starts.get(&s.trace_id) {
-                let at = |t: u64| start + ((t - start) as f64 * factor).round() as u64;
-                (s.start_ns, s.end_ns) = (at(s.start_ns), at(s.end_ns));
-            }
-            s
-        })
         .collect()
 }
 

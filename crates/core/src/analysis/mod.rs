@@ -105,14 +105,26 @@ impl Analysis {
         baseline: Option<&TraceSet>,
         config: &detectors::Config,
     ) -> Analysis {
-        let comparison = baseline.map(|baseline| {
-            let baseline_index = TraceIndex::build(baseline);
-            detectors::regression::compare(
-                &detectors::regression::Samples::of(set, index),
-                &detectors::regression::Samples::of(baseline, &baseline_index),
-                &config.regression,
-            )
-        });
+        let baseline = baseline.map(|b| detectors::regression::Samples::of(b, &TraceIndex::build(b)));
+        let current = baseline
+            .as_ref()
+            .map(|_| detectors::regression::Samples::of(set, index));
+        Analysis::with_samples(set, index, current.as_ref().zip(baseline.as_ref()), config)
+    }
+
+    /// As [`Analysis::with_baseline`], with the durations to compare already
+    /// gathered: `(current, baseline)`, where the current ones are
+    /// [`detectors::regression::Samples::of`] `set` and the baseline's come
+    /// from its traces or from a report's summaries. The report keeps the
+    /// current samples, so they are gathered once for both.
+    pub fn with_samples(
+        set: &TraceSet,
+        index: &TraceIndex,
+        samples: Option<(&detectors::regression::Samples, &detectors::regression::Samples)>,
+        config: &detectors::Config,
+    ) -> Analysis {
+        let comparison =
+            samples.map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
         let overview = overview(set, index);
         let self_times = self_time::self_times(set, index);
         let on_path = critical_path::on_path_times(set, index);

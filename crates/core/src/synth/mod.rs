@@ -197,3 +197,26 @@ pub(crate) fn whole_micros(ns: u64) -> u64 {
 pub(crate) fn str(text: &str) -> SynthValue {
     SynthValue::Str(text.to_owned())
 }
+
+/// `spans` with every span of the traces whose root is named `root` moved
+/// `factor` times as far from its trace's start: that endpoint and
+/// everything under it uniformly slower (factor > 1) or faster. Plants a
+/// regression or an improvement between two periods of the same scenario.
+pub fn stretch(spans: &[SynthSpan], root: &str, factor: f64) -> Vec<SynthSpan> {
+    let starts: std::collections::HashMap<u128, u64> = spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_none() && s.name == root)
+        .map(|s| (s.trace_id, s.start_ns))
+        .collect();
+    spans
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            if let Some(&start) = starts.get(&s.trace_id) {
+                let at = |t: u64| start.saturating_add((t.saturating_sub(start) as f64 * factor).round() as u64);
+                (s.start_ns, s.end_ns) = (at(s.start_ns), if s.has_end() { at(s.end_ns) } else { 0 });
+            }
+            s
+        })
+        .collect()
+}

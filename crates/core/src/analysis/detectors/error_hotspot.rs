@@ -47,8 +47,8 @@
 //! cart storage: Connection refused to <host>\" ×15; the error climbed 4 spans
 //! up to `frontend`."
 
-mod cause;
-mod message;
+pub(crate) mod cause;
+pub(crate) mod message;
 mod messages;
 mod origins;
 mod sentence;

@@ -129,7 +129,7 @@ pub struct Comparison {
 }
 
 /// Whether a row is an endpoint or an operation under one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowKind {
     /// Entry server spans of an endpoint.
@@ -139,7 +139,7 @@ pub enum RowKind {
 }
 
 /// What the comparison concluded for a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Slower beyond noise and the thresholds.
@@ -221,6 +221,9 @@ pub struct Samples {
     traces: u64,
 }
 
+/// A group's key while gathering: kind, endpoint (numbered), service, name.
+type SymKey = (RowKind, Option<u32>, Sym, Sym);
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     kind: RowKind,
@@ -237,16 +240,106 @@ struct Group {
     examples: Vec<Example>,
     traces: u64,
     request_time_ns: u128,
+    /// Count and percentiles of all the durations, when `durations` holds only
+    /// a sample of them (a baseline read back from a report).
+    stated: Option<Side>,
+}
+
+/// One group of [`Samples`], read: what a report keeps of it.
+#[derive(Clone, Copy, Debug)]
+pub struct SampleGroup<'a> {
+    /// Endpoint or operation.
+    pub kind: RowKind,
+    /// The endpoint (for an operation, of the traces it ran in).
+    pub endpoint: Option<&'a str>,
+    /// The service.
+    pub service: &'a str,
+    /// The endpoint name, or the operation's span name.
+    pub name: &'a str,
+    /// The durations, ascending: every one, or a sample for a group
+    /// summarised earlier ([`Samples::from_summaries`]).
+    pub durations: &'a [DurationNs],
+    /// Spans with a known duration (all of them, also when `durations` is a sample).
+    pub count: u64,
+    /// Traces the durations belong to.
+    pub traces: u64,
+}
+
+/// A group summarised earlier: exact count and percentiles, and a sample of
+/// its durations for the rank test.
+#[derive(Clone, Debug)]
+pub struct Summarised {
+    /// Endpoint or operation.
+    pub kind: RowKind,
+    /// The endpoint (for an operation, of the traces it ran in).
+    pub endpoint: Option<String>,
+    /// The service.
+    pub service: String,
+    /// The endpoint name, or the operation's span name.
+    pub name: String,
+    /// Count, traces, p50 and p95 of all the durations.
+    pub side: Side,
+    /// Durations, ascending: all of them, or evenly spaced ranks of them.
+    pub sample: Vec<DurationNs>,
 }
 
 impl Samples {
+    /// Spans and traces of the set the samples come from.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.spans, self.traces)
+    }
+
+    /// Every group, in a stable order (kind, endpoint, service, name).
+    pub fn groups(&self) -> impl Iterator<Item = SampleGroup<'_>> {
+        self.groups.iter().map(|(key, group)| SampleGroup {
+            kind: key.kind,
+            endpoint: key.endpoint.as_deref(),
+            service: &key.service,
+            name: &key.name,
+            durations: &group.durations,
+            count: group.stated.map_or(group.durations.len() as u64, |s| s.count),
+            traces: group.traces,
+        })
+    }
+
+    /// Samples standing for a set summarised earlier (a report used as the
+    /// baseline): each side of a row reads the stated count and percentiles;
+    /// the rank test runs on the sample, which is exact when it holds every
+    /// duration and an approximation otherwise.
+    pub fn from_summaries(spans: u64, traces: u64, groups: impl IntoIterator<Item = Summarised>) -> Samples {
+        let groups = groups
+            .into_iter()
+            .map(|g| {
+                let mut durations = g.sample;
+                durations.sort_unstable();
+                let key = Key {
+                    kind: g.kind,
+                    endpoint: g.endpoint,
+                    service: g.service,
+                    name: g.name,
+                };
+                let group = Group {
+                    durations,
+                    examples: Vec::new(),
+                    traces: g.side.traces,
+                    request_time_ns: 0,
+                    stated: Some(g.side),
+                };
+                (key, group)
+            })
+            .collect();
+        Samples { groups, spans, traces }
+    }
+
     /// Gathers the durations of `set` (with its index) per endpoint and per
     /// operation under each endpoint. Spans without a known duration are left
     /// out, as in the group statistics.
     pub fn of(set: &TraceSet, index: &TraceIndex) -> Samples {
-        // Grouped by interned names first: one string allocation per group, not per span.
-        let mut endpoint_ids: HashMap<String, u32> = HashMap::new();
-        let mut by_sym: HashMap<(RowKind, Option<u32>, Sym, Sym), Group> = HashMap::new();
+        // Grouped by interned names first: one string allocation per group, not per span;
+        // hashbrown's default hasher, as the interner's: a key per span, SipHash was most of the time.
+        let mut endpoint_ids: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
+        // Each duration with its example in one vector: sorted once, split once.
+        let mut by_sym: hashbrown::HashMap<SymKey, (Group, Vec<(DurationNs, Example)>)> = hashbrown::HashMap::new();
         for (t, trace) in index.traces.iter().enumerate() {
             let spans = index.spans_of(trace);
             // As in the group statistics: a session or stream has no endpoint.
@@ -272,29 +365,25 @@ impl Samples {
                 } else {
                     (RowKind::Operation, endpoint, span.service, span.name)
                 };
-                let group = by_sym.entry(key).or_default();
-                if group.examples.last().is_none_or(|e| e.trace != t as u32) {
+                let (group, pairs) = by_sym.entry(key).or_default();
+                if pairs.last().is_none_or(|(_, e)| e.trace != t as u32) {
                     group.traces += 1;
                     group.request_time_ns += request_ns;
                 }
-                group.durations.push(span.duration);
-                group.examples.push(Example {
-                    trace: t as u32,
-                    span: i,
-                });
+                pairs.push((
+                    span.duration,
+                    Example {
+                        trace: t as u32,
+                        span: i,
+                    },
+                ));
             }
         }
         let names: HashMap<u32, &str> = endpoint_ids.iter().map(|(name, &id)| (id, name.as_str())).collect();
         let name_of = |id: Option<u32>| id.and_then(|id| names.get(&id)).map(|n| (*n).to_owned());
         let groups = by_sym
             .into_iter()
-            .map(|((kind, endpoint, service, name), mut group)| {
-                let mut pairs: Vec<(DurationNs, Example)> = group
-                    .durations
-                    .iter()
-                    .copied()
-                    .zip(group.examples.iter().copied())
-                    .collect();
+            .map(|((kind, endpoint, service, name), (mut group, mut pairs))| {
                 pairs.sort_unstable_by_key(|(d, e)| (*d, e.span));
                 (group.durations, group.examples) = pairs.into_iter().unzip();
                 let key = Key {
@@ -352,6 +441,9 @@ pub fn compare(current: &Samples, baseline: &Samples, config: &Config) -> Compar
 }
 
 fn side(group: &Group) -> Side {
+    if let Some(stated) = group.stated {
+        return stated;
+    }
     let at = |p| percentile(&group.durations, p).unwrap_or_default();
     Side {
         count: group.durations.len() as u64,
@@ -638,6 +730,7 @@ mod tests {
                 .collect(),
             traces: durations.len() as u64,
             request_time_ns: durations.iter().map(|&d| u128::from(d)).sum(),
+            stated: None,
         }
     }
 

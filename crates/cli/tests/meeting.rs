@@ -1,0 +1,216 @@
+//! `tracelens report` and `tracelens check` as a CI job uses them: the report
+//! JSON written and read back, a previous report as the baseline, and
+//! `check`'s exit codes: 0 when nothing new is wrong, 1 with one line per
+//! reason, 2 for unreadable input or bad usage.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tracelens_core::import::Format;
+use tracelens_core::report::Report;
+use tracelens_core::synth::shop::{Pattern, Patterns, ShopConfig};
+use tracelens_core::synth::{encode, shop, stretch};
+
+/// A fresh directory for one test's files.
+fn dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("meeting-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The shop with `patterns`, the cart `slower` times slower, written as OTLP JSON.
+fn write_shop(path: &Path, seed: u64, patterns: &[Pattern], slower: f64) {
+    let spans = shop::generate(&ShopConfig {
+        seed,
+        traces: 240,
+        patterns: Patterns::of(patterns),
+        ..Default::default()
+    });
+    std::fs::write(
+        path,
+        encode(&stretch(&spans, "GET /api/cart", slower), Format::OtlpJson),
+    )
+    .unwrap();
+}
+
+fn tracelens(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tracelens"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn report_writes_json_that_reads_back() {
+    let dir = dir("report");
+    write_shop(&dir.join("before.json"), 1, &[Pattern::NPlusOne], 1.0);
+    write_shop(&dir.join("now.json"), 2, &[Pattern::NPlusOne], 1.5);
+    let out = tracelens(
+        &dir,
+        &[
+            "report",
+            "now.json",
+            "--baseline",
+            "before.json",
+            "--out",
+            "report.json",
+            "--title",
+            "Shop <review>",
+            "--period-names",
+            "Sprint 12,Sprint 11",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = Report::from_json(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.header.title, "Shop <review>");
+    assert_eq!(report.header.current.name, "Sprint 12");
+    assert_eq!(report.header.baseline.as_ref().unwrap().name, "Sprint 11");
+    assert!(
+        report.headlines[0].text.starts_with("`GET /api/cart` got slower"),
+        "{:?}",
+        report.headlines
+    );
+
+    // The report as the next baseline: read as a report, not as traces.
+    let out = tracelens(
+        &dir,
+        &["report", "now.json", "--baseline", "report.json", "--out", "next.json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let next = Report::from_json(&std::fs::read(dir.join("next.json")).unwrap()).unwrap();
+    assert_eq!(next.header.baseline.unwrap().name, "Sprint 12");
+    assert!(next.findings.iter().any(|f| f.status.is_some()));
+}
+
+#[test]
+fn report_says_markdown_and_html_are_not_built_yet() {
+    let dir = dir("formats");
+    write_shop(&dir.join("now.json"), 2, &[], 1.0);
+    for out_file in ["report.md", "report.html"] {
+        let out = tracelens(&dir, &["report", "now.json", "--out", out_file]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("not built yet"), "{}", stderr(&out));
+        assert!(!dir.join(out_file).exists());
+    }
+    let out = tracelens(&dir, &["report", "now.json", "--out", "report.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = tracelens(
+        &dir,
+        &["report", "now.json", "--out", "r.json", "--period-names", "one"],
+    );
+    assert_eq!(out.status.code(), Some(2), "bad usage");
+}
+
+#[test]
+fn check_passes_a_healthy_period() {
+    let dir = dir("healthy");
+    write_shop(&dir.join("before.json"), 1, &[], 1.0);
+    write_shop(&dir.join("now.json"), 2, &[], 1.0);
+    let out = tracelens(&dir, &["check", "now.json", "--baseline", "before.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn check_fails_on_a_regression_beyond_the_limit() {
+    let dir = dir("regression");
+    write_shop(&dir.join("before.json"), 1, &[], 1.0);
+    write_shop(&dir.join("now.json"), 2, &[], 1.5);
+    let by_files = tracelens(&dir, &["check", "now.json", "--baseline", "before.json"]);
+    assert_eq!(by_files.status.code(), Some(1), "{}", stderr(&by_files));
+    let lines: Vec<String> = stdout(&by_files).lines().map(str::to_owned).collect();
+    assert!(lines[0].starts_with("regression: `GET /api/cart`: p50 "), "{lines:?}");
+    assert!(lines.iter().all(|l| l.starts_with("regression: ")), "{lines:?}");
+
+    // Against a report of the same baseline: the same lines.
+    let out = tracelens(&dir, &["report", "before.json", "--out", "before.report.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let by_report = tracelens(&dir, &["check", "now.json", "--baseline", "before.report.json"]);
+    assert_eq!(by_report.status.code(), Some(1));
+    assert_eq!(stdout(&by_report), stdout(&by_files));
+
+    // Above what the cart moved (about +50%): no reason left.
+    let out = tracelens(
+        &dir,
+        &[
+            "check",
+            "now.json",
+            "--baseline",
+            "before.json",
+            "--max-regression",
+            "80",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn check_fails_on_new_findings_at_the_chosen_severity() {
+    let dir = dir("findings");
+    write_shop(&dir.join("before.json"), 1, &[Pattern::NPlusOne], 1.0);
+    write_shop(&dir.join("now.json"), 2, &[Pattern::NPlusOne], 1.0);
+    // Without a baseline every finding counts: the N+1 is critical.
+    let out = tracelens(&dir, &["check", "now.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("critical n_plus_one_queries (n_plus_one_queries:"),
+        "{}",
+        stdout(&out)
+    );
+    // Already there in the baseline: not new, so no reason.
+    let out = tracelens(&dir, &["check", "now.json", "--baseline", "before.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // A new warning fails only with --fail-on warning.
+    write_shop(
+        &dir.join("warned.json"),
+        2,
+        &[Pattern::NPlusOne, Pattern::ErrorHotspot],
+        1.0,
+    );
+    let out = tracelens(&dir, &["check", "warned.json", "--baseline", "before.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = tracelens(
+        &dir,
+        &[
+            "check",
+            "warned.json",
+            "--baseline",
+            "before.json",
+            "--fail-on",
+            "warning",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("warning error_hotspot ("), "{}", stdout(&out));
+    assert!(stdout(&out).contains(", new: "), "{}", stdout(&out));
+}
+
+#[test]
+fn check_exits_2_for_unreadable_input_and_bad_usage() {
+    let dir = dir("unreadable");
+    write_shop(&dir.join("now.json"), 2, &[], 1.0);
+    std::fs::write(dir.join("broken.json"), b"{\"resourceSpans\": [").unwrap();
+    for args in [
+        &["check", "missing.json"][..],
+        &["check", "now.json", "broken.json"],
+        &["check", "now.json", "--baseline", "broken.json"],
+        &["check", "now.json", "--fail-on", "sometimes"],
+        &["check", "now.json", "--max-regression", "lots"],
+        &["check"],
+    ] {
+        let out = tracelens(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty());
+    }
+}

@@ -1,0 +1,156 @@
+//! The findings section: the analysis' findings in its order (most costly
+//! first), each with its registry entry's next step, a stable fingerprint,
+//! and its status against the previous report: `new`, `still_open` (with the
+//! notes, owner and state people gave it carried over) or `resolved` (in the
+//! previous report, not found now; listed after the open ones).
+
+use super::model::{ReportFinding, Status, Subject, Tracking};
+use crate::analysis::detectors::Finding;
+use crate::analysis::detectors::error_hotspot::message::normalise;
+use std::collections::{BTreeMap, HashMap};
+
+/// A finding's identity across periods: the detector and its subject, with
+/// IDs, numbers and addresses folded out of the names (as error messages
+/// are), hashed. Shown as `detector:hash` so it reads in a diff.
+pub fn fingerprint(detector: &str, subject: &Subject) -> String {
+    let mut hash = Fnv::default();
+    for part in [
+        detector,
+        subject.endpoint.as_deref().unwrap_or(""),
+        &subject.service,
+        &subject.operation,
+    ] {
+        hash.write(normalise(part).as_bytes());
+        hash.write(&[0x1f]);
+    }
+    format!("{detector}:{:016x}", hash.0)
+}
+
+/// FNV-1a, 64 bits: tiny, and the same on every platform and version
+/// (unlike the standard library's hasher), which a stored fingerprint needs.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// One analysis finding as the report shows it, without status or notes.
+pub fn report_finding(finding: &Finding) -> ReportFinding {
+    let subject = finding.subject.clone();
+    let detector = finding.detector.name();
+    ReportFinding {
+        fingerprint: fingerprint(detector, &subject),
+        status: None,
+        detector: detector.to_owned(),
+        label: finding.detector.label().to_owned(),
+        severity: finding.severity,
+        subject,
+        explanation: finding.explanation.clone(),
+        impact: finding.impact.clone(),
+        example_trace_ids: finding.evidence.iter().map(|e| e.trace_id.to_string()).collect(),
+        next_step: finding.detector.next_step().to_owned(),
+        tracking: Tracking::default(),
+    }
+}
+
+/// The findings with their status against `previous` (the open findings of
+/// the previous report; `None` when there is none) and the tracking people
+/// gave them: `tracking` (by fingerprint, e.g. edited in the app) wins over
+/// what the previous report carried.
+pub fn findings(
+    current: &[Finding],
+    previous: Option<&[ReportFinding]>,
+    tracking: &BTreeMap<String, Tracking>,
+) -> Vec<ReportFinding> {
+    let before: HashMap<&str, &ReportFinding> = previous
+        .unwrap_or(&[])
+        .iter()
+        .filter(|f| f.status != Some(Status::Resolved))
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+    let mut out: Vec<ReportFinding> = current.iter().map(report_finding).collect();
+    for finding in &mut out {
+        let earlier = before.get(finding.fingerprint.as_str());
+        if previous.is_some() {
+            finding.status = Some(if earlier.is_some() {
+                Status::StillOpen
+            } else {
+                Status::New
+            });
+        }
+        if let Some(earlier) = earlier {
+            finding.tracking = earlier.tracking.clone();
+        }
+    }
+    if previous.is_some() {
+        let now: std::collections::HashSet<String> = out.iter().map(|f| f.fingerprint.clone()).collect();
+        let mut resolved: Vec<ReportFinding> = previous
+            .unwrap_or(&[])
+            .iter()
+            .filter(|f| f.status != Some(Status::Resolved) && !now.contains(&f.fingerprint))
+            .cloned()
+            .collect();
+        for finding in &mut resolved {
+            finding.status = Some(Status::Resolved);
+        }
+        out.extend(resolved);
+    }
+    for finding in &mut out {
+        if let Some(given) = tracking.get(&finding.fingerprint) {
+            finding.tracking = given.clone();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(operation: &str) -> Subject {
+        Subject {
+            endpoint: Some("GET /api/cart".to_owned()),
+            service: "cart".to_owned(),
+            operation: operation.to_owned(),
+        }
+    }
+
+    #[test]
+    fn fingerprints_leave_volatile_numbers_out() {
+        let a = fingerprint("n_plus_one_queries", &subject("SELECT * FROM items WHERE id = 17"));
+        let b = fingerprint("n_plus_one_queries", &subject("SELECT * FROM items WHERE id = 42"));
+        assert_eq!(a, b);
+        assert!(a.starts_with("n_plus_one_queries:"));
+        assert_ne!(
+            a,
+            fingerprint("chatty_calls", &subject("SELECT * FROM items WHERE id = 17"))
+        );
+        assert_ne!(
+            a,
+            fingerprint("n_plus_one_queries", &subject("SELECT * FROM users WHERE id = 17"))
+        );
+        // Parts cannot run into each other.
+        let joined = Subject {
+            endpoint: None,
+            service: "ab".to_owned(),
+            operation: "c".to_owned(),
+        };
+        let split = Subject {
+            endpoint: None,
+            service: "a".to_owned(),
+            operation: "bc".to_owned(),
+        };
+        assert_ne!(fingerprint("x", &joined), fingerprint("x", &split));
+    }
+}
