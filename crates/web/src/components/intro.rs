@@ -1,6 +1,7 @@
 //! The header: what the tool does, and the three ways to load traces.
 
 use crate::io;
+use crate::route::{REPORT, Route};
 use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
 use web_sys::HtmlInputElement;
@@ -47,6 +48,7 @@ pub fn Intro() -> impl IntoView {
                     "Load example"
                 </button>
                 <Show when=loaded>
+                    <ViewSwitch />
                     <button class="button quiet" data-testid="clear" on:click=move |_| workspace.clear()>
                         "Clear"
                     </button>
@@ -57,5 +59,25 @@ pub fn Intro() -> impl IntoView {
                 </Show>
             </div>
         </header>
+    }
+}
+
+/// The link between the analysis and the report (the page has one view at a time).
+#[component]
+fn ViewSwitch() -> impl IntoView {
+    let route = expect_context::<ReadSignal<Route>>();
+    view! {
+        <Show
+            when=move || route.get() == Route::Report
+            fallback=|| {
+                view! {
+                    <a class="button" href=REPORT data-testid="open-report" title="The feedback-meeting report of these traces">
+                        "Report"
+                    </a>
+                }
+            }
+        >
+            <a class="button" href="#/" data-testid="open-analysis">"Analysis"</a>
+        </Show>
     }
 }
