@@ -202,3 +202,44 @@ test("a file that is not a report, or a newer report, gets a message and the pag
     assert.match(await textOf(page, "load-error"), /^report\.json: this is a Tracelens report, not traces\./);
     assert.equal(await textOf(page, "span-count"), "3,918");
   }));
+
+test("names and messages from traces show as text in the report, never as markup", () =>
+  onPage(async (page) => {
+    const hostile = {
+      service: '<img src=x onerror="window.pwned=1">',
+      endpoint: "GET /<script>window.pwned=2</script>",
+      type: "`Boom` \"quoted\" 'single'",
+      message: '<img src=x onerror="window.pwned=3"> failed',
+    };
+    const attribute = (key, value) => ({ key, value: { stringValue: value } });
+    const spans = [0, 1, 2].map((i) => ({
+      traceId: `${"ab".repeat(15)}0${i}`,
+      spanId: `${"cd".repeat(7)}0${i}`,
+      name: hostile.endpoint,
+      kind: 2,
+      startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1_000_000_000n),
+      endTimeUnixNano: String(1_700_000_000_050_000_000n + BigInt(i) * 1_000_000_000n),
+      attributes: [attribute("http.request.method", "GET"), attribute("http.route", hostile.endpoint.slice(4))],
+      status: { code: 2 },
+      events: [
+        {
+          name: "exception",
+          timeUnixNano: String(1_700_000_000_010_000_000n + BigInt(i) * 1_000_000_000n),
+          attributes: [attribute("exception.type", hostile.type), attribute("exception.message", hostile.message)],
+        },
+      ],
+    }));
+    const doc = { resourceSpans: [{ resource: { attributes: [attribute("service.name", hostile.service)] }, scopeSpans: [{ spans }] }] };
+    await dropFiles(page, [{ name: "hostile.json", text: JSON.stringify(doc) }]);
+    await page.getByTestId("overview").waitFor();
+    await page.getByTestId("open-report").click();
+    await page.getByTestId("report-view").waitFor();
+    const text = await textOf(page, "report-view");
+    for (const value of [hostile.service, hostile.endpoint, hostile.type]) {
+      assert.ok(text.includes(value), `shown as text: ${value}`);
+    }
+    // The message as the core folds it (the attribute's value becomes a placeholder).
+    assert.match(await textOf(page, "report-errors"), /: <img src=x onerror="[^"]*"> failed — /);
+    assert.equal(await page.locator('[data-testid="report-view"] img, [data-testid="report-view"] script').count(), 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined, "nothing from the traces ran");
+  }));

@@ -10,16 +10,21 @@ use web_sys::HtmlInputElement;
 pub const ACCEPT: &str =
     ".json,.jsonl,.ndjson,.txt,.pb,.protobuf,.bin,.gz,application/json,application/x-protobuf,application/gzip";
 
+/// A file input's `change` handler that loads the picked files into `period`.
+pub fn pick_into(workspace: Workspace, period: Period) -> impl Fn(leptos::ev::Event) + Copy + 'static {
+    move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        workspace.load_files(period, io::files_of(input.files()));
+        // Picking the same file again must fire `change` again.
+        input.set_value("");
+    }
+}
+
 /// Title, two-line explanation, file picker, example button and reset.
 #[component]
 pub fn Intro() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
-    let on_pick = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        workspace.load_files(Period::Current, io::files_of(input.files()));
-        // Picking the same file again must fire `change` again.
-        input.set_value("");
-    };
+    let on_pick = pick_into(workspace, Period::Current);
     let loaded = move || workspace.analysis.with(Option::is_some);
     view! {
         <header class="intro">

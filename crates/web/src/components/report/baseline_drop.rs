@@ -5,22 +5,15 @@
 //! with is said here, and the baseline's load failures show here.
 
 use crate::components::failures::Failures;
-use crate::components::intro::ACCEPT;
-use crate::io;
+use crate::components::intro::{ACCEPT, pick_into};
 use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
-use web_sys::HtmlInputElement;
 
 /// Picker, drop target and what the report is compared with.
 #[component]
 pub fn BaselineDrop() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
-    let on_pick = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        workspace.load_files(Period::Baseline, io::files_of(input.files()));
-        // Picking the same file again must fire `change` again.
-        input.set_value("");
-    };
+    let on_pick = pick_into(workspace, Period::Baseline);
     let compared_with = move || {
         let traces = workspace.baseline.with(Option::is_some);
         match workspace.report_baseline.get() {

@@ -8,7 +8,7 @@ use crate::components::findings::{explanation_view, severity_name};
 use crate::format;
 use leptos::prelude::*;
 use std::sync::Arc;
-use tracelens_core::report::{Report, ReportFinding, Section, Status, WorkState};
+use tracelens_core::report::{Report, ReportFinding, Section, Status, Tracking, WorkState};
 
 /// Every finding of the report.
 #[component]
@@ -58,12 +58,13 @@ fn finding(f: ReportFinding, state: ReportState) -> impl IntoView {
     let examples =
         (!f.example_trace_ids.is_empty()).then(|| format!("Example traces: {}", f.example_trace_ids.join(", ")));
     let f = Arc::new(f);
-    let (for_notes, for_owner, for_state) = (f.clone(), f.clone(), f.clone());
-    let tracked = {
+    let (owner_value, owner_input) = text_binding(state, &f, |t| &mut t.owner);
+    let (notes_value, notes_input) = text_binding(state, &f, |t| &mut t.notes);
+    let for_state = f.clone();
+    let work = {
         let f = f.clone();
-        move || state.tracking(&f)
+        move || state.tracking(&f).state
     };
-    let (notes, owner, work) = (tracked.clone(), tracked.clone(), tracked);
     let state_options = STATES
         .iter()
         .map(|(_, value, label)| view! { <option value=*value>{*label}</option> })
@@ -102,18 +103,15 @@ fn finding(f: ReportFinding, state: ReportState) -> impl IntoView {
                         <input
                             type="text"
                             data-testid="report-finding-owner"
-                            prop:value=move || owner().owner
-                            on:input=move |ev| {
-                                let text = event_target_value(&ev);
-                                state.set_tracking(&for_owner, move |t| t.owner = text);
-                            }
+                            prop:value=owner_value
+                            on:input=owner_input
                         />
                     </label>
                     <label>
                         "State "
                         <select
                             data-testid="report-finding-state"
-                            prop:value=move || state_value(work().state)
+                            prop:value=move || state_value(work())
                             on:change=move |ev| {
                                 let value = event_target_value(&ev);
                                 if let Some((chosen, _, _)) = STATES.iter().find(|(_, v, _)| *v == value) {
@@ -129,17 +127,29 @@ fn finding(f: ReportFinding, state: ReportState) -> impl IntoView {
                         <textarea
                             rows="2"
                             data-testid="report-finding-note"
-                            prop:value=move || notes().notes
-                            on:input=move |ev| {
-                                let text = event_target_value(&ev);
-                                state.set_tracking(&for_notes, move |t| t.notes = text);
-                            }
+                            prop:value=notes_value
+                            on:input=notes_input
                         ></textarea>
                     </label>
                 </div>
             </div>
         </li>
     }
+}
+
+/// What one of a finding's text fields shows, and what typing in it does.
+fn text_binding(
+    state: ReportState,
+    finding: &Arc<ReportFinding>,
+    field: fn(&mut Tracking) -> &mut String,
+) -> (impl Fn() -> String + use<>, impl Fn(web_sys::Event) + use<>) {
+    let (shown, edited) = (finding.clone(), finding.clone());
+    let value = move || std::mem::take(field(&mut state.tracking(&shown)));
+    let input = move |ev: web_sys::Event| {
+        let text = event_target_value(&ev);
+        state.set_tracking(&edited, move |t| *field(t) = text);
+    };
+    (value, input)
 }
 
 fn state_value(work: WorkState) -> &'static str {
