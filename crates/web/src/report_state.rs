@@ -134,22 +134,27 @@ impl ExportFormat {
         }
     }
 
-    /// Whether this build can write it (see [`render_export`]).
+    /// Whether this build can write it (see [`renderer`]).
     pub fn available(self) -> bool {
-        render_export(None, self).is_some()
+        renderer(self).is_some()
     }
 }
 
-/// The report as a file of `format`; `None` when this build has no renderer
-/// for it. Called without a report only to ask that.
+/// The function that writes `format`; `None` when this build has none.
 ///
 /// HTML and Markdown arrive with `tracelens_core::report::render` (another
 /// branch): when it is merged, their arms become
-/// `report.map(report::render::html)` and `report.map(report::render::markdown)`
-/// and the buttons enable themselves.
-pub fn render_export(report: Option<&Report>, format: ExportFormat) -> Option<String> {
+/// `ExportFormat::Html => Some(report::render::html)` and
+/// `ExportFormat::Markdown => Some(report::render::markdown)`, and the
+/// buttons enable themselves.
+pub fn renderer(format: ExportFormat) -> Option<fn(&Report) -> String> {
     match format {
-        ExportFormat::Json => Some(report.map(Report::to_json).unwrap_or_default()),
+        ExportFormat::Json => Some(Report::to_json),
         ExportFormat::Html | ExportFormat::Markdown => None,
     }
+}
+
+/// The report as a file of `format`; `None` when this build cannot write it.
+pub fn render_export(report: &Report, format: ExportFormat) -> Option<String> {
+    renderer(format).map(|render| render(report))
 }

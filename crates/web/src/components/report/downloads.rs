@@ -20,7 +20,7 @@ pub fn Downloads() -> impl IntoView {
         let options = state.edits.with_untracked(|e| e.options(&defaults));
         let saved = workspace
             .report(&options)
-            .and_then(|report| crate::report_state::render_export(Some(&report), format))
+            .and_then(|report| crate::report_state::render_export(&report, format))
             .ok_or_else(|| format!("{}: nothing to save", format.file_name()))
             .and_then(|text| io::download(format.file_name(), format.mime(), &text));
         state.message.set(saved.err());
