@@ -1,4 +1,5 @@
-//! The page: a header with the ways to load files, then what was loaded.
+//! The page: a header with the ways to load files, then what was loaded:
+//! the analysis, or at `#/report` the report (see `route.rs`).
 
 use crate::components::{
     baseline::Baseline,
@@ -10,8 +11,10 @@ use crate::components::{
     group_table::{GroupTable, Grouping},
     intro::Intro,
     overview::Overview,
+    report::ReportView,
     trace_list::TraceList,
 };
+use crate::route::{Route, use_route};
 use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
 
@@ -21,12 +24,26 @@ pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
     let loaded = move || workspace.analysis.with(Option::is_some);
+    let route = use_route();
+    provide_context(route);
     view! {
         <DropOverlay />
         <main class="page">
             <Intro />
             <Failures period=Period::Current />
             <Show when=loaded fallback=EmptyState>
+                <Show when=move || route.get() == Route::Report fallback=Analysis>
+                    <ReportView />
+                </Show>
+            </Show>
+        </main>
+    }
+}
+
+/// Everything loaded, section by section.
+#[component]
+fn Analysis() -> impl IntoView {
+    view! {
                 <Overview />
                 <Baseline />
                 <Findings />
@@ -34,7 +51,5 @@ pub fn App() -> impl IntoView {
                 <TraceList />
                 <GroupTable grouping=Grouping::Endpoints />
                 <GroupTable grouping=Grouping::Operations />
-            </Show>
-        </main>
     }
 }

@@ -1,5 +1,7 @@
-//! All browser IO in one place: reading dropped or picked files, and fetching
-//! the example that ships with the site (same origin; nothing else is fetched).
+//! All browser IO in one place: reading dropped or picked files, fetching
+//! the example that ships with the site (same origin; nothing else is
+//! fetched), saving a file the page made (a download from a Blob, no server),
+//! and the page's small state in localStorage.
 
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
@@ -54,6 +56,70 @@ pub async fn fetch_example() -> Result<LoadedBytes, String> {
         name,
         bytes: Uint8Array::new(&buffer).to_vec(),
     })
+}
+
+/// Offers `text` as a file called `name` to save: a Blob behind an object
+/// URL, clicked through a detached link. The URL is released a minute later
+/// (released at once, some browsers would cancel the download).
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let fail = |e: wasm_bindgen::JsValue| format!("{name}: the browser could not save the file ({})", describe(&e));
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let window = web_sys::window().ok_or_else(|| format!("{name}: no window to save from"))?;
+    let document = window
+        .document()
+        .ok_or_else(|| format!("{name}: no document to save from"))?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(fail)?
+        .dyn_into()
+        .map_err(|_| format!("{name}: the browser made no link to save with"))?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    let release = wasm_bindgen::closure::Closure::once_into_js(move || {
+        // Nothing to tell anyone if this fails: the URL dies with the page anyway.
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(release.unchecked_ref(), 60_000)
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// A value kept under `key` in localStorage; `None` when there is none, it
+/// does not read as `T` (written by another version), or storage is off.
+pub fn stored<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    use gloo_storage::Storage;
+    gloo_storage::LocalStorage::get(key).ok()
+}
+
+/// Keeps `value` under `key` in localStorage. The error (storage full or
+/// turned off) is a message for the user.
+pub fn store<T: serde::Serialize>(key: &str, value: &T) -> Result<(), String> {
+    use gloo_storage::Storage;
+    gloo_storage::LocalStorage::set(key, value)
+        .map_err(|e| format!("The browser did not keep your edits ({e}); download the report to keep them."))
+}
+
+/// The part of the page's address after `#`, with the `#`.
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Scrolls the element with this `id` into view, if there is one.
+pub fn scroll_to(id: &str) {
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        element.scroll_into_view();
+    }
 }
 
 fn describe(error: &wasm_bindgen::JsValue) -> String {

@@ -5,6 +5,8 @@ mod bench_api;
 mod components;
 mod format;
 mod io;
+mod report_state;
+mod route;
 mod workspace;
 
 fn main() {

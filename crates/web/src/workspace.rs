@@ -1,6 +1,8 @@
 //! The page's state: the merged trace set of every file loaded so far, an
 //! optional baseline (traces of an earlier period, loaded into a second set),
 //! the analysis derived from both, and the files that could not be read.
+//! A previous report's JSON given as the baseline is kept apart: it is the
+//! report's baseline (statuses, carried notes), not the comparison's.
 //!
 //! The trace sets themselves are not reactive (they can hold a million spans);
 //! views subscribe to the analysis, which is replaced after each load.
@@ -12,6 +14,7 @@ use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::{FileReport, import_file};
 use tracelens_core::index::TraceIndex;
+use tracelens_core::report::{self, BaselineInput, Report};
 use tracelens_core::time::TimestampNs;
 
 /// Which of the two trace sets a file goes into.
@@ -60,6 +63,9 @@ pub struct Workspace {
     pub drop_target: RwSignal<Option<Period>>,
     /// A trace the user asked to see (from a finding); the trace list shows only it.
     pub focused_trace: RwSignal<Option<tracelens_core::ids::TraceId>>,
+    /// A previous report read back from its JSON: the report's baseline, in
+    /// place of the baseline traces (which the rest of the page still uses).
+    pub report_baseline: RwSignal<Option<Arc<Report>>>,
     next_failure: StoredValue<u64>,
 }
 
@@ -75,6 +81,7 @@ impl Workspace {
             busy: RwSignal::new(false),
             drop_target: RwSignal::new(None),
             focused_trace: RwSignal::new(None),
+            report_baseline: RwSignal::new(None),
             next_failure: StoredValue::new(0),
         }
     }
@@ -92,6 +99,13 @@ impl Workspace {
         let store = self.store(period);
         let mut added = false;
         for result in results {
+            let result = match result {
+                Ok(file) if Report::looks_like(&file.bytes) => {
+                    self.load_report(period, &file);
+                    continue;
+                }
+                other => other,
+            };
             let outcome = result.and_then(|file| {
                 store
                     .try_update_value(|set| {
@@ -112,6 +126,45 @@ impl Workspace {
         }
     }
 
+    /// A report JSON given for `period`: the report's baseline when given as
+    /// a baseline; for the current traces, a message saying where it goes.
+    fn load_report(&self, period: Period, file: &LoadedBytes) {
+        match (period, Report::from_json(&file.bytes)) {
+            (Period::Baseline, Ok(previous)) => self.report_baseline.set(Some(Arc::new(previous))),
+            (Period::Baseline, Err(e)) => self.fail(period, format!("{}: {e}", file.name)),
+            (Period::Current, _) => self.fail(
+                period,
+                format!(
+                    "{}: this is a Tracelens report, not traces. To compare with it, open the Report and drop it on its baseline box.",
+                    file.name
+                ),
+            ),
+        }
+    }
+
+    /// The report of what is loaded (`None` before any traces), against the
+    /// previous report if one was given, else against the baseline traces.
+    /// The core's one entry point analyses again (a trace baseline too, for
+    /// the findings' statuses), so this is for a view opened or a file saved,
+    /// not for every keystroke.
+    pub fn report(&self, options: &report::Options) -> Option<Report> {
+        let previous = self.report_baseline.get_untracked();
+        let baseline_set = self.baseline_set;
+        self.set.with_value(|set| {
+            if set.files.is_empty() {
+                return None;
+            }
+            baseline_set.with_value(|traces| {
+                let baseline = match previous.as_deref() {
+                    Some(previous) => BaselineInput::Report(previous),
+                    None if !traces.files.is_empty() => BaselineInput::Traces(traces),
+                    None => BaselineInput::None,
+                };
+                Some(report::generate(set, baseline, options).1)
+            })
+        })
+    }
+
     /// Records a failure to show beside the set of `period`.
     pub fn fail(&self, period: Period, message: String) {
         let id = self.next_failure.get_value();
@@ -128,6 +181,7 @@ impl Workspace {
         self.baseline.set(None);
         self.failures.set(Vec::new());
         self.focused_trace.set(None);
+        self.report_baseline.set(None);
     }
 
     /// Forgets the baseline and its failures; the current traces stay.

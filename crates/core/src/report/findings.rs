@@ -7,6 +7,7 @@
 use super::model::{ReportFinding, Status, Subject, Tracking};
 use crate::analysis::detectors::Finding;
 use crate::analysis::detectors::error_hotspot::message::normalise;
+use crate::ids::TraceId;
 use std::collections::{BTreeMap, HashMap};
 
 /// A finding's identity across periods: the detector and its subject, with
@@ -24,6 +25,21 @@ pub fn fingerprint(detector: &str, subject: &Subject) -> String {
         hash.write(&[0x1f]);
     }
     format!("{detector}:{:016x}", hash.0)
+}
+
+/// A trace set's identity, for keeping what people wrote about its report
+/// (in the app's storage) across reloads: its span count and every trace ID,
+/// in ID order, hashed. The same files read again in any order, format or
+/// split give the same one; another file added gives another.
+pub fn trace_set_fingerprint(spans: u64, trace_ids: impl IntoIterator<Item = TraceId>) -> String {
+    let mut ids: Vec<u128> = trace_ids.into_iter().map(|id| id.0).collect();
+    ids.sort_unstable();
+    let mut hash = Fnv::default();
+    hash.write(&spans.to_le_bytes());
+    for id in ids {
+        hash.write(&id.to_le_bytes());
+    }
+    format!("traces:{:016x}", hash.0)
 }
 
 /// FNV-1a, 64 bits: tiny, and the same on every platform and version
@@ -152,5 +168,16 @@ mod tests {
             operation: "bc".to_owned(),
         };
         assert_ne!(fingerprint("x", &joined), fingerprint("x", &split));
+    }
+
+    #[test]
+    fn trace_set_fingerprints_ignore_order_and_see_every_trace() {
+        let ids = [TraceId(3), TraceId(1), TraceId(2)];
+        let a = trace_set_fingerprint(10, ids);
+        assert_eq!(a, trace_set_fingerprint(10, [TraceId(1), TraceId(2), TraceId(3)]));
+        assert!(a.starts_with("traces:"));
+        assert_ne!(a, trace_set_fingerprint(11, ids));
+        assert_ne!(a, trace_set_fingerprint(10, [TraceId(1), TraceId(2)]));
+        assert_ne!(a, trace_set_fingerprint(10, [TraceId(1), TraceId(2), TraceId(4)]));
     }
 }

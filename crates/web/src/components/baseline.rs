@@ -5,25 +5,18 @@
 //! and a way to add files or remove it. Its files' load failures show here.
 
 use crate::components::failures::Failures;
-use crate::components::intro::ACCEPT;
+use crate::components::intro::{ACCEPT, pick_into};
 use crate::components::overview::ImportReports;
 use crate::format;
-use crate::io;
 use crate::workspace::{BaselineSummary, Period, Workspace};
 use leptos::prelude::*;
-use web_sys::HtmlInputElement;
 
 /// The baseline box: a picker and drop target, then the baseline's summary.
 #[component]
 pub fn Baseline() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let loaded = move || workspace.baseline.with(Option::is_some);
-    let on_pick = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        workspace.load_files(Period::Baseline, io::files_of(input.files()));
-        // Picking the same file again must fire `change` again.
-        input.set_value("");
-    };
+    let on_pick = pick_into(workspace, Period::Baseline);
     let picker = move |label: &'static str| {
         view! {
             <label class="button">

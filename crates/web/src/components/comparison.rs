@@ -28,7 +28,7 @@ fn is_changed(row: &Row) -> bool {
 }
 
 /// The verdict as the table says it, and as its JSON name (for CSS and tests).
-fn verdict_text(verdict: Verdict) -> (&'static str, &'static str) {
+pub(crate) fn verdict_text(verdict: Verdict) -> (&'static str, &'static str) {
     match verdict {
         Verdict::Regression => ("slower", "regression"),
         Verdict::Improvement => ("faster", "improvement"),
@@ -166,7 +166,7 @@ fn rule(comparison: &Compared) -> String {
     )
 }
 
-fn p_value(p: Option<f64>) -> String {
+pub(crate) fn p_value(p: Option<f64>) -> String {
     match p {
         None => "—".to_owned(),
         Some(p) if p < 0.001 => "< 0.001".to_owned(),

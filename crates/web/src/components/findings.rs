@@ -45,7 +45,7 @@ pub fn Findings() -> impl IntoView {
     }
 }
 
-fn severity_name(severity: Severity) -> &'static str {
+pub(crate) fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "critical",
         Severity::Warning => "warning",
@@ -56,7 +56,7 @@ fn severity_name(severity: Severity) -> &'static str {
 /// The explanation with its `quoted` names set in code type. Names are not
 /// escaped for backticks, so an odd count means one is inside a name: then
 /// the text is shown as it is.
-fn explanation_view(text: String) -> impl IntoView {
+pub(crate) fn explanation_view(text: String) -> impl IntoView {
     let parts: Vec<(bool, String)> = if text.matches('`').count().is_multiple_of(2) {
         text.split('`')
             .enumerate()

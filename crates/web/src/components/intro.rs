@@ -1,6 +1,7 @@
 //! The header: what the tool does, and the three ways to load traces.
 
 use crate::io;
+use crate::route::{REPORT, Route};
 use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
 use web_sys::HtmlInputElement;
@@ -9,16 +10,21 @@ use web_sys::HtmlInputElement;
 pub const ACCEPT: &str =
     ".json,.jsonl,.ndjson,.txt,.pb,.protobuf,.bin,.gz,application/json,application/x-protobuf,application/gzip";
 
+/// A file input's `change` handler that loads the picked files into `period`.
+pub fn pick_into(workspace: Workspace, period: Period) -> impl Fn(leptos::ev::Event) + Copy + 'static {
+    move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        workspace.load_files(period, io::files_of(input.files()));
+        // Picking the same file again must fire `change` again.
+        input.set_value("");
+    }
+}
+
 /// Title, two-line explanation, file picker, example button and reset.
 #[component]
 pub fn Intro() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
-    let on_pick = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        workspace.load_files(Period::Current, io::files_of(input.files()));
-        // Picking the same file again must fire `change` again.
-        input.set_value("");
-    };
+    let on_pick = pick_into(workspace, Period::Current);
     let loaded = move || workspace.analysis.with(Option::is_some);
     view! {
         <header class="intro">
@@ -47,6 +53,7 @@ pub fn Intro() -> impl IntoView {
                     "Load example"
                 </button>
                 <Show when=loaded>
+                    <ViewSwitch />
                     <button class="button quiet" data-testid="clear" on:click=move |_| workspace.clear()>
                         "Clear"
                     </button>
@@ -57,5 +64,25 @@ pub fn Intro() -> impl IntoView {
                 </Show>
             </div>
         </header>
+    }
+}
+
+/// The link between the analysis and the report (the page has one view at a time).
+#[component]
+fn ViewSwitch() -> impl IntoView {
+    let route = expect_context::<ReadSignal<Route>>();
+    view! {
+        <Show
+            when=move || route.get() == Route::Report
+            fallback=|| {
+                view! {
+                    <a class="button" href=REPORT data-testid="open-report" title="The feedback-meeting report of these traces">
+                        "Report"
+                    </a>
+                }
+            }
+        >
+            <a class="button" href="#/" data-testid="open-analysis">"Analysis"</a>
+        </Show>
     }
 }

@@ -10,4 +10,5 @@ pub mod group_table;
 pub mod histogram;
 pub mod intro;
 pub mod overview;
+pub mod report;
 pub mod trace_list;

@@ -1,0 +1,51 @@
+//! The download buttons: the report with the person's edits, made again with
+//! them as the builder's options, saved as a file (no server). A format this
+//! build cannot write yet shows its button disabled, saying why.
+
+use super::ReportState;
+use crate::io;
+use crate::report_state::ExportFormat;
+use crate::workspace::Workspace;
+use leptos::prelude::*;
+
+/// One button per format.
+#[component]
+pub fn Downloads() -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let state = expect_context::<ReportState>();
+    let save = move |format: ExportFormat| {
+        let Some(defaults) = state.report.get_untracked() else {
+            return;
+        };
+        let options = state.edits.with_untracked(|e| e.options(&defaults));
+        let saved = workspace
+            .report(&options)
+            .and_then(|report| crate::report_state::render_export(&report, format))
+            .ok_or_else(|| format!("{}: nothing to save", format.file_name()))
+            .and_then(|text| io::download(format.file_name(), format.mime(), &text));
+        state.message.set(saved.err());
+    };
+    let buttons = ExportFormat::ALL
+        .into_iter()
+        .map(|format| {
+            let available = format.available();
+            let title = if available {
+                format!("Save the report as {}", format.file_name())
+            } else {
+                "arrives with the renderer".to_owned()
+            };
+            view! {
+                <button
+                    class="button"
+                    data-testid=format.test_id()
+                    disabled=!available
+                    title=title
+                    on:click=move |_| save(format)
+                >
+                    {format!("Download {}", format.label())}
+                </button>
+            }
+        })
+        .collect_view();
+    view! { <div class="actions downloads">{buttons}</div> }
+}

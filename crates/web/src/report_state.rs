@@ -1,0 +1,160 @@
+//! What a person wrote into the report (its title, the periods' names, and a
+//! note, owner and state per finding), kept in localStorage under the trace
+//! set's fingerprint so it survives a reload of the same traces, and turned
+//! into the report builder's options for every export. Also the export
+//! formats and the one place that renders them.
+
+use crate::io;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::report::{self, Report, Tracking};
+
+/// The person's edits to the report of one trace set. An empty text means
+/// "the default"; a finding absent from `tracking` keeps what the report
+/// carries (from the previous report, else nothing).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Edits {
+    pub title: String,
+    pub current_name: String,
+    pub baseline_name: String,
+    /// By finding fingerprint.
+    pub tracking: BTreeMap<String, Tracking>,
+}
+
+/// One of the report's texts a person can set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    Title,
+    CurrentName,
+    BaselineName,
+}
+
+impl Edits {
+    /// The text as set; empty for the default.
+    pub fn text(&self, which: Text) -> &str {
+        match which {
+            Text::Title => &self.title,
+            Text::CurrentName => &self.current_name,
+            Text::BaselineName => &self.baseline_name,
+        }
+    }
+
+    pub fn set_text(&mut self, which: Text, value: String) {
+        *match which {
+            Text::Title => &mut self.title,
+            Text::CurrentName => &mut self.current_name,
+            Text::BaselineName => &mut self.baseline_name,
+        } = value;
+    }
+
+    /// The storage key of the trace set `analysis` describes.
+    pub fn key(analysis: &Analysis) -> String {
+        let fingerprint = report::findings::trace_set_fingerprint(
+            analysis.overview.spans,
+            analysis.traces.iter().map(|t| t.trace_id),
+        );
+        format!("tracelens.report.v1.{fingerprint}")
+    }
+
+    /// The edits kept under `key`, or none.
+    pub fn load(key: &str) -> Edits {
+        io::stored(key).unwrap_or_default()
+    }
+
+    /// Keeps these edits under `key`; the error is a message for the user.
+    pub fn save(&self, key: &str) -> Result<(), String> {
+        io::store(key, self)
+    }
+
+    /// The builder's options: the names given, each missing one taken from
+    /// `defaults` (the report made without edits), since the builder takes
+    /// both names or neither.
+    pub fn options(&self, defaults: &Report) -> report::Options {
+        let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+        let default_baseline = defaults.header.baseline.as_ref().map(|b| b.name.clone());
+        let period_names = match (given(&self.current_name), given(&self.baseline_name)) {
+            (None, None) => None,
+            (current, baseline) => Some((
+                current.unwrap_or_else(|| defaults.header.current.name.clone()),
+                baseline.or(default_baseline).unwrap_or_default(),
+            )),
+        };
+        report::Options {
+            title: given(&self.title),
+            period_names,
+            tracking: self.tracking.clone(),
+            config: Default::default(),
+        }
+    }
+}
+
+/// A file the report can be saved as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Html,
+    Markdown,
+    Json,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 3] = [ExportFormat::Html, ExportFormat::Markdown, ExportFormat::Json];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "HTML",
+            ExportFormat::Markdown => "Markdown",
+            ExportFormat::Json => "JSON",
+        }
+    }
+
+    /// The `data-testid` of its download button.
+    pub fn test_id(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "report-download-html",
+            ExportFormat::Markdown => "report-download-markdown",
+            ExportFormat::Json => "report-download-json",
+        }
+    }
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "report.html",
+            ExportFormat::Markdown => "report.md",
+            ExportFormat::Json => "report.json",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "text/html;charset=utf-8",
+            ExportFormat::Markdown => "text/markdown;charset=utf-8",
+            ExportFormat::Json => "application/json",
+        }
+    }
+
+    /// Whether this build can write it (see [`renderer`]).
+    pub fn available(self) -> bool {
+        renderer(self).is_some()
+    }
+}
+
+/// The function that writes `format`; `None` when this build has none.
+///
+/// HTML and Markdown arrive with `tracelens_core::report::render` (another
+/// branch): when it is merged, their arms become
+/// `ExportFormat::Html => Some(report::render::html)` and
+/// `ExportFormat::Markdown => Some(report::render::markdown)`, and the
+/// buttons enable themselves.
+pub fn renderer(format: ExportFormat) -> Option<fn(&Report) -> String> {
+    match format {
+        ExportFormat::Json => Some(Report::to_json),
+        ExportFormat::Html | ExportFormat::Markdown => None,
+    }
+}
+
+/// The report as a file of `format`; `None` when this build cannot write it.
+pub fn render_export(report: &Report, format: ExportFormat) -> Option<String> {
+    renderer(format).map(|render| render(report))
+}
