@@ -113,6 +113,8 @@ pub struct FindingBlock {
     pub anchor: String,
     /// Rank, severity, label, status.
     pub heading: String,
+    /// `finding critical`: a style class naming its severity.
+    pub class: &'static str,
     /// The explanation.
     pub explanation: Vec<Inline>,
     /// Labelled facts: where, cost, examples, next step, tracking.

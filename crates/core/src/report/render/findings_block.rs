@@ -5,6 +5,7 @@
 use super::document::{Block, FindingBlock, Inline, finding_anchor, name, sentence, text};
 use super::sections::place;
 use super::words;
+use crate::analysis::detectors::Severity;
 use crate::report::{ReportFinding, counted};
 
 /// The findings section's blocks.
@@ -63,6 +64,11 @@ fn finding(rank: usize, f: &ReportFinding) -> FindingBlock {
     FindingBlock {
         anchor: finding_anchor(&f.fingerprint),
         heading,
+        class: match f.severity {
+            Severity::Critical => "finding critical",
+            Severity::Warning => "finding warning",
+            Severity::Info => "finding info",
+        },
         explanation: sentence(&f.explanation),
         facts,
     }

@@ -143,7 +143,7 @@ fn table(html: &mut Html, table: &Table) {
 }
 
 fn finding(html: &mut Html, finding: &FindingBlock) {
-    html.open("article", &[("class", "finding"), ("id", &finding.anchor)]);
+    html.open("article", &[("class", finding.class), ("id", &finding.anchor)]);
     html.element("h3", &[], &finding.heading);
     html.open("p", &[]).inlines(&finding.explanation).close("p");
     html.open("dl", &[]);
@@ -154,8 +154,9 @@ fn finding(html: &mut Html, finding: &FindingBlock) {
     html.close("dl").close("article");
 }
 
-/// Screen and print styles. Long unbroken names wrap anywhere rather than
-/// widen the page; in print every section starts a page, rows and findings
+/// Screen and print styles. Names with a long unbroken run wrap anywhere
+/// rather than widen the page (others only between words, so table columns
+/// keep short names whole); in print every section starts a page, rows and findings
 /// stay whole, and table headings repeat on each page.
 const STYLE: &str = "<style>
 :root { color-scheme: light; --muted: #5b6270; --line: #d9dde4; --accent: #2f6fde; }
@@ -163,17 +164,22 @@ body { font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #
 h1 { font-size: 1.6em; margin: 0 0 .3em; }
 h2 { font-size: 1.3em; border-bottom: 2px solid var(--line); padding-bottom: .2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin: 1.4em 0 .4em; }
-p, li, dd, td, th, figcaption, h1, h2, h3 { overflow-wrap: anywhere; }
+p, li, dd, figcaption, h1, h2, h3 { overflow-wrap: anywhere; }
+td, th { overflow-wrap: break-word; }
 .lead { color: var(--muted); margin-top: -.4em; }
 nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4em 1.2em; }
 a { color: var(--accent); }
-code { font: .9em ui-monospace, 'SF Mono', Menlo, Consolas, monospace; background: #f1f3f6; padding: 0 .25em; border-radius: 3px; overflow-wrap: anywhere; word-break: break-all; }
+code { font: .9em ui-monospace, 'SF Mono', Menlo, Consolas, monospace; background: #f1f3f6; padding: 0 .25em; border-radius: 3px; }
+code.long { overflow-wrap: anywhere; word-break: break-all; }
 .table { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; font-size: .92em; }
 th, td { border-bottom: 1px solid var(--line); padding: .3em .5em; text-align: left; vertical-align: top; }
 th { background: #f6f7f9; font-weight: 600; }
 .num { text-align: right; white-space: nowrap; }
 .finding { border: 1px solid var(--line); border-radius: 6px; padding: .2em 1em .6em; margin: 1em 0; }
+.finding.critical { border-left: 4px solid #c62828; }
+.finding.warning { border-left: 4px solid #ef8f00; }
+.finding.info { border-left: 4px solid #8a94a6; }
 .finding dl { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; margin: 0; }
 .finding dt { color: var(--muted); }
 .finding dd { margin: 0; }

@@ -7,6 +7,9 @@
 use super::document::Inline;
 use super::text::{NAME_LIMIT, PROSE_LIMIT, visible};
 
+/// A name with a run longer than this (in bytes) may break anywhere.
+const LONG_WORD: usize = 40;
+
 /// Elements closed with a line break after them.
 const BLOCKS: [&str; 22] = [
     "head", "body", "html", "header", "nav", "ul", "ol", "li", "main", "section", "footer", "h1", "h2", "h3", "p",
@@ -81,8 +84,17 @@ impl Html {
                     self.element("strong", &[], t);
                 }
                 Inline::Name(n) => {
-                    self.open("code", &[]);
-                    escape(&mut self.out, &visible(n, NAME_LIMIT));
+                    let shown = visible(n, NAME_LIMIT);
+                    let unbroken = shown.split_whitespace().map(str::len).max().unwrap_or(0);
+                    self.open(
+                        "code",
+                        if unbroken > LONG_WORD {
+                            &[("class", "long")]
+                        } else {
+                            &[]
+                        },
+                    );
+                    escape(&mut self.out, &shown);
                     self.close("code");
                 }
                 Inline::Link(t, anchor) => {
