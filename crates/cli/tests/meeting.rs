@@ -99,20 +99,17 @@ fn report_writes_markdown_and_html_by_the_extension() {
     write_shop(&dir.join("before.json"), 1, &[], 1.0);
     write_shop(&dir.join("now.json"), 2, &[], 1.5);
     let mut written = Vec::new();
+    let args = [
+        "report",
+        "now.json",
+        "--baseline",
+        "before.json",
+        "--title",
+        "Shop <review>",
+        "--out",
+    ];
     for out_file in ["report.json", "report.md", "report.html"] {
-        let out = tracelens(
-            &dir,
-            &[
-                "report",
-                "now.json",
-                "--baseline",
-                "before.json",
-                "--out",
-                out_file,
-                "--title",
-                "Shop <review>",
-            ],
-        );
+        let out = tracelens(&dir, &[&args[..], &[out_file]].concat());
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         written.push(std::fs::read_to_string(dir.join(out_file)).unwrap());
     }

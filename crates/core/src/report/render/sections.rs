@@ -51,13 +51,15 @@ pub fn document(report: &Report) -> Document<'_> {
     }
 }
 
-/// A link to a section, in parentheses after a sentence.
-pub fn see(section: Section) -> [Inline; 3] {
-    [
+/// A sentence of the model, then a link to its section in parentheses.
+fn linked(text: &str, section: Section) -> Vec<Inline> {
+    let mut line = sentence(text);
+    line.extend([
         Inline::Text(" (see ".to_owned()),
         Inline::Link(title(section).to_owned(), Anchor::Section(section.id())),
         Inline::Text(")".to_owned()),
-    ]
+    ]);
+    line
 }
 
 fn title(section: Section) -> &'static str {
@@ -130,16 +132,9 @@ fn headlines(report: &Report) -> Part<'_> {
     let blocks = if report.headlines.is_empty() {
         vec![Block::Paragraph(text("Nothing stands out in this period."))]
     } else {
-        let items = report
-            .headlines
-            .iter()
-            .map(|h| {
-                let mut item = sentence(&h.text);
-                item.extend(see(h.section));
-                item
-            })
-            .collect();
-        vec![Block::List(items)]
+        vec![Block::List(
+            report.headlines.iter().map(|h| linked(&h.text, h.section)).collect(),
+        )]
     };
     Part {
         id: "headlines",
@@ -155,16 +150,9 @@ fn questions(report: &Report) -> Part<'_> {
     if questions.questions.is_empty() {
         blocks.push(Block::Paragraph(text("The numbers raise no question this time.")));
     } else {
-        let items = questions
-            .questions
-            .iter()
-            .map(|q| {
-                let mut item = sentence(&q.text);
-                item.extend(see(q.section));
-                item
-            })
-            .collect();
-        blocks.push(Block::Numbered(items));
+        blocks.push(Block::Numbered(
+            questions.questions.iter().map(|q| linked(&q.text, q.section)).collect(),
+        ));
     }
     blocks.push(Block::Subheading("Action items"));
     if questions.action_items.is_empty() {
