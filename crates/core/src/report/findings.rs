@@ -4,7 +4,7 @@
 //! notes, owner and state people gave it carried over) or `resolved` (in the
 //! previous report, not found now; listed after the open ones).
 
-use super::model::{Impact, ReportFinding, Status, Subject, Tracking};
+use super::model::{ReportFinding, Status, Subject, Tracking};
 use crate::analysis::detectors::Finding;
 use crate::analysis::detectors::error_hotspot::message::normalise;
 use std::collections::{BTreeMap, HashMap};
@@ -47,11 +47,7 @@ impl Fnv {
 
 /// One analysis finding as the report shows it, without status or notes.
 pub fn report_finding(finding: &Finding) -> ReportFinding {
-    let subject = Subject {
-        endpoint: finding.subject.endpoint.clone(),
-        service: finding.subject.service.clone(),
-        operation: finding.subject.operation.clone(),
-    };
+    let subject = finding.subject.clone();
     let detector = finding.detector.name();
     ReportFinding {
         fingerprint: fingerprint(detector, &subject),
@@ -61,13 +57,7 @@ pub fn report_finding(finding: &Finding) -> ReportFinding {
         severity: finding.severity,
         subject,
         explanation: finding.explanation.clone(),
-        impact: Impact {
-            requests: finding.impact.requests,
-            failed_requests: finding.impact.failed_requests,
-            of_requests: finding.impact.of_requests,
-            request_time_share: finding.impact.request_time_share,
-            time: finding.impact.time,
-        },
+        impact: finding.impact.clone(),
         example_trace_ids: finding.evidence.iter().map(|e| e.trace_id.to_string()).collect(),
         next_step: finding.detector.next_step().to_owned(),
         tracking: Tracking::default(),

@@ -13,6 +13,7 @@
 
 use crate::analysis::detectors::Severity;
 use crate::analysis::detectors::regression::{RowKind, Verdict};
+pub use crate::analysis::detectors::{Impact, Subject};
 use crate::time::DurationNs;
 use serde::{Deserialize, Serialize};
 
@@ -370,34 +371,6 @@ pub enum Status {
     StillOpen,
     /// In the previous report, not found now.
     Resolved,
-}
-
-/// What a finding is about (as [`crate::analysis::detectors::Subject`]).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Subject {
-    /// The endpoint whose requests show it.
-    pub endpoint: Option<String>,
-    /// The service where it happens.
-    pub service: String,
-    /// The operation or statement.
-    pub operation: String,
-}
-
-/// A finding's cost (as [`crate::analysis::detectors::Impact`]).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Impact {
-    /// Requests that show it.
-    pub requests: u64,
-    /// Of those, requests that failed because of it.
-    pub failed_requests: u64,
-    /// Requests it is judged against.
-    pub of_requests: u64,
-    /// Share of the affected requests' time, 0 to 1.
-    pub request_time_share: f64,
-    /// Critical-path time it holds, summed over the requests.
-    pub time: DurationNs,
 }
 
 /// Notes, owner and state a person gave a finding.

@@ -50,7 +50,7 @@ pub enum Severity {
 }
 
 /// What a finding is about.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Subject {
     /// The endpoint whose requests show it, if the traces have one.
     pub endpoint: Option<String>,
@@ -62,7 +62,7 @@ pub struct Subject {
 
 /// How much a finding costs, in the same units for every detector, so
 /// findings of different kinds can be ranked against each other.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Impact {
     /// Requests (traces) that show it.
     pub requests: u64,

@@ -220,6 +220,9 @@ pub struct Samples {
     traces: u64,
 }
 
+/// A group's key while gathering: kind, endpoint (numbered), service, name.
+type SymKey = (RowKind, Option<u32>, Sym, Sym);
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     kind: RowKind,
@@ -331,9 +334,11 @@ impl Samples {
     /// operation under each endpoint. Spans without a known duration are left
     /// out, as in the group statistics.
     pub fn of(set: &TraceSet, index: &TraceIndex) -> Samples {
-        // Grouped by interned names first: one string allocation per group, not per span.
-        let mut endpoint_ids: HashMap<String, u32> = HashMap::new();
-        let mut by_sym: HashMap<(RowKind, Option<u32>, Sym, Sym), Group> = HashMap::new();
+        // Grouped by interned names first: one string allocation per group, not per span;
+        // hashbrown's default hasher, as the interner's: a key per span, SipHash was most of the time.
+        let mut endpoint_ids: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
+        // Each duration with its example in one vector: sorted once, split once.
+        let mut by_sym: hashbrown::HashMap<SymKey, (Group, Vec<(DurationNs, Example)>)> = hashbrown::HashMap::new();
         for (t, trace) in index.traces.iter().enumerate() {
             let spans = index.spans_of(trace);
             // As in the group statistics: a session or stream has no endpoint.
@@ -359,29 +364,25 @@ impl Samples {
                 } else {
                     (RowKind::Operation, endpoint, span.service, span.name)
                 };
-                let group = by_sym.entry(key).or_default();
-                if group.examples.last().is_none_or(|e| e.trace != t as u32) {
+                let (group, pairs) = by_sym.entry(key).or_default();
+                if pairs.last().is_none_or(|(_, e)| e.trace != t as u32) {
                     group.traces += 1;
                     group.request_time_ns += request_ns;
                 }
-                group.durations.push(span.duration);
-                group.examples.push(Example {
-                    trace: t as u32,
-                    span: i,
-                });
+                pairs.push((
+                    span.duration,
+                    Example {
+                        trace: t as u32,
+                        span: i,
+                    },
+                ));
             }
         }
         let names: HashMap<u32, &str> = endpoint_ids.iter().map(|(name, &id)| (id, name.as_str())).collect();
         let name_of = |id: Option<u32>| id.and_then(|id| names.get(&id)).map(|n| (*n).to_owned());
         let groups = by_sym
             .into_iter()
-            .map(|((kind, endpoint, service, name), mut group)| {
-                let mut pairs: Vec<(DurationNs, Example)> = group
-                    .durations
-                    .iter()
-                    .copied()
-                    .zip(group.examples.iter().copied())
-                    .collect();
+            .map(|((kind, endpoint, service, name), (mut group, mut pairs))| {
                 pairs.sort_unstable_by_key(|(d, e)| (*d, e.span));
                 (group.durations, group.examples) = pairs.into_iter().unzip();
                 let key = Key {
