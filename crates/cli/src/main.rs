@@ -66,7 +66,8 @@ enum Command {
         /// previous report JSON (which also carries its findings' notes and owners).
         #[arg(long, num_args = 1.., value_name = "FILES|REPORT.json")]
         baseline: Vec<PathBuf>,
-        /// Where to write; the format comes from the extension (.json; .md and .html are not built yet).
+        /// Where to write; the format comes from the extension: .json (the model, to open again
+        /// or use as the next baseline), .md (a wiki page or PR comment), .html (one self-contained page).
         #[arg(long, required = true)]
         out: PathBuf,
         /// The report's title (default: one naming the periods).

@@ -78,21 +78,20 @@ pub struct ReportArgs<'a> {
     pub options: Options,
 }
 
-/// Writes the report; exit 2 when a file could not be read (the report is
-/// still written from the rest) or the output format is not built.
+/// Writes the report as JSON, Markdown or HTML (by the extension); exit 2
+/// when a file could not be read (the report is still written from the rest)
+/// or the extension names no format.
 pub fn write_report(args: ReportArgs<'_>) -> Result<ExitCode> {
     let extension = args.out.extension().and_then(|e| e.to_str()).unwrap_or("");
-    match extension {
-        "json" => {}
-        "md" | "html" => {
-            eprintln!("tracelens: the .{extension} report is not built yet; write .json for now (`--out report.json`)");
-            return Ok(ExitCode::from(2));
-        }
+    let render: fn(&Report) -> String = match extension {
+        "json" => Report::to_json,
+        "md" => report::render::markdown,
+        "html" => report::render::html,
         _ => {
             eprintln!("tracelens: --out must end in .json, .md or .html (the format is taken from it)");
             return Ok(ExitCode::from(2));
         }
-    }
+    };
     let (set, failures) = load(args.files)?;
     let baseline = read_baseline(args.baseline)?;
     let options = Options {
@@ -101,7 +100,7 @@ pub fn write_report(args: ReportArgs<'_>) -> Result<ExitCode> {
         ..args.options
     };
     let (_, report) = report::generate(&set, baseline.input(), &options);
-    std::fs::write(args.out, report.to_json()).with_context(|| format!("writing {}", args.out.display()))?;
+    std::fs::write(args.out, render(&report)).with_context(|| format!("writing {}", args.out.display()))?;
     let failed = report_failures(&failures, &baseline);
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

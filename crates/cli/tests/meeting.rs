@@ -94,15 +94,31 @@ fn report_writes_json_that_reads_back() {
 }
 
 #[test]
-fn report_says_markdown_and_html_are_not_built_yet() {
+fn report_writes_markdown_and_html_by_the_extension() {
     let dir = dir("formats");
-    write_shop(&dir.join("now.json"), 2, &[], 1.0);
-    for out_file in ["report.md", "report.html"] {
-        let out = tracelens(&dir, &["report", "now.json", "--out", out_file]);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("not built yet"), "{}", stderr(&out));
-        assert!(!dir.join(out_file).exists());
+    write_shop(&dir.join("before.json"), 1, &[], 1.0);
+    write_shop(&dir.join("now.json"), 2, &[], 1.5);
+    let mut written = Vec::new();
+    let args = [
+        "report",
+        "now.json",
+        "--baseline",
+        "before.json",
+        "--title",
+        "Shop <review>",
+        "--out",
+    ];
+    for out_file in ["report.json", "report.md", "report.html"] {
+        let out = tracelens(&dir, &[&args[..], &[out_file]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        written.push(std::fs::read_to_string(dir.join(out_file)).unwrap());
     }
+    // Each file is what the core's renderer makes of the JSON's report.
+    let report = Report::from_json(written[0].as_bytes()).unwrap();
+    assert_eq!(written[1], tracelens_core::report::render::markdown(&report));
+    assert_eq!(written[2], tracelens_core::report::render::html(&report));
+    assert!(written[1].starts_with("# Shop \\<review\\>\n"), "{}", &written[1][..80]);
+    assert!(written[2].contains("<title>Shop &lt;review&gt;</title>"));
     let out = tracelens(&dir, &["report", "now.json", "--out", "report.txt"]);
     assert_eq!(out.status.code(), Some(2));
     let out = tracelens(

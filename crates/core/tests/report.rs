@@ -5,40 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::{import, shop, two_periods};
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::regression::Verdict;
-use tracelens_core::import::{Format, import_file};
 use tracelens_core::report::{self, BaselineInput, Options, Report, Section, Status, Tracking, WorkState};
-use tracelens_core::synth::shop::{Pattern, Patterns, ShopConfig};
-use tracelens_core::synth::{SynthSpan, encode, shop, stretch};
-
-fn shop(seed: u64, traces: usize, patterns: &[Pattern]) -> Vec<SynthSpan> {
-    shop::generate(&ShopConfig {
-        seed,
-        traces,
-        patterns: Patterns::of(patterns),
-        ..Default::default()
-    })
-}
-
-fn import(spans: &[SynthSpan]) -> TraceSet {
-    let mut set = TraceSet::new();
-    import_file(&mut set, "traces.json", &encode(spans, Format::OtlpJson)).unwrap();
-    set
-}
-
-/// Two periods of the shop with an N+1 in both, the cart 1.5× slower in the
-/// second and an error hotspot new in it.
-fn two_periods() -> (TraceSet, TraceSet) {
-    let baseline = import(&shop(1, 240, &[Pattern::NPlusOne]));
-    let current = import(&stretch(
-        &shop(2, 240, &[Pattern::NPlusOne, Pattern::ErrorHotspot]),
-        "GET /api/cart",
-        1.5,
-    ));
-    (baseline, current)
-}
+use tracelens_core::synth::shop::Pattern;
 
 fn report(set: &TraceSet, baseline: BaselineInput<'_>) -> (Analysis, Report) {
     report::generate(set, baseline, &Options::default())

@@ -29,6 +29,7 @@ pub mod latency;
 pub mod model;
 pub mod period_name;
 pub mod questions;
+pub mod render;
 pub mod summary;
 pub mod usage;
 

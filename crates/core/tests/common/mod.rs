@@ -1,0 +1,43 @@
+//! Generated trace sets that more than one test file reads.
+
+#![allow(dead_code, clippy::unwrap_used)] // each test file uses part of it
+
+use tracelens_core::TraceSet;
+use tracelens_core::import::{Format, import_file};
+use tracelens_core::synth::shop::{Pattern, Patterns, ShopConfig};
+use tracelens_core::synth::{SynthSpan, encode, shop, stretch};
+
+/// The shop with `patterns`, `traces` traces from `seed`.
+pub fn shop(seed: u64, traces: usize, patterns: &[Pattern]) -> Vec<SynthSpan> {
+    shop::generate(&ShopConfig {
+        seed,
+        traces,
+        patterns: Patterns::of(patterns),
+        ..Default::default()
+    })
+}
+
+/// `spans` written as OTLP JSON and read into a set.
+pub fn import(spans: &[SynthSpan]) -> TraceSet {
+    let mut set = TraceSet::new();
+    import_file(&mut set, "traces.json", &encode(spans, Format::OtlpJson)).unwrap();
+    set
+}
+
+/// The spans of two periods of the shop with an N+1 in both, the cart 1.5×
+/// slower in the second and an error hotspot new in it: (baseline, current).
+pub fn two_periods_spans() -> (Vec<SynthSpan>, Vec<SynthSpan>) {
+    let baseline = shop(1, 240, &[Pattern::NPlusOne]);
+    let current = stretch(
+        &shop(2, 240, &[Pattern::NPlusOne, Pattern::ErrorHotspot]),
+        "GET /api/cart",
+        1.5,
+    );
+    (baseline, current)
+}
+
+/// [`two_periods_spans`] read: (baseline, current).
+pub fn two_periods() -> (TraceSet, TraceSet) {
+    let (baseline, current) = two_periods_spans();
+    (import(&baseline), import(&current))
+}
