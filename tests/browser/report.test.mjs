@@ -120,19 +120,16 @@ test("title, note, owner and state survive a reload and go into the saved JSON; 
     assert.equal(report.questions.action_items.find((a) => a.fingerprint === report.findings[0].fingerprint).owner, OWNER);
     assert.ok(saved.text.includes(NOTE.replaceAll('"', '\\"')), "the note is in the file as written");
 
-    // HTML and Markdown: saved with the note inside once the renderer is built in; until then, disabled and saying so.
-    for (const [testId, name] of [
-      ["report-download-html", "report.html"],
-      ["report-download-markdown", "report.md"],
+    // HTML and Markdown: saved with the edits inside, from the same writers as the CLI's.
+    for (const [testId, name, opening] of [
+      ["report-download-html", "report.html", "<!DOCTYPE html>"],
+      ["report-download-markdown", "report.md", "# Shop, sprint 48"],
     ]) {
-      const button = page.getByTestId(testId);
-      if (await button.isDisabled()) {
-        assert.equal(await button.getAttribute("title"), "arrives with the renderer");
-      } else {
-        const file = await download(page, testId);
-        assert.equal(file.name, name);
-        assert.ok(file.text.includes(OWNER), `${name} names the owner`);
-      }
+      const file = await download(page, testId);
+      assert.equal(file.name, name);
+      assert.ok(file.text.startsWith(opening), `${name} starts with ${opening}: ${file.text.slice(0, 80)}`);
+      assert.ok(file.text.includes(OWNER), `${name} names the owner`);
+      assert.ok(file.text.includes("Sprint 48"), `${name} names the period as set`);
     }
 
     // Next period: the saved report as the baseline. To see every status from one

@@ -133,28 +133,14 @@ impl ExportFormat {
             ExportFormat::Json => "application/json",
         }
     }
-
-    /// Whether this build can write it (see [`renderer`]).
-    pub fn available(self) -> bool {
-        renderer(self).is_some()
-    }
 }
 
-/// The function that writes `format`; `None` when this build has none.
-///
-/// HTML and Markdown arrive with `tracelens_core::report::render` (another
-/// branch): when it is merged, their arms become
-/// `ExportFormat::Html => Some(report::render::html)` and
-/// `ExportFormat::Markdown => Some(report::render::markdown)`, and the
-/// buttons enable themselves.
-pub fn renderer(format: ExportFormat) -> Option<fn(&Report) -> String> {
+/// The report as a file of `format`: the core's writers, so a download is
+/// byte for byte what `tracelens report --out report.<ext>` writes.
+pub fn render_export(report: &Report, format: ExportFormat) -> String {
     match format {
-        ExportFormat::Json => Some(Report::to_json),
-        ExportFormat::Html | ExportFormat::Markdown => None,
+        ExportFormat::Json => report.to_json(),
+        ExportFormat::Html => tracelens_core::report::render::html(report),
+        ExportFormat::Markdown => tracelens_core::report::render::markdown(report),
     }
-}
-
-/// The report as a file of `format`; `None` when this build cannot write it.
-pub fn render_export(report: &Report, format: ExportFormat) -> Option<String> {
-    renderer(format).map(|render| render(report))
 }

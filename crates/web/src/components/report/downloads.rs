@@ -1,6 +1,5 @@
 //! The download buttons: the report with the person's edits, made again with
-//! them as the builder's options, saved as a file (no server). A format this
-//! build cannot write yet shows its button disabled, saying why.
+//! them as the builder's options, saved as a file (no server).
 
 use super::ReportState;
 use crate::io;
@@ -20,7 +19,7 @@ pub fn Downloads() -> impl IntoView {
         let options = state.edits.with_untracked(|e| e.options(&defaults));
         let saved = workspace
             .report(&options)
-            .and_then(|report| crate::report_state::render_export(&report, format))
+            .map(|report| crate::report_state::render_export(&report, format))
             .ok_or_else(|| format!("{}: nothing to save", format.file_name()))
             .and_then(|text| io::download(format.file_name(), format.mime(), &text));
         state.message.set(saved.err());
@@ -28,17 +27,11 @@ pub fn Downloads() -> impl IntoView {
     let buttons = ExportFormat::ALL
         .into_iter()
         .map(|format| {
-            let available = format.available();
-            let title = if available {
-                format!("Save the report as {}", format.file_name())
-            } else {
-                "arrives with the renderer".to_owned()
-            };
+            let title = format!("Save the report as {}", format.file_name());
             view! {
                 <button
                     class="button"
                     data-testid=format.test_id()
-                    disabled=!available
                     title=title
                     on:click=move |_| save(format)
                 >
