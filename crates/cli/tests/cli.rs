@@ -495,7 +495,10 @@ fn a_config_file_sets_thresholds_and_the_json_echoes_them() {
     let (doc, found) = n_plus_one(&["--config", strict.to_str().unwrap()]);
     assert_eq!(found, 0, "ten repeats are under a threshold of 20");
     assert_eq!(doc["config"]["n_plus_one"]["min_repeats"], 20);
-    assert_eq!(doc["config"]["long_tail"]["min_gap"], "50ms", "echoed as a person writes it");
+    assert_eq!(
+        doc["config"]["long_tail"]["min_gap"], "50ms",
+        "echoed as a person writes it"
+    );
     assert_eq!(doc["config"]["chatty_calls"]["min_calls"], 10, "left out: the default");
 
     // A misspelt setting is an error that says which and where, not a silent default.

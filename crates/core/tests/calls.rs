@@ -378,11 +378,17 @@ fn a_request_that_failed_after_retrying_makes_the_retries_a_warning() {
     assert_eq!(retries.len(), 1, "{:#?}", analysis.findings);
     assert_eq!(retries[0].severity, Severity::Warning);
     assert_eq!(retries[0].impact.failed_requests, 1);
+    // The error incident the last attempt started is the same cause: told
+    // here (when, and how far it climbed), not as an error hotspot too.
     assert!(
-        retries[0].explanation.ends_with("the request failed all the same"),
+        retries[0].explanation.contains("the request failed all the same (at ")
+            && retries[0]
+                .explanation
+                .ends_with("; the error climbed 1 span up to `frontend`)"),
         "{}",
         retries[0].explanation
     );
+    assert!(of(&analysis, "error_hotspot").is_empty(), "{:#?}", analysis.findings);
 }
 
 #[test]
