@@ -215,7 +215,7 @@ fn staging_dotnet_redis_loop_is_reported_per_message_handler() {
     assert!(
         finding
             .explanation
-            .starts_with("`Redis: GetSetMembers` in `live-data` runs 5 times per `UserPickupAvailabilityChanged` in `live-data` (median of 4 requests), one after another"),
+            .starts_with("`Redis: GetSetMembers` in `live-data` runs 5 times per `UserPickupAvailabilityChanged` in `live-data` (median of 4 runs), one after another"),
         "{}",
         finding.explanation
     );

@@ -552,7 +552,7 @@ fn requests_that_survived_the_error_are_named_beside_those_it_failed() {
     );
     assert!(
         found[0].explanation.starts_with(
-            "`GetCart` in `cart` failed 3 `POST /api/checkout` requests (3 of 10, 30%) between 2023-11-14 22:15:00 and 22:16:41 UTC, and erred in 2 `GET /api/cart` requests that did not fail:"
+            "`GetCart` in `cart` failed 3 `POST /api/checkout` requests (3 of 10, 30%) between 2023-11-14 22:15:00 and 22:16:41 UTC, and erred without failing them in 2 `GET /api/cart` requests:"
         ),
         "{}",
         found[0].explanation
@@ -578,7 +578,7 @@ fn kafka_consumers_whose_processing_failed_are_failed_messages() {
     assert_eq!((f.impact.failed_requests, f.impact.of_requests), (3, 3), "{f:#?}");
     assert!(
         f.explanation
-            .contains("failed 3 `serviceb: poll messages` requests (3 of 3, 100%)"),
+            .contains("failed 3 `serviceb: poll messages` messages (3 of 3, 100%)"),
         "{}",
         f.explanation
     );
@@ -620,7 +620,7 @@ fn a_consumer_is_an_entry_of_its_own_and_its_failure_a_failed_message() {
     assert!(
         found[0]
             .explanation
-            .contains("failed 2 `billing: orders process` requests (2 of 10, 20%)"),
+            .contains("failed 2 `billing: orders process` messages (2 of 10, 20%)"),
         "{}",
         found[0].explanation
     );

@@ -162,6 +162,15 @@ impl UnitName<'_> {
         }
     }
 
+    /// What several units are: "requests" of an endpoint, "runs" of a
+    /// handler (a message handler in a session is not a request).
+    pub(super) fn units_noun(self) -> &'static str {
+        match self {
+            UnitName::Endpoint(_) => "requests",
+            UnitName::Handler(..) => "runs",
+        }
+    }
+
     /// When one request is the evidence: "its one `GET /dispatch` request (n=1)",
     /// or "one `get` in `stLogin` of 10 (n=1)" when the data holds more of them.
     pub(super) fn the_one(self, set: &TraceSet, of: u64) -> String {

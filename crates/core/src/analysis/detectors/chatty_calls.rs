@@ -191,8 +191,9 @@ fn finding(
         )
     } else {
         format!(
-            "is called {median} times {} (median of {requests} requests)",
-            unit.per(set)
+            "is called {median} times {} (median of {requests} {})",
+            unit.per(set),
+            unit.units_noun()
         )
     };
     let retried = if retries > 0 {
