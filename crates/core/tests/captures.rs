@@ -286,7 +286,7 @@ fn sentence(path: &str, detector: &str, about: &str) -> String {
 }
 
 /// Sentences agree with their counts on the captures (the strict review):
-/// one rootless trace has one topmost span, a median of one call is not
+/// a bottleneck's time follows its share, one rootless trace has one topmost span, a median of one call is not
 /// called a median, consumed messages are messages, handler runs are runs,
 /// and "that did not fail" no longer reads as said of "a request".
 #[test]
@@ -308,6 +308,21 @@ fn sentences_agree_with_their_counts() {
     assert!(
         kafka.contains("failed 3 `serviceb: poll messages` messages (3 of 3, 100%)"),
         "{kafka}"
+    );
+    // The time stands beside the share it is, not after the handler as if
+    // the handler took 490 ms; the merged handlers are still named.
+    let graph = sentence(
+        "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json",
+        "bottleneck",
+        "graph.microsoft.com",
+    );
+    assert!(
+        graph.starts_with(
+            "`Client Request: graph.microsoft.com` in `nimbusmsteamsdriver` holds 83% (490ms) of the critical path of \
+             `CallWithCustomerEstablished` in `nimbuscallhandler` in its one run in a session (n=1); also in \
+             `InputCompleted` in `nimbuscallhandler` (1 run), "
+        ),
+        "{graph}"
     );
     let redis = sentence(
         "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json",

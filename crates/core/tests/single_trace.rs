@@ -37,7 +37,7 @@ fn a_single_hotrod_trace_names_its_bottleneck_with_n_1() {
     );
     assert_eq!(
         finding.explanation,
-        "`SQL SELECT` in `mysql` holds 76% of the critical path of `GET /dispatch` (1.38s) in its one request (n=1)"
+        "`SQL SELECT` in `mysql` holds 76% (1.38s) of the critical path of `GET /dispatch` in its one request (n=1)"
     );
     assert_eq!((finding.impact.requests, finding.impact.of_requests), (1, 1));
     // One request is evidence enough to name it, not to call it critical.

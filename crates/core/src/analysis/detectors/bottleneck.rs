@@ -29,8 +29,8 @@
 //! counts only from `session_min_time` (default 100 ms) on its unit's path: a
 //! session holds many units, mostly one of a kind.
 //!
-//! **Example.** `POST /v1/charges` in `payment` holds 92% of the critical path
-//! of `POST /api/checkout` (median 118 ms) in 53 of its 53 requests.
+//! **Example.** `POST /v1/charges` in `payment` holds 92% (median 118 ms) of
+//! the critical path of `POST /api/checkout` in 53 of its 53 requests.
 
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
@@ -290,12 +290,14 @@ fn finding(
             operation: name.to_owned(),
         },
         explanation: format!(
-            "`{}` in `{}` holds {:.0}% of the critical path of {} ({}{median_time}) {}{what}",
+            // The time beside the share it is: after the endpoint, "(1.38s)"
+            // read as the request's duration.
+            "`{}` in `{}` holds {:.0}% ({}{median_time}) of the critical path of {} {}{what}",
             super::shown(name),
             super::shown(service),
             median_share * 100.0,
-            of.shown(set),
             if hits.len() == 1 { "" } else { "median " },
+            of.shown(set),
             of.counted(hits.len(), requests),
         ),
         evidence,

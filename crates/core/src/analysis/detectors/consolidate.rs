@@ -486,13 +486,17 @@ fn also_in(others: &[Finding]) -> String {
             match &f.subject.endpoint {
                 Some(endpoint) => format!("`{}` ({})", super::shown(endpoint), counted(n, "request", "requests")),
                 // A handler inside sessions is named only in the sentence:
-                // "…of the critical path of `UserInvited` in `callhandler` (…".
+                // "…of the critical path of `UserInvited` in `callhandler` in its…",
+                // kept up to the service's closing backtick.
                 None => {
                     let handler = f
                         .explanation
                         .split_once(" of the critical path of ")
-                        .and_then(|(_, rest)| rest.split_once("` ("))
-                        .map_or("", |(handler, _)| handler);
+                        .and_then(|(_, rest)| {
+                            let service = rest.find("` in `")? + "` in `".len();
+                            rest.get(..service + rest.get(service..)?.find('`')?)
+                        })
+                        .unwrap_or("");
                     format!("{handler}` ({})", counted(n, "run", "runs"))
                 }
             }
