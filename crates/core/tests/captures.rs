@@ -357,3 +357,20 @@ fn a_handled_error_does_not_climb_past_the_span_that_handled_it() {
         "{failed}"
     );
 }
+
+/// SmartThings' 52 device calls from `stLogin` each reach `platformapi`,
+/// which calls its backend for that device: one fan-out, seen one hop down,
+/// said as what each call does, not as a second repeated call.
+#[test]
+fn a_fan_out_seen_one_hop_down_is_told_as_what_each_call_does() {
+    let chatty = sentence(
+        "zipkin-v2/zipkin__smartthings-mobile-web-install.json",
+        "chatty_calls",
+        "`stLogin` is called 52 times",
+    );
+    assert!(
+        chatty.ends_with("; each call in turn makes `get` to `/devices/{id}` from `platformapi`"),
+        "{chatty}"
+    );
+    assert!(!chatty.contains("also repeated"), "{chatty}");
+}
