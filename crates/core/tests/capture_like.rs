@@ -115,12 +115,16 @@ fn the_outage_is_one_critical_error_finding_naming_each_endpoint() {
     }
 }
 
-/// Retried cache timeouts are one `retries` finding over every request that
-/// retried; a retry that recovered is no error hotspot. Requests whose three
-/// attempts all failed did fail: an error finding counting exactly those is
-/// right.
+/// The cache timeouts are one cause, so one finding: the `retries` finding
+/// over every request that retried tells it, and takes in what other
+/// detectors see of the same timeouts. The requests whose three attempts all
+/// failed are no separate error hotspot (their error incident starts at the
+/// same call: its window and climb are in the retries' sentence), and the
+/// long tail of the cache `GET` (and of `GET /api/recommendations`), which
+/// the timed-out attempts make, is no separate long tail. A retry that
+/// recovered is no error at all.
 #[test]
-fn retried_timeouts_are_one_retries_finding_and_recovered_ones_no_error() {
+fn the_cache_timeouts_are_one_retries_finding_with_their_failures_and_tail() {
     let generated = generated();
     let truth = &generated.truth;
     for (format, analysis) in every_format(&generated) {
@@ -134,26 +138,63 @@ fn retried_timeouts_are_one_retries_finding_and_recovered_ones_no_error() {
         );
         assert_eq!(retries.impact.requests, truth.retried_requests, "{format:?}");
         assert_eq!(
+            retries.impact.of_requests, truth.requests["GET /api/recommendations"],
+            "{format:?}"
+        );
+        assert_eq!(
             retries.subject.endpoint.as_deref(),
             Some("GET /api/recommendations"),
             "{format:?}"
         );
-        assert!(retries.severity <= Severity::Warning, "{format:?}");
+        // 2 of 75 requests failed: evidence, below the critical rate.
+        assert_eq!(retries.severity, Severity::Warning, "{format:?}");
 
+        let others: Vec<&Finding> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.detector != Detector::Retries)
+            .filter(|f| f.subject.service == "recommendation" || f.detector == Detector::LongTail)
+            .collect();
+        assert!(others.is_empty(), "{format:?}: {others:#?}");
         let errors: Vec<&Finding> = of_kind(&analysis, Detector::ErrorHotspot)
             .into_iter()
             .filter(|f| !about_valkey(f))
             .collect();
-        assert!(errors.len() <= 1, "{format:?}: {errors:#?}");
-        for error in errors {
-            assert_eq!(
-                (error.subject.service.as_str(), error.subject.operation.as_str()),
-                ("recommendation", "GET"),
-                "{format:?}"
+        assert!(errors.is_empty(), "{format:?}: {errors:#?}");
+
+        let said = &retries.explanation;
+        assert!(
+            said.contains("failed all the same (between 2026-11-21 "),
+            "{format:?}: {said}"
+        );
+        assert!(
+            said.contains("the error climbed 4 spans up to `frontend-proxy`"),
+            "{format:?}: {said}"
+        );
+        // Zipkin loses the streams' shape (see the module docs), so the
+        // endpoints' tails there are judged among other peers.
+        if format != Format::ZipkinJson {
+            assert!(
+                said.contains("the failed attempts make its long tail of its own work: p99 "),
+                "{format:?}: {said}"
             );
-            assert_eq!(error.impact.requests, truth.exhausted_requests, "{format:?}");
-            assert_eq!(error.impact.failed_requests, truth.exhausted_requests, "{format:?}");
+            assert!(
+                said.contains("and the long tail of `GET /api/recommendations`"),
+                "{format:?}: {said}"
+            );
         }
+        // Sized by what the timeouts cost: the failed attempts on the path,
+        // at least the cache timeout (100 ms) for each of them.
+        let attempts: u64 = said
+            .split_once(" failed ")
+            .and_then(|(_, rest)| rest.split_once(" times"))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap();
+        assert!(
+            retries.impact.time.0 >= attempts * 100_000_000,
+            "{format:?}: {:?}",
+            retries.impact
+        );
     }
 }
 
@@ -349,32 +390,19 @@ fn healthy_traffic_raises_no_performance_finding() {
     }
 }
 
-/// Everything reported, and nothing else: the outage, the retries (with the
-/// requests that gave up), the missing times, and at most one long tail (the
-/// cache timeouts make `GET /api/recommendations`'s tail: one cause).
+/// Everything reported, and nothing else: the outage, the cache timeouts
+/// (one retries finding, with the requests that gave up and the tail they
+/// make), and the missing times.
 #[test]
-
 fn only_what_an_engineer_would_sign_is_reported() {
     let generated = generated();
     for format in FULL_FORMATS {
         let analysis = analyse(&generated, format);
-        let count = |detector| of_kind(&analysis, detector).len();
-        assert!(count(Detector::LongTail) <= 1, "{format:?}: {:#?}", analysis.findings);
-        assert_eq!(count(Detector::DataQuality), 1, "{format:?}");
-        assert_eq!(count(Detector::Retries), 1, "{format:?}");
-        assert!((1..=2).contains(&count(Detector::ErrorHotspot)), "{format:?}");
-        let expected = [
-            Detector::ErrorHotspot,
-            Detector::Retries,
-            Detector::DataQuality,
-            Detector::LongTail,
-        ];
-        let other: Vec<&Finding> = analysis
-            .findings
-            .iter()
-            .filter(|f| !expected.contains(&f.detector))
-            .collect();
-        assert!(other.is_empty(), "{format:?}: {other:#?}");
+        let mut detectors: Vec<Detector> = analysis.findings.iter().map(|f| f.detector).collect();
+        detectors.sort_unstable();
+        let mut expected = vec![Detector::ErrorHotspot, Detector::Retries, Detector::DataQuality];
+        expected.sort_unstable();
+        assert_eq!(detectors, expected, "{format:?}: {:#?}", analysis.findings);
     }
 }
 

@@ -262,3 +262,115 @@ fn zipkin_skew_one_distorting_call_is_named_and_the_wait_is_not_own_work() {
         .unwrap();
     assert!(path <= 99_411_000, "{path}");
 }
+
+/// The explanation of the finding of `detector` whose sentence contains `about`.
+fn sentence(path: &str, detector: &str, about: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(&path).unwrap()).unwrap();
+    let analysis = Analysis::of(&set);
+    analysis
+        .findings
+        .iter()
+        .find(|f| f.detector == detector && f.explanation.contains(about))
+        .map(|f| f.explanation.clone())
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no {detector} about {about}: {:#?}",
+                path.display(),
+                analysis.findings
+            )
+        })
+}
+
+/// Sentences agree with their counts on the captures (the strict review):
+/// a bottleneck's time follows its share, one rootless trace has one topmost span, a median of one call is not
+/// called a median, consumed messages are messages, handler runs are runs,
+/// and "that did not fail" no longer reads as said of "a request".
+#[test]
+fn sentences_agree_with_their_counts() {
+    let rootless = sentence(
+        "jaeger-ui-json/jaeger__query__otlp2jaeger-out__api-envelope.json",
+        "data_quality",
+        "no root span",
+    );
+    assert!(
+        rootless.starts_with(
+            "1 of 1 trace has no root span (every span names a parent; its topmost span is in `telemetrygen`): its request's"
+        ),
+        "{rootless}"
+    );
+    let skew = sentence("zipkin-v2/zipkin__skew.json", "data_quality", "Clock skew");
+    assert!(skew.contains("by 65.4ms; durations"), "{skew}");
+    let kafka = sentence("zipkin-v2/zipkin__messaging-kafka.json", "error_hotspot", "on-message");
+    assert!(
+        kafka.contains("failed 3 `serviceb: poll messages` messages (3 of 3, 100%)"),
+        "{kafka}"
+    );
+    // The time stands beside the share it is, not after the handler as if
+    // the handler took 490 ms; the merged handlers are still named.
+    let graph = sentence(
+        "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json",
+        "bottleneck",
+        "graph.microsoft.com",
+    );
+    assert!(
+        graph.starts_with(
+            "`Client Request: graph.microsoft.com` in `nimbusmsteamsdriver` holds 83% (490ms) of the critical path of \
+             `CallWithCustomerEstablished` in `nimbuscallhandler` in its one run in a session (n=1); also in \
+             `InputCompleted` in `nimbuscallhandler` (1 run), "
+        ),
+        "{graph}"
+    );
+    let redis = sentence(
+        "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json",
+        "n_plus_one_queries",
+        "GetSetMembers",
+    );
+    assert!(redis.contains("(median of 4 runs)"), "{redis}");
+    let survived = sentence(
+        "otlp-json/jaeger__memory__otel_traces_01.json",
+        "error_hotspot",
+        "test-general-conversion-3",
+    );
+    assert!(
+        survived.ends_with(", and erred without failing them in 1 trace outside a request."),
+        "{survived}"
+    );
+}
+
+/// Robot Framework's `Run Keyword And Return Status` sets OK over the
+/// `File Should Exist` that failed under it: that error was handled there
+/// and climbed no further. The keyword above failed because of the explicit
+/// `Fail` beside it, whose finding alone says how far it climbed (it said so
+/// of both).
+#[test]
+fn a_handled_error_does_not_climb_past_the_span_that_handled_it() {
+    let path = "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl";
+    let handled = sentence(path, "error_hotspot", "`File Should Exist");
+    assert!(!handled.contains("climbed"), "{handled}");
+    let failed = sentence(path, "error_hotspot", "`Fail Traces file not found");
+    assert!(
+        failed.contains("the error climbed 7 spans up to `essvt-test-runner`"),
+        "{failed}"
+    );
+}
+
+/// SmartThings' 52 device calls from `stLogin` each reach `platformapi`,
+/// which calls its backend for that device: one fan-out, seen one hop down,
+/// said as what each call does, not as a second repeated call.
+#[test]
+fn a_fan_out_seen_one_hop_down_is_told_as_what_each_call_does() {
+    let chatty = sentence(
+        "zipkin-v2/zipkin__smartthings-mobile-web-install.json",
+        "chatty_calls",
+        "`stLogin` is called 52 times",
+    );
+    assert!(
+        chatty.ends_with("; each call in turn makes `get` to `/devices/{id}` from `platformapi`"),
+        "{chatty}"
+    );
+    assert!(!chatty.contains("also repeated"), "{chatty}");
+}

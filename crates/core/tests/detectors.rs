@@ -292,7 +292,7 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
     assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /x"));
     assert!(
         found[0].explanation.starts_with(
-            "`GET pricing` in `api` holds 50% of the critical path of `GET /x` (median 50.0ms) in 5 of its 5 requests"
+            "`GET pricing` in `api` holds 50% (median 50.0ms) of the critical path of `GET /x` in 5 of its 5 requests"
         ),
         "{}",
         found[0].explanation

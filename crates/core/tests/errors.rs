@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
-use tracelens_core::analysis::detectors::{Finding, Severity};
+use tracelens_core::analysis::detectors::{Detector, Finding, Severity};
 use tracelens_core::import::{Format, import_file};
 use tracelens_core::model::SpanKind;
 use tracelens_core::synth::{SynthSpan, SynthValue, encode};
@@ -210,26 +210,34 @@ fn get_driver_retried(request_fails: bool, retry_succeeds: bool) -> Vec<SynthSpa
     vec![root, finder, first, retry]
 }
 
+/// A retried call is one cause whether or not the request recovered: the
+/// retries finding tells it, and when the last attempt failed the request
+/// too, the error incident starting at that call is folded into it (its
+/// failed request, its time and how far it climbed), not a second finding.
 #[test]
-fn a_retried_error_is_left_to_the_retries_detector_unless_the_request_failed() {
+fn a_retried_error_is_told_by_the_retries_finding_even_when_the_request_failed() {
     let recovered = analyse(&encode(&get_driver_retried(false, true), Format::OtlpJson));
     assert!(hotspots(&recovered).is_empty(), "{:#?}", hotspots(&recovered));
 
     let failed = analyse(&encode(&get_driver_retried(true, false), Format::OtlpJson));
-    let found = hotspots(&failed);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!((found[0].impact.failed_requests, found[0].impact.of_requests), (1, 1));
+    assert!(hotspots(&failed).is_empty(), "{:#?}", failed.findings);
+    let retries: Vec<&Finding> = failed
+        .findings
+        .iter()
+        .filter(|f| f.detector == Detector::Retries)
+        .collect();
+    assert_eq!(retries.len(), 1, "{:#?}", failed.findings);
+    let retries = retries[0];
+    assert_eq!((retries.impact.failed_requests, retries.impact.of_requests), (1, 1));
+    // One failed request is evidence, not a rate: a warning.
+    assert_eq!(retries.severity, Severity::Warning);
     assert!(
-        found[0]
-            .explanation
-            .starts_with("`GetDriver` in `redis` failed the one `GET /dispatch` request (n=1) at "),
+        retries.explanation.starts_with(
+            "`GetDriver` in `redis` failed 1 time with \"redis timeout\" and was retried in its one \
+             `GET /dispatch` request (n=1); the request failed all the same (at "
+        ),
         "{}",
-        found[0].explanation
-    );
-    assert!(
-        found[0].explanation.contains("\"redis timeout\" ×2"),
-        "{}",
-        found[0].explanation
+        retries.explanation
     );
 }
 
@@ -544,7 +552,7 @@ fn requests_that_survived_the_error_are_named_beside_those_it_failed() {
     );
     assert!(
         found[0].explanation.starts_with(
-            "`GetCart` in `cart` failed 3 `POST /api/checkout` requests (3 of 10, 30%) between 2023-11-14 22:15:00 and 22:16:41 UTC, and erred in 2 `GET /api/cart` requests that did not fail:"
+            "`GetCart` in `cart` failed 3 `POST /api/checkout` requests (3 of 10, 30%) between 2023-11-14 22:15:00 and 22:16:41 UTC, and erred without failing them in 2 `GET /api/cart` requests:"
         ),
         "{}",
         found[0].explanation
@@ -570,7 +578,7 @@ fn kafka_consumers_whose_processing_failed_are_failed_messages() {
     assert_eq!((f.impact.failed_requests, f.impact.of_requests), (3, 3), "{f:#?}");
     assert!(
         f.explanation
-            .contains("failed 3 `serviceb: poll messages` requests (3 of 3, 100%)"),
+            .contains("failed 3 `serviceb: poll messages` messages (3 of 3, 100%)"),
         "{}",
         f.explanation
     );
@@ -612,7 +620,7 @@ fn a_consumer_is_an_entry_of_its_own_and_its_failure_a_failed_message() {
     assert!(
         found[0]
             .explanation
-            .contains("failed 2 `billing: orders process` requests (2 of 10, 20%)"),
+            .contains("failed 2 `billing: orders process` messages (2 of 10, 20%)"),
         "{}",
         found[0].explanation
     );

@@ -200,7 +200,7 @@ fn a_built_session_is_judged_per_handler_on_its_own_path() {
     assert_eq!(graph.impact.requests, 4);
     assert!(
         graph.explanation.contains(
-            "of the critical path of `CallUpdated` in `callhandler` (median 396ms) in 4 of its 4 runs in sessions"
+            "(median 396ms) of the critical path of `CallUpdated` in `callhandler` in 4 of its 4 runs in sessions"
         ),
         "{}",
         graph.explanation

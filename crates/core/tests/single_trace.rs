@@ -37,7 +37,7 @@ fn a_single_hotrod_trace_names_its_bottleneck_with_n_1() {
     );
     assert_eq!(
         finding.explanation,
-        "`SQL SELECT` in `mysql` holds 76% of the critical path of `GET /dispatch` (1.38s) in its one request (n=1)"
+        "`SQL SELECT` in `mysql` holds 76% (1.38s) of the critical path of `GET /dispatch` in its one request (n=1)"
     );
     assert_eq!((finding.impact.requests, finding.impact.of_requests), (1, 1));
     // One request is evidence enough to name it, not to call it critical.
@@ -298,6 +298,43 @@ fn children_that_cover_a_span_or_a_sleep_explain_its_time() {
             analysis.findings
         );
     }
+}
+
+/// Tempo's queue-and-database capture (AGPL, so built here from its shape):
+/// a `requester` client trace calls `GET /:endpoint` (30 ms), whose
+/// `pg.query:SELECT` takes 23.8 ms, then goes on for 16 ms and publishes to
+/// a queue. The bottleneck's share is of the request's own path, 79%, as
+/// the critical-path finding says; it was said as 52% of the requester's
+/// whole trace, beside a critical path of 79%.
+#[test]
+fn a_bottleneck_below_a_client_root_is_sized_against_its_request() {
+    let us = |ms_tenths: u64| at(0) + ms_tenths * 100_000;
+    let mut spans = vec![
+        span(1, 1, None, "requester", "requester", SpanKind::Client, 0, 46),
+        span(1, 2, Some(1), "server", "GET /:endpoint", SpanKind::Server, 0, 30),
+        span(1, 3, Some(2), "server", "pg.query:SELECT", SpanKind::Client, 3, 27),
+        span(1, 4, Some(1), "requester", "log_to_loki", SpanKind::Client, 31, 45),
+    ];
+    spans[2].start_ns = us(29);
+    spans[2].end_ns = us(267);
+    let analysis = analyse(&spans);
+    let found = of(&analysis, "bottleneck");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("`pg.query:SELECT` in `server` holds 79% (23.8ms) of the critical path of `GET /:endpoint`"),
+        "{}",
+        found[0].explanation
+    );
+    let path = of(&analysis, "critical_path");
+    assert!(
+        path[0]
+            .explanation
+            .contains("`pg.query:SELECT` in `server` (23.8ms, 79%)"),
+        "{}",
+        path[0].explanation
+    );
 }
 
 #[test]

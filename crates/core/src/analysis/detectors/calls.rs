@@ -162,8 +162,20 @@ impl UnitName<'_> {
         }
     }
 
+    /// What several units are: "requests" of an endpoint, "runs" of a
+    /// handler (a message handler in a session is not a request).
+    pub(super) fn units_noun(self) -> &'static str {
+        match self {
+            UnitName::Endpoint(_) => "requests",
+            UnitName::Handler(..) => "runs",
+        }
+    }
+
     /// When one request is the evidence: "its one `GET /dispatch` request (n=1)",
-    /// or "one `get` in `stLogin` of 10 (n=1)" when the data holds more of them.
+    /// or "one `get` in `stLogin` (1 of its 10 runs, n=1)" when the data
+    /// holds more of them ("one `get` in `stLogin` of 10" read as a handler
+    /// named "of 10"). The parenthesis comes right after the name:
+    /// `consolidate` reads the unit up to it.
     pub(super) fn the_one(self, set: &TraceSet, of: u64) -> String {
         let what = match self {
             UnitName::Endpoint(e) => format!("`{}` request", super::shown(e)),
@@ -176,7 +188,7 @@ impl UnitName<'_> {
         if of <= 1 {
             format!("its one {what} (n=1)")
         } else {
-            format!("one {what} of {of} (n=1)")
+            format!("one {what} (1 of its {of} {}, n=1)", self.units_noun())
         }
     }
 }

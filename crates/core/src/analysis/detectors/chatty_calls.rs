@@ -22,7 +22,8 @@
 //! occurrence. Occurrences are reported per unit, service and call, with the
 //! median calls per affected request and whether they ran one after another
 //! or at once. One finding per endpoint (or handler): the costliest chatty
-//! call, naming the others.
+//! call, naming the others; those made only below its calls (the callee
+//! calling on for each call) as what each call goes on to do.
 //!
 //! Impact: `request_time_share` is the union of the calls' time within each
 //! affected request over those requests' time (ten calls at once hold their
@@ -43,6 +44,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::ChattyCalls;
+
+/// How far up a nested call is looked for under another.
+const MAX_DEPTH: usize = 1024;
 
 /// Thresholds; every field may be left out of a configuration file.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -110,22 +114,47 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         }
     }
     // Per unit name, its chatty calls, costliest first.
-    let mut per_unit: BTreeMap<UnitName<'_>, Vec<(Finding, String)>> = BTreeMap::new();
+    let mut per_unit: BTreeMap<UnitName<'_>, Vec<(Finding, String, Vec<u32>)>> = BTreeMap::new();
     for ((unit, service, key), occurrences) in by_subject {
         per_unit
             .entry(unit)
             .or_default()
             .push(finding(context, units, keys, unit, service, key, &occurrences));
     }
-    per_unit.into_values().filter_map(one_per_unit).collect()
+    per_unit
+        .into_values()
+        .filter_map(|findings| one_per_unit(context, findings))
+        .collect()
+}
+
+/// Whether every span of `spans` lies below one of `above` (a walk up the
+/// parents, at most `MAX_DEPTH` steps, so a parent cycle in bad data ends
+/// soon; deeper means "not below", which keeps the call named apart).
+fn all_below(context: &Context<'_>, spans: &[u32], above: &HashSet<u32>) -> bool {
+    let parent = |i: u32| context.index.parent.get(i as usize).copied().flatten();
+    !spans.is_empty()
+        && spans.iter().all(|&s| {
+            let mut at = parent(s);
+            for _ in 0..MAX_DEPTH {
+                match at {
+                    Some(p) if above.contains(&p) => return true,
+                    Some(p) => at = parent(p),
+                    None => return false,
+                }
+            }
+            false
+        })
 }
 
 /// Keeps the costliest chatty call of a unit as its finding and names the
 /// others in it: a long session trace can repeat a dozen calls, and a dozen
-/// findings about one request bury everything else.
-/// Each finding comes with the call as its sentence names it.
-fn one_per_unit(mut findings: Vec<(Finding, String)>) -> Option<Finding> {
-    findings.sort_by(|(a, _), (b, _)| {
+/// findings about one request bury everything else. A call made only below
+/// the costliest one's calls (each of SmartThings' 52 device calls reaches
+/// `platformapi`, which calls its backend once) is the same fan-out one hop
+/// down: said as what each call goes on to do, not as another repeated call.
+/// Each finding comes with the call as its sentence names it and its spans.
+fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u32>)>) -> Option<Finding> {
+    findings.sort_by(|(a, _, _), (b, _, _)| {
         b.impact
             .time
             .cmp(&a.impact.time)
@@ -133,27 +162,39 @@ fn one_per_unit(mut findings: Vec<(Finding, String)>) -> Option<Finding> {
             .then_with(|| a.explanation.cmp(&b.explanation))
     });
     let mut findings = findings.into_iter();
-    let (mut first, _) = findings.next()?;
-    let others: Vec<(Finding, String)> = findings.collect();
-    if others.is_empty() {
-        return Some(first);
-    }
+    let (mut first, _, first_spans) = findings.next()?;
+    let first_spans: HashSet<u32> = first_spans.into_iter().collect();
+    let (nested, others): (Vec<_>, Vec<_>) =
+        findings.partition(|(_, _, spans)| all_below(context, spans, &first_spans));
     // The impact stays the costliest call's: the others' time may lie inside
     // it (a service called in a loop calling another in a loop), so adding
     // it would count the same wall clock twice.
-    let shown: Vec<&str> = others.iter().take(3).map(|(_, call)| call.as_str()).collect();
-    let more = others.len().saturating_sub(shown.len());
-    first.explanation.push_str(&format!(
-        "; {} other call{} also repeated: {}{}",
-        others.len(),
-        if others.len() == 1 { " is" } else { "s are" },
-        shown.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    ));
+    let names = |calls: &[(Finding, String, Vec<u32>)]| {
+        let shown: Vec<&str> = calls.iter().take(3).map(|(_, call, _)| call.as_str()).collect();
+        let more = calls.len().saturating_sub(shown.len());
+        format!(
+            "{}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    if !nested.is_empty() {
+        first
+            .explanation
+            .push_str(&format!("; each call in turn makes {}", names(&nested)));
+    }
+    if !others.is_empty() {
+        first.explanation.push_str(&format!(
+            "; {} other call{} also repeated: {}",
+            others.len(),
+            if others.len() == 1 { " is" } else { "s are" },
+            names(&others)
+        ));
+    }
     Some(first)
 }
 
@@ -165,7 +206,7 @@ fn finding(
     service: Sym,
     key: u32,
     occurrences: &[Occurrence],
-) -> (Finding, String) {
+) -> (Finding, String, Vec<u32>) {
     let set = context.set;
     let call = format!("{} from `{}`", keys.shown(key), super::shown(set.str(service)));
     let calls::Held {
@@ -191,8 +232,9 @@ fn finding(
         )
     } else {
         format!(
-            "is called {median} times {} (median of {requests} requests)",
-            unit.per(set)
+            "is called {median} times {} (median of {requests} {})",
+            unit.per(set),
+            unit.units_noun()
         )
     };
     let retried = if retries > 0 {
@@ -238,5 +280,6 @@ fn finding(
             })
             .collect(),
     };
-    (finding, call)
+    let spans = occurrences.iter().flat_map(|o| o.spans.iter().copied()).collect();
+    (finding, call, spans)
 }

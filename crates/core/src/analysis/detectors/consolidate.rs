@@ -29,10 +29,23 @@
 //!   sentence says the awaited span had no child span for that time, its
 //!   span joins the evidence, and the uninstrumented-time finding is dropped.
 //!
+//! - **Retried calls that still failed, and the tail they make**: the retries
+//!   finding on a call (service and operation, in one endpoint's requests)
+//!   speaks for the error incident that starts at the same call when every
+//!   request that incident failed is one that retried and gave up (its
+//!   failed requests are at most the retries' and its example origins are
+//!   attempts of a repeated call), and for the long tail of that operation
+//!   (or of its endpoint) whose slowest spans are failed attempts (or whose
+//!   slowest requests hold one). A cache timing out is one cause, told once:
+//!   how often it failed and was retried, how many requests gave up, how far
+//!   the error climbed and when, and the tail it makes. Its severity is the
+//!   higher of the retries' rule and what the failed requests earn by the
+//!   severity rules (a rate of failures is critical whichever detector tells it).
+//!
 //! (A long tail on an endpoint and the operation that makes it are merged by
 //! [`super::long_tail`] itself, which knows which spans make which tail.)
 
-use super::{Context, Detector, Finding, Impact, counted};
+use super::{Context, Detector, Finding, Impact, SeverityRules, counted};
 use crate::ids::{SpanId, TraceId};
 use crate::time::DurationNs;
 use std::collections::BTreeMap;
@@ -41,11 +54,12 @@ use std::collections::BTreeMap;
 const NAMED_ENDPOINTS: usize = 3;
 
 /// `findings` with those about one cause merged.
-pub fn consolidate(context: &Context<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+pub fn consolidate(context: &Context<'_>, rules: &SeverityRules, findings: Vec<Finding>) -> Vec<Finding> {
     // Slow endpoints first, while each bottleneck still names one endpoint.
     let findings = fold_slow_endpoints_into_their_bottleneck(findings);
     let findings = drop_bottlenecks_of_unexplained_time(findings);
     let findings = fold_unexplained_waits_into_their_error(context, findings);
+    let findings = fold_failures_and_tails_into_their_retries(context, rules, findings);
     let findings = merge_repeats_across_units(findings);
     merge_bottlenecks_across_endpoints(findings)
 }
@@ -207,6 +221,200 @@ fn fold_unexplained_waits_into_their_error(context: &Context<'_>, findings: Vec<
     rest
 }
 
+/// Error incidents and long tails made by a retried call, folded into its
+/// retries finding (see the module docs for when).
+fn fold_failures_and_tails_into_their_retries(
+    context: &Context<'_>,
+    rules: &SeverityRules,
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
+    // The error first, so its clause follows "failed all the same".
+    let findings = fold_into_retries(findings, Detector::ErrorHotspot, |retried, error| {
+        let joins = gave_up_in(context, retried, error);
+        if joins {
+            absorb_error(rules, retried, error);
+        }
+        joins
+    });
+    fold_into_retries(findings, Detector::LongTail, |retried, tail| {
+        let joins = made_by(context, retried, tail);
+        if joins {
+            absorb_tail(retried, tail);
+        }
+        joins
+    })
+}
+
+/// Each finding of `detector` that `absorb` takes into a retries finding
+/// (it says whether it did) is dropped; its requests, time and evidence join.
+fn fold_into_retries(
+    findings: Vec<Finding>,
+    detector: Detector,
+    mut absorb: impl FnMut(&mut Finding, &Finding) -> bool,
+) -> Vec<Finding> {
+    let (mut retries, rest): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.detector == Detector::Retries);
+    let mut kept = Vec::with_capacity(rest.len());
+    for finding in rest {
+        let taken = if finding.detector == detector {
+            // `position` hands each finding over mutably, so `absorb` can write it.
+            retries.iter_mut().position(|r| absorb(r, &finding))
+        } else {
+            None
+        };
+        let Some(retried) = taken.and_then(|at| retries.get_mut(at)) else {
+            kept.push(finding);
+            continue;
+        };
+        retried.impact.requests = retried.impact.requests.max(finding.impact.requests);
+        retried.impact.time = retried.impact.time.max(finding.impact.time);
+        for e in finding.evidence {
+            if !retried.evidence.iter().any(|r| r.trace_id == e.trace_id) {
+                retried.evidence.push(e);
+            }
+        }
+    }
+    kept.extend(retries);
+    kept
+}
+
+/// Whether the error incident `error` is the retried call of `retried`
+/// giving up: the same call in the same endpoint's requests, no more failed
+/// requests than those that retried and still failed, and each example
+/// origin an attempt of a call repeated under its parent.
+fn gave_up_in(context: &Context<'_>, retried: &Finding, error: &Finding) -> bool {
+    same_call(retried, error)
+        && error.subject.endpoint.is_some()
+        && error.subject.endpoint == retried.subject.endpoint
+        && error.impact.failed_requests > 0
+        && error.impact.failed_requests <= retried.impact.failed_requests
+        && !error.evidence.is_empty()
+        && error.evidence.iter().all(|e| {
+            e.span_ids
+                .first()
+                .and_then(|&s| span_index(context, e.trace_id, s))
+                .is_some_and(|i| is_repeated(context, i))
+        })
+}
+
+/// Whether the long tail `tail` is made by the failed attempts of
+/// `retried`: about the same operation, its slowest spans failed attempts;
+/// or about the retried call's endpoint, its slowest requests each holding
+/// a failed attempt.
+fn made_by(context: &Context<'_>, retried: &Finding, tail: &Finding) -> bool {
+    let about_the_call = same_call(retried, tail);
+    let about_the_endpoint = tail.subject.endpoint.is_some()
+        && tail.subject.endpoint == retried.subject.endpoint
+        && tail.subject.operation == tail.subject.endpoint.clone().unwrap_or_default();
+    if !(about_the_call || about_the_endpoint) || tail.evidence.is_empty() {
+        return false;
+    }
+    tail.evidence.iter().all(|e| {
+        if about_the_call {
+            e.span_ids
+                .first()
+                .and_then(|&s| span_index(context, e.trace_id, s))
+                .is_some_and(|i| context.failures.span(i))
+        } else {
+            holds_failed_call(
+                context,
+                e.trace_id,
+                &retried.subject.service,
+                &retried.subject.operation,
+            )
+        }
+    })
+}
+
+fn same_call(a: &Finding, b: &Finding) -> bool {
+    a.subject.service == b.subject.service && a.subject.operation == b.subject.operation
+}
+
+/// The error's failed requests raise the retries' severity as the rules
+/// say; its window and how far it climbed join the sentence.
+fn absorb_error(rules: &SeverityRules, retried: &mut Finding, error: &Finding) {
+    let failures = Impact {
+        requests: error.impact.requests,
+        failed_requests: error.impact.failed_requests,
+        of_requests: error.impact.of_requests,
+        ..Impact::default()
+    };
+    retried.severity = retried.severity.max(rules.judge(&failures));
+    retried.impact.failed_requests = retried.impact.failed_requests.max(error.impact.failed_requests);
+    let sentence = error.explanation.trim_end_matches('.');
+    let window = sentence
+        .find(" between ")
+        .or_else(|| sentence.find(" at "))
+        .and_then(|at| sentence.get(at..))
+        .and_then(|rest| rest.split_once(" UTC"))
+        .map(|(window, _)| format!("{} UTC", window.trim_start()));
+    let climbed = sentence
+        .split_once("; the error climbed ")
+        .map(|(_, rest)| format!("the error climbed {}", rest.split(';').next().unwrap_or(rest)));
+    let said: Vec<String> = [window, climbed].into_iter().flatten().collect();
+    if !said.is_empty() {
+        retried.explanation.push_str(&format!(" ({})", said.join("; ")));
+    }
+}
+
+/// The tail's numbers join the sentence: the failed attempts make it.
+fn absorb_tail(retried: &mut Finding, tail: &Finding) {
+    let Some((_, numbers)) = tail.explanation.split_once(" has a long tail") else {
+        return;
+    };
+    let numbers = numbers.replace("; it makes the long tail of ", ", and the long tail of ");
+    if same_call(retried, tail) {
+        retried
+            .explanation
+            .push_str(&format!("; the failed attempts make its long tail{numbers}"));
+    } else {
+        retried
+            .explanation
+            .push_str(&format!("; the failed attempts make the endpoint's long tail{numbers}"));
+    }
+}
+
+/// The index of the span `span` of trace `trace`, if loaded.
+fn span_index(context: &Context<'_>, trace: TraceId, span: SpanId) -> Option<u32> {
+    let t = context.index.traces.iter().find(|t| t.trace_id == trace)?;
+    context
+        .index
+        .spans_of(t)
+        .iter()
+        .copied()
+        .find(|&i| context.set.spans.get(i as usize).is_some_and(|s| s.span_id == span))
+}
+
+/// Whether span `i` has a sibling of the same service and name (a repeated call).
+fn is_repeated(context: &Context<'_>, i: u32) -> bool {
+    let set = context.set;
+    let (Some(span), Some(Some(parent))) = (set.spans.get(i as usize), context.index.parent.get(i as usize)) else {
+        return false;
+    };
+    context.index.children_of(*parent).iter().any(|&c| {
+        c != i
+            && set
+                .spans
+                .get(c as usize)
+                .is_some_and(|s| s.service == span.service && s.name == span.name)
+    })
+}
+
+/// Whether trace `trace` holds a failed span named `operation` in `service`.
+fn holds_failed_call(context: &Context<'_>, trace: TraceId, service: &str, operation: &str) -> bool {
+    let set = context.set;
+    let Some(t) = context.index.traces.iter().find(|t| t.trace_id == trace) else {
+        return false;
+    };
+    context.index.spans_of(t).iter().any(|&i| {
+        context.failures.span(i)
+            && set
+                .spans
+                .get(i as usize)
+                .is_some_and(|s| set.str(s.service) == service && set.str(s.name) == operation)
+    })
+}
+
 /// Whether span `span` is `ancestor` or lies below it, in trace `trace`
 /// (a walk up the parents, at most as many steps as the trace has spans,
 /// so a parent cycle in bad data ends).
@@ -278,13 +486,17 @@ fn also_in(others: &[Finding]) -> String {
             match &f.subject.endpoint {
                 Some(endpoint) => format!("`{}` ({})", super::shown(endpoint), counted(n, "request", "requests")),
                 // A handler inside sessions is named only in the sentence:
-                // "…of the critical path of `UserInvited` in `callhandler` (…".
+                // "…of the critical path of `UserInvited` in `callhandler` in its…",
+                // kept up to the service's closing backtick.
                 None => {
                     let handler = f
                         .explanation
                         .split_once(" of the critical path of ")
-                        .and_then(|(_, rest)| rest.split_once("` ("))
-                        .map_or("", |(handler, _)| handler);
+                        .and_then(|(_, rest)| {
+                            let service = rest.find("` in `")? + "` in `".len();
+                            rest.get(..service + rest.get(service..)?.find('`')?)
+                        })
+                        .unwrap_or("");
                     format!("{handler}` ({})", counted(n, "run", "runs"))
                 }
             }

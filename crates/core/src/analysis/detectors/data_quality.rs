@@ -220,13 +220,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     if let Some(&((_, callee), _)) = skewed.rows.first() {
         let pairs = skewed.listed(named, |(caller, callee), t| {
             format!(
-                "in {} of {} from `{}` to `{}` the `{}` span lies outside its caller, by {} (median)",
+                "in {} of {} from `{}` to `{}` the `{}` span lies outside its caller, by {}{}",
                 t.affected.len(),
                 super::counted(t.of as u64, "call", "calls"),
                 super::shown(set.str(caller)),
                 super::shown(set.str(callee)),
                 super::shown(set.str(callee)),
                 DurationNs(super::median(t.offsets.clone())),
+                // A median of one call is that call's.
+                if t.affected.len() > 1 { " (median)" } else { "" },
             )
         });
         let pairs = if skewed.rows.len() > named {
@@ -265,8 +267,14 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     }
     let missing_root = Rows::of(&rootless, |t| !t.affected.is_empty());
     if let Some(&(service, _)) = missing_root.rows.first() {
+        // One service needs no count: it holds them all ("`telemetrygen` 1" read as a typo).
+        let one_service = missing_root.rows.len() == 1;
         let services = missing_root.listed(named, |s, t| {
-            format!("`{}` {}", super::shown(set.str(s)), t.affected.len())
+            if one_service {
+                format!("`{}`", super::shown(set.str(s)))
+            } else {
+                format!("`{}` {}", super::shown(set.str(s)), t.affected.len())
+            }
         });
         findings.push(finding(
             context,
@@ -275,10 +283,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             set.str(service),
             "traces without a root",
             format!(
-                "{} of {} {} no root span (every span names a parent; the topmost spans are in {services}): {}",
+                "{} of {} {} no root span (every span names a parent; {} in {services}): {}",
                 missing_root.affected(),
                 super::counted(index.traces.len() as u64, "trace", "traces"),
                 super::agrees(missing_root.affected() as u64, "has", "have"),
+                super::agrees(
+                    missing_root.affected() as u64,
+                    "its topmost span is",
+                    "their topmost spans are"
+                ),
                 super::agrees(
                     missing_root.affected() as u64,
                     "its request's own span is missing, so its endpoint and duration are partial",

@@ -385,9 +385,12 @@ fn finding(
             shown(set.str(peer))
         ));
     }
+    // A name the requests do not have is a consumed message's.
+    let is_message = |e: &str| !by_endpoint.contains_key(e) && consumed.count(e).is_some();
     sentence.push_str(&sentence::what_failed(
         &reach,
         &endpoint_requests,
+        &is_message,
         calls,
         &sentence::window(&members),
         members.len(),

@@ -462,7 +462,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(broken_propagation::detect(context, &config.broken_propagation));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
-    let mut findings = consolidate::consolidate(context, findings);
+    let mut findings = consolidate::consolidate(context, &config.severity, findings);
     for finding in &mut findings {
         if finding.detector.judged_by_cost() {
             finding.severity = config.severity.judge(&finding.impact);

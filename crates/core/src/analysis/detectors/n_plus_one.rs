@@ -137,7 +137,11 @@ fn finding(
             unit.the_one(set, units.count(context, unit))
         )
     } else {
-        format!("runs {median} times {} (median of {requests} requests)", unit.per(set))
+        format!(
+            "runs {median} times {} (median of {requests} {})",
+            unit.per(set),
+            unit.units_noun()
+        )
     };
     let retried = if retries > 0 {
         format!(" ({calls} calls, {retries} of them retries)")

@@ -133,7 +133,10 @@ impl Detector {
                 "Retries",
                 "A call repeated after it failed, so the request recovered at the cost of time.",
                 "Find why the first attempt fails; check the retry budget and back-off.",
-                Warning,
+                // Its own rule gives `warning` at most; `critical` only when
+                // the requests that gave up are a rate of failures by the
+                // severity rules (an error incident folded in by `consolidate`).
+                Critical,
                 false,
             ),
             Detector::SlowEndpoint => e(

@@ -18,7 +18,11 @@
 //! attempts' count and most common message. Not judged by cost: `info` when
 //! every request recovered (its entry span did not fail), `warning` when a
 //! request still failed after retrying (`min_failed_requests`, default 1).
-//! N+1 queries and chatty calls count retries apart ("13 calls, 3 of them
+//! When the requests that gave up are also an error incident at the same
+//! call, and the failed attempts make the operation's long tail,
+//! [`super::consolidate`] folds both into this finding (one cause, one
+//! finding), which is then `critical` if those failures are by the severity
+//! rules. N+1 queries and chatty calls count retries apart ("13 calls, 3 of them
 //! retries") and leave them out of their thresholds.
 //!
 //! Impact: `time` is the failed attempts' critical-path time (what the

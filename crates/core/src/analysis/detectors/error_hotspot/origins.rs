@@ -9,13 +9,15 @@
 //! 1. from every failing span up, mark its ancestors as having a failing
 //!    descendant (stopping at the first already marked);
 //! 2. from the roots down, carry what each span has above it: how many
-//!    failing spans, the highest of them, whether the trace's request span is
+//!    failing spans (counted again from zero below a span whose status
+//!    says OK: it handled the error), the highest of them, whether the trace's request span is
 //!    among them (is the span part of the request), and whether one of its
 //!    failing ancestors, or itself, was retried (followed by a later call of
 //!    the same service and operation under the same parent that succeeded).
 
 use super::super::Context;
 use crate::intern::Sym;
+use crate::model::StatusCode;
 use std::collections::HashSet;
 
 /// One place an error started.
@@ -96,10 +98,23 @@ pub fn origins(context: &Context<'_>) -> Vec<Origin> {
         while let Some(node) = stack.pop() {
             let here = above.get(node as usize).copied().unwrap_or_default();
             let node_failed = failures.span(node);
-            let carried = Above {
-                failing: here.failing + u32::from(node_failed),
-                top: here.top.or(node_failed.then_some(node)),
-                ..here
+            // A span that set its status to OK handled what failed below it
+            // (Robot Framework's `Run Keyword And Return Status`): an error
+            // does not climb past it, so a failing span above is another
+            // error's, not this one's. Unset statuses (proxies) pass it on.
+            let handled = !node_failed && set.spans.get(node as usize).is_some_and(|s| s.status == StatusCode::Ok);
+            let carried = if handled {
+                Above {
+                    failing: 0,
+                    top: None,
+                    ..here
+                }
+            } else {
+                Above {
+                    failing: here.failing + u32::from(node_failed),
+                    top: here.top.or(node_failed.then_some(node)),
+                    ..here
+                }
             };
             let children = index.children_of(node);
             let any_failed = children.iter().any(|&c| failures.span(c));

@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 
 /// " failed 12 `POST /api/checkout` requests (12 of 40, 30%) and … {window}",
 /// or " failed 5 of its 40 calls in 3 requests {window}, but no request failed …".
+/// A consumed message's endpoint counts messages: "3 `serviceb: poll
+/// messages` messages (3 of 3, 100%)".
 pub(super) fn what_failed(
     reach: &BTreeMap<Option<&str>, Reach>,
     endpoint_requests: &dyn Fn(&str) -> u64,
+    is_message: &dyn Fn(&str) -> bool,
     calls: u64,
     window: &str,
     errors: usize,
@@ -44,11 +47,12 @@ pub(super) fn what_failed(
             match endpoint {
                 Some(endpoint) => {
                     let of = endpoint_requests(endpoint);
+                    let noun = unit_noun(is_message(endpoint));
                     if of <= 1 {
-                        format!("the one `{}` request (n=1)", shown(endpoint))
+                        format!("the one `{}` {noun} (n=1)", shown(endpoint))
                     } else {
                         format!(
-                            "{n} `{}` request{} ({n} of {of}, {:.0}%)",
+                            "{n} `{}` {noun}{} ({n} of {of}, {:.0}%)",
                             shown(endpoint),
                             plural(n),
                             n as f64 * 100.0 / of as f64
@@ -66,17 +70,29 @@ pub(super) fn what_failed(
         .filter_map(|(endpoint, r)| {
             let n = r.affected.len().saturating_sub(r.failed.len());
             (n > 0).then(|| match endpoint {
-                Some(endpoint) => format!("{n} `{}` request{}", shown(endpoint), plural(n)),
+                Some(endpoint) => format!(
+                    "{n} `{}` {}{}",
+                    shown(endpoint),
+                    unit_noun(is_message(endpoint)),
+                    plural(n)
+                ),
                 None => format!("{n} trace{} outside a request", plural(n)),
             })
         })
         .collect();
+    // "without failing them" before the list: after it, "that did not fail"
+    // read as said of "a request" in "1 trace outside a request".
     let also = if survived.is_empty() {
         String::new()
     } else {
-        format!(", and erred in {} that did not fail", join_and(&survived))
+        format!(", and erred without failing them in {}", join_and(&survived))
     };
     format!(" failed {}{window}{also}", join_and(&items))
+}
+
+/// What one unit of an endpoint is: a request, or a consumed message.
+fn unit_noun(message: bool) -> &'static str {
+    if message { "message" } else { "request" }
 }
 
 /// " between 2026-11-21 10:04:12 and 10:09:55 UTC": first to last origin start.
