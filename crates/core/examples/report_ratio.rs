@@ -6,11 +6,13 @@
 //! `cargo run --release -p tracelens-core --example report_ratio -- [SPANS] [ROUNDS]`
 //! (default 1,000,000 spans, 3 rounds).
 //!
-//! Two cases. Alone: the analysis is the index and `Analysis::with_samples`;
-//! the report is gathering the current `Samples` (which only the report needs
-//! then) and `report::build`. Against a previous report: the analysis also
-//! gathers the current `Samples` and runs the comparison; the report turns the
-//! previous report's summary into samples and builds.
+//! Two cases, each timed as `report::generate` runs it. Alone: the analysis
+//! is the index and `Analysis::with_requests` (the analysis the app makes,
+//! keeping what it found per trace); the report is gathering the current
+//! `Samples` from that (which only the report's summary needs then) and
+//! `report::build`. Against a previous report: the analysis also gathers the
+//! current `Samples` and runs the comparison (`Analysis::against_samples`);
+//! the report turns the previous report's summary into samples and builds.
 
 use std::time::{Duration, Instant};
 use tracelens_core::TraceSet;
@@ -51,14 +53,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Alone.
         let clock = Instant::now();
         let index = TraceIndex::build(&set);
-        let analysis = Analysis::with_samples(&set, &index, None, &options.config);
+        let (analysis, requests) = Analysis::with_requests(&set, &index, &options.config);
         let analysed = clock.elapsed();
         let clock = Instant::now();
-        let samples = Samples::of(&set, &index);
+        let samples = Samples::of_requests(&set, &index, &requests);
         let built = report::build(&Inputs {
             set: &set,
             index: &index,
             analysis: &analysis,
+            requests: &requests,
             samples: &samples,
             baseline: None,
             options: &options,
@@ -71,9 +74,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Against the previous report.
         let clock = Instant::now();
         let index = TraceIndex::build(&set);
-        let samples = Samples::of(&set, &index);
         let baseline_samples = report::summary::samples(&previous.summary);
-        let analysis = Analysis::with_samples(&set, &index, Some((&samples, &baseline_samples)), &options.config);
+        let (analysis, requests, samples) = Analysis::against_samples(&set, &index, &baseline_samples, &options.config);
         let analysed = clock.elapsed();
         let clock = Instant::now();
         let baseline_samples = report::summary::samples(&previous.summary);
@@ -81,6 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             set: &set,
             index: &index,
             analysis: &analysis,
+            requests: &requests,
             samples: &samples,
             baseline: Some(Baseline {
                 samples: &baseline_samples,

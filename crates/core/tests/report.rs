@@ -142,6 +142,50 @@ fn a_report_as_baseline_judges_like_its_trace_files() {
     assert_eq!(by_files.errors, by_report.errors);
 }
 
+/// Sets whose entry spans and endpoints are easy to get wrong: the shop with
+/// a regression, a session, a stream of messages, Zipkin's unknown durations.
+fn sets_with_requests() -> Vec<TraceSet> {
+    let (baseline, current) = two_periods();
+    let mut sets = vec![baseline, current];
+    for path in [
+        "jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json",
+        "jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json",
+        "zipkin-v2/zipkin__messaging-kafka.json",
+        "zipkin-v2/zipkin__smartthings-mobile-web-install.json",
+        "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl",
+    ] {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures")
+            .join(path);
+        let mut set = TraceSet::new();
+        tracelens_core::import::import_file(&mut set, "fixture", &std::fs::read(path).unwrap()).unwrap();
+        sets.push(set);
+    }
+    sets
+}
+
+#[test]
+fn what_the_report_takes_from_the_analysis_equals_what_it_would_find_afresh() {
+    use tracelens_core::analysis::detectors::{Config, regression::Samples};
+    use tracelens_core::index::TraceIndex;
+    use tracelens_core::report::errors::ErrorTypes;
+    for set in sets_with_requests() {
+        let index = TraceIndex::build(&set);
+        let afresh = Samples::of(&set, &index);
+        assert!(afresh.groups().next().is_some());
+        let (analysis, requests) = Analysis::with_requests(&set, &index, &Config::default());
+        assert_eq!(Samples::of_requests(&set, &index, &requests), afresh);
+        assert_eq!(
+            ErrorTypes::of_requests(&set, &index, &requests),
+            ErrorTypes::of(&set, &index)
+        );
+        // Compared with itself: the current samples gathered inside the analysis are the same too.
+        let (compared, _, gathered) = Analysis::against_samples(&set, &index, &afresh, &Config::default());
+        assert_eq!(gathered, afresh);
+        assert_eq!(compared.groups, analysis.groups);
+    }
+}
+
 #[test]
 fn a_sampled_baseline_keeps_exact_counts_and_percentiles() {
     let (baseline, current) = two_periods();

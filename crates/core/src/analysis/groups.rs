@@ -23,7 +23,7 @@
 
 use super::failure::Failures;
 use crate::analysis::self_time::waits_on_callee;
-use crate::index::{TraceIndex, TraceShape};
+use crate::index::TraceIndex;
 use crate::intern::Sym;
 use crate::model::{SpanKind, TraceSet};
 use crate::stats::histogram::{Histogram, log_histogram};
@@ -125,22 +125,7 @@ impl<'a> SpanFacts<'a> {
                 trace_path_total[t] = trace_path_total[t].saturating_add(on);
             }
         }
-        let entries: Vec<Option<u32>> = index
-            .traces
-            .iter()
-            .map(|trace| entry_server_span(set, index, index.spans_of(trace)))
-            .collect();
-        // A session or a stream is not one request: no endpoint, so it stays
-        // out of endpoint percentiles and per-request findings.
-        let endpoint_names = entries
-            .iter()
-            .zip(&index.traces)
-            .map(|(entry, trace)| {
-                entry
-                    .filter(|_| trace.shape == TraceShape::Request)
-                    .map(|span| endpoint_name(set, span))
-            })
-            .collect();
+        let (entries, endpoint_names) = super::requests::entries_and_endpoints(set, index);
         let failures = Failures::of(set, index, &entries);
         let minutes = range
             .map(|(start, end)| end.saturating_since(start).0 as f64 / 60e9)
@@ -156,6 +141,15 @@ impl<'a> SpanFacts<'a> {
             entries,
             endpoint_names,
             failures,
+        }
+    }
+
+    /// What the report reads again of these facts, kept past the analysis.
+    pub(crate) fn into_requests(self) -> super::requests::Requests {
+        super::requests::Requests {
+            entries: self.entries,
+            endpoint_names: self.endpoint_names,
+            failures: self.failures,
         }
     }
 }

@@ -7,14 +7,17 @@ pub mod detectors;
 pub mod failure;
 pub mod groups;
 pub mod id_folding;
+pub mod requests;
 pub mod self_time;
 
 pub use groups::{GroupStats, Groups, RobustSummary};
+pub use requests::Requests;
 
 use crate::ids::TraceId;
 use crate::index::{LinkWarnings, TraceIndex, TraceShape};
 use crate::model::TraceSet;
 use crate::time::{DurationNs, TimestampNs};
+use detectors::regression::Samples;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -105,44 +108,107 @@ impl Analysis {
         baseline: Option<&TraceSet>,
         config: &detectors::Config,
     ) -> Analysis {
-        let baseline = baseline.map(|b| detectors::regression::Samples::of(b, &TraceIndex::build(b)));
-        let current = baseline
-            .as_ref()
-            .map(|_| detectors::regression::Samples::of(set, index));
-        Analysis::with_samples(set, index, current.as_ref().zip(baseline.as_ref()), config)
+        match baseline.map(|b| Samples::of(b, &TraceIndex::build(b))) {
+            Some(baseline) => Analysis::against_samples(set, index, &baseline, config).0,
+            None => Analysis::analyse(set, index, Compare::Not, config).0,
+        }
     }
 
     /// As [`Analysis::with_baseline`], with the durations to compare already
     /// gathered: `(current, baseline)`, where the current ones are
-    /// [`detectors::regression::Samples::of`] `set` and the baseline's come
-    /// from its traces or from a report's summaries. The report keeps the
-    /// current samples, so they are gathered once for both.
+    /// [`Samples::of`] `set` and the baseline's come from its traces or from
+    /// a report's summaries.
     pub fn with_samples(
         set: &TraceSet,
         index: &TraceIndex,
-        samples: Option<(&detectors::regression::Samples, &detectors::regression::Samples)>,
+        samples: Option<(&Samples, &Samples)>,
         config: &detectors::Config,
     ) -> Analysis {
-        let comparison =
-            samples.map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
+        let compare = match samples {
+            Some((current, baseline)) => Compare::Given(current, baseline),
+            None => Compare::Not,
+        };
+        Analysis::analyse(set, index, compare, config).0
+    }
+
+    /// The analysis without a baseline, with what it found per trace (entry
+    /// spans, endpoints, failures) handed back for the meeting report, which
+    /// would otherwise find them again.
+    pub fn with_requests(set: &TraceSet, index: &TraceIndex, config: &detectors::Config) -> (Analysis, Requests) {
+        let (analysis, requests, _) = Analysis::analyse(set, index, Compare::Not, config);
+        (analysis, requests)
+    }
+
+    /// The analysis compared with `baseline` (durations of an earlier period,
+    /// from its traces or a report's summaries), with the current durations
+    /// gathered from what the analysis found per trace
+    /// ([`Samples::of_requests`], equal to [`Samples::of`] `set`); both are
+    /// handed back for the report.
+    pub fn against_samples(
+        set: &TraceSet,
+        index: &TraceIndex,
+        baseline: &Samples,
+        config: &detectors::Config,
+    ) -> (Analysis, Requests, Samples) {
+        let (analysis, requests, current) = Analysis::analyse(set, index, Compare::Gathered(baseline), config);
+        // Gathered is given, so the samples are there; an empty set of them otherwise is only a fallback.
+        (analysis, requests, current.unwrap_or_default())
+    }
+
+    /// The one analysis behind every entry point above.
+    fn analyse(
+        set: &TraceSet,
+        index: &TraceIndex,
+        compare: Compare<'_>,
+        config: &detectors::Config,
+    ) -> (Analysis, Requests, Option<Samples>) {
         let overview = overview(set, index);
         let self_times = self_time::self_times(set, index);
         let on_path = critical_path::on_path_times(set, index);
         let range = overview.start.zip(overview.end);
         let facts = groups::SpanFacts::new(set, index, &self_times, &on_path, range);
+        // The current durations come from the entry spans and endpoints just found.
+        let gathered = match compare {
+            Compare::Gathered(_) => Some(Samples::of_requests_found(
+                set,
+                index,
+                &facts.entries,
+                &facts.endpoint_names,
+            )),
+            Compare::Not | Compare::Given(..) => None,
+        };
+        let comparison = match (compare, &gathered) {
+            (Compare::Given(current, baseline), _) => Some((current, baseline)),
+            (Compare::Gathered(baseline), Some(current)) => Some((current, baseline)),
+            _ => None,
+        }
+        .map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
         let groups = groups::groups(&facts);
         let mut context = detectors::Context::new(&facts, &groups);
         context.comparison = comparison.as_ref();
         let findings = detectors::detect(&context, config);
-        Analysis {
-            traces: trace_summaries(set, index, &facts.failures),
+        let traces = trace_summaries(set, index, &facts.failures);
+        let analysis = Analysis {
+            traces,
             groups,
             findings,
             overview,
             link_warnings: index.warnings,
             comparison,
-        }
+        };
+        (analysis, facts.into_requests(), gathered)
     }
+}
+
+/// What the analysis compares the current period with.
+#[derive(Clone, Copy)]
+enum Compare<'a> {
+    /// Nothing.
+    Not,
+    /// Current and baseline durations, both gathered by the caller.
+    Given(&'a Samples, &'a Samples),
+    /// The baseline's durations; the current ones are gathered here.
+    Gathered(&'a Samples),
 }
 
 fn overview(set: &TraceSet, index: &TraceIndex) -> Overview {

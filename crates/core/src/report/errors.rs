@@ -12,9 +12,8 @@
 use super::model::{ErrorType, Errors};
 use crate::analysis::detectors::error_hotspot::cause::CauseKeys;
 use crate::analysis::detectors::error_hotspot::message::{normalise, shortened};
-use crate::analysis::failure::Failures;
-use crate::analysis::groups::{endpoint_name, entry_server_span};
-use crate::index::{TraceIndex, TraceShape};
+use crate::analysis::requests::Requests;
+use crate::index::TraceIndex;
 use crate::model::TraceSet;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -27,13 +26,19 @@ const MESSAGE_CHARS: usize = 200;
 type Key = (String, String, String);
 
 /// Error types of one period with their counts.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorTypes(BTreeMap<Key, ErrorType>);
 
 impl ErrorTypes {
     /// Every error type of `set`, counted where it starts.
     pub fn of(set: &TraceSet, index: &TraceIndex) -> ErrorTypes {
-        let failures = Failures::of(set, index, &[]);
+        ErrorTypes::of_requests(set, index, &Requests::of(set, index))
+    }
+
+    /// The same as [`ErrorTypes::of`], from the entry spans, endpoints and
+    /// failures the analysis found ([`crate::analysis::Analysis::with_requests`]).
+    pub fn of_requests(set: &TraceSet, index: &TraceIndex, requests: &Requests) -> ErrorTypes {
+        let failures = &requests.failures;
         let keys = CauseKeys::of(set);
         let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
         let parent = |i: u32| index.parent.get(i as usize).copied().flatten();
@@ -54,11 +59,9 @@ impl ErrorTypes {
                     }
                 }
             }
-            let entry = entry_server_span(set, index, spans);
+            let entry = requests.entries.get(t).copied().flatten();
             let request_failed = failures.span(entry.unwrap_or(trace.root));
-            let endpoint = entry
-                .filter(|_| trace.shape == TraceShape::Request)
-                .map(|e| endpoint_name(set, e));
+            let endpoint = requests.endpoint(t).map(|(_, name)| name);
             for &i in failing.iter().filter(|i| !above.contains(i)) {
                 let Some(span) = set.spans.get(i as usize) else {
                     continue;
@@ -71,8 +74,8 @@ impl ErrorTypes {
                 if let Some(message) = keys.message(set, span) {
                     *tally.messages.entry(normalise(set.str(message))).or_default() += 1;
                 }
-                if let Some(endpoint) = &endpoint {
-                    *tally.endpoints.entry(endpoint.clone()).or_default() += 1;
+                if let Some(endpoint) = endpoint {
+                    *tally.endpoints.entry(endpoint.to_owned()).or_default() += 1;
                 }
             }
         }

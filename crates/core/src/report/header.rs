@@ -5,16 +5,15 @@
 use super::model::{DataNote, FileRead, Header, Period, Side, Source};
 use super::period_name::period_name;
 use super::{Options, counted};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Overview};
 use crate::import::FileReport;
 use crate::index::LinkWarnings;
 use crate::model::TraceSet;
 
-/// A period read from trace files now.
-pub fn traces_period(set: &TraceSet, traces: u64) -> Period {
-    let timed = set.spans.iter().filter(|s| s.start.0 != 0);
-    let start_ns = timed.clone().map(|s| s.start.0).min();
-    let end_ns = timed.map(|s| s.end().0).max();
+/// A period read from trace files now, over the time range and traces its
+/// analysis found (earliest start and latest end of the spans with a start).
+pub fn traces_period(set: &TraceSet, overview: &Overview) -> Period {
+    let (start_ns, end_ns) = (overview.start.map(|t| t.0), overview.end.map(|t| t.0));
     Period {
         name: period_name(start_ns, end_ns).unwrap_or_else(|| "no timed spans".to_owned()),
         start_ns,
@@ -22,7 +21,7 @@ pub fn traces_period(set: &TraceSet, traces: u64) -> Period {
         source: Source::Traces,
         files: set.files.iter().map(file_read).collect(),
         spans: set.spans.len() as u64,
-        traces,
+        traces: overview.traces,
     }
 }
 
@@ -34,9 +33,7 @@ pub fn header(
     baseline: Option<(Period, Vec<DataNote>)>,
     options: &Options,
 ) -> Header {
-    let mut current = traces_period(set, analysis.overview.traces);
-    current.start_ns = analysis.overview.start.map(|t| t.0);
-    current.end_ns = analysis.overview.end.map(|t| t.0);
+    let mut current = traces_period(set, &analysis.overview);
     let (mut baseline, baseline_notes) = match baseline {
         Some((period, notes)) => (Some(period), notes),
         None => (None, Vec::new()),

@@ -35,8 +35,8 @@ pub mod usage;
 
 pub use model::*;
 
-use crate::analysis::Analysis;
 use crate::analysis::detectors::{self, regression::Samples};
+use crate::analysis::{Analysis, Requests};
 use crate::index::TraceIndex;
 use crate::model::TraceSet;
 use std::collections::BTreeMap;
@@ -88,6 +88,8 @@ pub struct Inputs<'a> {
     pub index: &'a TraceIndex,
     /// Their analysis, made with `samples` (and the baseline's, if any).
     pub analysis: &'a Analysis,
+    /// What that analysis found per trace ([`Analysis::with_requests`]).
+    pub requests: &'a Requests,
     /// [`Samples::of`] the current traces.
     pub samples: &'a Samples,
     /// The baseline, if any.
@@ -99,23 +101,23 @@ pub struct Inputs<'a> {
 /// Reads traces (and a baseline), analyses them and makes the report: the
 /// one entry point the CLI and the app share. With a trace baseline its
 /// findings are found too, so statuses (new, still open, resolved) work
-/// against raw files as against a previous report.
+/// against raw files as against a previous report. The report reads what the
+/// analysis found per trace ([`Requests`]) rather than finding it again.
 pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) -> (Analysis, Report) {
     let index = TraceIndex::build(set);
-    let samples = Samples::of(set, &index);
     let (baseline_samples, period, notes, errors, findings) = match baseline {
-        BaselineInput::None => return no_baseline(set, &index, &samples, options),
+        BaselineInput::None => return alone(set, &index, options),
         BaselineInput::Traces(b) => {
             let b_index = TraceIndex::build(b);
-            let b_analysis = Analysis::with_baseline(b, &b_index, None, &options.config);
-            let period = header::traces_period(b, b_analysis.overview.traces);
+            let (b_analysis, b_requests) = Analysis::with_requests(b, &b_index, &options.config);
+            let period = header::traces_period(b, &b_analysis.overview);
             let notes = header::notes(Side::Baseline, &b.files, &b_analysis.link_warnings);
             let findings = b_analysis.findings.iter().map(findings::report_finding).collect();
             (
-                Samples::of(b, &b_index),
+                Samples::of_requests(b, &b_index, &b_requests),
                 period,
                 notes,
-                errors::ErrorTypes::of(b, &b_index),
+                errors::ErrorTypes::of_requests(b, &b_index, &b_requests),
                 Some(findings),
             )
         }
@@ -141,11 +143,12 @@ pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) 
             )
         }
     };
-    let analysis = Analysis::with_samples(set, &index, Some((&samples, &baseline_samples)), &options.config);
+    let (analysis, requests, samples) = Analysis::against_samples(set, &index, &baseline_samples, &options.config);
     let report = build(&Inputs {
         set,
         index: &index,
         analysis: &analysis,
+        requests: &requests,
         samples: &samples,
         baseline: Some(Baseline {
             samples: &baseline_samples,
@@ -159,13 +162,17 @@ pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) 
     (analysis, report)
 }
 
-fn no_baseline(set: &TraceSet, index: &TraceIndex, samples: &Samples, options: &Options) -> (Analysis, Report) {
-    let analysis = Analysis::with_samples(set, index, None, &options.config);
+/// The report of the current period alone: its samples are gathered only
+/// for the summary (the next period's baseline).
+fn alone(set: &TraceSet, index: &TraceIndex, options: &Options) -> (Analysis, Report) {
+    let (analysis, requests) = Analysis::with_requests(set, index, &options.config);
+    let samples = Samples::of_requests(set, index, &requests);
     let report = build(&Inputs {
         set,
         index,
         analysis: &analysis,
-        samples,
+        requests: &requests,
+        samples: &samples,
         baseline: None,
         options,
     });
@@ -178,6 +185,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         set,
         index,
         analysis,
+        requests,
         samples,
         options,
         ..
@@ -191,7 +199,10 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         baseline.and_then(|b| b.findings.as_deref()),
         &options.tracking,
     );
-    let errors = errors::errors(&errors::ErrorTypes::of(set, index), baseline.map(|b| &b.errors));
+    let errors = errors::errors(
+        &errors::ErrorTypes::of_requests(set, index, requests),
+        baseline.map(|b| &b.errors),
+    );
     let headlines = headlines::headlines(&usage, &latency, &findings, &errors, has_baseline);
     let questions = questions::questions(&usage, &latency, &findings, &errors, has_baseline);
     Report {

@@ -56,15 +56,13 @@
 //! +604µs, +46%).
 
 use super::{Context, Evidence, Finding, Impact, Severity, Subject, shown};
-use crate::analysis::groups::{endpoint_name, entry_server_span};
-use crate::index::TraceIndex;
-use crate::intern::Sym;
-use crate::model::TraceSet;
 use crate::stats::rank_test::{holm, mann_whitney};
 use crate::stats::{Percentile, percentile};
 use crate::time::DurationNs;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+mod gather;
 
 /// The detector's name in findings for a change for the worse.
 pub const NAME: super::Detector = super::Detector::Regression;
@@ -214,15 +212,12 @@ struct Example {
 
 /// Durations of one set, per endpoint and per operation under each endpoint:
 /// all a comparison needs from a set.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Samples {
     groups: BTreeMap<Key, Group>,
     spans: u64,
     traces: u64,
 }
-
-/// A group's key while gathering: kind, endpoint (numbered), service, name.
-type SymKey = (RowKind, Option<u32>, Sym, Sym);
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
@@ -232,11 +227,12 @@ struct Key {
     name: String,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Group {
     /// Durations, sorted ascending once built.
     durations: Vec<DurationNs>,
-    /// The span and trace of each duration, in the same order.
+    /// The spans near the p95 a finding names, in the order it names them
+    /// (see [`p95_ranks`]); none for a group summarised earlier.
     examples: Vec<Example>,
     traces: u64,
     request_time_ns: u128,
@@ -330,80 +326,6 @@ impl Samples {
             .collect();
         Samples { groups, spans, traces }
     }
-
-    /// Gathers the durations of `set` (with its index) per endpoint and per
-    /// operation under each endpoint. Spans without a known duration are left
-    /// out, as in the group statistics.
-    pub fn of(set: &TraceSet, index: &TraceIndex) -> Samples {
-        // Grouped by interned names first: one string allocation per group, not per span;
-        // hashbrown's default hasher, as the interner's: a key per span, SipHash was most of the time.
-        let mut endpoint_ids: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
-        // Each duration with its example in one vector: sorted once, split once.
-        let mut by_sym: hashbrown::HashMap<SymKey, (Group, Vec<(DurationNs, Example)>)> = hashbrown::HashMap::new();
-        for (t, trace) in index.traces.iter().enumerate() {
-            let spans = index.spans_of(trace);
-            // As in the group statistics: a session or stream has no endpoint.
-            let entry =
-                entry_server_span(set, index, spans).filter(|_| trace.shape == crate::index::TraceShape::Request);
-            let endpoint = entry.map(|e| {
-                let next = endpoint_ids.len() as u32;
-                *endpoint_ids.entry(endpoint_name(set, e)).or_insert(next)
-            });
-            let request = entry.unwrap_or(trace.root);
-            let request_ns = set.spans.get(request as usize).map_or(0, |s| u128::from(s.duration.0));
-            for &i in spans {
-                let Some(span) = set.spans.get(i as usize) else {
-                    continue;
-                };
-                if !span.duration_known() {
-                    continue;
-                }
-                let key = if Some(i) == entry {
-                    // Keyed by endpoint and service, as in the group statistics; the last
-                    // place only fills the tuple (the row's name is the endpoint's).
-                    (RowKind::Endpoint, endpoint, span.service, span.service)
-                } else {
-                    (RowKind::Operation, endpoint, span.service, span.name)
-                };
-                let (group, pairs) = by_sym.entry(key).or_default();
-                if pairs.last().is_none_or(|(_, e)| e.trace != t as u32) {
-                    group.traces += 1;
-                    group.request_time_ns += request_ns;
-                }
-                pairs.push((
-                    span.duration,
-                    Example {
-                        trace: t as u32,
-                        span: i,
-                    },
-                ));
-            }
-        }
-        let names: HashMap<u32, &str> = endpoint_ids.iter().map(|(name, &id)| (id, name.as_str())).collect();
-        let name_of = |id: Option<u32>| id.and_then(|id| names.get(&id)).map(|n| (*n).to_owned());
-        let groups = by_sym
-            .into_iter()
-            .map(|((kind, endpoint, service, name), (mut group, mut pairs))| {
-                pairs.sort_unstable_by_key(|(d, e)| (*d, e.span));
-                (group.durations, group.examples) = pairs.into_iter().unzip();
-                let key = Key {
-                    kind,
-                    endpoint: name_of(endpoint),
-                    service: set.str(service).to_owned(),
-                    name: match kind {
-                        RowKind::Endpoint => name_of(endpoint).unwrap_or_default(),
-                        RowKind::Operation => set.str(name).to_owned(),
-                    },
-                };
-                (key, group)
-            })
-            .collect();
-        Samples {
-            groups,
-            spans: set.spans.len() as u64,
-            traces: index.traces.len() as u64,
-        }
-    }
 }
 
 /// Compares `current` with `baseline`, row by row, for every endpoint and
@@ -465,13 +387,6 @@ fn row(key: &Key, now: &Group, then: &Group, config: &Config) -> Row {
     let (p95_delta_ns, p95_change) = delta(current.p95, baseline.p95);
     let enough = now.durations.len() >= config.min_samples.max(1) && then.durations.len() >= config.min_samples.max(1);
     let test = enough.then(|| mann_whitney(&now.durations, &then.durations)).flatten();
-    // Near the new p95: the span at its rank and its neighbours.
-    let rank = now.durations.len().saturating_mul(95).div_ceil(100).saturating_sub(1);
-    let examples = [Some(rank), rank.checked_sub(1), rank.checked_add(1)]
-        .into_iter()
-        .flatten()
-        .filter_map(|r| now.examples.get(r).copied())
-        .collect();
     Row {
         kind: key.kind,
         endpoint: key.endpoint.clone(),
@@ -487,9 +402,19 @@ fn row(key: &Key, now: &Group, then: &Group, config: &Config) -> Row {
         p_value: test.map(|t| t.p_value),
         p_value_adjusted: None,
         verdict: Verdict::TooFewSamples,
-        examples,
+        examples: now.examples.clone(),
         request_time_ns: now.request_time_ns,
     }
+}
+
+/// Near the p95 of `n` ascending durations: the rank of the p95 and its
+/// neighbours below and above, those that exist.
+fn p95_ranks(n: usize) -> impl Iterator<Item = usize> {
+    let rank = n.saturating_mul(95).div_ceil(100).saturating_sub(1);
+    [Some(rank), rank.checked_sub(1), rank.checked_add(1)]
+        .into_iter()
+        .flatten()
+        .filter(move |&r| r < n)
 }
 
 fn verdict(row: &Row, config: &Config) -> Verdict {
@@ -725,8 +650,11 @@ mod tests {
     fn group(durations: &[u64]) -> Group {
         Group {
             durations: durations.iter().map(|&d| DurationNs(d)).collect(),
-            examples: (0..durations.len() as u32)
-                .map(|i| Example { trace: i, span: i })
+            examples: p95_ranks(durations.len())
+                .map(|i| Example {
+                    trace: i as u32,
+                    span: i as u32,
+                })
                 .collect(),
             traces: durations.len() as u64,
             request_time_ns: durations.iter().map(|&d| u128::from(d)).sum(),
