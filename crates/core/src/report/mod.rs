@@ -5,13 +5,16 @@
 //! same [`Report`]).
 //!
 //! ```text
-//! current TraceSet ─┬─ TraceIndex ── Samples::of ──────────────┐ (durations per endpoint
-//!                   │                                           │  and operation under it)
-//! baseline: none │ TraceSet ── Samples::of ──────────────────┤
-//!                │ Report JSON ── summary::samples ──────────┤
-//!                                                             ▼
-//!                                  Analysis::with_samples (the comparison, every detector)
-//!                                                             ▼
+//! alone:      TraceSet ── TraceIndex ── Analysis::with_requests ── Requests (entry span,
+//!                                       endpoint, failures per trace, as the analysis
+//!                                       found them) ── Samples::of_requests
+//! a baseline: its TraceSet ── Analysis::with_requests ── Samples::of_requests ──┐
+//!         or  a Report JSON ── summary::samples ────────────────────────────────┤
+//!                                                                               ▼
+//!             TraceSet ── TraceIndex ── Analysis::against_samples (the current samples
+//!                                       gathered from its Requests, the comparison,
+//!                                       every detector)
+//!                                                                               ▼
 //!   build: header · usage · latency · findings (+ status against the previous
 //!          report's findings) · errors · headlines · questions · summary
 //! ```
