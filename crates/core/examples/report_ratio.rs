@@ -7,12 +7,13 @@
 //! (default 1,000,000 spans, 3 rounds).
 //!
 //! Two cases, each timed as `report::generate` runs it. Alone: the analysis
-//! is the index and `Analysis::with_requests` (the analysis the app makes,
-//! keeping what it found per trace); the report is gathering the current
-//! `Samples` from that (which only the report's summary needs then) and
-//! `report::build`. Against a previous report: the analysis also gathers the
-//! current `Samples` and runs the comparison (`Analysis::against_samples`);
-//! the report turns the previous report's summary into samples and builds.
+//! is the index and `Analysis::with_samples` without a baseline (the analysis
+//! the app makes, which keeps what it found per trace); the report is
+//! gathering the current `Samples` from that (`Samples::of_requests`; only
+//! the report's summary needs them then) and `report::build`. Against a
+//! previous report: the analysis also gathers the current `Samples` and runs
+//! the comparison (`Analysis::against_samples`); the report turns the
+//! previous report's summary into samples and builds.
 
 use std::time::{Duration, Instant};
 use tracelens_core::TraceSet;
@@ -53,15 +54,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Alone.
         let clock = Instant::now();
         let index = TraceIndex::build(&set);
-        let (analysis, requests) = Analysis::with_requests(&set, &index, &options.config);
+        let analysis = Analysis::with_samples(&set, &index, None, &options.config);
         let analysed = clock.elapsed();
         let clock = Instant::now();
-        let samples = Samples::of_requests(&set, &index, &requests);
+        let samples = Samples::of_requests(&set, &index, analysis.requests());
         let built = report::build(&Inputs {
             set: &set,
             index: &index,
             analysis: &analysis,
-            requests: &requests,
             samples: &samples,
             baseline: None,
             options: &options,
@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let clock = Instant::now();
         let index = TraceIndex::build(&set);
         let baseline_samples = report::summary::samples(&previous.summary);
-        let (analysis, requests, samples) = Analysis::against_samples(&set, &index, &baseline_samples, &options.config);
+        let (analysis, samples) = Analysis::against_samples(&set, &index, &baseline_samples, &options.config);
         let analysed = clock.elapsed();
         let clock = Instant::now();
         let baseline_samples = report::summary::samples(&previous.summary);
@@ -83,7 +83,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             set: &set,
             index: &index,
             analysis: &analysis,
-            requests: &requests,
             samples: &samples,
             baseline: Some(Baseline {
                 samples: &baseline_samples,

@@ -166,6 +166,7 @@ fn sets_with_requests() -> Vec<TraceSet> {
 
 #[test]
 fn what_the_report_takes_from_the_analysis_equals_what_it_would_find_afresh() {
+    use tracelens_core::analysis::Requests;
     use tracelens_core::analysis::detectors::{Config, regression::Samples};
     use tracelens_core::index::TraceIndex;
     use tracelens_core::report::errors::ErrorTypes;
@@ -173,14 +174,15 @@ fn what_the_report_takes_from_the_analysis_equals_what_it_would_find_afresh() {
         let index = TraceIndex::build(&set);
         let afresh = Samples::of(&set, &index);
         assert!(afresh.groups().next().is_some());
-        let (analysis, requests) = Analysis::with_requests(&set, &index, &Config::default());
-        assert_eq!(Samples::of_requests(&set, &index, &requests), afresh);
+        let analysis = Analysis::with_samples(&set, &index, None, &Config::default());
+        assert_eq!(analysis.requests(), &Requests::of(&set, &index));
+        assert_eq!(Samples::of_requests(&set, &index, analysis.requests()), afresh);
         assert_eq!(
-            ErrorTypes::of_requests(&set, &index, &requests),
+            ErrorTypes::of_requests(&set, &index, analysis.requests()),
             ErrorTypes::of(&set, &index)
         );
         // Compared with itself: the current samples gathered inside the analysis are the same too.
-        let (compared, _, gathered) = Analysis::against_samples(&set, &index, &afresh, &Config::default());
+        let (compared, gathered) = Analysis::against_samples(&set, &index, &afresh, &Config::default());
         assert_eq!(gathered, afresh);
         assert_eq!(compared.groups, analysis.groups);
     }

@@ -18,7 +18,7 @@ use crate::intern::Sym;
 use crate::model::{AttrValue, Span, SpanKind, StatusCode, TraceSet};
 
 /// Failed spans and failed requests of one analysis.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Failures {
     /// Per span (by index in [`TraceSet::spans`]): whether it failed.
     span_failed: Vec<bool>,

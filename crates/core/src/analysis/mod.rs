@@ -37,6 +37,10 @@ pub struct Analysis {
     pub link_warnings: LinkWarnings,
     /// Baseline against current per endpoint and operation; `None` without a baseline.
     pub comparison: Option<detectors::regression::Comparison>,
+    /// Each trace's entry span, endpoint and failures, kept for the meeting
+    /// report (not shown: [`Analysis::traces`] and the groups say it for people).
+    #[serde(skip)]
+    requests: Requests,
 }
 
 /// Totals over all loaded files.
@@ -131,28 +135,27 @@ impl Analysis {
         Analysis::analyse(set, index, compare, config).0
     }
 
-    /// The analysis without a baseline, with what it found per trace (entry
-    /// spans, endpoints, failures) handed back for the meeting report, which
-    /// would otherwise find them again.
-    pub fn with_requests(set: &TraceSet, index: &TraceIndex, config: &detectors::Config) -> (Analysis, Requests) {
-        let (analysis, requests, _) = Analysis::analyse(set, index, Compare::Not, config);
-        (analysis, requests)
+    /// What the analysis found per trace (entry spans, endpoints, failures),
+    /// for the meeting report, which would otherwise find them again
+    /// ([`Samples::of_requests`], [`crate::report::errors::ErrorTypes::of_requests`]).
+    pub fn requests(&self) -> &Requests {
+        &self.requests
     }
 
     /// The analysis compared with `baseline` (durations of an earlier period,
     /// from its traces or a report's summaries), with the current durations
     /// gathered from what the analysis found per trace
-    /// ([`Samples::of_requests`], equal to [`Samples::of`] `set`); both are
-    /// handed back for the report.
+    /// ([`Samples::of_requests`], equal to [`Samples::of`] `set`), handed
+    /// back for the report.
     pub fn against_samples(
         set: &TraceSet,
         index: &TraceIndex,
         baseline: &Samples,
         config: &detectors::Config,
-    ) -> (Analysis, Requests, Samples) {
-        let (analysis, requests, current) = Analysis::analyse(set, index, Compare::Gathered(baseline), config);
+    ) -> (Analysis, Samples) {
+        let (analysis, current) = Analysis::analyse(set, index, Compare::Gathered(baseline), config);
         // Gathered is given, so the samples are there; an empty set of them otherwise is only a fallback.
-        (analysis, requests, current.unwrap_or_default())
+        (analysis, current.unwrap_or_default())
     }
 
     /// The one analysis behind every entry point above.
@@ -161,7 +164,7 @@ impl Analysis {
         index: &TraceIndex,
         compare: Compare<'_>,
         config: &detectors::Config,
-    ) -> (Analysis, Requests, Option<Samples>) {
+    ) -> (Analysis, Option<Samples>) {
         let overview = overview(set, index);
         let self_times = self_time::self_times(set, index);
         let on_path = critical_path::on_path_times(set, index);
@@ -195,8 +198,9 @@ impl Analysis {
             overview,
             link_warnings: index.warnings,
             comparison,
+            requests: facts.into_requests(),
         };
-        (analysis, facts.into_requests(), gathered)
+        (analysis, gathered)
     }
 }
 

@@ -2,8 +2,8 @@
 //! the span each request entered through, its endpoint name, and which spans
 //! and requests failed.
 //!
-//! The analysis finds these once ([`super::groups::SpanFacts`]) and hands
-//! them out ([`super::Analysis::with_requests`]), so the report's samples
+//! The analysis finds these once ([`super::groups::SpanFacts`]) and keeps
+//! them ([`super::Analysis::requests`]), so the report's samples
 //! ([`super::detectors::regression::Samples::of_requests`]) and error types
 //! do not walk every trace again for its entry span, nor format a name per
 //! trace, nor judge every span's failure a second time: at a million spans
@@ -16,7 +16,7 @@ use crate::model::TraceSet;
 
 /// Per trace (by index in [`TraceIndex::traces`]): its entry span, its
 /// endpoint, and the failures, as the analysis found them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Requests {
     /// The entry server span of each trace, if it has one (also for sessions
     /// and streams: their failures are judged at it).

@@ -36,7 +36,7 @@ impl ErrorTypes {
     }
 
     /// The same as [`ErrorTypes::of`], from the entry spans, endpoints and
-    /// failures the analysis found ([`crate::analysis::Analysis::with_requests`]).
+    /// failures the analysis found ([`crate::analysis::Analysis::requests`]).
     pub fn of_requests(set: &TraceSet, index: &TraceIndex, requests: &Requests) -> ErrorTypes {
         let failures = &requests.failures;
         let keys = CauseKeys::of(set);

@@ -5,10 +5,10 @@
 //! same [`Report`]).
 //!
 //! ```text
-//! alone:      TraceSet ── TraceIndex ── Analysis::with_requests ── Requests (entry span,
-//!                                       endpoint, failures per trace, as the analysis
-//!                                       found them) ── Samples::of_requests
-//! a baseline: its TraceSet ── Analysis::with_requests ── Samples::of_requests ──┐
+//! alone:      TraceSet ── TraceIndex ── Analysis ── its Requests (entry span, endpoint,
+//!                                       failures per trace, as the analysis found
+//!                                       them) ── Samples::of_requests
+//! a baseline: its TraceSet ── Analysis ── Samples::of_requests ─────────────────┐
 //!         or  a Report JSON ── summary::samples ────────────────────────────────┤
 //!                                                                               ▼
 //!             TraceSet ── TraceIndex ── Analysis::against_samples (the current samples
@@ -38,8 +38,8 @@ pub mod usage;
 
 pub use model::*;
 
+use crate::analysis::Analysis;
 use crate::analysis::detectors::{self, regression::Samples};
-use crate::analysis::{Analysis, Requests};
 use crate::index::TraceIndex;
 use crate::model::TraceSet;
 use std::collections::BTreeMap;
@@ -91,8 +91,6 @@ pub struct Inputs<'a> {
     pub index: &'a TraceIndex,
     /// Their analysis, made with `samples` (and the baseline's, if any).
     pub analysis: &'a Analysis,
-    /// What that analysis found per trace ([`Analysis::with_requests`]).
-    pub requests: &'a Requests,
     /// [`Samples::of`] the current traces.
     pub samples: &'a Samples,
     /// The baseline, if any.
@@ -105,22 +103,22 @@ pub struct Inputs<'a> {
 /// one entry point the CLI and the app share. With a trace baseline its
 /// findings are found too, so statuses (new, still open, resolved) work
 /// against raw files as against a previous report. The report reads what the
-/// analysis found per trace ([`Requests`]) rather than finding it again.
+/// analysis found per trace ([`Analysis::requests`]) rather than finding it again.
 pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) -> (Analysis, Report) {
     let index = TraceIndex::build(set);
     let (baseline_samples, period, notes, errors, findings) = match baseline {
         BaselineInput::None => return alone(set, &index, options),
         BaselineInput::Traces(b) => {
             let b_index = TraceIndex::build(b);
-            let (b_analysis, b_requests) = Analysis::with_requests(b, &b_index, &options.config);
+            let b_analysis = Analysis::with_samples(b, &b_index, None, &options.config);
             let period = header::traces_period(b, &b_analysis.overview);
             let notes = header::notes(Side::Baseline, &b.files, &b_analysis.link_warnings);
             let findings = b_analysis.findings.iter().map(findings::report_finding).collect();
             (
-                Samples::of_requests(b, &b_index, &b_requests),
+                Samples::of_requests(b, &b_index, b_analysis.requests()),
                 period,
                 notes,
-                errors::ErrorTypes::of_requests(b, &b_index, &b_requests),
+                errors::ErrorTypes::of_requests(b, &b_index, b_analysis.requests()),
                 Some(findings),
             )
         }
@@ -146,12 +144,11 @@ pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) 
             )
         }
     };
-    let (analysis, requests, samples) = Analysis::against_samples(set, &index, &baseline_samples, &options.config);
+    let (analysis, samples) = Analysis::against_samples(set, &index, &baseline_samples, &options.config);
     let report = build(&Inputs {
         set,
         index: &index,
         analysis: &analysis,
-        requests: &requests,
         samples: &samples,
         baseline: Some(Baseline {
             samples: &baseline_samples,
@@ -168,13 +165,12 @@ pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) 
 /// The report of the current period alone: its samples are gathered only
 /// for the summary (the next period's baseline).
 fn alone(set: &TraceSet, index: &TraceIndex, options: &Options) -> (Analysis, Report) {
-    let (analysis, requests) = Analysis::with_requests(set, index, &options.config);
-    let samples = Samples::of_requests(set, index, &requests);
+    let analysis = Analysis::with_samples(set, index, None, &options.config);
+    let samples = Samples::of_requests(set, index, analysis.requests());
     let report = build(&Inputs {
         set,
         index,
         analysis: &analysis,
-        requests: &requests,
         samples: &samples,
         baseline: None,
         options,
@@ -188,7 +184,6 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         set,
         index,
         analysis,
-        requests,
         samples,
         options,
         ..
@@ -203,7 +198,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         &options.tracking,
     );
     let errors = errors::errors(
-        &errors::ErrorTypes::of_requests(set, index, requests),
+        &errors::ErrorTypes::of_requests(set, index, analysis.requests()),
         baseline.map(|b| &b.errors),
     );
     let headlines = headlines::headlines(&usage, &latency, &findings, &errors, has_baseline);

@@ -28,7 +28,7 @@ impl Samples {
     }
 
     /// The same as [`Samples::of`], from the entry spans and endpoints the
-    /// analysis found ([`crate::analysis::Analysis::with_requests`]).
+    /// analysis found ([`crate::analysis::Analysis::requests`]).
     pub fn of_requests(set: &TraceSet, index: &TraceIndex, requests: &Requests) -> Samples {
         Samples::of_requests_found(set, index, &requests.entries, &requests.endpoint_names)
     }
