@@ -256,10 +256,7 @@ impl Report {
     }
 }
 
-/// `1 span`, `2 spans`.
-pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub(crate) use crate::numbers::counted;
 
 /// `p50 9.62ms → 14.7ms (+52%), p95 15.5ms → 21.5ms (+39%), p < 0.001`.
 pub(crate) fn describe_change(endpoint: &EndpointLatency, change: &LatencyChange) -> String {
