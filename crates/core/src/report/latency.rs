@@ -128,6 +128,21 @@ fn counts(bounds: &[DurationNs], sorted: &[DurationNs]) -> Vec<u64> {
     counts
 }
 
+/// The endpoints whose change got `verdict`, the largest relative change of
+/// the median first: the order the headlines and the questions both use, so
+/// the meeting reads the same regression first in each.
+pub(crate) fn changed(latency: &Latency, verdict: Verdict) -> Vec<(&EndpointLatency, &LatencyChange)> {
+    let mut rows: Vec<_> = latency
+        .endpoints
+        .iter()
+        .filter_map(|e| e.change.as_ref().map(|c| (e, c)))
+        .filter(|(_, c)| c.verdict == verdict)
+        .collect();
+    let size = |c: &LatencyChange| c.p50_change.unwrap_or(0.0).abs();
+    rows.sort_by(|a, b| size(b.1).total_cmp(&size(a.1)));
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,19 +161,4 @@ mod tests {
         assert_eq!(h.baseline.unwrap()[0], 0);
         assert!(shared_histogram(&[], None).is_none());
     }
-}
-
-/// The endpoints whose change got `verdict`, the largest relative change of
-/// the median first: the order the headlines and the questions both use, so
-/// the meeting reads the same regression first in each.
-pub(crate) fn changed(latency: &Latency, verdict: Verdict) -> Vec<(&EndpointLatency, &LatencyChange)> {
-    let mut rows: Vec<_> = latency
-        .endpoints
-        .iter()
-        .filter_map(|e| e.change.as_ref().map(|c| (e, c)))
-        .filter(|(_, c)| c.verdict == verdict)
-        .collect();
-    let size = |c: &LatencyChange| c.p50_change.unwrap_or(0.0).abs();
-    rows.sort_by(|a, b| size(b.1).total_cmp(&size(a.1)));
-    rows
 }
