@@ -103,60 +103,78 @@ pub struct Inputs<'a> {
 pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) -> (Analysis, Report) {
     let index = TraceIndex::build(set);
     let samples = Samples::of(set, &index);
-    let (baseline_samples, period, notes, errors, findings) = match baseline {
+    // Declared here so the baseline can borrow them past the match.
+    let baseline_samples;
+    let baseline_index;
+    let baseline = match baseline {
         BaselineInput::None => return no_baseline(set, &index, &samples, options),
         BaselineInput::Traces(b) => {
-            let b_index = TraceIndex::build(b);
-            let b_analysis = Analysis::with_baseline(b, &b_index, None, &options.config);
-            let period = header::traces_period(b, b_analysis.overview.traces);
-            let notes = header::notes(Side::Baseline, &b.files, &b_analysis.link_warnings);
-            let findings = b_analysis.findings.iter().map(findings::report_finding).collect();
-            (
-                Samples::of(b, &b_index),
-                period,
-                notes,
-                errors::ErrorTypes::of(b, &b_index),
-                Some(findings),
-            )
+            baseline_index = TraceIndex::build(b);
+            baseline_samples = Samples::of(b, &baseline_index);
+            Baseline::of_traces(b, &baseline_index, &baseline_samples, &options.config)
         }
         BaselineInput::Report(previous) => {
-            let mut period = previous.header.current.clone();
-            period.source = Source::Report;
-            let notes = previous
-                .header
-                .data_quality
-                .iter()
-                .filter(|n| n.side == Side::Current)
-                .map(|n| DataNote {
-                    side: Side::Baseline,
-                    ..n.clone()
-                })
-                .collect();
-            (
-                summary::samples(&previous.summary),
-                period,
-                notes,
-                errors::ErrorTypes::of_report(&previous.errors),
-                Some(previous.findings.clone()),
-            )
+            baseline_samples = summary::samples(&previous.summary);
+            Baseline::of_report(previous, &baseline_samples)
         }
     };
-    let analysis = Analysis::with_samples(set, &index, Some((&samples, &baseline_samples)), &options.config);
+    let analysis = Analysis::with_samples(set, &index, Some((&samples, baseline.samples)), &options.config);
     let report = build(&Inputs {
         set,
         index: &index,
         analysis: &analysis,
         samples: &samples,
-        baseline: Some(Baseline {
-            samples: &baseline_samples,
-            period,
-            notes,
-            errors,
-            findings,
-        }),
+        baseline: Some(baseline),
         options,
     });
     (analysis, report)
+}
+
+impl<'a> Baseline<'a> {
+    /// Baseline traces as the report reads them: their own analysis (for
+    /// the findings' statuses), period, notes and error types. `index` and
+    /// `samples` are [`TraceIndex::build`] and [`Samples::of`] `set`, so a
+    /// caller that has them already (the app) does not make them again.
+    pub fn of_traces(
+        set: &TraceSet,
+        index: &TraceIndex,
+        samples: &'a Samples,
+        config: &detectors::Config,
+    ) -> Baseline<'a> {
+        let analysis = Analysis::with_baseline(set, index, None, config);
+        Baseline {
+            samples,
+            period: header::traces_period(set, analysis.overview.traces),
+            notes: header::notes(Side::Baseline, &set.files, &analysis.link_warnings),
+            errors: errors::ErrorTypes::of(set, index),
+            findings: Some(analysis.findings.iter().map(findings::report_finding).collect()),
+        }
+    }
+
+    /// A previous report as the baseline: its current period (marked as
+    /// read from a report), its notes on that period, its error types and
+    /// findings. `samples` is [`summary::samples`] of its summary.
+    pub fn of_report(previous: &Report, samples: &'a Samples) -> Baseline<'a> {
+        let mut period = previous.header.current.clone();
+        period.source = Source::Report;
+        let notes = previous
+            .header
+            .data_quality
+            .iter()
+            .filter(|n| n.side == Side::Current)
+            .map(|n| DataNote {
+                side: Side::Baseline,
+                ..n.clone()
+            })
+            .collect();
+        Baseline {
+            samples,
+            period,
+            notes,
+            errors: errors::ErrorTypes::of_report(&previous.errors),
+            findings: Some(previous.findings.clone()),
+        }
+    }
 }
 
 fn no_baseline(set: &TraceSet, index: &TraceIndex, samples: &Samples, options: &Options) -> (Analysis, Report) {
