@@ -2,8 +2,9 @@
 // report of the shipped example, write a note and an owner on a finding,
 // reload and find them again, save the report as JSON with them inside, and
 // next time drop that JSON as the baseline to see which findings are new,
-// still open or resolved. Files that are not a report get a message and the
-// page keeps working.
+// still open or resolved. A saved JSON dropped with nothing loaded opens on
+// its own, to go on editing and save again. Files that are not a report get
+// a message and the page keeps working.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -198,6 +199,110 @@ test("a file that is not a report, or a newer report, gets a message and the pag
     await page.getByTestId("load-error").waitFor();
     assert.match(await textOf(page, "load-error"), /^report\.json: this is a Tracelens report, not traces\./);
     assert.equal(await textOf(page, "span-count"), "3,918");
+  }));
+
+/** The report of the example saved as JSON after a title and a note were written on it. */
+async function savedReport() {
+  let saved;
+  await onPage(async (page) => {
+    await openReport(page);
+    await page.getByTestId("report-title").fill("Shop, sprint 48");
+    await page.getByTestId("report-finding").first().getByTestId("report-finding-note").fill(NOTE);
+    saved = (await download(page, "report-download-json")).text;
+  });
+  return saved;
+}
+
+test("a saved report opens with nothing loaded, as saved; edits survive a reload and go into every download", async () => {
+  const saved = await savedReport();
+  const original = JSON.parse(saved);
+  const file = { name: "sprint-48.json", text: saved };
+  const NEW_NOTE = "Checked again on Monday: still six card checks per charge";
+  // A fresh browser profile: what shows comes from the file, not from storage.
+  await onPage(async (page) => {
+    await dropFiles(page, [file]);
+    await page.getByTestId("report-saved").waitFor();
+    assert.match(page.url(), /#\/report$/);
+    assert.match(await textOf(page, "report-saved-what"), /^A saved report, opened from sprint-48\.json: 2 Nov 2026 \(3,918 spans in /);
+    assert.match(await textOf(page, "report-saved-next"), /drop its trace files/);
+    assert.equal(await page.getByTestId("drop-zone").count(), 0);
+    assert.equal(await page.getByTestId("report-baseline-drop").count(), 0, "no baseline box without traces");
+    assert.equal(await page.getByTestId("report-back").count(), 0, "no analysis to go back to");
+    assert.equal(await page.getByTestId("open-report").count(), 0);
+    for (const id of ["report-usage", "report-latency", "report-findings", "report-errors", "report-questions"]) {
+      assert.equal(await page.locator(`#${id}`).count(), 1, `section #${id}`);
+    }
+    assert.equal(await page.locator('[data-testid="report-headlines"] a').count(), original.headlines.length);
+    assert.equal(await page.getByTestId("report-usage-row").count(), original.usage.endpoints.length);
+    assert.equal(await page.getByTestId("report-title").getAttribute("placeholder"), "Shop, sprint 48");
+    const findings = page.getByTestId("report-finding");
+    assert.equal(await findings.count(), original.findings.length);
+    assert.equal(await findings.first().getByTestId("report-finding-note").inputValue(), NOTE, "the saved note");
+    // Saved again untouched, it is the same file.
+    assert.equal((await download(page, "report-download-json")).text, saved);
+
+    await page.getByTestId("report-title").fill("Shop, sprint 48 review");
+    await page.getByTestId("report-period-current").fill("Sprint 48");
+    await findings.first().getByTestId("report-finding-note").fill(NEW_NOTE);
+    await findings.first().getByTestId("report-finding-owner").fill(OWNER);
+    await findings.nth(1).getByTestId("report-finding-state").selectOption("done");
+
+    // A reload loses the file, not what was written on it: open it again.
+    await page.reload();
+    await page.getByTestId("drop-zone").waitFor();
+    await dropFiles(page, [file]);
+    await page.getByTestId("report-saved").waitFor();
+    assert.equal(await page.getByTestId("report-title").inputValue(), "Shop, sprint 48 review");
+    assert.equal(await page.getByTestId("report-period-current").inputValue(), "Sprint 48");
+    assert.equal(await findings.first().getByTestId("report-finding-note").inputValue(), NEW_NOTE);
+    assert.equal(await findings.first().getByTestId("report-finding-owner").inputValue(), OWNER);
+    assert.equal(await findings.nth(1).getByTestId("report-finding-state").inputValue(), "done");
+
+    // Every download has the new edits; the numbers are the saved ones.
+    const json = JSON.parse((await download(page, "report-download-json")).text);
+    assert.equal(json.header.title, "Shop, sprint 48 review");
+    assert.equal(json.header.current.name, "Sprint 48");
+    assert.deepEqual(json.findings[0].tracking, { notes: NEW_NOTE, owner: OWNER, state: "open" });
+    assert.equal(json.findings[1].tracking.state, "done");
+    const actions = json.questions.action_items.map((a) => a.fingerprint);
+    assert.ok(original.questions.action_items.some((a) => a.fingerprint === original.findings[1].fingerprint));
+    assert.ok(!actions.includes(json.findings[1].fingerprint), "a finding done is no action item");
+    assert.equal(json.questions.action_items.find((a) => a.fingerprint === json.findings[0].fingerprint).owner, OWNER);
+    for (const key of ["summary", "usage", "latency", "errors", "headlines"]) {
+      assert.deepEqual(json[key], original[key], `${key} as saved`);
+    }
+    assert.deepEqual(
+      json.findings.map(({ tracking, ...rest }) => rest),
+      original.findings.map(({ tracking, ...rest }) => rest),
+    );
+    for (const testId of ["report-download-html", "report-download-markdown"]) {
+      const text = (await download(page, testId)).text;
+      assert.ok(text.includes(NEW_NOTE), `${testId} has the new note`);
+      assert.ok(text.includes("Shop, sprint 48 review"), `${testId} has the new title`);
+      assert.ok(!text.includes(NOTE.slice(0, 20)), `${testId} no longer has the old note`);
+    }
+
+    // The next period's traces, dropped on the page: its report, with the
+    // saved one (and the edits made here) as the baseline.
+    await dropFiles(page, [EXAMPLE]);
+    await page.getByTestId("report-baseline-drop").waitFor();
+    assert.equal(await page.getByTestId("report-saved").count(), 0);
+    assert.match(await textOf(page, "report-compared-with"), /^Compared with the previous report “Shop, sprint 48 review” \(Sprint 48\)\./);
+    assert.deepEqual(await statuses(page), Array(8).fill("still_open"));
+    assert.equal(await findings.first().getByTestId("report-finding-note").inputValue(), NEW_NOTE, "carried over");
+    assert.equal(await findings.nth(1).getByTestId("report-finding-state").inputValue(), "done");
+    await page.getByTestId("report-back").click();
+    await page.getByTestId("overview").waitFor();
+  });
+});
+
+test("a report that cannot be read, dropped with nothing loaded, gets a message and opens nothing", () =>
+  onPage(async (page) => {
+    await dropFiles(page, [{ name: "future.json", text: '{"schema_version": 99, "header": {}}' }]);
+    await page.getByTestId("load-error").waitFor();
+    assert.match(await textOf(page, "load-error"), /^future\.json: report schema_version 99 is not supported/);
+    assert.equal(await page.getByTestId("report-view").count(), 0);
+    assert.equal(await page.getByTestId("drop-zone").count(), 1);
   }));
 
 test("names and messages from traces show as text in the report, never as markup", () =>

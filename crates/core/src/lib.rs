@@ -25,6 +25,7 @@ pub mod import;
 pub mod index;
 pub mod intern;
 pub mod model;
+pub mod numbers;
 pub mod report;
 pub mod stats;
 pub mod synth;

@@ -240,7 +240,11 @@ fn sends_without_an_end_are_unknown_not_zero() {
             .filter(|f| f.explanation.contains("no duration"))
             .collect();
         assert_eq!(missing.len(), 1, "{format:?}: {:#?}", analysis.findings);
-        let said = format!("{} of {} spans", truth.untimed_spans, generated.spans.len());
+        let said = format!(
+            "{} of {} spans",
+            truth.untimed_spans,
+            tracelens_core::numbers::count(generated.spans.len() as u64)
+        );
         assert!(
             missing[0].explanation.contains(&said),
             "{format:?}: {}",

@@ -283,3 +283,35 @@ fn statuses_follow_findings_from_report_to_report() {
         "ana"
     );
 }
+
+#[test]
+fn the_biggest_regression_comes_first_in_headlines_and_questions() {
+    // The cart 1.3× slower and the search 3× slower: the search is the bigger
+    // change, though the cart is busier, so it leads in both places.
+    let baseline = import(&shop(1, 300, &[]));
+    let current = import(&tracelens_core::synth::stretch(
+        &tracelens_core::synth::stretch(&shop(2, 300, &[]), "GET /api/cart", 1.3),
+        "GET /api/search",
+        3.0,
+    ));
+    let (_, report) = report(&current, BaselineInput::Traces(&baseline));
+    let slower = |texts: Vec<&str>| -> Vec<String> {
+        texts
+            .into_iter()
+            .filter(|t| t.contains("got slower"))
+            .filter_map(|t| t.split('`').nth(1).map(str::to_owned))
+            .collect()
+    };
+    let from_headlines = slower(report.headlines.iter().map(|h| h.text.as_str()).collect());
+    let from_questions = slower(report.questions.questions.iter().map(|q| q.text.as_str()).collect());
+    assert_eq!(
+        from_headlines.first().map(String::as_str),
+        Some("GET /api/search"),
+        "{from_headlines:?}"
+    );
+    assert_eq!(from_questions.first(), from_headlines.first(), "{from_questions:?}");
+    assert!(
+        from_questions.iter().any(|e| e == "GET /api/cart"),
+        "{from_questions:?}"
+    );
+}

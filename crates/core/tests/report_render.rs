@@ -322,8 +322,8 @@ fn the_markdown_of_thousands_of_endpoints_fits_a_comment() {
         "it says what it left out"
     );
     assert!(markdown.ends_with(&format!(
-        "Made by Tracelens from {} spans (report schema version 1).\n",
-        report.header.current.spans
+        "Made by Tracelens from {} (report schema version 1).\n",
+        tracelens_core::numbers::counted(report.header.current.spans, "span", "spans")
     )));
     // The busiest endpoint stays; the findings are whole.
     let busiest = &report.usage.endpoints[0].endpoint.name;

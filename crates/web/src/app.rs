@@ -1,5 +1,6 @@
 //! The page: a header with the ways to load files, then what was loaded:
-//! the analysis, or at `#/report` the report (see `route.rs`).
+//! the analysis, or at `#/report` the report (see `route.rs`). With no traces
+//! but a saved report opened, that report is all there is to show.
 
 use crate::components::{
     baseline::Baseline,
@@ -24,6 +25,7 @@ pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
     let loaded = move || workspace.analysis.with(Option::is_some);
+    let saved = move || workspace.saved_report.with(Option::is_some);
     let route = use_route();
     provide_context(route);
     view! {
@@ -31,7 +33,7 @@ pub fn App() -> impl IntoView {
         <main class="page">
             <Intro />
             <Failures period=Period::Current />
-            <Show when=loaded fallback=EmptyState>
+            <Show when=loaded fallback=move || view! { <Show when=saved fallback=EmptyState><ReportView /></Show> }>
                 <Show when=move || route.get() == Route::Report fallback=Analysis>
                     <ReportView />
                 </Show>

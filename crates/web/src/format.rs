@@ -33,18 +33,8 @@ pub fn percent(rate: f64) -> String {
     }
 }
 
-/// `1,234,567`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `1,234,567`: the core's, so the page and the exports read alike.
+pub use tracelens_core::numbers::count;
 
 /// A round duration for an axis label: the core's text without trailing
 /// zeros, so ticks read `1ms`, `2.5ms`, `10ms` rather than `1.00ms`.

@@ -112,6 +112,15 @@ pub fn location_hash() -> String {
         .unwrap_or_default()
 }
 
+/// Sets the address's `#` part (to `hash`, with its `#`), as following a
+/// link would: the back button returns, and the route hears of it.
+pub fn go_to(hash: &str) {
+    if let Some(window) = web_sys::window() {
+        // Nothing to tell anyone if this fails: the page stays where it is.
+        let _ = window.location().set_hash(hash);
+    }
+}
+
 /// Scrolls the element with this `id` into view, if there is one.
 pub fn scroll_to(id: &str) {
     if let Some(element) = web_sys::window()

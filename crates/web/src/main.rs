@@ -5,6 +5,7 @@ mod bench_api;
 mod components;
 mod format;
 mod io;
+mod prepared;
 mod report_state;
 mod route;
 mod workspace;

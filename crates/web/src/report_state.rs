@@ -1,8 +1,10 @@
 //! What a person wrote into the report (its title, the periods' names, and a
 //! note, owner and state per finding), kept in localStorage under the trace
 //! set's fingerprint so it survives a reload of the same traces, and turned
-//! into the report builder's options for every export. Also the export
-//! formats and the one place that renders them.
+//! into the report builder's options for every export. A saved report opened
+//! with no traces has its own key (see [`Edits::saved_key`]) and takes the
+//! edits directly ([`Edits::apply`]), since nothing can be analysed again.
+//! Also the export formats and the one place that renders them.
 
 use crate::io;
 use serde::{Deserialize, Serialize};
@@ -58,6 +60,17 @@ impl Edits {
         format!("tracelens.report.v1.{fingerprint}")
     }
 
+    /// The storage key of a saved report opened without traces. Its JSON
+    /// holds no trace IDs, so the trace set's fingerprint cannot be made
+    /// again; its summary stands in: the durations per endpoint and
+    /// operation with the span and trace counts, which come from the traces
+    /// alone and which no edit changes. The same report saved again after
+    /// edits keeps its key, so opening either file shows the latest edits.
+    pub fn saved_key(saved: &Report) -> String {
+        let summary = serde_json::to_vec(&saved.summary).unwrap_or_default();
+        format!("tracelens.report.v1.summary:{:016x}", fnv1a(&summary))
+    }
+
     /// The edits kept under `key`, or none.
     pub fn load(key: &str) -> Edits {
         io::stored(key).unwrap_or_default()
@@ -72,7 +85,6 @@ impl Edits {
     /// `defaults` (the report made without edits), since the builder takes
     /// both names or neither.
     pub fn options(&self, defaults: &Report) -> report::Options {
-        let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
         let default_baseline = defaults.header.baseline.as_ref().map(|b| b.name.clone());
         let period_names = match (given(&self.current_name), given(&self.baseline_name)) {
             (None, None) => None,
@@ -88,6 +100,62 @@ impl Edits {
             config: Default::default(),
         }
     }
+}
+
+impl Edits {
+    /// A saved report with these edits applied: the title and names given,
+    /// each finding's tracking as set here, and the action items and
+    /// questions (which read owners and states) made again from its own
+    /// sections, as the builder makes them. Without a title of its own, a
+    /// report whose title was the default one follows renamed periods.
+    pub fn apply(&self, saved: &Report) -> Report {
+        let mut report = saved.clone();
+        let header = &mut report.header;
+        if let Some(name) = given(&self.current_name) {
+            header.current.name = name;
+        }
+        if let (Some(period), Some(name)) = (header.baseline.as_mut(), given(&self.baseline_name)) {
+            period.name = name;
+        }
+        header.title = match given(&self.title) {
+            Some(title) => title,
+            None if saved.header.title == default_title(&saved.header) => default_title(header),
+            None => saved.header.title.clone(),
+        };
+        for finding in &mut report.findings {
+            if let Some(tracking) = self.tracking.get(&finding.fingerprint) {
+                finding.tracking = tracking.clone();
+            }
+        }
+        report.questions = report::questions::questions(
+            &report.usage,
+            &report.latency,
+            &report.findings,
+            &report.errors,
+            report.header.baseline.is_some(),
+        );
+        report
+    }
+}
+
+/// A text as given; `None` when left empty (the default).
+fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The title the core's header gives when none is set (`report::header`).
+fn default_title(header: &report::Header) -> String {
+    match &header.baseline {
+        Some(b) => format!("Tracelens report: {} against {}", header.current.name, b.name),
+        None => format!("Tracelens report: {}", header.current.name),
+    }
+}
+
+/// FNV-1a, 64 bits: the same on every platform and version, which a storage key needs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A file the report can be saved as.

@@ -2,19 +2,25 @@
 //! optional baseline (traces of an earlier period, loaded into a second set),
 //! the analysis derived from both, and the files that could not be read.
 //! A previous report's JSON given as the baseline is kept apart: it is the
-//! report's baseline (statuses, carried notes), not the comparison's.
+//! report's baseline (statuses, carried notes), not the comparison's. A
+//! report's JSON dropped while no traces are loaded is opened on its own, to
+//! go on editing; traces dropped after it make the next period's report,
+//! with it as the baseline.
 //!
 //! The trace sets themselves are not reactive (they can hold a million spans);
-//! views subscribe to the analysis, which is replaced after each load.
+//! views subscribe to the analysis, which is replaced after each load. What
+//! the analysis built on the way (indexes, durations) is kept beside it for
+//! the report (`prepared.rs`).
 
 use crate::io::LoadedBytes;
+use crate::prepared::Prepared;
+use crate::report_state::Edits;
 use leptos::prelude::*;
 use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::{FileReport, import_file};
-use tracelens_core::index::TraceIndex;
-use tracelens_core::report::{self, BaselineInput, Report};
+use tracelens_core::report::{self, Report};
 use tracelens_core::time::TimestampNs;
 
 /// Which of the two trace sets a file goes into.
@@ -48,6 +54,15 @@ pub struct BaselineSummary {
     pub end: Option<TimestampNs>,
 }
 
+/// A report read back from its JSON with no traces loaded: shown as it was
+/// saved, to edit and save again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedReport {
+    /// The file it came from.
+    pub name: String,
+    pub report: Arc<Report>,
+}
+
 /// Shared state of the page, cheap to copy into closures.
 #[derive(Clone, Copy)]
 pub struct Workspace {
@@ -66,6 +81,10 @@ pub struct Workspace {
     /// A previous report read back from its JSON: the report's baseline, in
     /// place of the baseline traces (which the rest of the page still uses).
     pub report_baseline: RwSignal<Option<Arc<Report>>>,
+    /// A report opened on its own (no traces loaded); `None` once traces load.
+    pub saved_report: RwSignal<Option<SavedReport>>,
+    /// What the current analysis built, for the report; `None` without traces.
+    prepared: StoredValue<Option<Prepared>>,
     next_failure: StoredValue<u64>,
 }
 
@@ -82,6 +101,8 @@ impl Workspace {
             drop_target: RwSignal::new(None),
             focused_trace: RwSignal::new(None),
             report_baseline: RwSignal::new(None),
+            saved_report: RwSignal::new(None),
+            prepared: StoredValue::new(None),
             next_failure: StoredValue::new(0),
         }
     }
@@ -97,11 +118,13 @@ impl Workspace {
     /// reported and change nothing. The analysis is recomputed once at the end.
     pub fn load(&self, period: Period, results: Vec<Result<LoadedBytes, String>>) {
         let store = self.store(period);
+        // Decided once per drop, so files dropped together do not depend on their order.
+        let had_traces = self.set.with_value(|set| !set.files.is_empty());
         let mut added = false;
         for result in results {
             let result = match result {
                 Ok(file) if Report::looks_like(&file.bytes) => {
-                    self.load_report(period, &file);
+                    self.load_report(period, had_traces, file);
                     continue;
                 }
                 other => other,
@@ -122,47 +145,73 @@ impl Workspace {
         }
         if added {
             store.update_value(TraceSet::shrink_to_fit);
+            let saved = (period == Period::Current)
+                .then(|| self.saved_report.get_untracked())
+                .flatten();
+            if let Some(saved) = &saved {
+                self.continue_from(saved);
+            }
             self.refresh();
+            if saved.is_some() {
+                // Only now, so the page goes from the saved report straight to the new one.
+                self.saved_report.set(None);
+            }
         }
     }
 
+    /// Traces loaded while a saved report was open are the next period: the
+    /// saved report, with the edits made to it here, becomes the report's
+    /// baseline (statuses, carried notes and owners).
+    fn continue_from(&self, saved: &SavedReport) {
+        let edits = Edits::load(&Edits::saved_key(&saved.report));
+        self.report_baseline.set(Some(Arc::new(edits.apply(&saved.report))));
+    }
+
     /// A report JSON given for `period`: the report's baseline when given as
-    /// a baseline; for the current traces, a message saying where it goes.
-    fn load_report(&self, period: Period, file: &LoadedBytes) {
-        match (period, Report::from_json(&file.bytes)) {
-            (Period::Baseline, Ok(previous)) => self.report_baseline.set(Some(Arc::new(previous))),
-            (Period::Baseline, Err(e)) => self.fail(period, format!("{}: {e}", file.name)),
-            (Period::Current, _) => self.fail(
+    /// a baseline; opened on its own when no traces were loaded; else a
+    /// message saying where it goes.
+    fn load_report(&self, period: Period, had_traces: bool, file: LoadedBytes) {
+        if period == Period::Current && had_traces {
+            return self.fail(
                 period,
                 format!(
                     "{}: this is a Tracelens report, not traces. To compare with it, open the Report and drop it on its baseline box.",
                     file.name
                 ),
-            ),
+            );
+        }
+        let report = match Report::from_json(&file.bytes) {
+            Ok(report) => Arc::new(report),
+            Err(e) => return self.fail(period, format!("{}: {e}", file.name)),
+        };
+        match period {
+            Period::Baseline => self.report_baseline.set(Some(report)),
+            Period::Current => {
+                self.saved_report.set(Some(SavedReport {
+                    name: file.name,
+                    report,
+                }));
+                crate::io::go_to(crate::route::REPORT);
+            }
         }
     }
 
     /// The report of what is loaded (`None` before any traces), against the
     /// previous report if one was given, else against the baseline traces.
-    /// The core's one entry point analyses again (a trace baseline too, for
-    /// the findings' statuses), so this is for a view opened or a file saved,
-    /// not for every keystroke.
+    /// Made from what the page's analysis built (see `prepared.rs`): only
+    /// the first report after a load, or after another previous report is
+    /// given, analyses anything again.
     pub fn report(&self, options: &report::Options) -> Option<Report> {
         let previous = self.report_baseline.get_untracked();
-        let baseline_set = self.baseline_set;
-        self.set.with_value(|set| {
-            if set.files.is_empty() {
-                return None;
-            }
-            baseline_set.with_value(|traces| {
-                let baseline = match previous.as_deref() {
-                    Some(previous) => BaselineInput::Report(previous),
-                    None if !traces.files.is_empty() => BaselineInput::Traces(traces),
-                    None => BaselineInput::None,
-                };
-                Some(report::generate(set, baseline, options).1)
+        let (set, baseline_set) = (self.set, self.baseline_set);
+        self.prepared
+            .try_update_value(|prepared| {
+                let prepared = prepared.as_mut()?;
+                set.with_value(|set| {
+                    baseline_set.with_value(|baseline| Some(prepared.report(set, baseline, previous.as_ref(), options)))
+                })
             })
-        })
+            .flatten()
     }
 
     /// Records a failure to show beside the set of `period`.
@@ -182,6 +231,8 @@ impl Workspace {
         self.failures.set(Vec::new());
         self.focused_trace.set(None);
         self.report_baseline.set(None);
+        self.saved_report.set(None);
+        self.prepared.set_value(None);
     }
 
     /// Forgets the baseline and its failures; the current traces stay.
@@ -193,26 +244,21 @@ impl Workspace {
 
     fn refresh(&self) {
         let baseline_set = self.baseline_set;
-        let computed = self.set.with_value(|set| {
+        let prepared = self.set.with_value(|set| {
             if set.files.is_empty() {
                 // Only a baseline so far: nothing to show or compare yet.
                 return None;
             }
-            let index = TraceIndex::build(set);
-            let analysis = baseline_set.with_value(|baseline| {
-                Analysis::with_baseline(
-                    set,
-                    &index,
-                    (!baseline.files.is_empty()).then_some(baseline),
-                    &Default::default(),
-                )
-            });
-            Some((analysis, set.files.clone()))
+            let prepared = baseline_set
+                .with_value(|baseline| Prepared::analyse(set, (!baseline.files.is_empty()).then_some(baseline)));
+            Some((prepared, set.files.clone()))
         });
-        let (analysis, files) = computed.unzip();
+        let (prepared, files) = prepared.unzip();
+        let analysis = prepared.as_ref().map(|p| p.analysis.clone());
+        self.prepared.set_value(prepared);
         let baseline =
-            baseline_set.with_value(|set| (!set.files.is_empty()).then(|| summarize(set, analysis.as_ref())));
-        self.analysis.set(analysis.map(Arc::new));
+            baseline_set.with_value(|set| (!set.files.is_empty()).then(|| summarize(set, analysis.as_deref())));
+        self.analysis.set(analysis);
         self.files.set(files.unwrap_or_default());
         self.baseline.set(baseline);
     }

@@ -25,19 +25,7 @@ pub fn headlines(
 ) -> Vec<Headline> {
     let mut out = Vec::new();
     let mut push = |text: String, section: Section| out.push(Headline { text, section });
-    let changed = |verdict: Verdict| {
-        let mut rows: Vec<_> = latency
-            .endpoints
-            .iter()
-            .filter_map(|e| e.change.as_ref().map(|c| (e, c)))
-            .filter(|(_, c)| c.verdict == verdict)
-            .collect();
-        rows.sort_by(|a, b| {
-            let size = |c: &super::model::LatencyChange| c.p50_change.unwrap_or(0.0).abs();
-            size(b.1).total_cmp(&size(a.1))
-        });
-        rows
-    };
+    let changed = |verdict: Verdict| super::latency::changed(latency, verdict);
     for (endpoint, change) in changed(Verdict::Regression).into_iter().take(2) {
         push(
             format!(

@@ -9,7 +9,7 @@
 
 use super::model::{Direction, EndpointLatency, Latency, LatencyChange, Name, SharedHistogram};
 use crate::analysis::Analysis;
-use crate::analysis::detectors::regression::{Row, RowKind, Samples};
+use crate::analysis::detectors::regression::{Row, RowKind, Samples, Verdict};
 use crate::stats::histogram::log_histogram;
 use crate::time::DurationNs;
 use std::collections::HashMap;
@@ -126,6 +126,21 @@ fn counts(bounds: &[DurationNs], sorted: &[DurationNs]) -> Vec<u64> {
         }
     }
     counts
+}
+
+/// The endpoints whose change got `verdict`, the largest relative change of
+/// the median first: the order the headlines and the questions both use, so
+/// the meeting reads the same regression first in each.
+pub(crate) fn changed(latency: &Latency, verdict: Verdict) -> Vec<(&EndpointLatency, &LatencyChange)> {
+    let mut rows: Vec<_> = latency
+        .endpoints
+        .iter()
+        .filter_map(|e| e.change.as_ref().map(|c| (e, c)))
+        .filter(|(_, c)| c.verdict == verdict)
+        .collect();
+    let size = |c: &LatencyChange| c.p50_change.unwrap_or(0.0).abs();
+    rows.sort_by(|a, b| size(b.1).total_cmp(&size(a.1)));
+    rows
 }
 
 #[cfg(test)]

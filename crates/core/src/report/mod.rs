@@ -106,60 +106,90 @@ pub struct Inputs<'a> {
 /// analysis found per trace ([`Analysis::requests`]) rather than finding it again.
 pub fn generate(set: &TraceSet, baseline: BaselineInput<'_>, options: &Options) -> (Analysis, Report) {
     let index = TraceIndex::build(set);
-    let (baseline_samples, period, notes, errors, findings) = match baseline {
+    // Declared here so the baseline can borrow them past the match.
+    let baseline_samples;
+    let baseline = match baseline {
         BaselineInput::None => return alone(set, &index, options),
         BaselineInput::Traces(b) => {
             let b_index = TraceIndex::build(b);
             let b_analysis = Analysis::with_samples(b, &b_index, None, &options.config);
-            let period = header::traces_period(b, &b_analysis.overview);
-            let notes = header::notes(Side::Baseline, &b.files, &b_analysis.link_warnings);
-            let findings = b_analysis.findings.iter().map(findings::report_finding).collect();
-            (
-                Samples::of_requests(b, &b_index, b_analysis.requests()),
-                period,
-                notes,
-                errors::ErrorTypes::of_requests(b, &b_index, b_analysis.requests()),
-                Some(findings),
-            )
+            baseline_samples = Samples::of_requests(b, &b_index, b_analysis.requests());
+            Baseline::of_analysed_traces(b, &b_index, &b_analysis, &baseline_samples)
         }
         BaselineInput::Report(previous) => {
-            let mut period = previous.header.current.clone();
-            period.source = Source::Report;
-            let notes = previous
-                .header
-                .data_quality
-                .iter()
-                .filter(|n| n.side == Side::Current)
-                .map(|n| DataNote {
-                    side: Side::Baseline,
-                    ..n.clone()
-                })
-                .collect();
-            (
-                summary::samples(&previous.summary),
-                period,
-                notes,
-                errors::ErrorTypes::of_report(&previous.errors),
-                Some(previous.findings.clone()),
-            )
+            baseline_samples = summary::samples(&previous.summary);
+            Baseline::of_report(previous, &baseline_samples)
         }
     };
-    let (analysis, samples) = Analysis::against_samples(set, &index, &baseline_samples, &options.config);
+    let (analysis, samples) = Analysis::against_samples(set, &index, baseline.samples, &options.config);
     let report = build(&Inputs {
         set,
         index: &index,
         analysis: &analysis,
         samples: &samples,
-        baseline: Some(Baseline {
-            samples: &baseline_samples,
-            period,
-            notes,
-            errors,
-            findings,
-        }),
+        baseline: Some(baseline),
         options,
     });
     (analysis, report)
+}
+
+impl<'a> Baseline<'a> {
+    /// Baseline traces as the report reads them: their own analysis (for
+    /// the findings' statuses), period, notes and error types. `index` and
+    /// `samples` are [`TraceIndex::build`] and [`Samples::of`] `set`, so a
+    /// caller that has them already (the app) does not make them again.
+    pub fn of_traces(
+        set: &TraceSet,
+        index: &TraceIndex,
+        samples: &'a Samples,
+        config: &detectors::Config,
+    ) -> Baseline<'a> {
+        let analysis = Analysis::with_samples(set, index, None, config);
+        Baseline::of_analysed_traces(set, index, &analysis, samples)
+    }
+
+    /// The same with the baseline traces' analysis (without a baseline of
+    /// its own) already made: its per-trace entry spans, endpoints and
+    /// failures give the error types, its overview the period.
+    pub fn of_analysed_traces(
+        set: &TraceSet,
+        index: &TraceIndex,
+        analysis: &Analysis,
+        samples: &'a Samples,
+    ) -> Baseline<'a> {
+        Baseline {
+            samples,
+            period: header::traces_period(set, &analysis.overview),
+            notes: header::notes(Side::Baseline, &set.files, &analysis.link_warnings),
+            errors: errors::ErrorTypes::of_requests(set, index, analysis.requests()),
+            findings: Some(analysis.findings.iter().map(findings::report_finding).collect()),
+        }
+    }
+
+    /// A previous report as the baseline: its current period (marked as
+    /// read from a report), its notes on that period, its error types and
+    /// findings. `samples` is [`summary::samples`] of its summary.
+    pub fn of_report(previous: &Report, samples: &'a Samples) -> Baseline<'a> {
+        let mut period = previous.header.current.clone();
+        period.source = Source::Report;
+        let notes = previous
+            .header
+            .data_quality
+            .iter()
+            .filter(|n| n.side == Side::Current)
+            .map(|n| DataNote {
+                side: Side::Baseline,
+                ..n.clone()
+            })
+            .collect();
+        Baseline {
+            samples,
+            period,
+            notes,
+            errors: errors::ErrorTypes::of_report(&previous.errors),
+            findings: Some(previous.findings.clone()),
+        }
+    }
 }
 
 /// The report of the current period alone: its samples are gathered only
@@ -265,10 +295,7 @@ impl Report {
     }
 }
 
-/// `1 span`, `2 spans`.
-pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub(crate) use crate::numbers::counted;
 
 /// `p50 9.62ms → 14.7ms (+52%), p95 15.5ms → 21.5ms (+39%), p < 0.001`.
 pub(crate) fn describe_change(endpoint: &EndpointLatency, change: &LatencyChange) -> String {

@@ -25,17 +25,15 @@ pub fn questions(
 ) -> Questions {
     let mut questions = Vec::new();
     let mut ask = |text: String, section: Section| questions.push(Question { text, section });
-    for endpoint in &latency.endpoints {
-        if let Some(change) = endpoint.change.as_ref().filter(|c| c.verdict == Verdict::Regression) {
-            ask(
-                format!(
-                    "`{}` got slower ({}): which change in this period touched it?",
-                    endpoint.endpoint.name,
-                    describe_change(endpoint, change)
-                ),
-                Section::Latency,
-            );
-        }
+    for (endpoint, change) in super::latency::changed(latency, Verdict::Regression) {
+        ask(
+            format!(
+                "`{}` got slower ({}): which change in this period touched it?",
+                endpoint.endpoint.name,
+                describe_change(endpoint, change)
+            ),
+            Section::Latency,
+        );
     }
     if has_baseline {
         for error in errors.new.iter().take(3) {

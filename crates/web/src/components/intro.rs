@@ -54,6 +54,8 @@ pub fn Intro() -> impl IntoView {
                 </button>
                 <Show when=loaded>
                     <ViewSwitch />
+                </Show>
+                <Show when=move || loaded() || workspace.saved_report.with(Option::is_some)>
                     <button class="button quiet" data-testid="clear" on:click=move |_| workspace.clear()>
                         "Clear"
                     </button>

@@ -401,17 +401,8 @@ pub fn shown(text: &str) -> String {
     out
 }
 
-/// "1 span", "2 spans": a count and its noun in the right number. The one
-/// place finding sentences agree a noun with its count ("1 spans" was wrong).
-pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", agrees(n, one, many))
-}
-
-/// `one` when `n` is 1, else `many`: a noun or verb that agrees with a count
-/// ("1 of 3 traces has", "2 of 3 traces have").
-pub(crate) fn agrees<'w>(n: u64, one: &'w str, many: &'w str) -> &'w str {
-    if n == 1 { one } else { many }
-}
+/// Finding sentences agree a noun with its count through the one helper.
+pub(crate) use crate::numbers::{agrees, counted};
 
 /// `time` as a share of `request_time`, capped at 1 (calls that overlap are
 /// counted in full, so they can add up to more than the request); 0 when

@@ -17,7 +17,7 @@ fn number(title: &'static str) -> Column {
 }
 
 fn count(n: u64) -> Vec<Inline> {
-    text(n.to_string())
+    text(crate::numbers::count(n))
 }
 
 /// The files read for each period.
@@ -29,7 +29,7 @@ pub fn files(header: &Header) -> Table {
                 vec![
                     text(side),
                     name(f.name.clone()),
-                    text(f.format.clone()),
+                    text(words::format(&f.format)),
                     count(f.spans_read),
                     count(f.spans_kept),
                 ]

@@ -6,6 +6,13 @@ use crate::analysis::detectors::regression::Verdict;
 use crate::report::{Status, WorkState};
 use crate::time::TimestampNs;
 
+/// "OTLP JSON" for the model's `otlp_json`: the name the import report shows
+/// everywhere else; a name this build does not know reads as written.
+pub fn format(name: &str) -> String {
+    serde_json::from_value::<crate::import::Format>(serde_json::Value::String(name.to_owned()))
+        .map_or_else(|_| name.to_owned(), |format| format.to_string())
+}
+
 /// `Critical`.
 pub fn severity(severity: Severity) -> &'static str {
     match severity {

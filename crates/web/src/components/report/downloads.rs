@@ -1,5 +1,6 @@
-//! The download buttons: the report with the person's edits, made again with
-//! them as the builder's options, saved as a file (no server).
+//! The download buttons: the report with the person's edits (made again with
+//! them as the builder's options, or applied to a saved report), saved as a
+//! file (no server).
 
 use super::ReportState;
 use crate::io;
@@ -13,12 +14,8 @@ pub fn Downloads() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let state = expect_context::<ReportState>();
     let save = move |format: ExportFormat| {
-        let Some(defaults) = state.report.get_untracked() else {
-            return;
-        };
-        let options = state.edits.with_untracked(|e| e.options(&defaults));
-        let saved = workspace
-            .report(&options)
+        let saved = state
+            .edited(workspace)
             .map(|report| crate::report_state::render_export(&report, format))
             .ok_or_else(|| format!("{}: nothing to save", format.file_name()))
             .and_then(|text| io::download(format.file_name(), format.mime(), &text));

@@ -2,11 +2,14 @@
 //! section as the core's `Report` has them, with the person's title, period
 //! names and per-finding note, owner and state (kept in localStorage, see
 //! `report_state.rs`), a box for the previous report as the baseline, and
-//! the downloads.
+//! the downloads. With no traces loaded it shows a saved report opened on
+//! its own, as it was saved, editable the same way (`saved.rs` says so and
+//! what to do next).
 //!
 //! The report on screen is made without the edits, once per analysis or
 //! baseline, so typing never redraws it; the edits are drawn from their own
-//! signal and go into the builder's options when a file is saved.
+//! signal and go into the builder's options when a file is saved (for a
+//! saved report, straight into a copy of it: see `Edits::apply`).
 
 mod baseline_drop;
 mod downloads;
@@ -16,6 +19,7 @@ mod header;
 mod headlines;
 mod latency;
 mod questions;
+mod saved;
 mod usage;
 
 use crate::report_state::Edits;
@@ -27,8 +31,11 @@ use tracelens_core::report::{Report, ReportFinding, Tracking};
 /// What the report's parts share.
 #[derive(Clone, Copy)]
 pub struct ReportState {
-    /// The report without the person's edits; `None` before traces load.
+    /// The report without the person's edits: of the traces loaded, else the
+    /// saved report opened on its own; `None` when there is neither.
     pub report: Memo<Option<Arc<Report>>>,
+    /// The saved report shown, when no traces are loaded.
+    saved: Memo<Option<Arc<Report>>>,
     /// The person's edits of this trace set's report.
     pub edits: RwSignal<Edits>,
     /// Where the edits are kept (from the trace set's fingerprint).
@@ -39,21 +46,48 @@ pub struct ReportState {
 
 impl ReportState {
     fn new(workspace: Workspace) -> ReportState {
+        let saved = Memo::new(move |_| workspace.saved_report.with(|s| s.as_ref().map(|s| s.report.clone())));
         let report = Memo::new(move |_| {
             workspace.analysis.track();
             workspace.report_baseline.track();
-            workspace.report(&Default::default()).map(Arc::new)
+            workspace
+                .report(&Default::default())
+                .map(Arc::new)
+                .or_else(|| saved.get())
         });
-        let key = Memo::new(move |_| workspace.analysis.with(|a| a.as_deref().map(Edits::key)));
+        let key = Memo::new(move |_| {
+            workspace
+                .analysis
+                .with(|a| a.as_deref().map(Edits::key))
+                .or_else(|| saved.with(|s| s.as_deref().map(Edits::saved_key)))
+        });
         let edits = RwSignal::new(Edits::default());
         // Another trace set, other edits (also on first draw).
         Effect::new(move |_| edits.set(key.get().map(|k| Edits::load(&k)).unwrap_or_default()));
         ReportState {
             report,
+            saved,
             edits,
             key,
             message: RwSignal::new(None),
         }
+    }
+
+    /// The report with the person's edits, as a download saves it: made
+    /// again with them as the builder's options, or for a saved report, the
+    /// edits applied to it.
+    pub fn edited(&self, workspace: Workspace) -> Option<Report> {
+        if let Some(saved) = self.saved.get_untracked() {
+            return Some(self.edits.with_untracked(|e| e.apply(&saved)));
+        }
+        let defaults = self.report.get_untracked()?;
+        let options = self.edits.with_untracked(|e| e.options(&defaults));
+        workspace.report(&options)
+    }
+
+    /// Whether the report shown is a saved one, with no traces loaded.
+    pub fn is_saved(&self) -> bool {
+        self.saved.with(Option::is_some)
     }
 
     /// Changes the edits and keeps them.
@@ -91,9 +125,11 @@ pub fn ReportView() -> impl IntoView {
     view! {
         <section class="report" data-testid="report-view">
             <div class="report-bar">
-                <a class="button quiet" href="#/" data-testid="report-back">
-                    "← Back to the analysis"
-                </a>
+                <Show when=move || !state.is_saved()>
+                    <a class="button quiet" href="#/" data-testid="report-back">
+                        "← Back to the analysis"
+                    </a>
+                </Show>
                 <downloads::Downloads />
             </div>
             <Show when=move || state.message.with(Option::is_some)>
@@ -101,7 +137,9 @@ pub fn ReportView() -> impl IntoView {
                     {move || state.message.get().unwrap_or_default()}
                 </p>
             </Show>
-            <baseline_drop::BaselineDrop />
+            <Show when=move || !state.is_saved() fallback=saved::Saved>
+                <baseline_drop::BaselineDrop />
+            </Show>
             {move || {
                 state
                     .report
