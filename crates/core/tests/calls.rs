@@ -5,32 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use std::path::PathBuf;
-use tracelens_core::TraceSet;
-use tracelens_core::analysis::Analysis;
-use tracelens_core::analysis::detectors::{Finding, Severity};
-use tracelens_core::import::{Format, import_file};
+mod common;
+use common::{built, capture, of};
+use tracelens_core::analysis::detectors::Severity;
 use tracelens_core::model::SpanKind;
-use tracelens_core::synth::{SynthSpan, SynthValue, encode};
-
-fn capture(path: &str) -> Analysis {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(path);
-    let mut set = TraceSet::new();
-    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
-    Analysis::of(&set)
-}
-
-fn built(spans: &[SynthSpan]) -> Analysis {
-    let mut set = TraceSet::new();
-    import_file(&mut set, "built", &encode(spans, Format::OtlpJson)).unwrap();
-    Analysis::of(&set)
-}
-
-fn of<'a>(analysis: &'a Analysis, detector: &str) -> Vec<&'a Finding> {
-    analysis.findings.iter().filter(|f| f.detector == detector).collect()
-}
+use tracelens_core::synth::{SynthSpan, SynthValue};
 
 const CALL_DETECTORS: [&str; 5] = [
     "n_plus_one_queries",

@@ -5,14 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use std::path::PathBuf;
-use tracelens_core::TraceSet;
-use tracelens_core::analysis::Analysis;
+mod common;
+use common::{built, capture, of};
 use tracelens_core::analysis::detectors::{Finding, Severity};
-use tracelens_core::import::{Format, import_file};
 use tracelens_core::index::TraceShape;
 use tracelens_core::model::SpanKind;
-use tracelens_core::synth::{SynthSpan, encode};
+use tracelens_core::synth::SynthSpan;
 
 const STAGING_DOTNET: &str = "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json";
 const SMARTTHINGS: &str = "zipkin-v2/zipkin__smartthings-mobile-web-install.json";
@@ -20,25 +18,6 @@ const ASYNC: &str = "jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json";
 
 /// The detectors that judge a request's latency.
 const LATENCY: [&str; 3] = ["bottleneck", "slow_endpoint", "long_tail"];
-
-fn capture(path: &str) -> Analysis {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(path);
-    let mut set = TraceSet::new();
-    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
-    Analysis::of(&set)
-}
-
-fn built(spans: &[SynthSpan]) -> Analysis {
-    let mut set = TraceSet::new();
-    import_file(&mut set, "built", &encode(spans, Format::OtlpJson)).unwrap();
-    Analysis::of(&set)
-}
-
-fn of<'a>(analysis: &'a Analysis, detector: &str) -> Vec<&'a Finding> {
-    analysis.findings.iter().filter(|f| f.detector == detector).collect()
-}
 
 #[test]
 fn the_dotnet_call_session_names_what_holds_its_handlers() {

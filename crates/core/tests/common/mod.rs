@@ -41,3 +41,26 @@ pub fn two_periods() -> (TraceSet, TraceSet) {
     let (baseline, current) = two_periods_spans();
     (import(&baseline), import(&current))
 }
+
+/// A recorded capture from `tests/fixtures` (path below it), analysed.
+pub fn capture(path: &str) -> tracelens_core::analysis::Analysis {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    tracelens_core::analysis::Analysis::of(&set)
+}
+
+/// Hand-built spans, written as OTLP JSON, read and analysed.
+pub fn built(spans: &[SynthSpan]) -> tracelens_core::analysis::Analysis {
+    tracelens_core::analysis::Analysis::of(&import(spans))
+}
+
+/// The findings of one detector.
+pub fn of<'a>(
+    analysis: &'a tracelens_core::analysis::Analysis,
+    detector: &str,
+) -> Vec<&'a tracelens_core::analysis::detectors::Finding> {
+    analysis.findings.iter().filter(|f| f.detector == detector).collect()
+}
