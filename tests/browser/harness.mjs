@@ -20,11 +20,9 @@ export function fixtureText(relative) {
   return readFileSync(fixturePath(relative), "utf8");
 }
 
-/** Starts the server and the browser once per test file. */
-export async function startSite() {
-  const server = await serveStatic(join(ROOT, "dist"), 0);
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
+/** Headless Chromium as every browser test runs it. */
+export function launchChromium() {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     // As root Chromium needs --no-sandbox; the network flags stop it from
     // calling home, which would also pollute the request log.
@@ -37,6 +35,13 @@ export async function startSite() {
       "--no-first-run",
     ],
   });
+}
+
+/** Starts the server and the browser once per test file. */
+export async function startSite() {
+  const server = await serveStatic(join(ROOT, "dist"), 0);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launchChromium();
   return {
     origin,
     /** A fresh page on the site, with its request log and page errors. */
