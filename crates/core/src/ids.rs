@@ -5,7 +5,7 @@
 //! files deviate: Jaeger before v1.16 stripped leading zeros, some test data uses
 //! arbitrary strings. Each deviation is repaired and reported through [`IdRepair`].
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::num::NonZeroU64;
 
@@ -18,7 +18,22 @@ pub struct TraceId(pub u128);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SpanId(NonZeroU64);
 
+impl TraceId {
+    /// The ID written as hex, as [`TraceId`]'s `Display` writes it (32
+    /// digits); leading zeros may be left out, as 64-bit IDs often are. No
+    /// repair: `None` for anything else (see [`parse_trace_id`] for reading
+    /// exports).
+    pub fn from_hex(text: &str) -> Option<TraceId> {
+        hex_of_width(text, 32).map(TraceId)
+    }
+}
+
 impl SpanId {
+    /// The ID written as hex (up to 16 digits); `None` for anything else or zero.
+    pub fn from_hex(text: &str) -> Option<SpanId> {
+        hex_of_width(text, 16).and_then(|value| SpanId::new(u64::try_from(value).ok()?))
+    }
+
     /// The ID with this value; `None` for zero.
     pub fn new(value: u64) -> Option<SpanId> {
         NonZeroU64::new(value).map(SpanId)
@@ -52,6 +67,24 @@ impl Serialize for SpanId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
+}
+
+impl<'de> Deserialize<'de> for TraceId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TraceId, D::Error> {
+        crate::serde_text::from_text(d, "a trace ID of up to 32 hex digits", TraceId::from_hex)
+    }
+}
+
+impl<'de> Deserialize<'de> for SpanId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SpanId, D::Error> {
+        crate::serde_text::from_text(d, "a nonzero span ID of up to 16 hex digits", SpanId::from_hex)
+    }
+}
+
+/// `text` as a number if it is 1 to `digits` hex digits and nothing else.
+fn hex_of_width(text: &str, digits: usize) -> Option<u128> {
+    let hex = !text.is_empty() && text.len() <= digits && text.bytes().all(|b| b.is_ascii_hexdigit());
+    hex.then(|| u128::from_str_radix(text, 16).ok()).flatten()
 }
 
 /// What had to be done to turn an ID's text into an ID.
@@ -187,9 +220,7 @@ fn parse_hex_or_hash(text: &str, width: usize) -> Option<(u128, IdRepair)> {
     if text.is_empty() {
         return None;
     }
-    let is_hex = text.len() <= width && text.bytes().all(|b| b.is_ascii_hexdigit());
-    if is_hex {
-        let value = u128::from_str_radix(text, 16).ok()?;
+    if let Some(value) = hex_of_width(text, width) {
         let repair = if text.len() < width {
             IdRepair::Padded
         } else {

@@ -8,7 +8,7 @@ use crate::ids::{SpanId, TraceId};
 use crate::model::{StatusCode, TraceSet};
 use crate::time::{DurationNs, TimestampNs};
 use hashbrown::HashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 /// One trace: a group of spans with the same trace ID.
@@ -50,7 +50,7 @@ pub struct Trace {
 ///
 /// Neither is kept in latency statistics (endpoint percentiles) nor in the
 /// slowest-trace list; the analysis counts them instead.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceShape {
     /// One request: its duration is a latency.
@@ -81,7 +81,7 @@ impl Trace {
 }
 
 /// Problems found while linking; each is also a reason to trust some numbers less.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkWarnings {
     /// Spans whose (trace ID, span ID) was already taken by another span.
     pub duplicate_span_ids: u64,

@@ -27,6 +27,7 @@ pub mod intern;
 pub mod model;
 pub mod numbers;
 pub mod report;
+mod serde_text;
 pub mod stats;
 pub mod synth;
 pub mod time;

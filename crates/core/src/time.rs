@@ -7,7 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 /// A point in time: nanoseconds since the Unix epoch, as every supported format
 /// can express it (Jaeger and Zipkin microseconds are multiplied up on import).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TimestampNs(pub u64);
 

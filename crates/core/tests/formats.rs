@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::dump::dump;
-use tracelens_core::import::{FileReport, Format, ImportErrorKind, RejectReason, SkipReason, WarningKind, import_file};
+use tracelens_core::import::{
+    Compression, FileReport, Format, ImportErrorKind, RejectReason, SkipReason, WarningKind, import_file,
+};
 
 fn fixture(relative: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -267,7 +269,7 @@ fn gzip_of_any_format_is_read_and_reported() {
         encoder.write_all(&plain).unwrap();
         let (zipped, report) = read("x.gz", &encoder.finish().unwrap());
         let (reference, plain_report) = read("x", &plain);
-        assert_eq!(report.compression, Some("gzip"), "{file}");
+        assert_eq!(report.compression, Some(Compression::Gzip), "{file}");
         assert_eq!(
             (report.format, report.spans_kept),
             (plain_report.format, plain_report.spans_kept),

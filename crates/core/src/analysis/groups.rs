@@ -29,11 +29,11 @@ use crate::model::{SpanKind, TraceSet};
 use crate::stats::histogram::{Histogram, log_histogram};
 use crate::stats::{DurationSummary, outliers};
 use crate::time::{DurationNs, TimestampNs};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Statistics of one endpoint, service or operation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupStats {
     /// The service.
     pub service: String,
@@ -65,10 +65,10 @@ pub struct GroupStats {
 }
 
 /// Durations after outlier removal, and what was removed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RobustSummary {
     /// How outliers were found.
-    pub method: &'static str,
+    pub method: String,
     /// How many durations were removed.
     pub removed: u64,
     /// Statistics of the rest.
@@ -77,7 +77,7 @@ pub struct RobustSummary {
 }
 
 /// The three groupings.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Groups {
     /// Per endpoint, busiest first.
     pub endpoints: Vec<GroupStats>,
@@ -331,7 +331,7 @@ fn stats(
     let summary = DurationSummary::of_sorted(&durations)?;
     let (kept, removed) = outliers::without_outliers(&durations);
     let robust = RobustSummary {
-        method: outliers::METHOD,
+        method: outliers::METHOD.to_owned(),
         removed: removed as u64,
         durations: DurationSummary::of_sorted(kept).unwrap_or(summary),
     };

@@ -18,11 +18,11 @@ use crate::index::{LinkWarnings, TraceIndex, TraceShape};
 use crate::model::TraceSet;
 use crate::time::{DurationNs, TimestampNs};
 use detectors::regression::Samples;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// Everything the overview screen needs, as plain data.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Totals over all loaded files.
     pub overview: Overview,
@@ -39,12 +39,14 @@ pub struct Analysis {
     pub comparison: Option<detectors::regression::Comparison>,
     /// Each trace's entry span, endpoint and failures, kept for the meeting
     /// report (not shown: [`Analysis::traces`] and the groups say it for people).
+    /// Not serialised: an analysis read back from JSON (the page's copy of
+    /// the worker's) has none, and the report is made where the traces are.
     #[serde(skip)]
     requests: Requests,
 }
 
 /// Totals over all loaded files.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     /// Files loaded.
     pub files: usize,
@@ -66,7 +68,7 @@ pub struct Overview {
 }
 
 /// One row of the trace list.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceSummary {
     /// The trace ID.
     pub trace_id: TraceId,

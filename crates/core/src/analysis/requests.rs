@@ -15,8 +15,11 @@ use crate::index::{TraceIndex, TraceShape};
 use crate::model::TraceSet;
 
 /// Per trace (by index in [`TraceIndex::traces`]): its entry span, its
-/// endpoint, and the failures, as the analysis found them.
-#[derive(Clone, Debug, PartialEq)]
+/// endpoint, and the failures, as the analysis found them. Empty (the
+/// default) in an [`super::Analysis`] read back from JSON: they are not
+/// serialised, being per trace and only for the report built beside the
+/// analysis.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Requests {
     /// The entry server span of each trace, if it has one (also for sessions
     /// and streams: their failures are judged at it).

@@ -2,10 +2,11 @@
 //! file, the format it was read as, where in the file, and what was expected.
 
 use super::Format;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A file that could not be read at all. Nothing from it was added.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub struct ImportError {
     /// The file name as given.
     pub file: String,
@@ -16,7 +17,8 @@ pub struct ImportError {
 }
 
 /// The ways a file can fail to load.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ImportErrorKind {
     /// Zero bytes, or only whitespace.
     Empty,

@@ -22,7 +22,7 @@ mod sniff;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
-pub use report::{FileReport, Format, RejectReason, SkipReason, Tally, WarningKind};
+pub use report::{Compression, FileReport, Format, RejectReason, SkipReason, Tally, WarningKind};
 pub use sniff::{Sniffed, sniff};
 
 use crate::model::TraceSet;
@@ -73,7 +73,7 @@ pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileR
                 },
             });
         }
-        return import_plain(set, name, &decompressed, Some("gzip"));
+        return import_plain(set, name, &decompressed, Some(Compression::Gzip));
     }
     import_plain(set, name, bytes, None)
 }
@@ -82,7 +82,7 @@ fn import_plain(
     set: &mut TraceSet,
     name: &str,
     bytes: &[u8],
-    compression: Option<&'static str>,
+    compression: Option<Compression>,
 ) -> Result<FileReport, ImportError> {
     let fail = |kind| ImportError {
         file: name.to_owned(),
@@ -119,7 +119,7 @@ fn read_as(
     name: &str,
     bytes: &[u8],
     format: Format,
-    compression: Option<&'static str>,
+    compression: Option<Compression>,
 ) -> Result<FileReport, ImportError> {
     let from = set.spans.len();
     let mut report = read_format(set, name, bytes, format, compression)?;
@@ -132,7 +132,7 @@ fn read_format(
     name: &str,
     bytes: &[u8],
     format: Format,
-    compression: Option<&'static str>,
+    compression: Option<Compression>,
 ) -> Result<FileReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut report = FileReport::new(name, format, bytes.len());

@@ -2,12 +2,12 @@
 //! and rejected (by reason), and warnings (by kind). Nothing is dropped or
 //! repaired without showing up here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// A trace export format Tracelens reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// OTLP/JSON: `{"resourceSpans": [...]}` (also Tempo's `{"batches": [...]}`).
@@ -34,8 +34,24 @@ impl fmt::Display for Format {
     }
 }
 
+/// How a file was compressed before its format could be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    /// gzip (RFC 1952), as `.gz` files and `Content-Encoding: gzip` downloads are.
+    Gzip,
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Compression::Gzip => "gzip",
+        })
+    }
+}
+
 /// Why a span was not kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// The trace ID is missing or cannot be read as an ID.
@@ -67,7 +83,7 @@ impl fmt::Display for RejectReason {
 }
 
 /// Something odd about a span that was kept anyway (possibly repaired).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// The start time is zero or missing; the span is kept with a zero time and
@@ -122,7 +138,7 @@ impl fmt::Display for WarningKind {
 }
 
 /// Lines of a JSON Lines file that hold no spans for Tracelens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// An OTLP logs record (`resourceLogs`): expected in Collector dumps, not an error.
@@ -147,7 +163,7 @@ impl fmt::Display for SkipReason {
 }
 
 /// How often something happened, with the first case as an example.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// How many times.
     pub count: u64,
@@ -156,7 +172,7 @@ pub struct Tally {
 }
 
 /// The outcome of reading one file.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileReport {
     /// The file name as given.
     pub name: String,
@@ -168,8 +184,8 @@ pub struct FileReport {
     pub spans_read: u64,
     /// Spans added to the model. Always `spans_read` minus the rejected ones.
     pub spans_kept: u64,
-    /// `gzip` when the file was compressed.
-    pub compression: Option<&'static str>,
+    /// How the file was compressed, if it was.
+    pub compression: Option<Compression>,
     /// Spans not kept, by reason.
     pub rejected: BTreeMap<RejectReason, Tally>,
     /// Lines or messages that held no spans, by reason (JSON Lines, protobuf streams).

@@ -7,14 +7,14 @@
 
 use super::{Percentile, percentile};
 use crate::time::DurationNs;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Fewest and most buckets drawn.
 const MIN_BUCKETS: usize = 8;
 const MAX_BUCKETS: usize = 50;
 
 /// One bucket: durations in `[low, high)` (the last bucket includes `high`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bucket {
     /// Lower bound, inclusive.
     pub low: DurationNs,
@@ -25,7 +25,7 @@ pub struct Bucket {
 }
 
 /// A log-scale histogram with the percentile marks drawn over it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     /// Buckets from shortest to longest; their counts add up to the sample size.
     pub buckets: Vec<Bucket>,

@@ -11,7 +11,7 @@ pub mod outliers;
 pub mod rank_test;
 
 use crate::time::DurationNs;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A percentile in thousandths of a percent, so p99.9 is exact: `Percentile(99_900)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +56,7 @@ const REPORTED: [Percentile; 6] = [
 ];
 
 /// Count, extremes, mean, spread and percentiles of a set of durations.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DurationSummary {
     /// Number of values.
     pub count: u64,

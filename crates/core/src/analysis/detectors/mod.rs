@@ -82,7 +82,7 @@ pub struct Impact {
 }
 
 /// A trace that shows the pattern, and the spans to look at.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// The trace.
     pub trace_id: TraceId,
@@ -91,7 +91,7 @@ pub struct Evidence {
 }
 
 /// One finding.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// The detector, serialised as its stable name, e.g. `n_plus_one_queries`.
     pub detector: Detector,

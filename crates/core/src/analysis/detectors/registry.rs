@@ -270,6 +270,12 @@ impl Serialize for Detector {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Detector {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Detector, D::Error> {
+        crate::serde_text::from_text(deserializer, "a detector's stable name", Detector::from_name)
+    }
+}
+
 /// Lets code and tests compare with the stable name: `finding.detector == "long_tail"`.
 impl PartialEq<&str> for Detector {
     fn eq(&self, other: &&str) -> bool {

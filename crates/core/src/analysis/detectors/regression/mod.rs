@@ -113,10 +113,10 @@ impl Default for Config {
 }
 
 /// Baseline against current, row by row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Comparison {
-    /// How rows are judged.
-    pub method: &'static str,
+    /// How rows are judged ([`METHOD`]).
+    pub method: String,
     /// Spans in the baseline.
     pub baseline_spans: u64,
     /// Traces in the baseline.
@@ -151,7 +151,7 @@ pub enum Verdict {
 }
 
 /// One side of a row.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Side {
     /// Spans.
     pub count: u64,
@@ -163,8 +163,10 @@ pub struct Side {
     pub p95: DurationNs,
 }
 
-/// One endpoint, or one operation under an endpoint, in both periods.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One endpoint, or one operation under an endpoint, in both periods. Read
+/// back from JSON, a row has no examples: they are what the regression
+/// findings were made from, and the findings come serialised beside it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Row {
     /// Endpoint or operation.
     pub kind: RowKind,
@@ -355,7 +357,7 @@ pub fn compare(current: &Samples, baseline: &Samples, config: &Config) -> Compar
             .then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name)))
     });
     Comparison {
-        method: METHOD,
+        method: METHOD.to_owned(),
         baseline_spans: baseline.spans,
         baseline_traces: baseline.traces,
         rows,
