@@ -9,10 +9,10 @@
 
 mod common;
 
+use common::{fixture_files, fixtures_dir};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::{Config, Detector};
@@ -42,10 +42,6 @@ fn assert_reads_back(analysis: &Analysis) {
     assert_eq!(back.findings, analysis.findings);
     assert_eq!(back.link_warnings, analysis.link_warnings);
     assert_eq!(back.comparison.is_some(), analysis.comparison.is_some());
-}
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 fn read(name: &str, bytes: &[u8]) -> TraceSet {
@@ -86,19 +82,6 @@ fn captures_analyses_read_back_equal() {
         assert!(!analysis.findings.is_empty(), "{capture}");
         assert_reads_back(&analysis);
     }
-}
-
-fn fixture_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(fixture_files(&path));
-        } else if path.extension().is_some_and(|e| e != "md") {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]

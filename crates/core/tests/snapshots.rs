@@ -6,29 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::{fixture_files, fixtures_dir};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::import_file;
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-fn fixture_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(fixture_files(&path));
-        } else if path.extension().is_some_and(|e| e != "md") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
 
 fn describe(path: &Path) -> String {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();

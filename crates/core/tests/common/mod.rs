@@ -44,9 +44,7 @@ pub fn two_periods() -> (TraceSet, TraceSet) {
 
 /// A recorded capture from `tests/fixtures` (path below it), analysed.
 pub fn capture(path: &str) -> tracelens_core::analysis::Analysis {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(path);
+    let path = fixtures_dir().join(path);
     let mut set = TraceSet::new();
     import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
     tracelens_core::analysis::Analysis::of(&set)
@@ -63,4 +61,24 @@ pub fn of<'a>(
     detector: &str,
 ) -> Vec<&'a tracelens_core::analysis::detectors::Finding> {
     analysis.findings.iter().filter(|f| f.detector == detector).collect()
+}
+
+/// Where the recorded fixtures are.
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// Every fixture file below `dir` (not the notes about them), sorted.
+pub fn fixture_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(fixture_files(&path));
+        } else if path.extension().is_some_and(|e| e != "md") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
 }
