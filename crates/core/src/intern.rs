@@ -141,6 +141,13 @@ impl Interner {
             + self.table.capacity() * (std::mem::size_of::<u32>() + 1)
     }
 
+    /// Every string stored, in the order of [`Interner::index`]: for work
+    /// done once per distinct string rather than once per use (a text
+    /// search over a million spans matches each interned value once).
+    pub fn texts(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.strings.iter().map(|s| &**s)
+    }
+
     /// How many distinct strings are stored.
     pub fn len(&self) -> usize {
         self.strings.len()

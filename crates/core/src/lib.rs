@@ -26,6 +26,7 @@ pub mod index;
 pub mod intern;
 pub mod model;
 pub mod numbers;
+pub mod query;
 pub mod report;
 mod serde_text;
 pub mod stats;

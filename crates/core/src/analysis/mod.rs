@@ -239,23 +239,28 @@ fn trace_summaries(set: &TraceSet, index: &TraceIndex, failures: &failure::Failu
         .traces
         .iter()
         .enumerate()
-        .map(|(t, trace)| {
-            let root = set.spans.get(trace.root as usize);
-            TraceSummary {
-                trace_id: trace.trace_id,
-                root_service: root.map_or("", |s| set.str(s.service)).to_owned(),
-                root_operation: root.map_or("", |s| set.str(s.name)).to_owned(),
-                has_root: trace.has_root,
-                start: trace.start,
-                duration: trace.duration(),
-                span_count: trace.span_count(),
-                error_count: failures.spans_in_trace(t),
-                shape: trace.shape,
-            }
-        })
+        .map(|(t, trace)| TraceSummary::of(set, trace, failures.spans_in_trace(t)))
         .collect();
     rows.sort_by_key(|row| (row.start, row.trace_id));
     rows
+}
+
+impl TraceSummary {
+    /// The row of `trace`, with `error_count` failed spans (see [`failure`]).
+    pub(crate) fn of(set: &TraceSet, trace: &crate::index::Trace, error_count: u32) -> TraceSummary {
+        let root = set.spans.get(trace.root as usize);
+        TraceSummary {
+            trace_id: trace.trace_id,
+            root_service: root.map_or("", |s| set.str(s.service)).to_owned(),
+            root_operation: root.map_or("", |s| set.str(s.name)).to_owned(),
+            has_root: trace.has_root,
+            start: trace.start,
+            duration: trace.duration(),
+            span_count: trace.span_count(),
+            error_count,
+            shape: trace.shape,
+        }
+    }
 }
 
 #[cfg(test)]
