@@ -335,7 +335,8 @@ test("names and messages from traces show as text in the report, never as markup
     await dropFiles(page, [{ name: "hostile.json", text: JSON.stringify(doc) }]);
     await page.getByTestId("overview").waitFor();
     await page.getByTestId("open-report").click();
-    await page.getByTestId("report-view").waitFor();
+    // The engine makes the report in its worker: its sections arrive after the view.
+    await page.getByTestId("report-errors").waitFor();
     const text = await textOf(page, "report-view");
     for (const value of [hostile.service, hostile.endpoint, hostile.type]) {
       assert.ok(text.includes(value), `shown as text: ${value}`);

@@ -213,7 +213,7 @@ test("findings explain the pattern and link to an example trace", () =>
     const all = await page.getByTestId("trace-row").count();
     await finding.getByTestId("finding-example").click();
     await page.getByTestId("trace-focus").waitFor();
-    assert.ok(page.url().endsWith("#traces"), "the link goes to the trace list");
+    assert.match(page.url(), /#\/trace\/[0-9a-f]{32}$/, "the link's address names the trace, to share or open in a new tab");
     const rows = page.getByTestId("trace-row");
     assert.equal(await rows.count(), 1);
     assert.match(await rows.first().innerText(), /frontend\s+GET \/api\/cart/);

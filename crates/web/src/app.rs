@@ -7,6 +7,7 @@ use crate::components::{
     comparison::Comparison,
     drop_zone::DropOverlay,
     empty_state::EmptyState,
+    endpoint::EndpointView,
     failures::Failures,
     findings::Findings,
     group_table::{GroupTable, Grouping},
@@ -24,6 +25,7 @@ use leptos::prelude::*;
 pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
+    install_test_hooks(workspace);
     let loaded = move || workspace.analysis.with(Option::is_some);
     let saved = move || workspace.saved_report.with(Option::is_some);
     let route = use_route();
@@ -34,9 +36,11 @@ pub fn App() -> impl IntoView {
             <Intro />
             <Failures period=Period::Current />
             <Show when=loaded fallback=move || view! { <Show when=saved fallback=EmptyState><ReportView /></Show> }>
-                <Show when=move || route.get() == Route::Report fallback=Analysis>
-                    <ReportView />
-                </Show>
+                {move || match route.get() {
+                    Route::Report => view! { <ReportView /> }.into_any(),
+                    Route::Endpoint { endpoint, .. } => view! { <EndpointView endpoint /> }.into_any(),
+                    Route::Analysis { .. } | Route::Trace(_) => view! { <Analysis /> }.into_any(),
+                }}
             </Show>
         </main>
     }
@@ -54,4 +58,17 @@ fn Analysis() -> impl IntoView {
                 <GroupTable grouping=Grouping::Endpoints />
                 <GroupTable grouping=Grouping::Operations />
     }
+}
+
+/// `window.tracelensStopEngine()`: stops the engine's worker as a crash
+/// would, so the browser tests can prove the page survives one. It can only
+/// lose what is loaded, which the page offers to load again.
+fn install_test_hooks(workspace: Workspace) {
+    use wasm_bindgen::prelude::*;
+    let Some(window) = web_sys::window() else { return };
+    let stop = Closure::<dyn Fn()>::new(move || workspace.kill_engine());
+    // Nothing to do if it fails: the tests that need it would say so.
+    let _ = js_sys::Reflect::set(&window, &"tracelensStopEngine".into(), stop.as_ref());
+    // The hook lives as long as the page.
+    stop.forget();
 }

@@ -1,16 +1,9 @@
-//! Tracelens in the browser. `main` only mounts the app; see `app.rs`.
+//! The page. `main` only mounts the app; see `app.rs`. The engine runs in
+//! a worker of its own (`worker_main.rs`).
 
-mod app;
 mod bench_api;
-mod components;
-mod format;
-mod io;
-mod prepared;
-mod report_state;
-mod route;
-mod workspace;
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(tracelens_web::App);
 }

@@ -79,6 +79,11 @@ struct AgainstReport {
 }
 
 impl Prepared {
+    /// The current traces' index.
+    pub fn index(&self) -> &TraceIndex {
+        &self.index
+    }
+
     /// Analyses `set` as the page shows it: against `baseline` traces when
     /// given (the same as `Analysis::with_baseline`), keeping the indexes and
     /// durations it built.

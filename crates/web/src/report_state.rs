@@ -6,10 +6,10 @@
 //! edits directly ([`Edits::apply`]), since nothing can be analysed again.
 //! Also the export formats and the one place that renders them.
 
+use crate::engine::protocol::ReportChoices;
 use crate::io;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tracelens_core::analysis::Analysis;
 use tracelens_core::report::{self, Report, Tracking};
 
 /// The person's edits to the report of one trace set. An empty text means
@@ -51,12 +51,9 @@ impl Edits {
         } = value;
     }
 
-    /// The storage key of the trace set `analysis` describes.
-    pub fn key(analysis: &Analysis) -> String {
-        let fingerprint = report::findings::trace_set_fingerprint(
-            analysis.overview.spans,
-            analysis.traces.iter().map(|t| t.trace_id),
-        );
+    /// The storage key of the trace set with this fingerprint (see
+    /// `report::findings::trace_set_fingerprint`).
+    pub fn key(fingerprint: &str) -> String {
         format!("tracelens.report.v1.{fingerprint}")
     }
 
@@ -84,7 +81,7 @@ impl Edits {
     /// The builder's options: the names given, each missing one taken from
     /// `defaults` (the report made without edits), since the builder takes
     /// both names or neither.
-    pub fn options(&self, defaults: &Report) -> report::Options {
+    pub fn choices(&self, defaults: &Report) -> ReportChoices {
         let default_baseline = defaults.header.baseline.as_ref().map(|b| b.name.clone());
         let period_names = match (given(&self.current_name), given(&self.baseline_name)) {
             (None, None) => None,
@@ -93,11 +90,10 @@ impl Edits {
                 baseline.or(default_baseline).unwrap_or_default(),
             )),
         };
-        report::Options {
+        ReportChoices {
             title: given(&self.title),
             period_names,
             tracking: self.tracking.clone(),
-            config: Default::default(),
         }
     }
 }

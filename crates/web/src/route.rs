@@ -1,33 +1,211 @@
 //! Which view the page shows, read from the address's `#` part so a link,
-//! the back button and a reload all land where the person was: `#/report`
-//! (and `#/report/<section>`, which scrolls to that section) is the report;
-//! anything else, including the page's own anchors like `#traces`, is the
-//! analysis.
+//! the back button and a reload all land where the person was. Hash routes,
+//! because the site must work from any folder of any static host:
+//!
+//! - `#/`: the analysis, section by section (also any other address, such
+//!   as the page's own anchors);
+//! - `#/findings`: the same, scrolled to the findings;
+//! - `#/traces?service=…&endpoint=…&operation=…&min=…&max=…&errors&q=…&sort=…&order=asc`:
+//!   the analysis, its trace list filtered and sorted so;
+//! - `#/trace/<id>`: that trace (in the trace list until the trace view lands);
+//! - `#/endpoint/<service>/<name>`: one endpoint, its statistics, findings and traces;
+//! - `#/report` (and `#/report/<section>`, scrolled to that section): the report.
+//!
+//! A link pasted in a meeting opens the same view once the same files are loaded.
 
 use crate::io;
 use leptos::ev;
 use leptos::prelude::*;
+use tracelens_core::ids::{TraceId, parse_trace_id};
+use tracelens_core::query::GroupKey;
 
 /// A view of the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Route {
-    /// Everything loaded, section by section.
-    Analysis,
+    /// Everything loaded, section by section; the trace list as `traces` says.
+    Analysis { traces: TraceListView },
+    /// One trace.
+    Trace(TraceId),
+    /// One endpoint: its statistics, findings, and its traces as `traces` says.
+    Endpoint { endpoint: GroupKey, traces: TraceListView },
     /// The feedback-meeting report.
     Report,
+}
+
+/// The trace list's filters and order, as the address writes them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceListView {
+    pub service: Option<String>,
+    /// Endpoints and operations as `service: name` (see [`group_key`]).
+    pub endpoint: Option<String>,
+    pub operation: Option<String>,
+    /// Durations as people write them (`250ms`).
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub errors_only: bool,
+    /// Text to find in the traces' attribute values, span names and services.
+    pub text: Option<String>,
+    pub sort: SortBy,
+    /// Smallest first; by default the largest (the latest, for start) come first.
+    pub ascending: bool,
+}
+
+/// What the trace list is sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortBy {
+    Start,
+    #[default]
+    Duration,
+    Spans,
+    Errors,
+}
+
+impl SortBy {
+    const ALL: [SortBy; 4] = [SortBy::Start, SortBy::Duration, SortBy::Spans, SortBy::Errors];
+
+    fn name(self) -> &'static str {
+        match self {
+            SortBy::Start => "start",
+            SortBy::Duration => "duration",
+            SortBy::Spans => "spans",
+            SortBy::Errors => "errors",
+        }
+    }
 }
 
 /// The address of the report view.
 pub const REPORT: &str = "#/report";
 
 impl Route {
-    fn of(hash: &str) -> Route {
-        if hash == REPORT || hash.starts_with("#/report/") {
-            Route::Report
-        } else {
-            Route::Analysis
+    pub fn of(hash: &str) -> Route {
+        let path = hash.strip_prefix('#').unwrap_or(hash);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        if path == "/report" || path.starts_with("/report/") {
+            return Route::Report;
+        }
+        if let Some((id, _)) = path.strip_prefix("/trace/").and_then(parse_trace_id) {
+            return Route::Trace(id);
+        }
+        let traces = TraceListView::of(query);
+        if let Some((service, name)) = path.strip_prefix("/endpoint/").and_then(|p| p.split_once('/')) {
+            let endpoint = GroupKey {
+                service: decode(service),
+                name: decode(name),
+            };
+            return Route::Endpoint { endpoint, traces };
+        }
+        Route::Analysis { traces }
+    }
+
+    /// The address of this view, with its `#`.
+    pub fn href(&self) -> String {
+        match self {
+            Route::Analysis { traces } if *traces == TraceListView::default() => "#/".to_owned(),
+            Route::Analysis { traces } => format!("#/traces{}", traces.query()),
+            Route::Trace(id) => format!("#/trace/{id}"),
+            Route::Endpoint { endpoint, traces } => format!(
+                "#/endpoint/{}/{}{}",
+                encode(&endpoint.service),
+                encode(&endpoint.name),
+                traces.query()
+            ),
+            Route::Report => REPORT.to_owned(),
         }
     }
+
+    /// The trace list's view on this route, if it shows one.
+    pub fn traces(&self) -> Option<&TraceListView> {
+        match self {
+            Route::Analysis { traces } | Route::Endpoint { traces, .. } => Some(traces),
+            _ => None,
+        }
+    }
+
+    pub fn is_report(&self) -> bool {
+        matches!(self, Route::Report)
+    }
+}
+
+impl TraceListView {
+    fn of(query: &str) -> TraceListView {
+        let mut view = TraceListView::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode(value);
+            let given = (!value.is_empty()).then(|| value.clone());
+            match key {
+                "service" => view.service = given,
+                "endpoint" => view.endpoint = given,
+                "operation" => view.operation = given,
+                "min" => view.min = given,
+                "max" => view.max = given,
+                "errors" => view.errors_only = true,
+                "q" => view.text = given,
+                "sort" => view.sort = SortBy::ALL.into_iter().find(|s| s.name() == value).unwrap_or_default(),
+                "order" => view.ascending = value == "asc",
+                // An address from a later version: what it adds is left out.
+                _ => {}
+            }
+        }
+        view
+    }
+
+    /// `?service=…&sort=…`, or nothing for the default view.
+    fn query(&self) -> String {
+        let mut pairs = Vec::new();
+        let mut add = |key: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                pairs.push(format!("{key}={}", encode(value)));
+            }
+        };
+        add("service", &self.service);
+        add("endpoint", &self.endpoint);
+        add("operation", &self.operation);
+        add("min", &self.min);
+        add("max", &self.max);
+        add("q", &self.text);
+        if self.errors_only {
+            pairs.push("errors".to_owned());
+        }
+        if self.sort != SortBy::default() {
+            pairs.push(format!("sort={}", self.sort.name()));
+        }
+        if self.ascending {
+            pairs.push("order=asc".to_owned());
+        }
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
+    }
+}
+
+/// How a menu and an address write an endpoint or an operation.
+const GROUP_SEPARATOR: &str = ": ";
+
+/// `frontend: GET /api/cart`.
+pub fn group_text(key: &GroupKey) -> String {
+    format!("{}{GROUP_SEPARATOR}{}", key.service, key.name)
+}
+
+/// The endpoint or operation `text` names (see [`group_text`]).
+pub fn group_key(text: &str) -> Option<GroupKey> {
+    let (service, name) = text.split_once(GROUP_SEPARATOR)?;
+    Some(GroupKey {
+        service: service.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
+fn encode(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+fn decode(text: &str) -> String {
+    js_sys::decode_uri_component(text)
+        .map(String::from)
+        .unwrap_or_else(|_| text.to_owned())
 }
 
 /// The id a report section's element carries, and the address that opens it.
@@ -46,16 +224,23 @@ pub fn use_route() -> ReadSignal<Route> {
     let handle = window_event_listener(ev::hashchange, move |_| {
         let hash = io::location_hash();
         set_route.set(Route::of(&hash));
-        scroll_to_section(&hash);
+        scroll_to_target(&hash);
     });
     on_cleanup(move || handle.remove());
     route
 }
 
-/// After the view has drawn, scrolls to the section `#/report/<id>` names.
-fn scroll_to_section(hash: &str) {
-    if let Some(id) = hash.strip_prefix("#/report/") {
-        let id = format!("report-{id}");
-        request_animation_frame(move || io::scroll_to(&id));
-    }
+/// After the view has drawn, scrolls to what the address names: a report
+/// section, the findings, or the traces.
+fn scroll_to_target(hash: &str) {
+    let id = if let Some(section) = hash.strip_prefix("#/report/") {
+        format!("report-{section}")
+    } else if hash.starts_with("#/findings") {
+        "findings".to_owned()
+    } else if hash.starts_with("#/traces") || hash.starts_with("#/trace/") {
+        "traces".to_owned()
+    } else {
+        return;
+    };
+    request_animation_frame(move || io::scroll_to(&id));
 }

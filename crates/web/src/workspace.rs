@@ -1,36 +1,29 @@
-//! The page's state: the merged trace set of every file loaded so far, an
-//! optional baseline (traces of an earlier period, loaded into a second set),
-//! the analysis derived from both, and the files that could not be read.
-//! A previous report's JSON given as the baseline is kept apart: it is the
-//! report's baseline (statuses, carried notes), not the comparison's. A
-//! report's JSON dropped while no traces are loaded is opened on its own, to
-//! go on editing; traces dropped after it make the next period's report,
-//! with it as the baseline.
+//! The page's state: what the engine says is loaded (a summary of the
+//! current traces and the baseline), the files that could not be read, the
+//! load in progress, and the previous reports the page holds itself. The
+//! traces live in the engine (see `engine`); views ask it for what they
+//! draw.
 //!
-//! The trace sets themselves are not reactive (they can hold a million spans);
-//! views subscribe to the analysis, which is replaced after each load. What
-//! the analysis built on the way (indexes, durations) is kept beside it for
-//! the report (`prepared.rs`).
+//! Loads are numbered. The page keeps each file it has sent (a `Blob`
+//! handle, not a copy), so that a cancelled load or a dead engine can be
+//! undone: the page stops the worker, starts a fresh one and sends it the
+//! files that had loaded before. A previous report's JSON given as the
+//! baseline is the report's baseline (statuses, carried notes), not the
+//! comparison's. A report's JSON dropped while no traces are loaded is opened
+//! on its own, to go on editing; traces dropped after it make the next
+//! period's report, with it as the baseline.
 
-use crate::io::LoadedBytes;
-use crate::prepared::Prepared;
+use crate::engine::client::{Engine, Event};
+use crate::engine::protocol::{FileOutcome, LoadId, Progress, Reply, ReportChoices, Request, Summary};
 use crate::report_state::Edits;
 use leptos::prelude::*;
 use std::sync::Arc;
-use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
-use tracelens_core::import::{FileReport, import_file};
-use tracelens_core::report::{self, Report};
-use tracelens_core::time::TimestampNs;
+use tracelens_core::import::FileReport;
+use tracelens_core::report::Report;
+use web_sys::Blob;
 
-/// Which of the two trace sets a file goes into.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Period {
-    /// The traces being looked at: everything the page shows is about them.
-    Current,
-    /// Traces of an earlier period, used only to compare with.
-    Baseline,
-}
+pub use crate::engine::protocol::{BaselineSummary, Period};
 
 /// A file that could not be loaded, with the message to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,18 +35,6 @@ pub struct LoadFailure {
     pub message: String,
 }
 
-/// What the baseline holds, so the page can say what it compares with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BaselineSummary {
-    pub files: Vec<FileReport>,
-    pub spans: u64,
-    pub traces: u64,
-    /// Earliest span start (spans without a start time left out, as in the overview).
-    pub start: Option<TimestampNs>,
-    /// Latest span end.
-    pub end: Option<TimestampNs>,
-}
-
 /// A report read back from its JSON with no traces loaded: shown as it was
 /// saved, to edit and save again.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,100 +44,248 @@ pub struct SavedReport {
     pub report: Arc<Report>,
 }
 
+/// A file the page sent to the engine: its name and a handle on its bytes.
+#[derive(Clone)]
+pub struct Source {
+    pub period: Period,
+    pub name: String,
+    pub blob: Blob,
+}
+
+/// The load the page waits for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loading {
+    pub load: LoadId,
+    pub period: Period,
+    /// Files and bytes in the load.
+    pub files: usize,
+    pub bytes: u64,
+    /// The engine's last word on it; `None` before the first.
+    pub progress: Option<Progress>,
+    /// Whether it puts back files loaded before (after a cancel or a restart).
+    pub restoring: bool,
+}
+
 /// Shared state of the page, cheap to copy into closures.
 #[derive(Clone, Copy)]
 pub struct Workspace {
-    set: StoredValue<TraceSet>,
-    baseline_set: StoredValue<TraceSet>,
+    /// `None` only while the workspace is being made.
+    engine: StoredValue<Option<Engine>, LocalStorage>,
+    /// The current traces' analysis, without its per-trace rows (ask the
+    /// engine for a page of those); `None` before any traces.
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
+    /// Traces in the current set.
+    pub trace_count: RwSignal<u64>,
+    /// The current set's fingerprint (see `CurrentSummary`).
+    pub fingerprint: RwSignal<Option<String>>,
     pub files: RwSignal<Vec<FileReport>>,
     /// `None` until a baseline file loads.
     pub baseline: RwSignal<Option<BaselineSummary>>,
     pub failures: RwSignal<Vec<LoadFailure>>,
-    pub busy: RwSignal<bool>,
+    /// The loads sent and not yet answered, oldest first.
+    pub loading: RwSignal<Vec<Loading>>,
+    /// How the engine died, until the person starts it again.
+    pub engine_failure: RwSignal<Option<String>>,
     /// While files are dragged over the page: the set a drop would add them to.
     pub drop_target: RwSignal<Option<Period>>,
-    /// A trace the user asked to see (from a finding); the trace list shows only it.
-    pub focused_trace: RwSignal<Option<tracelens_core::ids::TraceId>>,
     /// A previous report read back from its JSON: the report's baseline, in
     /// place of the baseline traces (which the rest of the page still uses).
     pub report_baseline: RwSignal<Option<Arc<Report>>>,
     /// A report opened on its own (no traces loaded); `None` once traces load.
     pub saved_report: RwSignal<Option<SavedReport>>,
-    /// What the current analysis built, for the report; `None` without traces.
-    prepared: StoredValue<Option<Prepared>>,
+    /// Files the engine holds, to send again to a fresh engine.
+    loaded: StoredValue<Vec<Source>, LocalStorage>,
+    /// Files of each load not yet answered, by load.
+    pending: StoredValue<Vec<(LoadId, Vec<Source>)>, LocalStorage>,
+    next_load: StoredValue<LoadId>,
     next_failure: StoredValue<u64>,
 }
 
 impl Workspace {
     pub fn new() -> Workspace {
-        Workspace {
-            set: StoredValue::new(TraceSet::new()),
-            baseline_set: StoredValue::new(TraceSet::new()),
+        let workspace = Workspace {
+            // The engine's events need the workspace: it is started just below.
+            engine: StoredValue::new_local(None),
             analysis: RwSignal::new(None),
+            trace_count: RwSignal::new(0),
+            fingerprint: RwSignal::new(None),
             files: RwSignal::new(Vec::new()),
             baseline: RwSignal::new(None),
             failures: RwSignal::new(Vec::new()),
-            busy: RwSignal::new(false),
+            loading: RwSignal::new(Vec::new()),
+            engine_failure: RwSignal::new(None),
             drop_target: RwSignal::new(None),
-            focused_trace: RwSignal::new(None),
             report_baseline: RwSignal::new(None),
             saved_report: RwSignal::new(None),
-            prepared: StoredValue::new(None),
+            loaded: StoredValue::new_local(Vec::new()),
+            pending: StoredValue::new_local(Vec::new()),
+            next_load: StoredValue::new(0),
             next_failure: StoredValue::new(0),
+        };
+        workspace
+            .engine
+            .set_value(Some(Engine::start(move |event| workspace.on_event(event))));
+        // The engine compares with the previous report the page holds.
+        Effect::new(move |_| {
+            let report = workspace.report_baseline.get().map(|r| Box::new(Report::clone(&r)));
+            workspace.send(&Request::SetReportBaseline { report }, &[]);
+        });
+        workspace
+    }
+
+    fn engine(&self) -> Option<Engine> {
+        self.engine.get_value()
+    }
+
+    fn send(&self, request: &Request, blobs: &[Blob]) {
+        if let Some(engine) = self.engine() {
+            engine.send(request, blobs);
         }
     }
 
-    fn store(&self, period: Period) -> StoredValue<TraceSet> {
-        match period {
-            Period::Current => self.set,
-            Period::Baseline => self.baseline_set,
+    /// Asks the engine a question; `None` when it stopped before answering.
+    pub async fn ask(&self, question: impl FnOnce(u64) -> Request) -> Option<Reply> {
+        self.engine()?.ask(question).await
+    }
+
+    /// Sends files to the engine to read into `period`. A load bigger than
+    /// the tab can hold is refused here, before anything is read.
+    pub fn load_sources(&self, period: Period, sources: Vec<Source>) {
+        if sources.is_empty() {
+            return;
+        }
+        let held: f64 = self.loaded.with_value(|l| l.iter().map(|s| s.blob.size()).sum());
+        if let Err(message) =
+            crate::engine::budget::check(held, sources.iter().map(|s| (s.name.as_str(), s.blob.size())))
+        {
+            return self.fail(period, message);
+        }
+        self.start_load(period, sources, false);
+    }
+
+    fn start_load(&self, period: Period, sources: Vec<Source>, restoring: bool) {
+        let load = self.next_load.get_value();
+        self.next_load.set_value(load + 1);
+        let names = sources.iter().map(|s| s.name.clone()).collect();
+        let blobs: Vec<Blob> = sources.iter().map(|s| s.blob.clone()).collect();
+        self.loading.update(|l| {
+            l.push(Loading {
+                load,
+                period,
+                files: sources.len(),
+                bytes: blobs.iter().map(|b| b.size() as u64).sum(),
+                progress: None,
+                restoring,
+            })
+        });
+        self.pending.update_value(|p| p.push((load, sources)));
+        self.send(&Request::Load { load, period, names }, &blobs);
+    }
+
+    /// Stops every load under way and puts the engine back as it was before
+    /// them: a fresh worker, sent the files that had loaded.
+    pub fn cancel(&self) {
+        self.pending.set_value(Vec::new());
+        self.loading.set(Vec::new());
+        self.restart();
+    }
+
+    /// After a cancel, or when the person starts a dead engine again: a new
+    /// worker with the files loaded before.
+    pub fn restart(&self) {
+        self.engine_failure.set(None);
+        if let Some(engine) = self.engine() {
+            engine.restart();
+        }
+        let loaded = self.loaded.get_value();
+        self.loaded.set_value(Vec::new());
+        for period in [Period::Baseline, Period::Current] {
+            let sources: Vec<Source> = loaded.iter().filter(|s| s.period == period).cloned().collect();
+            if !sources.is_empty() {
+                self.start_load(period, sources, true);
+            }
+        }
+        if let Some(report) = self.report_baseline.get_untracked() {
+            let report = Some(Box::new(Report::clone(&report)));
+            self.send(&Request::SetReportBaseline { report }, &[]);
         }
     }
 
-    /// Imports each file into the set of `period`; those that fail are
-    /// reported and change nothing. The analysis is recomputed once at the end.
-    pub fn load(&self, period: Period, results: Vec<Result<LoadedBytes, String>>) {
-        let store = self.store(period);
-        // Decided once per drop, so files dropped together do not depend on their order.
-        let had_traces = self.set.with_value(|set| !set.files.is_empty());
-        let mut added = false;
-        for result in results {
-            let result = match result {
-                Ok(file) if Report::looks_like(&file.bytes) => {
-                    self.load_report(period, had_traces, file);
-                    continue;
+    /// Stops the engine as a crash would: the test hook proving the page
+    /// survives one.
+    pub fn kill_engine(&self) {
+        if let Some(engine) = self.engine() {
+            engine.kill();
+        }
+    }
+
+    fn on_event(&self, event: Event) {
+        let reply = match event {
+            Event::Reply(reply) => *reply,
+            Event::Died(how) => {
+                let during = self.loading.with_untracked(|l| !l.is_empty());
+                self.pending.set_value(Vec::new());
+                self.loading.set(Vec::new());
+                self.engine_failure.set(Some(died_message(&how, during)));
+                return;
+            }
+        };
+        match reply {
+            Reply::Progress(progress) => self.loading.update(|loads| {
+                if let Some(l) = loads.iter_mut().find(|l| l.load == progress.load) {
+                    l.progress = Some(progress);
                 }
-                other => other,
-            };
-            let outcome = result.and_then(|file| {
-                store
-                    .try_update_value(|set| {
-                        import_file(set, &file.name, &file.bytes)
-                            .map(drop)
-                            .map_err(|e| e.to_string())
-                    })
-                    .unwrap_or_else(|| Err(format!("{}: the page was reset while loading", file.name)))
-            });
+            }),
+            Reply::Loaded {
+                load,
+                period,
+                outcomes,
+                summary,
+            } => self.on_loaded(load, period, outcomes, summary),
+            Reply::Summary(summary) => self.show(summary),
+            _ => {}
+        }
+    }
+
+    fn on_loaded(&self, load: LoadId, period: Period, outcomes: Vec<FileOutcome>, summary: Option<Summary>) {
+        let sources = self.pending.try_update_value(|p| {
+            let at = p.iter().position(|(l, _)| *l == load)?;
+            Some(p.remove(at).1)
+        });
+        let Some(Some(sources)) = sources else {
+            // A load the page gave up on (cancelled, or cleared since).
+            return;
+        };
+        self.loading.update(|l| l.retain(|x| x.load != load));
+        for (source, outcome) in sources.into_iter().zip(outcomes) {
             match outcome {
-                Ok(_) => added = true,
-                Err(message) => self.fail(period, message),
+                FileOutcome::Added => self.loaded.update_value(|l| l.push(source)),
+                FileOutcome::Failed(message) => self.fail(period, message),
+                FileOutcome::Report { name, report } => self.open_report(period, name, *report),
             }
         }
-        if added {
-            store.update_value(TraceSet::shrink_to_fit);
-            let saved = (period == Period::Current)
-                .then(|| self.saved_report.get_untracked())
-                .flatten();
-            if let Some(saved) = &saved {
-                self.continue_from(saved);
-            }
-            self.refresh();
-            if saved.is_some() {
-                // Only now, so the page goes from the saved report straight to the new one.
-                self.saved_report.set(None);
-            }
+        let Some(summary) = summary else { return };
+        let saved = (period == Period::Current && summary.current.is_some())
+            .then(|| self.saved_report.get_untracked())
+            .flatten();
+        if let Some(saved) = &saved {
+            self.continue_from(saved);
         }
+        self.show(summary);
+        if saved.is_some() {
+            // Only now, so the page goes from the saved report straight to the new one.
+            self.saved_report.set(None);
+        }
+    }
+
+    fn show(&self, summary: Summary) {
+        let current = summary.current;
+        self.trace_count.set(current.as_ref().map_or(0, |c| c.traces));
+        self.fingerprint.set(current.as_ref().map(|c| c.fingerprint.clone()));
+        self.files
+            .set(current.as_ref().map(|c| c.files.clone()).unwrap_or_default());
+        self.analysis.set(current.map(|c| Arc::new(c.analysis)));
+        self.baseline.set(summary.baseline);
     }
 
     /// Traces loaded while a saved report was open are the next period: the
@@ -167,51 +296,27 @@ impl Workspace {
         self.report_baseline.set(Some(Arc::new(edits.apply(&saved.report))));
     }
 
-    /// A report JSON given for `period`: the report's baseline when given as
-    /// a baseline; opened on its own when no traces were loaded; else a
-    /// message saying where it goes.
-    fn load_report(&self, period: Period, had_traces: bool, file: LoadedBytes) {
-        if period == Period::Current && had_traces {
-            return self.fail(
-                period,
-                format!(
-                    "{}: this is a Tracelens report, not traces. To compare with it, open the Report and drop it on its baseline box.",
-                    file.name
-                ),
-            );
-        }
-        let report = match Report::from_json(&file.bytes) {
-            Ok(report) => Arc::new(report),
-            Err(e) => return self.fail(period, format!("{}: {e}", file.name)),
-        };
+    /// A report's JSON the engine found in a load (it refuses one dropped
+    /// on current traces itself): the report's baseline when given as a
+    /// baseline, else opened on its own.
+    fn open_report(&self, period: Period, name: String, report: Report) {
+        let report = Arc::new(report);
         match period {
             Period::Baseline => self.report_baseline.set(Some(report)),
             Period::Current => {
-                self.saved_report.set(Some(SavedReport {
-                    name: file.name,
-                    report,
-                }));
+                self.saved_report.set(Some(SavedReport { name, report }));
                 crate::io::go_to(crate::route::REPORT);
             }
         }
     }
 
-    /// The report of what is loaded (`None` before any traces), against the
-    /// previous report if one was given, else against the baseline traces.
-    /// Made from what the page's analysis built (see `prepared.rs`): only
-    /// the first report after a load, or after another previous report is
-    /// given, analyses anything again.
-    pub fn report(&self, options: &report::Options) -> Option<Report> {
-        let previous = self.report_baseline.get_untracked();
-        let (set, baseline_set) = (self.set, self.baseline_set);
-        self.prepared
-            .try_update_value(|prepared| {
-                let prepared = prepared.as_mut()?;
-                set.with_value(|set| {
-                    baseline_set.with_value(|baseline| Some(prepared.report(set, baseline, previous.as_ref(), options)))
-                })
-            })
-            .flatten()
+    /// The report of what is loaded (`None` before any traces, or when the
+    /// engine stopped before answering).
+    pub async fn report(&self, choices: ReportChoices) -> Option<Report> {
+        match self.ask(|ticket| Request::Report { ticket, choices }).await? {
+            Reply::Report { report, .. } => report.map(|r| *r),
+            _ => None,
+        }
     }
 
     /// Records a failure to show beside the set of `period`.
@@ -221,88 +326,67 @@ impl Workspace {
         self.failures.update(|f| f.push(LoadFailure { id, period, message }));
     }
 
-    /// Forgets everything loaded, the baseline too.
+    /// Forgets everything loaded, the baseline too. Loads under way stop.
     pub fn clear(&self) {
-        self.set.set_value(TraceSet::new());
-        self.baseline_set.set_value(TraceSet::new());
-        self.analysis.set(None);
-        self.files.set(Vec::new());
-        self.baseline.set(None);
+        if self.loading.with_untracked(|l| !l.is_empty()) {
+            // Faster than waiting for them, and none of them can land late.
+            if let Some(engine) = self.engine() {
+                engine.restart();
+            }
+        } else {
+            self.send(&Request::Clear, &[]);
+        }
+        self.pending.set_value(Vec::new());
+        self.loaded.set_value(Vec::new());
+        self.loading.set(Vec::new());
+        self.show(Summary::default());
         self.failures.set(Vec::new());
-        self.focused_trace.set(None);
         self.report_baseline.set(None);
         self.saved_report.set(None);
-        self.prepared.set_value(None);
     }
 
     /// Forgets the baseline and its failures; the current traces stay.
     pub fn clear_baseline(&self) {
-        self.baseline_set.set_value(TraceSet::new());
+        self.loaded.update_value(|l| l.retain(|s| s.period != Period::Baseline));
         self.failures.update(|f| f.retain(|x| x.period != Period::Baseline));
-        self.refresh();
+        self.send(&Request::ClearBaseline, &[]);
     }
 
-    fn refresh(&self) {
-        let baseline_set = self.baseline_set;
-        let prepared = self.set.with_value(|set| {
-            if set.files.is_empty() {
-                // Only a baseline so far: nothing to show or compare yet.
-                return None;
-            }
-            let prepared = baseline_set
-                .with_value(|baseline| Prepared::analyse(set, (!baseline.files.is_empty()).then_some(baseline)));
-            Some((prepared, set.files.clone()))
-        });
-        let (prepared, files) = prepared.unzip();
-        let analysis = prepared.as_ref().map(|p| p.analysis.clone());
-        self.prepared.set_value(prepared);
-        let baseline =
-            baseline_set.with_value(|set| (!set.files.is_empty()).then(|| summarize(set, analysis.as_deref())));
-        self.analysis.set(analysis);
-        self.files.set(files.unwrap_or_default());
-        self.baseline.set(baseline);
-    }
-}
-
-/// The baseline's files, totals and time range. Its trace count is the
-/// comparison's (the analysis indexed the baseline already).
-fn summarize(set: &TraceSet, analysis: Option<&Analysis>) -> BaselineSummary {
-    let timed = set.spans.iter().filter(|s| s.start.0 != 0);
-    BaselineSummary {
-        files: set.files.clone(),
-        spans: set.spans.len() as u64,
-        traces: analysis
-            .and_then(|a| a.comparison.as_ref())
-            .map_or(0, |c| c.baseline_traces),
-        start: timed.clone().map(|s| s.start).min(),
-        end: timed.map(|s| s.end()).max(),
-    }
-}
-
-impl Workspace {
-    /// Reads `files` in the background, then loads them into the set of `period`.
+    /// Reads `files` into the set of `period`.
     pub fn load_files(self, period: Period, files: Vec<web_sys::File>) {
-        if files.is_empty() {
-            return;
-        }
-        self.busy.set(true);
-        leptos::task::spawn_local(async move {
-            let mut results = Vec::with_capacity(files.len());
-            for file in &files {
-                results.push(crate::io::read_file(file).await);
-            }
-            self.load(period, results);
-            self.busy.set(false);
-        });
+        let sources = files
+            .into_iter()
+            .map(|file| Source {
+                period,
+                name: file.name(),
+                blob: file.into(),
+            })
+            .collect();
+        self.load_sources(period, sources);
     }
 
     /// Fetches the example trace set that ships with the site, then loads it.
     pub fn load_example(self) {
-        self.busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = crate::io::fetch_example().await;
-            self.load(Period::Current, vec![result]);
-            self.busy.set(false);
+            match crate::io::fetch_example().await {
+                Ok((name, blob)) => self.load_sources(
+                    Period::Current,
+                    vec![Source {
+                        period: Period::Current,
+                        name,
+                        blob,
+                    }],
+                ),
+                Err(message) => self.fail(Period::Current, message),
+            }
         });
     }
+}
+
+/// What the page says when the engine died.
+fn died_message(how: &str, during_load: bool) -> String {
+    let when = if during_load { " while reading files" } else { "" };
+    format!(
+        "The analysis engine stopped{when}: {how}. It most likely ran out of memory: a tab holds about 4 GB of traces' data at most. Start it again to get back the files loaded before, or load fewer files at once; the tracelens CLI reads files of any size."
+    )
 }

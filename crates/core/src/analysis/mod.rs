@@ -144,6 +144,20 @@ impl Analysis {
         &self.requests
     }
 
+    /// A copy without what is per trace (the rows and the requests): what a
+    /// page shows as a summary, asking for the traces a page at a time.
+    pub fn summary(&self) -> Analysis {
+        Analysis {
+            overview: self.overview.clone(),
+            traces: Vec::new(),
+            groups: self.groups.clone(),
+            findings: self.findings.clone(),
+            link_warnings: self.link_warnings,
+            comparison: self.comparison.clone(),
+            requests: Requests::default(),
+        }
+    }
+
     /// The analysis compared with `baseline` (durations of an earlier period,
     /// from its traces or a report's summaries), with the current durations
     /// gathered from what the analysis found per trace

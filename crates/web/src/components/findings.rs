@@ -3,19 +3,31 @@
 //! CLI and JSON print it), the one-sentence explanation, and a link that
 //! shows an example trace in the trace list.
 
+use crate::route::Route;
 use crate::workspace::Workspace;
 use leptos::either::Either;
 use leptos::prelude::*;
 use tracelens_core::analysis::detectors::{Finding, Severity};
 
-/// The findings with a count per severity; a quiet message when there are none.
+/// The findings with a count per severity; a quiet message when there are
+/// none. Given an endpoint, only those its requests show.
 #[component]
-pub fn Findings() -> impl IntoView {
+pub fn Findings(#[prop(optional)] endpoint: Option<String>) -> impl IntoView {
     let workspace = expect_context::<Workspace>();
+    // Stored, so the closures below stay `Copy`.
+    let endpoint = StoredValue::new(endpoint);
     let findings = move || {
-        workspace
-            .analysis
-            .with(|a| a.as_deref().map(|a| a.findings.clone()).unwrap_or_default())
+        workspace.analysis.with(|a| {
+            a.as_deref()
+                .map(|a| {
+                    a.findings
+                        .iter()
+                        .filter(|f| endpoint.with_value(|e| e.is_none() || f.subject.endpoint == *e))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     };
     let tally = move || {
         let findings = findings();
@@ -30,7 +42,7 @@ pub fn Findings() -> impl IntoView {
     };
     view! {
         <section class="findings">
-            <h2>
+            <h2 id="findings">
                 "Findings" <span class="tally" data-testid="finding-tally">{tally}</span>
             </h2>
             <Show
@@ -38,7 +50,7 @@ pub fn Findings() -> impl IntoView {
                 fallback=|| view! { <p class="quiet" data-testid="no-findings">"No pattern found in these traces."</p> }
             >
                 <ol class="finding-list" data-testid="findings">
-                    {move || findings().into_iter().map(|f| finding_item(f, workspace)).collect_view()}
+                    {move || findings().into_iter().map(finding_item).collect_view()}
                 </ol>
             </Show>
         </section>
@@ -79,7 +91,7 @@ pub(crate) fn explanation_view(text: String) -> impl IntoView {
         .collect::<Vec<_>>()
 }
 
-fn finding_item(finding: Finding, workspace: Workspace) -> impl IntoView {
+fn finding_item(finding: Finding) -> impl IntoView {
     let severity = severity_name(finding.severity);
     let example = finding.evidence.first().map(|e| e.trace_id);
     view! {
@@ -104,14 +116,12 @@ fn finding_item(finding: Finding, workspace: Workspace) -> impl IntoView {
             </div>
             {example
                 .map(|trace_id| {
-                    // A link to the trace list, so the browser also scrolls to it.
                     view! {
                         <a
                             class="example"
-                            href="#traces"
+                            href=Route::Trace(trace_id).href()
                             data-testid="finding-example"
-                            title=format!("Show trace {trace_id} in the trace list")
-                            on:click=move |_| workspace.focused_trace.set(Some(trace_id))
+                            title=format!("Show trace {trace_id}")
                         >
                             "Example trace"
                         </a>

@@ -71,6 +71,10 @@ impl Grouping {
     }
 }
 
+/// Rows drawn at first, and added by each "Show more".
+const FIRST_ROWS: usize = 100;
+const MORE_ROWS: usize = 200;
+
 /// Columns in a row, for the opened histogram's cell to span them all.
 const COLUMNS: u32 = 12;
 
@@ -85,12 +89,35 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     };
     // Rows the user opened, by service and name (names can repeat across services).
     let opened = RwSignal::new(Vec::<(String, String)>::new());
+    // Drawn so far: the busiest first, more on request, so a set with
+    // thousands of operations paints as fast as one with ten.
+    let shown = RwSignal::new(FIRST_ROWS);
+    let total = move || {
+        workspace
+            .analysis
+            .with(|a| a.as_deref().map_or(0, |a| grouping.rows(a).len()))
+    };
     let body = move || {
         let rows = rows();
         let range = shared_range(rows.iter().map(|g| &g.histogram)).unwrap_or((DurationNs(1), DurationNs(1)));
         rows.into_iter()
+            .take(shown.get())
             .map(|g| group_row(g, grouping, range, opened))
             .collect_view()
+    };
+    let more = move || {
+        let (total, drawn) = (total(), shown.get());
+        (total > drawn).then(|| {
+            let next = (total - drawn).min(MORE_ROWS);
+            view! {
+                <p class="more">
+                    {format!("Showing the busiest {} of {}. ", format::count(drawn as u64), format::count(total as u64))}
+                    <button class="link" data-testid=format!("{}-more", grouping.test_id()) on:click=move |_| shown.update(|n| *n += next)>
+                        {format!("Show {} more", format::count(next as u64))}
+                    </button>
+                </p>
+            }
+        })
     };
     let scale_note = "Durations on a log scale shared by every row (faint lines: powers of ten); \
                       bar heights relative to the row's fullest bucket. Click a row to open its histogram.";
@@ -116,6 +143,7 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
                 </thead>
                 <tbody>{body}</tbody>
             </table>
+            {more}
         </section>
     }
 }
@@ -150,6 +178,7 @@ fn group_row(
             None => o.push(key.clone()),
         })
     };
+    let service_of_link = group.service.clone();
     let label = summary(&grouping.label(&group), &group.histogram, grouping.noun());
     let spark = sparkline(&group.histogram, range, label.clone());
     let histogram = group.histogram;
@@ -171,7 +200,7 @@ fn group_row(
             on:click=toggle
         >
             <td>{group.service}</td>
-            <td class="name">{group.name}</td>
+            <td class="name">{name_cell(grouping, service_of_link, group.name)}</td>
             <td class="num">{format::count(d.count)}</td>
             <td class="num">{format::percent(group.error_rate)}</td>
             <td class="num">{d.p50.to_string()}</td>
@@ -189,5 +218,25 @@ fn group_row(
             <td class="num">{format!("{:.0}%", group.critical_path_share * 100.0)}</td>
         </tr>
         {detail}
+    }
+}
+
+/// An endpoint's name links to its own view (without opening the row's histogram).
+fn name_cell(grouping: Grouping, service: String, name: String) -> impl IntoView {
+    match grouping {
+        Grouping::Endpoints => {
+            let href = crate::route::Route::Endpoint {
+                endpoint: tracelens_core::query::GroupKey {
+                    service,
+                    name: name.clone(),
+                },
+                traces: Default::default(),
+            }
+            .href();
+            leptos::either::Either::Left(view! {
+                <a href=href data-testid="endpoint-link" on:click=|e| e.stop_propagation()>{name}</a>
+            })
+        }
+        Grouping::Operations => leptos::either::Either::Right(name),
     }
 }

@@ -1,5 +1,6 @@
 //! The header: what the tool does, and the three ways to load traces.
 
+use crate::components::progress::{EngineFailure, LoadProgress};
 use crate::io;
 use crate::route::{REPORT, Route};
 use crate::workspace::{Period, Workspace};
@@ -61,10 +62,9 @@ pub fn Intro() -> impl IntoView {
                     </button>
                 </Show>
                 <span class="hint">"or drop files anywhere on the page"</span>
-                <Show when=move || workspace.busy.get()>
-                    <span class="busy" data-testid="busy">"Reading…"</span>
-                </Show>
             </div>
+            <LoadProgress />
+            <EngineFailure />
         </header>
     }
 }
@@ -75,7 +75,7 @@ fn ViewSwitch() -> impl IntoView {
     let route = expect_context::<ReadSignal<Route>>();
     view! {
         <Show
-            when=move || route.get() == Route::Report
+            when=move || route.with(Route::is_report)
             fallback=|| {
                 view! {
                     <a class="button" href=REPORT data-testid="open-report" title="The feedback-meeting report of these traces">

@@ -1,87 +1,325 @@
-//! The traces: root service and operation, start, duration, span count and
-//! errors, sortable by clicking a column header.
+//! The traces, as a query to the engine: the rows in view (and a few
+//! around them) are all the page asks for and draws, so a hundred thousand
+//! traces scroll as lightly as ten. Sortable by clicking a column header;
+//! a trace opened from a finding shows alone.
 
+use crate::engine::protocol::{Reply, Request};
 use crate::format;
+use crate::io;
+use crate::route::{Route, SortBy, TraceListView, group_key, group_text};
 use crate::workspace::Workspace;
 use leptos::prelude::*;
-use std::cmp::Reverse;
-use tracelens_core::analysis::TraceSummary;
+use tracelens_core::analysis::{Analysis, GroupStats, TraceSummary};
+use tracelens_core::numbers::{agrees, counted};
+use tracelens_core::query::{GroupKey, SortKey, TraceFilter, TracePage, TraceQuery, TraceSort};
+use tracelens_core::time::parse_duration;
 
-/// Rows drawn at most; beyond that the table says how many are not shown.
-const MAX_ROWS: usize = 200;
+/// Height of a row, in CSS pixels (`.traces tbody tr` in style.css).
+const ROW_PX: f64 = 30.0;
+/// Rows the scroller shows at most; beyond that it scrolls.
+const VISIBLE_ROWS: usize = 20;
+/// Rows asked for above and below those in view, so a short scroll needs no new answer.
+const OVERSCAN: usize = 20;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SortBy {
-    Start,
-    Duration,
-    Spans,
-    Errors,
-}
-
-/// The sortable trace table.
+/// The filtered, sortable, scrolling trace table. Its filters and order
+/// live in the address (see `route.rs`), so back and forward step through
+/// them and a pasted link shows the same list.
 #[component]
 pub fn TraceList() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
-    let sort = RwSignal::new(SortBy::Duration);
-    let rows = move || {
-        workspace.analysis.with(|analysis| {
-            let Some(analysis) = analysis else {
-                return Vec::new();
-            };
-            let focused = workspace.focused_trace.get();
-            let mut rows: Vec<&TraceSummary> = analysis
-                .traces
-                .iter()
-                .filter(|t| focused.is_none_or(|id| t.trace_id == id))
-                .collect();
-            match sort.get() {
-                SortBy::Start => rows.sort_by_key(|t| t.start),
-                SortBy::Duration => rows.sort_by_key(|t| Reverse(t.duration)),
-                SortBy::Spans => rows.sort_by_key(|t| Reverse(t.span_count)),
-                SortBy::Errors => rows.sort_by_key(|t| Reverse(t.error_count)),
+    let route = expect_context::<ReadSignal<Route>>();
+    let view_of_route = Memo::new(move |_| route.with(|r| r.traces().cloned().unwrap_or_default()));
+    let scroll_top = RwSignal::new(0.0_f64);
+    let first = Memo::new(move |_| ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN));
+    let query = Memo::new(move |_| {
+        let mut query = route.with(query_of);
+        query.offset = first.get() as u64;
+        query.limit = (VISIBLE_ROWS + 2 * OVERSCAN) as u64;
+        query
+    });
+    // The last answer, kept until the next one arrives so scrolling never blanks.
+    let page = RwSignal::new(TracePage::default());
+    Effect::new(move |_| {
+        workspace.analysis.track();
+        let asked = query.get();
+        leptos::task::spawn_local(async move {
+            let question = asked.clone();
+            if let Some(Reply::Traces { page: answer, .. }) = workspace
+                .ask(move |ticket| Request::Traces {
+                    ticket,
+                    query: question,
+                })
+                .await
+                && query.get_untracked() == asked
+            {
+                page.set(answer);
             }
-            rows.into_iter().take(MAX_ROWS).cloned().collect::<Vec<_>>()
-        })
-    };
-    let total = move || workspace.analysis.with(|a| a.as_ref().map_or(0, |a| a.traces.len()));
+        });
+    });
+    let matched = move || page.with(|p| p.matched);
+    // A new view of the list starts at its top.
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        view_of_route.track();
+        if let Some(scroller) = scroller.get_untracked() {
+            scroller.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    });
     let header = move |label: &'static str, by: SortBy, class: &'static str| {
+        let sorted = move || view_of_route.with(|v| v.sort == by);
+        let arrow = move || match (sorted(), view_of_route.with(|v| v.ascending)) {
+            (false, _) => "",
+            (true, false) => " ↓",
+            (true, true) => " ↑",
+        };
         view! {
-            <th class=class aria-sort=move || if sort.get() == by { "descending" } else { "none" }>
-                <button class="sort" class:active=move || sort.get() == by on:click=move |_| sort.set(by)>
+            <th class=class aria-sort=move || match (sorted(), view_of_route.with(|v| v.ascending)) {
+                (false, _) => "none",
+                (true, false) => "descending",
+                (true, true) => "ascending",
+            }>
+                <button
+                    class="sort"
+                    class:active=sorted
+                    on:click=move |_| {
+                        // A second click on the sorted column turns the order round.
+                        let mut view = view_of_route.get_untracked();
+                        view.ascending = view.sort == by && !view.ascending;
+                        view.sort = by;
+                        show(route, view);
+                    }
+                >
                     {label}
+                    {arrow}
                 </button>
             </th>
         }
     };
+    let spacer_above = move || format!("{}px", page.with(|p| p.offset) as f64 * ROW_PX);
+    let spacer_below = move || {
+        page.with(|p| {
+            let below = p.matched.saturating_sub(p.offset + p.rows.len() as u64);
+            format!("{}px", below as f64 * ROW_PX)
+        })
+    };
+    let focused = move || route.with(|r| matches!(r, Route::Trace(_)));
     view! {
         <section class="traces">
             <h2 id="traces">"Traces"</h2>
-            <Show when=move || workspace.focused_trace.get().is_some()>
+            <Show when=focused fallback=move || view! { <Filters route view=view_of_route /> }>
                 <p class="focus" data-testid="trace-focus">
-                    "Showing the example trace of a finding. "
-                    <button class="link" data-testid="show-all-traces" on:click=move |_| workspace.focused_trace.set(None)>
+                    "Showing one trace. "
+                    <a class="link" href="#/traces" data-testid="show-all-traces">
                         "Show all traces"
-                    </button>
+                    </a>
                 </p>
             </Show>
-            <table data-testid="trace-table">
-                <thead>
-                    <tr>
-                        <th>"Root service"</th>
-                        <th>"Root operation"</th>
-                        {header("Start (UTC)", SortBy::Start, "")}
-                        {header("Duration", SortBy::Duration, "num")}
-                        {header("Spans", SortBy::Spans, "num")}
-                        {header("Errors", SortBy::Errors, "num")}
-                        <th>"Trace ID"</th>
-                    </tr>
-                </thead>
-                <tbody>{move || rows().into_iter().map(trace_row).collect_view()}</tbody>
-            </table>
-            <Show when=move || { total() > MAX_ROWS }>
-                <p class="more">{move || format!("Showing {MAX_ROWS} of {} traces.", format::count(total() as u64))}</p>
-            </Show>
+            <div
+                class="trace-scroller"
+                data-testid="trace-scroller"
+                node_ref=scroller
+                style:max-height=format!("{}px", (VISIBLE_ROWS as f64 + 1.5) * ROW_PX)
+                on:scroll=move |e| scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)
+            >
+                <table data-testid="trace-table">
+                    <thead>
+                        <tr>
+                            <th>"Root service"</th>
+                            <th>"Root operation"</th>
+                            {header("Start (UTC)", SortBy::Start, "")}
+                            {header("Duration", SortBy::Duration, "num")}
+                            {header("Spans", SortBy::Spans, "num")}
+                            {header("Errors", SortBy::Errors, "num")}
+                            <th>"Trace ID"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <tr class="spacer" aria-hidden="true" style:height=spacer_above></tr>
+                        <For each=move || page.get().rows key=|t| t.trace_id children=trace_row />
+                        <tr class="spacer" aria-hidden="true" style:height=spacer_below></tr>
+                    </tbody>
+                </table>
+            </div>
+            <p class="more" data-testid="trace-list-count">
+                {move || {
+                    let total = workspace.trace_count.get();
+                    if matched() == total {
+                        format!("{}.", counted(total, "trace", "traces"))
+                    } else {
+                        format!(
+                            "{} of {} {}.",
+                            format::count(matched()),
+                            counted(total, "trace", "traces"),
+                            agrees(matched(), "matches", "match")
+                        )
+                    }
+                }}
+            </p>
         </section>
+    }
+}
+
+/// Goes to the same view with the trace list shown as `traces`.
+fn show(route: ReadSignal<Route>, traces: TraceListView) {
+    let next = match route.get_untracked() {
+        Route::Endpoint { endpoint, .. } => Route::Endpoint { endpoint, traces },
+        _ => Route::Analysis { traces },
+    };
+    io::go_to(&next.href());
+}
+
+/// What the engine is asked for on `route` (offset and limit aside).
+fn query_of(route: &Route) -> TraceQuery {
+    let mut filter = TraceFilter::default();
+    let mut view = TraceListView::default();
+    match route {
+        Route::Trace(id) => filter.trace_id = Some(*id),
+        Route::Endpoint { endpoint, traces } => {
+            view = traces.clone();
+            filter.endpoint = Some(endpoint.clone());
+        }
+        Route::Analysis { traces } => view = traces.clone(),
+        Route::Report => {}
+    }
+    if filter.endpoint.is_none() {
+        filter.endpoint = view.endpoint.as_deref().and_then(group_key);
+    }
+    filter.service = view.service.clone();
+    filter.operation = view.operation.as_deref().and_then(group_key);
+    filter.min_duration = view.min.as_deref().and_then(|d| parse_duration(d).ok());
+    filter.max_duration = view.max.as_deref().and_then(|d| parse_duration(d).ok());
+    filter.errors_only = view.errors_only;
+    filter.text = view.text.clone();
+    TraceQuery {
+        filter,
+        sort: TraceSort {
+            key: match view.sort {
+                SortBy::Start => SortKey::Start,
+                SortBy::Duration => SortKey::Duration,
+                SortBy::Spans => SortKey::Spans,
+                SortBy::Errors => SortKey::Errors,
+            },
+            descending: !view.ascending,
+        },
+        offset: 0,
+        limit: 0,
+    }
+}
+
+/// A menu's entries: the groups `of` the analysis, as `service: name`, sorted.
+fn menu(workspace: Workspace, of: fn(&Analysis) -> &Vec<GroupStats>) -> Vec<String> {
+    workspace.analysis.with(|a| {
+        let mut names: Vec<String> = a
+            .as_deref()
+            .map(|a| {
+                of(a)
+                    .iter()
+                    .map(|g| {
+                        group_text(&GroupKey {
+                            service: g.service.clone(),
+                            name: g.name.clone(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    })
+}
+
+/// The filters above the list: menus of what the analysis found, a
+/// duration range, errors only, and text to find. Each change is a new
+/// address.
+#[component]
+fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let on_endpoint = route.with_untracked(|r| matches!(r, Route::Endpoint { .. }));
+    let change = move |edit: Box<dyn FnOnce(&mut TraceListView)>| {
+        let mut next = view.get_untracked();
+        edit(&mut next);
+        show(route, next);
+    };
+    let given = |value: String| (!value.trim().is_empty()).then(|| value.trim().to_owned());
+    let options = move |names: Vec<String>, current: Option<String>| {
+        names
+            .into_iter()
+            .map(|name| {
+                let selected = current.as_deref() == Some(name.as_str());
+                view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+            })
+            .collect_view()
+    };
+    let services = move || {
+        workspace
+            .analysis
+            .with(|a| a.as_deref().map(|a| a.overview.services.clone()).unwrap_or_default())
+    };
+    let endpoints = move || menu(workspace, |a| &a.groups.endpoints);
+    let operations = move || menu(workspace, |a| &a.groups.operations);
+    let errors_only = move || view.with(|v| v.errors_only);
+    view! {
+        <form class="filters" data-testid="trace-filters" on:submit=|e| e.prevent_default()>
+            <label>
+                "Service "
+                <select data-testid="filter-service" on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.service = v)) }>
+                    <option value="">"any"</option>
+                    {move || options(services(), view.with(|v| v.service.clone()))}
+                </select>
+            </label>
+            <Show when=move || !on_endpoint>
+                <label>
+                    "Endpoint "
+                    <select data-testid="filter-endpoint" on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.endpoint = v)) }>
+                        <option value="">"any"</option>
+                        {move || options(endpoints(), view.with(|v| v.endpoint.clone()))}
+                    </select>
+                </label>
+            </Show>
+            <label>
+                "Operation "
+                <select data-testid="filter-operation" on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.operation = v)) }>
+                    <option value="">"any"</option>
+                    {move || options(operations(), view.with(|v| v.operation.clone()))}
+                </select>
+            </label>
+            <label>
+                "Duration "
+                <input type="text" size="6" placeholder="min" data-testid="filter-min"
+                    prop:value=move || view.with(|v| v.min.clone().unwrap_or_default())
+                    on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.min = v)) } />
+                " – "
+                <input type="text" size="6" placeholder="max" data-testid="filter-max"
+                    prop:value=move || view.with(|v| v.max.clone().unwrap_or_default())
+                    on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.max = v)) } />
+            </label>
+            <label>
+                <input type="checkbox" data-testid="filter-errors" prop:checked=errors_only
+                    on:change=move |e| { let v = event_target_checked(&e); change(Box::new(move |view| view.errors_only = v)) } />
+                " Errors only"
+            </label>
+            <label>
+                "Find "
+                <input type="search" placeholder="text in attributes" data-testid="filter-text"
+                    prop:value=move || view.with(|v| v.text.clone().unwrap_or_default())
+                    on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.text = v)) } />
+            </label>
+            {move || {
+                let v = view.get();
+                let bad: Vec<String> = [v.min, v.max].into_iter().flatten().filter(|d| parse_duration(d).is_err()).collect();
+                (!bad.is_empty()).then(|| view! {
+                    <span class="warning-note" data-testid="filter-problem">
+                        {format!("Not a duration: {}. Write it as 250ms, 1.5s or 2m.", bad.join(", "))}
+                    </span>
+                })
+            }}
+            <Show when=move || view.with(|v| *v != TraceListView { sort: v.sort, ascending: v.ascending, ..Default::default() })>
+                <button type="button" class="link" data-testid="filter-clear" on:click=move |_| change(Box::new(|view| *view = TraceListView { sort: view.sort, ascending: view.ascending, ..Default::default() }))>
+                    "Clear filters"
+                </button>
+            </Show>
+        </form>
     }
 }
 

@@ -14,12 +14,15 @@ pub fn Downloads() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let state = expect_context::<ReportState>();
     let save = move |format: ExportFormat| {
-        let saved = state
-            .edited(workspace)
-            .map(|report| crate::report_state::render_export(&report, format))
-            .ok_or_else(|| format!("{}: nothing to save", format.file_name()))
-            .and_then(|text| io::download(format.file_name(), format.mime(), &text));
-        state.message.set(saved.err());
+        leptos::task::spawn_local(async move {
+            let saved = state
+                .edited(workspace)
+                .await
+                .map(|report| crate::report_state::render_export(&report, format))
+                .ok_or_else(|| format!("{}: nothing to save", format.file_name()))
+                .and_then(|text| io::download(format.file_name(), format.mime(), &text));
+            state.message.set(saved.err());
+        });
     };
     let buttons = ExportFormat::ALL
         .into_iter()

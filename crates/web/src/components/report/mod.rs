@@ -22,6 +22,7 @@ mod questions;
 mod saved;
 mod usage;
 
+use crate::engine::protocol::ReportChoices;
 use crate::report_state::Edits;
 use crate::workspace::Workspace;
 use leptos::prelude::*;
@@ -32,8 +33,9 @@ use tracelens_core::report::{Report, ReportFinding, Tracking};
 #[derive(Clone, Copy)]
 pub struct ReportState {
     /// The report without the person's edits: of the traces loaded, else the
-    /// saved report opened on its own; `None` when there is neither.
-    pub report: Memo<Option<Arc<Report>>>,
+    /// saved report opened on its own; `None` when there is neither (or
+    /// while the engine makes it).
+    pub report: Signal<Option<Arc<Report>>>,
     /// The saved report shown, when no traces are loaded.
     saved: Memo<Option<Arc<Report>>>,
     /// The person's edits of this trace set's report.
@@ -47,18 +49,17 @@ pub struct ReportState {
 impl ReportState {
     fn new(workspace: Workspace) -> ReportState {
         let saved = Memo::new(move |_| workspace.saved_report.with(|s| s.as_ref().map(|s| s.report.clone())));
-        let report = Memo::new(move |_| {
+        // Made by the engine once per analysis or previous report.
+        let made = LocalResource::new(move || {
             workspace.analysis.track();
             workspace.report_baseline.track();
-            workspace
-                .report(&Default::default())
-                .map(Arc::new)
-                .or_else(|| saved.get())
+            async move { workspace.report(ReportChoices::default()).await.map(Arc::new) }
         });
+        let report = Signal::derive(move || made.get().flatten().or_else(|| saved.get()));
         let key = Memo::new(move |_| {
             workspace
-                .analysis
-                .with(|a| a.as_deref().map(Edits::key))
+                .fingerprint
+                .with(|f| f.as_deref().map(Edits::key))
                 .or_else(|| saved.with(|s| s.as_deref().map(Edits::saved_key)))
         });
         let edits = RwSignal::new(Edits::default());
@@ -76,13 +77,13 @@ impl ReportState {
     /// The report with the person's edits, as a download saves it: made
     /// again with them as the builder's options, or for a saved report, the
     /// edits applied to it.
-    pub fn edited(&self, workspace: Workspace) -> Option<Report> {
+    pub async fn edited(&self, workspace: Workspace) -> Option<Report> {
         if let Some(saved) = self.saved.get_untracked() {
             return Some(self.edits.with_untracked(|e| e.apply(&saved)));
         }
         let defaults = self.report.get_untracked()?;
-        let options = self.edits.with_untracked(|e| e.options(&defaults));
-        workspace.report(&options)
+        let choices = self.edits.with_untracked(|e| e.choices(&defaults));
+        workspace.report(choices).await
     }
 
     /// Whether the report shown is a saved one, with no traces loaded.
@@ -140,21 +141,20 @@ pub fn ReportView() -> impl IntoView {
             <Show when=move || !state.is_saved() fallback=saved::Saved>
                 <baseline_drop::BaselineDrop />
             </Show>
-            {move || {
-                state
-                    .report
-                    .get()
-                    .map(|report| {
-                        view! {
-                            <header::Header report=report.clone() />
-                            <headlines::Headlines report=report.clone() />
-                            <usage::Usage report=report.clone() />
-                            <latency::Latency report=report.clone() />
-                            <findings::Findings report=report.clone() />
-                            <errors::Errors report=report.clone() />
-                            <questions::Questions report=report />
-                        }
-                    })
+            {move || match state.report.get() {
+                Some(report) => {
+                    view! {
+                        <header::Header report=report.clone() />
+                        <headlines::Headlines report=report.clone() />
+                        <usage::Usage report=report.clone() />
+                        <latency::Latency report=report.clone() />
+                        <findings::Findings report=report.clone() />
+                        <errors::Errors report=report.clone() />
+                        <questions::Questions report=report />
+                    }
+                        .into_any()
+                }
+                None => view! { <p class="quiet" data-testid="report-making">"Making the report…"</p> }.into_any(),
             }}
         </section>
     }

@@ -1,0 +1,172 @@
+//! What the page and the engine say to each other: requests one way,
+//! replies the other, each a plain serde value that `serde-wasm-bindgen`
+//! turns into a JavaScript object for `postMessage`. The files of a load
+//! travel beside the request as `Blob`s (a `File` is one), which the browser
+//! hands over without copying them.
+//!
+//! The engine answers requests in the order they arrive, one at a time, so a
+//! clear sent after a load applies after it. Loads carry a number and
+//! queries a ticket, so the page can match answers and drop the answers of a
+//! load it has given up on (cancelled, or made stale by a clear).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::import::FileReport;
+use tracelens_core::query::{TracePage, TraceQuery};
+use tracelens_core::report::{Report, Tracking};
+use tracelens_core::time::TimestampNs;
+
+/// Numbers a load; the page counts them up.
+pub type LoadId = u64;
+
+/// Numbers a query, to match its answer.
+pub type Ticket = u64;
+
+/// Which of the two trace sets a file goes into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Period {
+    /// The traces being looked at: everything the page shows is about them.
+    Current,
+    /// Traces of an earlier period, used only to compare with.
+    Baseline,
+}
+
+/// From the page to the engine.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Read the files sent beside this request, in order, into `period`;
+    /// `names` are their names (a `Blob` has none).
+    Load {
+        load: LoadId,
+        period: Period,
+        names: Vec<String>,
+    },
+    /// Forget both trace sets and the previous report.
+    Clear,
+    /// Forget the baseline traces.
+    ClearBaseline,
+    /// The previous report the report compares with (`None`: the baseline
+    /// traces, if any). Sent whenever the page's choice changes.
+    SetReportBaseline { report: Option<Box<Report>> },
+    /// A page of the trace list.
+    Traces { ticket: Ticket, query: TraceQuery },
+    /// The report of what is loaded, with these choices of the person's.
+    Report { ticket: Ticket, choices: ReportChoices },
+}
+
+/// What a person chose for the report (the options the page can set; the
+/// detectors run with their default thresholds, as on the analysis page).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportChoices {
+    pub title: Option<String>,
+    pub period_names: Option<(String, String)>,
+    pub tracking: BTreeMap<String, Tracking>,
+}
+
+/// From the engine to the page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Reply {
+    /// The engine has started and takes requests.
+    Ready,
+    /// How far a load has got; sent at most every 50 ms or so while it runs.
+    Progress(Progress),
+    /// A load has ended: each file's outcome, and what the page shows now.
+    Loaded {
+        load: LoadId,
+        period: Period,
+        outcomes: Vec<FileOutcome>,
+        /// What the page shows; `None` when no trace set changed.
+        summary: Option<Summary>,
+    },
+    /// After a clear of the baseline, or a start that restored files: what
+    /// the page shows now.
+    Summary(Summary),
+    /// A page of the trace list.
+    Traces { ticket: Ticket, page: TracePage },
+    /// The report; `None` without traces.
+    Report {
+        ticket: Ticket,
+        report: Option<Box<Report>>,
+    },
+    /// The engine panicked: it is gone, and says why before it goes.
+    Panicked { message: String },
+}
+
+/// How far a load has got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub load: LoadId,
+    /// The file being read: its position among the load's files, and name.
+    pub file: usize,
+    pub name: String,
+    /// Bytes of the load's files read so far, and in all.
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    /// Spans read so far in this load.
+    pub spans: u64,
+    /// What the engine is doing now, for the page to say.
+    pub stage: Stage,
+}
+
+/// The steps of a load, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    Reading,
+    Analysing,
+}
+
+/// What came of one file of a load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FileOutcome {
+    /// Its spans were added.
+    Added,
+    /// It could not be read; the message names the file and says why.
+    Failed(String),
+    /// It is a Tracelens report, not traces (for the page to open or use as
+    /// the report's baseline).
+    Report { name: String, report: Box<Report> },
+}
+
+/// Everything the page shows about what is loaded, short of the traces
+/// themselves (those it asks for a page at a time).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// `None` until current traces load (a baseline alone shows no analysis).
+    pub current: Option<CurrentSummary>,
+    /// `None` until a baseline loads.
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// The current traces, as the page shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurrentSummary {
+    /// The analysis of the current traces, with its per-trace rows left out
+    /// (`analysis.traces` is empty: see [`Request::Traces`]).
+    pub analysis: Analysis,
+    /// How many traces the analysis found.
+    pub traces: u64,
+    /// The fingerprint of the current trace set (its span count and trace
+    /// IDs): the key of the report edits kept for it.
+    pub fingerprint: String,
+    /// The files read into it.
+    pub files: Vec<FileReport>,
+}
+
+/// What the baseline holds, so the page can say what it compares with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    pub files: Vec<FileReport>,
+    pub spans: u64,
+    pub traces: u64,
+    /// Earliest span start (spans without a start time left out, as in the overview).
+    pub start: Option<TimestampNs>,
+    /// Latest span end.
+    pub end: Option<TimestampNs>,
+}
+
+/// A message as a JavaScript value. Times are nanoseconds since 1970, past
+/// the 2^53 a JavaScript number holds exactly: 64-bit numbers cross as BigInts.
+pub fn to_js<T: Serialize>(message: &T) -> Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error> {
+    message.serialize(&serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true))
+}

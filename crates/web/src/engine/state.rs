@@ -1,0 +1,197 @@
+//! The engine's state and what it does with each request: the two trace
+//! sets, the analysis and what was built on the way to it (`Prepared`),
+//! what makes trace-list queries fast, and the previous report the report
+//! compares with. Plain Rust with no browser in it: the worker glue
+//! (`worker.rs`) reads the files and passes their bytes in.
+//!
+//! A load adds each file as it comes (a file that fails adds nothing, see
+//! `import_file`), then analyses once at the end. A load the page cancels is
+//! never half-applied: the page stops the worker and starts another.
+
+use super::protocol::{BaselineSummary, CurrentSummary, FileOutcome, Period, ReportChoices, Summary};
+use crate::prepared::Prepared;
+use std::sync::Arc;
+use tracelens_core::TraceSet;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::import::import_file;
+use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
+use tracelens_core::report::{self, Report};
+
+/// Everything the engine holds.
+#[derive(Default)]
+pub struct EngineState {
+    current: TraceSet,
+    baseline: TraceSet,
+    /// The analysis of `current` (against `baseline` if loaded) and what it
+    /// built; `None` without current traces.
+    prepared: Option<Prepared>,
+    catalog: Option<TraceCatalog>,
+    /// A previous report given as the report's baseline.
+    report_baseline: Option<Arc<Report>>,
+}
+
+/// A load in progress: what decides how its files are taken.
+pub struct Load {
+    period: Period,
+    /// Whether current traces were loaded when the load began. Decided once
+    /// per load, so files dropped together do not depend on their order.
+    had_traces: bool,
+    added: bool,
+}
+
+impl EngineState {
+    /// Starts a load into `period`.
+    pub fn begin(&self, period: Period) -> Load {
+        Load {
+            period,
+            had_traces: !self.current.files.is_empty(),
+            added: false,
+        }
+    }
+
+    /// Reads one file of `load` (its bytes, or the message saying why they
+    /// could not be read).
+    pub fn add(&mut self, load: &mut Load, name: &str, bytes: Result<Vec<u8>, String>) -> FileOutcome {
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(message) => return FileOutcome::Failed(message),
+        };
+        if Report::looks_like(&bytes) {
+            return report_file(load, name, &bytes);
+        }
+        let set = match load.period {
+            Period::Current => &mut self.current,
+            Period::Baseline => &mut self.baseline,
+        };
+        match import_file(set, name, &bytes) {
+            Ok(_) => {
+                load.added = true;
+                FileOutcome::Added
+            }
+            Err(e) => FileOutcome::Failed(e.to_string()),
+        }
+    }
+
+    /// Ends `load`: analyses again if it added anything, and returns what the
+    /// page shows then (`None` when nothing changed).
+    pub fn finish(&mut self, load: Load) -> Option<Summary> {
+        if !load.added {
+            return None;
+        }
+        match load.period {
+            Period::Current => self.current.shrink_to_fit(),
+            Period::Baseline => self.baseline.shrink_to_fit(),
+        }
+        self.analyse();
+        Some(self.summary())
+    }
+
+    /// Spans in the set `period` names, for progress.
+    pub fn spans(&self, period: Period) -> u64 {
+        match period {
+            Period::Current => self.current.spans.len() as u64,
+            Period::Baseline => self.baseline.spans.len() as u64,
+        }
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        *self = EngineState::default();
+    }
+
+    /// Forgets the baseline traces and analyses the current ones alone.
+    pub fn clear_baseline(&mut self) -> Summary {
+        self.baseline = TraceSet::new();
+        self.analyse();
+        self.summary()
+    }
+
+    pub fn set_report_baseline(&mut self, report: Option<Report>) {
+        self.report_baseline = report.map(Arc::new);
+    }
+
+    /// A page of the trace list; an empty page without traces.
+    pub fn traces(&self, query: &TraceQuery) -> TracePage {
+        match (&self.catalog, &self.prepared) {
+            (Some(catalog), Some(prepared)) => catalog.query(&self.current, prepared.index(), query),
+            _ => TracePage::default(),
+        }
+    }
+
+    /// The report of what is loaded (`None` before any traces), against the
+    /// previous report if one was given, else against the baseline traces.
+    pub fn report(&mut self, choices: ReportChoices) -> Option<Report> {
+        let options = report::Options {
+            title: choices.title,
+            period_names: choices.period_names,
+            tracking: choices.tracking,
+            config: Default::default(),
+        };
+        let prepared = self.prepared.as_mut()?;
+        Some(prepared.report(&self.current, &self.baseline, self.report_baseline.as_ref(), &options))
+    }
+
+    fn analyse(&mut self) {
+        if self.current.files.is_empty() {
+            // Only a baseline so far: nothing to show or compare yet.
+            self.prepared = None;
+            self.catalog = None;
+            return;
+        }
+        let baseline = (!self.baseline.files.is_empty()).then_some(&self.baseline);
+        let prepared = Prepared::analyse(&self.current, baseline);
+        self.catalog = Some(TraceCatalog::new(&self.current, prepared.index(), &prepared.analysis));
+        self.prepared = Some(prepared);
+    }
+
+    /// What the page shows about the sets as they are.
+    pub fn summary(&self) -> Summary {
+        let analysis = self.prepared.as_ref().map(|p| &p.analysis);
+        Summary {
+            current: analysis.map(|analysis| CurrentSummary {
+                fingerprint: report::findings::trace_set_fingerprint(
+                    analysis.overview.spans,
+                    analysis.traces.iter().map(|t| t.trace_id),
+                ),
+                traces: analysis.traces.len() as u64,
+                // The rows are the bulk of it; the page asks for a page at a time.
+                analysis: analysis.summary(),
+                files: self.current.files.clone(),
+            }),
+            baseline: (!self.baseline.files.is_empty()).then(|| summarize(&self.baseline, analysis.map(|a| &**a))),
+        }
+    }
+}
+
+/// A report's JSON in a load: the report's baseline when given as a
+/// baseline; opened on its own when no traces were loaded; else a message
+/// saying where it goes.
+fn report_file(load: &Load, name: &str, bytes: &[u8]) -> FileOutcome {
+    if load.period == Period::Current && load.had_traces {
+        return FileOutcome::Failed(format!(
+            "{name}: this is a Tracelens report, not traces. To compare with it, open the Report and drop it on its baseline box."
+        ));
+    }
+    match Report::from_json(bytes) {
+        Ok(report) => FileOutcome::Report {
+            name: name.to_owned(),
+            report: Box::new(report),
+        },
+        Err(e) => FileOutcome::Failed(format!("{name}: {e}")),
+    }
+}
+
+/// The baseline's files, totals and time range. Its trace count is the
+/// comparison's (the analysis indexed the baseline already).
+fn summarize(set: &TraceSet, analysis: Option<&Analysis>) -> BaselineSummary {
+    let timed = set.spans.iter().filter(|s| s.start.0 != 0);
+    BaselineSummary {
+        files: set.files.clone(),
+        spans: set.spans.len() as u64,
+        traces: analysis
+            .and_then(|a| a.comparison.as_ref())
+            .map_or(0, |c| c.baseline_traces),
+        start: timed.clone().map(|s| s.start).min(),
+        end: timed.map(|s| s.end()).max(),
+    }
+}

@@ -1,0 +1,194 @@
+//! The engine's side of the worker: takes each request from the page,
+//! reads a load's files in chunks with `FileReaderSync` (a worker may block;
+//! the page never does), and posts the replies back. Progress goes out while
+//! a load runs, so the page can draw it and offer Cancel; a cancel stops
+//! this worker outright (see `client.rs`).
+
+use super::protocol::{Period, Progress, Reply, Request, Stage};
+use super::state::EngineState;
+use js_sys::{Array, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+
+/// Bytes read at a time: small enough for frequent progress, large enough
+/// that the reads cost nothing next to the parse.
+const CHUNK: u64 = 8 << 20;
+
+/// Milliseconds between progress messages at most.
+const PROGRESS_EVERY_MS: f64 = 50.0;
+
+/// Starts the engine in this worker: answers the page's messages until the
+/// page stops it.
+pub fn run() {
+    std::panic::set_hook(Box::new(|info| {
+        // The page hears why before the worker dies (a panic aborts it).
+        post(&Reply::Panicked {
+            message: info.to_string(),
+        });
+        console_error_panic_hook::hook(info);
+    }));
+    let state = Rc::new(RefCell::new(EngineState::default()));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        handle(&mut state.borrow_mut(), &event.data());
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The engine lives as long as the worker.
+    on_message.forget();
+    post(&Reply::Ready);
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(reply: &Reply) {
+    match super::protocol::to_js(reply) {
+        Ok(value) => {
+            // Posting to the page only fails for values it cannot clone; ours are plain.
+            let _ = scope().post_message(&value);
+        }
+        Err(e) => web_sys::console::error_1(&format!("tracelens engine: cannot send a reply: {e}").into()),
+    }
+}
+
+/// The request and the blobs beside it, as the page sends them: `{ request, files }`.
+fn handle(state: &mut EngineState, data: &JsValue) {
+    let request = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
+    let request: Request = match serde_wasm_bindgen::from_value(request) {
+        Ok(request) => request,
+        Err(e) => {
+            web_sys::console::error_1(&format!("tracelens engine: a request it cannot read: {e}").into());
+            return;
+        }
+    };
+    match request {
+        Request::Load { load, period, names } => {
+            let blobs: Vec<Blob> = Reflect::get(data, &"files".into())
+                .ok()
+                .and_then(|files| files.dyn_into::<Array>().ok())
+                .map(|files| files.iter().filter_map(|f| f.dyn_into::<Blob>().ok()).collect())
+                .unwrap_or_default();
+            self::load(state, load, period, &names, &blobs);
+        }
+        Request::Clear => state.clear(),
+        Request::ClearBaseline => post(&Reply::Summary(state.clear_baseline())),
+        Request::SetReportBaseline { report } => state.set_report_baseline(report.map(|r| *r)),
+        Request::Traces { ticket, query } => post(&Reply::Traces {
+            ticket,
+            page: state.traces(&query),
+        }),
+        Request::Report { ticket, choices } => post(&Reply::Report {
+            ticket,
+            report: state.report(choices).map(Box::new),
+        }),
+    }
+}
+
+/// Reads each blob into `period`, with progress, then analyses.
+fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], blobs: &[Blob]) {
+    let bytes_total = blobs.iter().map(|b| b.size() as u64).sum();
+    let spans_before = state.spans(period);
+    let mut progress = Throttled::new(Progress {
+        load,
+        file: 0,
+        name: String::new(),
+        bytes_read: 0,
+        bytes_total,
+        spans: 0,
+        stage: Stage::Reading,
+    });
+    let mut pending = state.begin(period);
+    let mut outcomes = Vec::with_capacity(blobs.len());
+    let reader = FileReaderSync::new();
+    for (file, blob) in blobs.iter().enumerate() {
+        let name = names.get(file).cloned().unwrap_or_else(|| format!("file {}", file + 1));
+        progress.update(|p| {
+            p.file = file;
+            p.name = name.clone();
+        });
+        let done_before = progress.current.bytes_read;
+        let bytes = match &reader {
+            Ok(reader) => read(reader, blob, &name, |read| {
+                progress.update(|p| p.bytes_read = done_before + read);
+            }),
+            Err(_) => Err(format!("{name}: this browser cannot read files in a worker")),
+        };
+        outcomes.push(state.add(&mut pending, &name, bytes));
+        progress.update(|p| {
+            p.bytes_read = done_before + blob.size() as u64;
+            p.spans = state.spans(period).saturating_sub(spans_before);
+        });
+    }
+    progress.update(|p| p.stage = Stage::Analysing);
+    progress.flush();
+    let summary = state.finish(pending);
+    post(&Reply::Loaded {
+        load,
+        period,
+        outcomes,
+        summary,
+    });
+}
+
+/// Reads a whole blob, `CHUNK` bytes at a time, telling `on_read` the bytes
+/// read so far. The error is a message for the user.
+fn read(reader: &FileReaderSync, blob: &Blob, name: &str, mut on_read: impl FnMut(u64)) -> Result<Vec<u8>, String> {
+    let size = blob.size() as u64;
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(size as usize).map_err(|_| {
+        format!(
+            "{name}: {} MB do not fit in this tab's memory; read it with the tracelens CLI, or split it",
+            size >> 20
+        )
+    })?;
+    let mut at = 0;
+    while at < size {
+        let end = (at + CHUNK).min(size);
+        let chunk = blob
+            .slice_with_f64_and_f64(at as f64, end as f64)
+            .and_then(|part| reader.read_as_array_buffer(&part))
+            .map_err(|e| {
+                format!(
+                    "{name}: the browser could not read the file ({}); was it changed or removed while it was read?",
+                    crate::io::describe(&e)
+                )
+            })?;
+        let chunk = Uint8Array::new(&chunk);
+        let from = bytes.len();
+        bytes.resize(from + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[from..]);
+        at = end;
+        on_read(at);
+    }
+    Ok(bytes)
+}
+
+/// Progress, posted when it changed and the last post is old enough.
+struct Throttled {
+    current: Progress,
+    last_posted: f64,
+}
+
+impl Throttled {
+    fn new(current: Progress) -> Throttled {
+        Throttled {
+            current,
+            last_posted: f64::NEG_INFINITY,
+        }
+    }
+
+    fn update(&mut self, change: impl FnOnce(&mut Progress)) {
+        change(&mut self.current);
+        if js_sys::Date::now() - self.last_posted >= PROGRESS_EVERY_MS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.last_posted = js_sys::Date::now();
+        post(&Reply::Progress(self.current.clone()));
+    }
+}
