@@ -120,7 +120,11 @@ pub async fn kept() -> Result<Vec<Source>, String> {
 /// Forgets everything kept. The Blobs [`kept`] handed out become unreadable.
 pub async fn forget() -> Result<(), String> {
     let _turn = Turn::wait().await;
-    remove_store().await.map_err(|failure| failure.message(Doing::Forget))
+    match remove_store().await {
+        // No store in this browser: nothing was ever kept.
+        Err(Failure::Unsupported(_) | Failure::Denied) => Ok(()),
+        done => done.map_err(|failure| failure.message(Doing::Forget)),
+    }
 }
 
 /// Bytes kept (for "N MB kept in this browser"): the kept files' sizes, a
@@ -319,7 +323,7 @@ async fn names_in(dir: &FileSystemDirectoryHandle) -> Result<Vec<String>, Failur
     let keys = dir.keys();
     let mut names = Vec::new();
     loop {
-        let next: js_sys::IteratorNext = cast(JsFuture::from(keys.next()?).await?)?;
+        let next: js_sys::IteratorNext = cast_record(JsFuture::from(keys.next()?).await?)?;
         if next.done() {
             return Ok(names);
         }
@@ -340,7 +344,7 @@ async fn check_room(needed: u64) -> Result<(), Failure> {
     if require(&storage, "estimate").is_err() {
         return Ok(()); // no estimate: the writes will tell
     }
-    let estimate: StorageEstimate = cast(JsFuture::from(storage.estimate()?).await?)?;
+    let estimate: StorageEstimate = cast_record(JsFuture::from(storage.estimate()?).await?)?;
     let (Some(quota), Some(usage)) = (estimate.get_quota(), estimate.get_usage()) else {
         return Ok(());
     };
@@ -360,6 +364,19 @@ fn cast<T: JsCast>(value: JsValue) -> Result<T, Failure> {
     value
         .dyn_into()
         .map_err(|_| Failure::Other("the browser answered with something unexpected".to_owned()))
+}
+
+/// A plain record (a WebIDL dictionary or an iterator result) read as the
+/// web-sys type for it: those have no class to check against, so `cast`
+/// would refuse every one.
+fn cast_record<T: JsCast>(value: JsValue) -> Result<T, Failure> {
+    if value.is_object() {
+        Ok(value.unchecked_into())
+    } else {
+        Err(Failure::Other(
+            "the browser answered with something unexpected".to_owned(),
+        ))
+    }
 }
 
 fn is_not_found(error: &JsValue) -> bool {

@@ -72,7 +72,7 @@ impl Index {
         let index: Index = serde_json::from_str(text).map_err(|e| format!("its index does not read: {e}"))?;
         if index.version != VERSION {
             return Err(format!(
-                "they were kept by another version of this site (index version {})",
+                "they were kept by another version of this site, index version {}",
                 index.version
             ));
         }
