@@ -214,11 +214,16 @@ async fn kept_now() -> Result<Vec<Source>, Failure> {
     Ok(sources)
 }
 
-/// The store's directory; `None` when it does not exist and `create` is false.
-async fn store(create: bool) -> Result<Option<FileSystemDirectoryHandle>, Failure> {
+/// The origin's OPFS root.
+async fn opfs_root() -> Result<FileSystemDirectoryHandle, Failure> {
     let storage = storage_manager()?;
     require(&storage, "getDirectory")?;
-    let root: FileSystemDirectoryHandle = cast(JsFuture::from(storage.get_directory()).await?)?;
+    cast(JsFuture::from(storage.get_directory()).await?)
+}
+
+/// The store's directory; `None` when it does not exist and `create` is false.
+async fn store(create: bool) -> Result<Option<FileSystemDirectoryHandle>, Failure> {
+    let root = opfs_root().await?;
     let options = FileSystemGetDirectoryOptions::new();
     options.set_create(create);
     match JsFuture::from(root.get_directory_handle_with_options(DIR, &options)).await {
@@ -230,9 +235,7 @@ async fn store(create: bool) -> Result<Option<FileSystemDirectoryHandle>, Failur
 
 /// Removes the store's directory and all in it; none is fine.
 async fn remove_store() -> Result<(), Failure> {
-    let storage = storage_manager()?;
-    require(&storage, "getDirectory")?;
-    let root: FileSystemDirectoryHandle = cast(JsFuture::from(storage.get_directory()).await?)?;
+    let root = opfs_root().await?;
     let options = FileSystemRemoveOptions::new();
     options.set_recursive(true);
     match JsFuture::from(root.remove_entry_with_options(DIR, &options)).await {
