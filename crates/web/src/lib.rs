@@ -7,6 +7,7 @@ mod components;
 mod engine;
 mod format;
 mod io;
+mod kept_files;
 mod prepared;
 mod report_state;
 mod route;

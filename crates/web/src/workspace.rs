@@ -45,7 +45,7 @@ pub struct SavedReport {
 }
 
 /// A file the page sent to the engine: its name and a handle on its bytes.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Source {
     pub period: Period,
     pub name: String,
@@ -86,6 +86,9 @@ pub struct Workspace {
     pub loading: RwSignal<Vec<Loading>>,
     /// How the engine died, until the person starts it again.
     pub engine_failure: RwSignal<Option<String>>,
+    /// Bytes of the loaded files kept in the browser's storage for the next
+    /// visit, or why they are not (see `kept_files.rs`).
+    pub kept: RwSignal<Result<u64, String>>,
     /// While files are dragged over the page: the set a drop would add them to.
     pub drop_target: RwSignal<Option<Period>>,
     /// A previous report read back from its JSON: the report's baseline, in
@@ -114,6 +117,7 @@ impl Workspace {
             failures: RwSignal::new(Vec::new()),
             loading: RwSignal::new(Vec::new()),
             engine_failure: RwSignal::new(None),
+            kept: RwSignal::new(Ok(0)),
             drop_target: RwSignal::new(None),
             report_baseline: RwSignal::new(None),
             saved_report: RwSignal::new(None),
@@ -125,12 +129,45 @@ impl Workspace {
         workspace
             .engine
             .set_value(Some(Engine::start(move |event| workspace.on_event(event))));
+        workspace.restore_kept();
         // The engine compares with the previous report the page holds.
         Effect::new(move |_| {
             let report = workspace.report_baseline.get().map(|r| Box::new(Report::clone(&r)));
             workspace.send(&Request::SetReportBaseline { report }, &[]);
         });
         workspace
+    }
+
+    /// Loads the files kept from the last visit, if any.
+    fn restore_kept(self) {
+        leptos::task::spawn_local(async move {
+            let sources = match crate::kept_files::kept().await {
+                Ok(sources) => sources,
+                Err(message) => return self.kept.set(Err(message)),
+            };
+            for period in [Period::Baseline, Period::Current] {
+                let sources: Vec<Source> = sources.iter().filter(|s| s.period == period).cloned().collect();
+                if !sources.is_empty() {
+                    self.start_load(period, sources, true);
+                }
+            }
+            self.refresh_kept_size().await;
+        });
+    }
+
+    /// Keeps the files loaded now (and only those) for the next visit.
+    fn keep_loaded(self) {
+        let sources = self.loaded.get_value();
+        leptos::task::spawn_local(async move {
+            match crate::kept_files::keep(&sources).await {
+                Ok(()) => self.refresh_kept_size().await,
+                Err(message) => self.kept.set(Err(message)),
+            }
+        });
+    }
+
+    async fn refresh_kept_size(self) {
+        self.kept.set(crate::kept_files::kept_bytes().await);
     }
 
     fn engine(&self) -> Option<Engine> {
@@ -257,12 +294,19 @@ impl Workspace {
             return;
         };
         self.loading.update(|l| l.retain(|x| x.load != load));
+        let mut added = false;
         for (source, outcome) in sources.into_iter().zip(outcomes) {
             match outcome {
-                FileOutcome::Added => self.loaded.update_value(|l| l.push(source)),
+                FileOutcome::Added => {
+                    added = true;
+                    self.loaded.update_value(|l| l.push(source));
+                }
                 FileOutcome::Failed(message) => self.fail(period, message),
                 FileOutcome::Report { name, report } => self.open_report(period, name, *report),
             }
+        }
+        if added {
+            self.keep_loaded();
         }
         let Some(summary) = summary else { return };
         let saved = (period == Period::Current && summary.current.is_some())
@@ -326,7 +370,8 @@ impl Workspace {
         self.failures.update(|f| f.push(LoadFailure { id, period, message }));
     }
 
-    /// Forgets everything loaded, the baseline too. Loads under way stop.
+    /// Forgets everything loaded, the baseline too, here and in the
+    /// browser's storage. Loads under way stop.
     pub fn clear(&self) {
         if self.loading.with_untracked(|l| !l.is_empty()) {
             // Faster than waiting for them, and none of them can land late.
@@ -343,11 +388,19 @@ impl Workspace {
         self.failures.set(Vec::new());
         self.report_baseline.set(None);
         self.saved_report.set(None);
+        let workspace = *self;
+        leptos::task::spawn_local(async move {
+            match crate::kept_files::forget().await {
+                Ok(()) => workspace.refresh_kept_size().await,
+                Err(message) => workspace.kept.set(Err(message)),
+            }
+        });
     }
 
     /// Forgets the baseline and its failures; the current traces stay.
     pub fn clear_baseline(&self) {
         self.loaded.update_value(|l| l.retain(|s| s.period != Period::Baseline));
+        self.keep_loaded();
         self.failures.update(|f| f.retain(|x| x.period != Period::Baseline));
         self.send(&Request::ClearBaseline, &[]);
     }

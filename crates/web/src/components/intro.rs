@@ -57,12 +57,18 @@ pub fn Intro() -> impl IntoView {
                     <ViewSwitch />
                 </Show>
                 <Show when=move || loaded() || workspace.saved_report.with(Option::is_some)>
-                    <button class="button quiet" data-testid="clear" on:click=move |_| workspace.clear()>
-                        "Clear"
+                    <button
+                        class="button quiet"
+                        data-testid="clear"
+                        title="Unload every file, and remove the copies this browser keeps for the next visit"
+                        on:click=move |_| workspace.clear()
+                    >
+                        "Forget these files"
                     </button>
                 </Show>
                 <span class="hint">"or drop files anywhere on the page"</span>
             </div>
+            <KeptNote />
             <LoadProgress />
             <EngineFailure />
         </header>
@@ -86,5 +92,23 @@ fn ViewSwitch() -> impl IntoView {
         >
             <a class="button" href="#/" data-testid="open-analysis">"Analysis"</a>
         </Show>
+    }
+}
+
+/// Where the files are: read in this tab, kept in this browser for the next
+/// visit (how much), sent nowhere.
+#[component]
+fn KeptNote() -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let note = move || match workspace.kept.get() {
+        Ok(0) => None,
+        Ok(bytes) => Some(format!(
+            "{} of files kept in this browser, so a reload keeps them. Nothing is sent anywhere.",
+            crate::format::bytes(bytes)
+        )),
+        Err(message) => Some(message),
+    };
+    view! {
+        {move || note().map(|note| view! { <p class="hint kept" data-testid="kept-size">{note}</p> })}
     }
 }
