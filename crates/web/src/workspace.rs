@@ -52,6 +52,14 @@ pub struct Source {
     pub blob: Blob,
 }
 
+/// A load sent and not yet answered: its files, kept to send again.
+struct Pending {
+    load: LoadId,
+    sources: Vec<Source>,
+    /// It puts back files loaded (and kept) before: nothing new to keep.
+    restoring: bool,
+}
+
 /// The load the page waits for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loading {
@@ -99,7 +107,7 @@ pub struct Workspace {
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
     /// Files of each load not yet answered, by load.
-    pending: StoredValue<Vec<(LoadId, Vec<Source>)>, LocalStorage>,
+    pending: StoredValue<Vec<Pending>, LocalStorage>,
     next_load: StoredValue<LoadId>,
     next_failure: StoredValue<u64>,
 }
@@ -215,7 +223,13 @@ impl Workspace {
                 restoring,
             })
         });
-        self.pending.update_value(|p| p.push((load, sources)));
+        self.pending.update_value(|p| {
+            p.push(Pending {
+                load,
+                sources,
+                restoring,
+            })
+        });
         self.send(&Request::Load { load, period, names }, &blobs);
     }
 
@@ -285,11 +299,11 @@ impl Workspace {
     }
 
     fn on_loaded(&self, load: LoadId, period: Period, outcomes: Vec<FileOutcome>, summary: Option<Summary>) {
-        let sources = self.pending.try_update_value(|p| {
-            let at = p.iter().position(|(l, _)| *l == load)?;
-            Some(p.remove(at).1)
+        let pending = self.pending.try_update_value(|p| {
+            let at = p.iter().position(|x| x.load == load)?;
+            Some(p.remove(at))
         });
-        let Some(Some(sources)) = sources else {
+        let Some(Some(Pending { sources, restoring, .. })) = pending else {
             // A load the page gave up on (cancelled, or cleared since).
             return;
         };
@@ -305,7 +319,9 @@ impl Workspace {
                 FileOutcome::Report { name, report } => self.open_report(period, name, *report),
             }
         }
-        if added {
+        // Files put back are kept already; keeping the set while only part
+        // of it is back would drop the rest from the store.
+        if added && !restoring {
             self.keep_loaded();
         }
         let Some(summary) = summary else { return };
