@@ -119,6 +119,17 @@ impl JsonError {
     }
 }
 
+/// Notes that field `bit` (named `name` in messages) was read, failing as
+/// serde's derived readers do if it was already.
+#[inline]
+pub(super) fn first(cur: &Cursor<'_>, seen: &mut u32, bit: u32, name: &str) -> Result<(), JsonError> {
+    if *seen & (1 << bit) != 0 {
+        return Err(cur.duplicate_field(name));
+    }
+    *seen |= 1 << bit;
+    Ok(())
+}
+
 /// Reads one JSON document from a byte slice, value by value.
 pub(super) struct Cursor<'a> {
     bytes: &'a [u8],
@@ -222,12 +233,26 @@ impl<'a> Cursor<'a> {
                 Ok(Number::F64(v)) => format!("floating point `{}`", float_text(v)),
                 Err(error) => return error,
             },
-            // Containers are not read: the error points at their first byte.
-            Some(b'[') => return self.peek_error(&format!("invalid type: sequence, expected {expected}")),
-            Some(b'{') => return self.peek_error(&format!("invalid type: map, expected {expected}")),
+            // Containers are not read: the error points just before them, as
+            // serde_json's typed readers (strings, lists, maps) place it.
+            Some(b'[') => return self.error(format!("invalid type: sequence, expected {expected}")),
+            Some(b'{') => return self.error(format!("invalid type: map, expected {expected}")),
             Some(_) => return self.peek_error("expected value"),
         };
         self.error(format!("invalid type: {unexpected}, expected {expected}"))
+    }
+
+    /// [`Cursor::invalid_type`] for a value read as serde's self-describing
+    /// readers read it (`deserialize_any`: numbers that may be strings, tag
+    /// values): those open a container before refusing it, so the error
+    /// points just inside.
+    #[cold]
+    pub fn invalid_any(&mut self, expected: &str) -> JsonError {
+        match self.peek() {
+            Some(b'[') => self.peek_error(&format!("invalid type: sequence, expected {expected}")),
+            Some(b'{') => self.peek_error(&format!("invalid type: map, expected {expected}")),
+            _ => self.invalid_type(expected),
+        }
     }
 
     /// Reads `null` if that is what comes next.
@@ -441,6 +466,17 @@ impl<'a> Cursor<'a> {
                 return Ok(());
             }
         }
+    }
+
+    /// A key read with [`Cursor::key`], as text: serde_json reads map keys
+    /// as strings, so one that is not UTF-8 fails as it would.
+    pub fn key_text(&self, key: Cow<'a, [u8]>) -> Result<Cow<'a, str>, JsonError> {
+        let len = key.len();
+        match key {
+            Cow::Borrowed(bytes) => std::str::from_utf8(bytes).map(Cow::Borrowed),
+            Cow::Owned(bytes) => String::from_utf8(bytes).map(Cow::Owned).map_err(|e| e.utf8_error()),
+        }
+        .map_err(|e| invalid_utf8(self.key_end, len, e))
     }
 
     /// Skips the value of a key the reader does not know, checking that the key
@@ -1303,6 +1339,29 @@ mod tests {
                 read(document.as_bytes(), |c| c.skip_value()).is_ok(),
                 "skipped at depth {depth}"
             );
+        }
+    }
+
+    #[test]
+    fn containers_of_the_wrong_kind_fail_where_serde_says() {
+        for json in ["{}", " {\"a\":1}", "[1]", "\n  [ ]"] {
+            let ours = outcome(
+                json.as_bytes(),
+                read(json.as_bytes(), |c| c.array("a sequence", |c, _| c.skip_value())),
+            );
+            let theirs = serde_outcome(serde_json::from_str::<Vec<IgnoredAny>>(json).map(drop));
+            if json.trim_start().starts_with('{') {
+                assert_eq!(ours, theirs, "{json}");
+            }
+            let ours = outcome(
+                json.as_bytes(),
+                read(json.as_bytes(), |c| c.object("a map", |c, _| c.skip_value())),
+            );
+            let theirs =
+                serde_outcome(serde_json::from_str::<std::collections::HashMap<String, IgnoredAny>>(json).map(drop));
+            if json.trim_start().starts_with('[') {
+                assert_eq!(ours, theirs, "{json}");
+            }
         }
     }
 
