@@ -45,6 +45,7 @@ pub(super) fn stream(bytes: &[u8], out: &mut Builder<'_>) -> Result<(), JsonErro
     let mut reader = Reader {
         scope,
         scratch: Scratch::default(),
+        trace: Trace::default(),
     };
     if cur.next_byte() == Some(b'[') {
         reader.traces(&mut cur, out)?;
@@ -58,6 +59,7 @@ pub(super) fn stream(bytes: &[u8], out: &mut Builder<'_>) -> Result<(), JsonErro
 struct Reader<'a> {
     scope: u32,
     scratch: Scratch<'a>,
+    trace: Trace<'a>,
 }
 
 impl<'a> Reader<'a> {
@@ -93,7 +95,7 @@ impl<'a> Reader<'a> {
                 }
                 b"processes" => {
                     first(cur, &mut seen, 2, "processes")?;
-                    bare.processes = processes(cur)?;
+                    processes(cur, &mut bare.processes)?;
                 }
                 _ => cur.skip_unknown(key)?,
             }
@@ -113,7 +115,7 @@ impl<'a> Reader<'a> {
     /// One trace: `{"traceID": ..., "spans": [...], "processes": {...}}`.
     fn trace(&mut self, cur: &mut Cursor<'a>, out: &mut Builder<'_>, t: usize) -> Result<(), JsonError> {
         let mut seen = 0;
-        let mut trace = Trace::default();
+        let mut trace = std::mem::take(&mut self.trace);
         cur.record("struct WireTrace", &[b"spans", b"processes"], |cur, key| {
             match key {
                 b"spans" => {
@@ -122,13 +124,14 @@ impl<'a> Reader<'a> {
                 }
                 b"processes" => {
                     first(cur, &mut seen, 1, "processes")?;
-                    trace.processes = processes(cur)?;
+                    processes(cur, &mut trace.processes)?;
                 }
                 _ => cur.skip_unknown(key)?,
             }
             Ok(())
         })?;
         trace.finish(out);
+        self.trace = trace;
         Ok(())
     }
 
@@ -148,35 +151,42 @@ impl<'a> Reader<'a> {
 }
 
 /// The `processes` map: process ID to process; a later entry replaces an earlier one.
-fn processes<'a>(cur: &mut Cursor<'a>) -> Result<std::collections::HashMap<Cow<'a, str>, Process<'a>>, JsonError> {
-    let mut map = std::collections::HashMap::new();
+fn processes<'a>(cur: &mut Cursor<'a>, map: &mut HashMap<Cow<'a, [u8]>, Process<'a>>) -> Result<(), JsonError> {
+    map.clear();
     cur.members("a map", |cur, _| {
         let key = cur.key()?;
         let read = cur.key_text(key.clone()).and_then(|id| Ok((id, tags::process(cur)?)));
         let (id, process) = read.map_err(|error| error.within_key(&key))?;
+        let id = match id {
+            Cow::Borrowed(id) => Cow::Borrowed(id.as_bytes()),
+            Cow::Owned(id) => Cow::Owned(id.into_bytes()),
+        };
         map.insert(id, process);
         Ok(())
-    })?;
-    Ok(map)
+    })
 }
 
 /// One trace while it is read: its processes, and which span uses which.
+/// Its lists are kept from trace to trace ([`Trace::finish`] empties them),
+/// so that a file of many small traces does not allocate them for each.
 #[derive(Default)]
 pub(super) struct Trace<'a> {
-    processes: std::collections::HashMap<Cow<'a, str>, Process<'a>>,
+    processes: HashMap<Cow<'a, [u8]>, Process<'a>>,
     /// The process IDs spans named, in the order first named.
-    used: Vec<Cow<'a, str>>,
+    used: Vec<Cow<'a, [u8]>>,
     /// Each ID's place in `used`.
-    slots: HashMap<Cow<'a, str>, u32>,
+    slots: HashMap<Cow<'a, [u8]>, u32>,
     /// The index of each kept span that names a process, and the process's place in `used`.
     spans: Vec<(usize, u32)>,
     /// The last ID looked up and its place: spans of one process come together.
-    last: Option<(Cow<'a, str>, u32)>,
+    last: Option<(Cow<'a, [u8]>, u32)>,
+    /// The resource made for each entry of `used`.
+    resources: Vec<(u32, Sym)>,
 }
 
 impl<'a> Trace<'a> {
     /// The place of process `id` in `used`, adding it on first use.
-    pub fn use_process(&mut self, id: Cow<'a, str>) -> u32 {
+    pub fn use_process(&mut self, id: Cow<'a, [u8]>) -> u32 {
         if let Some((last, slot)) = &self.last
             && *last == id
         {
@@ -198,16 +208,21 @@ impl<'a> Trace<'a> {
 
     /// Makes a resource of every process a span named (in the order first
     /// named, kept or not, as before) and gives the kept spans theirs.
-    fn finish(self, out: &mut Builder<'_>) {
-        let resources: Vec<(u32, Sym)> = self
-            .used
-            .iter()
-            .map(|id| tags::process_resource(self.processes.get(id), out))
-            .collect();
-        for (index, slot) in self.spans {
-            if let Some(&resource) = resources.get(slot as usize) {
+    fn finish(&mut self, out: &mut Builder<'_>) {
+        self.resources.clear();
+        for id in &self.used {
+            let resource = tags::process_resource(self.processes.get(id), out);
+            self.resources.push(resource);
+        }
+        for &(index, slot) in &self.spans {
+            if let Some(&resource) = self.resources.get(slot as usize) {
                 out.assign_resource_at(index, resource);
             }
         }
+        self.processes.clear();
+        self.used.clear();
+        self.slots.clear();
+        self.spans.clear();
+        self.last = None;
     }
 }

@@ -5,8 +5,8 @@
 //! later, when the trace's processes are known (see [`super::Trace`]).
 
 use super::Trace;
-use super::tags::{self, Process, Tag, TagValue};
-use crate::ids::{IdRepair, SpanId, parse_span_id, parse_trace_id};
+use super::tags::{self, Process, Tag, TagValue, text};
+use crate::ids::{IdRepair, SpanId, TraceId, parse_span_id, parse_trace_id};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::json_scan::{Cursor, JsonError, first};
 use crate::import::lenient::{A_STRING, Micros, lenient_u64, micros};
@@ -39,13 +39,13 @@ const SPAN_FIELDS: &[&[u8]] = &[
 #[derive(Default)]
 struct WireSpan<'a> {
     seen: u32,
-    trace_id: Cow<'a, str>,
-    span_id: Cow<'a, str>,
-    parent_span_id: Option<Cow<'a, str>>,
-    operation_name: Cow<'a, str>,
+    trace_id: Id<'a>,
+    span_id: Id<'a>,
+    parent_span_id: Option<Id<'a>>,
+    operation_name: Cow<'a, [u8]>,
     start_time: Micros,
     duration: Micros,
-    process_id: Option<Cow<'a, str>>,
+    process_id: Option<Cow<'a, [u8]>>,
     process: Option<Process<'a>>,
     has_warnings: bool,
     flags: u64,
@@ -57,16 +57,111 @@ struct WireSpan<'a> {
 
 /// A reference as written.
 pub(super) struct Reference<'a> {
-    ref_type: Cow<'a, str>,
-    trace_id: Cow<'a, str>,
-    span_id: Cow<'a, str>,
+    ref_type: Cow<'a, [u8]>,
+    trace_id: Id<'a>,
+    span_id: Id<'a>,
+}
+
+/// A trace or span ID as written: hex of a usual width, decoded as it is
+/// read (nearly every file), or any other text, parsed when the span ends.
+#[derive(Clone, PartialEq, Eq)]
+enum Id<'a> {
+    Hex(u128),
+    Text(Cow<'a, [u8]>),
+}
+
+impl Default for Id<'_> {
+    fn default() -> Self {
+        Id::Text(Cow::Borrowed(b""))
+    }
+}
+
+impl<'a> Id<'a> {
+    /// Reads a trace ID: 32 or 16 hex digits are decoded on the spot.
+    fn trace(cur: &mut Cursor<'a>) -> Result<Id<'a>, JsonError> {
+        match cur.hex_string(32).or_else(|| cur.hex_string(16)) {
+            Some(value) => Ok(Id::Hex(value)),
+            None => Ok(Id::Text(cur.string_utf8(A_STRING)?)),
+        }
+    }
+
+    /// Reads a span ID: 16 hex digits are decoded on the spot.
+    fn span(cur: &mut Cursor<'a>) -> Result<Id<'a>, JsonError> {
+        match cur.hex_string(16) {
+            Some(value) => Ok(Id::Hex(value)),
+            None => Ok(Id::Text(cur.string_utf8(A_STRING)?)),
+        }
+    }
+
+    /// As [`parse_trace_id`] reads the text (hex of full or 64-bit width is canonical).
+    fn trace_id(&self) -> Option<(TraceId, IdRepair)> {
+        match self {
+            Id::Hex(value) => (*value != 0).then_some((TraceId(*value), IdRepair::None)),
+            Id::Text(written) => parse_trace_id(text(written)),
+        }
+    }
+
+    /// As [`parse_span_id`] reads the text.
+    fn span_id(&self) -> Option<(SpanId, IdRepair)> {
+        match self {
+            Id::Hex(value) => SpanId::new(*value as u64).map(|id| (id, IdRepair::None)),
+            Id::Text(written) => parse_span_id(text(written)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Id::Text(written) if written.is_empty())
+    }
 }
 
 /// Lists reused from span to span, so that reading one allocates nothing.
 #[derive(Default)]
 pub(super) struct Scratch<'a> {
     references: Vec<Reference<'a>>,
+    order: FieldOrder,
 }
+
+/// Which field followed which in the spans read so far, to expect the same
+/// in the next: an exporter writes every span's keys in one order, so a key
+/// costs one comparison instead of a scan and a lookup.
+#[derive(Default)]
+struct FieldOrder {
+    /// The field expected after each field (by its index in [`SPAN_FIELDS`]), and first (the last entry).
+    next: [Option<usize>; SPAN_FIELDS.len() + 1],
+}
+
+impl FieldOrder {
+    fn slot(previous: Option<usize>) -> usize {
+        previous.unwrap_or(SPAN_FIELDS.len())
+    }
+
+    fn after(&self, previous: Option<usize>) -> Option<usize> {
+        self.next.get(Self::slot(previous)).copied().flatten()
+    }
+
+    fn learn(&mut self, previous: Option<usize>, field: Option<usize>) {
+        if let Some(slot) = self.next.get_mut(Self::slot(previous)) {
+            *slot = field;
+        }
+    }
+}
+
+/// The keys of [`SPAN_FIELDS`] with their quotes, for [`Cursor::eat_key`].
+const QUOTED_FIELDS: &[&[u8]] = &[
+    b"\"traceID\"",
+    b"\"spanID\"",
+    b"\"parentSpanID\"",
+    b"\"operationName\"",
+    b"\"references\"",
+    b"\"startTime\"",
+    b"\"duration\"",
+    b"\"tags\"",
+    b"\"processID\"",
+    b"\"process\"",
+    b"\"logs\"",
+    b"\"warnings\"",
+    b"\"flags\"",
+];
 
 /// Reads span `i` of trace `t` and keeps or rejects it.
 pub(super) fn span<'a>(
@@ -80,9 +175,37 @@ pub(super) fn span<'a>(
     let start = out.begin_span();
     let mut wire = WireSpan::default();
     scratch.references.clear();
-    cur.record("struct WireSpan", SPAN_FIELDS, |cur, key| {
-        field(cur, out, &mut wire, &mut scratch.references, key)
-    })?;
+    let references = &mut scratch.references;
+    if cur.next_byte() == Some(b'[') {
+        cur.record("struct WireSpan", SPAN_FIELDS, |cur, key| match field_index(key) {
+            Some(f) => field(cur, out, &mut wire, references, f),
+            None => cur.skip_unknown(key),
+        })?;
+    } else {
+        let order = &mut scratch.order;
+        let mut previous = None;
+        cur.members("struct WireSpan", |cur, _| {
+            if let Some(f) = order.after(previous)
+                && let Some(&quoted) = QUOTED_FIELDS.get(f)
+                && cur.eat_key(quoted)
+            {
+                previous = Some(f);
+                let name = SPAN_FIELDS.get(f).copied().unwrap_or_default();
+                return field(cur, out, &mut wire, references, f).map_err(|error| error.within_key(name));
+            }
+            let key = cur.key()?;
+            let f = field_index(&key);
+            if f.is_some() {
+                order.learn(previous, f);
+                previous = f;
+            }
+            match f {
+                Some(f) => field(cur, out, &mut wire, references, f),
+                None => cur.skip_unknown(&key),
+            }
+            .map_err(|error| error.within_key(&key))
+        })?;
+    }
     let place = || format!("data[{t}].spans[{i}]");
     // The process is looked up (and later made a resource) whether or not the span is kept.
     let slot = match wire.process.is_some() {
@@ -90,14 +213,14 @@ pub(super) fn span<'a>(
         false => Some(trace.use_process(wire.process_id.take().unwrap_or_default())),
     };
 
-    let Some((trace_id, trace_repair)) = parse_trace_id(&wire.trace_id) else {
+    let Some((trace_id, trace_repair)) = wire.trace_id.trace_id() else {
         out.reject_span(start, RejectReason::InvalidTraceId, || {
             format!("{}: traceID is missing or zero", place())
         });
         inline_process(wire.process, None, out);
         return Ok(());
     };
-    let Some((span_id, span_repair)) = parse_span_id(&wire.span_id) else {
+    let Some((span_id, span_repair)) = wire.span_id.span_id() else {
         out.reject_span(start, RejectReason::InvalidSpanId, || {
             format!("{}: spanID is missing or zero", place())
         });
@@ -123,7 +246,7 @@ pub(super) fn span<'a>(
         Some(ParentRef::Reference(r)) => references
             .get(r)
             .and_then(|r| reference_span_id(&r.span_id, &mut worst_repair)),
-        Some(ParentRef::Legacy(text)) => reference_span_id(text, &mut worst_repair),
+        Some(ParentRef::Legacy(id)) => reference_span_id(id, &mut worst_repair),
         None => None,
     };
     // Every other reference (FOLLOWS_FROM, or into another trace) becomes a link.
@@ -131,7 +254,7 @@ pub(super) fn span<'a>(
         if parent == Some(ParentRef::Reference(r)) {
             continue;
         }
-        let ids = (parse_trace_id(&reference.trace_id), parse_span_id(&reference.span_id));
+        let ids = (reference.trace_id.trace_id(), reference.span_id.span_id());
         let (Some((link_trace, r1)), Some((link_span, r2))) = ids else {
             out.warn(WarningKind::InvalidLink);
             continue;
@@ -139,7 +262,7 @@ pub(super) fn span<'a>(
         worst_repair = worst_repair.max(r1).max(r2);
         let attributes_start = out.attribute_count();
         let key = out.intern("jaeger.ref_type");
-        let value = AttrValue::Str(out.intern(&reference.ref_type));
+        let value = AttrValue::Str(out.intern_raw(&reference.ref_type));
         out.push_attribute(Attribute { key, value });
         let attributes = out.attributes_since(attributes_start);
         out.push_link(Link {
@@ -201,33 +324,38 @@ fn inline_process(process: Option<Process<'_>>, index: Option<usize>, out: &mut 
     }
 }
 
-/// Reads the value of span field `key`.
+/// The index in [`SPAN_FIELDS`] of the field `key` names.
+fn field_index(key: &[u8]) -> Option<usize> {
+    SPAN_FIELDS.iter().position(|&field| field == key)
+}
+
+/// Reads the value of span field `f` (its index in [`SPAN_FIELDS`]).
 fn field<'a>(
     cur: &mut Cursor<'a>,
     out: &mut Builder<'_>,
     wire: &mut WireSpan<'a>,
     references: &mut Vec<Reference<'a>>,
-    key: &[u8],
+    f: usize,
 ) -> Result<(), JsonError> {
     let seen = &mut wire.seen;
-    match key {
-        b"traceID" => {
+    match f {
+        0 => {
             first(cur, seen, 0, "traceID")?;
-            wire.trace_id = cur.string_text(A_STRING)?;
+            wire.trace_id = Id::trace(cur)?;
         }
-        b"spanID" => {
+        1 => {
             first(cur, seen, 1, "spanID")?;
-            wire.span_id = cur.string_text(A_STRING)?;
+            wire.span_id = Id::span(cur)?;
         }
-        b"parentSpanID" => {
+        2 => {
             first(cur, seen, 2, "parentSpanID")?;
-            wire.parent_span_id = optional_text(cur)?;
+            wire.parent_span_id = if cur.null()? { None } else { Some(Id::span(cur)?) };
         }
-        b"operationName" => {
+        3 => {
             first(cur, seen, 3, "operationName")?;
-            wire.operation_name = cur.string_text(A_STRING)?;
+            wire.operation_name = cur.string_utf8(A_STRING)?;
         }
-        b"references" => {
+        4 => {
             first(cur, seen, 4, "references")?;
             if !cur.null()? {
                 cur.array("a sequence", |cur, _| {
@@ -236,33 +364,37 @@ fn field<'a>(
                 })?;
             }
         }
-        b"startTime" => {
+        5 => {
             first(cur, seen, 5, "startTime")?;
             wire.start_time = micros(cur)?;
         }
-        b"duration" => {
+        6 => {
             first(cur, seen, 6, "duration")?;
             wire.duration = micros(cur)?;
         }
-        b"tags" => {
+        7 => {
             first(cur, seen, 7, "tags")?;
             span_tags(cur, out, wire)?;
         }
-        b"processID" => {
+        8 => {
             first(cur, seen, 8, "processID")?;
-            wire.process_id = optional_text(cur)?;
+            wire.process_id = if cur.null()? {
+                None
+            } else {
+                Some(cur.string_utf8(A_STRING)?)
+            };
         }
-        b"process" => {
+        9 => {
             first(cur, seen, 9, "process")?;
             wire.process = if cur.null()? { None } else { Some(tags::process(cur)?) };
         }
-        b"logs" => {
+        10 => {
             first(cur, seen, 10, "logs")?;
             if !cur.null()? {
                 cur.array("a sequence", |cur, _| log(cur, out))?;
             }
         }
-        b"warnings" => {
+        11 => {
             first(cur, seen, 11, "warnings")?;
             wire.has_warnings = false;
             if !cur.null()? {
@@ -272,22 +404,12 @@ fn field<'a>(
                 })?;
             }
         }
-        b"flags" => {
+        _ => {
             first(cur, seen, 12, "flags")?;
             wire.flags = lenient_u64(cur)?;
         }
-        _ => cur.skip_unknown(key)?,
     }
     Ok(())
-}
-
-/// A string, or `null` for none.
-fn optional_text<'a>(cur: &mut Cursor<'a>) -> Result<Option<Cow<'a, str>>, JsonError> {
-    Ok(if cur.null()? {
-        None
-    } else {
-        Some(cur.string_text(A_STRING)?)
-    })
 }
 
 /// The span's tags: the kind and status tags set those, the rest become
@@ -297,25 +419,25 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
     let mut position = 0;
     tags::tags(cur, |_, _, tag| {
         match (&*tag.key, &tag.value) {
-            ("span.kind", TagValue::Str(name)) if SpanKind::from_name(name).is_some() => {
-                wire.kind = SpanKind::from_name(name).unwrap_or_default();
+            (b"span.kind", TagValue::Str(name)) if SpanKind::from_name(text(name)).is_some() => {
+                wire.kind = SpanKind::from_name(text(name)).unwrap_or_default();
             }
-            ("error", TagValue::Bool(b)) => {
+            (b"error", TagValue::Bool(b)) => {
                 if *b {
                     wire.status = StatusCode::Error;
                 }
             }
-            ("error", TagValue::Str(s)) if s == "true" || s == "false" => {
-                if s == "true" {
+            (b"error", TagValue::Str(s)) if **s == *b"true" || **s == *b"false" => {
+                if **s == *b"true" {
                     wire.status = StatusCode::Error;
                 }
             }
-            ("otel.status_code", TagValue::Str(code)) if code == "ERROR" => wire.status = StatusCode::Error,
-            ("otel.status_code", TagValue::Str(code)) if code == "OK" && wire.status != StatusCode::Error => {
+            (b"otel.status_code", TagValue::Str(code)) if **code == *b"ERROR" => wire.status = StatusCode::Error,
+            (b"otel.status_code", TagValue::Str(code)) if **code == *b"OK" && wire.status != StatusCode::Error => {
                 wire.status = StatusCode::Ok;
             }
-            ("otel.status_description", TagValue::Str(message)) => {
-                wire.status_message = Some(out.intern(message));
+            (b"otel.status_description", TagValue::Str(message)) => {
+                wire.status_message = Some(out.intern_raw(message));
             }
             _ => {
                 let attribute = tags::attribute(&tag, position, out);
@@ -346,7 +468,7 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
                 let mut position = 0;
                 tags::tags(cur, |_, _, field: Tag<'_>| {
                     match (&*field.key, &field.value) {
-                        ("event", TagValue::Str(event)) if name.is_none() => name = Some(out.intern(event)),
+                        (b"event", TagValue::Str(event)) if name.is_none() => name = Some(out.intern_raw(event)),
                         _ => {
                             let attribute = tags::attribute(&field, position, out);
                             out.push_attribute(attribute);
@@ -373,23 +495,23 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
 fn reference<'a>(cur: &mut Cursor<'a>) -> Result<Reference<'a>, JsonError> {
     let mut seen = 0;
     let mut reference = Reference {
-        ref_type: Cow::Borrowed(""),
-        trace_id: Cow::Borrowed(""),
-        span_id: Cow::Borrowed(""),
+        ref_type: Cow::Borrowed(b""),
+        trace_id: Id::default(),
+        span_id: Id::default(),
     };
     cur.record("struct Reference", &[b"refType", b"traceID", b"spanID"], |cur, key| {
         match key {
             b"refType" => {
                 first(cur, &mut seen, 0, "refType")?;
-                reference.ref_type = cur.string_text(A_STRING)?;
+                reference.ref_type = cur.string_utf8(A_STRING)?;
             }
             b"traceID" => {
                 first(cur, &mut seen, 1, "traceID")?;
-                reference.trace_id = cur.string_text(A_STRING)?;
+                reference.trace_id = Id::trace(cur)?;
             }
             b"spanID" => {
                 first(cur, &mut seen, 2, "spanID")?;
-                reference.span_id = cur.string_text(A_STRING)?;
+                reference.span_id = Id::span(cur)?;
             }
             _ => cur.skip_unknown(key)?,
         }
@@ -404,30 +526,30 @@ enum ParentRef<'s> {
     /// `references[i]`.
     Reference(usize),
     /// The legacy `parentSpanID` field.
-    Legacy(&'s str),
+    Legacy(&'s Id<'s>),
 }
 
 /// The parent: the first CHILD_OF reference within the same trace, else the
 /// first reference within the same trace (FOLLOWS_FROM), else the legacy
 /// `parentSpanID` field. A reference into another trace is a link, never a parent.
-fn parent_reference<'s>(span: &'s WireSpan<'_>, references: &[Reference<'_>]) -> Option<ParentRef<'s>> {
+fn parent_reference<'s>(span: &'s WireSpan<'s>, references: &[Reference<'_>]) -> Option<ParentRef<'s>> {
     let same_trace = |r: &Reference<'_>| r.trace_id.is_empty() || same_id(&r.trace_id, &span.trace_id);
     references
         .iter()
-        .position(|r| r.ref_type == "CHILD_OF" && same_trace(r))
+        .position(|r| *r.ref_type == *b"CHILD_OF" && same_trace(r))
         .or_else(|| references.iter().position(same_trace))
         .map(ParentRef::Reference)
-        .or_else(|| span.parent_span_id.as_deref().map(ParentRef::Legacy))
+        .or_else(|| span.parent_span_id.as_ref().map(ParentRef::Legacy))
 }
 
-/// Equal IDs, ignoring case and stripped leading zeros.
-fn same_id(a: &str, b: &str) -> bool {
-    a == b || parse_trace_id(a).map(|(id, _)| id) == parse_trace_id(b).map(|(id, _)| id)
+/// Equal trace IDs, ignoring case and stripped leading zeros.
+fn same_id(a: &Id<'_>, b: &Id<'_>) -> bool {
+    a == b || a.trace_id().map(|(id, _)| id) == b.trace_id().map(|(id, _)| id)
 }
 
 /// A parent span ID; all zeros or empty means none (`parse_span_id` says so).
-fn reference_span_id(text: &str, worst_repair: &mut IdRepair) -> Option<SpanId> {
-    let (id, repair) = parse_span_id(text)?;
+fn reference_span_id(written: &Id<'_>, worst_repair: &mut IdRepair) -> Option<SpanId> {
+    let (id, repair) = written.span_id()?;
     *worst_repair = (*worst_repair).max(repair);
     Some(id)
 }

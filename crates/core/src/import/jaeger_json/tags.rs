@@ -14,10 +14,11 @@ use std::borrow::Cow;
 /// What serde called a tag value it could not read.
 const TAG_VALUE: &str = "a tag value: string, number or boolean";
 
-/// A tag as written, before its declared type is applied.
+/// A tag as written, before its declared type is applied. Its texts are
+/// bytes checked to be UTF-8 ([`Cursor::string_utf8`]).
 pub(super) struct Tag<'a> {
-    pub key: Cow<'a, str>,
-    pub declared_type: Option<Cow<'a, str>>,
+    pub key: Cow<'a, [u8]>,
+    pub declared_type: Option<Cow<'a, [u8]>>,
     pub value: TagValue<'a>,
 }
 
@@ -29,7 +30,7 @@ pub(super) enum TagValue<'a> {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Cow<'a, str>),
+    Str(Cow<'a, [u8]>),
 }
 
 /// Reads one tag.
@@ -42,18 +43,19 @@ pub(super) fn tag<'a>(cur: &mut Cursor<'a>) -> Result<Tag<'a>, JsonError> {
     let mut key = None;
     let mut declared_type = None;
     let mut value = TagValue::Null;
+    let as_array = cur.next_byte() == Some(b'[');
     cur.record("struct Tag", &[b"key", b"type", b"value"], |cur, name| {
         match name {
             b"key" => {
                 first(cur, &mut seen, 0, "key")?;
-                key = Some(cur.string_text(A_STRING)?);
+                key = Some(cur.string_utf8(A_STRING)?);
             }
             b"type" => {
                 first(cur, &mut seen, 1, "type")?;
                 declared_type = if cur.null()? {
                     None
                 } else {
-                    Some(cur.string_text(A_STRING)?)
+                    Some(cur.string_utf8(A_STRING)?)
                 };
             }
             b"value" => {
@@ -64,7 +66,12 @@ pub(super) fn tag<'a>(cur: &mut Cursor<'a>) -> Result<Tag<'a>, JsonError> {
         }
         Ok(())
     })?;
-    let key = key.ok_or_else(|| cur.missing_field("key"))?;
+    let key = match key {
+        Some(key) => key,
+        // Written as an array, only an empty one lacks the key.
+        None if as_array => return Err(cur.error("invalid length 0, expected struct Tag with 3 elements")),
+        None => return Err(cur.missing_field("key")),
+    };
     Ok(Tag {
         key,
         declared_type,
@@ -116,18 +123,20 @@ fn usual_tag_tokens<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
 /// Text that needs no check: ASCII without control characters (which the
 /// general reader refuses in keys and text).
 #[inline(always)]
-fn ascii(bytes: &[u8]) -> Option<&str> {
-    if bytes.iter().all(|b| (0x20..0x80).contains(b)) {
-        std::str::from_utf8(bytes).ok()
-    } else {
-        None
-    }
+fn ascii(bytes: &[u8]) -> Option<&[u8]> {
+    bytes.iter().all(|b| (0x20..0x80).contains(b)).then_some(bytes)
+}
+
+/// Bytes already checked to be UTF-8, as text (never empty by mistake: the check was made).
+#[inline]
+pub(super) fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A tag's value: string, number, boolean or `null`.
 fn tag_value<'a>(cur: &mut Cursor<'a>) -> Result<TagValue<'a>, JsonError> {
     Ok(match cur.next_byte() {
-        Some(b'"') => TagValue::Str(cur.string_text(TAG_VALUE)?),
+        Some(b'"') => TagValue::Str(cur.string_utf8(TAG_VALUE)?),
         Some(b't' | b'f') => TagValue::Bool(cur.bool(TAG_VALUE)?),
         Some(b'n') => {
             cur.null()?;
@@ -180,40 +189,42 @@ mod hint {
 
 /// Interns a tag's key, by its position in the list.
 #[inline]
-pub(super) fn intern_key(out: &mut Builder<'_>, position: usize, key: &str) -> Sym {
-    out.intern_raw_hinted(hint::key(position), key.as_bytes())
+pub(super) fn intern_key(out: &mut Builder<'_>, position: usize, key: &[u8]) -> Sym {
+    out.intern_raw_hinted(hint::key(position), key)
 }
 
 /// Interns a string that belongs in the hint slot of names (`64 + length`), such as span names.
 #[inline]
-pub(super) fn intern_name(out: &mut Builder<'_>, name: &str) -> Sym {
-    out.intern_raw_hinted(64 + name.len() % 64, name.as_bytes())
+pub(super) fn intern_name(out: &mut Builder<'_>, name: &[u8]) -> Sym {
+    out.intern_raw_hinted(64 + name.len() % 64, name)
 }
 
 /// The model's value for a tag of key `key`: its value read by its declared
 /// type; a value that does not read as its type is kept as text, with a warning.
 pub(super) fn convert_value(tag: &Tag<'_>, key: Sym, out: &mut Builder<'_>) -> AttrValue {
-    let declared = tag.declared_type.as_deref().unwrap_or("");
+    let declared: &[u8] = tag.declared_type.as_deref().unwrap_or_default();
+    let parsed = |s: &[u8]| text(s).parse::<i64>().ok();
+    let float = |s: &[u8]| text(s).parse::<f64>().ok();
     match (declared, &tag.value) {
         (_, TagValue::Null) => AttrValue::Str(out.intern("")),
-        ("bool", TagValue::Str(s)) if s == "true" || s == "false" => AttrValue::Bool(s == "true"),
-        ("int64", TagValue::Str(s)) if s.parse::<i64>().is_ok() => AttrValue::Int(s.parse().unwrap_or_default()),
-        ("float64", TagValue::Str(s)) if s.parse::<f64>().is_ok() => AttrValue::Double(s.parse().unwrap_or_default()),
-        ("binary", TagValue::Str(s)) => match base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
+        (b"bool", TagValue::Str(s)) if **s == *b"true" || **s == *b"false" => AttrValue::Bool(**s == *b"true"),
+        (b"int64", TagValue::Str(s)) if parsed(s).is_some() => AttrValue::Int(parsed(s).unwrap_or_default()),
+        (b"float64", TagValue::Str(s)) if float(s).is_some() => AttrValue::Double(float(s).unwrap_or_default()),
+        (b"binary", TagValue::Str(s)) => match base64::engine::general_purpose::STANDARD.decode(s) {
             Ok(bytes) => AttrValue::Bytes(bytes.into()),
             Err(_) => {
                 out.warn(WarningKind::UndecodableAttribute);
-                AttrValue::Str(out.intern(s))
+                AttrValue::Str(out.intern_raw(s))
             }
         },
-        ("bool" | "int64" | "float64", TagValue::Str(s)) => {
+        (b"bool" | b"int64" | b"float64", TagValue::Str(s)) => {
             out.warn(WarningKind::UndecodableAttribute);
-            AttrValue::Str(out.intern(s))
+            AttrValue::Str(out.intern_raw(s))
         }
         (_, TagValue::Bool(b)) => AttrValue::Bool(*b),
         (_, TagValue::Int(i)) => AttrValue::Int(*i),
         (_, TagValue::Float(f)) => AttrValue::Double(*f),
-        (_, TagValue::Str(s)) => AttrValue::Str(out.intern_raw_hinted(hint::value(key), s.as_bytes())),
+        (_, TagValue::Str(s)) => AttrValue::Str(out.intern_raw_hinted(hint::value(key), s)),
     }
 }
 
@@ -228,7 +239,7 @@ pub(super) fn attribute(tag: &Tag<'_>, position: usize, out: &mut Builder<'_>) -
 /// A process (`{"serviceName": …, "tags": […]}`), kept until a span uses it.
 #[derive(Default)]
 pub(super) struct Process<'a> {
-    pub service_name: Cow<'a, str>,
+    pub service_name: Cow<'a, [u8]>,
     pub tags: Vec<Tag<'a>>,
 }
 
@@ -240,7 +251,7 @@ pub(super) fn process<'a>(cur: &mut Cursor<'a>) -> Result<Process<'a>, JsonError
         match key {
             b"serviceName" => {
                 first(cur, &mut seen, 0, "serviceName")?;
-                process.service_name = cur.string_text(A_STRING)?;
+                process.service_name = cur.string_utf8(A_STRING)?;
             }
             b"tags" => {
                 first(cur, &mut seen, 1, "tags")?;
@@ -258,7 +269,7 @@ pub(super) fn process<'a>(cur: &mut Cursor<'a>) -> Result<Process<'a>, JsonError
 
 /// Adds the resource of a process (or of none: `unknown_service`).
 pub(super) fn process_resource(process: Option<&Process<'_>>, out: &mut Builder<'_>) -> (u32, Sym) {
-    let service = process.map(|p| &*p.service_name);
+    let service = process.map(|p| text(&p.service_name));
     let mut attributes = Vec::new();
     if let Some(name) = service.filter(|s| !s.is_empty()) {
         let key = out.intern("service.name");
@@ -268,7 +279,7 @@ pub(super) fn process_resource(process: Option<&Process<'_>>, out: &mut Builder<
         });
     }
     for tag in process.map(|p| p.tags.as_slice()).unwrap_or_default() {
-        let key = out.intern(&tag.key);
+        let key = out.intern_raw(&tag.key);
         let value = convert_value(tag, key, out);
         attributes.push(Attribute { key, value });
     }
