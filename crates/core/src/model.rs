@@ -45,7 +45,15 @@ impl SpanKind {
 
     /// The lower-case name used by Jaeger's `span.kind` tag and Zipkin's `kind`.
     pub fn from_name(name: &str) -> Option<SpanKind> {
-        Some(match name.to_ascii_lowercase().as_str() {
+        // Names are nearly always written in lower case: no copy for those.
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return SpanKind::from_lowercase(&name.to_ascii_lowercase());
+        }
+        SpanKind::from_lowercase(name)
+    }
+
+    fn from_lowercase(name: &str) -> Option<SpanKind> {
+        Some(match name {
             "internal" => SpanKind::Internal,
             "server" => SpanKind::Server,
             "client" => SpanKind::Client,

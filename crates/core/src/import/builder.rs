@@ -212,6 +212,19 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// Gives the span kept at `index` this resource (it was kept without
+    /// one), and counts it if its service is unknown.
+    pub fn assign_resource_at(&mut self, index: usize, (resource, service): (u32, Sym)) {
+        let unknown = self.set.str(service) == super::UNKNOWN_SERVICE;
+        if let Some(span) = self.set.spans.get_mut(index) {
+            span.resource = resource;
+            span.service = service;
+            if unknown {
+                self.report.warn(WarningKind::MissingServiceName);
+            }
+        }
+    }
+
     /// Gives the spans kept since `from` without a scope this one.
     pub fn assign_scope(&mut self, from: usize, scope: u32) {
         for span in self.set.spans.get_mut(from..).unwrap_or_default() {

@@ -119,6 +119,17 @@ impl JsonError {
     }
 }
 
+/// Notes that field `bit` (named `name` in messages) was read, failing as
+/// serde's derived readers do if it was already.
+#[inline]
+pub(super) fn first(cur: &Cursor<'_>, seen: &mut u32, bit: u32, name: &str) -> Result<(), JsonError> {
+    if *seen & (1 << bit) != 0 {
+        return Err(cur.duplicate_field(name));
+    }
+    *seen |= 1 << bit;
+    Ok(())
+}
+
 /// Reads one JSON document from a byte slice, value by value.
 pub(super) struct Cursor<'a> {
     bytes: &'a [u8],
@@ -222,12 +233,41 @@ impl<'a> Cursor<'a> {
                 Ok(Number::F64(v)) => format!("floating point `{}`", float_text(v)),
                 Err(error) => return error,
             },
-            // Containers are not read: the error points at their first byte.
-            Some(b'[') => return self.peek_error(&format!("invalid type: sequence, expected {expected}")),
-            Some(b'{') => return self.peek_error(&format!("invalid type: map, expected {expected}")),
+            // Containers are not read: the error points just before them, as
+            // serde_json's typed readers (strings, lists, maps) place it.
+            Some(b'[') => return self.error(format!("invalid type: sequence, expected {expected}")),
+            Some(b'{') => return self.error(format!("invalid type: map, expected {expected}")),
             Some(_) => return self.peek_error("expected value"),
         };
         self.error(format!("invalid type: {unexpected}, expected {expected}"))
+    }
+
+    /// [`Cursor::invalid_type`] for a value read as serde's self-describing
+    /// readers read it (`deserialize_any`: numbers that may be strings, tag
+    /// values). serde_json opens a container before the reader refuses it,
+    /// then tries to close it: the error is placed where that stopped.
+    #[cold]
+    pub fn invalid_any(&mut self, expected: &str) -> JsonError {
+        let (close, what) = match self.peek() {
+            Some(b'[') => (b']', "sequence"),
+            Some(b'{') => (b'}', "map"),
+            _ => return self.invalid_type(expected),
+        };
+        if self.depth_left <= 1 {
+            return self.peek_error("recursion limit exceeded");
+        }
+        self.pos += 1;
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b) if b == close => self.pos += 1,
+            // Closing a list eats a comma (to tell a trailing comma); closing a map does not.
+            Some(b',') if close == b']' => {
+                self.pos += 1;
+                self.skip_whitespace();
+            }
+            _ => {}
+        }
+        self.error(format!("invalid type: {what}, expected {expected}"))
     }
 
     /// Reads `null` if that is what comes next.
@@ -339,6 +379,12 @@ impl<'a> Cursor<'a> {
         }
         let key = self.string(Mode::Checked)?;
         self.key_end = self.pos;
+        // serde_json reads a key as text, so one that is not UTF-8 fails before its colon is looked for.
+        if !key.is_ascii()
+            && let Err(error) = std::str::from_utf8(&key)
+        {
+            return Err(invalid_utf8(self.pos, key.len(), error));
+        }
         self.skip_whitespace();
         match self.peek() {
             Some(b':') => self.pos += 1,
@@ -410,10 +456,34 @@ impl<'a> Cursor<'a> {
         if self.peek() != Some(b'[') {
             return self.object(expected, member);
         }
-        self.array(expected, |cur, index| match fields.get(index) {
-            Some(key) => member(cur, key),
-            None => Err(cur.peek_error(TRAILING_CHARACTERS)),
-        })
+        self.open(b'[', expected)?;
+        match self.peek() {
+            Some(b']') => {
+                self.close();
+                return Ok(());
+            }
+            None => return Err(self.peek_error(EOF_LIST)),
+            Some(_) => {}
+        }
+        let mut index = 0;
+        loop {
+            // serde places a value too many after the struct's fields at the struct, not at an index.
+            let Some(key) = fields.get(index) else {
+                return Err(self.peek_error(TRAILING_CHARACTERS));
+            };
+            member(self, key).map_err(|error| error.within_index(index))?;
+            index += 1;
+            if index == fields.len() {
+                // After the last field, anything but `]` or `,` is more than the struct holds.
+                self.skip_whitespace();
+                if !matches!(self.peek(), Some(b']' | b',') | None) {
+                    return Err(self.peek_error(TRAILING_CHARACTERS));
+                }
+            }
+            if !self.comma_or_close(b']')? {
+                return Ok(());
+            }
+        }
     }
 
     /// Reads an array, calling `element` with each index and the cursor on
@@ -441,6 +511,17 @@ impl<'a> Cursor<'a> {
                 return Ok(());
             }
         }
+    }
+
+    /// A key read with [`Cursor::key`], as text: serde_json reads map keys
+    /// as strings, so one that is not UTF-8 fails as it would.
+    pub fn key_text(&self, key: Cow<'a, [u8]>) -> Result<Cow<'a, str>, JsonError> {
+        let len = key.len();
+        match key {
+            Cow::Borrowed(bytes) => std::str::from_utf8(bytes).map(Cow::Borrowed),
+            Cow::Owned(bytes) => String::from_utf8(bytes).map(Cow::Owned).map_err(|e| e.utf8_error()),
+        }
+        .map_err(|e| invalid_utf8(self.key_end, len, e))
     }
 
     /// Skips the value of a key the reader does not know, checking that the key
@@ -545,6 +626,23 @@ impl<'a> Cursor<'a> {
         }
         let bytes = self.string(Mode::Checked)?;
         self.utf8(bytes)
+    }
+
+    /// Reads a string as [`Cursor::string_text`] does (the same checks, the
+    /// same errors) but hands back its bytes: text that is ASCII, as nearly
+    /// all of it is, needs no UTF-8 decoding, and the interner takes bytes.
+    #[inline]
+    pub fn string_utf8(&mut self, expected: &str) -> Result<Cow<'a, [u8]>, JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.invalid_type(expected));
+        }
+        let bytes = self.string(Mode::Checked)?;
+        if !bytes.is_ascii()
+            && let Err(error) = std::str::from_utf8(&bytes)
+        {
+            return Err(invalid_utf8(self.pos, bytes.len(), error));
+        }
+        Ok(bytes)
     }
 
     fn utf8(&self, bytes: Cow<'a, [u8]>) -> Result<Cow<'a, str>, JsonError> {
@@ -745,6 +843,7 @@ impl<'a> Cursor<'a> {
             }
         }
         let mut float = overflow;
+        let mut zero_significand = value == 0 && !overflow;
         if self.peek() == Some(b'.') {
             float = true;
             self.pos += 1;
@@ -756,11 +855,20 @@ impl<'a> Cursor<'a> {
                 };
                 return Err(self.peek_error(detail));
             }
+            let fraction = self.pos;
             self.skip_digits();
+            zero_significand &= self
+                .bytes
+                .get(fraction..self.pos)
+                .is_some_and(|d| d.iter().all(|&b| b == b'0'));
         }
         if let Some(b'e' | b'E') = self.peek() {
             float = true;
+            let exponent = self.pos;
             self.exponent(EOF_VALUE)?;
+            if !zero_significand {
+                self.exponent_overflow(exponent)?;
+            }
         }
         if !float {
             if !negative {
@@ -777,6 +885,28 @@ impl<'a> Cursor<'a> {
             Some(v) if v.is_finite() => Ok(Number::F64(v)),
             _ => Err(self.error("number out of range")),
         }
+    }
+
+    /// serde_json refuses a positive exponent beyond `i32::MAX` as soon as it
+    /// reads the digit that overflows, before the rest of the number: the
+    /// error points there. `at` is the `e` of an exponent already read.
+    fn exponent_overflow(&self, at: usize) -> Result<(), JsonError> {
+        let mut i = at + 1;
+        match self.bytes.get(i) {
+            Some(b'-') => return Ok(()),
+            Some(b'+') => i += 1,
+            _ => {}
+        }
+        let mut exponent: i32 = 0;
+        while let Some(&digit @ b'0'..=b'9') = self.bytes.get(i) {
+            i += 1;
+            let digit = i32::from(digit - b'0');
+            if exponent >= i32::MAX / 10 && (exponent > i32::MAX / 10 || digit > i32::MAX % 10) {
+                return Err(JsonError::at(i, "number out of range"));
+            }
+            exponent = exponent * 10 + digit;
+        }
+        Ok(())
     }
 
     fn skip_digits(&mut self) {
@@ -1041,12 +1171,13 @@ fn invalid_utf8(end: usize, len: usize, error: std::str::Utf8Error) -> JsonError
 
 /// A float as serde names it in an error (`1.0`, not `1`).
 pub(super) fn float_text(v: f64) -> String {
-    let text = v.to_string();
-    if v.is_finite() && !text.contains('.') {
-        text + ".0"
-    } else {
-        text
-    }
+    // serde_json's own wording (exponents for large values: `1.8446744073709552e+19`).
+    let error = <serde_json::Error as serde::de::Error>::invalid_type(serde::de::Unexpected::Float(v), &"");
+    let named = error.to_string();
+    named
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map_or_else(|| v.to_string(), |(text, _)| text.to_owned())
 }
 
 #[cfg(test)]
@@ -1161,6 +1292,9 @@ mod tests {
             "123456789012345678901234567890",
             "1e400",
             "-1e400",
+            "151.559e+1542666453159000",
+            "0.0e+1542666453159000",
+            "1e-1542666453159000",
             "1e-400",
             "0.1",
             "01",
@@ -1303,6 +1437,29 @@ mod tests {
                 read(document.as_bytes(), |c| c.skip_value()).is_ok(),
                 "skipped at depth {depth}"
             );
+        }
+    }
+
+    #[test]
+    fn containers_of_the_wrong_kind_fail_where_serde_says() {
+        for json in ["{}", " {\"a\":1}", "[1]", "\n  [ ]"] {
+            let ours = outcome(
+                json.as_bytes(),
+                read(json.as_bytes(), |c| c.array("a sequence", |c, _| c.skip_value())),
+            );
+            let theirs = serde_outcome(serde_json::from_str::<Vec<IgnoredAny>>(json).map(drop));
+            if json.trim_start().starts_with('{') {
+                assert_eq!(ours, theirs, "{json}");
+            }
+            let ours = outcome(
+                json.as_bytes(),
+                read(json.as_bytes(), |c| c.object("a map", |c, _| c.skip_value())),
+            );
+            let theirs =
+                serde_outcome(serde_json::from_str::<std::collections::HashMap<String, IgnoredAny>>(json).map(drop));
+            if json.trim_start().starts_with('[') {
+                assert_eq!(ours, theirs, "{json}");
+            }
         }
     }
 

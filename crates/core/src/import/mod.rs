@@ -19,6 +19,8 @@ pub(crate) mod otlp_proto;
 
 mod report;
 mod sniff;
+#[cfg(test)]
+mod testing;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
@@ -27,7 +29,6 @@ pub use sniff::{Sniffed, sniff};
 
 use crate::model::TraceSet;
 use builder::Builder;
-use serde::Deserialize;
 
 /// Largest decompressed size accepted from a gzip file (a wasm32 tab has 4 GiB in all).
 pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
@@ -181,49 +182,25 @@ fn read_format(
             }
         }
         Format::JaegerJson => {
-            let starts_with_list = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-            let doc = if starts_with_list {
-                jaeger_json::Document::List(parse_json(name, format, bytes)?)
-            } else {
-                jaeger_json::Document::Object(parse_json(name, format, bytes)?)
-            };
             let mut builder = Builder::new(set, report);
-            jaeger_json::convert(doc, &mut builder);
-            Ok(builder.finish())
+            match jaeger_json::stream(bytes, &mut builder) {
+                Ok(()) => Ok(builder.finish()),
+                Err(error) => {
+                    builder.abandon();
+                    let (line, column) = error.line_column(bytes);
+                    Err(ImportError::malformed_json(name, format, line, column, &error))
+                }
+            }
         }
         Format::ZipkinJson => {
-            let starts_with_list = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-            let doc = if starts_with_list {
-                zipkin_json::Document::List(parse_json(name, format, bytes)?)
-            } else {
-                zipkin_json::Document::One(parse_json(name, format, bytes)?)
-            };
             let mut builder = Builder::new(set, report);
-            zipkin_json::convert(doc, &mut builder);
-            Ok(builder.finish())
+            match zipkin_json::import(name, bytes, &mut builder) {
+                Ok(()) => Ok(builder.finish()),
+                Err(error) => {
+                    builder.abandon();
+                    Err(error)
+                }
+            }
         }
     }
-}
-
-/// Parses `bytes` as `T`, or says where and why it is not one.
-fn parse_json<'a, T: Deserialize<'a>>(name: &str, format: Format, bytes: &'a [u8]) -> Result<T, ImportError> {
-    serde_json::from_slice(bytes).map_err(|error| locate_json_error::<T>(name, format, bytes, &error))
-}
-
-/// The error for `bytes` failing to parse. The fast parse knows only line and
-/// column; a second, slower parse into `T` that tracks the JSON path tells
-/// where in the structure (`resourceSpans[0].scopeSpans[1].spans[4].kind`).
-fn locate_json_error<'a, T: Deserialize<'a>>(
-    name: &str,
-    format: Format,
-    bytes: &'a [u8],
-    error: &serde_json::Error,
-) -> ImportError {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(traced) => traced.path().to_string(),
-        // Trailing content fails the first parse and not the second: no path to give.
-        Ok(_) => String::new(),
-    };
-    ImportError::malformed(name, format, error, path)
 }

@@ -13,18 +13,8 @@ use crate::model::{AttrValue, Attribute, StoreRange};
 use base64::Engine as _;
 use std::borrow::Cow;
 
-/// What serde called a string it expected.
-pub(super) const A_STRING: &str = "a string";
-
-/// Notes that field `bit` (named `name` in messages) was read, failing if it was already.
-#[inline]
-pub(super) fn first(cur: &Cursor<'_>, seen: &mut u32, bit: u32, name: &str) -> Result<(), JsonError> {
-    if *seen & (1 << bit) != 0 {
-        return Err(cur.duplicate_field(name));
-    }
-    *seen |= 1 << bit;
-    Ok(())
-}
+pub(super) use crate::import::json_scan::first;
+pub(super) use crate::import::lenient::{A_STRING, lenient_u64};
 
 /// A `KeyValue` list read into the attribute store.
 pub(super) struct KeyValues {
@@ -290,34 +280,6 @@ pub(super) fn u32_field(cur: &mut Cursor<'_>) -> Result<u32, JsonError> {
     }
 }
 
-/// A `u64` (timestamps) from a number or a decimal string; `null` and `""` read as 0.
-#[inline]
-pub(super) fn lenient_u64(cur: &mut Cursor<'_>) -> Result<u64, JsonError> {
-    if let Some(v) = cur.quoted_u64() {
-        return Ok(v);
-    }
-    let negative =
-        |cur: &Cursor<'_>, v: &dyn std::fmt::Display| cur.error(format!("expected a non-negative integer, found {v}"));
-    match cur.next_byte() {
-        Some(b'"') => {
-            let text = cur.string_text(A_STRING)?;
-            if text.is_empty() {
-                return Ok(0);
-            }
-            text.parse().map_err(|_| negative(cur, &format_args!("\"{text}\"")))
-        }
-        Some(b'n') => cur.null().map(|_| 0),
-        Some(b'-' | b'0'..=b'9') => match cur.number()? {
-            Number::U64(v) => Ok(v),
-            Number::I64(v) => Err(negative(cur, &v)),
-            // Some writers emit 1.6e18; accept whole, in-range values only.
-            Number::F64(v) if v.fract() == 0.0 && (0.0..1.8446744073709552e19).contains(&v) => Ok(v as u64),
-            Number::F64(v) => Err(negative(cur, &v)),
-        },
-        _ => Err(cur.invalid_type("a non-negative integer, as a number or a string")),
-    }
-}
-
 /// An `intValue`: a number or a decimal string.
 fn lenient_i64(cur: &mut Cursor<'_>) -> Result<i64, JsonError> {
     match cur.next_byte() {
@@ -332,7 +294,7 @@ fn lenient_i64(cur: &mut Cursor<'_>) -> Result<i64, JsonError> {
             Number::F64(v) if v.fract() == 0.0 && v.abs() < 9.2e18 => Ok(v as i64),
             Number::F64(v) => Err(cur.error(format!("expected an integer, found {v}"))),
         },
-        _ => Err(cur.invalid_type("an integer, as a number or a string")),
+        _ => Err(cur.invalid_any("an integer, as a number or a string")),
     }
 }
 
@@ -355,7 +317,7 @@ fn lenient_f64(cur: &mut Cursor<'_>) -> Result<f64, JsonError> {
             Number::I64(v) => v as f64,
             Number::F64(v) => v,
         }),
-        _ => Err(cur.invalid_type("a number, or a string holding one")),
+        _ => Err(cur.invalid_any("a number, or a string holding one")),
     }
 }
 
@@ -373,6 +335,6 @@ pub(super) fn int_or_name<'a>(cur: &mut Cursor<'a>) -> Result<IntOrName<'a>, Jso
                 float_text(v)
             ))),
         },
-        _ => Err(cur.invalid_type(EXPECTED)),
+        _ => Err(cur.invalid_any(EXPECTED)),
     }
 }
