@@ -21,7 +21,7 @@ use tracelens_core::analysis::detectors;
 use tracelens_core::import::Format;
 use tracelens_core::import::{ImportError, import_file};
 use tracelens_core::index::TraceIndex;
-use tracelens_core::synth::{self, capture_like, otlp_json, shop};
+use tracelens_core::synth::{self, capture_like, jaeger_json, otlp_json, peer, shop};
 
 #[derive(Parser)]
 #[command(
@@ -113,8 +113,11 @@ enum Command {
         /// Number of traces.
         #[arg(long, default_value_t = shop::ShopConfig::default().traces)]
         traces: usize,
+        /// Spans in each trace. Only for `--scenario peer` (default 50).
+        #[arg(long, value_name = "M")]
+        spans_per_trace: Option<usize>,
         /// Random seed; the same seed gives the same file. Default: the scenario's own
-        /// (7 for the shop, 10 for capture-like).
+        /// (7 for the shop, 10 for capture-like, 11 for peer).
         #[arg(long)]
         seed: Option<u64>,
         /// OTLP JSON on one line instead of pretty-printed.
@@ -139,6 +142,9 @@ enum Scenario {
     /// The shop as real systems record it: behind an Envoy-like proxy, with retries,
     /// fire-and-forget sends without an end, streams and a cart storage outage.
     CaptureLike,
+    /// The race against Jaeger UI (issue 11): 20 services, 8 tags and 1-2 logs per span,
+    /// about 1 KB per span in Jaeger JSON; `--spans-per-trace` sets the size of each trace.
+    Peer,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -289,11 +295,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             scenario,
             format,
             traces,
+            spans_per_trace,
             seed,
             compact,
             patterns,
             out,
         } => {
+            if spans_per_trace.is_some() && !matches!(scenario, Scenario::Peer) {
+                anyhow::bail!("--spans-per-trace sizes the peer scenario's traces; the other scenarios size their own");
+            }
+            if patterns.is_some() && !matches!(scenario, Scenario::Shop) {
+                anyhow::bail!("--patterns plants patterns into the shop; the other scenarios have their own");
+            }
             let (spans, events) = match scenario {
                 Scenario::Shop => {
                     let defaults = shop::ShopConfig::default();
@@ -306,11 +319,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     (shop::generate(&config), Vec::new())
                 }
                 Scenario::CaptureLike => {
-                    if patterns.is_some() {
-                        anyhow::bail!(
-                            "--patterns plants patterns into the shop; the capture-like scenario has its own"
-                        );
-                    }
                     let defaults = capture_like::Config::default();
                     let config = capture_like::Config {
                         traces,
@@ -319,6 +327,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     };
                     let generated = capture_like::generate(&config);
                     (generated.spans, generated.events)
+                }
+                Scenario::Peer => {
+                    let defaults = peer::PeerConfig::default();
+                    let config = peer::PeerConfig {
+                        traces,
+                        spans_per_trace: spans_per_trace.unwrap_or(50),
+                        seed: seed.unwrap_or(defaults.seed),
+                        ..defaults
+                    };
+                    if let GenerateFormat::Jaeger = format {
+                        // The race's biggest input is 514 MB: written a trace at a time.
+                        return write_peer_jaeger(&config, out.as_deref()).map(|()| ExitCode::SUCCESS);
+                    }
+                    peer::generate(&config)
                 }
             };
             let bytes = match format {
@@ -338,6 +360,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The peer scenario as Jaeger JSON, streamed to `out` (standard output when
+/// absent) so no more than one trace is ever held in memory.
+fn write_peer_jaeger(config: &peer::PeerConfig, out: Option<&Path>) -> Result<()> {
+    let sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut writer = jaeger_json::Writer::new(std::io::BufWriter::with_capacity(1 << 20, sink))?;
+    for trace in peer::traces(config) {
+        writer.traces(&trace.spans, &trace.events)?;
+    }
+    writer.finish()?.flush()?;
+    Ok(())
 }
 
 fn analyze(

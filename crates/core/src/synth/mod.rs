@@ -1,7 +1,7 @@
 //! Synthetic trace sets: realistic, deterministic (seeded) and of any size, for
 //! the example the site ships, for tests and for benchmarks.
 //!
-//! A scenario ([`shop`], [`random`], [`capture_like`]) produces format-neutral
+//! A scenario ([`shop`], [`random`], [`capture_like`], [`peer`]) produces format-neutral
 //! [`SynthSpan`]s (and, for some, [`SynthEvent`]s); a writer per format turns
 //! them into the bytes a real exporter would write ([`encode`],
 //! [`encode_with_events`]).
@@ -10,6 +10,7 @@ pub mod capture_like;
 pub mod jaeger_json;
 pub mod otlp_json;
 pub mod otlp_proto;
+pub mod peer;
 pub mod random;
 pub mod shop;
 pub mod zipkin_json;

@@ -154,7 +154,12 @@ impl Shape {
 /// Each span's (offset from the trace start, duration): a span does its own
 /// work in stretches before, between and after its children, which run one
 /// after another or, by `parallel_chance`, alongside the previous one.
-fn layout(parent: &[Option<usize>], own: &[u64], parallel_chance: f64, rng: &mut fastrand::Rng) -> Vec<(u64, u64)> {
+pub(super) fn layout(
+    parent: &[Option<usize>],
+    own: &[u64],
+    parallel_chance: f64,
+    rng: &mut fastrand::Rng,
+) -> Vec<(u64, u64)> {
     let n = parent.len();
     // Children lists by parent; parents come before their children.
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
