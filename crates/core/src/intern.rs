@@ -129,12 +129,6 @@ impl Interner {
         }
     }
 
-    /// Every string, in the order interned (for tests comparing interners).
-    #[cfg(test)]
-    pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
-        self.strings.iter().map(|s| &**s)
-    }
-
     /// The position of `sym` among the strings, from 0 (for hint slots).
     pub fn index(sym: Sym) -> usize {
         sym.0.get() as usize - 1
