@@ -8,6 +8,7 @@
 mod builder;
 mod dedup;
 mod error;
+mod gunzip;
 mod jaeger_json;
 mod json_scan;
 mod lenient;
@@ -24,17 +25,12 @@ mod testing;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
+pub use gunzip::{Gunzip, MAX_DECOMPRESSED_BYTES, is_gzip};
 pub use report::{Compression, FileReport, Format, RejectReason, SkipReason, Tally, WarningKind};
 pub use sniff::{Sniffed, sniff};
 
 use crate::model::TraceSet;
 use builder::Builder;
-
-/// Largest decompressed size accepted from a gzip file (a wasm32 tab has 4 GiB in all).
-pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
-
-/// The first bytes of every gzip stream.
-const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
 /// The service name OpenTelemetry SDKs use when none is configured.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
@@ -44,39 +40,17 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 /// On error nothing is added (not even interned strings): the error names the
 /// file, the format it was read as, where it failed and what was expected.
 pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
-    if bytes.starts_with(GZIP_MAGIC) {
-        let mut decompressed = Vec::new();
-        let decoder = flate2::read::MultiGzDecoder::new(bytes);
-        // A few megabytes of gzip can expand to gigabytes: stop at a size no
-        // browser tab could hold anyway, rather than run out of memory.
-        let mut limited = std::io::Read::take(decoder, MAX_DECOMPRESSED_BYTES + 1);
-        std::io::Read::read_to_end(&mut limited, &mut decompressed).map_err(|e| ImportError {
-            file: name.to_owned(),
-            format: None,
-            kind: ImportErrorKind::Decompression { detail: e.to_string() },
-        })?;
-        if decompressed.len() as u64 > MAX_DECOMPRESSED_BYTES {
-            return Err(ImportError {
-                file: name.to_owned(),
-                format: None,
-                kind: ImportErrorKind::Decompression {
-                    detail: format!("it expands to more than {} GiB", MAX_DECOMPRESSED_BYTES >> 30),
-                },
-            });
-        }
-        // A gzip file holding another gzip file is not an export anyone writes.
-        if decompressed.starts_with(GZIP_MAGIC) {
-            return Err(ImportError {
-                file: name.to_owned(),
-                format: None,
-                kind: ImportErrorKind::NotJson {
-                    looks_like: "gzip inside gzip".to_owned(),
-                },
-            });
-        }
-        return import_plain(set, name, &decompressed, Some(Compression::Gzip));
+    if is_gzip(bytes) {
+        let mut gunzip = Gunzip::new(name);
+        gunzip.push(bytes)?;
+        return import_gunzipped(set, name, &gunzip.finish()?);
     }
     import_plain(set, name, bytes, None)
+}
+
+/// Reads one file that [`Gunzip`] decompressed (its report says it was gzip).
+pub fn import_gunzipped(set: &mut TraceSet, name: &str, decompressed: &[u8]) -> Result<FileReport, ImportError> {
+    import_plain(set, name, decompressed, Some(Compression::Gzip))
 }
 
 fn import_plain(

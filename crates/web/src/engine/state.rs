@@ -13,7 +13,7 @@ use crate::prepared::Prepared;
 use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
-use tracelens_core::import::import_file;
+use tracelens_core::import::{import_file, import_gunzipped};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
 
@@ -28,6 +28,13 @@ pub struct EngineState {
     catalog: Option<TraceCatalog>,
     /// A previous report given as the report's baseline.
     report_baseline: Option<Arc<Report>>,
+}
+
+/// A file's bytes as read.
+pub struct FileBytes {
+    pub bytes: Vec<u8>,
+    /// Decompressed from gzip on the way in (see `import::Gunzip`).
+    pub gunzipped: bool,
 }
 
 /// A load in progress: what decides how its files are taken.
@@ -51,9 +58,9 @@ impl EngineState {
 
     /// Reads one file of `load` (its bytes, or the message saying why they
     /// could not be read).
-    pub fn add(&mut self, load: &mut Load, name: &str, bytes: Result<Vec<u8>, String>) -> FileOutcome {
-        let bytes = match bytes {
-            Ok(bytes) => bytes,
+    pub fn add(&mut self, load: &mut Load, name: &str, file: Result<FileBytes, String>) -> FileOutcome {
+        let FileBytes { bytes, gunzipped } = match file {
+            Ok(file) => file,
             Err(message) => return FileOutcome::Failed(message),
         };
         if Report::looks_like(&bytes) {
@@ -63,7 +70,12 @@ impl EngineState {
             Period::Current => &mut self.current,
             Period::Baseline => &mut self.baseline,
         };
-        match import_file(set, name, &bytes) {
+        let imported = if gunzipped {
+            import_gunzipped(set, name, &bytes)
+        } else {
+            import_file(set, name, &bytes)
+        };
+        match imported {
             Ok(_) => {
                 load.added = true;
                 FileOutcome::Added

@@ -5,10 +5,11 @@
 //! this worker outright (see `client.rs`).
 
 use super::protocol::{Period, Progress, Reply, Request, Stage};
-use super::state::EngineState;
+use super::state::{EngineState, FileBytes};
 use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
+use tracelens_core::import::{Gunzip, is_gzip};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
@@ -134,16 +135,18 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
 }
 
 /// Reads a whole blob, `CHUNK` bytes at a time, telling `on_read` the bytes
-/// read so far. The error is a message for the user.
-fn read(reader: &FileReaderSync, blob: &Blob, name: &str, mut on_read: impl FnMut(u64)) -> Result<Vec<u8>, String> {
+/// read so far; gzip is decompressed as it comes, so the compressed file is
+/// never whole in memory. The error is a message for the user.
+fn read(reader: &FileReaderSync, blob: &Blob, name: &str, mut on_read: impl FnMut(u64)) -> Result<FileBytes, String> {
     let size = blob.size() as u64;
-    let mut bytes = Vec::new();
-    bytes.try_reserve_exact(size as usize).map_err(|_| {
+    let too_big = || {
         format!(
             "{name}: {} MB do not fit in this tab's memory; read it with the tracelens CLI, or split it",
             size >> 20
         )
-    })?;
+    };
+    let mut bytes = Vec::new();
+    let mut gunzip: Option<Gunzip> = None;
     let mut at = 0;
     while at < size {
         let end = (at + CHUNK).min(size);
@@ -157,13 +160,38 @@ fn read(reader: &FileReaderSync, blob: &Blob, name: &str, mut on_read: impl FnMu
                 )
             })?;
         let chunk = Uint8Array::new(&chunk);
-        let from = bytes.len();
-        bytes.resize(from + chunk.length() as usize, 0);
-        chunk.copy_to(&mut bytes[from..]);
+        if at == 0 {
+            let mut start = [0u8; 2];
+            if chunk.length() >= 2 {
+                chunk.subarray(0, 2).copy_to(&mut start);
+            }
+            if is_gzip(&start) {
+                gunzip = Some(Gunzip::new(name));
+            } else {
+                bytes.try_reserve_exact(size as usize).map_err(|_| too_big())?;
+            }
+        }
+        match &mut gunzip {
+            Some(gunzip) => gunzip.push(&chunk.to_vec()).map_err(|e| e.to_string())?,
+            None => {
+                let from = bytes.len();
+                bytes.resize(from + chunk.length() as usize, 0);
+                chunk.copy_to(&mut bytes[from..]);
+            }
+        }
         at = end;
         on_read(at);
     }
-    Ok(bytes)
+    match gunzip {
+        Some(gunzip) => Ok(FileBytes {
+            bytes: gunzip.finish().map_err(|e| e.to_string())?,
+            gunzipped: true,
+        }),
+        None => Ok(FileBytes {
+            bytes,
+            gunzipped: false,
+        }),
+    }
 }
 
 /// Progress, posted when it changed and the last post is old enough.
