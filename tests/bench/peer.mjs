@@ -9,17 +9,20 @@
 //
 //   node tests/bench/peer.mjs [--quick] [--inputs 1k,10k,100k,1000x50,10000x50]
 //       [--rounds 3] [--dist DIR] [--timeout SECONDS] [--settle MS] [--no-scroll]
-//       [--json FILE]
+//       [--json FILE] [--wait-load LOAD]
 //
 // Run it against a release build (./dev serve, or --dist pointing at one).
 // What the page does is read only through data-testids (peer-probe.js), so
 // the same script measures the page before and after the engine moves into
 // a Web Worker. A round that times out or crashes the tab is reported as
-// such; the other inputs still run.
+// such; the other inputs still run. The notes give the 1-minute load average
+// when the rounds started: on a shared machine, compare runs at similar load
+// (--wait-load 1.5 waits, up to 10 minutes a round, for the load to fall).
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { serveStatic } from "../../scripts/serve.mjs";
 import { launchChromium } from "../browser/harness.mjs";
@@ -46,6 +49,7 @@ function options(argv) {
     settleMs: 1000,
     scroll: true,
     json: null,
+    waitLoad: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -61,6 +65,7 @@ function options(argv) {
     else if (arg === "--settle") given.settleMs = Number(value());
     else if (arg === "--no-scroll") given.scroll = false;
     else if (arg === "--json") given.json = resolve(value());
+    else if (arg === "--wait-load") given.waitLoad = Number(value());
     else throw new Error(`unknown option ${arg} (see the header of tests/bench/peer.mjs)`);
   }
   const names = given.inputs ?? (given.quick ? ["1k", "10k", "100k"] : INPUTS.map((input) => input.name));
@@ -119,10 +124,17 @@ function scrollTheList() {
   });
 }
 
+/** Waits (up to 10 minutes) for the 1-minute load average to fall to `most`. */
+async function quietMachine(most) {
+  const until = Date.now() + 600_000;
+  while (most != null && loadavg()[0] > most && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5000));
+}
+
 /** One round: a fresh browser, the site, the file picked, until the findings show or time runs out. */
 async function round(origin, file, opts) {
   const browser = await launchChromium();
-  const result = { ok: false };
+  // The machine is shared: the load when the round started says how far to trust it.
+  const result = { ok: false, load: loadavg()[0] };
   try {
     const page = await browser.newPage();
     await page.addInitScript({ path: join(ROOT, "tests", "bench", "peer-probe.js") });
@@ -189,6 +201,8 @@ function row(input, bytes, rounds) {
   const of = ok.length ? ok : rounds;
   const scroll = median(of.map((r) => r.scroll?.fps));
   const where = of.find((r) => r.scroll)?.scroll?.container;
+  const loads = rounds.map((r) => r.load);
+  const load = `load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
   return [
     `${input.label} (${mb(bytes)})`,
     ok.length ? ms(median(ok.map((r) => r.listMs))) : `failed: ${failures.join("; ")}`,
@@ -196,7 +210,7 @@ function row(input, bytes, rounds) {
     mb(median(of.map((r) => r.peakBytes))),
     `${ms(median(of.map((r) => r.longestTaskMs)))} (${median(of.map((r) => r.longTasks)) ?? "–"} over 50 ms)`,
     scroll == null ? "–" : `${Math.round(scroll)} fps (${where})`,
-    ok.length && failed.length ? failures.join("; ") : "",
+    [load, ...(ok.length && failed.length ? failures : [])].join("; "),
   ];
 }
 
@@ -213,7 +227,10 @@ for (const input of opts.inputs) {
   const file = inputFile(input);
   const bytes = statSync(file).size;
   const rounds = [];
-  for (let i = 0; i < opts.rounds; i++) rounds.push(await round(origin, file, opts));
+  for (let i = 0; i < opts.rounds; i++) {
+    await quietMachine(opts.waitLoad);
+    rounds.push(await round(origin, file, opts));
+  }
   report.push({ input: input.name, traces: input.traces, spansPerTrace: input.spans, bytes, rounds });
   console.log(`| ${row(input, bytes, rounds).join(" | ")} |`);
 }
