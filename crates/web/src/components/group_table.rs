@@ -74,6 +74,8 @@ impl Grouping {
 /// Rows drawn at first, and added by each "Show more".
 const FIRST_ROWS: usize = 100;
 const MORE_ROWS: usize = 200;
+/// Rows added per frame while drawing.
+const ROWS_PER_FRAME: usize = 40;
 
 /// Columns in a row, for the opened histogram's cell to span them all.
 const COLUMNS: u32 = 12;
@@ -89,30 +91,51 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     };
     // Rows the user opened, by service and name (names can repeat across services).
     let opened = RwSignal::new(Vec::<(String, String)>::new());
-    // Drawn so far: the busiest first, more on request, so a set with
-    // thousands of operations paints as fast as one with ten.
-    let shown = RwSignal::new(FIRST_ROWS);
+    // The busiest first, more on request, so a set with thousands of
+    // operations paints as fast as one with ten; and beyond the first few,
+    // a batch per frame, so the page's first frame after a load (the trace
+    // list above) does not wait for all of the tables below it.
+    let wanted = RwSignal::new(FIRST_ROWS);
+    let drawn = RwSignal::new(ROWS_PER_FRAME);
     let total = move || {
         workspace
             .analysis
             .with(|a| a.as_deref().map_or(0, |a| grouping.rows(a).len()))
     };
+    Effect::new(move |_| {
+        let (now, goal) = (drawn.get(), wanted.get().min(total()));
+        if now < goal {
+            request_animation_frame(move || drawn.set((now + ROWS_PER_FRAME).min(goal)));
+        }
+    });
+    // Another analysis: draw it again from the top.
+    Effect::new(move |_| {
+        workspace.analysis.track();
+        drawn.set(ROWS_PER_FRAME);
+    });
+    let range = Memo::new(move |_| {
+        workspace.analysis.with(|a| {
+            a.as_deref()
+                .and_then(|a| shared_range(grouping.rows(a).iter().map(|g| &g.histogram)))
+                .unwrap_or((DurationNs(1), DurationNs(1)))
+        })
+    });
     let body = move || {
-        let rows = rows();
-        let range = shared_range(rows.iter().map(|g| &g.histogram)).unwrap_or((DurationNs(1), DurationNs(1)));
-        rows.into_iter()
-            .take(shown.get())
+        let range = range.get();
+        rows()
+            .into_iter()
+            .take(drawn.get())
             .map(|g| group_row(g, grouping, range, opened))
-            .collect_view()
+            .collect::<Vec<_>>()
     };
     let more = move || {
-        let (total, drawn) = (total(), shown.get());
+        let (total, drawn) = (total(), wanted.get());
         (total > drawn).then(|| {
             let next = (total - drawn).min(MORE_ROWS);
             view! {
                 <p class="more">
                     {format!("Showing the busiest {} of {}. ", format::count(drawn as u64), format::count(total as u64))}
-                    <button class="link" data-testid=format!("{}-more", grouping.test_id()) on:click=move |_| shown.update(|n| *n += next)>
+                    <button class="link" data-testid=format!("{}-more", grouping.test_id()) on:click=move |_| wanted.update(|n| *n += next)>
                         {format!("Show {} more", format::count(next as u64))}
                     </button>
                 </p>

@@ -57,14 +57,18 @@ pub fn TraceList() -> impl IntoView {
         });
     });
     let matched = move || page.with(|p| p.matched);
-    // A new view of the list starts at its top.
+    // A new view of the list starts at its top. Only when scrolled: setting
+    // `scrollTop` makes the browser lay the page out there and then, which
+    // cost 100 ms on the first draw of a big page.
     let scroller = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         view_of_route.track();
-        if let Some(scroller) = scroller.get_untracked() {
-            scroller.set_scroll_top(0);
+        if scroll_top.get_untracked() > 0.0 {
+            if let Some(scroller) = scroller.get_untracked() {
+                scroller.set_scroll_top(0);
+            }
+            scroll_top.set(0.0);
         }
-        scroll_top.set(0.0);
     });
     let header = move |label: &'static str, by: SortBy, class: &'static str| {
         let sorted = move || view_of_route.with(|v| v.sort == by);
