@@ -292,7 +292,9 @@ impl Workspace {
                 period,
                 outcomes,
                 summary,
-            } => self.on_loaded(load, period, outcomes, summary),
+            } => crate::engine::timing::measure("tracelens: show a load", || {
+                self.on_loaded(load, period, outcomes, summary)
+            }),
             Reply::Summary(summary) => self.show(summary),
             _ => {}
         }

@@ -9,6 +9,7 @@
 //! before its handler is set.
 
 use super::protocol::{Reply, Request, Ticket};
+use super::timing;
 use futures::channel::oneshot;
 use js_sys::{Array, Object, Reflect};
 use std::cell::RefCell;
@@ -152,7 +153,7 @@ impl Engine {
     }
 
     fn receive(&self, data: JsValue) {
-        let reply: Reply = match serde_wasm_bindgen::from_value(data) {
+        let reply: Reply = match timing::measure("tracelens: read a reply", || super::protocol::decode(&data)) {
             Ok(reply) => reply,
             Err(e) => return self.died(format!("it sent what the page cannot read ({e})")),
         };
@@ -201,7 +202,7 @@ impl Engine {
 
 /// `{ request, files }`, as the worker reads it.
 fn message(request: &Request, blobs: &[Blob]) -> Result<JsValue, String> {
-    let request = super::protocol::to_js(request).map_err(|e| e.to_string())?;
+    let request = super::protocol::encode(request)?;
     let message = Object::new();
     let files: Array = blobs.iter().collect();
     Reflect::set(&message, &"request".into(), &request).map_err(|e| crate::io::describe(&e))?;

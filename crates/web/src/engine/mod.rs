@@ -11,4 +11,5 @@ pub mod budget;
 pub mod client;
 pub mod protocol;
 pub mod state;
+pub mod timing;
 pub mod worker;

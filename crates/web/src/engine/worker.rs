@@ -6,6 +6,7 @@
 
 use super::protocol::{Period, Progress, Reply, Request, Stage};
 use super::state::{EngineState, FileBytes};
+use super::timing;
 use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -92,7 +93,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn post(reply: &Reply) {
-    match super::protocol::to_js(reply) {
+    match timing::measure("tracelens: write a reply", || super::protocol::encode(reply)) {
         Ok(value) => {
             // Posting to the page only fails for values it cannot clone; ours are plain.
             let _ = scope().post_message(&value);
@@ -104,7 +105,7 @@ fn post(reply: &Reply) {
 /// The request and the blobs beside it, as the page sends them: `{ request, files }`.
 fn handle(state: &mut EngineState, data: &JsValue) {
     let request = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
-    let request: Request = match serde_wasm_bindgen::from_value(request) {
+    let request: Request = match super::protocol::decode(&request) {
         Ok(request) => request,
         Err(e) => {
             web_sys::console::error_1(&format!("tracelens engine: a request it cannot read: {e}").into());
@@ -163,7 +164,9 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
             }),
             Err(_) => Err(format!("{name}: this browser cannot read files in a worker")),
         };
-        outcomes.push(state.add(&mut pending, &name, bytes));
+        outcomes.push(timing::measure("tracelens: import", || {
+            state.add(&mut pending, &name, bytes)
+        }));
         progress.update(|p| {
             p.bytes_read = done_before + blob.size() as u64;
             p.spans = state.spans(period).saturating_sub(spans_before);
@@ -171,7 +174,7 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
     }
     progress.update(|p| p.stage = Stage::Analysing);
     progress.flush();
-    let summary = state.finish(pending);
+    let summary = timing::measure("tracelens: analyse", || state.finish(pending));
     post(&Reply::Loaded {
         load,
         period,
