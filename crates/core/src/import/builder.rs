@@ -225,6 +225,28 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// The parent of the span kept at `index`.
+    pub fn parent_of(&self, index: usize) -> Option<SpanId> {
+        self.set.spans.get(index)?.parent_span_id
+    }
+
+    /// Moves the span kept at `index` under another parent.
+    pub fn set_parent(&mut self, index: usize, parent: SpanId) {
+        if let Some(span) = self.set.spans.get_mut(index) {
+            span.parent_span_id = Some(parent);
+        }
+    }
+
+    /// Gives the span kept at `index` the ID `own`, under the span whose ID
+    /// it had (a server half that shared its client's ID), and counts it.
+    pub fn split_server_half(&mut self, index: usize, own: SpanId) {
+        if let Some(span) = self.set.spans.get_mut(index) {
+            span.parent_span_id = Some(span.span_id);
+            span.span_id = own;
+            self.report.warn(WarningKind::SharedSpanSplit);
+        }
+    }
+
     /// Gives the spans kept since `from` without a scope this one.
     pub fn assign_scope(&mut self, from: usize, scope: u32) {
         for span in self.set.spans.get_mut(from..).unwrap_or_default() {

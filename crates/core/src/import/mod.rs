@@ -21,6 +21,7 @@ mod report;
 mod sniff;
 #[cfg(test)]
 mod testing;
+mod text_id;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
@@ -194,11 +195,12 @@ fn read_format(
         }
         Format::ZipkinJson => {
             let mut builder = Builder::new(set, report);
-            match zipkin_json::import(name, bytes, &mut builder) {
+            match zipkin_json::stream(bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
                     builder.abandon();
-                    Err(error)
+                    let (line, column) = error.line_column(bytes);
+                    Err(ImportError::malformed_json(name, format, line, column, &error))
                 }
             }
         }
