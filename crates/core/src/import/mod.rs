@@ -17,6 +17,7 @@ mod otlp_jsonl;
 /// OTLP protobuf; its wire types are shared with the synthetic-data writer.
 pub(crate) mod otlp_proto;
 
+mod progress;
 mod report;
 mod sniff;
 #[cfg(test)]
@@ -25,11 +26,13 @@ mod text_id;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
+pub use progress::{ImportProgress, SPANS_BETWEEN_REPORTS};
 pub use report::{FileReport, Format, RejectReason, SkipReason, Tally, WarningKind};
 pub use sniff::{Sniffed, sniff};
 
 use crate::model::TraceSet;
 use builder::Builder;
+use progress::ProgressHook;
 
 /// Largest decompressed size accepted from a gzip file (a wasm32 tab has 4 GiB in all).
 pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
@@ -45,6 +48,34 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 /// On error nothing is added (not even interned strings): the error names the
 /// file, the format it was read as, where it failed and what was expected.
 pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
+    import_file_with_progress(set, name, bytes, &mut |_| {})
+}
+
+/// [`import_file`], telling `on_progress` how many spans it has read every
+/// [`SPANS_BETWEEN_REPORTS`] spans, whatever the format, and once more when
+/// the file is read (`done`). A gzip file is decompressed first, without
+/// reports.
+pub fn import_file_with_progress(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+    on_progress: &mut dyn FnMut(ImportProgress),
+) -> Result<FileReport, ImportError> {
+    let report = import_any(set, name, bytes, on_progress)?;
+    on_progress(ImportProgress {
+        spans_read: report.spans_read,
+        bytes_total: report.bytes,
+        done: true,
+    });
+    Ok(report)
+}
+
+fn import_any(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+    on_progress: &mut dyn FnMut(ImportProgress),
+) -> Result<FileReport, ImportError> {
     if bytes.starts_with(GZIP_MAGIC) {
         let mut decompressed = Vec::new();
         let decoder = flate2::read::MultiGzDecoder::new(bytes);
@@ -75,9 +106,9 @@ pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileR
                 },
             });
         }
-        return import_plain(set, name, &decompressed, Some("gzip"));
+        return import_plain(set, name, &decompressed, Some("gzip"), on_progress);
     }
-    import_plain(set, name, bytes, None)
+    import_plain(set, name, bytes, None, on_progress)
 }
 
 fn import_plain(
@@ -85,6 +116,7 @@ fn import_plain(
     name: &str,
     bytes: &[u8],
     compression: Option<&'static str>,
+    on_progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<FileReport, ImportError> {
     let fail = |kind| ImportError {
         file: name.to_owned(),
@@ -104,14 +136,28 @@ fn import_plain(
             return Err(fail(ImportErrorKind::UnsupportedShape { looks_like }));
         }
     };
-    read_as(set, name, bytes, format, compression)
+    read_as(
+        set,
+        name,
+        bytes,
+        format,
+        compression,
+        ProgressHook::new(on_progress, bytes.len()),
+    )
 }
 
 /// Reads one file into `set` as `format`, without looking at its content to
 /// decide (no gzip either): for when the caller knows better than the sniffer,
 /// and for fuzzing each importer on its own.
 pub fn import_file_as(set: &mut TraceSet, name: &str, bytes: &[u8], format: Format) -> Result<FileReport, ImportError> {
-    read_as(set, name, bytes, format, None)
+    read_as(
+        set,
+        name,
+        bytes,
+        format,
+        None,
+        ProgressHook::new(&mut |_| {}, bytes.len()),
+    )
 }
 
 /// Reads `bytes` as `format`, then merges the spans that were already loaded
@@ -122,9 +168,10 @@ fn read_as(
     bytes: &[u8],
     format: Format,
     compression: Option<&'static str>,
+    mut progress: ProgressHook<'_>,
 ) -> Result<FileReport, ImportError> {
     let from = set.spans.len();
-    let mut report = read_format(set, name, bytes, format, compression)?;
+    let mut report = read_format(set, name, bytes, format, compression, &mut progress)?;
     dedup::merge_identical(set, from, &mut report);
     Ok(report)
 }
@@ -135,13 +182,14 @@ fn read_format(
     bytes: &[u8],
     format: Format,
     compression: Option<&'static str>,
+    progress: &mut ProgressHook<'_>,
 ) -> Result<FileReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut report = FileReport::new(name, format, bytes.len());
     report.compression = compression;
     match format {
         Format::OtlpJson => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match otlp_json::stream(bytes, &mut builder, None) {
                 Ok(_) => Ok(builder.finish()),
                 Err(error) => {
@@ -155,7 +203,7 @@ fn read_format(
                         bytes.get(gap..).unwrap_or_default()
                     });
                     if next.is_some_and(sniff::is_otlp_record_line) {
-                        return read_format(set, name, bytes, Format::OtlpJsonLines, compression);
+                        return read_format(set, name, bytes, Format::OtlpJsonLines, compression, progress);
                     }
                     let (line, column) = error.line_column(bytes);
                     Err(ImportError::malformed_json(name, format, line, column, &error))
@@ -163,7 +211,7 @@ fn read_format(
             }
         }
         Format::OtlpJsonLines => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match otlp_jsonl::import(name, bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
@@ -173,7 +221,7 @@ fn read_format(
             }
         }
         Format::OtlpProtobuf => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match otlp_proto::import(name, bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
@@ -183,7 +231,7 @@ fn read_format(
             }
         }
         Format::JaegerJson => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match jaeger_json::stream(bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
@@ -194,7 +242,7 @@ fn read_format(
             }
         }
         Format::ZipkinJson => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match zipkin_json::stream(bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
