@@ -5,7 +5,7 @@
 //! later, when the trace's processes are known (see [`super::Trace`]).
 
 use super::Trace;
-use super::tags::{self, Process, Tag, TagValue, text};
+use super::tags::{self, Process, Tag, TagValue};
 use crate::ids::{IdRepair, SpanId};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::json_scan::{Cursor, JsonError, first};
@@ -368,8 +368,8 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
     let mut position = 0;
     tags::tags(cur, |_, _, tag| {
         match (&*tag.key, &tag.value) {
-            (b"span.kind", TagValue::Str(name)) if SpanKind::from_name(text(name)).is_some() => {
-                wire.kind = SpanKind::from_name(text(name)).unwrap_or_default();
+            (b"span.kind", TagValue::Str(name)) if SpanKind::from_name_bytes(name).is_some() => {
+                wire.kind = SpanKind::from_name_bytes(name).unwrap_or_default();
             }
             (b"error", TagValue::Bool(b)) => {
                 if *b {

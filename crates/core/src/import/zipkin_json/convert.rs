@@ -133,7 +133,7 @@ pub(super) fn convert_span(
     let kind = span
         .kind
         .as_deref()
-        .and_then(|k| SpanKind::from_name(text(k)))
+        .and_then(SpanKind::from_name_bytes)
         .unwrap_or_default();
     let mut status = StatusCode::Unset;
     let mut status_message = None;
