@@ -45,23 +45,25 @@ impl SpanKind {
 
     /// The lower-case name used by Jaeger's `span.kind` tag and Zipkin's `kind`.
     pub fn from_name(name: &str) -> Option<SpanKind> {
-        // Names are nearly always written in lower case: no copy for those.
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            return SpanKind::from_lowercase(&name.to_ascii_lowercase());
-        }
-        SpanKind::from_lowercase(name)
+        SpanKind::from_name_bytes(name.as_bytes())
     }
 
-    fn from_lowercase(name: &str) -> Option<SpanKind> {
-        Some(match name {
-            "internal" => SpanKind::Internal,
-            "server" => SpanKind::Server,
-            "client" => SpanKind::Client,
-            "producer" => SpanKind::Producer,
-            "consumer" => SpanKind::Consumer,
-            "" | "unspecified" => SpanKind::Unspecified,
-            _ => return None,
-        })
+    /// [`SpanKind::from_name`] on text read as bytes; any case, without a
+    /// lowercased copy (Zipkin writes `SERVER` on every span).
+    pub(crate) fn from_name_bytes(name: &[u8]) -> Option<SpanKind> {
+        const NAMES: [(&[u8], SpanKind); 7] = [
+            (b"server", SpanKind::Server),
+            (b"client", SpanKind::Client),
+            (b"internal", SpanKind::Internal),
+            (b"producer", SpanKind::Producer),
+            (b"consumer", SpanKind::Consumer),
+            (b"", SpanKind::Unspecified),
+            (b"unspecified", SpanKind::Unspecified),
+        ];
+        NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, kind)| kind)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one place where importers add spans to the model, so every format
 //! applies the same checks (times, counts) and reports them the same way.
 
+use super::progress::{ProgressHook, SPANS_BETWEEN_REPORTS};
 use super::{FileReport, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
@@ -114,6 +115,9 @@ pub(super) struct Builder<'s> {
     span_warnings: Vec<WarningKind>,
     /// Whether a span is being read, so warnings wait for [`Builder::keep_span`].
     in_span: bool,
+    /// Where progress goes, if anywhere, and the count of spans read that is reported next.
+    progress: Option<ProgressHook<'s>>,
+    next_report: u64,
 }
 
 /// What [`Builder::undo`] returns to.
@@ -153,7 +157,16 @@ impl<'s> Builder<'s> {
             start,
             span_warnings: Vec::new(),
             in_span: false,
+            progress: None,
+            next_report: u64::MAX,
         }
+    }
+
+    /// The builder, reporting its progress to `progress`.
+    pub fn reporting(mut self, progress: ProgressHook<'s>) -> Builder<'s> {
+        self.progress = Some(progress);
+        self.next_report = SPANS_BETWEEN_REPORTS;
+        self
     }
 
     /// Undoes everything this builder added: the file failed part-way.
@@ -222,6 +235,28 @@ impl<'s> Builder<'s> {
             if unknown {
                 self.report.warn(WarningKind::MissingServiceName);
             }
+        }
+    }
+
+    /// The parent of the span kept at `index`.
+    pub fn parent_of(&self, index: usize) -> Option<SpanId> {
+        self.set.spans.get(index)?.parent_span_id
+    }
+
+    /// Moves the span kept at `index` under another parent.
+    pub fn set_parent(&mut self, index: usize, parent: SpanId) {
+        if let Some(span) = self.set.spans.get_mut(index) {
+            span.parent_span_id = Some(parent);
+        }
+    }
+
+    /// Gives the span kept at `index` the ID `own`, under the span whose ID
+    /// it had (a server half that shared its client's ID), and counts it.
+    pub fn split_server_half(&mut self, index: usize, own: SpanId) {
+        if let Some(span) = self.set.spans.get_mut(index) {
+            span.parent_span_id = Some(span.span_id);
+            span.span_id = own;
+            self.report.warn(WarningKind::SharedSpanSplit);
         }
     }
 
@@ -334,8 +369,21 @@ impl<'s> Builder<'s> {
     }
 
     /// Counts a span found in the file; each must then be kept or rejected.
+    #[inline]
     pub fn span_read(&mut self) {
         self.report.spans_read += 1;
+        if self.report.spans_read >= self.next_report {
+            self.progressed();
+        }
+    }
+
+    #[cold]
+    fn progressed(&mut self) {
+        let read = self.report.spans_read;
+        self.next_report = read + SPANS_BETWEEN_REPORTS;
+        if let Some(progress) = &mut self.progress {
+            progress.report(read, false);
+        }
     }
 
     pub fn reject(&mut self, reason: RejectReason, example: impl FnOnce() -> String) {

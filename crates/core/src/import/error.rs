@@ -104,6 +104,7 @@ impl fmt::Display for ImportError {
 impl ImportError {
     /// Builds a `Malformed` error from a serde_json error, naming the JSON path
     /// that failed (found by a second, slower, path-tracking parse).
+    #[cfg(test)]
     pub(crate) fn malformed(file: &str, format: Format, error: &serde_json::Error, path: String) -> ImportError {
         ImportError {
             file: file.to_owned(),
@@ -139,6 +140,7 @@ impl ImportError {
 }
 
 /// serde_json appends " at line L column C"; the error shows those separately.
+#[cfg(test)]
 pub(super) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),

@@ -474,10 +474,21 @@ impl<'a> Cursor<'a> {
             member(self, key).map_err(|error| error.within_index(index))?;
             index += 1;
             if index == fields.len() {
-                // After the last field, anything but `]` or `,` is more than the struct holds.
+                // After the last field, anything but `]` is more than the struct holds.
                 self.skip_whitespace();
-                if !matches!(self.peek(), Some(b']' | b',') | None) {
-                    return Err(self.peek_error(TRAILING_CHARACTERS));
+                match self.peek() {
+                    Some(b']') | None => {}
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        let detail = if self.peek() == Some(b']') {
+                            "trailing comma"
+                        } else {
+                            TRAILING_CHARACTERS
+                        };
+                        return Err(self.peek_error(detail));
+                    }
+                    Some(_) => return Err(self.peek_error(TRAILING_CHARACTERS)),
                 }
             }
             if !self.comma_or_close(b']')? {

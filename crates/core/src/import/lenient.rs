@@ -50,7 +50,7 @@ fn negative(cur: &Cursor<'_>, v: &dyn fmt::Display) -> JsonError {
 /// A time or duration in microseconds, to the nanosecond: Jaeger and Zipkin
 /// write whole microseconds, but a client that writes a float may carry a
 /// fraction, which is kept rather than refused.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Micros {
     /// Whole microseconds.
     pub whole: u64,
@@ -63,6 +63,19 @@ impl Micros {
     #[inline]
     pub fn checked_nanos(self) -> Option<u64> {
         self.whole.checked_mul(1000)?.checked_add(u64::from(self.nanos))
+    }
+
+    /// In nanoseconds, without a limit.
+    pub fn total_nanos(self) -> u128 {
+        u128::from(self.whole) * 1000 + u128::from(self.nanos)
+    }
+
+    /// [`Micros::total_nanos`] back, at most `u64::MAX` microseconds.
+    pub fn of_total_nanos(nanos: u128) -> Micros {
+        Micros {
+            whole: u64::try_from(nanos / 1000).unwrap_or(u64::MAX),
+            nanos: (nanos % 1000) as u16,
+        }
     }
 
     /// In nanoseconds, at most `u64::MAX`.

@@ -18,19 +18,23 @@ mod otlp_jsonl;
 /// OTLP protobuf; its wire types are shared with the synthetic-data writer.
 pub(crate) mod otlp_proto;
 
+mod progress;
 mod report;
 mod sniff;
 #[cfg(test)]
 mod testing;
+mod text_id;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};
 pub use gunzip::{Gunzip, MAX_DECOMPRESSED_BYTES, is_gzip};
+pub use progress::{ImportProgress, SPANS_BETWEEN_REPORTS};
 pub use report::{Compression, FileReport, Format, RejectReason, SkipReason, Tally, WarningKind};
 pub use sniff::{Sniffed, sniff};
 
 use crate::model::TraceSet;
 use builder::Builder;
+use progress::ProgressHook;
 
 /// The service name OpenTelemetry SDKs use when none is configured.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
@@ -40,17 +44,53 @@ pub const UNKNOWN_SERVICE: &str = "unknown_service";
 /// On error nothing is added (not even interned strings): the error names the
 /// file, the format it was read as, where it failed and what was expected.
 pub fn import_file(set: &mut TraceSet, name: &str, bytes: &[u8]) -> Result<FileReport, ImportError> {
+    import_file_with_progress(set, name, bytes, &mut |_| {})
+}
+
+/// [`import_file`], telling `on_progress` how many spans it has read every
+/// [`SPANS_BETWEEN_REPORTS`] spans, whatever the format, and once more when
+/// the file is read (`done`). A gzip file is decompressed first, without
+/// reports.
+pub fn import_file_with_progress(
+    set: &mut TraceSet,
+    name: &str,
+    bytes: &[u8],
+    on_progress: &mut dyn FnMut(ImportProgress),
+) -> Result<FileReport, ImportError> {
     if is_gzip(bytes) {
         let mut gunzip = Gunzip::new(name);
         gunzip.push(bytes)?;
-        return import_gunzipped(set, name, &gunzip.finish()?);
+        return import_gunzipped(set, name, &gunzip.finish()?, on_progress);
     }
-    import_plain(set, name, bytes, None)
+    finish_reports(import_plain(set, name, bytes, None, on_progress), on_progress)
 }
 
-/// Reads one file that [`Gunzip`] decompressed (its report says it was gzip).
-pub fn import_gunzipped(set: &mut TraceSet, name: &str, decompressed: &[u8]) -> Result<FileReport, ImportError> {
-    import_plain(set, name, decompressed, Some(Compression::Gzip))
+/// Reads one file that [`Gunzip`] decompressed (its report says it was
+/// gzip), with progress as [`import_file_with_progress`] gives it.
+pub fn import_gunzipped(
+    set: &mut TraceSet,
+    name: &str,
+    decompressed: &[u8],
+    on_progress: &mut dyn FnMut(ImportProgress),
+) -> Result<FileReport, ImportError> {
+    finish_reports(
+        import_plain(set, name, decompressed, Some(Compression::Gzip), on_progress),
+        on_progress,
+    )
+}
+
+/// The last progress report of a file read: all of it.
+fn finish_reports(
+    read: Result<FileReport, ImportError>,
+    on_progress: &mut dyn FnMut(ImportProgress),
+) -> Result<FileReport, ImportError> {
+    let report = read?;
+    on_progress(ImportProgress {
+        spans_read: report.spans_read,
+        bytes_total: report.bytes,
+        done: true,
+    });
+    Ok(report)
 }
 
 fn import_plain(
@@ -58,6 +98,7 @@ fn import_plain(
     name: &str,
     bytes: &[u8],
     compression: Option<Compression>,
+    on_progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<FileReport, ImportError> {
     let fail = |kind| ImportError {
         file: name.to_owned(),
@@ -77,14 +118,28 @@ fn import_plain(
             return Err(fail(ImportErrorKind::UnsupportedShape { looks_like }));
         }
     };
-    read_as(set, name, bytes, format, compression)
+    read_as(
+        set,
+        name,
+        bytes,
+        format,
+        compression,
+        ProgressHook::new(on_progress, bytes.len()),
+    )
 }
 
 /// Reads one file into `set` as `format`, without looking at its content to
 /// decide (no gzip either): for when the caller knows better than the sniffer,
 /// and for fuzzing each importer on its own.
 pub fn import_file_as(set: &mut TraceSet, name: &str, bytes: &[u8], format: Format) -> Result<FileReport, ImportError> {
-    read_as(set, name, bytes, format, None)
+    read_as(
+        set,
+        name,
+        bytes,
+        format,
+        None,
+        ProgressHook::new(&mut |_| {}, bytes.len()),
+    )
 }
 
 /// Reads `bytes` as `format`, then merges the spans that were already loaded
@@ -95,9 +150,10 @@ fn read_as(
     bytes: &[u8],
     format: Format,
     compression: Option<Compression>,
+    mut progress: ProgressHook<'_>,
 ) -> Result<FileReport, ImportError> {
     let from = set.spans.len();
-    let mut report = read_format(set, name, bytes, format, compression)?;
+    let mut report = read_format(set, name, bytes, format, compression, &mut progress)?;
     dedup::merge_identical(set, from, &mut report);
     Ok(report)
 }
@@ -108,13 +164,14 @@ fn read_format(
     bytes: &[u8],
     format: Format,
     compression: Option<Compression>,
+    progress: &mut ProgressHook<'_>,
 ) -> Result<FileReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut report = FileReport::new(name, format, bytes.len());
     report.compression = compression;
     match format {
         Format::OtlpJson => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match otlp_json::stream(bytes, &mut builder, None) {
                 Ok(_) => Ok(builder.finish()),
                 Err(error) => {
@@ -128,7 +185,7 @@ fn read_format(
                         bytes.get(gap..).unwrap_or_default()
                     });
                     if next.is_some_and(sniff::is_otlp_record_line) {
-                        return read_format(set, name, bytes, Format::OtlpJsonLines, compression);
+                        return read_format(set, name, bytes, Format::OtlpJsonLines, compression, progress);
                     }
                     let (line, column) = error.line_column(bytes);
                     Err(ImportError::malformed_json(name, format, line, column, &error))
@@ -136,7 +193,7 @@ fn read_format(
             }
         }
         Format::OtlpJsonLines => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match otlp_jsonl::import(name, bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
@@ -146,7 +203,7 @@ fn read_format(
             }
         }
         Format::OtlpProtobuf => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match otlp_proto::import(name, bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
@@ -156,7 +213,7 @@ fn read_format(
             }
         }
         Format::JaegerJson => {
-            let mut builder = Builder::new(set, report);
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
             match jaeger_json::stream(bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
@@ -167,12 +224,13 @@ fn read_format(
             }
         }
         Format::ZipkinJson => {
-            let mut builder = Builder::new(set, report);
-            match zipkin_json::import(name, bytes, &mut builder) {
+            let mut builder = Builder::new(set, report).reporting(progress.reborrow());
+            match zipkin_json::stream(bytes, &mut builder) {
                 Ok(()) => Ok(builder.finish()),
                 Err(error) => {
                     builder.abandon();
-                    Err(error)
+                    let (line, column) = error.line_column(bytes);
+                    Err(ImportError::malformed_json(name, format, line, column, &error))
                 }
             }
         }

@@ -116,6 +116,19 @@ fn sniff_array(body: &[u8]) -> Sniffed {
                 Sniffed::UnknownJson(format!("a JSON list of objects with keys {}", quote_list(&names)))
             }
         }
+        // Zipkin's `/api/v2/traces`: a list of traces, each a list of spans.
+        Some(b'[') => match sniff_array(body.get(first..).unwrap_or_default()) {
+            Sniffed::Supported(Format::ZipkinJson) => Sniffed::Supported(Format::ZipkinJson),
+            // `[[]]`: no spans, in the only format that nests lists.
+            Sniffed::Supported(Format::JaegerJson)
+                if body
+                    .get(first + 1..)
+                    .is_some_and(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b']')) =>
+            {
+                Sniffed::Supported(Format::ZipkinJson)
+            }
+            _ => Sniffed::UnknownJson("a JSON list that does not hold objects".to_owned()),
+        },
         _ => Sniffed::UnknownJson("a JSON list that does not hold objects".to_owned()),
     }
 }

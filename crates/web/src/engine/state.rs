@@ -13,7 +13,7 @@ use crate::prepared::Prepared;
 use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
-use tracelens_core::import::{import_file, import_gunzipped};
+use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
 
@@ -57,8 +57,15 @@ impl EngineState {
     }
 
     /// Reads one file of `load` (its bytes, or the message saying why they
-    /// could not be read).
-    pub fn add(&mut self, load: &mut Load, name: &str, file: Result<FileBytes, String>) -> FileOutcome {
+    /// could not be read), telling `on_spans` every few thousand spans how
+    /// many of the file's it has read.
+    pub fn add(
+        &mut self,
+        load: &mut Load,
+        name: &str,
+        file: Result<FileBytes, String>,
+        on_spans: &mut dyn FnMut(u64),
+    ) -> FileOutcome {
         let FileBytes { bytes, gunzipped } = match file {
             Ok(file) => file,
             Err(message) => return FileOutcome::Failed(message),
@@ -70,10 +77,11 @@ impl EngineState {
             Period::Current => &mut self.current,
             Period::Baseline => &mut self.baseline,
         };
+        let mut on_progress = |progress: ImportProgress| on_spans(progress.spans_read);
         let imported = if gunzipped {
-            import_gunzipped(set, name, &bytes)
+            import_gunzipped(set, name, &bytes, &mut on_progress)
         } else {
-            import_file(set, name, &bytes)
+            import_file_with_progress(set, name, &bytes, &mut on_progress)
         };
         match imported {
             Ok(_) => {

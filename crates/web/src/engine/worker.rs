@@ -57,33 +57,19 @@ fn warm_up() {
         ..shop::ShopConfig::default()
     });
     let mut state = EngineState::default();
+    let warm = |state: &mut EngineState, load: &mut super::state::Load, format: Format| {
+        let file = FileBytes {
+            bytes: synth::encode(&spans, format),
+            gunzipped: false,
+        };
+        state.add(load, "warm-up", Ok(file), &mut |_| {});
+    };
     let mut load = state.begin(Period::Baseline);
-    for format in [
-        Format::JaegerJson,
-        Format::OtlpJson,
-        Format::ZipkinJson,
-        Format::OtlpProtobuf,
-    ] {
-        let bytes = synth::encode(&spans, format);
-        state.add(
-            &mut load,
-            "warm-up",
-            Ok(FileBytes {
-                bytes,
-                gunzipped: false,
-            }),
-        );
+    for format in [Format::JaegerJson, Format::ZipkinJson, Format::OtlpProtobuf] {
+        warm(&mut state, &mut load, format);
     }
     let mut load = state.begin(Period::Current);
-    let bytes = synth::encode(&spans, Format::OtlpJson);
-    state.add(
-        &mut load,
-        "warm-up",
-        Ok(FileBytes {
-            bytes,
-            gunzipped: false,
-        }),
-    );
+    warm(&mut state, &mut load, Format::OtlpJson);
     state.finish(load);
     let _ = state.traces(&Default::default());
 }
@@ -164,9 +150,13 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
             }),
             Err(_) => Err(format!("{name}: this browser cannot read files in a worker")),
         };
-        outcomes.push(timing::measure("tracelens: import", || {
-            state.add(&mut pending, &name, bytes)
-        }));
+        let spans_before_file = progress.current.spans;
+        let outcome = timing::measure("tracelens: import", || {
+            state.add(&mut pending, &name, bytes, &mut |spans| {
+                progress.update(|p| p.spans = spans_before_file + spans);
+            })
+        });
+        outcomes.push(outcome);
         progress.update(|p| {
             p.bytes_read = done_before + blob.size() as u64;
             p.spans = state.spans(period).saturating_sub(spans_before);

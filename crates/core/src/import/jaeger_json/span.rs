@@ -5,11 +5,12 @@
 //! later, when the trace's processes are known (see [`super::Trace`]).
 
 use super::Trace;
-use super::tags::{self, Process, Tag, TagValue, text};
-use crate::ids::{IdRepair, SpanId, TraceId, parse_span_id, parse_trace_id};
+use super::tags::{self, Process, Tag, TagValue};
+use crate::ids::{IdRepair, SpanId};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::json_scan::{Cursor, JsonError, first};
 use crate::import::lenient::{A_STRING, Micros, lenient_u64, micros};
+use crate::import::text_id::Id;
 use crate::import::{RejectReason, WarningKind};
 use crate::intern::Sym;
 use crate::model::{AttrValue, Attribute, DroppedCounts, Event, Link, SpanKind, StatusCode, StoreRange};
@@ -60,58 +61,6 @@ pub(super) struct Reference<'a> {
     ref_type: Cow<'a, [u8]>,
     trace_id: Id<'a>,
     span_id: Id<'a>,
-}
-
-/// A trace or span ID as written: hex of a usual width, decoded as it is
-/// read (nearly every file), or any other text, parsed when the span ends.
-#[derive(Clone, PartialEq, Eq)]
-enum Id<'a> {
-    Hex(u128),
-    Text(Cow<'a, [u8]>),
-}
-
-impl Default for Id<'_> {
-    fn default() -> Self {
-        Id::Text(Cow::Borrowed(b""))
-    }
-}
-
-impl<'a> Id<'a> {
-    /// Reads a trace ID: 32 or 16 hex digits are decoded on the spot.
-    fn trace(cur: &mut Cursor<'a>) -> Result<Id<'a>, JsonError> {
-        match cur.hex_string(32).or_else(|| cur.hex_string(16)) {
-            Some(value) => Ok(Id::Hex(value)),
-            None => Ok(Id::Text(cur.string_utf8(A_STRING)?)),
-        }
-    }
-
-    /// Reads a span ID: 16 hex digits are decoded on the spot.
-    fn span(cur: &mut Cursor<'a>) -> Result<Id<'a>, JsonError> {
-        match cur.hex_string(16) {
-            Some(value) => Ok(Id::Hex(value)),
-            None => Ok(Id::Text(cur.string_utf8(A_STRING)?)),
-        }
-    }
-
-    /// As [`parse_trace_id`] reads the text (hex of full or 64-bit width is canonical).
-    fn trace_id(&self) -> Option<(TraceId, IdRepair)> {
-        match self {
-            Id::Hex(value) => (*value != 0).then_some((TraceId(*value), IdRepair::None)),
-            Id::Text(written) => parse_trace_id(text(written)),
-        }
-    }
-
-    /// As [`parse_span_id`] reads the text.
-    fn span_id(&self) -> Option<(SpanId, IdRepair)> {
-        match self {
-            Id::Hex(value) => SpanId::new(*value as u64).map(|id| (id, IdRepair::None)),
-            Id::Text(written) => parse_span_id(text(written)),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        matches!(self, Id::Text(written) if written.is_empty())
-    }
 }
 
 /// Lists reused from span to span, so that reading one allocates nothing.
@@ -419,8 +368,8 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
     let mut position = 0;
     tags::tags(cur, |_, _, tag| {
         match (&*tag.key, &tag.value) {
-            (b"span.kind", TagValue::Str(name)) if SpanKind::from_name(text(name)).is_some() => {
-                wire.kind = SpanKind::from_name(text(name)).unwrap_or_default();
+            (b"span.kind", TagValue::Str(name)) if SpanKind::from_name_bytes(name).is_some() => {
+                wire.kind = SpanKind::from_name_bytes(name).unwrap_or_default();
             }
             (b"error", TagValue::Bool(b)) => {
                 if *b {

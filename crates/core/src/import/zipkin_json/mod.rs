@@ -1,6 +1,228 @@
-//! Zipkin v2 JSON, still read through serde (`serde_oracle.rs`) until its
-//! streaming reader lands.
+//! Zipkin v2 JSON (`POST /api/v2/spans`, `GET /api/v2/trace/{id}`): a list of
+//! spans or a single span object; also the answer of `GET /api/v2/traces`, a
+//! list of traces, each a list of spans. Times are microseconds (floats, with
+//! an exponent or a fraction, read to the nanosecond) and may be missing
+//! (spans reported before they finished). Tags are all strings.
+//!
+//! Two Zipkin habits need repair, and each repair is counted:
+//! - A span may arrive in fragments (one with the timestamp, a later one with
+//!   the duration or tags). Fragments with the same trace ID, span ID and local
+//!   service, whose kinds and timestamps do not contradict each other, are
+//!   merged into one span (the extra fragments are counted as rejected with
+//!   reason `MergedFragment`, so read = kept + rejected still holds).
+//! - An RPC's client and server halves may share one span ID, the server half
+//!   marked `shared`; a message may even reach several consumers under one ID.
+//!   The model needs one ID per span, so each server half gets a derived ID and
+//!   becomes the client's child; spans that named the shared ID as parent and run
+//!   in the server's service move under the (first) server half. Each split is
+//!   counted as a `SharedSpanSplit` warning.
+//!
+//! Mapping follows OpenTelemetry's Zipkin mapping: `localEndpoint.serviceName`
+//! is the service, the `error` tag an error status (its value the message),
+//! annotations are events, the remote endpoint becomes `peer.service` and
+//! `net.peer.*` attributes.
+//!
+//! Read in one pass with [`Cursor`], each span into a reused [`WireSpan`] and
+//! then straight into the builder, with no document tree. Shared spans are
+//! split once every span is in ([`convert::split_shared`]). Fragments are
+//! rare: the first one found sends the file to a second reading that keeps
+//! every span's wire form, merges the fragments, then converts. The reader
+//! accepts, rejects and words its errors as the serde reader it replaced
+//! (kept for the tests in `serde_oracle.rs`).
 
-mod serde_oracle;
+mod convert;
+mod wire;
 
-pub(super) use serde_oracle::import;
+#[cfg(test)]
+pub(super) mod serde_oracle;
+#[cfg(test)]
+mod tests;
+
+use super::builder::Builder;
+use super::json_scan::{Cursor, JsonError};
+use crate::ids::{SpanId, TraceId};
+use convert::{
+    MERGE_CANDIDATES, Seen, Services, Sides, compatible, convert_span, ids_of, merge_fragments, split_shared,
+};
+use hashbrown::HashMap;
+use wire::{Text, WireSpan};
+
+/// Reads one Zipkin JSON document from `bytes` into the builder.
+///
+/// On error, spans before the failure were already added: the caller
+/// abandons the builder.
+pub(super) fn stream(bytes: &[u8], out: &mut Builder<'_>) -> Result<(), JsonError> {
+    // Zipkin writes about 350 bytes per span and 40 per tag.
+    out.reserve(bytes.len() / 256, bytes.len() / 48);
+    let start = out.checkpoint();
+    match direct(bytes, out)? {
+        Direct::Done => Ok(()),
+        Direct::HasFragments => {
+            out.restore(start);
+            with_fragments(bytes, out)
+        }
+    }
+}
+
+/// Where a span is, for rejection examples: `[i]` in a list of spans,
+/// `[t][i]` in a list of traces.
+#[derive(Clone, Copy)]
+enum Place {
+    Span(usize),
+    Trace(usize, usize),
+}
+
+impl Place {
+    fn text(self) -> String {
+        match self {
+            Place::Span(i) => format!("[{i}]"),
+            Place::Trace(t, i) => format!("[{t}][{i}]"),
+        }
+    }
+}
+
+/// Calls `each` with the cursor on every span of the document, and where it is.
+fn walk<'a>(
+    cur: &mut Cursor<'a>,
+    mut each: impl FnMut(&mut Cursor<'a>, Place) -> Result<(), JsonError>,
+) -> Result<(), JsonError> {
+    if cur.next_byte() != Some(b'[') {
+        each(cur, Place::Span(0))?;
+        return cur.end();
+    }
+    cur.array("a sequence", |cur, i| {
+        if cur.next_byte() == Some(b'[') {
+            // Zipkin's `/api/v2/traces`: a trace, as the list of its spans.
+            cur.array("a sequence", |cur, j| each(cur, Place::Trace(i, j)))
+        } else {
+            each(cur, Place::Span(i))
+        }
+    })?;
+    cur.end()
+}
+
+enum Direct {
+    Done,
+    HasFragments,
+}
+
+/// One span with valid IDs among those of its group (same IDs and service), for finding fragments.
+struct Member {
+    /// The member before it in its group (`u32::MAX`: none).
+    previous: u32,
+    sides: Sides<u32>,
+}
+
+/// Reads and converts each span as it comes; stops (adding what it added so
+/// far) at the first fragment of a span already read.
+fn direct(bytes: &[u8], out: &mut Builder<'_>) -> Result<Direct, JsonError> {
+    let scope = out.no_scope();
+    let mut cur = Cursor::new(bytes);
+    let mut span = WireSpan::default();
+    let mut order = wire::FieldOrder::default();
+    let mut services = Services::default();
+    let spans = bytes.len() / 256;
+    let mut seen: Vec<Seen> = Vec::with_capacity(spans);
+    let mut members: Vec<Member> = Vec::with_capacity(spans);
+    // The last member of each group.
+    let mut groups: HashMap<(TraceId, SpanId, u32), u32> = HashMap::with_capacity(spans);
+    // Kinds as written, numbered, to compare fragments without keeping their text.
+    let mut kinds: Vec<Text<'_>> = Vec::new();
+    let mut fragment = false;
+    let result = walk(&mut cur, |cur, place| {
+        if fragment {
+            // The second reading will report errors; this one only skips.
+            return cur.skip_value();
+        }
+        wire::span(cur, &mut span, &mut order)?;
+        let (service, resource) = services.of(&span.local_endpoint_service(), out);
+        let ids = ids_of(&span);
+        if let Some((trace_id, span_id)) = ids {
+            let kind = span
+                .kind
+                .as_ref()
+                .map(|k| match kinds.iter().position(|known| known == k) {
+                    Some(i) => i as u32,
+                    None => {
+                        kinds.push(k.clone());
+                        (kinds.len() - 1) as u32
+                    }
+                });
+            let sides = Sides {
+                kind,
+                timestamp: span.timestamp,
+                shared: span.shared,
+            };
+            let index = u32::try_from(members.len()).unwrap_or(u32::MAX);
+            let last = groups.insert((trace_id, span_id, service), index);
+            let mut previous = last.unwrap_or(u32::MAX);
+            for _ in 0..MERGE_CANDIDATES {
+                let Some(member) = members.get(previous as usize) else {
+                    break;
+                };
+                if compatible(&member.sides, &sides) {
+                    fragment = true;
+                    return Ok(());
+                }
+                previous = member.previous;
+            }
+            members.push(Member {
+                previous: last.unwrap_or(u32::MAX),
+                sides,
+            });
+        }
+        let kept = convert_span(&span, resource, scope, out, || place.text());
+        if let Some(ids) = ids {
+            seen.push(Seen {
+                ids,
+                shared: span.shared,
+                service,
+                kept,
+            });
+        }
+        Ok(())
+    });
+    if fragment {
+        // Syntax errors after the fragment are found by the second reading.
+        return Ok(Direct::HasFragments);
+    }
+    result?;
+    split_shared(&seen, out);
+    Ok(Direct::Done)
+}
+
+/// Reads every span's wire form, merges the fragments, then converts.
+fn with_fragments(bytes: &[u8], out: &mut Builder<'_>) -> Result<(), JsonError> {
+    let mut cur = Cursor::new(bytes);
+    let mut spans = Vec::new();
+    let mut nested = false;
+    let mut order = wire::FieldOrder::default();
+    walk(&mut cur, |cur, place| {
+        let mut span = WireSpan::default();
+        wire::span(cur, &mut span, &mut order)?;
+        nested |= matches!(place, Place::Trace(..));
+        spans.push((span, place.text()));
+        Ok(())
+    })?;
+    let spans = merge_fragments(spans, out);
+    let scope = out.no_scope();
+    let mut services = Services::default();
+    let mut seen = Vec::new();
+    for (i, (span, place)) in spans.iter().enumerate() {
+        let (service, resource) = services.of(&span.local_endpoint_service(), out);
+        // A list of spans names them by their place after merging, as before.
+        let kept = convert_span(span, resource, scope, out, || {
+            if nested { place.clone() } else { format!("[{i}]") }
+        });
+        if let Some(ids) = ids_of(span) {
+            seen.push(Seen {
+                ids,
+                shared: span.shared,
+                service,
+                kept,
+            });
+        }
+    }
+    split_shared(&seen, out);
+    Ok(())
+}

@@ -1,0 +1,371 @@
+//! A Zipkin span into the model (OpenTelemetry's Zipkin mapping), and the
+//! two repairs that need more than one span: merging the fragments of one
+//! span ([`merge_fragments`], [`compatible`]) and splitting shared client and
+//! server halves ([`Splits`], after every span is in the model).
+
+use super::wire::{Text, WireSpan, sort_tags};
+use crate::ids::{IdRepair, SpanId, TraceId, derived_span_id};
+use crate::import::builder::{Builder, SpanFields};
+use crate::import::lenient::Micros;
+use crate::import::{RejectReason, WarningKind};
+use crate::intern::Sym;
+use crate::model::{AttrValue, Attribute, DroppedCounts, Event, SpanKind, StatusCode, StoreRange};
+use crate::time::{DurationNs, TimestampNs};
+use hashbrown::{HashMap, HashSet};
+
+/// Bytes already checked to be UTF-8, as text.
+pub(super) fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// The span's trace and span IDs, when both are valid.
+pub(super) fn ids_of(span: &WireSpan<'_>) -> Option<(TraceId, SpanId)> {
+    Some((span.trace_id.trace_id()?.0, span.id.span_id()?.0))
+}
+
+/// What the repairs need to know of each span with valid IDs, in file order.
+pub(super) struct Seen {
+    pub ids: (TraceId, SpanId),
+    pub shared: Option<bool>,
+    /// The local service (its place among the file's services).
+    pub service: u32,
+    /// Where the span was kept, if it was.
+    pub kept: Option<usize>,
+}
+
+/// A service's place among the file's services, and its resource.
+pub(super) type Service = (u32, (u32, Sym));
+
+/// The file's services, each made a resource when first seen.
+#[derive(Default)]
+pub(super) struct Services<'a> {
+    slots: HashMap<Text<'a>, Service>,
+    /// The last service asked for: spans of one service often come together.
+    last: Option<(Text<'a>, Service)>,
+}
+
+impl<'a> Services<'a> {
+    /// The place and resource of `service`, made on first sight.
+    pub fn of(&mut self, service: &Text<'a>, out: &mut Builder<'_>) -> Service {
+        if let Some((last, found)) = &self.last
+            && last == service
+        {
+            return *found;
+        }
+        let found = self.lookup(service, out);
+        self.last = Some((service.clone(), found));
+        found
+    }
+
+    fn lookup(&mut self, service: &Text<'a>, out: &mut Builder<'_>) -> Service {
+        if let Some(&found) = self.slots.get(service) {
+            return found;
+        }
+        let slot = (
+            u32::try_from(self.slots.len()).unwrap_or(u32::MAX),
+            service_resource(text(service), out),
+        );
+        self.slots.insert(service.clone(), slot);
+        slot
+    }
+}
+
+fn service_resource(service: &str, out: &mut Builder<'_>) -> (u32, Sym) {
+    let mut attributes = Vec::new();
+    if !service.is_empty() {
+        let key = out.intern("service.name");
+        attributes.push(Attribute {
+            key,
+            value: AttrValue::Str(out.intern(service)),
+        });
+    }
+    out.resource(Some(service), attributes, 0)
+}
+
+/// Converts one span; returns where it was kept, if it was.
+pub(super) fn convert_span(
+    span: &WireSpan<'_>,
+    resource: (u32, Sym),
+    scope: u32,
+    out: &mut Builder<'_>,
+    place: impl Fn() -> String,
+) -> Option<usize> {
+    let start = out.begin_span();
+    let Some((trace_id, trace_repair)) = span.trace_id.trace_id() else {
+        out.reject_span(start, RejectReason::InvalidTraceId, || {
+            format!("{}: traceId is missing or zero", place())
+        });
+        return None;
+    };
+    let Some((span_id, span_repair)) = span.id.span_id() else {
+        out.reject_span(start, RejectReason::InvalidSpanId, || {
+            format!("{}: id is missing or zero", place())
+        });
+        return None;
+    };
+    let timestamp = span.timestamp.unwrap_or_default();
+    let (Some(begin), Some(duration)) = (
+        timestamp.checked_nanos(),
+        span.duration.unwrap_or_default().checked_nanos(),
+    ) else {
+        out.reject_span(start, RejectReason::TimestampOutOfRange, || {
+            format!(
+                "{}: timestamp {timestamp} / duration µs do not fit in 64-bit nanoseconds",
+                place()
+            )
+        });
+        return None;
+    };
+    let mut worst_repair = trace_repair.max(span_repair);
+    let parent_span_id = match span.parent_id.as_ref().and_then(|p| p.span_id()) {
+        Some((id, repair)) => {
+            worst_repair = worst_repair.max(repair);
+            Some(id)
+        }
+        None => None,
+    };
+    match worst_repair {
+        IdRepair::None => {}
+        IdRepair::Padded => out.warn(WarningKind::IdPadded),
+        IdRepair::Hashed => out.warn(WarningKind::IdHashed),
+    }
+
+    let kind = span
+        .kind
+        .as_deref()
+        .and_then(SpanKind::from_name_bytes)
+        .unwrap_or_default();
+    let mut status = StatusCode::Unset;
+    let mut status_message = None;
+    let attributes_start = out.attribute_count();
+    for (position, (key, value)) in span.tags.iter().enumerate() {
+        match &**key {
+            b"error" => {
+                status = StatusCode::Error;
+                // Zipkin puts the error message in the tag; "true" or "" says only that it failed.
+                if !value.is_empty() && **value != *b"true" {
+                    status_message = Some(out.intern_raw(value));
+                }
+            }
+            b"otel.status_code" if **value == *b"ERROR" => status = StatusCode::Error,
+            b"otel.status_code" if **value == *b"OK" && status != StatusCode::Error => status = StatusCode::Ok,
+            b"otel.status_description" => status_message = Some(out.intern_raw(value)),
+            _ => {
+                let key = out.intern_raw_hinted(position % 64, key);
+                let value = out.intern_raw_hinted(128 + crate::intern::Interner::index(key) % 128, value);
+                out.push_attribute(Attribute {
+                    key,
+                    value: AttrValue::Str(value),
+                });
+            }
+        }
+    }
+    if let Some(remote) = &span.remote_endpoint {
+        if let Some(service) = remote.service_name.as_deref().filter(|s| !s.is_empty()) {
+            let (key, value) = (out.intern("peer.service"), out.intern_raw(service));
+            out.push_attribute(Attribute {
+                key,
+                value: AttrValue::Str(value),
+            });
+        }
+        if let Some(ip) = remote.ipv4.as_deref().or(remote.ipv6.as_deref()) {
+            let (key, value) = (out.intern("net.peer.ip"), out.intern_raw(ip));
+            out.push_attribute(Attribute {
+                key,
+                value: AttrValue::Str(value),
+            });
+        }
+        if let Some(port) = remote.port {
+            let key = out.intern("net.peer.port");
+            out.push_attribute(Attribute {
+                key,
+                value: AttrValue::Int(i64::from(port)),
+            });
+        }
+    }
+    let attributes = out.attributes_since(attributes_start);
+    for annotation in &span.annotations {
+        let name = out.intern_raw(&annotation.value);
+        out.push_event(Event {
+            time: TimestampNs(annotation.timestamp.saturating_nanos()),
+            name,
+            attributes: StoreRange::default(),
+        });
+    }
+    let name = out.intern_raw_hinted(
+        64 + span.name.as_deref().map_or(0, <[u8]>::len) % 64,
+        span.name.as_deref().unwrap_or_default(),
+    );
+    let begin = TimestampNs(begin);
+    let index = out.span_count();
+    out.keep_span(
+        start,
+        SpanFields {
+            trace_id,
+            span_id,
+            parent_span_id,
+            resource: Some(resource),
+            scope: Some(scope),
+            name,
+            kind,
+            start: begin,
+            // No duration is an unknown one (a one-way send, a span reported
+            // before it finished): an end of 0 tells the builder so.
+            end: match span.duration {
+                Some(_) => begin.saturating_add(DurationNs(duration)),
+                None => TimestampNs(0),
+            },
+            status,
+            status_message,
+            attributes,
+            events: (),
+            links: (),
+            trace_state: None,
+            trace_flags: 0,
+            dropped: DroppedCounts::default(),
+        },
+    );
+    Some(index)
+}
+
+/// How many earlier spans with the same IDs and service a fragment is compared with.
+pub(super) const MERGE_CANDIDATES: usize = 16;
+
+/// What [`compatible`] compares of a span.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sides<K> {
+    pub kind: Option<K>,
+    pub timestamp: Option<Micros>,
+    pub shared: Option<bool>,
+}
+
+/// Two fragments can be one span when nothing they say contradicts.
+pub(super) fn compatible<K: PartialEq>(a: &Sides<K>, b: &Sides<K>) -> bool {
+    agree(&a.kind, &b.kind) && agree(&a.timestamp, &b.timestamp) && agree(&a.shared, &b.shared)
+}
+
+/// Two values that do not contradict each other: equal, or one not given.
+fn agree<T: PartialEq>(x: &Option<T>, y: &Option<T>) -> bool {
+    x.is_none() || y.is_none() || x == y
+}
+
+/// A span's [`Sides`].
+pub(super) fn sides<'s>(span: &'s WireSpan<'_>) -> Sides<&'s [u8]> {
+    Sides {
+        kind: span.kind.as_deref(),
+        timestamp: span.timestamp,
+        shared: span.shared,
+    }
+}
+
+/// Merges fragments of the same span; counts each absorbed fragment as read
+/// and rejected (reason `MergedFragment`). `places` names each span.
+pub(super) fn merge_fragments<'a>(
+    spans: Vec<(WireSpan<'a>, String)>,
+    out: &mut Builder<'_>,
+) -> Vec<(WireSpan<'a>, String)> {
+    let mut kept: Vec<(WireSpan<'a>, String)> = Vec::with_capacity(spans.len());
+    // Spans by IDs and local service.
+    type Group = ((TraceId, SpanId), Vec<u8>);
+    let mut groups: HashMap<Group, Vec<usize>> = HashMap::new();
+    for (span, place) in spans {
+        let Some(ids) = ids_of(&span) else {
+            kept.push((span, place));
+            continue;
+        };
+        let group = groups.entry((ids, span.local_service().to_vec())).or_default();
+        // Fragments of one span arrive close together: comparing with the most
+        // recent few keeps a file of many same-ID spans (fan-out) linear.
+        let recent = group.iter().rev().take(MERGE_CANDIDATES).copied();
+        match recent.into_iter().find(|&k| {
+            kept.get(k)
+                .is_some_and(|(other, _)| compatible(&sides(other), &sides(&span)))
+        }) {
+            Some(k) => {
+                out.span_read();
+                out.reject(RejectReason::MergedFragment, || {
+                    format!("{place}: merged with the span before it")
+                });
+                if let Some((target, _)) = kept.get_mut(k) {
+                    absorb(target, span);
+                }
+            }
+            None => {
+                group.push(kept.len());
+                kept.push((span, place));
+            }
+        }
+    }
+    kept
+}
+
+/// Fills what `target` lacks from `other`, and unions tags and annotations.
+fn absorb<'a>(target: &mut WireSpan<'a>, other: WireSpan<'a>) {
+    // The span runs from the earliest start to the latest known end.
+    // In microseconds as written: an end past 64 bits of them is no end.
+    let end = |s: &WireSpan<'_>| {
+        let (start, duration) = (s.timestamp?, s.duration?);
+        start.whole.checked_add(duration.whole)?;
+        Some(start.total_nanos() + duration.total_nanos())
+    };
+    let latest_end = end(target).max(end(&other));
+    target.timestamp = match (target.timestamp, other.timestamp) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    target.duration = match (target.timestamp, latest_end) {
+        (Some(start), Some(end)) => Some(Micros::of_total_nanos(end.saturating_sub(start.total_nanos()))),
+        _ => target.duration.or(other.duration),
+    };
+    target.parent_id = target.parent_id.take().or(other.parent_id);
+    target.name = target.name.take().filter(|n| !n.is_empty()).or(other.name);
+    target.kind = target.kind.take().or(other.kind);
+    target.shared = target.shared.or(other.shared);
+    target.remote_endpoint = target.remote_endpoint.take().or(other.remote_endpoint);
+    // The later fragment's value wins for a key both have, as a map's `extend` did.
+    target.tags.extend(other.tags);
+    sort_tags(&mut target.tags);
+    target.annotations.extend(other.annotations);
+}
+
+/// The shared spans to split, found once every span is read: an RPC's client
+/// and server halves may share one span ID, the server half marked `shared`;
+/// each server half gets a derived ID under the client half, and spans that
+/// named the shared ID as parent and run in the server's service move under
+/// the (first) server half.
+pub(super) fn split_shared(seen: &[Seen], out: &mut Builder<'_>) {
+    if !seen.iter().any(|s| s.shared == Some(true)) {
+        return;
+    }
+    let unshared: HashSet<(TraceId, SpanId)> = seen.iter().filter(|s| s.shared != Some(true)).map(|s| s.ids).collect();
+    // For each split ID, the service of its first server half.
+    let mut splits: HashMap<(TraceId, SpanId), u32> = HashMap::new();
+    for s in seen
+        .iter()
+        .filter(|s| s.shared == Some(true) && unshared.contains(&s.ids))
+    {
+        splits.entry(s.ids).or_insert(s.service);
+    }
+    // Several consumers of one message share an ID: the server halves are numbered.
+    let mut occurrences: HashMap<(TraceId, SpanId), u32> = HashMap::new();
+    for s in seen {
+        if s.shared == Some(true) && splits.contains_key(&s.ids) {
+            let n = occurrences.entry(s.ids).or_insert(0);
+            let occurrence = *n;
+            *n += 1;
+            if let Some(index) = s.kept {
+                out.split_server_half(index, server_half_id(s.ids.1, occurrence));
+            }
+        } else if let Some(index) = s.kept
+            && let Some(parent) = out.parent_of(index)
+            && splits.get(&(s.ids.0, parent)) == Some(&s.service)
+        {
+            out.set_parent(index, server_half_id(parent, 0));
+        }
+    }
+}
+
+/// The ID given to the `occurrence`-th server half sharing `shared`.
+fn server_half_id(shared: SpanId, occurrence: u32) -> SpanId {
+    derived_span_id(shared, &format!("zipkin-shared-server-{occurrence}"))
+}

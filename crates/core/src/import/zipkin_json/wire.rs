@@ -1,0 +1,325 @@
+//! One Zipkin span read from the bytes into [`WireSpan`], its fields as
+//! written (texts as bytes checked to be UTF-8, borrowed from the file when
+//! they hold no escapes). A span is read whole before it is converted: its
+//! tags are sorted by key (the order the serde reader's map gave them, and
+//! the order the status tags are judged in), and a fragment may have to be
+//! merged into another span first.
+
+use crate::import::json_scan::{Cursor, JsonError, Number, first, float_text};
+use crate::import::lenient::{A_STRING, Micros, micros};
+use crate::import::text_id::Id;
+use std::borrow::Cow;
+
+/// Text checked to be UTF-8.
+pub(super) type Text<'a> = Cow<'a, [u8]>;
+
+/// A span's fields as written.
+#[derive(Default)]
+pub(super) struct WireSpan<'a> {
+    pub trace_id: Id<'a>,
+    pub id: Id<'a>,
+    pub parent_id: Option<Id<'a>>,
+    pub name: Option<Text<'a>>,
+    pub kind: Option<Text<'a>>,
+    /// `null` reads as 0, as it did: present, unlike a missing field.
+    pub timestamp: Option<Micros>,
+    pub duration: Option<Micros>,
+    pub shared: Option<bool>,
+    pub local_endpoint: Option<Endpoint<'a>>,
+    pub remote_endpoint: Option<Endpoint<'a>>,
+    pub annotations: Vec<Annotation<'a>>,
+    /// Sorted by key, each key once (the last value written wins).
+    pub tags: Vec<(Text<'a>, Text<'a>)>,
+}
+
+#[derive(Default)]
+pub(super) struct Endpoint<'a> {
+    pub service_name: Option<Text<'a>>,
+    pub ipv4: Option<Text<'a>>,
+    pub ipv6: Option<Text<'a>>,
+    pub port: Option<u16>,
+}
+
+pub(super) struct Annotation<'a> {
+    pub timestamp: Micros,
+    pub value: Text<'a>,
+}
+
+/// A span's fields, in the order serde's derived reader took them when a
+/// span was written as an array of values.
+const SPAN_FIELDS: &[&[u8]] = &[
+    b"traceId",
+    b"id",
+    b"parentId",
+    b"name",
+    b"kind",
+    b"timestamp",
+    b"duration",
+    b"shared",
+    b"localEndpoint",
+    b"remoteEndpoint",
+    b"annotations",
+    b"tags",
+];
+
+impl<'a> WireSpan<'a> {
+    /// Empties the span for the next, keeping its lists' memory.
+    pub fn clear(&mut self) {
+        self.trace_id = Id::default();
+        self.id = Id::default();
+        self.parent_id = None;
+        self.name = None;
+        self.kind = None;
+        self.timestamp = None;
+        self.duration = None;
+        self.shared = None;
+        self.local_endpoint = None;
+        self.remote_endpoint = None;
+        self.annotations.clear();
+        self.tags.clear();
+    }
+
+    /// The local service, `""` when none is named.
+    pub fn local_service(&self) -> &[u8] {
+        self.local_endpoint
+            .as_ref()
+            .and_then(|e| e.service_name.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// [`WireSpan::local_service`] as it was read (borrowed from the file when it could be).
+    pub fn local_endpoint_service(&self) -> Text<'a> {
+        self.local_endpoint
+            .as_ref()
+            .and_then(|e| e.service_name.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The keys of [`SPAN_FIELDS`] with their quotes, for [`Cursor::eat_key`].
+const QUOTED_FIELDS: &[&[u8]] = &[
+    b"\"traceId\"",
+    b"\"id\"",
+    b"\"parentId\"",
+    b"\"name\"",
+    b"\"kind\"",
+    b"\"timestamp\"",
+    b"\"duration\"",
+    b"\"shared\"",
+    b"\"localEndpoint\"",
+    b"\"remoteEndpoint\"",
+    b"\"annotations\"",
+    b"\"tags\"",
+];
+
+/// Which field followed which in the spans read so far, to expect the same
+/// in the next: a writer puts every span's keys in one order, so a key costs
+/// one comparison instead of a scan and a lookup.
+#[derive(Default)]
+pub(super) struct FieldOrder {
+    /// The field expected after each field (by index), and first (the last entry).
+    next: [Option<usize>; SPAN_FIELDS.len() + 1],
+}
+
+impl FieldOrder {
+    fn slot(previous: Option<usize>) -> usize {
+        previous.unwrap_or(SPAN_FIELDS.len())
+    }
+}
+
+/// Reads one span into `span` (emptied first).
+pub(super) fn span<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, order: &mut FieldOrder) -> Result<(), JsonError> {
+    span.clear();
+    let mut seen = 0;
+    if cur.next_byte() == Some(b'[') {
+        return cur.record("struct WireSpan", SPAN_FIELDS, |cur, key| match field_index(key) {
+            Some(f) => field(cur, span, &mut seen, f),
+            None => cur.skip_unknown(key),
+        });
+    }
+    let mut previous = None;
+    cur.members("struct WireSpan", |cur, _| {
+        let expected = order.next.get(FieldOrder::slot(previous)).copied().flatten();
+        if let Some(f) = expected
+            && let Some(&quoted) = QUOTED_FIELDS.get(f)
+            && cur.eat_key(quoted)
+        {
+            previous = Some(f);
+            let name = SPAN_FIELDS.get(f).copied().unwrap_or_default();
+            return field(cur, span, &mut seen, f).map_err(|error| error.within_key(name));
+        }
+        let key = cur.key()?;
+        let f = field_index(&key);
+        if f.is_some() {
+            if let Some(slot) = order.next.get_mut(FieldOrder::slot(previous)) {
+                *slot = f;
+            }
+            previous = f;
+        }
+        match f {
+            Some(f) => field(cur, span, &mut seen, f),
+            None => cur.skip_unknown(&key),
+        }
+        .map_err(|error| error.within_key(&key))
+    })
+}
+
+fn field_index(key: &[u8]) -> Option<usize> {
+    SPAN_FIELDS.iter().position(|&field| field == key)
+}
+
+/// Reads the value of span field `f` (its index in [`SPAN_FIELDS`]).
+fn field<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, seen: &mut u32, f: usize) -> Result<(), JsonError> {
+    let name = SPAN_FIELDS
+        .get(f)
+        .and_then(|k| std::str::from_utf8(k).ok())
+        .unwrap_or_default();
+    first(cur, seen, f as u32, name)?;
+    match f {
+        0 => span.trace_id = Id::trace(cur)?,
+        1 => span.id = Id::span(cur)?,
+        2 => span.parent_id = if cur.null()? { None } else { Some(Id::span(cur)?) },
+        3 => span.name = optional_text(cur)?,
+        4 => span.kind = optional_text(cur)?,
+        5 => span.timestamp = Some(micros(cur)?),
+        6 => span.duration = Some(micros(cur)?),
+        7 => {
+            span.shared = if cur.null()? {
+                None
+            } else {
+                Some(cur.bool("a boolean")?)
+            }
+        }
+        8 => span.local_endpoint = endpoint(cur)?,
+        9 => span.remote_endpoint = endpoint(cur)?,
+        10 => {
+            if !cur.null()? {
+                cur.array("a sequence", |cur, _| {
+                    span.annotations.push(annotation(cur)?);
+                    Ok(())
+                })?;
+            }
+        }
+        _ => {
+            if !cur.null()? {
+                tags(cur, &mut span.tags)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A string, or `null` for none.
+fn optional_text<'a>(cur: &mut Cursor<'a>) -> Result<Option<Text<'a>>, JsonError> {
+    Ok(if cur.null()? {
+        None
+    } else {
+        Some(cur.string_utf8(A_STRING)?)
+    })
+}
+
+/// An endpoint, or `null` for none.
+fn endpoint<'a>(cur: &mut Cursor<'a>) -> Result<Option<Endpoint<'a>>, JsonError> {
+    if cur.null()? {
+        return Ok(None);
+    }
+    let mut seen = 0;
+    let mut endpoint = Endpoint::default();
+    let fields: &[&[u8]] = &[b"serviceName", b"ipv4", b"ipv6", b"port"];
+    cur.record("struct Endpoint", fields, |cur, key| {
+        match key {
+            b"serviceName" => {
+                first(cur, &mut seen, 0, "serviceName")?;
+                endpoint.service_name = optional_text(cur)?;
+            }
+            b"ipv4" => {
+                first(cur, &mut seen, 1, "ipv4")?;
+                endpoint.ipv4 = optional_text(cur)?;
+            }
+            b"ipv6" => {
+                first(cur, &mut seen, 2, "ipv6")?;
+                endpoint.ipv6 = optional_text(cur)?;
+            }
+            b"port" => {
+                first(cur, &mut seen, 3, "port")?;
+                endpoint.port = if cur.null()? { None } else { Some(port(cur)?) };
+            }
+            _ => cur.skip_unknown(key)?,
+        }
+        Ok(())
+    })?;
+    Ok(Some(endpoint))
+}
+
+/// A port: a number that fits in 16 bits, as serde read a `u16`.
+fn port(cur: &mut Cursor<'_>) -> Result<u16, JsonError> {
+    if !matches!(cur.next_byte(), Some(b'-' | b'0'..=b'9')) {
+        return Err(cur.invalid_type("u16"));
+    }
+    match cur.number()? {
+        Number::U64(v) => {
+            u16::try_from(v).map_err(|_| cur.error(format!("invalid value: integer `{v}`, expected u16")))
+        }
+        Number::I64(v) => Err(cur.error(format!("invalid value: integer `{v}`, expected u16"))),
+        Number::F64(v) => Err(cur.error(format!(
+            "invalid type: floating point `{}`, expected u16",
+            float_text(v)
+        ))),
+    }
+}
+
+fn annotation<'a>(cur: &mut Cursor<'a>) -> Result<Annotation<'a>, JsonError> {
+    let mut seen = 0;
+    let mut annotation = Annotation {
+        timestamp: Micros::default(),
+        value: Cow::Borrowed(b""),
+    };
+    cur.record("struct Annotation", &[b"timestamp", b"value"], |cur, key| {
+        match key {
+            b"timestamp" => {
+                first(cur, &mut seen, 0, "timestamp")?;
+                annotation.timestamp = micros(cur)?;
+            }
+            b"value" => {
+                first(cur, &mut seen, 1, "value")?;
+                annotation.value = cur.string_utf8(A_STRING)?;
+            }
+            _ => cur.skip_unknown(key)?,
+        }
+        Ok(())
+    })?;
+    Ok(annotation)
+}
+
+/// The `tags` map (all values strings), sorted by key with the last value
+/// of a key given twice, as the serde reader's `BTreeMap` held them.
+fn tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>) -> Result<(), JsonError> {
+    cur.members("a map", |cur, _| {
+        let key = cur.key()?;
+        let value = cur.string_utf8(A_STRING).map_err(|error| error.within_key(&key))?;
+        tags.push((key, value));
+        Ok(())
+    })?;
+    sort_tags(tags);
+    Ok(())
+}
+
+/// Sorts tags by key and keeps the last value of each key.
+pub(super) fn sort_tags(tags: &mut Vec<(Text<'_>, Text<'_>)>) {
+    // Writers usually sort keys already (Zipkin's own does).
+    if tags.windows(2).all(|pair| matches!(pair, [a, b] if a.0 < b.0)) {
+        return;
+    }
+    tags.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut kept = 0;
+    for i in 0..tags.len() {
+        let last_of_key = tags
+            .get(i + 1)
+            .is_none_or(|next| tags.get(i).is_some_and(|this| this.0 != next.0));
+        if last_of_key {
+            tags.swap(kept, i);
+            kept += 1;
+        }
+    }
+    tags.truncate(kept);
+}
