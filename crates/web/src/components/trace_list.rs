@@ -263,31 +263,35 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
     let endpoints = move || menu(workspace, |a| &a.groups.endpoints);
     let operations = move || menu(workspace, |a| &a.groups.operations);
     let errors_only = move || view.with(|v| v.errors_only);
+    // A menu of `names` (any: none chosen) setting one field of the view.
+    let menu_select = move |label: &'static str,
+                            test_id: &'static str,
+                            names: Signal<Vec<String>>,
+                            field: fn(&mut TraceListView) -> &mut Option<String>| {
+        view! {
+            <label>
+                {label}
+                " "
+                <select
+                    data-testid=test_id
+                    on:change=move |e| {
+                        let v = given(event_target_value(&e));
+                        change(Box::new(move |view| *field(view) = v))
+                    }
+                >
+                    <option value="">"any"</option>
+                    {move || options(names.get(), view.with(|v| field(&mut v.clone()).clone()))}
+                </select>
+            </label>
+        }
+    };
     view! {
         <form class="filters" data-testid="trace-filters" on:submit=|e| e.prevent_default()>
-            <label>
-                "Service "
-                <select data-testid="filter-service" on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.service = v)) }>
-                    <option value="">"any"</option>
-                    {move || options(services(), view.with(|v| v.service.clone()))}
-                </select>
-            </label>
+            {menu_select("Service", "filter-service", Signal::derive(services), |v| &mut v.service)}
             <Show when=move || !on_endpoint>
-                <label>
-                    "Endpoint "
-                    <select data-testid="filter-endpoint" on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.endpoint = v)) }>
-                        <option value="">"any"</option>
-                        {move || options(endpoints(), view.with(|v| v.endpoint.clone()))}
-                    </select>
-                </label>
+                {menu_select("Endpoint", "filter-endpoint", Signal::derive(endpoints), |v| &mut v.endpoint)}
             </Show>
-            <label>
-                "Operation "
-                <select data-testid="filter-operation" on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.operation = v)) }>
-                    <option value="">"any"</option>
-                    {move || options(operations(), view.with(|v| v.operation.clone()))}
-                </select>
-            </label>
+            {menu_select("Operation", "filter-operation", Signal::derive(operations), |v| &mut v.operation)}
             <label>
                 "Duration "
                 <input type="text" size="6" placeholder="min" data-testid="filter-min"
