@@ -243,3 +243,32 @@ function millis(text) {
   const scale = { ns: 1e-6, µs: 1e-3, ms: 1, s: 1e3, m: 6e4 }[match[2]];
   return Number(match[1]) * scale;
 }
+
+test("a table with more operations than the page draws at first fetches the rest on request", () =>
+  onPage(async (page) => {
+    // One trace of 150 spans, each its own operation.
+    const start = 1_700_000_000_000_000_000n;
+    const spans = Array.from({ length: 150 }, (_, i) => ({
+      traceId: "ab".repeat(16),
+      spanId: (i + 1).toString(16).padStart(16, "0"),
+      ...(i ? { parentSpanId: "1".padStart(16, "0") } : {}),
+      name: i ? `step ${String(i).padStart(3, "0")}` : "GET /many",
+      kind: i ? 1 : 2,
+      startTimeUnixNano: String(start + BigInt(i) * 1_000n),
+      endTimeUnixNano: String(start + BigInt(i) * 1_000n + (i ? 500n : 2_000_000n)),
+    }));
+    const doc = { resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "many" } }] }, scopeSpans: [{ spans }] }] };
+    await page.getByTestId("file-input").setInputFiles({ name: "many.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(doc)) });
+    await page.getByTestId("overview").waitFor();
+    const rows = page.getByTestId("operation-row");
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="operation-row"]').length === 100);
+    const more = page.getByTestId("operation-more");
+    assert.equal(await more.innerText(), "Show 50 more");
+    await more.click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="operation-row"]').length === 150);
+    const names = await rows.locator("td.name").allInnerTexts();
+    assert.equal(new Set(names).size, 150, "each operation once");
+    assert.equal(await more.count(), 0);
+    // The filter menu offers every operation, not only those drawn first.
+    assert.equal(await page.getByTestId("filter-operation").locator("option").count(), 151);
+  }));

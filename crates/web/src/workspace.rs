@@ -20,10 +20,15 @@ use leptos::prelude::*;
 use std::sync::Arc;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::FileReport;
+use tracelens_core::query::Facets;
 use tracelens_core::report::Report;
+use tracelens_core::time::DurationNs;
 use web_sys::Blob;
 
 pub use crate::engine::protocol::{BaselineSummary, Period};
+
+/// The duration axes of the endpoint and the operation table.
+pub type GroupRanges = (Option<(DurationNs, DurationNs)>, Option<(DurationNs, DurationNs)>);
 
 /// A file that could not be loaded, with the message to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +89,12 @@ pub struct Workspace {
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
     /// Traces in the current set.
     pub trace_count: RwSignal<u64>,
+    /// Endpoints and operations in all (the analysis holds the busiest only).
+    pub group_counts: RwSignal<(usize, usize)>,
+    /// The duration axis of the endpoint and the operation table, over all their rows.
+    pub group_ranges: RwSignal<GroupRanges>,
+    /// The choices of the trace list's filter menus.
+    pub facets: RwSignal<Facets>,
     /// The current set's fingerprint (see `CurrentSummary`).
     pub fingerprint: RwSignal<Option<String>>,
     pub files: RwSignal<Vec<FileReport>>,
@@ -119,6 +130,9 @@ impl Workspace {
             engine: StoredValue::new_local(None),
             analysis: RwSignal::new(None),
             trace_count: RwSignal::new(0),
+            group_counts: RwSignal::new((0, 0)),
+            group_ranges: RwSignal::new((None, None)),
+            facets: RwSignal::new(Facets::default()),
             fingerprint: RwSignal::new(None),
             files: RwSignal::new(Vec::new()),
             baseline: RwSignal::new(None),
@@ -343,6 +357,15 @@ impl Workspace {
     fn show(&self, summary: Summary) {
         let current = summary.current;
         self.trace_count.set(current.as_ref().map_or(0, |c| c.traces));
+        self.group_counts
+            .set(current.as_ref().map_or((0, 0), |c| (c.endpoints, c.operations)));
+        self.group_ranges.set(
+            current
+                .as_ref()
+                .map_or((None, None), |c| (c.endpoint_range, c.operation_range)),
+        );
+        self.facets
+            .set(current.as_ref().map(|c| c.facets.clone()).unwrap_or_default());
         self.fingerprint.set(current.as_ref().map(|c| c.fingerprint.clone()));
         self.files
             .set(current.as_ref().map(|c| c.files.clone()).unwrap_or_default());

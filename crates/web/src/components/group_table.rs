@@ -3,7 +3,8 @@
 //! and the share of the critical path. Clicking a row opens its histogram
 //! with the percentile marks below it.
 
-use crate::components::histogram::{Noun, histogram_figure, shared_range, sparkline, summary};
+use crate::components::histogram::{Noun, histogram_figure, sparkline, summary};
+use crate::engine::protocol::{self, Reply, Request};
 use crate::format;
 use crate::workspace::Workspace;
 use leptos::prelude::*;
@@ -24,6 +25,14 @@ impl Grouping {
         match self {
             Grouping::Endpoints => &analysis.groups.endpoints,
             Grouping::Operations => &analysis.groups.operations,
+        }
+    }
+
+    /// The same grouping, as the engine is asked for more of it.
+    fn asked(self) -> protocol::Grouping {
+        match self {
+            Grouping::Endpoints => protocol::Grouping::Endpoints,
+            Grouping::Operations => protocol::Grouping::Operations,
         }
     }
 
@@ -84,10 +93,15 @@ const COLUMNS: u32 = 12;
 #[component]
 pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     let workspace = expect_context::<Workspace>();
+    // The busiest rows come with the summary; the rest are asked of the
+    // engine when the person wants them.
+    let fetched = RwSignal::new(Vec::<GroupStats>::new());
     let rows = move || {
-        workspace
+        let mut rows = workspace
             .analysis
-            .with(|a| a.as_deref().map(|a| grouping.rows(a).to_vec()).unwrap_or_default())
+            .with(|a| a.as_deref().map(|a| grouping.rows(a).to_vec()).unwrap_or_default());
+        fetched.with(|more| rows.extend(more.iter().cloned()));
+        rows
     };
     // Rows the user opened, by service and name (names can repeat across services).
     let opened = RwSignal::new(Vec::<(String, String)>::new());
@@ -98,9 +112,11 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     let wanted = RwSignal::new(FIRST_ROWS);
     let drawn = RwSignal::new(ROWS_PER_FRAME);
     let total = move || {
-        workspace
-            .analysis
-            .with(|a| a.as_deref().map_or(0, |a| grouping.rows(a).len()))
+        let (endpoints, operations) = workspace.group_counts.get();
+        match grouping {
+            Grouping::Endpoints => endpoints,
+            Grouping::Operations => operations,
+        }
     };
     Effect::new(move |_| {
         let (now, goal) = (drawn.get(), wanted.get().min(total()));
@@ -111,14 +127,40 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     // Another analysis: draw it again from the top.
     Effect::new(move |_| {
         workspace.analysis.track();
+        fetched.set(Vec::new());
+        wanted.set(FIRST_ROWS);
         drawn.set(ROWS_PER_FRAME);
     });
+    // Rows wanted beyond those held: asked of the engine, then drawn.
+    Effect::new(move |_| {
+        let held = workspace
+            .analysis
+            .with_untracked(|a| a.as_deref().map_or(0, |a| grouping.rows(a).len()))
+            + fetched.with_untracked(Vec::len);
+        let missing = wanted.get().min(total()).saturating_sub(held);
+        if missing == 0 {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let question = move |ticket| Request::Groups {
+                ticket,
+                grouping: grouping.asked(),
+                offset: held,
+                limit: missing,
+            };
+            if let Some(Reply::Groups { rows, .. }) = workspace.ask(question).await {
+                fetched.update(|f| f.extend(rows));
+            }
+        });
+    });
+    // Over all rows, those fetched later too (the engine measures it).
     let range = Memo::new(move |_| {
-        workspace.analysis.with(|a| {
-            a.as_deref()
-                .and_then(|a| shared_range(grouping.rows(a).iter().map(|g| &g.histogram)))
-                .unwrap_or((DurationNs(1), DurationNs(1)))
-        })
+        let (endpoints, operations) = workspace.group_ranges.get();
+        match grouping {
+            Grouping::Endpoints => endpoints,
+            Grouping::Operations => operations,
+        }
+        .unwrap_or((DurationNs(1), DurationNs(1)))
     });
     let body = move || {
         let range = range.get();

@@ -9,9 +9,9 @@ use crate::io;
 use crate::route::{Route, SortBy, TraceListView, group_key, group_text};
 use crate::workspace::Workspace;
 use leptos::prelude::*;
-use tracelens_core::analysis::{Analysis, GroupStats, TraceSummary};
+use tracelens_core::analysis::TraceSummary;
 use tracelens_core::numbers::{agrees, counted};
-use tracelens_core::query::{GroupKey, SortKey, TraceFilter, TracePage, TraceQuery, TraceSort};
+use tracelens_core::query::{FacetList, GroupKey, SortKey, TraceFilter, TracePage, TraceQuery, TraceSort};
 use tracelens_core::time::parse_duration;
 
 /// Height of a row, in CSS pixels (`.traces tbody tr` in style.css).
@@ -211,26 +211,21 @@ fn query_of(route: &Route) -> TraceQuery {
     }
 }
 
-/// A menu's entries: the groups `of` the analysis, as `service: name`, sorted.
-fn menu(workspace: Workspace, of: fn(&Analysis) -> &Vec<GroupStats>) -> Vec<String> {
-    workspace.analysis.with(|a| {
-        let mut names: Vec<String> = a
-            .as_deref()
-            .map(|a| {
-                of(a)
-                    .iter()
-                    .map(|g| {
-                        group_text(&GroupKey {
-                            service: g.service.clone(),
-                            name: g.name.clone(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
-    })
+/// A menu's entries: `service: name` (or the service alone), most traces first.
+fn menu(list: &FacetList, services: bool) -> Vec<String> {
+    list.items
+        .iter()
+        .map(|facet| {
+            if services {
+                facet.service.clone()
+            } else {
+                group_text(&GroupKey {
+                    service: facet.service.clone(),
+                    name: facet.name.clone(),
+                })
+            }
+        })
+        .collect()
 }
 
 /// The filters above the list: menus of what the analysis found, a
@@ -255,13 +250,9 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
             })
             .collect_view()
     };
-    let services = move || {
-        workspace
-            .analysis
-            .with(|a| a.as_deref().map(|a| a.overview.services.clone()).unwrap_or_default())
-    };
-    let endpoints = move || menu(workspace, |a| &a.groups.endpoints);
-    let operations = move || menu(workspace, |a| &a.groups.operations);
+    let services = move || workspace.facets.with(|f| menu(&f.services, true));
+    let endpoints = move || workspace.facets.with(|f| menu(&f.endpoints, false));
+    let operations = move || workspace.facets.with(|f| menu(&f.operations, false));
     let errors_only = move || view.with(|v| v.errors_only);
     // A menu of `names` (any: none chosen) setting one field of the view.
     let menu_select = move |label: &'static str,

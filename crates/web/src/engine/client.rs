@@ -162,7 +162,7 @@ impl Engine {
                 self.flush();
                 return;
             }
-            Reply::Traces { ticket, .. } | Reply::Report { ticket, .. } => Some(*ticket),
+            Reply::Traces { ticket, .. } | Reply::Report { ticket, .. } | Reply::Groups { ticket, .. } => Some(*ticket),
             _ => None,
         };
         if let Some(ticket) = answered {

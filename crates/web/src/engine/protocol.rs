@@ -12,10 +12,11 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::GroupStats;
 use tracelens_core::import::FileReport;
-use tracelens_core::query::{TracePage, TraceQuery};
+use tracelens_core::query::{Facets, TracePage, TraceQuery};
 use tracelens_core::report::{Report, Tracking};
-use tracelens_core::time::TimestampNs;
+use tracelens_core::time::{DurationNs, TimestampNs};
 
 /// Numbers a load; the page counts them up.
 pub type LoadId = u64;
@@ -53,6 +54,20 @@ pub enum Request {
     Traces { ticket: Ticket, query: TraceQuery },
     /// The report of what is loaded, with these choices of the person's.
     Report { ticket: Ticket, choices: ReportChoices },
+    /// Rows of the endpoint or operation table beyond those in the summary.
+    Groups {
+        ticket: Ticket,
+        grouping: Grouping,
+        offset: usize,
+        limit: usize,
+    },
+}
+
+/// The tables of group statistics that can be long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grouping {
+    Endpoints,
+    Operations,
 }
 
 /// What a person chose for the report (the options the page can set; the
@@ -89,6 +104,8 @@ pub enum Reply {
         ticket: Ticket,
         report: Option<Box<Report>>,
     },
+    /// Rows of a group table, busiest first from the offset asked.
+    Groups { ticket: Ticket, rows: Vec<GroupStats> },
     /// The engine panicked: it is gone, and says why before it goes.
     Panicked { message: String },
 }
@@ -142,8 +159,21 @@ pub struct Summary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurrentSummary {
     /// The analysis of the current traces, with its per-trace rows left out
-    /// (`analysis.traces` is empty: see [`Request::Traces`]).
+    /// (`analysis.traces` is empty: see [`Request::Traces`]), and only the
+    /// busiest [`SUMMARY_GROUP_ROWS`] endpoints and operations (see
+    /// [`Request::Groups`]): a trace set can have thousands of operations,
+    /// each row a kilobyte with its histogram, and the page draws a hundred.
     pub analysis: Analysis,
+    /// Endpoints and operations in all.
+    pub endpoints: usize,
+    pub operations: usize,
+    /// The shortest and longest duration in the endpoints' and in the
+    /// operations' histograms, all rows included: the axis each table draws
+    /// on (see `histogram::shared_range`).
+    pub endpoint_range: Option<(DurationNs, DurationNs)>,
+    pub operation_range: Option<(DurationNs, DurationNs)>,
+    /// The choices of the trace list's filter menus.
+    pub facets: Facets,
     /// How many traces the analysis found.
     pub traces: u64,
     /// The fingerprint of the current trace set (its span count and trace
@@ -152,6 +182,9 @@ pub struct CurrentSummary {
     /// The files read into it.
     pub files: Vec<FileReport>,
 }
+
+/// Endpoints and operations a summary carries (the rest on request).
+pub const SUMMARY_GROUP_ROWS: usize = 100;
 
 /// What the baseline holds, so the page can say what it compares with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,11 +8,15 @@
 //! `import_file`), then analyses once at the end. A load the page cancels is
 //! never half-applied: the page stops the worker and starts another.
 
-use super::protocol::{BaselineSummary, CurrentSummary, FileOutcome, Period, ReportChoices, Summary};
+use super::protocol::{
+    BaselineSummary, CurrentSummary, FileOutcome, Grouping, Period, ReportChoices, SUMMARY_GROUP_ROWS, Summary,
+};
+use crate::components::histogram::shared_range;
 use crate::prepared::Prepared;
 use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::GroupStats;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
@@ -36,6 +40,9 @@ pub struct FileBytes {
     /// Decompressed from gzip on the way in (see `import::Gunzip`).
     pub gunzipped: bool,
 }
+
+/// Choices a filter menu offers at most (the rarest left out).
+const MENU_CHOICES: usize = 2_000;
 
 /// A load in progress: what decides how its files are taken.
 pub struct Load {
@@ -138,6 +145,19 @@ impl EngineState {
         }
     }
 
+    /// Rows of a group table from `offset` (none without traces).
+    pub fn groups(&self, grouping: Grouping, offset: usize, limit: usize) -> Vec<GroupStats> {
+        let Some(prepared) = &self.prepared else {
+            return Vec::new();
+        };
+        let groups = &prepared.analysis.groups;
+        let rows = match grouping {
+            Grouping::Endpoints => &groups.endpoints,
+            Grouping::Operations => &groups.operations,
+        };
+        rows.iter().skip(offset).take(limit).cloned().collect()
+    }
+
     /// The report of what is loaded (`None` before any traces), against the
     /// previous report if one was given, else against the baseline traces.
     pub fn report(&mut self, choices: ReportChoices) -> Option<Report> {
@@ -168,15 +188,29 @@ impl EngineState {
     pub fn summary(&self) -> Summary {
         let analysis = self.prepared.as_ref().map(|p| &p.analysis);
         Summary {
-            current: analysis.map(|analysis| CurrentSummary {
-                fingerprint: report::findings::trace_set_fingerprint(
-                    analysis.overview.spans,
-                    analysis.traces.iter().map(|t| t.trace_id),
-                ),
-                traces: analysis.traces.len() as u64,
-                // The rows are the bulk of it; the page asks for a page at a time.
-                analysis: analysis.summary(),
-                files: self.current.files.clone(),
+            current: analysis.map(|analysis| {
+                let mut summary = analysis.summary();
+                summary.groups.endpoints.truncate(SUMMARY_GROUP_ROWS);
+                summary.groups.operations.truncate(SUMMARY_GROUP_ROWS);
+                CurrentSummary {
+                    fingerprint: report::findings::trace_set_fingerprint(
+                        analysis.overview.spans,
+                        analysis.traces.iter().map(|t| t.trace_id),
+                    ),
+                    traces: analysis.traces.len() as u64,
+                    // The rows are the bulk of it; the page asks for a page at a time.
+                    analysis: summary,
+                    endpoints: analysis.groups.endpoints.len(),
+                    operations: analysis.groups.operations.len(),
+                    endpoint_range: shared_range(analysis.groups.endpoints.iter().map(|g| &g.histogram)),
+                    operation_range: shared_range(analysis.groups.operations.iter().map(|g| &g.histogram)),
+                    facets: self
+                        .catalog
+                        .as_ref()
+                        .map(|c| c.facets(MENU_CHOICES))
+                        .unwrap_or_default(),
+                    files: self.current.files.clone(),
+                }
             }),
             baseline: (!self.baseline.files.is_empty()).then(|| summarize(&self.baseline, analysis.map(|a| &**a))),
         }

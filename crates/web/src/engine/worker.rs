@@ -114,6 +114,15 @@ fn handle(state: &mut EngineState, data: &JsValue) {
             ticket,
             page: state.traces(&query),
         }),
+        Request::Groups {
+            ticket,
+            grouping,
+            offset,
+            limit,
+        } => post(&Reply::Groups {
+            ticket,
+            rows: state.groups(grouping, offset, limit),
+        }),
         Request::Report { ticket, choices } => post(&Reply::Report {
             ticket,
             report: state.report(choices).map(Box::new),
