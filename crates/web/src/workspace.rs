@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use std::sync::Arc;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::import::FileReport;
-use tracelens_core::query::Facets;
+use tracelens_core::query::{Facets, TracePage, TraceQuery};
 use tracelens_core::report::Report;
 use tracelens_core::time::DurationNs;
 use web_sys::Blob;
@@ -115,6 +115,9 @@ pub struct Workspace {
     pub report_baseline: RwSignal<Option<Arc<Report>>>,
     /// A report opened on its own (no traces loaded); `None` once traces load.
     pub saved_report: RwSignal<Option<SavedReport>>,
+    /// The trace list's first page, sent with the last load's summary (the
+    /// list takes it instead of asking, when its query is the same).
+    pub first_page: StoredValue<Option<(TraceQuery, TracePage)>>,
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
     /// Files of each load not yet answered, by load.
@@ -143,6 +146,7 @@ impl Workspace {
             drop_target: RwSignal::new(None),
             report_baseline: RwSignal::new(None),
             saved_report: RwSignal::new(None),
+            first_page: StoredValue::new(None),
             loaded: StoredValue::new_local(Vec::new()),
             pending: StoredValue::new_local(Vec::new()),
             next_load: StoredValue::new(0),
@@ -244,7 +248,16 @@ impl Workspace {
                 restoring,
             })
         });
-        self.send(&Request::Load { load, period, names }, &blobs);
+        let list = crate::components::trace_list::first_query(&crate::route::Route::of(&crate::io::location_hash()));
+        self.send(
+            &Request::Load {
+                load,
+                period,
+                names,
+                list,
+            },
+            &blobs,
+        );
     }
 
     /// Stops every load under way and puts the engine back as it was before
@@ -306,10 +319,18 @@ impl Workspace {
                 period,
                 outcomes,
                 summary,
+                list,
             } => crate::engine::timing::measure("tracelens: show a load", || {
+                if let Some(list) = list {
+                    self.first_page.set_value(Some(*list));
+                }
                 self.on_loaded(load, period, outcomes, summary)
             }),
-            Reply::Summary(summary) => self.show(summary),
+            Reply::Summary(summary) => {
+                // A page sent with an earlier load is out of date now.
+                self.first_page.set_value(None);
+                self.show(summary)
+            }
             _ => {}
         }
     }
@@ -425,6 +446,7 @@ impl Workspace {
         self.pending.set_value(Vec::new());
         self.loaded.set_value(Vec::new());
         self.loading.set(Vec::new());
+        self.first_page.set_value(None);
         self.show(Summary::default());
         self.failures.set(Vec::new());
         self.report_baseline.set(None);

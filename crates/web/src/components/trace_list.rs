@@ -32,9 +32,8 @@ pub fn TraceList() -> impl IntoView {
     let scroll_top = RwSignal::new(0.0_f64);
     let first = Memo::new(move |_| ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN));
     let query = Memo::new(move |_| {
-        let mut query = route.with(query_of);
+        let mut query = route.with(first_query);
         query.offset = first.get() as u64;
-        query.limit = (VISIBLE_ROWS + 2 * OVERSCAN) as u64;
         query
     });
     // The last answer, kept until the next one arrives so scrolling never blanks.
@@ -42,6 +41,15 @@ pub fn TraceList() -> impl IntoView {
     Effect::new(move |_| {
         workspace.analysis.track();
         let asked = query.get();
+        // The page that came with the load, if it is the one wanted.
+        if let Some((_, answer)) = workspace
+            .first_page
+            .try_update_value(|p| p.take_if(|(q, _)| *q == asked))
+            .flatten()
+        {
+            page.set(answer);
+            return;
+        }
         leptos::task::spawn_local(async move {
             let question = asked.clone();
             if let Some(Reply::Traces { page: answer, .. }) = workspace
@@ -171,6 +179,14 @@ fn show(route: ReadSignal<Route>, traces: TraceListView) {
         _ => Route::Analysis { traces },
     };
     io::go_to(&next.href());
+}
+
+/// The first page of the list on `route`, as the engine is asked for it.
+pub fn first_query(route: &Route) -> TraceQuery {
+    TraceQuery {
+        limit: (VISIBLE_ROWS + 2 * OVERSCAN) as u64,
+        ..query_of(route)
+    }
 }
 
 /// What the engine is asked for on `route` (offset and limit aside).

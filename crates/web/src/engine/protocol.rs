@@ -37,11 +37,14 @@ pub enum Period {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Request {
     /// Read the files sent beside this request, in order, into `period`;
-    /// `names` are their names (a `Blob` has none).
+    /// `names` are their names (a `Blob` has none). `list` is the trace
+    /// list's query as the page stands: its first page comes with the
+    /// answer, so the list draws with the findings, not a round trip later.
     Load {
         load: LoadId,
         period: Period,
         names: Vec<String>,
+        list: TraceQuery,
     },
     /// Forget both trace sets and the previous report.
     Clear,
@@ -93,6 +96,8 @@ pub enum Reply {
         outcomes: Vec<FileOutcome>,
         /// What the page shows; `None` when no trace set changed.
         summary: Option<Summary>,
+        /// The trace list's page for the query the load was sent with.
+        list: Option<Box<(TraceQuery, TracePage)>>,
     },
     /// After a clear of the baseline, or a start that restored files: what
     /// the page shows now.

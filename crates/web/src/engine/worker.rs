@@ -11,6 +11,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tracelens_core::import::{Gunzip, is_gzip};
+use tracelens_core::query::TraceQuery;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
@@ -99,13 +100,18 @@ fn handle(state: &mut EngineState, data: &JsValue) {
         }
     };
     match request {
-        Request::Load { load, period, names } => {
+        Request::Load {
+            load,
+            period,
+            names,
+            list,
+        } => {
             let blobs: Vec<Blob> = Reflect::get(data, &"files".into())
                 .ok()
                 .and_then(|files| files.dyn_into::<Array>().ok())
                 .map(|files| files.iter().filter_map(|f| f.dyn_into::<Blob>().ok()).collect())
                 .unwrap_or_default();
-            self::load(state, load, period, &names, &blobs);
+            self::load(state, load, period, &names, &blobs, list);
         }
         Request::Clear => state.clear(),
         Request::ClearBaseline => post(&Reply::Summary(state.clear_baseline())),
@@ -131,7 +137,7 @@ fn handle(state: &mut EngineState, data: &JsValue) {
 }
 
 /// Reads each blob into `period`, with progress, then analyses.
-fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], blobs: &[Blob]) {
+fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], blobs: &[Blob], list: TraceQuery) {
     let bytes_total = blobs.iter().map(|b| b.size() as u64).sum();
     let spans_before = state.spans(period);
     let mut progress = Throttled::new(Progress {
@@ -174,11 +180,16 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
     progress.update(|p| p.stage = Stage::Analysing);
     progress.flush();
     let summary = timing::measure("tracelens: analyse", || state.finish(pending));
+    let list = summary.is_some().then(|| {
+        let page = state.traces(&list);
+        Box::new((list, page))
+    });
     post(&Reply::Loaded {
         load,
         period,
         outcomes,
         summary,
+        list,
     });
 }
 
