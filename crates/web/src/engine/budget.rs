@@ -27,7 +27,7 @@ pub fn check<'a>(held: f64, files: impl Iterator<Item = (&'a str, f64)>) -> Resu
         return Ok(());
     }
     Err(format!(
-        "{largest}: {} in all is more than this tab can hold ({} of file would need about {} of memory, and a tab has {} at most). Load fewer or smaller files, or use the tracelens CLI, which reads files of any size.",
+        "{largest}: {} in all is more than this tab can hold ({} of files would need about {} of memory; the engine in a tab can use about {}). Load fewer or smaller files, or use the tracelens CLI, which reads files of any size.",
         gib(total),
         gib(held + total),
         gib(needed),
