@@ -8,6 +8,36 @@ use crate::model::TraceSet;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+/// What the streaming reader makes of `bytes` as `format`.
+pub fn read_new(bytes: &[u8], format: super::Format) -> Outcome {
+    let mut set = TraceSet::new();
+    let result = super::import_file_as(&mut set, "x", bytes, format);
+    Outcome::of(&set, result)
+}
+
+/// The serde reader a streaming one replaced, as `oracle`.
+pub type Oracle = fn(&str, &[u8], &mut super::builder::Builder<'_>) -> Result<(), ImportError>;
+
+/// What the serde reader `oracle` made of `bytes` as `format`, with the
+/// same merge of identical spans as an import.
+pub fn read_old(bytes: &[u8], format: super::Format, oracle: Oracle) -> Outcome {
+    let mut set = TraceSet::new();
+    let report = FileReport::new("x", format, bytes.len());
+    let mut builder = super::builder::Builder::new(&mut set, report);
+    let result = match oracle("x", bytes, &mut builder) {
+        Ok(()) => {
+            let mut report = builder.finish();
+            super::dedup::merge_identical(&mut set, 0, &mut report);
+            Ok(report)
+        }
+        Err(error) => {
+            builder.abandon();
+            Err(error)
+        }
+    };
+    Outcome::of(&set, result)
+}
+
 /// What an import made: the model's dump, the report and the strings
 /// interned (but `unknown_service`, which the streaming readers intern as a
 /// placeholder until a span's process is known); or the error's message.

@@ -6,32 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::serde_oracle;
-use crate::import::testing::{Outcome, TOKENS, compare, fixtures, mangle};
+use crate::import::testing::{self, Outcome, TOKENS, compare, fixtures, mangle};
 use crate::import::{Format, import_file_as};
 use crate::model::TraceSet;
 
 fn read_new(bytes: &[u8]) -> Outcome {
-    let mut set = TraceSet::new();
-    let result = import_file_as(&mut set, "x", bytes, Format::ZipkinJson);
-    Outcome::of(&set, result)
+    testing::read_new(bytes, Format::ZipkinJson)
 }
 
 fn read_old(bytes: &[u8]) -> Outcome {
-    let mut set = TraceSet::new();
-    let report = crate::import::FileReport::new("x", Format::ZipkinJson, bytes.len());
-    let mut builder = crate::import::builder::Builder::new(&mut set, report);
-    let result = match serde_oracle::import("x", bytes, &mut builder) {
-        Ok(()) => {
-            let mut report = builder.finish();
-            crate::import::dedup::merge_identical(&mut set, 0, &mut report);
-            Ok(report)
-        }
-        Err(error) => {
-            builder.abandon();
-            Err(error)
-        }
-    };
-    Outcome::of(&set, result)
+    testing::read_old(bytes, Format::ZipkinJson, serde_oracle::import)
 }
 
 fn seeds() -> Vec<Vec<u8>> {
