@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::num::NonZeroU32;
 
 /// The role of a span in a call, as OpenTelemetry defines it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpanKind {
     /// Not stated by the source.
@@ -68,7 +68,7 @@ impl SpanKind {
 }
 
 /// Whether the operation failed, as OpenTelemetry's status code says.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusCode {
     /// No status was set.

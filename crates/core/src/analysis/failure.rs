@@ -69,6 +69,22 @@ impl Failures {
     }
 }
 
+/// Whether single spans failed, for views that look at one trace and need
+/// no [`Failures`] of the whole set: the same rule, spans checked one by one.
+pub struct FailureCheck(HttpStatusKeys);
+
+impl FailureCheck {
+    /// The check for spans of `set` (looks up the status-code keys once).
+    pub fn new(set: &TraceSet) -> FailureCheck {
+        FailureCheck(HttpStatusKeys::of(set))
+    }
+
+    /// Whether `span` failed (see the module docs).
+    pub fn failed(&self, set: &TraceSet, span: &Span) -> bool {
+        self.0.failed(set, span)
+    }
+}
+
 /// The interned keys of the HTTP status code attribute (current and older
 /// conventions), looked up once so checking a span costs no string hashing.
 struct HttpStatusKeys([Option<Sym>; 2]);

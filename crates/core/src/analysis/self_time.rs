@@ -82,31 +82,60 @@ pub fn split(set: &TraceSet, index: &TraceIndex, span: u32, time: DurationNs) ->
 
 /// Self time of every span, by span index.
 pub fn self_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
-    (0..set.spans.len())
-        .map(|i| {
-            let span = &set.spans[i];
-            if !span.duration_known() {
-                return DurationNs(0);
-            }
-            let (start, end) = (span.start.0, span.end().0);
-            let mut covered = 0u64;
-            let mut reach = start;
-            // Children come in start order, so one sweep merges their intervals.
-            for &child in index.children_of(i as u32) {
-                let child = &set.spans[child as usize];
-                if !child.duration_known() {
-                    continue;
-                }
-                let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
-                if child_end <= reach {
-                    continue;
-                }
-                covered += child_end - child_start.max(reach);
-                reach = child_end;
-            }
-            DurationNs(span.duration.0 - covered.min(span.duration.0))
-        })
-        .collect()
+    (0..set.spans.len() as u32).map(|i| self_time(set, index, i)).collect()
+}
+
+/// Self time of span `span` (0 when its duration is unknown). O(children).
+pub fn self_time(set: &TraceSet, index: &TraceIndex, span: u32) -> DurationNs {
+    let Some(parent) = set.spans.get(span as usize).filter(|s| s.duration_known()) else {
+        return DurationNs(0);
+    };
+    let covered: u64 = uncovered_and_covered(set, index, span, parent, |_, _| {});
+    DurationNs(parent.duration.0 - covered.min(parent.duration.0))
+}
+
+/// The stretches of span `span` that none of its children covers (children
+/// clipped to the span, overlaps merged), as (start, end) in nanoseconds:
+/// its self time, laid out in time. Empty when its duration is unknown.
+pub fn uncovered(set: &TraceSet, index: &TraceIndex, span: u32) -> Vec<(u64, u64)> {
+    let mut stretches = Vec::new();
+    if let Some(parent) = set.spans.get(span as usize).filter(|s| s.duration_known()) {
+        uncovered_and_covered(set, index, span, parent, |from, to| stretches.push((from, to)));
+    }
+    stretches
+}
+
+/// Sweeps the children of `span` (in start order) once, telling `gap` each
+/// uncovered stretch, and returns the time they cover.
+fn uncovered_and_covered(
+    set: &TraceSet,
+    index: &TraceIndex,
+    span: u32,
+    parent: &crate::model::Span,
+    mut gap: impl FnMut(u64, u64),
+) -> u64 {
+    let (start, end) = (parent.start.0, parent.end().0);
+    let mut covered = 0u64;
+    let mut reach = start;
+    // Children come in start order, so one sweep merges their intervals.
+    for &child in index.children_of(span) {
+        let Some(child) = set.spans.get(child as usize).filter(|c| c.duration_known()) else {
+            continue;
+        };
+        let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
+        if child_end <= reach {
+            continue;
+        }
+        if child_start > reach {
+            gap(reach, child_start);
+        }
+        covered += child_end - child_start.max(reach);
+        reach = child_end;
+    }
+    if reach < end {
+        gap(reach, end);
+    }
+    covered
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 mod catalog;
 mod order;
 mod text;
+pub mod trace_view;
 
 pub use catalog::TraceCatalog;
 
