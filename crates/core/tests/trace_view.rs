@@ -250,7 +250,7 @@ fn span(id: u64, parent: Option<u64>, start_ms: u64, end_ms: u64) -> SynthSpan {
         trace_id: 7,
         span_id: id,
         parent_span_id: parent,
-        service: if id % 2 == 0 { "api" } else { "db" },
+        service: if id.is_multiple_of(2) { "api" } else { "db" },
         name: format!("op{id}"),
         kind: SpanKind::Internal,
         start_ns: base + start_ms * 1_000_000,
