@@ -212,12 +212,13 @@ test("findings explain the pattern and link to an example trace", () =>
     assert.match(await finding.getByTestId("finding-next-step").innerText(), /^Next step: Fetch the rows in one query/);
     const all = await page.getByTestId("trace-row").count();
     await finding.getByTestId("finding-example").click();
-    await page.getByTestId("trace-focus").waitFor();
-    assert.match(page.url(), /#\/trace\/[0-9a-f]{32}$/, "the link's address names the trace, to share or open in a new tab");
-    const rows = page.getByTestId("trace-row");
-    assert.equal(await rows.count(), 1);
-    assert.match(await rows.first().innerText(), /frontend\s+GET \/api\/cart/);
-    await page.getByTestId("show-all-traces").click();
+    await page.getByTestId("waterfall").waitFor();
+    assert.match(page.url(), /#\/trace\/[0-9a-f]{32}\?finding=\d+$/, "the link's address names the trace, to share or open in a new tab");
+    const root = page.getByTestId("span-row").first();
+    await root.waitFor();
+    assert.match(await root.innerText(), /frontend\s+GET \/api\/cart/);
+    await page.getByTestId("back-to-traces").click();
+    await page.getByTestId("trace-row").first().waitFor();
     assert.equal(await page.getByTestId("trace-row").count(), all);
   }));
 
@@ -233,10 +234,10 @@ test("data-quality findings say which numbers not to trust, and still link to a 
       assert.match(await item.getByTestId("finding-explanation").innerText(), /have no start time or no duration/);
       assert.equal(await item.getByTestId("finding-example").count(), 1);
     }
-    // An example of one of them focuses a trace that exists.
+    // An example of one of them opens a trace that exists.
     await quality.first().getByTestId("finding-example").click();
-    await page.getByTestId("trace-focus").waitFor();
-    assert.equal(await page.getByTestId("trace-row").count(), 1);
+    await page.getByTestId("span-row").first().waitFor();
+    assert.equal(await page.getByTestId("trace-missing").count(), 0);
   }));
 
 /** The numbers of a `data-counts` attribute ("3 0 12"). */

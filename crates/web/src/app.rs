@@ -15,6 +15,7 @@ use crate::components::{
     overview::Overview,
     report::ReportView,
     trace_list::TraceList,
+    trace_view::TraceView,
 };
 use crate::route::{Route, use_route};
 use crate::workspace::{Period, Workspace};
@@ -39,7 +40,8 @@ pub fn App() -> impl IntoView {
                 {move || match route.get() {
                     Route::Report => view! { <ReportView /> }.into_any(),
                     Route::Endpoint { endpoint, .. } => view! { <EndpointView endpoint /> }.into_any(),
-                    Route::Analysis { .. } | Route::Trace(_) => view! { <Analysis /> }.into_any(),
+                    Route::Trace { id, finding } => view! { <TraceView trace_id=id finding /> }.into_any(),
+                    Route::Analysis { .. } => view! { <Analysis /> }.into_any(),
                 }}
             </Show>
         </main>

@@ -3,6 +3,7 @@
 //! which holds the traces and answers the page (see `engine`).
 
 mod app;
+mod colors;
 mod components;
 mod engine;
 mod format;

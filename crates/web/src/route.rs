@@ -7,7 +7,8 @@
 //! - `#/findings`: the same, scrolled to the findings;
 //! - `#/traces?service=…&endpoint=…&operation=…&min=…&max=…&errors&q=…&sort=…&order=asc`:
 //!   the analysis, its trace list filtered and sorted so;
-//! - `#/trace/<id>`: that trace (in the trace list until the trace view lands);
+//! - `#/trace/<id>`: that trace's waterfall; `#/trace/<id>?finding=<n>` opened
+//!   from the n-th finding (its sentence above, its evidence highlighted);
 //! - `#/endpoint/<service>/<name>`: one endpoint, its statistics, findings and traces;
 //! - `#/report` (and `#/report/<section>`, scrolled to that section): the report.
 //!
@@ -24,8 +25,8 @@ use tracelens_core::query::GroupKey;
 pub enum Route {
     /// Everything loaded, section by section; the trace list as `traces` says.
     Analysis { traces: TraceListView },
-    /// One trace.
-    Trace(TraceId),
+    /// One trace, opened from a finding (its index among the findings) or not.
+    Trace { id: TraceId, finding: Option<usize> },
     /// One endpoint: its statistics, findings, and its traces as `traces` says.
     Endpoint { endpoint: GroupKey, traces: TraceListView },
     /// The feedback-meeting report.
@@ -84,7 +85,11 @@ impl Route {
             return Route::Report;
         }
         if let Some((id, _)) = path.strip_prefix("/trace/").and_then(parse_trace_id) {
-            return Route::Trace(id);
+            let finding = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("finding="))
+                .and_then(|n| n.parse().ok());
+            return Route::Trace { id, finding };
         }
         let traces = TraceListView::of(query);
         if let Some((service, name)) = path.strip_prefix("/endpoint/").and_then(|p| p.split_once('/')) {
@@ -102,7 +107,11 @@ impl Route {
         match self {
             Route::Analysis { traces } if *traces == TraceListView::default() => "#/".to_owned(),
             Route::Analysis { traces } => format!("#/traces{}", traces.query()),
-            Route::Trace(id) => format!("#/trace/{id}"),
+            Route::Trace { id, finding: None } => format!("#/trace/{id}"),
+            Route::Trace {
+                id,
+                finding: Some(finding),
+            } => format!("#/trace/{id}?finding={finding}"),
             Route::Endpoint { endpoint, traces } => format!(
                 "#/endpoint/{}/{}{}",
                 encode(&endpoint.service),
@@ -237,7 +246,7 @@ fn scroll_to_target(hash: &str) {
         format!("report-{section}")
     } else if hash.starts_with("#/findings") {
         "findings".to_owned()
-    } else if hash.starts_with("#/traces") || hash.starts_with("#/trace/") {
+    } else if hash.starts_with("#/traces") {
         "traces".to_owned()
     } else {
         return;

@@ -20,10 +20,12 @@ pub fn Findings(#[prop(optional)] endpoint: Option<String>) -> impl IntoView {
         workspace.analysis.with(|a| {
             a.as_deref()
                 .map(|a| {
+                    // With its position among all findings: the trace view's address names it.
                     a.findings
                         .iter()
-                        .filter(|f| endpoint.with_value(|e| e.is_none() || f.subject.endpoint == *e))
-                        .cloned()
+                        .enumerate()
+                        .filter(|(_, f)| endpoint.with_value(|e| e.is_none() || f.subject.endpoint == *e))
+                        .map(|(position, f)| (position, f.clone()))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()
@@ -34,7 +36,7 @@ pub fn Findings(#[prop(optional)] endpoint: Option<String>) -> impl IntoView {
         [Severity::Critical, Severity::Warning, Severity::Info]
             .into_iter()
             .filter_map(|severity| {
-                let n = findings.iter().filter(|f| f.severity == severity).count();
+                let n = findings.iter().filter(|(_, f)| f.severity == severity).count();
                 (n > 0).then(|| format!("{n} {}", severity_name(severity)))
             })
             .collect::<Vec<_>>()
@@ -91,7 +93,7 @@ pub(crate) fn explanation_view(text: String) -> impl IntoView {
         .collect::<Vec<_>>()
 }
 
-fn finding_item(finding: Finding) -> impl IntoView {
+fn finding_item((position, finding): (usize, Finding)) -> impl IntoView {
     let severity = severity_name(finding.severity);
     let example = finding.evidence.first().map(|e| e.trace_id);
     view! {
@@ -119,7 +121,11 @@ fn finding_item(finding: Finding) -> impl IntoView {
                     view! {
                         <a
                             class="example"
-                            href=Route::Trace(trace_id).href()
+                            href=Route::Trace {
+                                id: trace_id,
+                                finding: Some(position),
+                            }
+                                .href()
                             data-testid="finding-example"
                             title=format!("Show trace {trace_id}")
                         >

@@ -14,3 +14,4 @@ pub mod overview;
 pub mod progress;
 pub mod report;
 pub mod trace_list;
+pub mod trace_view;

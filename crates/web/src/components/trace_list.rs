@@ -1,7 +1,7 @@
 //! The traces, as a query to the engine: the rows in view (and a few
 //! around them) are all the page asks for and draws, so a hundred thousand
 //! traces scroll as lightly as ten. Sortable by clicking a column header;
-//! a trace opened from a finding shows alone.
+//! each row's operation opens the trace (`#/trace/<id>`).
 
 use crate::engine::protocol::{Reply, Request};
 use crate::format;
@@ -115,18 +115,10 @@ pub fn TraceList() -> impl IntoView {
             format!("{}px", below as f64 * ROW_PX)
         })
     };
-    let focused = move || route.with(|r| matches!(r, Route::Trace(_)));
     view! {
         <section class="traces">
             <h2 id="traces">"Traces"</h2>
-            <Show when=focused fallback=move || view! { <Filters route view=view_of_route /> }>
-                <p class="focus" data-testid="trace-focus">
-                    "Showing one trace. "
-                    <a class="link" href="#/traces" data-testid="show-all-traces">
-                        "Show all traces"
-                    </a>
-                </p>
-            </Show>
+            <Filters route view=view_of_route />
             <div
                 class="trace-scroller"
                 data-testid="trace-scroller"
@@ -194,7 +186,7 @@ fn query_of(route: &Route) -> TraceQuery {
     let mut filter = TraceFilter::default();
     let mut view = TraceListView::default();
     match route {
-        Route::Trace(id) => filter.trace_id = Some(*id),
+        Route::Trace { id, .. } => filter.trace_id = Some(*id),
         Route::Endpoint { endpoint, traces } => {
             view = traces.clone();
             filter.endpoint = Some(endpoint.clone());
@@ -344,7 +336,10 @@ fn trace_row(trace: TraceSummary) -> impl IntoView {
         <tr data-testid="trace-row" data-trace-id=trace.trace_id.to_string() class:error={errors > 0}>
             <td>{trace.root_service}</td>
             <td class="name">
-                {trace.root_operation}
+                <a class="link" data-testid="trace-link" href=Route::Trace { id: trace.trace_id, finding: None }.href()
+                    title="Open the trace's waterfall">
+                    {trace.root_operation}
+                </a>
                 {(!trace.has_root).then(|| view! { <span class="tag" title="No span without a parent: the earliest orphan is shown">"no root"</span> })}
             </td>
             <td>{format::timestamp(trace.start)}</td>

@@ -162,7 +162,10 @@ impl Engine {
                 self.flush();
                 return;
             }
-            Reply::Traces { ticket, .. } | Reply::Report { ticket, .. } | Reply::Groups { ticket, .. } => Some(*ticket),
+            Reply::Traces { ticket, .. }
+            | Reply::Report { ticket, .. }
+            | Reply::Groups { ticket, .. }
+            | Reply::Trace { ticket, .. } => Some(*ticket),
             _ => None,
         };
         if let Some(ticket) = answered {

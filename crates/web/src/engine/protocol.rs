@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
 use tracelens_core::import::FileReport;
+use tracelens_core::ids::{SpanId, TraceId};
+use tracelens_core::query::trace_view::{RowsPage, RowsQuery, SearchHits, SpanDetails, TraceHeader};
 use tracelens_core::query::{Facets, TracePage, TraceQuery};
 use tracelens_core::report::{Report, Tracking};
 use tracelens_core::time::{DurationNs, TimestampNs};
@@ -64,6 +66,39 @@ pub enum Request {
         offset: usize,
         limit: usize,
     },
+    /// Something about one trace, for the trace view. The engine keeps the
+    /// last trace opened laid out, so the rows of a scroll cost a page.
+    Trace {
+        ticket: Ticket,
+        trace_id: TraceId,
+        ask: TraceAsk,
+    },
+}
+
+/// What the trace view asks about its trace.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TraceAsk {
+    /// Open it: the header and the first rows. The rows of the `focus`
+    /// spans (a finding's evidence) come in the header, and the first of
+    /// them is revealed unless `rows` reveals another.
+    Open { focus: Vec<SpanId>, rows: RowsQuery },
+    /// A page of its visible rows.
+    Rows(RowsQuery),
+    /// One span in full.
+    Details { row: u32 },
+    /// The rows matching a text.
+    Search { text: String },
+}
+
+/// The engine's answer about a trace.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TraceAnswer {
+    /// No loaded trace has that ID.
+    Missing,
+    Opened { header: TraceHeader, rows: RowsPage },
+    Rows(RowsPage),
+    Details(Option<Box<SpanDetails>>),
+    Search(SearchHits),
 }
 
 /// The tables of group statistics that can be long.
@@ -111,6 +146,8 @@ pub enum Reply {
     },
     /// Rows of a group table, busiest first from the offset asked.
     Groups { ticket: Ticket, rows: Vec<GroupStats> },
+    /// About one trace.
+    Trace { ticket: Ticket, answer: TraceAnswer },
     /// The engine panicked: it is gone, and says why before it goes.
     Panicked { message: String },
 }

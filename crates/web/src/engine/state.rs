@@ -10,6 +10,7 @@
 
 use super::protocol::{
     BaselineSummary, CurrentSummary, FileOutcome, Grouping, Period, ReportChoices, SUMMARY_GROUP_ROWS, Summary,
+    TraceAnswer, TraceAsk,
 };
 use crate::components::histogram::shared_range;
 use crate::prepared::Prepared;
@@ -18,6 +19,8 @@ use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
+use tracelens_core::ids::TraceId;
+use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, TraceTree};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
 
@@ -32,6 +35,11 @@ pub struct EngineState {
     catalog: Option<TraceCatalog>,
     /// A previous report given as the report's baseline.
     report_baseline: Option<Arc<Report>>,
+    /// The trace the trace view shows, laid out; replaced when another opens.
+    opened: Option<TraceTree>,
+    /// Every operation's durations, for placing a span among them; made
+    /// when the first trace opens after an analysis.
+    durations: Option<OperationDurations>,
 }
 
 /// A file's bytes as read.
@@ -171,7 +179,41 @@ impl EngineState {
         Some(prepared.report(&self.current, &self.baseline, self.report_baseline.as_ref(), &options))
     }
 
+    /// Answers the trace view's `ask` about trace `trace_id`.
+    pub fn trace(&mut self, trace_id: TraceId, ask: TraceAsk) -> TraceAnswer {
+        let Some(prepared) = &self.prepared else {
+            return TraceAnswer::Missing;
+        };
+        let (set, index) = (&self.current, prepared.index());
+        if self.opened.as_ref().is_none_or(|t| t.trace_id() != trace_id) {
+            self.opened = TraceTree::build(set, index, trace_id);
+        }
+        let Some(tree) = &self.opened else {
+            return TraceAnswer::Missing;
+        };
+        let durations = self.durations.get_or_insert_with(|| OperationDurations::of(set));
+        match ask {
+            TraceAsk::Open { focus, rows } => {
+                let header = tree.header(set, &focus);
+                let rows = RowsQuery {
+                    reveal: rows.reveal.or(header.focus.first().copied()),
+                    ..rows
+                };
+                TraceAnswer::Opened {
+                    rows: tree.rows(set, index, durations, &rows),
+                    header,
+                }
+            }
+            TraceAsk::Rows(query) => TraceAnswer::Rows(tree.rows(set, index, durations, &query)),
+            TraceAsk::Details { row } => TraceAnswer::Details(tree.details(set, index, durations, row).map(Box::new)),
+            TraceAsk::Search { text } => TraceAnswer::Search(tree.search(set, &text)),
+        }
+    }
+
     fn analyse(&mut self) {
+        // What was built on the sets as they were.
+        self.opened = None;
+        self.durations = None;
         if self.current.files.is_empty() {
             // Only a baseline so far: nothing to show or compare yet.
             self.prepared = None;

@@ -129,6 +129,10 @@ fn handle(state: &mut EngineState, data: &JsValue) {
             ticket,
             rows: state.groups(grouping, offset, limit),
         }),
+        Request::Trace { ticket, trace_id, ask } => post(&Reply::Trace {
+            ticket,
+            answer: state.trace(trace_id, ask),
+        }),
         Request::Report { ticket, choices } => post(&Reply::Report {
             ticket,
             report: state.report(choices).map(Box::new),

@@ -61,6 +61,8 @@ pub struct SpanRow {
     pub row: u32,
     /// Nesting depth (0 for a top span).
     pub depth: u32,
+    /// Its parent's row (`None` for a top span).
+    pub parent: Option<u32>,
     /// Spans in its subtree below it.
     pub descendants: u32,
     /// Whether its subtree is folded.
@@ -228,6 +230,7 @@ impl TraceTree {
         SpanRow {
             row: r,
             depth: row.depth,
+            parent: row.parent,
             descendants: row.end - r - 1,
             folded,
             span_id: span.span_id,

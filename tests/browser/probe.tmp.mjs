@@ -1,0 +1,17 @@
+import { startSite, fixturePath } from "./harness.mjs";
+const site = await startSite();
+const { page, context, errors } = await site.open();
+await page.setViewportSize({ width: 1280, height: 900 });
+await page.getByTestId("file-input").setInputFiles(fixturePath("otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json"));
+const finding = page.getByTestId("finding").filter({ hasText: "n_plus_one" }).first();
+await finding.getByTestId("finding-example").click();
+await page.getByTestId("span-row").first().waitFor();
+await page.waitForTimeout(500);
+await page.getByTestId("span-row").nth(3).click();
+await page.getByTestId("detail-attributes").waitFor();
+await page.screenshot({ path: "/tmp/tv-light.png", fullPage: false });
+await page.emulateMedia({ colorScheme: "dark" });
+await page.screenshot({ path: "/tmp/tv-dark.png", fullPage: false });
+await page.getByTestId("back-to-traces").click(); await page.getByTestId("trace-row").first().waitFor(); await page.screenshot({ path: "/tmp/an-dark.png", fullPage: true });
+console.log(errors);
+await context.close(); await site.close();

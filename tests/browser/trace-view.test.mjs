@@ -1,0 +1,276 @@
+// One trace, as a person opens it: from the trace list or from a finding,
+// folded and unfolded, searched, walked with the keyboard, a span's details
+// read, only the critical path shown, a long trace scrolled and a hostile
+// span name shown as text. The numbers are checked against the file itself.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { fixturePath, fixtureText, startSite, textOf } from "./harness.mjs";
+
+const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
+const HOTROD_TRACE = "fe65c5beefbe4e96119efbba3da07e99";
+
+let site;
+before(async () => {
+  site = await startSite();
+});
+after(async () => {
+  await site?.close();
+});
+
+const onPage = (body) => site.onPage(body);
+
+/** The spans of an OTLP JSON file: id → { name, service, attributes, events }. */
+function otlpSpans(relative) {
+  const spans = new Map();
+  for (const rs of JSON.parse(fixtureText(relative)).resourceSpans) {
+    const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue;
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        spans.set(span.spanId.toLowerCase(), { ...span, service });
+      }
+    }
+  }
+  return spans;
+}
+
+async function openHotrod(page) {
+  await page.getByTestId("file-input").setInputFiles(fixturePath(HOTROD));
+  await page.getByTestId("trace-link").first().waitFor();
+  await page.getByTestId("trace-link").first().click();
+  await page.getByTestId("waterfall").waitFor();
+  await page.getByTestId("span-row").first().waitFor();
+}
+
+const rows = (page) => page.getByTestId("span-row");
+
+test("a trace opens from the list as a waterfall of every span, in tree order", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(HOTROD));
+    const link = page.getByTestId("trace-link").first();
+    assert.equal(await link.getAttribute("href"), `#/trace/${HOTROD_TRACE}`, "a real link, to open in a new tab");
+    await link.click();
+    await page.getByTestId("span-row").first().waitFor();
+    assert.match(page.url(), new RegExp(`#/trace/${HOTROD_TRACE}$`));
+    const spans = otlpSpans(HOTROD);
+    assert.equal(await rows(page).count(), spans.size, "every span, one row each");
+    assert.match(await textOf(page, "trace-header"), /40 spans/);
+    // Each row's parent is the nearest row above it one level up, as the file says.
+    const shown = await rows(page).evaluateAll((els) =>
+      els.map((e) => ({ id: e.dataset.spanId, level: Number(e.dataset.depth) })),
+    );
+    for (const [at, row] of shown.entries()) {
+      const span = spans.get(row.id);
+      assert.ok(span, `row ${at} is a span of the file`);
+      if (at === 0) {
+        assert.equal(span.parentSpanId ?? "", "", "the root first");
+        continue;
+      }
+      const parent = shown.slice(0, at).reverse().find((r) => r.level === row.level - 1);
+      assert.equal(parent.id, span.parentSpanId.toLowerCase(), `row ${at}'s parent`);
+    }
+    // Each span against its operation: the ten route calls run p10 to p100.
+    const placements = await page
+      .locator('[data-testid="span-row"]', { hasText: "GET /route" })
+      .filter({ hasText: "route" })
+      .getByTestId("span-placement")
+      .allInnerTexts();
+    assert.equal(placements.length, 10);
+    assert.deepEqual(
+      placements.map((p) => Number(p.match(/^p(\d+) of 10$/)[1])).sort((a, b) => a - b),
+      [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+    );
+    // Back to the list.
+    await page.getByTestId("back-to-traces").click();
+    await page.getByTestId("trace-row").first().waitFor();
+  }));
+
+test("a finding's example trace opens with the finding above and its evidence highlighted", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(HOTROD));
+    const finding = page.getByTestId("finding").filter({ hasText: "n_plus_one" }).first();
+    const sentence = await finding.getByTestId("finding-explanation").innerText();
+    await finding.getByTestId("finding-example").click();
+    await page.getByTestId("span-row").first().waitFor();
+    assert.match(page.url(), /#\/trace\/[0-9a-f]{32}\?finding=\d+$/);
+    assert.ok((await textOf(page, "trace-finding")).includes(sentence), "the finding's sentence stays above");
+    const evidence = page.locator('[data-testid="span-row"].evidence');
+    assert.ok((await evidence.count()) >= 2, "its parent and repeated children are highlighted");
+    assert.ok(await evidence.first().isVisible());
+  }));
+
+test("folding hides a subtree, the keyboard walks and folds, Enter and Escape open and close the details", () =>
+  onPage(async (page) => {
+    await openHotrod(page);
+    const all = await rows(page).count();
+    // The driver call holds its redis calls below it.
+    const driver = rows(page).filter({ hasText: "driver.DriverService/FindNearest" }).first();
+    const below = otlpSpans(HOTROD);
+    const driverId = await driver.getAttribute("data-span-id");
+    // Everything below it, from the file's parent links.
+    const descendants = (id) =>
+      [...below.values()]
+        .filter((s) => s.parentSpanId?.toLowerCase() === id)
+        .flatMap((s) => [s, ...descendants(s.spanId.toLowerCase())]);
+    const hidden = descendants(driverId).length;
+    assert.ok(hidden > 1);
+    await driver.getByTestId("span-toggle").first().click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length === n, all - hidden);
+    assert.equal(await rows(page).filter({ hasText: "GetDriver" }).count(), 0);
+    await driver.getByTestId("span-toggle").first().click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length === n, all);
+
+    await page.getByTestId("waterfall").focus();
+    await page.keyboard.press("ArrowDown");
+    const selected = () => page.locator('[data-testid="span-row"].selected').getAttribute("data-row");
+    assert.equal(await selected(), "0", "the first key selects the first row");
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await selected(), "1");
+    await page.keyboard.press("ArrowUp");
+    assert.equal(await selected(), "0");
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="span-row"]').length === 1);
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length === n, all);
+    await page.keyboard.press("Enter");
+    await page.getByTestId("span-details").waitFor();
+    assert.equal(await textOf(page, "detail-name"), "GET /dispatch");
+    await page.keyboard.press("Escape");
+    await page.getByTestId("span-details").waitFor({ state: "detached" });
+  }));
+
+test("search finds spans by text and by ID, and steps through the matches", () =>
+  onPage(async (page) => {
+    await openHotrod(page);
+    await page.getByTestId("trace-search").fill("GetDriver");
+    await page.getByTestId("trace-search").press("Enter");
+    await page.waitForFunction(() => /of/.test(document.querySelector('[data-testid="trace-search-count"]').textContent));
+    // What the search reads: service, name, status message, attribute, resource and event values.
+    const values = (attributes) => (attributes ?? []).map((a) => JSON.stringify(a.value));
+    const getDrivers = [...otlpSpans(HOTROD).values()].filter((s) =>
+      [s.service, s.name, s.status?.message ?? "", ...values(s.attributes), ...(s.events ?? []).flatMap((e) => [e.name, ...values(e.attributes)])]
+        .some((text) => text.toLowerCase().includes("getdriver")),
+    ).length;
+    assert.equal(await textOf(page, "trace-search-count"), `1 of ${getDrivers}`);
+    assert.equal(await page.locator('[data-testid="span-row"].match').count(), getDrivers);
+    await page.getByTestId("trace-search-next").click();
+    assert.equal(await textOf(page, "trace-search-count"), `2 of ${getDrivers}`);
+    await page.getByTestId("trace-search-prev").click();
+    await page.getByTestId("trace-search-prev").click();
+    assert.equal(await textOf(page, "trace-search-count"), `${getDrivers} of ${getDrivers}`, "wraps round");
+    // A span ID finds that span alone.
+    const id = await rows(page).nth(3).getAttribute("data-span-id");
+    await page.getByTestId("trace-search").fill(id);
+    await page.getByTestId("trace-search").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="trace-search-count"]').textContent === "1 of 1");
+    assert.equal(await page.locator('[data-testid="span-row"].current-match').getAttribute("data-span-id"), id);
+    await page.getByTestId("trace-search").fill("no such text anywhere");
+    await page.getByTestId("trace-search").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="trace-search-count"]').textContent === "no match");
+  }));
+
+test("a span's details show its attributes, resource and events as the file has them", () =>
+  onPage(async (page) => {
+    await openHotrod(page);
+    const spans = otlpSpans(HOTROD);
+    const withEvents = [...spans.values()].find((s) => (s.events ?? []).length > 0 && (s.attributes ?? []).length > 0);
+    const row = page.locator(`[data-testid="span-row"][data-span-id="${withEvents.spanId.toLowerCase()}"]`);
+    await row.click();
+    const details = page.getByTestId("span-details");
+    await details.getByTestId("detail-attributes").locator("tr").first().waitFor();
+    assert.equal(await details.getByTestId("detail-name").innerText(), withEvents.name);
+    const keys = await details.getByTestId("detail-attributes").locator("th").allInnerTexts();
+    assert.deepEqual(keys.sort(), withEvents.attributes.map((a) => a.key).sort());
+    assert.equal(await details.getByTestId("detail-event").count(), withEvents.events.length);
+    assert.ok((await details.getByTestId("detail-resource").innerText()).includes(withEvents.service));
+    assert.ok((await details.innerText()).includes(withEvents.spanId.toLowerCase()), "its ID, to copy");
+    await details.getByTestId("close-details").click();
+    await details.waitFor({ state: "detached" });
+  }));
+
+/** An OTLP JSON trace: a root with `children` children in one service, each 1 ms apart. */
+function wideTrace({ children, name = (i) => `child ${i}`, service = "shop" }) {
+  const start = 1_700_000_000_000_000_000n;
+  const ms = 1_000_000n;
+  const spans = [
+    { traceId: "ab".repeat(16), spanId: "1".padStart(16, "0"), name: "root", kind: 2, startTimeUnixNano: `${start}`, endTimeUnixNano: `${start + BigInt(children + 2) * ms}` },
+  ];
+  for (let i = 0; i < children; i++) {
+    spans.push({
+      traceId: "ab".repeat(16),
+      spanId: (i + 2).toString(16).padStart(16, "0"),
+      parentSpanId: "1".padStart(16, "0"),
+      name: name(i),
+      kind: 1,
+      startTimeUnixNano: `${start + BigInt(i + 1) * ms}`,
+      endTimeUnixNano: `${start + BigInt(i + 1) * ms + ms / 2n}`,
+    });
+  }
+  return JSON.stringify({
+    resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans }] }],
+  });
+}
+
+test("a trace of 3,000 spans draws only the rows in view, scrolls to its end and moves by its minimap", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles({ name: "wide.json", mimeType: "application/json", buffer: Buffer.from(wideTrace({ children: 3000 })) });
+    await page.getByTestId("trace-link").first().click();
+    await page.getByTestId("span-row").first().waitFor();
+    const drawn = await rows(page).count();
+    assert.ok(drawn < 200, `only the rows in view and a few around them (${drawn})`);
+    const scroller = page.getByTestId("span-scroller");
+    await scroller.evaluate((e) => (e.scrollTop = e.scrollHeight));
+    await page.locator('[data-testid="span-row"]', { hasText: "child 2999" }).waitFor();
+    // A press at the top of the minimap brings the first rows back.
+    const minimap = page.getByTestId("minimap");
+    const box = await minimap.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + 1);
+    await page.locator('[data-testid="span-row"]', { hasText: "root" }).waitFor();
+  }));
+
+test("only the critical path: the spans the request waited for", () =>
+  onPage(async (page) => {
+    // Children 1 ms apart lasting 0.5 ms each run one after another: all on the path.
+    // The OTel demo capture has work in parallel; pick its trace and compare counts.
+    await page.getByTestId("file-input").setInputFiles(fixturePath("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json"));
+    await page.getByTestId("trace-link").first().click();
+    await page.getByTestId("span-row").first().waitFor();
+    const all = await rows(page).count();
+    const label = await page.locator("label", { has: page.getByTestId("critical-only") }).innerText();
+    const onPath = Number(label.match(/\((\d+) spans\)/)[1]);
+    assert.ok(onPath > 0 && onPath <= all);
+    await page.getByTestId("critical-only").check();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length === n, onPath);
+    await page.getByTestId("critical-only").uncheck();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length === n, all);
+  }));
+
+test("a span named as markup is shown as text, in the waterfall and its details", () =>
+  onPage(async (page) => {
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs += 1;
+      d.dismiss();
+    });
+    const hostile = "<img src=x onerror=alert(1)>";
+    const file = wideTrace({ children: 2, name: (i) => (i === 0 ? hostile : "<script>alert(2)</script>"), service: "<b>svc</b>" });
+    await page.getByTestId("file-input").setInputFiles({ name: "hostile.json", mimeType: "application/json", buffer: Buffer.from(file) });
+    await page.getByTestId("trace-link").first().click();
+    await page.getByTestId("span-row").first().waitFor();
+    const names = await page.getByTestId("span-name").allInnerTexts();
+    assert.ok(names.includes(hostile), "the name reads as written");
+    assert.equal(await page.getByTestId("waterfall").locator("img, script, b").count(), 0, "no element made from it");
+    await rows(page).filter({ hasText: hostile }).click();
+    assert.equal(await textOf(page, "detail-name"), hostile);
+    assert.equal(await page.getByTestId("span-details").locator("img, script, b").count(), 0);
+    assert.equal(dialogs, 0);
+  }));
+
+test("an address naming a trace that is not loaded says so and offers the list", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(HOTROD));
+    await page.getByTestId("trace-link").first().waitFor();
+    await page.evaluate(() => (location.hash = "#/trace/0123456789abcdef0123456789abcdef"));
+    await page.getByTestId("trace-missing").waitFor();
+    assert.match(await textOf(page, "trace-missing"), /No loaded trace has the ID 0123456789abcdef0123456789abcdef/);
+  }));
