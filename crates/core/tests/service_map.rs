@@ -121,21 +121,9 @@ fn a_producer_without_a_traced_consumer_calls_the_broker() {
     assert_eq!(map.edge("servicea", "serviceb").unwrap().calls, 3);
 }
 
-const BASE: u64 = 1_700_000_000_000_000_000;
-
+/// A span of trace 1 named `op<id>`.
 fn span(id: u64, parent: Option<u64>, service: &'static str, kind: SpanKind, ms: (u64, u64)) -> SynthSpan {
-    SynthSpan {
-        trace_id: 1,
-        span_id: id,
-        parent_span_id: parent,
-        service,
-        name: format!("op{id}"),
-        kind,
-        start_ns: BASE + ms.0 * 1_000_000,
-        end_ns: BASE + ms.1 * 1_000_000,
-        error: None,
-        attributes: Vec::new(),
-    }
+    common::span(1, id, parent, service, &format!("op{id}"), kind, ms)
 }
 
 fn with(mut span: SynthSpan, key: &'static str, value: &str) -> SynthSpan {
@@ -389,22 +377,37 @@ fn generated(n: usize) -> TraceSet {
     let names: Vec<&'static str> = (0..n)
         .map(|i| &*Box::leak(format!("{}-{i}", NAMES[i % NAMES.len()]).into_boxed_str()))
         .collect();
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    for callee in 1..n {
+        // Each service is called by an earlier one; every 7th calls back
+        // to its caller's caller, closing a cycle.
+        let caller = (callee * 5 + 3) % callee;
+        calls.push((caller, callee));
+        if callee % 7 == 0 {
+            calls.push((callee, (caller * 5 + 3) % caller.max(1)));
+        }
+    }
     let mut spans = Vec::new();
-    let mut id = 1u64;
-    for (t, callee) in (1..n).enumerate() {
-        // Each service is called by an earlier one; every 7th calls back.
-        let caller = (callee * 5 + 3) % callee.max(1);
-        let back = callee % 7 == 0;
-        let (from, to) = if back { (callee, caller) } else { (caller, callee) };
-        spans.push(SynthSpan {
-            trace_id: t as u128 + 1,
-            ..span(id, None, names[from], SpanKind::Server, (0, 10))
-        });
-        spans.push(SynthSpan {
-            trace_id: t as u128 + 1,
-            ..span(id + 1, Some(id), names[to], SpanKind::Server, (1, 5))
-        });
-        id += 2;
+    for (t, &(from, to)) in calls.iter().enumerate() {
+        let trace = t as u128 + 1;
+        spans.push(common::span(
+            trace,
+            1,
+            None,
+            names[from],
+            "call",
+            SpanKind::Server,
+            (0, 10),
+        ));
+        spans.push(common::span(
+            trace,
+            2,
+            Some(1),
+            names[to],
+            "answer",
+            SpanKind::Server,
+            (1, 5),
+        ));
     }
     if n == 1 {
         spans.push(span(1, None, names[0], SpanKind::Server, (0, 10)));

@@ -83,30 +83,36 @@ pub fn split(set: &TraceSet, index: &TraceIndex, span: u32, time: DurationNs) ->
 /// Self time of every span, by span index.
 pub fn self_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     (0..set.spans.len())
-        .map(|i| {
-            let span = &set.spans[i];
-            if !span.duration_known() {
-                return DurationNs(0);
-            }
-            let (start, end) = (span.start.0, span.end().0);
-            let mut covered = 0u64;
-            let mut reach = start;
-            // Children come in start order, so one sweep merges their intervals.
-            for &child in index.children_of(i as u32) {
-                let child = &set.spans[child as usize];
-                if !child.duration_known() {
-                    continue;
-                }
-                let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
-                if child_end <= reach {
-                    continue;
-                }
-                covered += child_end - child_start.max(reach);
-                reach = child_end;
-            }
-            DurationNs(span.duration.0 - covered.min(span.duration.0))
-        })
+        .map(|i| self_time_of(set, index, i as u32))
         .collect()
+}
+
+/// Self time of span `span` (an index into [`TraceSet::spans`]): 0 when its
+/// duration is unknown or it is not in the set. O(children of the span).
+pub fn self_time_of(set: &TraceSet, index: &TraceIndex, span: u32) -> DurationNs {
+    let Some(parent) = set.spans.get(span as usize).filter(|s| s.duration_known()) else {
+        return DurationNs(0);
+    };
+    let (start, end) = (parent.start.0, parent.end().0);
+    let mut covered = 0u64;
+    let mut reach = start;
+    // Children come in start order, so one sweep merges their intervals.
+    for child in index
+        .children_of(span)
+        .iter()
+        .filter_map(|&c| set.spans.get(c as usize))
+    {
+        if !child.duration_known() {
+            continue;
+        }
+        let (child_start, child_end) = (child.start.0.clamp(start, end), child.end().0.clamp(start, end));
+        if child_end <= reach {
+            continue;
+        }
+        covered += child_end - child_start.max(reach);
+        reach = child_end;
+    }
+    DurationNs(parent.duration.0 - covered.min(parent.duration.0))
 }
 
 #[cfg(test)]

@@ -21,10 +21,12 @@
 //! every field of the filter and the query may be left out.
 
 mod catalog;
+pub mod compare;
 mod order;
 mod text;
 
 pub use catalog::TraceCatalog;
+pub use compare::{TraceComparison, compare_traces};
 
 use crate::analysis::TraceSummary;
 use crate::ids::TraceId;
