@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::span;
 use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
@@ -220,31 +223,6 @@ fn names_with_control_characters_are_escaped_in_explanations() {
         "{}",
         chatty[0].explanation
     );
-}
-
-/// A hand-built span: times in milliseconds from a fixed start.
-fn span(
-    trace: u128,
-    id: u64,
-    parent: Option<u64>,
-    service: &'static str,
-    name: &str,
-    kind: SpanKind,
-    ms: (u64, u64),
-) -> SynthSpan {
-    let base = 1_700_000_000_000_000_000u64;
-    SynthSpan {
-        trace_id: trace,
-        span_id: id,
-        parent_span_id: parent,
-        service,
-        name: name.to_owned(),
-        kind,
-        start_ns: base + ms.0 * 1_000_000,
-        end_ns: base + ms.1 * 1_000_000,
-        error: None,
-        attributes: Vec::new(),
-    }
 }
 
 /// The entry span of request `trace` to `GET {route}` in `api`, from 0 to `end` ms.

@@ -9,9 +9,11 @@ pub mod groups;
 pub mod id_folding;
 pub mod requests;
 pub mod self_time;
+pub mod service_map;
 
 pub use groups::{GroupStats, Groups, RobustSummary};
 pub use requests::Requests;
+pub use service_map::ServiceMap;
 
 use crate::ids::TraceId;
 use crate::index::{LinkWarnings, TraceIndex, TraceShape};

@@ -42,6 +42,11 @@ impl Requests {
         }
     }
 
+    /// Which spans and requests failed (what [`super::ServiceMap::of`] reads).
+    pub fn failures(&self) -> &Failures {
+        &self.failures
+    }
+
     /// The entry span and endpoint name of trace `t`, when it is a request
     /// with an endpoint (the entry span of a session or stream is no endpoint).
     pub(crate) fn endpoint(&self, t: usize) -> Option<(u32, &str)> {

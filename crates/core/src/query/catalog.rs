@@ -144,6 +144,37 @@ impl TraceCatalog {
         self.query(set, index, &query).rows.pop()
     }
 
+    /// The typical trace of `endpoint`, for "compare with a typical one": the
+    /// endpoint's trace whose end-to-end duration is nearest the median of its
+    /// traces' durations (the nearest-rank p50 of [`crate::stats`], so a trace
+    /// of exactly that duration exists), the earliest such trace when several
+    /// are. The median is of the trace durations the list shows, not of the
+    /// entry spans the endpoint table reads (they differ by what runs before
+    /// and after the entry span). `None` when the endpoint has no trace here.
+    pub fn typical(&self, set: &TraceSet, endpoint: &GroupKey) -> Option<TraceId> {
+        let service = set.strings.get(&endpoint.service)?;
+        let wanted = self
+            .endpoints
+            .iter()
+            .position(|(s, n)| *s == service && *n == endpoint.name)
+            .and_then(|e| u32::try_from(e).ok())?;
+        let mut traces: Vec<&SortFields> = self
+            .endpoint
+            .iter()
+            .zip(&self.fields)
+            .filter(|&(&e, _)| e == wanted)
+            .map(|(_, f)| f)
+            .collect();
+        traces.sort_unstable_by_key(|f| (f.duration, f.start, f.trace_id));
+        let durations: Vec<DurationNs> = traces.iter().map(|f| f.duration).collect();
+        let median = crate::stats::percentile(&durations, crate::stats::Percentile::P50)?;
+        traces
+            .iter()
+            .filter(|f| f.duration == median)
+            .min_by_key(|f| (f.start, f.trace_id))
+            .map(|f| f.trace_id)
+    }
+
     fn services_of(&self, t: usize) -> &[Sym] {
         let at = |i: usize| self.service_start.get(i).map_or(0, |&s| s as usize);
         self.services.get(at(t)..at(t + 1)).unwrap_or(&[])

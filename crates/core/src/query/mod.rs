@@ -21,11 +21,13 @@
 //! every field of the filter and the query may be left out.
 
 mod catalog;
+pub mod compare;
 mod order;
 mod text;
 pub mod trace_view;
 
 pub use catalog::TraceCatalog;
+pub use compare::{TraceComparison, compare_traces};
 
 use crate::analysis::TraceSummary;
 use crate::ids::TraceId;

@@ -82,3 +82,28 @@ pub fn fixture_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// A hand-built span of trace `trace`, its times in milliseconds from a fixed start.
+pub fn span(
+    trace: u128,
+    id: u64,
+    parent: Option<u64>,
+    service: &'static str,
+    name: &str,
+    kind: tracelens_core::model::SpanKind,
+    ms: (u64, u64),
+) -> SynthSpan {
+    const BASE: u64 = 1_700_000_000_000_000_000;
+    SynthSpan {
+        trace_id: trace,
+        span_id: id,
+        parent_span_id: parent,
+        service,
+        name: name.to_owned(),
+        kind,
+        start_ns: BASE + ms.0 * 1_000_000,
+        end_ns: BASE + ms.1 * 1_000_000,
+        error: None,
+        attributes: Vec::new(),
+    }
+}

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
-use tracelens_core::import::FileReport;
 use tracelens_core::ids::{SpanId, TraceId};
+use tracelens_core::import::FileReport;
 use tracelens_core::query::trace_view::{RowsPage, RowsQuery, SearchHits, SpanDetails, TraceHeader};
 use tracelens_core::query::{Facets, TracePage, TraceQuery};
 use tracelens_core::report::{Report, Tracking};
@@ -95,7 +95,10 @@ pub enum TraceAsk {
 pub enum TraceAnswer {
     /// No loaded trace has that ID.
     Missing,
-    Opened { header: TraceHeader, rows: RowsPage },
+    Opened {
+        header: TraceHeader,
+        rows: RowsPage,
+    },
     Rows(RowsPage),
     Details(Option<Box<SpanDetails>>),
     Search(SearchHits),

@@ -48,8 +48,18 @@ fn details_view(d: SpanDetails) -> impl IntoView {
     let facts = vec![
         ("Kind", format!("{:?}", d.kind).to_lowercase()),
         ("Status", status),
-        ("Start", format!("{} UTC (+{} into the trace)", crate::format::timestamp(d.start), d.offset)),
-        ("Duration", d.duration.map_or_else(|| "unknown".to_owned(), |x| x.to_string())),
+        (
+            "Start",
+            format!(
+                "{} UTC (+{} into the trace)",
+                crate::format::timestamp(d.start),
+                d.offset
+            ),
+        ),
+        (
+            "Duration",
+            d.duration.map_or_else(|| "unknown".to_owned(), |x| x.to_string()),
+        ),
         ("Self time", d.self_time.to_string()),
         ("On the critical path", d.path_time.to_string()),
     ];

@@ -42,7 +42,10 @@ pub(super) fn Minimap() -> impl IntoView {
     };
     let dragging = RwSignal::new(false);
     let move_to = move |e: &leptos::ev::PointerEvent| {
-        let Some(target) = e.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) else {
+        let Some(target) = e
+            .current_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        else {
             return;
         };
         let rect = target.get_bounding_client_rect();

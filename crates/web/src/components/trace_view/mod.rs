@@ -72,7 +72,9 @@ impl Waterfall {
     /// unfold its ancestors if it is hidden).
     pub fn go_to(&self, row: u32) {
         self.selected.set(Some(row));
-        let shown = self.page.with_untracked(|p| p.rows.iter().position(|r| r.row == row).map(|i| p.offset + i as u32));
+        let shown = self
+            .page
+            .with_untracked(|p| p.rows.iter().position(|r| r.row == row).map(|i| p.offset + i as u32));
         match shown {
             Some(position) => self.scroll_into_view(position),
             None => self.reveal.set(Some(row)),
@@ -81,7 +83,9 @@ impl Waterfall {
 
     /// Scrolls so the visible row at `position` is on screen.
     pub fn scroll_into_view(&self, position: u32) {
-        let Some(scroller) = self.scroller.get_untracked() else { return };
+        let Some(scroller) = self.scroller.get_untracked() else {
+            return;
+        };
         let top = position as f64 * ROW_PX;
         let height = scroller.client_height() as f64;
         let now = scroller.scroll_top() as f64;
@@ -150,7 +154,16 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
     asked.set_value(Some(first_rows.clone()));
     // Open: the header and the first rows in one answer.
     leptos::task::spawn_local(async move {
-        match ask(workspace, trace_id, TraceAsk::Open { focus, rows: first_rows }).await {
+        match ask(
+            workspace,
+            trace_id,
+            TraceAsk::Open {
+                focus,
+                rows: first_rows,
+            },
+        )
+        .await
+        {
             Some(TraceAnswer::Opened { header, rows }) => {
                 if let Some(&first) = header.focus.first() {
                     w.selected.set(Some(first));
@@ -176,7 +189,11 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         let Some(last) = asked.get_value() else { return };
         // The minimap changes only with what is visible, not with the scroll.
         query.minimap = (&last.collapsed, last.critical_only) != (&query.collapsed, query.critical_only);
-        if (RowsQuery { minimap: last.minimap, ..query.clone() }) == last {
+        if (RowsQuery {
+            minimap: last.minimap,
+            ..query.clone()
+        }) == last
+        {
             return;
         }
         asked.set_value(Some(query.clone()));
@@ -235,7 +252,10 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
 
 /// Asks the engine about the trace; `None` if it could not answer.
 async fn ask(workspace: Workspace, trace_id: TraceId, ask: TraceAsk) -> Option<TraceAnswer> {
-    match workspace.ask(move |ticket| Request::Trace { ticket, trace_id, ask }).await {
+    match workspace
+        .ask(move |ticket| Request::Trace { ticket, trace_id, ask })
+        .await
+    {
         Some(Reply::Trace { answer, .. }) => Some(answer),
         _ => None,
     }
@@ -306,7 +326,8 @@ fn Toolbar() -> impl IntoView {
         let asked = text.get_untracked();
         leptos::task::spawn_local(async move {
             let question = asked.clone();
-            if let Some(TraceAnswer::Search(hits)) = ask(workspace, w.trace_id, TraceAsk::Search { text: question }).await
+            if let Some(TraceAnswer::Search(hits)) =
+                ask(workspace, w.trace_id, TraceAsk::Search { text: question }).await
                 && text.get_untracked() == asked
             {
                 let first = hits.rows.first().copied();
@@ -323,7 +344,10 @@ fn Toolbar() -> impl IntoView {
         if n == 0 {
             return;
         }
-        let at = w.hit.get_untracked().map_or(0, |h| (h as isize + by).rem_euclid(n as isize) as usize);
+        let at = w
+            .hit
+            .get_untracked()
+            .map_or(0, |h| (h as isize + by).rem_euclid(n as isize) as usize);
         w.hit.set(Some(at));
         if let Some(row) = w.hits.with_untracked(|h| h.rows.get(at).copied()) {
             w.go_to(row);
@@ -336,7 +360,11 @@ fn Toolbar() -> impl IntoView {
         } else if hits.total == 0 {
             "no match".to_owned()
         } else {
-            format!("{} of {}", w.hit.get().map_or(0, |h| h + 1), format::count(u64::from(hits.total)))
+            format!(
+                "{} of {}",
+                w.hit.get().map_or(0, |h| h + 1),
+                format::count(u64::from(hits.total))
+            )
         }
     };
     let on_path = move || w.header.with(|h| h.as_ref().map_or(0, |h| h.on_path));

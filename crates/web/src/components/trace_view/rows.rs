@@ -25,7 +25,14 @@ const MAX_INDENT_LEVELS: u32 = 24;
 
 /// `at` as a share of `total`, as a CSS percentage.
 fn percent_of(at: u64, total: u64) -> String {
-    format!("{:.4}%", if total == 0 { 0.0 } else { at as f64 * 100.0 / total as f64 })
+    format!(
+        "{:.4}%",
+        if total == 0 {
+            0.0
+        } else {
+            at as f64 * 100.0 / total as f64
+        }
+    )
 }
 
 /// One row. `total` is the trace's duration, the bars' axis.
