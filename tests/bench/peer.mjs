@@ -9,7 +9,7 @@
 //
 //   node tests/bench/peer.mjs [--quick] [--inputs 1k,10k,100k,1000x50,10000x50]
 //       [--rounds 3] [--dist DIR] [--timeout SECONDS] [--settle MS] [--no-scroll]
-//       [--json FILE] [--wait-load LOAD]
+//       [--json FILE] [--wait-load LOAD] [--cli PATH]
 //
 // Run it against a release build (./dev serve, or --dist pointing at one).
 // What the page does is read only through data-testids (peer-probe.js), so
@@ -18,75 +18,39 @@
 // such; the other inputs still run. The notes give the 1-minute load average
 // when the rounds started: on a shared machine, compare runs at similar load
 // (--wait-load 1.5 waits, up to 10 minutes a round, for the load to fall).
+// --cli PATH writes the inputs with that tracelens binary instead of building
+// this checkout's release CLI.
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { serveStatic } from "../../scripts/serve.mjs";
 import { launchChromium } from "../browser/harness.mjs";
+import {
+  INPUTS,
+  ROOT,
+  failureOf,
+  failuresOf,
+  loadRange,
+  longTasksWithin,
+  mb,
+  median,
+  ms,
+  parseOptions,
+  runInputs,
+  watchPage,
+} from "./peer-kit.mjs";
 import { sampleRenderers } from "./renderer-memory.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** The issue's five inputs, smallest first: traces × spans per trace. */
-const INPUTS = [
-  { name: "1k", label: "one trace of 1,000 spans", traces: 1, spans: 1_000 },
-  { name: "10k", label: "one trace of 10,000 spans", traces: 1, spans: 10_000 },
-  { name: "100k", label: "one trace of 100,000 spans", traces: 1, spans: 100_000 },
-  { name: "1000x50", label: "1,000 traces × 50 spans", traces: 1_000, spans: 50 },
-  { name: "10000x50", label: "10,000 traces × 50 spans", traces: 10_000, spans: 50 },
-];
-
 function options(argv) {
-  const given = {
-    quick: false,
-    inputs: null,
-    rounds: 3,
-    dist: join(ROOT, "dist"),
-    timeoutS: 180,
-    settleMs: 1000,
-    scroll: true,
-    json: null,
-    waitLoad: null,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
-      return argv[++i];
-    };
-    if (arg === "--quick") given.quick = true;
-    else if (arg === "--inputs") given.inputs = value().split(",");
-    else if (arg === "--rounds") given.rounds = Number(value());
-    else if (arg === "--dist") given.dist = resolve(value());
-    else if (arg === "--timeout") given.timeoutS = Number(value());
-    else if (arg === "--settle") given.settleMs = Number(value());
-    else if (arg === "--no-scroll") given.scroll = false;
-    else if (arg === "--json") given.json = resolve(value());
-    else if (arg === "--wait-load") given.waitLoad = Number(value());
-    else throw new Error(`unknown option ${arg} (see the header of tests/bench/peer.mjs)`);
-  }
-  const names = given.inputs ?? (given.quick ? ["1k", "10k", "100k"] : INPUTS.map((input) => input.name));
-  const unknown = names.filter((name) => !INPUTS.some((input) => input.name === name));
-  if (unknown.length) throw new Error(`unknown input ${unknown.join(", ")}; known: ${INPUTS.map((i) => i.name).join(", ")}`);
-  if (!(given.rounds >= 1)) throw new Error("--rounds must be at least 1");
-  if (!existsSync(join(given.dist, "index.html"))) throw new Error(`no site at ${given.dist}: build one (./dev serve) or pass --dist`);
-  return { ...given, inputs: INPUTS.filter((input) => names.includes(input.name)) };
-}
-
-/** The input's file, generated unless one newer than the CLI binary exists. */
-function inputFile(input) {
-  const dir = join(ROOT, "target", "bench-peer");
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `peer-${input.traces}x${input.spans}.json`);
-  const cli = join(ROOT, "target", "release", "tracelens");
-  if (!existsSync(file) || statSync(file).mtimeMs < statSync(cli).mtimeMs) {
-    const args = ["generate", "--scenario", "peer", "--format", "jaeger"];
-    execFileSync(cli, [...args, "--traces", String(input.traces), "--spans-per-trace", String(input.spans), "--out", file]);
-  }
-  return file;
+  return parseOptions(argv, {
+    script: "peer.mjs",
+    defaults: { quick: false, settleMs: 1000, scroll: true },
+    own: {
+      "--quick": (g) => (g.quick = true),
+      "--settle": (g, value) => (g.settleMs = Number(value())),
+      "--no-scroll": (g) => (g.scroll = false),
+    },
+    inputs: (g) => (g.quick ? ["1k", "10k", "100k"] : INPUTS.map((input) => input.name)),
+  });
 }
 
 /** Frames per second while the trace list's scroll container scrolls for 2 s. */
@@ -124,12 +88,6 @@ function scrollTheList() {
   });
 }
 
-/** Waits (up to 10 minutes) for the 1-minute load average to fall to `most`. */
-async function quietMachine(most) {
-  const until = Date.now() + 600_000;
-  while (most != null && loadavg()[0] > most && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5000));
-}
-
 /** One round: a fresh browser, the site, the file picked, until the findings show or time runs out. */
 async function round(origin, file, opts) {
   const browser = await launchChromium();
@@ -138,12 +96,8 @@ async function round(origin, file, opts) {
   try {
     const page = await browser.newPage();
     await page.addInitScript({ path: join(ROOT, "tests", "bench", "peer-probe.js") });
-    let crashed = false;
-    page.on("crash", () => (crashed = true));
-    // What the page itself says went wrong, to tell a failed round's cause.
-    const errors = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+    const watch = watchPage(page);
+    const errors = watch.errors;
     await page.goto(`${origin}/`);
     await page.getByTestId("file-input").waitFor({ state: "attached" });
     // A person opens the page, then picks a file: give it the idle time it would have.
@@ -158,21 +112,16 @@ async function round(origin, file, opts) {
         { timeout: opts.timeoutS * 1000, polling: 100 },
       );
     } catch (error) {
-      failure = crashed ? "the tab crashed" : /Timeout/i.test(error.message) ? `no result within ${opts.timeoutS} s` : error.message.split("\n")[0];
+      failure = failureOf(error, watch, opts.timeoutS);
     }
     Object.assign(result, await memory.stop());
-    const probe = crashed ? null : await page.evaluate(() => window.__peerBench).catch(() => null);
+    const probe = watch.crashed() ? null : await page.evaluate(() => window.__peerBench).catch(() => null);
     if (probe?.changeAt != null) {
       const since = (at) => (at == null ? null : at - probe.changeAt);
       result.listMs = since(probe.listPaintedAt);
       result.findingsMs = since(probe.findingsPaintedAt);
       result.findings = probe.findings;
-      if (probe.longTasks) {
-        const end = probe.findingsPaintedAt ?? Infinity;
-        const during = probe.longTasks.filter((t) => t.start + t.duration >= probe.changeAt && t.start <= end);
-        result.longTasks = during.length;
-        result.longestTaskMs = Math.max(0, ...during.map((t) => t.duration));
-      }
+      if (probe.longTasks) Object.assign(result, longTasksWithin(probe.longTasks, probe.changeAt, probe.findingsPaintedAt ?? Infinity));
     }
     if (errors.length) result.pageErrors = errors.slice(0, 5);
     if (failure) result.failure = errors.length ? `${failure}; the page said: ${errors[0].slice(0, 200)}` : failure;
@@ -186,23 +135,14 @@ async function round(origin, file, opts) {
   return result;
 }
 
-const median = (xs) => {
-  const sorted = xs.filter((x) => x != null).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
-};
-const ms = (x) => (x == null ? "–" : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x).toLocaleString("en")} ms`);
-const mb = (bytes) => (bytes == null ? "–" : `${Math.round(bytes / 1e6).toLocaleString("en")} MB`);
-
 function row(input, bytes, rounds) {
   const ok = rounds.filter((r) => r.ok);
   const failed = rounds.filter((r) => !r.ok);
-  const failures = [...new Set(failed.map((r) => r.failure))].map((f) => `${f} (${failed.filter((r) => r.failure === f).length} of ${rounds.length})`);
+  const failures = failuresOf(rounds);
   // Medians of the rounds that finished; a round that failed still tells its memory and tasks.
   const of = ok.length ? ok : rounds;
   const scroll = median(of.map((r) => r.scroll?.fps));
   const where = of.find((r) => r.scroll)?.scroll?.container;
-  const loads = rounds.map((r) => r.load);
-  const load = `load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
   return [
     `${input.label} (${mb(bytes)})`,
     ok.length ? ms(median(ok.map((r) => r.listMs))) : `failed: ${failures.join("; ")}`,
@@ -210,29 +150,20 @@ function row(input, bytes, rounds) {
     mb(median(of.map((r) => r.peakBytes))),
     `${ms(median(of.map((r) => r.longestTaskMs)))} (${median(of.map((r) => r.longTasks)) ?? "–"} over 50 ms)`,
     scroll == null ? "–" : `${Math.round(scroll)} fps (${where})`,
-    [load, ...(ok.length && failed.length ? failures : [])].join("; "),
+    [loadRange(rounds), ...(ok.length && failed.length ? failures : [])].join("; "),
   ];
 }
 
-const opts = options(process.argv.slice(2));
-execFileSync("cargo", ["build", "-q", "--release", "-p", "tracelens-cli"], { cwd: ROOT, stdio: "inherit" });
-const server = await serveStatic(opts.dist, 0);
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browserVersion = await launchChromium().then(async (b) => [b.version(), await b.close()][0]);
-console.log(`Chromium ${browserVersion}, site ${opts.dist}; medians of ${opts.rounds} fresh browsers per input.\n`);
-console.log("| input | time to list | time to findings | peak renderer memory | longest main-thread task | scrolling the list | notes |");
-console.log("|---|---:|---:|---:|---:|---:|---|");
-const report = [];
-for (const input of opts.inputs) {
-  const file = inputFile(input);
-  const bytes = statSync(file).size;
-  const rounds = [];
-  for (let i = 0; i < opts.rounds; i++) {
-    await quietMachine(opts.waitLoad);
-    rounds.push(await round(origin, file, opts));
-  }
-  report.push({ input: input.name, traces: input.traces, spansPerTrace: input.spans, bytes, rounds });
-  console.log(`| ${row(input, bytes, rounds).join(" | ")} |`);
-}
-server.close();
-if (opts.json) writeFileSync(opts.json, JSON.stringify({ chromium: browserVersion, dist: opts.dist, inputs: report }, null, 2));
+await runInputs(options(process.argv.slice(2)), {
+  columns: [
+    ["input", false],
+    ["time to list", true],
+    ["time to findings", true],
+    ["peak renderer memory", true],
+    ["longest main-thread task", true],
+    ["scrolling the list", true],
+    ["notes", false],
+  ],
+  round,
+  row,
+});

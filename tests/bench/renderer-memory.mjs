@@ -4,9 +4,13 @@
 // later); each is sampled every `intervalMs` for its resident set (VmRSS),
 // and at the end its kernel-kept peak (VmHWM) is read too, which catches a
 // peak that fell between two samples. A page and its Web Workers share one
-// renderer process, so the largest renderer is the tab.
+// renderer process, so the largest renderer is the tab. To measure one step
+// of a page that is already running (opening a trace after its load),
+// `resetPeak` clears the kernel's peak first (writing 5 to
+// /proc/PID/clear_refs, allowed for the browser's own user), so VmHWM holds
+// the peak since then and not the load's.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 /** VmRSS and VmHWM of `pid` in bytes, or null once the process is gone. */
 function status(pid) {
@@ -20,18 +24,33 @@ function status(pid) {
   return { rss: kib("VmRSS"), hwm: kib("VmHWM") };
 }
 
+/** Clears `pid`'s VmHWM (to its current VmRSS); whether the kernel let us. */
+function clearPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts sampling the renderers of `browser` (a playwright-core Browser).
  * `stop()` ends it and resolves to the peak of the largest renderer:
- * `{ peakBytes, sampledBytes, hwmBytes, renderers }`.
+ * `{ peakBytes, sampledBytes, hwmBytes, startBytes, renderers }`, where
+ * `startBytes` is that renderer's resident set when sampling started. With
+ * `resetPeak`, each renderer's kernel-kept peak is cleared when first seen;
+ * if the kernel refuses, `hwmBytes` is left out of the peak (null).
  */
-export async function sampleRenderers(browser, intervalMs = 50) {
+export async function sampleRenderers(browser, intervalMs = 50, { resetPeak = false } = {}) {
   const cdp = await browser.newBrowserCDPSession();
-  const peaks = new Map(); // pid -> { rss: sampled peak, hwm: last VmHWM read }
+  // pid -> { rss: sampled peak, hwm: last VmHWM read, start: first VmRSS read, hwmKnown }
+  const peaks = new Map();
   const refresh = async () => {
     const { processInfo } = await cdp.send("SystemInfo.getProcessInfo");
     for (const process of processInfo) {
-      if (process.type === "renderer" && !peaks.has(process.id)) peaks.set(process.id, { rss: 0, hwm: 0 });
+      if (process.type !== "renderer" || peaks.has(process.id)) continue;
+      peaks.set(process.id, { rss: 0, hwm: 0, start: status(process.id)?.rss ?? 0, hwmKnown: !resetPeak || clearPeak(process.id) });
     }
   };
   const sample = () => {
@@ -39,7 +58,7 @@ export async function sampleRenderers(browser, intervalMs = 50) {
       const now = status(pid);
       if (now) {
         peak.rss = Math.max(peak.rss, now.rss);
-        peak.hwm = Math.max(peak.hwm, now.hwm);
+        if (peak.hwmKnown) peak.hwm = Math.max(peak.hwm, now.hwm);
       }
     }
   };
@@ -52,12 +71,13 @@ export async function sampleRenderers(browser, intervalMs = 50) {
       clearInterval(refresher);
       sample();
       await cdp.detach().catch(() => {});
-      let tab = { rss: 0, hwm: 0 };
+      let tab = { rss: 0, hwm: 0, start: 0, hwmKnown: true };
       for (const peak of peaks.values()) if (Math.max(peak.rss, peak.hwm) > Math.max(tab.rss, tab.hwm)) tab = peak;
       return {
         peakBytes: Math.max(tab.rss, tab.hwm),
         sampledBytes: tab.rss,
-        hwmBytes: tab.hwm,
+        hwmBytes: tab.hwmKnown ? tab.hwm : null,
+        startBytes: tab.start,
         renderers: peaks.size,
       };
     },
