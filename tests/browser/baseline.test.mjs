@@ -240,3 +240,25 @@ test("a broken baseline file gets its message in the baseline box; the rest load
     assert.equal(await page.getByTestId("baseline").count(), 0);
     assert.equal(await page.getByTestId("baseline-load-error").count(), 0);
   }));
+
+test("the service map marks the calls that got slower than in the baseline, and only those", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(files.current);
+    await page.getByTestId("overview").waitFor();
+    await dropFiles(page, [{ name: "last-sprint.json", text: readFileSync(files.baseline, "utf8") }], { onto: "baseline" });
+    await page.getByTestId("comparison").waitFor();
+    await page.getByTestId("open-service-map").click();
+    await page.getByTestId("service-edge").first().waitFor();
+    const marked = await page
+      .locator('[data-testid="service-edge"].worse, [data-testid="service-edge"].better')
+      .evaluateAll((els) => els.map((e) => ({ edge: `${e.dataset.caller}->${e.dataset.callee}`, worse: e.classList.contains("worse") })));
+    assert.ok(marked.length >= 1, "the stretched cart calls are marked");
+    for (const { edge, worse } of marked) {
+      assert.ok(worse, `${edge} got slower, not faster`);
+      // Only GET /api/cart's traces were stretched: every marked call is the cart's.
+      assert.ok(edge.split("->").includes("cart"), `${edge} is a call of the cart`);
+    }
+    const edge = marked[0].edge.split("->");
+    await page.locator(`[data-testid="service-edge"][data-caller="${edge[0]}"][data-callee="${edge[1]}"]`).dispatchEvent("click");
+    assert.match(await textOf(page, "service-panel"), /Change\s+▲ slower/);
+  }));

@@ -14,6 +14,7 @@ use crate::components::{
     intro::Intro,
     overview::Overview,
     report::ReportView,
+    service_map::ServiceMapView,
     trace_list::TraceList,
     trace_view::TraceView,
 };
@@ -39,6 +40,7 @@ pub fn App() -> impl IntoView {
             <Show when=loaded fallback=move || view! { <Show when=saved fallback=EmptyState><ReportView /></Show> }>
                 {move || match route.get() {
                     Route::Report => view! { <ReportView /> }.into_any(),
+                    Route::Services => view! { <ServiceMapView /> }.into_any(),
                     Route::Endpoint { endpoint, .. } => view! { <EndpointView endpoint /> }.into_any(),
                     Route::Trace { id, finding } => view! { <TraceView trace_id=id finding /> }.into_any(),
                     Route::Analysis { .. } => view! { <Analysis /> }.into_any(),

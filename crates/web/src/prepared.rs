@@ -80,6 +80,11 @@ struct AgainstReport {
 
 impl Prepared {
     /// The current traces' index.
+    /// The baseline traces' index, when they are loaded.
+    pub fn baseline_index(&self) -> Option<&TraceIndex> {
+        self.baseline.as_ref().map(|b| &b.index)
+    }
+
     pub fn index(&self) -> &TraceIndex {
         &self.index
     }

@@ -10,6 +10,7 @@
 //! - `#/trace/<id>`: that trace's waterfall; `#/trace/<id>?finding=<n>` opened
 //!   from the n-th finding (its sentence above, its evidence highlighted);
 //! - `#/endpoint/<service>/<name>`: one endpoint, its statistics, findings and traces;
+//! - `#/services`: the service map;
 //! - `#/report` (and `#/report/<section>`, scrolled to that section): the report.
 //!
 //! A link pasted in a meeting opens the same view once the same files are loaded.
@@ -31,6 +32,8 @@ pub enum Route {
     Endpoint { endpoint: GroupKey, traces: TraceListView },
     /// The feedback-meeting report.
     Report,
+    /// The service map.
+    Services,
 }
 
 /// The trace list's filters and order, as the address writes them.
@@ -74,6 +77,9 @@ impl SortBy {
     }
 }
 
+/// The address of the service map.
+pub const SERVICES: &str = "#/services";
+
 /// The address of the report view.
 pub const REPORT: &str = "#/report";
 
@@ -83,6 +89,9 @@ impl Route {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         if path == "/report" || path.starts_with("/report/") {
             return Route::Report;
+        }
+        if path == "/services" {
+            return Route::Services;
         }
         if let Some((id, _)) = path.strip_prefix("/trace/").and_then(parse_trace_id) {
             let finding = query
@@ -119,6 +128,7 @@ impl Route {
                 traces.query()
             ),
             Route::Report => REPORT.to_owned(),
+            Route::Services => SERVICES.to_owned(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::components::progress::{EngineFailure, LoadProgress};
 use crate::io;
-use crate::route::{REPORT, Route};
+use crate::route::{REPORT, Route, SERVICES};
 use crate::workspace::{Period, Workspace};
 use leptos::prelude::*;
 use web_sys::HtmlInputElement;
@@ -75,22 +75,25 @@ pub fn Intro() -> impl IntoView {
     }
 }
 
-/// The link between the analysis and the report (the page has one view at a time).
+/// Links between the views (the page has one at a time): the analysis, the
+/// service map and the report, less the one shown.
 #[component]
 fn ViewSwitch() -> impl IntoView {
     let route = expect_context::<ReadSignal<Route>>();
+    let on_analysis = move || route.with(|r| !matches!(r, Route::Report | Route::Services));
     view! {
-        <Show
-            when=move || route.with(Route::is_report)
-            fallback=|| {
-                view! {
-                    <a class="button" href=REPORT data-testid="open-report" title="The feedback-meeting report of these traces">
-                        "Report"
-                    </a>
-                }
-            }
-        >
+        <Show when=move || !on_analysis()>
             <a class="button" href="#/" data-testid="open-analysis">"Analysis"</a>
+        </Show>
+        <Show when=move || !route.with(|r| matches!(r, Route::Services))>
+            <a class="button" href=SERVICES data-testid="open-service-map" title="Services and the calls between them">
+                "Service map"
+            </a>
+        </Show>
+        <Show when=move || !route.with(Route::is_report)>
+            <a class="button" href=REPORT data-testid="open-report" title="The feedback-meeting report of these traces">
+                "Report"
+            </a>
         </Show>
     }
 }

@@ -13,5 +13,6 @@ pub mod intro;
 pub mod overview;
 pub mod progress;
 pub mod report;
+pub mod service_map;
 pub mod trace_list;
 pub mod trace_view;

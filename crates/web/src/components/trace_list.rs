@@ -192,7 +192,7 @@ fn query_of(route: &Route) -> TraceQuery {
             filter.endpoint = Some(endpoint.clone());
         }
         Route::Analysis { traces } => view = traces.clone(),
-        Route::Report => {}
+        Route::Report | Route::Services => {}
     }
     if filter.endpoint.is_none() {
         filter.endpoint = view.endpoint.as_deref().and_then(group_key);

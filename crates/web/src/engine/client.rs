@@ -165,7 +165,8 @@ impl Engine {
             Reply::Traces { ticket, .. }
             | Reply::Report { ticket, .. }
             | Reply::Groups { ticket, .. }
-            | Reply::Trace { ticket, .. } => Some(*ticket),
+            | Reply::Trace { ticket, .. }
+            | Reply::ServiceMap { ticket, .. } => Some(*ticket),
             _ => None,
         };
         if let Some(ticket) = answered {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
+use tracelens_core::analysis::service_map::{Layout, ServiceMap};
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::import::FileReport;
 use tracelens_core::query::trace_view::{RowsPage, RowsQuery, SearchHits, SpanDetails, TraceHeader};
@@ -66,6 +67,9 @@ pub enum Request {
         offset: usize,
         limit: usize,
     },
+    /// The service map of the current traces (marked against the baseline
+    /// traces when loaded), laid out for drawing.
+    ServiceMap { ticket: Ticket },
     /// Something about one trace, for the trace view. The engine keeps the
     /// last trace opened laid out, so the rows of a scroll cost a page.
     Trace {
@@ -151,6 +155,11 @@ pub enum Reply {
     Groups { ticket: Ticket, rows: Vec<GroupStats> },
     /// About one trace.
     Trace { ticket: Ticket, answer: TraceAnswer },
+    /// The service map and its layout; `None` without traces.
+    ServiceMap {
+        ticket: Ticket,
+        map: Option<Box<(ServiceMap, Layout)>>,
+    },
     /// The engine panicked: it is gone, and says why before it goes.
     Panicked { message: String },
 }

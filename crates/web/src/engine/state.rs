@@ -18,6 +18,8 @@ use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
+use tracelens_core::analysis::Requests;
+use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
 use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, TraceTree};
@@ -40,6 +42,8 @@ pub struct EngineState {
     /// Every operation's durations, for placing a span among them; made
     /// when the first trace opens after an analysis.
     durations: Option<OperationDurations>,
+    /// The service map and its layout, made when first asked for.
+    service_map: Option<(ServiceMap, Layout)>,
 }
 
 /// A file's bytes as read.
@@ -210,10 +214,28 @@ impl EngineState {
         }
     }
 
+    /// The service map of the current traces, against the baseline traces
+    /// if loaded, and its layout; `None` without traces.
+    pub fn service_map(&mut self) -> Option<(ServiceMap, Layout)> {
+        let prepared = self.prepared.as_ref()?;
+        if self.service_map.is_none() {
+            let mut map = ServiceMap::of(&self.current, prepared.index(), prepared.analysis.requests().failures());
+            if let Some(index) = prepared.baseline_index() {
+                // The baseline's own notion of failure: its entry spans are its own.
+                let requests = Requests::of(&self.baseline, index);
+                map.compare(&ServiceMap::of(&self.baseline, index, requests.failures()));
+            }
+            let drawn = layout_with(&map, &crate::components::service_map::node_box_width);
+            self.service_map = Some((map, drawn));
+        }
+        self.service_map.clone()
+    }
+
     fn analyse(&mut self) {
         // What was built on the sets as they were.
         self.opened = None;
         self.durations = None;
+        self.service_map = None;
         if self.current.files.is_empty() {
             // Only a baseline so far: nothing to show or compare yet.
             self.prepared = None;

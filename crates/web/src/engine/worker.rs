@@ -129,6 +129,10 @@ fn handle(state: &mut EngineState, data: &JsValue) {
             ticket,
             rows: state.groups(grouping, offset, limit),
         }),
+        Request::ServiceMap { ticket } => post(&Reply::ServiceMap {
+            ticket,
+            map: state.service_map().map(Box::new),
+        }),
         Request::Trace { ticket, trace_id, ask } => post(&Reply::Trace {
             ticket,
             answer: state.trace(trace_id, ask),

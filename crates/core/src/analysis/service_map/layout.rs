@@ -28,7 +28,7 @@
 //!                                           └───▶ product-catalog ─▶ astronomy-db
 //! ```
 
-use super::ServiceMap;
+use super::{ServiceMap, ServiceNode};
 use serde::{Deserialize, Serialize};
 
 /// Estimated width of one character of a node's label (12 px sans-serif).
@@ -111,9 +111,15 @@ enum Slot {
     Pass(usize),
 }
 
-/// Lays out `map` (see the module docs). Deterministic: the same map gives
-/// the same layout.
+/// Lays out `map` (see the module docs) with boxes as wide as their names.
+/// Deterministic: the same map gives the same layout.
 pub fn layout(map: &ServiceMap) -> Layout {
+    layout_with(map, &|node| box_width(&node.name))
+}
+
+/// Lays out `map` with each node's box `width(node)` wide: a view that
+/// writes more than the name in a box sizes it for what it writes.
+pub fn layout_with(map: &ServiceMap, width: &dyn Fn(&ServiceNode) -> f64) -> Layout {
     let n = map.nodes.len();
     let index: hashbrown::HashMap<&str, usize> = map
         .nodes
@@ -132,7 +138,7 @@ pub fn layout(map: &ServiceMap) -> Layout {
     let rank = ranks(n, &ends, &backward);
     let mut layers = layers(&rank, &ends);
     order(&mut layers, &ends, &rank);
-    place(map, &layers, &ends, &rank, &backward)
+    place(map, &layers, &ends, &rank, &backward, width)
 }
 
 /// Which edges close a cycle: found by a depth-first walk in map order.
@@ -335,13 +341,14 @@ fn place(
     ends: &[Option<(usize, usize)>],
     rank: &[usize],
     backward: &[bool],
+    width: &dyn Fn(&ServiceNode) -> f64,
 ) -> Layout {
     let height_of = |s: Slot| match s {
         Slot::Node(_) => NODE_HEIGHT,
         Slot::Pass(_) => DUMMY_HEIGHT,
     };
     let width_of = |s: Slot| match s {
-        Slot::Node(v) => map.nodes.get(v).map_or(MIN_WIDTH, |n| box_width(&n.name)),
+        Slot::Node(v) => map.nodes.get(v).map_or(MIN_WIDTH, width),
         Slot::Pass(_) => 0.0,
     };
     // Column left edges and widths.

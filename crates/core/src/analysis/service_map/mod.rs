@@ -38,7 +38,7 @@ pub mod layout;
 pub mod peers;
 
 pub use baseline::{BaselineChange, Presence, Shift};
-pub use layout::{EdgePath, Layout, NodeBox, Point, layout};
+pub use layout::{EdgePath, Layout, NodeBox, Point, layout, layout_with};
 
 use super::failure::Failures;
 use crate::index::TraceIndex;

@@ -2,7 +2,7 @@
 //! rows, time across and rows down, with a box where the view is. A press
 //! or a drag on it moves the view there.
 
-use super::{ROW_PX, Waterfall};
+use super::{ROW_PX, VISIBLE_ROWS, Waterfall};
 use leptos::prelude::*;
 
 /// The strip's height in CSS pixels.
@@ -14,7 +14,7 @@ pub(super) fn Minimap() -> impl IntoView {
     let w = expect_context::<Waterfall>();
     let total = move || w.header.with(|h| h.as_ref().map_or(0, |h| h.duration.0)).max(1) as f64;
     let visible = move || w.page.with(|p| p.visible).max(1) as f64;
-    let long = move || w.page.with(|p| p.visible) as f64 * ROW_PX > 24.0 * ROW_PX;
+    let long = move || w.page.with(|p| p.visible) > VISIBLE_ROWS;
     let bars = move || {
         let (total, visible) = (total(), visible());
         w.minimap
@@ -34,8 +34,10 @@ pub(super) fn Minimap() -> impl IntoView {
             .collect_view()
     };
     let window = move || {
-        let height = w.scroller.get().map_or(0.0, |s| s.client_height() as f64);
+        // The scroller's height follows from the rows (it is capped in rows):
+        // reading it from the element would force a layout on every scroll.
         let rows = visible() * ROW_PX;
+        let height = rows.min(f64::from(VISIBLE_ROWS) * ROW_PX);
         let y = w.scroll_top.get() / rows * HEIGHT_PX;
         let h = (height / rows * HEIGHT_PX).clamp(2.0, HEIGHT_PX);
         (y, h)

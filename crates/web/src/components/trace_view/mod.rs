@@ -27,9 +27,10 @@ use tracelens_core::query::trace_view::{MiniBar, RowsPage, RowsQuery, SearchHits
 /// Height of a row, in CSS pixels (`.waterfall .span-row` in style.css).
 pub(crate) const ROW_PX: f64 = 26.0;
 /// Rows the scroller shows at most; beyond that it scrolls.
-const VISIBLE_ROWS: u32 = 24;
-/// Rows asked for above and below those in view.
-const OVERSCAN: u32 = 40;
+pub(crate) const VISIBLE_ROWS: u32 = 24;
+/// Rows asked for above and below those in view: a fast scroll outruns the
+/// engine's answer by a frame or two, and these fill the view meanwhile.
+const OVERSCAN: u32 = 72;
 
 /// What the waterfall's parts share.
 #[derive(Clone, Copy)]
