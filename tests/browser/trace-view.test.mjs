@@ -274,3 +274,49 @@ test("an address naming a trace that is not loaded says so and offers the list",
     await page.getByTestId("trace-missing").waitFor();
     assert.match(await textOf(page, "trace-missing"), /No loaded trace has the ID 0123456789abcdef0123456789abcdef/);
   }));
+
+const ROBOT = "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl";
+const EXECUTIONS = "essvt-core: GET /v2/executions";
+
+test("a slow request compared with a typical one of its endpoint: matched spans by difference, then what only one did", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(ROBOT));
+    await page.getByTestId("trace-row").first().waitFor();
+    // The endpoint's slowest request.
+    await page.evaluate((endpoint) => (location.hash = `#/traces?endpoint=${encodeURIComponent(endpoint)}`), EXECUTIONS);
+    await page.waitForFunction(() => /match/.test(document.querySelector('[data-testid="trace-list-count"]').textContent));
+    const slowest = await page.getByTestId("trace-row").first().getAttribute("data-trace-id");
+    await page.getByTestId("trace-link").first().click();
+    await page.getByTestId("span-row").first().waitFor();
+    await page.getByTestId("compare-typical").click();
+    await page.getByTestId("compare-summary").waitFor();
+    assert.match(page.url(), new RegExp(`#/compare/[0-9a-f]{32}/${slowest}$`));
+    // The typical request ran four `SELECT essvt`; the slowest three, and two `SELECT essvt.runner_t`.
+    assert.match(await textOf(page, "compare-summary"), /A [0-9a-f]{32}: .+, 5 spans, 4 matched · B [0-9a-f]{32}: .+, 6 spans, 4 matched/);
+    assert.deepEqual(await page.getByTestId("compare-only-a").getByTestId("compare-name").allInnerTexts(), ["SELECT essvt"]);
+    assert.equal((await page.getByTestId("compare-only-a").locator(".ordinal").innerText()).trim(), "#4", "the fourth of them");
+    assert.deepEqual(await page.getByTestId("compare-only-b").getByTestId("compare-name").allInnerTexts(), ["SELECT essvt.runner_t", "SELECT essvt.runner_t"].sort());
+    // Matched spans, the largest difference first; the root's difference is the whole of it.
+    const differences = (await page.getByTestId("compare-row").evaluateAll((rows) => rows.map((r) => r.dataset.difference)))
+      .filter((d) => d !== "")
+      .map((d) => Math.abs(Number(d)));
+    assert.equal(differences.length, 4);
+    assert.deepEqual([...differences].sort((x, y) => y - x), differences);
+    assert.match(await textOf(page, "compare-verdict"), /^B took .+ longer than A/);
+    // Swapped, the difference turns round.
+    await page.getByTestId("compare-swap").click();
+    await page.waitForFunction(() => /less than A/.test(document.querySelector('[data-testid="compare-verdict"]')?.textContent ?? ""));
+  }));
+
+test("two traces picked in the list are compared", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(ROBOT));
+    await page.getByTestId("trace-row").nth(1).waitFor();
+    const ids = await page.getByTestId("trace-row").evaluateAll((rows) => rows.slice(0, 2).map((r) => r.dataset.traceId));
+    await page.getByTestId("compare-pick").nth(0).click();
+    assert.equal(await page.getByTestId("compare-pick").nth(0).innerText(), "picked ✕");
+    assert.equal(await page.getByTestId("compare-pick").nth(1).innerText(), "compare with picked");
+    await page.getByTestId("compare-pick").nth(1).click();
+    await page.getByTestId("compare-summary").waitFor();
+    assert.match(page.url(), new RegExp(`#/compare/${ids[0]}/${ids[1]}$`));
+  }));

@@ -61,17 +61,17 @@ fn dispatch(trace: u128, routes: u64, slow: u64, extra: u64, query: Option<u64>)
 #[test]
 fn repeated_children_match_by_ordinal_and_a_missing_subtree_is_reported_once() {
     // A: eleven serial route calls and a query with 3 fetches; B: the fourth
-    // route call (#3) 30 ms slower, and no query.
+    // route call (ordinal 3, written #4) 30 ms slower, and no query.
     let mut spans = dispatch(1, 11, 99, 0, Some(3));
     spans.extend(dispatch(2, 11, 3, 30, None));
     let cmp = compare(&spans, 1, 2);
     assert_eq!((cmp.a.spans, cmp.b.spans), (16, 12));
     assert_eq!((cmp.a.matched, cmp.b.matched), (12, 12));
-    // Largest difference first: route #3 (30 ms slower), then the root (25
+    // Largest difference first: route #4 (30 ms slower), then the root (25
     // ms: the slower route, less the 5 ms query B did not run), then the
     // other routes (no difference).
     let top: Vec<String> = cmp.matched.iter().take(2).map(|m| m.step.to_string()).collect();
-    assert_eq!(top, ["route: GET /route #3", "frontend: GET /dispatch"]);
+    assert_eq!(top, ["route: GET /route #4", "frontend: GET /dispatch"]);
     assert_eq!(cmp.matched[1].difference_ns, Some(25 * MS as i64));
     assert!(cmp.matched[2..].iter().all(|m| m.difference_ns == Some(0)));
     let route = &cmp.matched[0];
@@ -79,7 +79,7 @@ fn repeated_children_match_by_ordinal_and_a_missing_subtree_is_reported_once() {
     assert_eq!(route.a.get(), 13);
     assert_eq!(route.b.get(), 13);
     let path: Vec<String> = cmp.path(0).iter().map(|s| s.to_string()).collect();
-    assert_eq!(path, ["frontend: GET /dispatch", "route: GET /route #3"]);
+    assert_eq!(path, ["frontend: GET /dispatch", "route: GET /route #4"]);
     // The query is missing in B: once, with its subtree of 4 spans.
     assert!(cmp.only_b.is_empty());
     assert_eq!(cmp.only_a.len(), 1);
@@ -91,7 +91,7 @@ fn repeated_children_match_by_ordinal_and_a_missing_subtree_is_reported_once() {
     assert_eq!(missing.duration, Some(DurationNs(5 * MS)));
     let path: Vec<String> = cmp.path_of_unmatched(missing).iter().map(|s| s.to_string()).collect();
     assert_eq!(path, ["frontend: GET /dispatch", "mysql: SQL SELECT"]);
-    // 25 ms longer: route #3's self time +30 ms; the root's self time is 2 ms
+    // 25 ms longer: route #4's self time +30 ms; the root's self time is 2 ms
     // on both sides (the gaps at its start and end), so the matched spans
     // explain 30 / 25 of it and the missing query the rest (−5 ms).
     assert_eq!(cmp.difference_ns, 25 * MS as i64);
@@ -167,6 +167,10 @@ fn a_slow_request_against_a_typical_one_of_its_endpoint() {
         ..TraceQuery::default()
     };
     let slowest = catalog.query(&set, &index, &query).rows[0].trace_id;
+    // Both are requests to the endpoint, as the catalog says of each.
+    assert_eq!(catalog.endpoint_of(&set, typical), Some(endpoint.clone()));
+    assert_eq!(catalog.endpoint_of(&set, slowest), Some(endpoint.clone()));
+    assert_eq!(catalog.endpoint_of(&set, TraceId(12345)), None);
     let cmp = compare_traces(&set, &index, typical, slowest).unwrap();
     // `GET /v2/executions`: the typical request ran four `SELECT essvt`
     // queries; the slowest ran three and two `SELECT essvt.runner_t`.
@@ -175,14 +179,15 @@ fn a_slow_request_against_a_typical_one_of_its_endpoint() {
     let steps = |list: &[tracelens_core::query::compare::Unmatched]| -> Vec<String> {
         list.iter().map(|u| u.step.to_string()).collect()
     };
-    assert_eq!(steps(&cmp.only_a), ["essvt-core: SELECT essvt #3"]);
+    // The fourth of them (ordinal 3), written counting from 1.
+    assert_eq!(steps(&cmp.only_a), ["essvt-core: SELECT essvt #4"]);
     let mut only_b = steps(&cmp.only_b);
     only_b.sort();
     assert_eq!(
         only_b,
         [
             "essvt-core: SELECT essvt.runner_t",
-            "essvt-core: SELECT essvt.runner_t #1"
+            "essvt-core: SELECT essvt.runner_t #2"
         ]
     );
     assert_eq!(cmp.matched[0].step.to_string(), "essvt-core: GET /v2/executions");

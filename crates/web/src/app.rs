@@ -15,6 +15,7 @@ use crate::components::{
     overview::Overview,
     report::ReportView,
     service_map::ServiceMapView,
+    trace_compare::TraceCompare,
     trace_list::TraceList,
     trace_view::TraceView,
 };
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
                 {move || match route.get() {
                     Route::Report => view! { <ReportView /> }.into_any(),
                     Route::Services => view! { <ServiceMapView /> }.into_any(),
+                    Route::Compare { a, b } => view! { <TraceCompare a b /> }.into_any(),
                     Route::Endpoint { endpoint, .. } => view! { <EndpointView endpoint /> }.into_any(),
                     Route::Trace { id, finding } => view! { <TraceView trace_id=id finding /> }.into_any(),
                     Route::Analysis { .. } => view! { <Analysis /> }.into_any(),

@@ -11,6 +11,7 @@
 //!   from the n-th finding (its sentence above, its evidence highlighted);
 //! - `#/endpoint/<service>/<name>`: one endpoint, its statistics, findings and traces;
 //! - `#/services`: the service map;
+//! - `#/compare/<a>/<b>`: two traces compared span by span;
 //! - `#/report` (and `#/report/<section>`, scrolled to that section): the report.
 //!
 //! A link pasted in a meeting opens the same view once the same files are loaded.
@@ -34,6 +35,8 @@ pub enum Route {
     Report,
     /// The service map.
     Services,
+    /// Two traces compared.
+    Compare { a: TraceId, b: TraceId },
 }
 
 /// The trace list's filters and order, as the address writes them.
@@ -93,6 +96,11 @@ impl Route {
         if path == "/services" {
             return Route::Services;
         }
+        if let Some((a, b)) = path.strip_prefix("/compare/").and_then(|p| p.split_once('/'))
+            && let (Some((a, _)), Some((b, _))) = (parse_trace_id(a), parse_trace_id(b))
+        {
+            return Route::Compare { a, b };
+        }
         if let Some((id, _)) = path.strip_prefix("/trace/").and_then(parse_trace_id) {
             let finding = query
                 .split('&')
@@ -129,6 +137,7 @@ impl Route {
             ),
             Route::Report => REPORT.to_owned(),
             Route::Services => SERVICES.to_owned(),
+            Route::Compare { a, b } => format!("#/compare/{a}/{b}"),
         }
     }
 

@@ -118,6 +118,8 @@ pub struct Workspace {
     /// The trace list's first page, sent with the last load's summary (the
     /// list takes it instead of asking, when its query is the same).
     pub first_page: StoredValue<Option<(TraceQuery, TracePage)>>,
+    /// The trace picked in the list as the first of two to compare.
+    pub compare_pick: RwSignal<Option<tracelens_core::ids::TraceId>>,
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
     /// Files of each load not yet answered, by load.
@@ -147,6 +149,7 @@ impl Workspace {
             report_baseline: RwSignal::new(None),
             saved_report: RwSignal::new(None),
             first_page: StoredValue::new(None),
+            compare_pick: RwSignal::new(None),
             loaded: StoredValue::new_local(Vec::new()),
             pending: StoredValue::new_local(Vec::new()),
             next_load: StoredValue::new(0),

@@ -175,6 +175,16 @@ impl TraceCatalog {
             .map(|f| f.trace_id)
     }
 
+    /// The endpoint trace `trace_id` is a request to, if it is one.
+    pub fn endpoint_of(&self, set: &TraceSet, trace_id: TraceId) -> Option<GroupKey> {
+        let t = self.fields.iter().position(|f| f.trace_id == trace_id)?;
+        let (service, name) = self.endpoints.get(*self.endpoint.get(t)? as usize)?;
+        Some(GroupKey {
+            service: set.str(*service).to_owned(),
+            name: name.clone(),
+        })
+    }
+
     fn services_of(&self, t: usize) -> &[Sym] {
         let at = |i: usize| self.service_start.get(i).map_or(0, |&s| s as usize);
         self.services.get(at(t)..at(t + 1)).unwrap_or(&[])

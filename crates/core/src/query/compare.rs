@@ -82,11 +82,12 @@ pub struct PathStep {
 }
 
 impl std::fmt::Display for PathStep {
-    /// `service: name`, with `#n` after the first of its kind (`route: GET /route #3`).
+    /// `service: name`, with `#n` counted from 1 after the first of its kind
+    /// (the third call: `route: GET /route #3`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.service, self.name)?;
         if self.ordinal > 0 {
-            write!(f, " #{}", self.ordinal)?;
+            write!(f, " #{}", self.ordinal + 1)?;
         }
         Ok(())
     }

@@ -14,5 +14,6 @@ pub mod overview;
 pub mod progress;
 pub mod report;
 pub mod service_map;
+pub mod trace_compare;
 pub mod trace_list;
 pub mod trace_view;

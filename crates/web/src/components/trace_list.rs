@@ -136,11 +136,12 @@ pub fn TraceList() -> impl IntoView {
                             {header("Spans", SortBy::Spans, "num")}
                             {header("Errors", SortBy::Errors, "num")}
                             <th>"Trace ID"</th>
+                            <th><span class="sr-only">"Compare"</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         <tr class="spacer" aria-hidden="true" style:height=spacer_above></tr>
-                        <For each=move || page.get().rows key=|t| t.trace_id children=trace_row />
+                        <For each=move || page.get().rows key=|t| t.trace_id children=move |t| trace_row(workspace, t) />
                         <tr class="spacer" aria-hidden="true" style:height=spacer_below></tr>
                     </tbody>
                 </table>
@@ -192,7 +193,7 @@ fn query_of(route: &Route) -> TraceQuery {
             filter.endpoint = Some(endpoint.clone());
         }
         Route::Analysis { traces } => view = traces.clone(),
-        Route::Report | Route::Services => {}
+        Route::Report | Route::Services | Route::Compare { .. } => {}
     }
     if filter.endpoint.is_none() {
         filter.endpoint = view.endpoint.as_deref().and_then(group_key);
@@ -330,8 +331,19 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
     }
 }
 
-fn trace_row(trace: TraceSummary) -> impl IntoView {
+fn trace_row(workspace: Workspace, trace: TraceSummary) -> impl IntoView {
     let errors = trace.error_count;
+    let id = trace.trace_id;
+    let picked = move || workspace.compare_pick.get() == Some(id);
+    let other_picked = move || workspace.compare_pick.get().is_some_and(|p| p != id);
+    let pick = move |_| match workspace.compare_pick.get_untracked() {
+        Some(first) if first != id => {
+            workspace.compare_pick.set(None);
+            io::go_to(&Route::Compare { a: first, b: id }.href());
+        }
+        Some(_) => workspace.compare_pick.set(None),
+        None => workspace.compare_pick.set(Some(id)),
+    };
     view! {
         <tr data-testid="trace-row" data-trace-id=trace.trace_id.to_string() class:error={errors > 0}>
             <td>{trace.root_service}</td>
@@ -347,6 +359,12 @@ fn trace_row(trace: TraceSummary) -> impl IntoView {
             <td class="num">{trace.span_count}</td>
             <td class="num">{if errors > 0 { format!("⚠ {errors}") } else { String::new() }}</td>
             <td class="mono">{trace.trace_id.to_string()}</td>
+            <td>
+                <button type="button" class="link compare-pick" data-testid="compare-pick" class:picked=picked on:click=pick
+                    title="Compare two traces: pick one, then the other">
+                    {move || if picked() { "picked ✕" } else if other_picked() { "compare with picked" } else { "compare" }}
+                </button>
+            </td>
         </tr>
     }
 }

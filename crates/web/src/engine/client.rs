@@ -166,7 +166,8 @@ impl Engine {
             | Reply::Report { ticket, .. }
             | Reply::Groups { ticket, .. }
             | Reply::Trace { ticket, .. }
-            | Reply::ServiceMap { ticket, .. } => Some(*ticket),
+            | Reply::ServiceMap { ticket, .. }
+            | Reply::Compare { ticket, .. } => Some(*ticket),
             _ => None,
         };
         if let Some(ticket) = answered {

@@ -16,8 +16,9 @@ use tracelens_core::analysis::GroupStats;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap};
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::import::FileReport;
+use tracelens_core::query::compare::TraceComparison;
 use tracelens_core::query::trace_view::{RowsPage, RowsQuery, SearchHits, SpanDetails, TraceHeader};
-use tracelens_core::query::{Facets, TracePage, TraceQuery};
+use tracelens_core::query::{Facets, GroupKey, TracePage, TraceQuery};
 use tracelens_core::report::{Report, Tracking};
 use tracelens_core::time::{DurationNs, TimestampNs};
 
@@ -70,6 +71,8 @@ pub enum Request {
     /// The service map of the current traces (marked against the baseline
     /// traces when loaded), laid out for drawing.
     ServiceMap { ticket: Ticket },
+    /// Two traces compared span by span.
+    Compare { ticket: Ticket, a: TraceId, b: TraceId },
     /// Something about one trace, for the trace view. The engine keeps the
     /// last trace opened laid out, so the rows of a scroll cost a page.
     Trace {
@@ -102,6 +105,9 @@ pub enum TraceAnswer {
     Opened {
         header: TraceHeader,
         rows: RowsPage,
+        /// The endpoint it is a request to, and that endpoint's typical
+        /// trace (nearest its median), to compare with.
+        endpoint: Option<(GroupKey, Option<TraceId>)>,
     },
     Rows(RowsPage),
     Details(Option<Box<SpanDetails>>),
@@ -155,6 +161,11 @@ pub enum Reply {
     Groups { ticket: Ticket, rows: Vec<GroupStats> },
     /// About one trace.
     Trace { ticket: Ticket, answer: TraceAnswer },
+    /// Two traces compared; `None` when either is not loaded.
+    Compare {
+        ticket: Ticket,
+        comparison: Option<Box<TraceComparison>>,
+    },
     /// The service map and its layout; `None` without traces.
     ServiceMap {
         ticket: Ticket,

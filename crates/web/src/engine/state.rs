@@ -22,6 +22,7 @@ use tracelens_core::analysis::Requests;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
+use tracelens_core::query::compare::{TraceComparison, compare_traces};
 use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, TraceTree};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
@@ -183,6 +184,12 @@ impl EngineState {
         Some(prepared.report(&self.current, &self.baseline, self.report_baseline.as_ref(), &options))
     }
 
+    /// Traces `a` and `b` compared span by span; `None` unless both are loaded.
+    pub fn compare(&self, a: TraceId, b: TraceId) -> Option<TraceComparison> {
+        let prepared = self.prepared.as_ref()?;
+        compare_traces(&self.current, prepared.index(), a, b)
+    }
+
     /// Answers the trace view's `ask` about trace `trace_id`.
     pub fn trace(&mut self, trace_id: TraceId, ask: TraceAsk) -> TraceAnswer {
         let Some(prepared) = &self.prepared else {
@@ -199,6 +206,11 @@ impl EngineState {
         match ask {
             TraceAsk::Open { focus, rows } => {
                 let header = tree.header(set, &focus);
+                let endpoint = self.catalog.as_ref().and_then(|catalog| {
+                    let endpoint = catalog.endpoint_of(set, trace_id)?;
+                    let typical = catalog.typical(set, &endpoint);
+                    Some((endpoint, typical))
+                });
                 let rows = RowsQuery {
                     reveal: rows.reveal.or(header.focus.first().copied()),
                     ..rows
@@ -206,6 +218,7 @@ impl EngineState {
                 TraceAnswer::Opened {
                     rows: tree.rows(set, index, durations, &rows),
                     header,
+                    endpoint,
                 }
             }
             TraceAsk::Rows(query) => TraceAnswer::Rows(tree.rows(set, index, durations, &query)),

@@ -129,6 +129,10 @@ fn handle(state: &mut EngineState, data: &JsValue) {
             ticket,
             rows: state.groups(grouping, offset, limit),
         }),
+        Request::Compare { ticket, a, b } => post(&Reply::Compare {
+            ticket,
+            comparison: state.compare(a, b).map(Box::new),
+        }),
         Request::ServiceMap { ticket } => post(&Reply::ServiceMap {
             ticket,
             map: state.service_map().map(Box::new),

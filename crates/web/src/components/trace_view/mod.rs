@@ -14,6 +14,7 @@ mod rows;
 
 use crate::engine::protocol::{Reply, Request, TraceAnswer, TraceAsk};
 use crate::format;
+use crate::route::Route;
 use crate::workspace::Workspace;
 use details::SpanDetailsPanel;
 use leptos::prelude::*;
@@ -22,6 +23,7 @@ use rows::{Ruler, span_row};
 use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::numbers::counted;
+use tracelens_core::query::GroupKey;
 use tracelens_core::query::trace_view::{MiniBar, RowsPage, RowsQuery, SearchHits, SpanDetails, TraceHeader};
 
 /// Height of a row, in CSS pixels (`.waterfall .span-row` in style.css).
@@ -54,6 +56,8 @@ pub(crate) struct Waterfall {
     /// Which hit the search is on.
     pub hit: RwSignal<Option<usize>>,
     pub minimap: RwSignal<Vec<MiniBar>>,
+    /// The endpoint the trace is a request to, and its typical trace.
+    pub endpoint: RwSignal<Option<(GroupKey, Option<TraceId>)>>,
     pub scroller: NodeRef<leptos::html::Div>,
 }
 
@@ -142,6 +146,7 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         hits: RwSignal::new(SearchHits::default()),
         hit: RwSignal::new(None),
         minimap: RwSignal::new(Vec::new()),
+        endpoint: RwSignal::new(None),
         scroller: NodeRef::new(),
     };
     let missing = RwSignal::new(false);
@@ -165,7 +170,8 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         )
         .await
         {
-            Some(TraceAnswer::Opened { header, rows }) => {
+            Some(TraceAnswer::Opened { header, rows, endpoint }) => {
+                w.endpoint.set(endpoint);
                 if let Some(&first) = header.focus.first() {
                     w.selected.set(Some(first));
                 }
@@ -311,7 +317,40 @@ fn Header() -> impl IntoView {
                         })}
                     </p>
                     <p class="services">{services}</p>
+                    <EndpointLine />
                 </div>
+            }
+        })
+    }
+}
+
+/// The endpoint the trace is a request to, with its typical trace to compare with.
+#[component]
+fn EndpointLine() -> impl IntoView {
+    let w = expect_context::<Waterfall>();
+    move || {
+        w.endpoint.get().map(|(endpoint, typical)| {
+            let page = Route::Endpoint {
+                endpoint: endpoint.clone(),
+                traces: Default::default(),
+            }
+            .href();
+            let compare = typical.filter(|&t| t != w.trace_id).map(|typical| {
+                view! {
+                    " · "
+                    <a class="link" data-testid="compare-typical" href=Route::Compare { a: typical, b: w.trace_id }.href()
+                        title="Compare with the request of this endpoint whose duration is its median">
+                        "Compare with a typical one"
+                    </a>
+                }
+            });
+            view! {
+                <p class="endpoint-line">
+                    "A request to "
+                    <a class="link" href=page>{crate::route::group_text(&endpoint)}</a>
+                    {compare}
+                    {typical.filter(|&t| t == w.trace_id).map(|_| " · this is its typical request (the median)")}
+                </p>
             }
         })
     }
