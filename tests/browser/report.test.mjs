@@ -288,6 +288,7 @@ test("a saved report opens with nothing loaded, as saved; edits survive a reload
     await page.getByTestId("report-baseline-drop").waitFor();
     assert.equal(await page.getByTestId("report-saved").count(), 0);
     assert.match(await textOf(page, "report-compared-with"), /^Compared with the previous report “Shop, sprint 48 review” \(Sprint 48\)\./);
+    await findings.first().waitFor();
     assert.deepEqual(await statuses(page), Array(8).fill("still_open"));
     assert.equal(await findings.first().getByTestId("report-finding-note").inputValue(), NEW_NOTE, "carried over");
     assert.equal(await findings.nth(1).getByTestId("report-finding-state").inputValue(), "done");
