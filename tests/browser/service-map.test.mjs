@@ -93,6 +93,8 @@ test("a click on a box shows its numbers and leads to its traces", () =>
     await panel.waitFor();
     assert.match(await panel.innerText(), /Requests\s+10/);
     assert.match(await panel.innerText(), /Called by frontend\s+10 calls/);
+    // Its operations, as the operation table counts them.
+    assert.match(await panel.getByTestId("service-operations").innerText(), /^GET \/route\s+10 · p95 /);
     await panel.getByTestId("service-traces").first().click();
     await page.getByTestId("trace-row").first().waitFor();
     assert.match(page.url(), /#\/traces\?service=route$/);

@@ -15,7 +15,9 @@ use leptos::prelude::*;
 use tracelens_core::analysis::service_map::{
     BaselineChange, Layout, NodeKind, Point, Presence, ServiceEdge, ServiceMap, ServiceNode, Shift,
 };
+use tracelens_core::analysis::GroupStats;
 use tracelens_core::numbers::count;
+use tracelens_core::query::GroupKey;
 
 /// What is selected on the map.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +98,7 @@ fn MapDrawing(map: ServiceMap, layout: Layout, picked: RwSignal<Option<Picked>>)
                     {nodes}
                 </svg>
             </div>
-            {move || picked.get().map(|p| map.with_value(|m| panel(m, &p, picked)))}
+            {move || picked.get().map(|p| map.with_value(|m| panel(m, &p, picked, operations_of(m, &p))))}
         </div>
     }
 }
@@ -286,7 +288,65 @@ fn edge_view(
 type Pair = (String, String);
 
 /// What the panel says about the picked node or edge.
-fn panel(map: &ServiceMap, picked: &Picked, set: RwSignal<Option<Picked>>) -> impl IntoView + use<> {
+/// Busiest operations listed in the panel at most.
+const PANEL_OPERATIONS: usize = 12;
+
+/// The operations of the picked node's service (an edge's: the callee's,
+/// or the caller's when the callee is untraced), busiest first, from the
+/// analysis's operation table.
+fn operations_of(map: &ServiceMap, picked: &Picked) -> Vec<GroupStats> {
+    let service = match picked {
+        Picked::Node(i) => map.nodes.get(*i).map(|n| n.name.clone()),
+        Picked::Edge(i) => map.edges.get(*i).map(|e| {
+            if map.node(&e.callee).is_some_and(|n| n.traced) { e.callee.clone() } else { e.caller.clone() }
+        }),
+    };
+    let Some(service) = service else { return Vec::new() };
+    let workspace = expect_context::<Workspace>();
+    workspace.analysis.with_untracked(|a| {
+        a.as_ref()
+            .map(|a| {
+                a.groups
+                    .operations
+                    .iter()
+                    .filter(|g| g.service == service)
+                    .take(PANEL_OPERATIONS)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// The operations as links to their traces.
+fn operations_view(operations: Vec<GroupStats>) -> impl IntoView {
+    (!operations.is_empty()).then(|| {
+        let service = operations[0].service.clone();
+        view! {
+            <h4>{format!("Operations of {service}")}</h4>
+            <table class="facts operations" data-testid="service-operations">
+                <tbody>
+                    {operations.into_iter().map(|g| {
+                        let href = Route::Analysis {
+                            traces: TraceListView {
+                                operation: Some(crate::route::group_text(&GroupKey { service: g.service.clone(), name: g.name.clone() })),
+                                ..TraceListView::default()
+                            },
+                        }.href();
+                        view! {
+                            <tr>
+                                <th><a class="link" href=href title="Traces with this operation">{g.name.clone()}</a></th>
+                                <td>{format!("{} · p95 {} · {} failed", count(g.durations.count), g.durations.p95, format::percent(g.error_rate))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    })
+}
+
+fn panel(map: &ServiceMap, picked: &Picked, set: RwSignal<Option<Picked>>, operations: Vec<GroupStats>) -> impl IntoView + use<> {
     let traces_of = |service: &str| {
         Route::Analysis {
             traces: TraceListView {
@@ -378,6 +438,7 @@ fn panel(map: &ServiceMap, picked: &Picked, set: RwSignal<Option<Picked>>) -> im
                 </tbody>
             </table>
             <p>{links.into_iter().map(|(text, href)| view! { <a class="link" href=href data-testid="service-traces">{text}</a>" " }).collect_view()}</p>
+            {operations_view(operations)}
         </aside>
     }
     .into_any()
