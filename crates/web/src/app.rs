@@ -35,7 +35,9 @@ pub fn App() -> impl IntoView {
     provide_context(route);
     view! {
         <DropOverlay />
-        <main class="page">
+        // The waterfall and the map need the width; a class, not `:has()`,
+        // which made every row added while scrolling restyle the page.
+        <main class="page" class:wide=move || route.with(|r| matches!(r, Route::Trace { .. } | Route::Services))>
             <Intro />
             <Failures period=Period::Current />
             <Show when=loaded fallback=move || view! { <Show when=saved fallback=EmptyState><ReportView /></Show> }>

@@ -30,6 +30,8 @@ use tracelens_core::query::trace_view::{MiniBar, RowsPage, RowsQuery, SearchHits
 pub(crate) const ROW_PX: f64 = 26.0;
 /// Rows the scroller shows at most; beyond that it scrolls.
 pub(crate) const VISIBLE_ROWS: u32 = 24;
+/// Rows below the view in the first answer.
+const FIRST_OVERSCAN: u32 = 6;
 /// Rows asked for above and below those in view: a fast scroll outruns the
 /// engine's answer by a frame or two, and these fill the view meanwhile.
 const OVERSCAN: u32 = 72;
@@ -150,10 +152,13 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         scroller: NodeRef::new(),
     };
     let missing = RwSignal::new(false);
+    let painted = RwSignal::new(false);
     // The last rows asked for: the open's first, then each scroll's or fold's.
     let asked = StoredValue::new(None::<RowsQuery>);
+    // The first answer holds only what fills the view, so the first paint
+    // builds a screenful of rows; the rows around it follow once it is up.
     let first_rows = RowsQuery {
-        limit: VISIBLE_ROWS + 2 * OVERSCAN,
+        limit: VISIBLE_ROWS + FIRST_OVERSCAN,
         minimap: true,
         ..RowsQuery::default()
     };
@@ -177,7 +182,11 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
                 }
                 w.header.set(Some(header));
                 // After the header, so the scroller exists to scroll.
-                request_animation_frame(move || w.apply(rows));
+                request_animation_frame(move || {
+                    w.apply(rows);
+                    // After this frame is painted, ask for the rows around it.
+                    set_timeout(move || painted.set(true), std::time::Duration::ZERO);
+                });
             }
             _ => missing.set(true),
         }
@@ -193,6 +202,9 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
             limit: VISIBLE_ROWS + 2 * OVERSCAN,
             minimap: false,
         };
+        if !painted.get() {
+            return;
+        }
         let Some(last) = asked.get_value() else { return };
         // The minimap changes only with what is visible, not with the scroll.
         query.minimap = (&last.collapsed, last.critical_only) != (&query.collapsed, query.critical_only);
@@ -437,11 +449,16 @@ fn Toolbar() -> impl IntoView {
 #[component]
 fn Waterfall() -> impl IntoView {
     let w = expect_context::<Waterfall>();
-    let spacer_above = move || format!("{}px", w.page.with(|p| p.offset) as f64 * ROW_PX);
-    let spacer_below = move || {
+    // Rows sit at their own place in a box as tall as all visible rows: a
+    // row kept from one answer to the next does not move, so a scroll
+    // paints only the rows it brings in (spacers above and below made every
+    // row move, and repaint, on every answer).
+    let height = move || format!("{}px", w.page.with(|p| p.visible) as f64 * ROW_PX);
+    let placed = move || {
         w.page.with(|p| {
-            let below = p.visible.saturating_sub(p.offset + p.rows.len() as u32);
-            format!("{}px", below as f64 * ROW_PX)
+            (p.offset..)
+                .zip(p.rows.iter().cloned())
+                .collect::<Vec<(u32, tracelens_core::query::trace_view::SpanRow)>>()
         })
     };
     let duration = move || w.header.with(|h| h.as_ref().map_or(0, |h| h.duration.0));
@@ -458,9 +475,10 @@ fn Waterfall() -> impl IntoView {
             <div class="span-scroller" data-testid="span-scroller" node_ref=w.scroller
                 style:max-height=format!("{}px", VISIBLE_ROWS as f64 * ROW_PX)
                 on:scroll=move |e| w.scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
-                <div style:height=spacer_above></div>
-                <For each=move || w.page.get().rows key=|r| (r.row, r.folded, r.span_id) children=move |r| span_row(w, r, duration()) />
-                <div style:height=spacer_below></div>
+                <div class="span-rows" style:height=height>
+                    // A fold above a row moves it: its position is in the key.
+                    <For each=placed key=|(at, r)| (*at, r.row, r.folded) children=move |(at, r)| span_row(w, r, at, duration()) />
+                </div>
             </div>
             <p class="hint keys">"↑ ↓ move · ← → fold and unfold · Enter details · Esc close"</p>
         </div>

@@ -7,7 +7,7 @@
 //! is outlined. The right column says how long, and where that sits among
 //! the operation's spans.
 
-use super::Waterfall;
+use super::{ROW_PX, Waterfall};
 use crate::colors::service_color;
 use crate::format;
 use leptos::prelude::*;
@@ -35,8 +35,8 @@ fn percent_of(at: u64, total: u64) -> String {
     )
 }
 
-/// One row. `total` is the trace's duration, the bars' axis.
-pub(super) fn span_row(w: Waterfall, row: SpanRow, total: u64) -> impl IntoView {
+/// One row at visible position `at`. `total` is the trace's duration, the bars' axis.
+pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl IntoView {
     let id = row.row;
     let selected = move || w.selected.get() == Some(id);
     let is_hit = move || w.hits.with(|h| h.rows.binary_search(&id).is_ok());
@@ -111,6 +111,7 @@ pub(super) fn span_row(w: Waterfall, row: SpanRow, total: u64) -> impl IntoView 
     });
     view! {
         <div class="span-row" data-testid="span-row" data-row=id.to_string() data-span-id=row.span_id.to_string()
+            style:top=format!("{}px", f64::from(at) * ROW_PX)
             role="treeitem" data-depth=row.depth.to_string() aria-selected=move || selected().to_string()
             class:selected=selected class:failed=row.failed class:match=is_hit class:current-match=is_current_hit
             class:evidence=is_evidence class:open=open
