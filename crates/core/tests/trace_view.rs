@@ -328,3 +328,23 @@ fn gaps_are_the_stretches_no_child_covers() {
     assert_eq!(ms(rows[0].self_time.0), 40);
     assert!(rows[1].gaps.is_empty(), "a leaf's whole bar is its own time");
 }
+
+#[test]
+fn a_span_is_placed_by_whole_percentiles_without_rounding_down() {
+    // 100 calls of one operation lasting 1 to 100 ms: the k-th is pk exactly
+    // (29 of 100 is p29, which 0.29 × 100 in floating point is not).
+    let mut spans = vec![span(2, None, 0, 200)];
+    for k in 1..=100u64 {
+        let mut call = span(2 + k * 2, Some(2), 0, k);
+        call.name = "query".to_owned();
+        spans.push(call);
+    }
+    let opened = Opened::of(import(&spans));
+    for row in opened.all_rows().iter().filter(|r| r.name == "query") {
+        let ms = row.duration.unwrap().0 / 1_000_000;
+        let placement = row.placement.unwrap();
+        assert_eq!(u64::from(placement.percentile), ms, "the call of {ms} ms");
+        assert_eq!(placement.count, 100);
+        assert_eq!(placement.above_p95, ms > 95);
+    }
+}

@@ -46,7 +46,11 @@ pub fn App() -> impl IntoView {
                     Route::Services => view! { <ServiceMapView /> }.into_any(),
                     Route::Compare { a, b } => view! { <TraceCompare a b /> }.into_any(),
                     Route::Endpoint { endpoint, .. } => view! { <EndpointView endpoint /> }.into_any(),
-                    Route::Trace { id, finding } => view! { <TraceView trace_id=id finding /> }.into_any(),
+                    Route::Trace { id, finding } => {
+                        // Made again after each load: the engine lays the trace out anew.
+                        workspace.analysis.track();
+                        view! { <TraceView trace_id=id finding /> }.into_any()
+                    }
                     Route::Analysis { .. } => view! { <Analysis /> }.into_any(),
                 }}
             </Show>

@@ -79,12 +79,12 @@ struct AgainstReport {
 }
 
 impl Prepared {
-    /// The current traces' index.
     /// The baseline traces' index, when they are loaded.
     pub fn baseline_index(&self) -> Option<&TraceIndex> {
         self.baseline.as_ref().map(|b| &b.index)
     }
 
+    /// The current traces' index.
     pub fn index(&self) -> &TraceIndex {
         &self.index
     }

@@ -12,10 +12,10 @@ use crate::format;
 use crate::route::{Route, TraceListView};
 use crate::workspace::Workspace;
 use leptos::prelude::*;
+use tracelens_core::analysis::GroupStats;
 use tracelens_core::analysis::service_map::{
     BaselineChange, Layout, NodeKind, Point, Presence, ServiceEdge, ServiceMap, ServiceNode, Shift,
 };
-use tracelens_core::analysis::GroupStats;
 use tracelens_core::numbers::count;
 use tracelens_core::query::GroupKey;
 
@@ -32,19 +32,22 @@ pub fn ServiceMapView() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let map = RwSignal::new(None::<(ServiceMap, Layout)>);
     let asked = RwSignal::new(false);
+    let picked = RwSignal::new(None::<Picked>);
     Effect::new(move |_| {
         // Again after each analysis: a new load or baseline changes the map.
         workspace.analysis.track();
         leptos::task::spawn_local(async move {
             if let Some(Reply::ServiceMap { map: answer, .. }) =
                 workspace.ask(|ticket| Request::ServiceMap { ticket }).await
+                && !map.is_disposed()
             {
+                // Positions in the old map name other boxes in the new one.
+                picked.set(None);
                 map.set(answer.map(|m| *m));
                 asked.set(true);
             }
         });
     });
-    let picked = RwSignal::new(None::<Picked>);
     let has_baseline = move || workspace.baseline.with(Option::is_some);
     view! {
         <section class="service-map-view">
@@ -101,6 +104,11 @@ fn MapDrawing(map: ServiceMap, layout: Layout, picked: RwSignal<Option<Picked>>)
             {move || picked.get().map(|p| map.with_value(|m| panel(m, &p, picked, operations_of(m, &p))))}
         </div>
     }
+}
+
+/// Enter or Space: a press of what has the focus.
+fn is_press(e: &leptos::ev::KeyboardEvent) -> bool {
+    matches!(e.key().as_str(), "Enter" | " ")
 }
 
 /// `▲ slower` / `▼ fewer errors` … for what moved; empty when nothing did.
@@ -216,7 +224,7 @@ fn node_view(
             data-p95=node.p95.map(|p| p.0.to_string()).unwrap_or_default()
             tabindex="0" role="button"
             on:click=move |_| picked.set(Some(Picked::Node(i)))
-            on:keydown=move |e| if e.key() == "Enter" { picked.set(Some(Picked::Node(i))) }>
+            on:keydown=move |e| if is_press(&e) { e.prevent_default(); picked.set(Some(Picked::Node(i))) }>
             <title>{title}</title>
             <rect x=x y=y width=w height=h rx="6" class="box"></rect>
             <rect x=x y=y width="5" height=h rx="2" style:fill=service_color(&node.name)></rect>
@@ -275,7 +283,9 @@ fn edge_view(
             data-testid="service-edge" data-caller=edge.caller.clone() data-callee=edge.callee.clone()
             data-calls=edge.calls.to_string() data-errors=edge.errors.to_string()
             data-p95=edge.p95.map(|p| p.0.to_string()).unwrap_or_default()
-            on:click=move |_| picked.set(Some(Picked::Edge(i)))>
+            tabindex="0" role="button"
+            on:click=move |_| picked.set(Some(Picked::Edge(i)))
+            on:keydown=move |e| if is_press(&e) { e.prevent_default(); picked.set(Some(Picked::Edge(i))) }>
             <title>{title}</title>
             <path d=d.clone() class="hit"></path>
             <path d=d class="line" marker-end="url(#arrow)"></path>
@@ -298,7 +308,11 @@ fn operations_of(map: &ServiceMap, picked: &Picked) -> Vec<GroupStats> {
     let service = match picked {
         Picked::Node(i) => map.nodes.get(*i).map(|n| n.name.clone()),
         Picked::Edge(i) => map.edges.get(*i).map(|e| {
-            if map.node(&e.callee).is_some_and(|n| n.traced) { e.callee.clone() } else { e.caller.clone() }
+            if map.node(&e.callee).is_some_and(|n| n.traced) {
+                e.callee.clone()
+            } else {
+                e.caller.clone()
+            }
         }),
     };
     let Some(service) = service else { return Vec::new() };
@@ -346,7 +360,12 @@ fn operations_view(operations: Vec<GroupStats>) -> impl IntoView {
     })
 }
 
-fn panel(map: &ServiceMap, picked: &Picked, set: RwSignal<Option<Picked>>, operations: Vec<GroupStats>) -> impl IntoView + use<> {
+fn panel(
+    map: &ServiceMap,
+    picked: &Picked,
+    set: RwSignal<Option<Picked>>,
+    operations: Vec<GroupStats>,
+) -> impl IntoView + use<> {
     let traces_of = |service: &str| {
         Route::Analysis {
             traces: TraceListView {

@@ -58,11 +58,12 @@ impl OperationDurations {
         let sorted = self.by_operation.get(&(span.service, span.name))?;
         let at_most = sorted.partition_point(|d| *d <= span.duration);
         let count = sorted.len();
-        let share = at_most as f64 / count.max(1) as f64;
         let p95 = percentile(sorted, Percentile::P95)?;
+        // In integers: 29 of 100 is p29 (in floating point 0.29 × 100 is 28.999…).
+        let whole = (at_most as u64 * 100 / count.max(1) as u64).clamp(1, 100);
         Some(Placement {
             // At least p1: one span of one is p100, the fastest of many p1.
-            percentile: ((share * 100.0).floor() as u8).clamp(1, 100),
+            percentile: whole as u8,
             count: count as u64,
             p50: percentile(sorted, Percentile::P50)?,
             p95,

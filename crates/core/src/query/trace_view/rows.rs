@@ -121,7 +121,7 @@ pub struct TraceHeader {
     pub trace_id: TraceId,
     /// When it starts, from the trace's start.
     pub start: TimestampNs,
-    /// How long; `None` when unknown.
+    /// End to end (0 when no span has a time).
     pub duration: DurationNs,
     /// How many spans.
     pub spans: u32,
@@ -133,7 +133,7 @@ pub struct TraceHeader {
     pub failed: u32,
     /// Spans the critical path goes through.
     pub on_path: u32,
-    /// Spans placed outside their parent.
+    /// Spans starting before their parent (what the index counts as skew).
     pub skewed: u32,
     /// Rows of the span IDs asked for (a finding's evidence), in tree order.
     pub focus: Vec<u32>,
@@ -164,7 +164,7 @@ impl TraceTree {
             failed: self.rows.iter().filter(|r| r.failed).count() as u32,
             on_path: self.rows.iter().filter(|r| r.path).count() as u32,
             skewed: (0..self.rows.len() as u32)
-                .filter(|&r| self.skew(set, r).is_some())
+                .filter(|&r| self.skew(set, r).is_some_and(|s| s.before_parent.0 > 0))
                 .count() as u32,
             focus,
         }

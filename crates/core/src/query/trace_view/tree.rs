@@ -91,11 +91,8 @@ impl TraceTree {
         }
         close_subtrees(&mut rows);
         mark_path_ancestors(&mut rows);
-        let start = if trace.start.0 == 0 {
-            TimestampNs(0)
-        } else {
-            trace.start
-        };
+        // A trace with no timed span starts at 0 (the index leaves it there).
+        let start = trace.start;
         Some(TraceTree {
             trace_id,
             start,

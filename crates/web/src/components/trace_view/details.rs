@@ -17,7 +17,8 @@ use tracelens_core::query::trace_view::{AttributeText, EventText, LinkText, Span
 pub(super) fn SpanDetailsPanel() -> impl IntoView {
     let w = expect_context::<Waterfall>();
     view! {
-        <aside class="span-details" data-testid="span-details" aria-label="Span details">
+        <aside class="span-details" data-testid="span-details" aria-label="Span details"
+            on:keydown=move |e| if e.key() == "Escape" { w.details_row.set(None) }>
             <button type="button" class="close" data-testid="close-details" title="Close (Esc)"
                 on:click=move |_| w.details_row.set(None)>"×"</button>
             {move || match w.details.get() {

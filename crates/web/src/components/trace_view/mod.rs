@@ -103,9 +103,20 @@ impl Waterfall {
         }
     }
 
-    /// Takes an answer's rows.
-    fn apply(&self, page: RowsPage) {
-        if self.collapsed.with_untracked(|c| *c != page.collapsed) {
+    /// Whether the view has gone (the person left it) while an answer was
+    /// on its way: its signals are disposed and must not be read.
+    fn gone(&self) -> bool {
+        self.page.is_disposed()
+    }
+
+    /// Takes an answer's rows. Only an answer to a reveal changes what is
+    /// folded (it unfolded the revealed row's ancestors); any other carries
+    /// back the folds it was asked with, which a later click may have changed.
+    fn apply(&self, page: RowsPage, revealed: bool) {
+        if self.gone() {
+            return;
+        }
+        if revealed && self.collapsed.with_untracked(|c| *c != page.collapsed) {
             self.collapsed.set(page.collapsed.clone());
         }
         if let Some(minimap) = &page.minimap {
@@ -155,6 +166,8 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
     let painted = RwSignal::new(false);
     // The last rows asked for: the open's first, then each scroll's or fold's.
     let asked = StoredValue::new(None::<RowsQuery>);
+    // How many questions for rows were asked: the number of the latest.
+    let latest = StoredValue::new(0u64);
     // The first answer holds only what fills the view, so the first paint
     // builds a screenful of rows; the rows around it follow once it is up.
     let first_rows = RowsQuery {
@@ -175,6 +188,7 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         )
         .await
         {
+            _ if w.gone() => {}
             Some(TraceAnswer::Opened { header, rows, endpoint }) => {
                 w.endpoint.set(endpoint);
                 if let Some(&first) = header.focus.first() {
@@ -183,9 +197,17 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
                 w.header.set(Some(header));
                 // After the header, so the scroller exists to scroll.
                 request_animation_frame(move || {
-                    w.apply(rows);
+                    // The open revealed the first evidence span, if any.
+                    w.apply(rows, true);
                     // After this frame is painted, ask for the rows around it.
-                    set_timeout(move || painted.set(true), std::time::Duration::ZERO);
+                    set_timeout(
+                        move || {
+                            if !w.gone() {
+                                painted.set(true);
+                            }
+                        },
+                        std::time::Duration::ZERO,
+                    );
                 });
             }
             _ => missing.set(true),
@@ -216,24 +238,40 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
             return;
         }
         asked.set_value(Some(query.clone()));
+        // Answers come in order, but a newer question may be on its way: only
+        // the answer to the latest is taken (two quick folds must not undo each other).
+        let number = latest.get_value() + 1;
+        latest.set_value(number);
         let reveal = query.reveal;
         leptos::task::spawn_local(async move {
-            if let Some(TraceAnswer::Rows(page)) = ask(workspace, trace_id, TraceAsk::Rows(query)).await {
-                if reveal.is_some() {
-                    w.reveal.set(None);
+            let answer = ask(workspace, trace_id, TraceAsk::Rows(query)).await;
+            if w.gone() || latest.get_value() != number {
+                return;
+            }
+            match answer {
+                Some(TraceAnswer::Rows(page)) => {
+                    if reveal.is_some() {
+                        w.reveal.set(None);
+                    }
+                    w.apply(page, reveal.is_some());
                 }
-                w.apply(page);
+                // The trace went with a new load (the view is made again then).
+                Some(TraceAnswer::Missing) => missing.set(true),
+                _ => {}
             }
         });
     });
     // Details, when a row is opened.
     Effect::new(move |_| {
+        // The panel says it is reading until this row's answer comes, rather
+        // than showing the span opened before.
+        w.details.set(None);
         let Some(row) = w.details_row.get() else {
-            w.details.set(None);
             return;
         };
         leptos::task::spawn_local(async move {
             if let Some(TraceAnswer::Details(details)) = ask(workspace, trace_id, TraceAsk::Details { row }).await
+                && !w.gone()
                 && w.details_row.get_untracked() == Some(row)
             {
                 w.details.set(details.map(|d| *d));
@@ -463,6 +501,10 @@ fn Waterfall() -> impl IntoView {
     };
     let duration = move || w.header.with(|h| h.as_ref().map_or(0, |h| h.duration.0));
     let on_key = move |e: leptos::ev::KeyboardEvent| {
+        // Keys meant for a button inside (Enter on a fold button) are its own.
+        if e.target() != e.current_target() {
+            return;
+        }
         if keyboard(w, &e.key()) {
             e.prevent_default();
         }
@@ -475,7 +517,7 @@ fn Waterfall() -> impl IntoView {
             <div class="span-scroller" data-testid="span-scroller" node_ref=w.scroller
                 style:max-height=format!("{}px", VISIBLE_ROWS as f64 * ROW_PX)
                 on:scroll=move |e| w.scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
-                <div class="span-rows" style:height=height>
+                <div class="span-rows" role="tree" aria-label="Spans" style:height=height>
                     // A fold above a row moves it: its position is in the key.
                     <For each=placed key=|(at, r)| (*at, r.row, r.folded) children=move |(at, r)| span_row(w, r, at, duration()) />
                 </div>

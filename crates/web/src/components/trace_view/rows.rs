@@ -81,7 +81,9 @@ pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl 
             </span>
         }
     });
-    let skew = row.skew.map(|s| {
+    // Marked when it starts before its parent, as the index counts skew; an
+    // end after the parent's (async work) is said in the title only.
+    let skew = row.skew.filter(|s| s.before_parent.0 > 0).map(|s| {
         let mut says = Vec::new();
         if s.before_parent.0 > 0 {
             says.push(format!("starts {} before its parent", s.before_parent));
@@ -154,6 +156,9 @@ fn bar_title(row: &SpanRow) -> String {
     }
     if row.on_path {
         parts.push(format!("on the critical path for {}", row.path_time));
+    }
+    if let Some(skew) = row.skew.filter(|s| s.after_parent.0 > 0) {
+        parts.push(format!("ends {} after its parent", skew.after_parent));
     }
     parts.join(" · ")
 }
