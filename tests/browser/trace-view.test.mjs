@@ -305,6 +305,7 @@ test("a slow request compared with a typical one of its endpoint: matched spans 
     await page.getByTestId("compare-typical").click();
     await page.getByTestId("compare-summary").waitFor();
     assert.match(page.url(), new RegExp(`#/compare/[0-9a-f]{32}/${slowest}$`));
+    assert.equal(await textOf(page, "compare-endpoint"), `Both are requests to ${EXECUTIONS}.`);
     // The typical request ran four `SELECT essvt`; the slowest three, and two `SELECT essvt.runner_t`.
     assert.match(await textOf(page, "compare-summary"), /A [0-9a-f]{32}: .+, 5 spans, 4 matched · B [0-9a-f]{32}: .+, 6 spans, 4 matched/);
     assert.deepEqual(await page.getByTestId("compare-only-a").getByTestId("compare-name").allInnerTexts(), ["SELECT essvt"]);

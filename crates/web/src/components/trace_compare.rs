@@ -6,13 +6,14 @@
 //! of the difference the matched spans' own time explains.
 
 use crate::colors::service_color;
-use crate::engine::protocol::{Reply, Request};
+use crate::engine::protocol::{Compared, Reply, Request};
 use crate::format;
-use crate::route::Route;
+use crate::route::{Route, group_text};
 use crate::workspace::Workspace;
 use leptos::prelude::*;
 use tracelens_core::ids::TraceId;
 use tracelens_core::numbers::{count, counted};
+use tracelens_core::query::GroupKey;
 use tracelens_core::query::compare::{MatchedSpan, PathStep, TraceComparison, Unmatched};
 use tracelens_core::time::DurationNs;
 
@@ -23,14 +24,15 @@ const FIRST_ROWS: usize = 100;
 #[component]
 pub fn TraceCompare(a: TraceId, b: TraceId) -> impl IntoView {
     let workspace = expect_context::<Workspace>();
-    let answer = RwSignal::new(None::<Option<TraceComparison>>);
+    let answer = RwSignal::new(None::<Option<Compared>>);
     Effect::new(move |_| {
         workspace.analysis.track();
         leptos::task::spawn_local(async move {
-            if let Some(Reply::Compare { comparison, .. }) =
+            if let Some(Reply::Compare { compared, .. }) =
                 workspace.ask(|ticket| Request::Compare { ticket, a, b }).await
+                && !answer.is_disposed()
             {
-                answer.set(Some(comparison.map(|c| *c)));
+                answer.set(Some(compared.map(|c| *c)));
             }
         });
     });
@@ -46,9 +48,29 @@ pub fn TraceCompare(a: TraceId, b: TraceId) -> impl IntoView {
                             <a class="link" href="#/traces">"pick two from the traces"</a>"."</p>
                     </div>
                 }.into_any(),
-                Some(Some(c)) => comparison_view(c).into_any(),
+                Some(Some(c)) => view! { {endpoint_note(&c.endpoints)} {comparison_view(c.comparison)} }.into_any(),
             }}
         </section>
+    }
+}
+
+/// Which endpoint the two are requests to; a warning when they differ.
+fn endpoint_note((a, b): &(Option<GroupKey>, Option<GroupKey>)) -> impl IntoView + use<> {
+    let text = |e: &Option<GroupKey>| e.as_ref().map_or_else(|| "no endpoint".to_owned(), group_text);
+    if a == b {
+        let note = a.as_ref().map(|e| format!("Both are requests to {}.", group_text(e)));
+        view! { <p class="hint" data-testid="compare-endpoint">{note}</p> }.into_any()
+    } else {
+        view! {
+            <p class="warning-note" data-testid="compare-endpoint">
+                {format!(
+                    "A is a request to {}, B to {}: spans that differ may just be two different requests. Compare two requests of one endpoint to see why one was slow.",
+                    text(a),
+                    text(b)
+                )}
+            </p>
+        }
+        .into_any()
     }
 }
 

@@ -114,6 +114,14 @@ pub enum TraceAnswer {
     Search(SearchHits),
 }
 
+/// Two traces compared, and the endpoint each is a request to (a
+/// comparison of two endpoints' requests says less, and the page says so).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Compared {
+    pub comparison: TraceComparison,
+    pub endpoints: (Option<GroupKey>, Option<GroupKey>),
+}
+
 /// The tables of group statistics that can be long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Grouping {
@@ -164,7 +172,7 @@ pub enum Reply {
     /// Two traces compared; `None` when either is not loaded.
     Compare {
         ticket: Ticket,
-        comparison: Option<Box<TraceComparison>>,
+        compared: Option<Box<Compared>>,
     },
     /// The service map and its layout; `None` without traces.
     ServiceMap {

@@ -9,8 +9,8 @@
 //! never half-applied: the page stops the worker and starts another.
 
 use super::protocol::{
-    BaselineSummary, CurrentSummary, FileOutcome, Grouping, Period, ReportChoices, SUMMARY_GROUP_ROWS, Summary,
-    TraceAnswer, TraceAsk,
+    BaselineSummary, Compared, CurrentSummary, FileOutcome, Grouping, Period, ReportChoices, SUMMARY_GROUP_ROWS,
+    Summary, TraceAnswer, TraceAsk,
 };
 use crate::components::histogram::shared_range;
 use crate::prepared::Prepared;
@@ -22,7 +22,7 @@ use tracelens_core::analysis::Requests;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
-use tracelens_core::query::compare::{TraceComparison, compare_traces};
+use tracelens_core::query::compare::compare_traces;
 use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, TraceTree};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
@@ -184,10 +184,25 @@ impl EngineState {
         Some(prepared.report(&self.current, &self.baseline, self.report_baseline.as_ref(), &options))
     }
 
-    /// Traces `a` and `b` compared span by span; `None` unless both are loaded.
-    pub fn compare(&self, a: TraceId, b: TraceId) -> Option<TraceComparison> {
+    /// Traces `a` and `b` compared span by span, with the endpoint each is a
+    /// request to; `None` unless both are loaded.
+    pub fn compare(&self, a: TraceId, b: TraceId) -> Option<Compared> {
         let prepared = self.prepared.as_ref()?;
-        compare_traces(&self.current, prepared.index(), a, b)
+        let comparison = compare_traces(&self.current, prepared.index(), a, b)?;
+        let endpoint = |t| self.catalog.as_ref().and_then(|c| c.endpoint_of(&self.current, t));
+        Some(Compared {
+            endpoints: (endpoint(a), endpoint(b)),
+            comparison,
+        })
+    }
+
+    /// Makes what opening a trace needs of the whole set (every operation's
+    /// durations), if it is not made yet: the worker calls it after a load,
+    /// while the page draws, so the first trace opened does not wait for it.
+    pub fn prepare_trace_view(&mut self) {
+        if self.prepared.is_some() && self.durations.is_none() {
+            self.durations = Some(OperationDurations::of(&self.current));
+        }
     }
 
     /// Answers the trace view's `ask` about trace `trace_id`.

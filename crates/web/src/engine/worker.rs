@@ -131,7 +131,7 @@ fn handle(state: &mut EngineState, data: &JsValue) {
         }),
         Request::Compare { ticket, a, b } => post(&Reply::Compare {
             ticket,
-            comparison: state.compare(a, b).map(Box::new),
+            compared: state.compare(a, b).map(Box::new),
         }),
         Request::ServiceMap { ticket } => post(&Reply::ServiceMap {
             ticket,
@@ -196,6 +196,7 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         let page = state.traces(&list);
         Box::new((list, page))
     });
+    let analysed = summary.is_some();
     post(&Reply::Loaded {
         load,
         period,
@@ -203,6 +204,10 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         summary,
         list,
     });
+    if analysed {
+        // While the page draws the analysis: what the first trace opened needs.
+        timing::measure("tracelens: prepare the trace view", || state.prepare_trace_view());
+    }
 }
 
 /// Reads a whole blob, `CHUNK` bytes at a time, telling `on_read` the bytes

@@ -418,6 +418,7 @@ fn Toolbar() -> impl IntoView {
             let question = asked.clone();
             if let Some(TraceAnswer::Search(hits)) =
                 ask(workspace, w.trace_id, TraceAsk::Search { text: question }).await
+                && !w.gone()
                 && text.get_untracked() == asked
             {
                 let first = hits.rows.first().copied();
