@@ -19,6 +19,9 @@ use tracelens_core::analysis::service_map::{
 use tracelens_core::numbers::count;
 use tracelens_core::query::GroupKey;
 
+/// Arrows beyond which their labels show only on demand.
+const DENSE_EDGES: usize = 20;
+
 /// What is selected on the map.
 #[derive(Clone, Debug, PartialEq)]
 enum Picked {
@@ -69,6 +72,9 @@ pub fn ServiceMapView() -> impl IntoView {
 /// The SVG and the panel beside it.
 #[component]
 fn MapDrawing(map: ServiceMap, layout: Layout, picked: RwSignal<Option<Picked>>) -> impl IntoView {
+    // Past a few dozen arrows their labels pile up where calls fan out: then
+    // an arrow's numbers show when it is pointed at or picked (and in its title).
+    let dense = map.edges.len() > DENSE_EDGES;
     let map = StoredValue::new(map);
     let edges = map.with_value(|m| {
         m.edges
@@ -89,7 +95,7 @@ fn MapDrawing(map: ServiceMap, layout: Layout, picked: RwSignal<Option<Picked>>)
     view! {
         <div class="service-map-frame">
             <div class="service-map-scroll">
-                <svg class="service-map" data-testid="service-map" role="img"
+                <svg class="service-map" class:dense=dense data-testid="service-map" role="img"
                     aria-label="Services and the calls between them"
                     width=layout.width height=layout.height viewBox=format!("0 0 {} {}", layout.width, layout.height)>
                     <defs>
