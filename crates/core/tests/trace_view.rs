@@ -19,6 +19,7 @@ use tracelens_core::index::TraceIndex;
 use tracelens_core::model::SpanKind;
 use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, SpanRow, TraceTree};
 use tracelens_core::synth::SynthSpan;
+use tracelens_core::time::DurationNs;
 
 const HOTROD: &str = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
 
@@ -148,6 +149,15 @@ fn the_critical_path_adds_up_to_the_trace_and_can_be_shown_alone() {
         opened.tree.duration().0,
         "the path's pieces add up to the trace"
     );
+    // Each row's stretches lie inside its span and add up to its time on the
+    // path when none was left out (at most 8 are sent).
+    for row in &all {
+        let end = row.start.0 + row.duration.map_or(0, |d| d.0);
+        assert!(row.path.iter().all(|g| g.start >= row.start && g.start.0 + g.length.0 <= end));
+        if row.path.len() < 8 {
+            assert_eq!(row.path.iter().map(|g| g.length.0).sum::<u64>(), row.path_time.0);
+        }
+    }
     let path = opened.rows(RowsQuery {
         critical_only: true,
         ..RowsQuery::default()
@@ -311,6 +321,16 @@ fn spans_off_the_critical_path_are_hidden_when_only_the_path_is_shown() {
     });
     let ids: Vec<u64> = path.iter().map(|r| r.span_id.get()).collect();
     assert_eq!(ids, vec![2, 5]);
+    // Where each held the path: the root before 5 began and after it ended.
+    let ms = |d: DurationNs| d.0 / 1_000_000;
+    let stretches: Vec<Vec<(u64, u64)>> = path
+        .iter()
+        .map(|r| r.path.iter().map(|g| (ms(g.start), ms(g.length))).collect())
+        .collect();
+    assert_eq!(stretches, vec![vec![(0, 30), (70, 30)], vec![(30, 40)]]);
+    let all = opened.all_rows();
+    let off = all.iter().find(|r| r.span_id.get() == 3).unwrap();
+    assert!(off.path.is_empty() && !off.on_path);
 }
 
 #[test]

@@ -42,9 +42,26 @@ pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     let mut visited = vec![false; set.spans.len()];
     let mut spare = Vec::new();
     for trace in &index.traces {
-        walk(set, index, trace.root, &mut on_path, &mut visited, &mut spare);
+        walk(set, index, trace.root, &mut visited, &mut spare, &mut |span, from, to| {
+            add(&mut on_path, span, to - from)
+        });
     }
     on_path
+}
+
+/// The stretches of the critical path walked from `root`, as (span, from,
+/// to) in nanoseconds, latest first: where in time each span held the path,
+/// for drawing it on the span's bar. Their lengths per span add up to
+/// [`on_path_times_from`]`(set, index, &[root])`.
+pub fn on_path_stretches(set: &TraceSet, index: &TraceIndex, root: u32) -> Vec<(u32, u64, u64)> {
+    let mut visited = vec![false; set.spans.len()];
+    let mut stretches = Vec::new();
+    walk(set, index, root, &mut visited, &mut Vec::new(), &mut |span, from, to| {
+        if to > from {
+            stretches.push((span, from, to));
+        }
+    });
+    stretches
 }
 
 /// Time each span spent on the critical path of the unit of work it belongs
@@ -60,7 +77,9 @@ pub fn on_path_times_from(set: &TraceSet, index: &TraceIndex, units: &[u32]) -> 
     let mut order = units.to_vec();
     order.sort_by_key(|&u| std::cmp::Reverse(set.spans.get(u as usize).map(|s| s.start)));
     for unit in order {
-        walk(set, index, unit, &mut on_path, &mut visited, &mut spare);
+        walk(set, index, unit, &mut visited, &mut spare, &mut |span, from, to| {
+            add(&mut on_path, span, to - from)
+        });
     }
     on_path
 }
@@ -78,13 +97,15 @@ struct Frame {
 /// on a path have children, and a fresh list for each would be an allocation.
 type Spare = Vec<Vec<(u64, u64, u32)>>;
 
+/// Walks the path from `root`, telling `held(span, from, to)` each stretch
+/// of time a span held it (from < to, or an empty stretch).
 fn walk(
     set: &TraceSet,
     index: &TraceIndex,
     root: u32,
-    on_path: &mut [DurationNs],
     visited: &mut [bool],
     spare: &mut Spare,
+    held: &mut dyn FnMut(u32, u64, u64),
 ) {
     // A span is walked only inside the window its parent gave it: a child that
     // starts before its parent (clock skew) cannot stretch the path beyond the
@@ -125,7 +146,7 @@ fn walk(
                 continue;
             }
             let child_end = end.min(top.cursor);
-            add(on_path, top.span, top.cursor - child_end);
+            held(top.span, child_end, top.cursor);
             let child_start = start.max(top.start);
             top.cursor = child_start;
             descend = Some((child, child_start, child_end));
@@ -136,11 +157,11 @@ fn walk(
                 Some(next) => stack.push(next),
                 // Already walked (only with cyclic or duplicated IDs): the
                 // interval stays with the parent rather than with nobody.
-                None => add(on_path, stack.last().map_or(root, |f| f.span), child_end - child_start),
+                None => held(stack.last().map_or(root, |f| f.span), child_start, child_end),
             },
             None => {
                 if let Some(done) = stack.pop() {
-                    add(on_path, done.span, done.cursor - done.start);
+                    held(done.span, done.start, done.cursor);
                     spare.push(done.children);
                 }
             }

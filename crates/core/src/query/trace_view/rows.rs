@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 /// Most rows one page holds.
 pub const MAX_ROWS: u32 = 2_000;
 
-/// Stretches with no child drawn per bar at most (the longest).
+/// Stretches (with no child running, or on the critical path) drawn per bar at most (the longest).
 const MAX_GAPS: usize = 8;
 
 /// Which rows the page wants.
@@ -85,6 +85,9 @@ pub struct SpanRow {
     pub gaps: Vec<Gap>,
     /// Time on the critical path; `on_path` also tells whether the path goes through it.
     pub path_time: DurationNs,
+    /// Where in time it held the critical path, from the trace's start, in
+    /// time order (the longest few when there are many).
+    pub path: Vec<Gap>,
     /// Whether the critical path goes through it.
     pub on_path: bool,
     /// Whether it failed (see `analysis::failure`).
@@ -95,7 +98,18 @@ pub struct SpanRow {
     pub skew: Option<Skew>,
 }
 
-/// A stretch of a span with no child running, from the trace's start.
+/// Keeps the [`MAX_GAPS`] longest of `stretches` (in time order), which a
+/// bar can draw.
+fn longest_in_order(stretches: &mut Vec<Gap>) {
+    if stretches.len() > MAX_GAPS {
+        stretches.sort_by_key(|g| std::cmp::Reverse(g.length));
+        stretches.truncate(MAX_GAPS);
+        stretches.sort_by_key(|g| g.start);
+    }
+}
+
+/// A stretch of a span's time, from the trace's start: one with no child
+/// running, or one on the critical path.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Gap {
     /// When it starts, from the trace's start.
@@ -222,11 +236,17 @@ impl TraceTree {
                 })
                 .collect()
         };
-        if gaps.len() > MAX_GAPS {
-            gaps.sort_by_key(|g| std::cmp::Reverse(g.length));
-            gaps.truncate(MAX_GAPS);
-            gaps.sort_by_key(|g| g.start);
-        }
+        longest_in_order(&mut gaps);
+        let (from, to) = row.path_stretches;
+        let mut path: Vec<Gap> = self.path[from as usize..to as usize]
+            .iter()
+            .map(|&(_, from, to)| Gap {
+                start: offset(from),
+                length: DurationNs(to - from),
+            })
+            .collect();
+        path.sort_by_key(|g| g.start);
+        longest_in_order(&mut path);
         SpanRow {
             row: r,
             depth: row.depth,
@@ -242,6 +262,7 @@ impl TraceTree {
             self_time: row.self_time,
             gaps,
             path_time: row.on_path,
+            path,
             on_path: row.path,
             failed: row.failed,
             placement: durations.place(span),

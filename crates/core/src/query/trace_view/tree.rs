@@ -8,7 +8,7 @@
 //! bad data) are reached by no top: each becomes a top row in turn, and a
 //! span is never placed twice, so a cycle cannot loop.
 
-use crate::analysis::critical_path::on_path_times_from;
+use crate::analysis::critical_path::on_path_stretches;
 use crate::analysis::failure::FailureCheck;
 use crate::analysis::self_time::self_time;
 use crate::ids::TraceId;
@@ -28,6 +28,8 @@ pub(super) struct Row {
     pub end: u32,
     /// Time on the trace's critical path.
     pub on_path: DurationNs,
+    /// Its stretches on the path: `path[from..to]` of [`TraceTree::path`].
+    pub path_stretches: (u32, u32),
     /// Whether the critical path goes through this span (its time on it
     /// may be 0 when children cover all of it).
     pub path: bool,
@@ -43,6 +45,8 @@ pub struct TraceTree {
     pub(super) start: TimestampNs,
     pub(super) end: TimestampNs,
     pub(super) rows: Vec<Row>,
+    /// The critical path's stretches, (span, from, to) sorted by span.
+    pub(super) path: Vec<(u32, u64, u64)>,
 }
 
 impl TraceTree {
@@ -50,7 +54,14 @@ impl TraceTree {
     pub fn build(set: &TraceSet, index: &TraceIndex, trace_id: TraceId) -> Option<TraceTree> {
         let trace = index.traces.iter().find(|t| t.trace_id == trace_id)?;
         let spans = index.spans_of(trace);
-        let on_path = on_path_times_from(set, index, &[trace.root]);
+        // Stretches of the path grouped by span, so each row finds its own.
+        let mut path = on_path_stretches(set, index, trace.root);
+        path.sort_unstable();
+        let stretches_of = |span: u32| {
+            let from = path.partition_point(|s| s.0 < span);
+            let to = path.partition_point(|s| s.0 <= span);
+            (from as u32, to as u32)
+        };
         let check = FailureCheck::new(set);
         let mut rows: Vec<Row> = Vec::with_capacity(spans.len());
         // Which spans have a row, by span index: one byte per span of the set,
@@ -70,13 +81,20 @@ impl TraceTree {
                 }
                 let row = rows.len() as u32;
                 let s = &set.spans[span as usize];
-                let on = on_path.get(span as usize).copied().unwrap_or_default();
+                let stretches = stretches_of(span);
+                let on = DurationNs(
+                    path[stretches.0 as usize..stretches.1 as usize]
+                        .iter()
+                        .map(|s| s.2 - s.1)
+                        .sum(),
+                );
                 rows.push(Row {
                     span,
                     depth,
                     parent,
                     end: row + 1,
                     on_path: on,
+                    path_stretches: stretches,
                     path: on.0 > 0,
                     self_time: self_time(set, index, span),
                     failed: check.failed(set, s),
@@ -98,6 +116,7 @@ impl TraceTree {
             start,
             end: trace.end.max(start),
             rows,
+            path,
         })
     }
 

@@ -3,7 +3,7 @@
 //! A row is the span's name (indented by depth, with a fold button) and its
 //! bar on the trace's time axis. In the bar, hatched stretches are the time
 //! no child covers (own work, or waiting on something not traced); a dark
-//! line under it marks the critical path; a bar above its operation's p95
+//! line under the stretches of it that held the critical path; a bar above its operation's p95
 //! is outlined. The right column says how long, and where that sits among
 //! the operation's spans.
 
@@ -12,7 +12,7 @@ use crate::colors::service_color;
 use crate::format;
 use leptos::prelude::*;
 use tracelens_core::numbers::count;
-use tracelens_core::query::trace_view::SpanRow;
+use tracelens_core::query::trace_view::{Gap, SpanRow};
 use tracelens_core::time::DurationNs;
 
 /// Spans an operation needs before a span is placed among them.
@@ -49,19 +49,21 @@ pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl 
     let bar_left = percent_of(row.start.0, total);
     let bar_width = percent_of(duration.unwrap_or(0), total);
     let above_p95 = row.placement.is_some_and(|p| p.above_p95);
-    let gaps = match duration {
-        Some(length) if length > 0 => row
-            .gaps
+    // Stretches drawn inside the bar, placed relative to it.
+    let inside = |stretches: &[Gap], class: &'static str| match duration {
+        Some(length) if length > 0 => stretches
             .iter()
             .map(|g| {
                 let left = percent_of(g.start.0.saturating_sub(row.start.0), length);
                 let width = percent_of(g.length.0, length);
-                view! { <span class="gap" style:left=left style:width=width></span> }
+                view! { <span class=class style:left=left style:width=width></span> }
             })
             .collect_view()
             .into_any(),
         _ => ().into_any(),
     };
+    let gaps = inside(&row.gaps, "gap");
+    let path = inside(&row.path, "path");
     let bar_title = bar_title(&row);
     // Among fewer spans a percentile says nothing ("p100 of 1").
     let placement = row.placement.filter(|p| p.count >= MIN_TO_PLACE).map(|p| {
@@ -133,6 +135,7 @@ pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl 
                 <span class="bar" class:on-path=row.on_path class:above-p95=above_p95 class:unknown=duration.is_none()
                     style:left=bar_left style:width=bar_width style:background=color title=bar_title>
                     {gaps}
+                    {path}
                 </span>
             </div>
             <div class="span-duration">
