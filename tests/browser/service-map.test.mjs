@@ -33,15 +33,17 @@ function expectedMap(relative) {
   }
   const calls = new Map();
   const requests = new Map();
+  const traces = new Map(); // caller->callee → trace IDs with such a call
   for (const span of spans.values()) {
     const parent = span.parentSpanId ? spans.get(`${span.traceId}/${span.parentSpanId}`.toLowerCase()) : undefined;
     if (!parent || parent.service !== span.service) requests.set(span.service, (requests.get(span.service) ?? 0) + 1);
     if (parent && parent.service !== span.service) {
       const key = `${parent.service}->${span.service}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
+      traces.set(key, (traces.get(key) ?? new Set()).add(span.traceId.toLowerCase()));
     }
   }
-  return { calls, requests };
+  return { calls, requests, traces };
 }
 
 async function openMap(page, file) {
@@ -103,4 +105,20 @@ test("a click on a box shows its numbers and leads to its traces", () =>
     await page.locator('[data-testid="service-edge"][data-caller="driver"]').first().dispatchEvent("click");
     const calls = expectedMap(HOTROD).calls.get("driver->redis-manual");
     assert.match(await textOf(page, "service-panel"), new RegExp(`driver → redis-manual[\\s\\S]*Calls\\s+${calls}\\n`));
+  }));
+
+test("an arrow's calls lead to the traces that make them", () =>
+  onPage(async (page) => {
+    await openMap(page, DEMO);
+    await page.locator('[data-testid="service-edge"][data-caller="frontend"][data-callee="cart"]').dispatchEvent("click");
+    await page.getByTestId("service-panel").getByText("Traces with these calls").click();
+    await page.getByTestId("trace-row").first().waitFor();
+    assert.match(page.url(), /#\/traces\?call=frontend%20%E2%86%92%20cart$/);
+    assert.match(await textOf(page, "filter-call"), /^Calls frontend → cart/);
+    const expected = [...expectedMap(DEMO).traces.get("frontend->cart")].sort();
+    const shown = (await page.getByTestId("trace-row").evaluateAll((rows) => rows.map((r) => r.dataset.traceId))).sort();
+    assert.deepEqual(shown, expected);
+    // The filter comes off with its ✕.
+    await page.getByTestId("filter-call").getByRole("button").click();
+    await page.waitForFunction(() => !location.hash.includes("call="));
   }));

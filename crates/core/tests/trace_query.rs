@@ -16,7 +16,7 @@ use tracelens_core::import::import_file;
 use tracelens_core::index::TraceIndex;
 use tracelens_core::model::{AttrValue, Span};
 use tracelens_core::query::{
-    GroupKey, MAX_LIMIT, SortKey, TraceCatalog, TraceFilter, TracePage, TraceQuery, TraceSort,
+    GroupKey, MAX_LIMIT, ServiceCall, SortKey, TraceCatalog, TraceFilter, TracePage, TraceQuery, TraceSort,
 };
 use tracelens_core::time::DurationNs;
 
@@ -271,6 +271,47 @@ fn an_operation_filter_keeps_the_traces_with_a_span_of_it() {
         let expected =
             loaded.with_span(|s| loaded.set.str(s.service) == group.service && loaded.set.str(s.name) == group.name);
         assert_eq!(loaded.matching(&filter), expected, "{} {}", group.service, group.name);
+    }
+}
+
+#[test]
+fn a_call_filter_keeps_the_traces_where_one_service_calls_the_other() {
+    for loaded in [Loaded::shop(), Loaded::capture()] {
+        // Every caller → callee pair, found by walking each span's parent by ID.
+        let by_id: std::collections::HashMap<_, _> =
+            loaded.set.spans.iter().map(|s| ((s.trace_id, s.span_id), s)).collect();
+        let mut pairs = BTreeSet::new();
+        for span in &loaded.set.spans {
+            if let Some(parent) = span.parent_span_id.and_then(|p| by_id.get(&(span.trace_id, p))) {
+                let (caller, callee) = (loaded.set.str(parent.service), loaded.set.str(span.service));
+                if caller != callee {
+                    pairs.insert((caller.to_owned(), callee.to_owned()));
+                }
+            }
+        }
+        assert!(!pairs.is_empty(), "the data has calls between services");
+        for (caller, callee) in &pairs {
+            let expected: BTreeSet<TraceId> = loaded
+                .set
+                .spans
+                .iter()
+                .filter(|s| {
+                    loaded.set.str(s.service) == callee
+                        && s.parent_span_id
+                            .and_then(|p| by_id.get(&(s.trace_id, p)))
+                            .is_some_and(|p| loaded.set.str(p.service) == caller)
+                })
+                .map(|s| s.trace_id)
+                .collect();
+            let filter = TraceFilter {
+                call: Some(ServiceCall {
+                    caller: caller.clone(),
+                    callee: callee.clone(),
+                }),
+                ..TraceFilter::default()
+            };
+            assert_eq!(loaded.matching(&filter), expected, "{caller} → {callee}");
+        }
     }
 }
 

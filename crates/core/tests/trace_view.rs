@@ -153,7 +153,11 @@ fn the_critical_path_adds_up_to_the_trace_and_can_be_shown_alone() {
     // path when none was left out (at most 8 are sent).
     for row in &all {
         let end = row.start.0 + row.duration.map_or(0, |d| d.0);
-        assert!(row.path.iter().all(|g| g.start >= row.start && g.start.0 + g.length.0 <= end));
+        assert!(
+            row.path
+                .iter()
+                .all(|g| g.start >= row.start && g.start.0 + g.length.0 <= end)
+        );
         if row.path.len() < 8 {
             assert_eq!(row.path.iter().map(|g| g.length.0).sum::<u64>(), row.path_time.0);
         }

@@ -5,7 +5,7 @@
 //! - `#/`: the analysis, section by section (also any other address, such
 //!   as the page's own anchors);
 //! - `#/findings`: the same, scrolled to the findings;
-//! - `#/traces?service=…&endpoint=…&operation=…&min=…&max=…&errors&q=…&sort=…&order=asc`:
+//! - `#/traces?service=…&endpoint=…&operation=…&call=…&min=…&max=…&errors&q=…&sort=…&order=asc`:
 //!   the analysis, its trace list filtered and sorted so;
 //! - `#/trace/<id>`: that trace's waterfall; `#/trace/<id>?finding=<n>` opened
 //!   from the n-th finding (its sentence above, its evidence highlighted);
@@ -20,7 +20,7 @@ use crate::io;
 use leptos::ev;
 use leptos::prelude::*;
 use tracelens_core::ids::{TraceId, parse_trace_id};
-use tracelens_core::query::GroupKey;
+use tracelens_core::query::{GroupKey, ServiceCall};
 
 /// A view of the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +50,8 @@ pub struct TraceListView {
     pub min: Option<String>,
     pub max: Option<String>,
     pub errors_only: bool,
+    /// Calls from one service to another, as `caller → callee` (see [`call_text`]).
+    pub call: Option<String>,
     /// Text to find in the traces' attribute values, span names and services.
     pub text: Option<String>,
     pub sort: SortBy,
@@ -168,6 +170,7 @@ impl TraceListView {
                 "min" => view.min = given,
                 "max" => view.max = given,
                 "errors" => view.errors_only = true,
+                "call" => view.call = given,
                 "q" => view.text = given,
                 "sort" => view.sort = SortBy::ALL.into_iter().find(|s| s.name() == value).unwrap_or_default(),
                 "order" => view.ascending = value == "asc",
@@ -192,6 +195,7 @@ impl TraceListView {
         add("min", &self.min);
         add("max", &self.max);
         add("q", &self.text);
+        add("call", &self.call);
         if self.errors_only {
             pairs.push("errors".to_owned());
         }
@@ -207,6 +211,23 @@ impl TraceListView {
             format!("?{}", pairs.join("&"))
         }
     }
+}
+
+/// How an address writes a call between services.
+const CALL_SEPARATOR: &str = " → ";
+
+/// `frontend → cart`.
+pub fn call_text(call: &ServiceCall) -> String {
+    format!("{}{CALL_SEPARATOR}{}", call.caller, call.callee)
+}
+
+/// The call `text` names (see [`call_text`]).
+pub fn call_of(text: &str) -> Option<ServiceCall> {
+    let (caller, callee) = text.split_once(CALL_SEPARATOR)?;
+    Some(ServiceCall {
+        caller: caller.to_owned(),
+        callee: callee.to_owned(),
+    })
 }
 
 /// How a menu and an address write an endpoint or an operation.

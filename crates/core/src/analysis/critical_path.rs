@@ -42,9 +42,14 @@ pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     let mut visited = vec![false; set.spans.len()];
     let mut spare = Vec::new();
     for trace in &index.traces {
-        walk(set, index, trace.root, &mut visited, &mut spare, &mut |span, from, to| {
-            add(&mut on_path, span, to - from)
-        });
+        walk(
+            set,
+            index,
+            trace.root,
+            &mut visited,
+            &mut spare,
+            &mut |span, from, to| add(&mut on_path, span, to - from),
+        );
     }
     on_path
 }
@@ -56,11 +61,18 @@ pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
 pub fn on_path_stretches(set: &TraceSet, index: &TraceIndex, root: u32) -> Vec<(u32, u64, u64)> {
     let mut visited = vec![false; set.spans.len()];
     let mut stretches = Vec::new();
-    walk(set, index, root, &mut visited, &mut Vec::new(), &mut |span, from, to| {
-        if to > from {
-            stretches.push((span, from, to));
-        }
-    });
+    walk(
+        set,
+        index,
+        root,
+        &mut visited,
+        &mut Vec::new(),
+        &mut |span, from, to| {
+            if to > from {
+                stretches.push((span, from, to));
+            }
+        },
+    );
     stretches
 }
 

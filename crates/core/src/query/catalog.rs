@@ -197,6 +197,8 @@ struct Compiled {
     service: Option<Sym>,
     endpoint: Option<u32>,
     operation: Option<(Sym, Sym)>,
+    /// (caller, callee) services.
+    call: Option<(Sym, Sym)>,
     min_duration: Option<DurationNs>,
     max_duration: Option<DurationNs>,
     errors_only: bool,
@@ -220,6 +222,10 @@ impl Compiled {
             None => None,
             Some(GroupKey { service, name }) => Some((sym(service)?, sym(name)?)),
         };
+        let call = match &filter.call {
+            None => None,
+            Some(call) => Some((sym(&call.caller)?, sym(&call.callee)?)),
+        };
         let text = filter.text.as_deref().and_then(|text| TextMatch::new(set, text));
         if text.as_ref().is_some_and(TextMatch::matches_nothing) {
             return None;
@@ -232,6 +238,7 @@ impl Compiled {
             },
             endpoint,
             operation,
+            call,
             min_duration: filter.min_duration,
             max_duration: filter.max_duration,
             errors_only: filter.errors_only,
@@ -251,11 +258,15 @@ impl Compiled {
             && self.min_duration.is_none_or(|min| f.duration >= min)
             && self.max_duration.is_none_or(|max| f.duration <= max)
             && self.endpoint.is_none_or(|e| catalog.endpoint.get(t) == Some(&e))
-            && self.service.is_none_or(|s| catalog.services_of(t).contains(&s));
+            && self.service.is_none_or(|s| catalog.services_of(t).contains(&s))
+            && self.call.is_none_or(|(caller, callee)| {
+                let services = catalog.services_of(t);
+                services.contains(&caller) && services.contains(&callee)
+            });
         if !column_match {
             return false;
         }
-        if self.operation.is_none() && self.text.is_none() {
+        if self.operation.is_none() && self.call.is_none() && self.text.is_none() {
             return true;
         }
         let Some(trace) = index.traces.get(t) else {
@@ -264,6 +275,14 @@ impl Compiled {
         let spans = || index.spans_of(trace).iter().filter_map(|&i| set.spans.get(i as usize));
         self.operation
             .is_none_or(|(service, name)| spans().any(|s| s.service == service && s.name == name))
+            && self.call.is_none_or(|(caller, callee)| {
+                index.spans_of(trace).iter().any(|&i| {
+                    set.spans.get(i as usize).is_some_and(|s| s.service == callee)
+                        && index.parent[i as usize]
+                            .and_then(|p| set.spans.get(p as usize))
+                            .is_some_and(|p| p.service == caller)
+                })
+            })
             && self.text.as_ref().is_none_or(|text| spans().any(|s| text.span(set, s)))
     }
 }

@@ -52,6 +52,15 @@ pub struct GroupKey {
     pub name: String,
 }
 
+/// A call from one service to another, as the service map draws it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ServiceCall {
+    /// The calling service.
+    pub caller: String,
+    /// The called service.
+    pub callee: String,
+}
+
 /// Which traces to list; every condition given must hold (none given: all).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -71,6 +80,9 @@ pub struct TraceFilter {
     pub max_duration: Option<DurationNs>,
     /// Only traces with a failed span (an error status, or a server answering 5xx).
     pub errors_only: bool,
+    /// Traces where this service calls that one: a span of the second whose
+    /// parent is a span of the first (an arrow of the service map).
+    pub call: Option<ServiceCall>,
     /// Text found in the trace, ignoring case: in a span's service, name or
     /// status message, in a value of its attributes (numbers and booleans as
     /// written in decimal, `true`, `false`), of its resource's attributes, or

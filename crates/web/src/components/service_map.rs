@@ -9,7 +9,7 @@
 use crate::colors::service_color;
 use crate::engine::protocol::{Reply, Request};
 use crate::format;
-use crate::route::{Route, TraceListView};
+use crate::route::{Route, TraceListView, call_text};
 use crate::workspace::Workspace;
 use leptos::prelude::*;
 use tracelens_core::analysis::GroupStats;
@@ -17,7 +17,7 @@ use tracelens_core::analysis::service_map::{
     BaselineChange, Layout, NodeKind, Point, Presence, ServiceEdge, ServiceMap, ServiceNode, Shift,
 };
 use tracelens_core::numbers::count;
-use tracelens_core::query::GroupKey;
+use tracelens_core::query::{GroupKey, ServiceCall};
 
 /// Arrows beyond which their labels show only on demand.
 const DENSE_EDGES: usize = 20;
@@ -446,10 +446,21 @@ fn panel(
             ];
             baseline_facts(edge.baseline.as_ref(), &mut facts);
             let callee_traced = map.node(&edge.callee).is_some_and(|n| n.traced);
-            let mut links = vec![(format!("Traces through {}", edge.caller), traces_of(&edge.caller))];
+            let mut links = Vec::new();
             if callee_traced {
-                links.push((format!("Traces through {}", edge.callee), traces_of(&edge.callee)));
+                let calls = Route::Analysis {
+                    traces: TraceListView {
+                        call: Some(call_text(&ServiceCall {
+                            caller: edge.caller.clone(),
+                            callee: edge.callee.clone(),
+                        })),
+                        ..TraceListView::default()
+                    },
+                }
+                .href();
+                links.push(("Traces with these calls".to_owned(), calls));
             }
+            links.push((format!("Traces through {}", edge.caller), traces_of(&edge.caller)));
             (format!("{} → {}", edge.caller, edge.callee), facts, links)
         }
     };

@@ -6,7 +6,7 @@
 use crate::engine::protocol::{Reply, Request};
 use crate::format;
 use crate::io;
-use crate::route::{Route, SortBy, TraceListView, group_key, group_text};
+use crate::route::{Route, SortBy, TraceListView, call_of, group_key, group_text};
 use crate::workspace::Workspace;
 use leptos::prelude::*;
 use tracelens_core::analysis::TraceSummary;
@@ -203,6 +203,7 @@ fn query_of(route: &Route) -> TraceQuery {
     filter.min_duration = view.min.as_deref().and_then(|d| parse_duration(d).ok());
     filter.max_duration = view.max.as_deref().and_then(|d| parse_duration(d).ok());
     filter.errors_only = view.errors_only;
+    filter.call = view.call.as_deref().and_then(call_of);
     filter.text = view.text.clone();
     TraceQuery {
         filter,
@@ -313,6 +314,14 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
                     prop:value=move || view.with(|v| v.text.clone().unwrap_or_default())
                     on:change=move |e| { let v = given(event_target_value(&e)); change(Box::new(move |view| view.text = v)) } />
             </label>
+            {move || view.with(|v| v.call.clone()).map(|call| view! {
+                <span class="filter-chip" data-testid="filter-call">
+                    {format!("Calls {call}")}
+                    " "
+                    <button type="button" class="link" title="Remove this filter"
+                        on:click=move |_| change(Box::new(|view| view.call = None))>"✕"</button>
+                </span>
+            })}
             {move || {
                 let v = view.get();
                 let bad: Vec<String> = [v.min, v.max].into_iter().flatten().filter(|d| parse_duration(d).is_err()).collect();
