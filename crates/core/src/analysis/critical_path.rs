@@ -117,7 +117,8 @@ fn walk(
     root: u32,
     visited: &mut [bool],
     spare: &mut Spare,
-    held: &mut dyn FnMut(u32, u64, u64),
+    // Generic, not `dyn`: the whole-set analysis calls it once per span.
+    held: &mut impl FnMut(u32, u64, u64),
 ) {
     // A span is walked only inside the window its parent gave it: a child that
     // starts before its parent (clock skew) cannot stretch the path beyond the

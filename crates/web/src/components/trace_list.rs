@@ -187,13 +187,13 @@ fn query_of(route: &Route) -> TraceQuery {
     let mut filter = TraceFilter::default();
     let mut view = TraceListView::default();
     match route {
-        Route::Trace { id, .. } => filter.trace_id = Some(*id),
         Route::Endpoint { endpoint, traces } => {
             view = traces.clone();
             filter.endpoint = Some(endpoint.clone());
         }
         Route::Analysis { traces } => view = traces.clone(),
-        Route::Report | Route::Services | Route::Compare { .. } => {}
+        // Views without a trace list.
+        Route::Trace { .. } | Route::Report | Route::Services | Route::Compare { .. } => {}
     }
     if filter.endpoint.is_none() {
         filter.endpoint = view.endpoint.as_deref().and_then(group_key);
