@@ -4,6 +4,7 @@
 
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,9 +45,19 @@ export async function startSite() {
   const browser = await launchChromium();
   return {
     origin,
-    /** A fresh page on the site, with its request log and page errors. */
-    async open() {
-      const context = await browser.newContext();
+    /**
+     * A fresh page on the site, with its request log and page errors; the
+     * page keeps the Content-Security-Policy violations it reports in
+     * `window.__violations`, from before its first script.
+     */
+    async open(contextOptions = {}) {
+      const context = await browser.newContext(contextOptions);
+      await context.addInitScript(() => {
+        window.__violations = [];
+        document.addEventListener("securitypolicyviolation", (e) =>
+          window.__violations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}`),
+        );
+      });
       const requests = [];
       const errors = [];
       context.on("request", (request) => requests.push(request.url()));
@@ -70,6 +81,7 @@ export async function startSite() {
         assert.ok(session.requests.some((url) => url.endsWith(".wasm")), "the request log works: it saw the wasm module");
         const foreign = session.requests.filter((url) => !url.startsWith(`${origin}/`));
         assert.deepEqual(foreign, [], "requests to other origins");
+        assert.deepEqual(await session.page.evaluate(() => window.__violations), [], "Content-Security-Policy violations");
         assert.deepEqual(session.errors, [], "errors in the page");
       } finally {
         await session.context.close();
@@ -109,4 +121,32 @@ export async function dropFiles(page, files, { checkOverlay, onto } = {}) {
 /** The visible text of an element found by its data-testid. */
 export async function textOf(page, testId) {
   return (await page.getByTestId(testId).innerText()).trim();
+}
+
+/**
+ * Runs the `tracelens` CLI (TRACELENS_BIN if set, else `cargo run`) and
+ * returns what it printed.
+ */
+export function tracelens(...args) {
+  const [command, prefix] = process.env.TRACELENS_BIN
+    ? [process.env.TRACELENS_BIN, []]
+    : ["cargo", ["run", "-q", "-p", "tracelens-cli", "--"]];
+  return execFileSync(command, [...prefix, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+}
+
+/**
+ * The JSON text at `path` with every string (keys' values and array items)
+ * equal to a key of `renames` replaced by its value: names of a generated
+ * trace set made hostile.
+ */
+export function renamedJson(path, renames) {
+  const rename = (value) => {
+    if (typeof value === "string") return renames[value] ?? value;
+    if (Array.isArray(value)) return value.map(rename);
+    if (value && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v)]));
+    }
+    return value;
+  };
+  return JSON.stringify(rename(JSON.parse(readFileSync(path, "utf8"))));
 }

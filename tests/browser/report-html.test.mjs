@@ -12,14 +12,12 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { launchChromium } from "./harness.mjs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { launchChromium, renamedJson, tracelens } from "./harness.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SECTIONS = ["header", "headlines", "usage", "latency", "findings", "errors", "questions"];
 const TITLE = `Sprint <script>alert("title")</script> & "review"`;
 const HOSTILE = {
@@ -29,24 +27,9 @@ const HOSTILE = {
   "card declined": "card <b>declined</b> \u202Edesrever",
 };
 
-function tracelens(...args) {
-  const [command, prefix] = process.env.TRACELENS_BIN
-    ? [process.env.TRACELENS_BIN, []]
-    : ["cargo", ["run", "-q", "-p", "tracelens-cli", "--"]];
-  return execFileSync(command, [...prefix, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-}
-
-/** Every string value in the OTLP JSON equal to a key of HOSTILE replaced by its value. */
+/** The OTLP JSON file at `path`, its names made hostile. */
 function hostile(path) {
-  const rename = (value) => {
-    if (typeof value === "string") return HOSTILE[value] ?? value;
-    if (Array.isArray(value)) return value.map(rename);
-    if (value && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v)]));
-    }
-    return value;
-  };
-  writeFileSync(path, JSON.stringify(rename(JSON.parse(readFileSync(path, "utf8")))));
+  writeFileSync(path, renamedJson(path, HOSTILE));
 }
 
 let browser;

@@ -28,6 +28,9 @@ use leptos::prelude::*;
 pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
+    let offline = RwSignal::new(crate::offline::Offline::Preparing);
+    provide_context(offline);
+    crate::offline::start(offline);
     install_test_hooks(workspace);
     let loaded = move || workspace.analysis.with(Option::is_some);
     let saved = move || workspace.saved_report.with(Option::is_some);

@@ -9,6 +9,7 @@ mod engine;
 mod format;
 mod io;
 mod kept_files;
+mod offline;
 mod prepared;
 mod report_state;
 mod route;

@@ -6,6 +6,7 @@
 
 use crate::components::failures::Failures;
 use crate::components::intro::{ACCEPT, pick_into};
+use crate::components::names::name_list;
 use crate::components::overview::ImportReports;
 use crate::format;
 use crate::workspace::{BaselineSummary, Period, Workspace};
@@ -55,7 +56,7 @@ pub fn Baseline() -> impl IntoView {
                     "Baseline" <span class="tally">"an earlier period, used only for the comparison below"</span>
                 </h2>
                 <p class="baseline-summary" data-testid="baseline-summary">
-                    {move || workspace.baseline.with(|b| b.as_ref().map(describe).unwrap_or_default())}
+                    {move || workspace.baseline.with(|b| b.as_ref().map(describe))}
                 </p>
                 <p class="warning-note" data-testid="baseline-later">{move || later_note(workspace)}</p>
                 <div class="actions">
@@ -76,18 +77,22 @@ pub fn Baseline() -> impl IntoView {
     }
 }
 
-/// `2 files (a.json, b.json): 3,918 spans in 400 traces, 2026-… → … (3m 48s) UTC`.
-fn describe(baseline: &BaselineSummary) -> String {
-    let names: Vec<&str> = baseline.files.iter().map(|f| f.name.as_str()).collect();
-    format!(
-        "{} {} ({}): {} spans in {} traces, {} UTC.",
+/// `2 files (a.json, b.json): 3,918 spans in 400 traces, 2026-… → … (3m 48s) UTC`,
+/// each file name isolated (see `names.rs`).
+fn describe(baseline: &BaselineSummary) -> impl IntoView + use<> {
+    let names: Vec<String> = baseline.files.iter().map(|f| f.name.clone()).collect();
+    let count = format!(
+        "{} {} (",
         format::count(names.len() as u64),
-        if names.len() == 1 { "file" } else { "files" },
-        names.join(", "),
+        if names.len() == 1 { "file" } else { "files" }
+    );
+    let rest = format!(
+        "): {} spans in {} traces, {} UTC.",
         format::count(baseline.spans),
         format::count(baseline.traces),
         format::time_range(baseline.start, baseline.end),
-    )
+    );
+    view! { {count} {name_list(names)} {rest} }
 }
 
 /// A warning when the baseline starts after the current traces end: the two

@@ -1,5 +1,6 @@
 //! The header: what the tool does, and the three ways to load traces.
 
+use crate::components::privacy::PrivacyNote;
 use crate::components::progress::{EngineFailure, LoadProgress};
 use crate::io;
 use crate::route::{REPORT, Route, SERVICES};
@@ -32,9 +33,8 @@ pub fn Intro() -> impl IntoView {
             <h1>"Tracelens"</h1>
             <p class="tagline">
                 "Drop OpenTelemetry, Jaeger or Zipkin trace exports here to see where requests spend their time and where they fail."
-                <br />
-                "Everything runs in this tab: your traces never leave the browser."
             </p>
+            <PrivacyNote />
             <div class="actions">
                 <label class="button primary">
                     "Choose files…"

@@ -1,6 +1,7 @@
 //! What was loaded: totals, time range, services, and each file's import
 //! report (kept, rejected by reason, warnings by kind).
 
+use crate::components::names::name_list;
 use crate::format;
 use crate::workspace::Workspace;
 use leptos::prelude::*;
@@ -41,7 +42,7 @@ pub fn Overview() -> impl IntoView {
             </dl>
             <p class="services">
                 <span class="label">"Services "</span>
-                <span data-testid="services">{stat(|a| a.overview.services.join(", "))}</span>
+                <span data-testid="services">{move || workspace.analysis.with(|a| a.as_deref().map(|a| name_list(a.overview.services.clone())))}</span>
             </p>
             <p class="link-warnings" data-testid="link-warnings">{stat(link_warnings)}</p>
             <ImportReports files=workspace.files.into() summary="Import report per file" />

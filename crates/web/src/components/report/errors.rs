@@ -1,6 +1,7 @@
 //! What broke, by error type where it starts: new in this period,
 //! recurring, and gone since the baseline, with counts and endpoints.
 
+use crate::components::names::{name, name_list};
 use crate::format;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -47,22 +48,22 @@ fn error_item(e: &ErrorType) -> impl IntoView + use<> {
         .baseline_count
         .map(|n| format!(" (baseline {})", format::count(n)))
         .unwrap_or_default();
-    let message = e.message.as_ref().map(|m| format!(": {m}")).unwrap_or_default();
-    let endpoints = if e.endpoints.is_empty() {
-        String::new()
-    } else {
-        format!(" In {}.", e.endpoints.join(", "))
-    };
+    let message = e.message.clone().map(|m| view! { ": " {name(m)} });
+    let endpoints = (!e.endpoints.is_empty()).then(|| view! { " In " {name_list(e.endpoints.clone())} "." });
     view! {
         <li>
-            <strong>{e.kind.clone()}</strong>
+            <strong>{name(e.kind.clone())}</strong>
+            {message}
+            " — starts in "
+            {name(e.operation.clone())}
+            " of "
+            {name(e.service.clone())}
             {format!(
-                "{message} — starts in {} of {}; {} times{baseline}, {} failed requests.{endpoints}",
-                e.operation,
-                e.service,
+                "; {} times{baseline}, {} failed requests.",
                 format::count(e.count),
                 format::count(e.failed_requests),
             )}
+            {endpoints}
         </li>
     }
 }

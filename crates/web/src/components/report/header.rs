@@ -3,6 +3,7 @@
 //! period, the services, and the data-quality notes.
 
 use super::ReportState;
+use crate::components::names::name_list;
 use crate::format;
 use crate::report_state::Text;
 use leptos::prelude::*;
@@ -45,7 +46,7 @@ pub fn Header(report: Arc<Report>) -> impl IntoView {
             </div>
             <p class="services">
                 <span class="label">"Services "</span>
-                {header.services.join(", ")}
+                {name_list(header.services.clone())}
             </p>
             <ul class="data-notes" data-testid="report-data-notes">
                 {notes}

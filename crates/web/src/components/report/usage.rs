@@ -2,6 +2,7 @@
 //! operations that appeared or went away, and who calls the busiest
 //! operations.
 
+use crate::components::names::name;
 use crate::format;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -77,7 +78,7 @@ pub fn Usage(report: Arc<Report>) -> impl IntoView {
 fn name_list(title: &'static str, names: &[Name]) -> impl IntoView + use<> {
     let items = names
         .iter()
-        .map(|n| view! { <li>{format!("{} in {}", n.name, n.service)}</li> })
+        .map(|n| view! { <li>{name(n.name.clone())} " in " {name(n.service.clone())}</li> })
         .collect_view();
     view! {
         <h3>{title}</h3>
@@ -86,25 +87,32 @@ fn name_list(title: &'static str, names: &[Name]) -> impl IntoView + use<> {
 }
 
 fn callers_item(operation: &OperationCallers) -> impl IntoView + use<> {
-    let mut callers: Vec<String> = operation
+    let mut callers: Vec<_> = operation
         .callers
         .iter()
         .map(|c| {
             let from = c.endpoint.clone().unwrap_or_else(|| "(no endpoint)".to_owned());
-            format!(
-                "{from} ({} spans in {} requests)",
+            let counts = format!(
+                " ({} spans in {} requests)",
                 format::count(c.spans),
                 format::count(c.requests)
-            )
+            );
+            view! { {name(from)} {counts} }.into_any()
         })
         .collect();
     if operation.omitted > 0 {
-        callers.push(format!("{} more", operation.omitted));
+        callers.push(view! { {format!("{} more", operation.omitted)} }.into_any());
     }
+    let callers = callers
+        .into_iter()
+        .enumerate()
+        .map(|(at, caller)| view! { {(at > 0).then_some(", ")} {caller} })
+        .collect_view();
     view! {
         <li>
-            <strong>{format!("{} in {}", operation.operation.name, operation.operation.service)}</strong>
-            {format!(" ({} spans): {}", format::count(operation.spans), callers.join(", "))}
+            <strong>{name(operation.operation.name.clone())} " in " {name(operation.operation.service.clone())}</strong>
+            {format!(" ({} spans): ", format::count(operation.spans))}
+            {callers}
         </li>
     }
 }
