@@ -129,6 +129,10 @@ test("folding hides a subtree, the keyboard walks and folds, Enter and Escape op
     assert.equal(await selected(), "0", "the first key selects the first row");
     await page.keyboard.press("ArrowDown");
     assert.equal(await selected(), "1");
+    // A screen reader follows: the focused tree names the selected row as its active descendant.
+    const active = await page.getByTestId("waterfall").getAttribute("aria-activedescendant");
+    assert.equal(await page.locator(`#${active}`).getAttribute("data-row"), "1");
+    assert.equal(await page.locator(`#${active}`).getAttribute("aria-level"), "2", "the root's child, one level down");
     await page.keyboard.press("ArrowUp");
     assert.equal(await selected(), "0");
     await page.keyboard.press("ArrowLeft");

@@ -19,7 +19,7 @@ use crate::workspace::Workspace;
 use details::SpanDetailsPanel;
 use leptos::prelude::*;
 use minimap::Minimap;
-use rows::{Ruler, span_row};
+use rows::{Ruler, row_element_id, span_row};
 use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::numbers::counted;
@@ -511,14 +511,17 @@ fn Waterfall() -> impl IntoView {
         }
     };
     view! {
-        <div class="waterfall" data-testid="waterfall" tabindex="0" on:keydown=on_key
+        // The tree is what has the focus; the selected row is its active
+        // descendant, so a screen reader follows the arrow keys.
+        <div class="waterfall" data-testid="waterfall" tabindex="0" on:keydown=on_key role="tree"
+            aria-activedescendant=move || w.selected.get().map(row_element_id)
             aria-label="Spans of the trace: up and down move, left and right fold and unfold, Enter opens the details">
             <Minimap />
             <Ruler duration=Signal::derive(duration) />
             <div class="span-scroller" data-testid="span-scroller" node_ref=w.scroller
                 style:max-height=format!("{}px", VISIBLE_ROWS as f64 * ROW_PX)
                 on:scroll=move |e| w.scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
-                <div class="span-rows" role="tree" aria-label="Spans" style:height=height>
+                <div class="span-rows" role="presentation" style:height=height>
                     // A fold above a row moves it: its position is in the key.
                     <For each=placed key=|(at, r)| (*at, r.row, r.folded) children=move |(at, r)| span_row(w, r, at, duration()) />
                 </div>

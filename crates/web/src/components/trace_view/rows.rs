@@ -116,7 +116,10 @@ pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl 
     view! {
         <div class="span-row" data-testid="span-row" data-row=id.to_string() data-span-id=row.span_id.to_string()
             style:top=format!("{}px", f64::from(at) * ROW_PX)
-            role="treeitem" data-depth=row.depth.to_string() aria-selected=move || selected().to_string()
+            // Leptos has no typed `aria-level`; the reflected property sets the attribute.
+            id=row_element_id(id) role="treeitem" prop:ariaLevel=(row.depth + 1).to_string()
+            aria-expanded=(row.descendants > 0).then(|| (!row.folded).to_string())
+            data-depth=row.depth.to_string() aria-selected=move || selected().to_string()
             class:selected=selected class:failed=row.failed class:match=is_hit class:current-match=is_current_hit
             class:evidence=is_evidence class:open=open
             on:click=move |_| { w.selected.set(Some(id)); w.details_row.set(Some(id)); }>
@@ -205,4 +208,9 @@ fn ticks(total: u64) -> Vec<u64> {
         }
     }
     (0..).map(|i| i * step).take_while(|&t| t < total).collect()
+}
+
+/// The element ID of the row for span `row` (the tree's active descendant).
+pub fn row_element_id(row: u32) -> String {
+    format!("span-row-{row}")
 }
