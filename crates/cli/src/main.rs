@@ -7,12 +7,14 @@
 
 mod meeting;
 mod render;
+mod serve;
 mod terminal;
 
 use anyhow::{Context, Result};
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracelens_core::TraceSet;
@@ -102,6 +104,18 @@ enum Command {
     },
     /// Print the default detector configuration as TOML, to start a `--config` file from.
     PrintConfig,
+    /// Serve a built site (dist/ or an unpacked release archive) on this machine, until Ctrl-C.
+    Serve {
+        /// The folder to serve; nothing outside it is ever sent.
+        dir: PathBuf,
+        /// The port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The address to listen on. Any but a loopback address (127.0.0.1, ::1)
+        /// makes the site reachable from the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+    },
     /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
         /// What to generate.
@@ -289,6 +303,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::PrintConfig => {
             let text = toml::to_string(&detectors::Config::default()).context("writing the configuration")?;
             std::io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { dir, port, bind } => {
+            serve::run(&serve::Options { dir, port, bind })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
