@@ -17,6 +17,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -253,3 +254,45 @@ async function checkExportedHtml(html) {
     await browser.close();
   }
 }
+
+test("served by `tracelens serve`, the policy also comes as a header, which the engine's worker obeys too; the app works under it", async () => {
+  const [command, prefix] = process.env.TRACELENS_BIN
+    ? [process.env.TRACELENS_BIN, []]
+    : ["cargo", ["run", "-q", "-p", "tracelens-cli", "--"]];
+  const server = spawn(command, [...prefix, "serve", DIST, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const origin = await new Promise((found, fail) => {
+      let printed = "";
+      server.stdout.on("data", (chunk) => {
+        printed += chunk;
+        const url = printed.match(/http:\/\/127\.0\.0\.1:\d+/);
+        if (url) found(url[0]);
+      });
+      server.once("exit", (code) => fail(new Error(`tracelens serve exited with ${code}: ${printed}`)));
+    });
+    const response = await fetch(`${origin}/tracelens-engine_loader.js`);
+    const meta = readFileSync(join(DIST, "index.html"), "utf8").match(/Content-Security-Policy" content="([^"]+)"/)[1];
+    assert.equal(response.headers.get("content-security-policy"), meta, "the page's policy, as a header");
+
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext();
+      const requests = [];
+      context.on("request", (r) => requests.push(r.url()));
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      await page.goto(`${origin}/`);
+      await page.getByTestId("load-example").click();
+      await page.getByTestId("overview").waitFor();
+      assert.equal(await page.getByTestId("span-count").innerText(), "3,918", "the engine ran under the header policy");
+      assert.deepEqual(requests.filter((url) => !url.startsWith(`${origin}/`)), []);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.kill();
+  }
+});
