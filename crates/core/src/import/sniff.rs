@@ -17,6 +17,9 @@ pub enum Sniffed {
     NotJson(String),
     /// Gzip-compressed: decompress, then sniff again.
     Gzip,
+    /// Text in an encoding other than UTF-8 (UTF-16 or UTF-32, which some
+    /// Windows tools write); the text names it.
+    OtherEncoding(&'static str),
     /// Nothing but whitespace.
     Empty,
 }
@@ -25,6 +28,12 @@ pub enum Sniffed {
 pub fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         return Sniffed::Gzip;
+    }
+    if let Some(encoding) = wide_text(bytes) {
+        return Sniffed::OtherEncoding(encoding);
+    }
+    if let Some(what) = known_binary(bytes) {
+        return Sniffed::NotJson(what.to_owned());
     }
     if looks_binary(bytes) {
         return if looks_like_protobuf(bytes) {
@@ -164,9 +173,53 @@ fn looks_like_protobuf(bytes: &[u8]) -> bool {
     }
 }
 
+/// UTF-16 or UTF-32 text: by its byte order mark, or by a JSON document's
+/// first character (`{`, `[` or whitespace) followed or preceded by zeros.
+fn wide_text(bytes: &[u8]) -> Option<&'static str> {
+    let starts_json = |b: &u8| matches!(b, b'{' | b'[' | b' ' | b'\t' | b'\n' | b'\r');
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32 (little-endian)"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32 (big-endian)"),
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian)"),
+        [b, 0, 0, 0, ..] if starts_json(b) => Some("UTF-32 (little-endian)"),
+        [0, 0, 0, b, ..] if starts_json(b) => Some("UTF-32 (big-endian)"),
+        [b, 0, c, 0, ..] if starts_json(b) && *c != 0 => Some("UTF-16 (little-endian)"),
+        [0, b, 0, c, ..] if starts_json(b) && *c != 0 => Some("UTF-16 (big-endian)"),
+        _ => None,
+    }
+}
+
+/// Files people drop by mistake, by their first bytes ("magic numbers").
+fn known_binary(bytes: &[u8]) -> Option<&'static str> {
+    const KNOWN: [(&[u8], &str); 9] = [
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "zstd-compressed data (Tracelens reads gzip: decompress it first)",
+        ),
+        (
+            b"\xfd7zXZ\x00",
+            "xz-compressed data (Tracelens reads gzip: decompress it first)",
+        ),
+        (
+            b"BZh",
+            "bzip2-compressed data (Tracelens reads gzip: decompress it first)",
+        ),
+        (b"SQLite format 3\x00", "an SQLite database"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|&(_, what)| what)
+}
+
 fn describe_binary(bytes: &[u8]) -> String {
     match bytes {
-        [b'P', b'K', 3, 4, ..] => "a ZIP archive".to_owned(),
         _ if looks_binary(bytes) => "binary data that is not OTLP protobuf".to_owned(),
         _ => {
             let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
