@@ -6,25 +6,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::tracelens;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tracelens_core::TraceSet;
 use tracelens_core::import::import_file;
 
-fn tracelens(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tracelens"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-/// A fresh directory under the system's temporary directory.
+/// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tracelens-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("hostile-{name}"))
 }
 
 /// Writes `case` (small) into `dir` with the binary; the file's name.
