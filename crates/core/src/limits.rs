@@ -48,8 +48,8 @@ pub const MAX_PROTOBUF_DEPTH: u32 = 100;
 
 /// Longest text kept: 64 KiB per string (a span or event name, an
 /// attribute key or value, a status message). Longer text is cut at a
-/// character boundary and ends with [`CUT_MARK`] and its length; each span
-/// with text cut counts one `WarningKind::TextCut`. SQL statements and
+/// character boundary and ends with [`CUT_MARK`] and its length; each text
+/// cut counts one `WarningKind::TextCut`. SQL statements and
 /// stack traces, the longest values in real spans, are a few KiB; a 100 MB
 /// value would otherwise be held whole and sent whole to the page.
 pub const MAX_TEXT_BYTES: usize = 64 << 10;
@@ -60,11 +60,13 @@ pub const CUT_MARK: &str = "… [cut: ";
 /// Most attributes kept in one list: 1,000 per span, resource, scope, event
 /// or link, and as many items in one array or map value. The rest are read
 /// (the file must still be valid) but not kept, and not interned: ten
-/// million attributes on one span cost the reading, not the memory. Each
-/// span with attributes dropped counts one `WarningKind::AttributesDropped`,
-/// and the number dropped is added to its dropped-attributes count, as an
-/// SDK's own limit would (OpenTelemetry SDKs keep 128 by default; exports
-/// of richly instrumented services hold a few dozen).
+/// million attributes on one span cost the reading, not the memory (but
+/// in protobuf, whose reader decodes a message whole before converting it:
+/// there the file's size bounds them). Each list cut counts one
+/// `WarningKind::AttributesDropped`, and the number a span's own list lost
+/// is added to its dropped-attributes count, as an SDK's own limit would
+/// (OpenTelemetry SDKs keep 128 by default; exports of richly
+/// instrumented services hold a few dozen).
 pub const MAX_ATTRIBUTES: usize = 1_000;
 
 /// Longest duration believed: a year. A span "lasting" longer (an end in

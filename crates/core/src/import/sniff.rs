@@ -174,20 +174,48 @@ fn looks_like_protobuf(bytes: &[u8]) -> bool {
 }
 
 /// UTF-16 or UTF-32 text: by its byte order mark, or by a JSON document's
-/// first character (`{`, `[` or whitespace) followed or preceded by zeros.
+/// first characters, each an ASCII byte padded with zeros.
 fn wide_text(bytes: &[u8]) -> Option<&'static str> {
-    let starts_json = |b: &u8| matches!(b, b'{' | b'[' | b' ' | b'\t' | b'\n' | b'\r');
     match bytes {
-        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32 (little-endian)"),
-        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32 (big-endian)"),
-        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian)"),
-        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian)"),
-        [b, 0, 0, 0, ..] if starts_json(b) => Some("UTF-32 (little-endian)"),
-        [0, 0, 0, b, ..] if starts_json(b) => Some("UTF-32 (big-endian)"),
-        [b, 0, c, 0, ..] if starts_json(b) && *c != 0 => Some("UTF-16 (little-endian)"),
-        [0, b, 0, c, ..] if starts_json(b) && *c != 0 => Some("UTF-16 (big-endian)"),
-        _ => None,
+        [0xFF, 0xFE, 0, 0, ..] => return Some("UTF-32 (little-endian)"),
+        [0, 0, 0xFE, 0xFF, ..] => return Some("UTF-32 (big-endian)"),
+        [0xFF, 0xFE, ..] => return Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16 (big-endian)"),
+        _ => {}
     }
+    const WIDE: [(usize, bool, &str); 4] = [
+        (4, false, "UTF-32 (little-endian)"),
+        (4, true, "UTF-32 (big-endian)"),
+        (2, false, "UTF-16 (little-endian)"),
+        (2, true, "UTF-16 (big-endian)"),
+    ];
+    WIDE.iter()
+        .find(|&&(width, big_endian, _)| starts_wide_json(bytes, width, big_endian))
+        .map(|&(_, _, name)| name)
+}
+
+/// Whether `bytes` start with (up to) four characters `width` bytes wide,
+/// each ASCII padded with zeros, the first `{` or `[`. Protobuf, which also
+/// starts with zeros (a 4-byte length), is never four such characters: its
+/// first message starts with a field tag, `0x0A`, not a zero.
+fn starts_wide_json(bytes: &[u8], width: usize, big_endian: bool) -> bool {
+    let units = (bytes.len() / width).min(4);
+    if units < 2 {
+        return false;
+    }
+    bytes.chunks_exact(width).take(units).enumerate().all(|(i, unit)| {
+        let (ascii, zeros) = if big_endian {
+            (unit.last(), unit.get(..width - 1))
+        } else {
+            (unit.first(), unit.get(1..))
+        };
+        let zeros = zeros.is_some_and(|z| z.iter().all(|&b| b == 0));
+        let ascii = ascii.is_some_and(|&b| match i {
+            0 => b == b'{' || b == b'[',
+            _ => b.is_ascii_graphic() || b.is_ascii_whitespace(),
+        });
+        zeros && ascii
+    })
 }
 
 /// Files people drop by mistake, by their first bytes ("magic numbers").
@@ -395,6 +423,17 @@ mod tests {
         assert_eq!(sniff(&[0, 0, 1, 0x85, 0x0A]), Sniffed::Supported(Format::OtlpProtobuf));
         assert!(matches!(sniff(&[0x7f, 0x45, 0x4c, 0x46, 2, 1]), Sniffed::NotJson(_)));
         assert!(matches!(sniff(b"hello world"), Sniffed::NotJson(t) if t.contains("hello world")));
+        // A 4-byte length of 0x7B00xx is not UTF-16 text: a message follows, not a zero.
+        assert_eq!(
+            sniff(&[0, 0x7B, 0, 0x12, 0x0A, 5]),
+            Sniffed::Supported(Format::OtlpProtobuf)
+        );
+        assert_eq!(
+            sniff(b"{\0\"\0r\0e\0"),
+            Sniffed::OtherEncoding("UTF-16 (little-endian)")
+        );
+        assert_eq!(sniff(b"\0\0\0[\0\0\0 "), Sniffed::OtherEncoding("UTF-32 (big-endian)"));
+        assert!(matches!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Sniffed::NotJson(t) if t == "a PNG image"));
         let ui_state = br#"{"data": {"spans": []}, "id": "x", "state": "FETCH_DONE"}"#;
         assert!(matches!(sniff(ui_state), Sniffed::Unsupported(t) if t.contains("state dump")));
     }
