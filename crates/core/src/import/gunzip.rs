@@ -64,7 +64,7 @@ impl Gunzip {
                     "the file has {compressed} bytes, and the smallest gzip file has {SMALLEST_GZIP}: it was cut short"
                 )
             } else if e.kind() == std::io::ErrorKind::InvalidInput && e.to_string().contains("checksum") {
-                "it ends before its end, or its checksum does not match: the file was cut short (still being written or downloaded?) or damaged".to_owned()
+                "it stops before the end of its gzip stream, or its checksum does not match: the file was cut short (still being written or downloaded?) or damaged".to_owned()
             } else {
                 e.to_string()
             };
@@ -169,6 +169,7 @@ mod tests {
         gunzip.push(&packed[..packed.len() / 2]).unwrap();
         let error = gunzip.finish().unwrap_err();
         assert!(matches!(error.kind, ImportErrorKind::Decompression { .. }), "{error}");
+        assert!(error.to_string().contains("the file was cut short"), "{error}");
         let mut gunzip = Gunzip::new("twice.gz");
         gunzip.push(&gzip(&packed)).unwrap();
         assert!(gunzip.finish().unwrap_err().to_string().contains("gzip inside gzip"));
