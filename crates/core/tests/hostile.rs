@@ -362,12 +362,7 @@ fn a_span_that_is_its_own_parent_is_an_orphan_shown_once() {
         // Every span is a row once: the healthy traces' two, then 3 and 1.
         let rows: usize = seen.rows.iter().sum();
         assert_eq!(rows, GOOD_SPANS + 4, "{format}");
-        assert!(
-            seen.analysis
-                .findings
-                .iter()
-                .any(|f| f.detector == "data_quality")
-        );
+        assert!(seen.analysis.findings.iter().any(|f| f.detector == "data_quality"));
     }
 }
 
@@ -507,11 +502,7 @@ fn healthy_statistics_hold(seen: &Seen, format: Format) {
         "{format}: {start:?}..{end:?}"
     );
     assert!(
-        !seen
-            .analysis
-            .findings
-            .iter()
-            .any(|f| f.detector == "long_tail"),
+        !seen.analysis.findings.iter().any(|f| f.detector == "long_tail"),
         "{format}: a long tail made of one bogus span"
     );
 }
