@@ -5,6 +5,7 @@
 //! the `--baseline`) could not be read at all (one line per such file on
 //! stderr), 1 for any other failure.
 
+mod hostile;
 mod meeting;
 mod render;
 mod serve;
@@ -146,6 +147,9 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write one hostile or broken file, for tests: a gzip bomb, JSON nested 100,000 deep,
+    /// a trace a million spans deep, UTF-16, a PNG named .json, ...
+    GenerateHostile(hostile::HostileArgs),
 }
 
 /// The scenarios `generate` writes.
@@ -377,6 +381,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::GenerateHostile(args) => hostile::run(args).map(|()| ExitCode::SUCCESS),
     }
 }
 

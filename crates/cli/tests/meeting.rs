@@ -5,8 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::tracelens;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use tracelens_core::import::Format;
 use tracelens_core::report::Report;
 use tracelens_core::synth::shop::{Pattern, Patterns, ShopConfig};
@@ -14,10 +17,7 @@ use tracelens_core::synth::{encode, shop, stretch};
 
 /// A fresh directory for one test's files.
 fn dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("meeting-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("meeting-{name}"))
 }
 
 /// The shop with `patterns`, the cart `slower` times slower, written as OTLP JSON.
@@ -33,14 +33,6 @@ fn write_shop(path: &Path, seed: u64, patterns: &[Pattern], slower: f64) {
         encode(&stretch(&spans, "GET /api/cart", slower), Format::OtlpJson),
     )
     .unwrap();
-}
-
-fn tracelens(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tracelens"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 fn stdout(out: &Output) -> String {

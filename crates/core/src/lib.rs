@@ -24,6 +24,7 @@ pub mod ids;
 pub mod import;
 pub mod index;
 pub mod intern;
+pub mod limits;
 pub mod model;
 pub mod numbers;
 pub mod query;

@@ -26,9 +26,35 @@ pub fn agrees<'w>(n: u64, one: &'w str, many: &'w str) -> &'w str {
     if n == 1 { one } else { many }
 }
 
+/// A size in bytes as people read it, in binary units: `512 bytes`,
+/// `63.5 KiB`, `64 MiB`, `2 GiB` (one decimal, none when it is `.0`).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    let Some(&(size, unit)) = UNITS.iter().find(|&&(size, _)| n >= size) else {
+        return counted(n, "byte", "bytes");
+    };
+    let shown = format!("{:.1}", n as f64 / size as f64);
+    format!("{} {unit}", shown.strip_suffix(".0").unwrap_or(&shown))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        let cases = [
+            (1, "1 byte"),
+            (512, "512 bytes"),
+            (65_000, "63.5 KiB"),
+            (64 << 20, "64 MiB"),
+            (2 << 30, "2 GiB"),
+            ((2 << 30) + (1 << 29), "2.5 GiB"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(bytes(n), text, "{n}");
+        }
+    }
 
     #[test]
     fn counts_read_with_separators_and_agreeing_nouns() {

@@ -10,6 +10,7 @@ use crate::model::{
     TraceSet,
 };
 
+use crate::limits::{CUT_MARK, LATEST_START_NS, MAX_DURATION_NS, MAX_TEXT_BYTES};
 use crate::time::{DurationNs, TimestampNs};
 
 /// An event as an importer understood it.
@@ -269,13 +270,22 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// Interns `text`, cut to [`MAX_TEXT_BYTES`] (see [`Builder::intern_raw`]).
     pub fn intern(&mut self, text: &str) -> Sym {
+        if text.len() > MAX_TEXT_BYTES {
+            return self.intern_raw(text.as_bytes());
+        }
         self.set.strings.intern(text)
     }
 
     /// Interns text read as raw bytes; invalid UTF-8 is kept with U+FFFD
-    /// replacements and counted as a warning.
+    /// replacements and counted as a warning. Text longer than
+    /// [`MAX_TEXT_BYTES`] is cut there, ends with [`CUT_MARK`] and its
+    /// length, and is counted as a warning.
     pub fn intern_raw(&mut self, bytes: &[u8]) -> Sym {
+        if bytes.len() > MAX_TEXT_BYTES {
+            return self.intern_cut(bytes);
+        }
         self.set.strings.intern_bytes(bytes).unwrap_or_else(|replaced| {
             self.warn(WarningKind::InvalidUtf8);
             replaced
@@ -286,6 +296,9 @@ impl<'s> Builder<'s> {
     /// [`crate::intern::Interner::intern_bytes_hinted`].
     #[inline]
     pub fn intern_raw_hinted(&mut self, hint: usize, bytes: &[u8]) -> Sym {
+        if bytes.len() > MAX_TEXT_BYTES {
+            return self.intern_cut(bytes);
+        }
         self.set
             .strings
             .intern_bytes_hinted(hint, bytes)
@@ -293,6 +306,42 @@ impl<'s> Builder<'s> {
                 self.warn(WarningKind::InvalidUtf8);
                 replaced
             })
+    }
+
+    /// Interns the first [`MAX_TEXT_BYTES`] of `bytes` (ending on a character
+    /// boundary, so the cut itself makes no invalid UTF-8) and a mark
+    /// saying how long the text was.
+    #[cold]
+    fn intern_cut(&mut self, bytes: &[u8]) -> Sym {
+        self.warn(WarningKind::TextCut);
+        let mut end = MAX_TEXT_BYTES.min(bytes.len());
+        // Back off over continuation bytes (10xxxxxx) to the start of a character.
+        while end > 0 && bytes.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
+            end -= 1;
+        }
+        let mut text = bytes.get(..end).unwrap_or_default().to_vec();
+        text.extend_from_slice(format!("{CUT_MARK}{} bytes]", crate::numbers::count(bytes.len() as u64)).as_bytes());
+        // Not `intern_raw`: the mark makes the text longer than the limit again.
+        self.set.strings.intern_bytes(&text).unwrap_or_else(|replaced| {
+            self.warn(WarningKind::InvalidUtf8);
+            replaced
+        })
+    }
+
+    /// The first [`MAX_TEXT_BYTES`] of a bytes value, counted as a warning when cut.
+    pub fn cut_bytes(&mut self, bytes: &[u8]) -> Vec<u8> {
+        if bytes.len() > MAX_TEXT_BYTES {
+            self.warn(WarningKind::TextCut);
+        }
+        bytes.get(..MAX_TEXT_BYTES).unwrap_or(bytes).to_vec()
+    }
+
+    /// Counts a list of attributes (or of a value's items) that had
+    /// `dropped` more than [`crate::limits::MAX_ATTRIBUTES`]; nothing when 0.
+    pub fn attributes_dropped(&mut self, dropped: usize) {
+        if dropped > 0 {
+            self.warn(WarningKind::AttributesDropped);
+        }
     }
 
     pub fn warn(&mut self, kind: WarningKind) {
@@ -494,15 +543,29 @@ impl<'s> Builder<'s> {
         self.set.links.push(link);
     }
 
-    fn keep_stored(&mut self, fields: StoredSpan) {
+    fn keep_stored(&mut self, mut fields: StoredSpan) {
+        // A start after 2200 (`u64::MAX` is in 2554) is no time anyone
+        // recorded: kept as a span without one, so that no time range or
+        // rate is stretched over centuries.
+        let implausible_start = fields.start.0 > LATEST_START_NS;
+        if implausible_start {
+            self.report.warn(WarningKind::ImplausibleTimestamp);
+            fields.start = TimestampNs(0);
+        }
         // An end of 0 is no end given (importers pass it for a missing
         // duration): the duration is unknown, not zero. Without a start,
-        // `end - 0` would be decades: no duration is known either.
+        // `end - 0` would be decades: no duration is known either. Nor is
+        // one of more than a year: times in two units or from two clocks.
         let has_duration = if fields.start.0 == 0 {
-            self.report.warn(WarningKind::MissingTimestamp);
+            if !implausible_start {
+                self.report.warn(WarningKind::MissingTimestamp);
+            }
             false
         } else if fields.end.0 == 0 {
             self.report.warn(WarningKind::MissingDuration);
+            false
+        } else if fields.end.saturating_since(fields.start).0 > MAX_DURATION_NS {
+            self.report.warn(WarningKind::ImplausibleDuration);
             false
         } else {
             if fields.end < fields.start {

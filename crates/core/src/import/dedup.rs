@@ -20,55 +20,73 @@
 
 use super::{FileReport, RejectReason};
 use crate::ids::{SpanId, TraceId};
+use crate::intern::Sym;
 use crate::model::{Span, TraceSet};
+use crate::time::{DurationNs, TimestampNs};
 
 /// Takes out the spans from `from` on that are identical copies of earlier
 /// ones, and counts them in `report` (and in the set's copy of it). O(n log m)
-/// for n spans in the set and m new ones.
+/// for n spans in the set and m new ones, however many spans share an ID
+/// (a hostile file of 100,000 spans with one ID must not take n²).
 pub(super) fn merge_identical(set: &mut TraceSet, from: usize, report: &mut FileReport) {
     let Some(new) = set.spans.get(from..) else { return };
     if new.is_empty() {
         return;
     }
-    // New spans by ID, in load order within an ID.
+    // New spans by ID, in load order within an ID; spans sharing an ID
+    // (rare but for hostile files) further sorted by their `identity`, so
+    // identical copies are one run, the first loaded first.
     let mut by_id: Vec<(TraceId, SpanId, u32)> = new
         .iter()
         .zip(0u32..)
         .map(|(s, i)| (s.trace_id, s.span_id, i))
         .collect();
     by_id.sort_unstable();
+    let key_of = |i: u32| new.get(i as usize).map(|s| (identity(s), i));
+    for group in by_id
+        .chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1))
+        .filter(|g| g.len() > 1)
+    {
+        group.sort_unstable_by_key(|&(_, _, i)| key_of(i));
+    }
     let mut copy_of: Vec<Option<u32>> = vec![None; new.len()];
-    // Copies of spans already in the set before this file.
+    // Copies of spans already in the set before this file: each run of
+    // identical new spans is merged into the first earlier copy found.
     for (earlier, span) in set.spans.iter().take(from).enumerate() {
         let at = by_id.partition_point(|&(t, s, _)| (t, s) < (span.trace_id, span.span_id));
-        for &(_, _, i) in by_id
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|&&(t, s, _)| (t, s) == (span.trace_id, span.span_id))
+        let group = by_id.get(at..).unwrap_or_default();
+        let group = group
+            .get(..group.partition_point(|&(t, s, _)| (t, s) == (span.trace_id, span.span_id)))
+            .unwrap_or_default();
+        let wanted = identity(span);
+        let run_start = group.partition_point(|&(_, _, i)| key_of(i).is_some_and(|(key, _)| key < wanted));
+        let run = group.get(run_start..).unwrap_or_default().iter().map(|&(_, _, i)| i);
+        let mut run = run
+            .take_while(|&i| key_of(i).is_some_and(|(key, _)| key == wanted))
+            .peekable();
+        if run
+            .peek()
+            .is_some_and(|&i| copy_of.get(i as usize).is_some_and(Option::is_some))
         {
-            if let (Some(slot @ None), Some(candidate)) = (copy_of.get_mut(i as usize), new.get(i as usize))
-                && identical(span, candidate)
-            {
+            continue; // merged into an earlier copy already
+        }
+        for i in run {
+            if let Some(slot) = copy_of.get_mut(i as usize) {
                 *slot = Some(earlier as u32);
             }
         }
     }
-    // Copies within the file: a later span identical to an earlier one.
+    // Copies within the file: a later span identical to the first of its run.
     for group in by_id.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)).filter(|g| g.len() > 1) {
-        for (k, &(_, _, later)) in group.iter().enumerate().skip(1) {
-            if copy_of.get(later as usize).is_some_and(Option::is_some) {
-                continue;
+        for run in group.chunk_by(|a, b| key_of(a.2).map(|k| k.0) == key_of(b.2).map(|k| k.0)) {
+            let Some(&(_, _, first)) = run.first() else { continue };
+            if copy_of.get(first as usize).is_some_and(Option::is_some) {
+                continue; // the whole run is a copy of a span loaded before
             }
-            let original = group.iter().take(k).map(|&(_, _, i)| i).find(|&i| {
-                copy_of.get(i as usize).is_some_and(Option::is_none)
-                    && new
-                        .get(i as usize)
-                        .zip(new.get(later as usize))
-                        .is_some_and(|(a, b)| identical(a, b))
-            });
-            if let (Some(original), Some(slot)) = (original, copy_of.get_mut(later as usize)) {
-                *slot = Some((from + original as usize) as u32);
+            for &(_, _, later) in run.iter().skip(1) {
+                if let Some(slot) = copy_of.get_mut(later as usize) {
+                    *slot = Some((from + first as usize) as u32);
+                }
             }
         }
     }
@@ -104,25 +122,18 @@ pub(super) fn merge_identical(set: &mut TraceSet, from: usize, report: &mut File
     }
 }
 
-/// The same span as far as the analysis can tell.
-fn identical(a: &Span, b: &Span) -> bool {
+/// What makes two spans the same as far as the analysis can tell.
+type Identity = (TraceId, SpanId, Option<SpanId>, Sym, Sym, TimestampNs, DurationNs, bool);
+
+fn identity(s: &Span) -> Identity {
     (
-        a.trace_id,
-        a.span_id,
-        a.parent_span_id,
-        a.name,
-        a.service,
-        a.start,
-        a.duration,
-        a.has_duration,
-    ) == (
-        b.trace_id,
-        b.span_id,
-        b.parent_span_id,
-        b.name,
-        b.service,
-        b.start,
-        b.duration,
-        b.has_duration,
+        s.trace_id,
+        s.span_id,
+        s.parent_span_id,
+        s.name,
+        s.service,
+        s.start,
+        s.duration,
+        s.has_duration,
     )
 }

@@ -27,6 +27,11 @@ pub enum ImportErrorKind {
         /// What the first bytes look like.
         looks_like: String,
     },
+    /// Text in an encoding other than UTF-8.
+    Encoding {
+        /// Which: `UTF-16 (little-endian)`, ...
+        encoding: String,
+    },
     /// JSON, but of a shape Tracelens does not read.
     UnsupportedShape {
         /// What the content looks like, as best as can be told.
@@ -55,6 +60,16 @@ pub enum ImportErrorKind {
         /// What the decompressor said.
         detail: String,
     },
+    /// Compressed, and decompressing it stopped at a limit (see
+    /// [`crate::limits::MAX_GZIP_RATIO`], [`crate::limits::MAX_DECOMPRESSED_BYTES`]).
+    Inflated {
+        /// Compressed bytes read when it stopped.
+        compressed: u64,
+        /// Decompressed bytes when it stopped.
+        decompressed: u64,
+        /// Whether the ratio stopped it (else the size).
+        ratio_limit: bool,
+    },
 }
 
 /// The formats to name when a file is not one of them.
@@ -74,6 +89,10 @@ impl fmt::Display for ImportError {
                     "{file}: this is {looks_like}, not a trace export; Tracelens reads {SUPPORTED}"
                 )
             }
+            ImportErrorKind::Encoding { encoding } => write!(
+                f,
+                "{file}: the text is {encoding}, and Tracelens reads UTF-8, as trace exporters write it: save it as UTF-8 and load it again"
+            ),
             ImportErrorKind::UnsupportedShape { looks_like } => {
                 write!(f, "{file}: this looks like {looks_like}; Tracelens reads {SUPPORTED}")
             }
@@ -86,9 +105,9 @@ impl fmt::Display for ImportError {
                 let format = self.format.map_or_else(|| "JSON".to_owned(), |f| f.to_string());
                 write!(f, "{file}: invalid {format} at line {line}, column {column}")?;
                 if !path.is_empty() && path != "." {
-                    write!(f, " ({path})")?;
+                    write!(f, " ({})", shortened(path))?;
                 }
-                write!(f, ": {detail}")
+                write!(f, ": {detail}{}", json_hint(detail))
             }
             ImportErrorKind::MalformedBinary { offset, detail } => {
                 let format = self.format.map_or_else(|| "data".to_owned(), |f| f.to_string());
@@ -97,6 +116,22 @@ impl fmt::Display for ImportError {
             ImportErrorKind::Decompression { detail } => {
                 write!(f, "{file}: the gzip data is broken ({detail})")
             }
+            ImportErrorKind::Inflated {
+                compressed,
+                decompressed,
+                ratio_limit: true,
+            } => write!(
+                f,
+                "{file}: the gzip data inflates more than {} times ({} from {} read): a gzip bomb? Trace exports inflate 5 to 40 times; Tracelens stopped there. If it is real, decompress it yourself and load the result",
+                crate::limits::MAX_GZIP_RATIO,
+                crate::numbers::bytes(*decompressed),
+                crate::numbers::bytes(*compressed),
+            ),
+            ImportErrorKind::Inflated { ratio_limit: false, .. } => write!(
+                f,
+                "{file}: decompressed, it is more than {}, more than Tracelens reads from a gzip file; decompress it and read it with the tracelens command line, or split it",
+                crate::numbers::bytes(crate::limits::MAX_DECOMPRESSED_BYTES),
+            ),
         }
     }
 }
@@ -136,6 +171,41 @@ impl ImportError {
                 detail: error.detail().to_owned(),
             },
         }
+    }
+}
+
+/// A JSON path of at most about [`PATH_SHOWN`] characters: a value nested
+/// 128 deep has a path of thousands, which says no more than its two ends.
+fn shortened(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.len() <= PATH_SHOWN {
+        return path.into();
+    }
+    // Cut at segment boundaries (a `.` or a `[`), keeping both ends.
+    let boundary = |at: usize| path.is_char_boundary(at) && matches!(path.as_bytes().get(at), Some(b'.' | b'['));
+    let head = (0..=PATH_SHOWN / 2).rev().find(|&at| boundary(at)).unwrap_or(0);
+    let tail = (path.len() - PATH_SHOWN / 2..path.len())
+        .find(|&at| boundary(at))
+        .unwrap_or(path.len());
+    format!(
+        "{} … {}",
+        path.get(..head).unwrap_or_default(),
+        path.get(tail..).unwrap_or_default().trim_start_matches('.')
+    )
+    .into()
+}
+
+/// Longest JSON path shown whole in a message.
+const PATH_SHOWN: usize = 160;
+
+/// What a person may not know about a JSON parser's message.
+fn json_hint(detail: &str) -> &'static str {
+    match detail {
+        "recursion limit exceeded" => " (values nested more than 127 deep; Tracelens reads no deeper)",
+        "expected value" => {
+            " (a value is a string, a number, an object, a list, true, false or null: NaN and Infinity are not JSON)"
+        }
+        "invalid unicode code point" => " (the text is not UTF-8: save the file as UTF-8)",
+        _ => "",
     }
 }
 

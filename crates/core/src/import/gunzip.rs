@@ -1,14 +1,24 @@
 //! gzip, decompressed as the bytes come: [`Gunzip`] takes a file a chunk at
 //! a time (the web engine reads files in chunks, so a compressed file is
-//! never whole in memory beside its decompressed bytes) and stops at
-//! [`MAX_DECOMPRESSED_BYTES`] as the bytes come out, so a few kilobytes that
-//! would expand to gigabytes (a gzip bomb) cost no more than the limit.
+//! never whole in memory beside its decompressed bytes) and stops as the
+//! bytes come out, at [`MAX_DECOMPRESSED_BYTES`] or as soon as they are
+//! more than [`MAX_GZIP_RATIO`] times the compressed bytes read (past
+//! [`GZIP_RATIO_FLOOR_BYTES`]), so a gzip bomb costs 64 MiB and a fraction
+//! of a second, not gigabytes.
 
 use super::{ImportError, ImportErrorKind};
+pub use crate::limits::MAX_DECOMPRESSED_BYTES;
+use crate::limits::{GZIP_RATIO_FLOOR_BYTES, MAX_GZIP_RATIO};
 use std::io::Write;
 
-/// Largest decompressed size accepted from a gzip file (a wasm32 tab has 4 GiB in all).
-pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
+/// Compressed bytes given to the decoder at a time, so the ratio is checked
+/// against what was really read: an 8 MB chunk of a bomb would otherwise
+/// allow 200 × 8 MB before the check could tell.
+const PIECE: usize = 64 << 10;
+
+/// Fewest bytes of a gzip file: a 10-byte header, an empty deflate block
+/// and an 8-byte trailer.
+const SMALLEST_GZIP: u64 = 20;
 
 /// The first bytes of every gzip stream.
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
@@ -36,12 +46,30 @@ impl Gunzip {
 
     /// Decompresses the next bytes of the file.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
-        self.decoder.write_all(chunk).map_err(|e| self.error(e))
+        for piece in chunk.chunks(PIECE) {
+            self.decoder.get_mut().compressed += piece.len() as u64;
+            self.decoder.write_all(piece).map_err(|e| self.error(e))?;
+        }
+        Ok(())
     }
 
     /// The whole file decompressed, once every chunk is in.
     pub fn finish(mut self) -> Result<Vec<u8>, ImportError> {
-        self.decoder.try_finish().map_err(|e| self.error(e))?;
+        if let Err(e) = self.decoder.try_finish() {
+            // flate2 says "does not have a matching checksum" both for a
+            // stream that stops early and for a damaged one: say both.
+            let compressed = self.decoder.get_ref().compressed;
+            let detail = if compressed < SMALLEST_GZIP {
+                format!(
+                    "the file has {compressed} bytes, and the smallest gzip file has {SMALLEST_GZIP}: it was cut short"
+                )
+            } else if e.kind() == std::io::ErrorKind::InvalidInput && e.to_string().contains("checksum") {
+                "it stops before the end of its gzip stream, or its checksum does not match: the file was cut short (still being written or downloaded?) or damaged".to_owned()
+            } else {
+                e.to_string()
+            };
+            return Err(self.failed(ImportErrorKind::Decompression { detail }));
+        }
         let bytes = std::mem::take(&mut self.decoder.get_mut().bytes);
         // A gzip file holding another gzip file is not an export anyone writes.
         if is_gzip(&bytes) {
@@ -57,33 +85,46 @@ impl Gunzip {
     }
 
     fn error(&self, e: std::io::Error) -> ImportError {
-        let over = self.decoder.get_ref().over;
+        let limited = self.decoder.get_ref();
+        self.failed(match limited.over {
+            Some(ratio_limit) => ImportErrorKind::Inflated {
+                compressed: limited.compressed,
+                decompressed: limited.bytes.len() as u64,
+                ratio_limit,
+            },
+            None => ImportErrorKind::Decompression { detail: e.to_string() },
+        })
+    }
+
+    fn failed(&self, kind: ImportErrorKind) -> ImportError {
         ImportError {
             file: self.name.clone(),
             format: None,
-            kind: ImportErrorKind::Decompression {
-                detail: if over {
-                    format!("it expands to more than {} GiB", MAX_DECOMPRESSED_BYTES >> 30)
-                } else {
-                    e.to_string()
-                },
-            },
+            kind,
         }
     }
 }
 
-/// Decompressed bytes, refusing any beyond the limit.
+/// Decompressed bytes, refusing any beyond the limits.
 #[derive(Default)]
 struct Limited {
     bytes: Vec<u8>,
-    over: bool,
+    /// Compressed bytes given to the decoder so far.
+    compressed: u64,
+    /// Which limit stopped it, if one did: the ratio (`true`) or the size.
+    over: Option<bool>,
 }
 
 impl Write for Limited {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if (self.bytes.len() + buf.len()) as u64 > MAX_DECOMPRESSED_BYTES {
-            // Stopped a few kilobytes short at most: the decoder writes in small pieces.
-            self.over = true;
+        // Stopped a few kilobytes short at most: the decoder writes in small pieces.
+        let total = (self.bytes.len() + buf.len()) as u64;
+        if total > MAX_DECOMPRESSED_BYTES {
+            self.over = Some(false);
+        } else if total > GZIP_RATIO_FLOOR_BYTES && total > self.compressed.saturating_mul(MAX_GZIP_RATIO) {
+            self.over = Some(true);
+        }
+        if self.over.is_some() {
             return Err(std::io::Error::other("too large"));
         }
         self.bytes.extend_from_slice(buf);
@@ -128,6 +169,7 @@ mod tests {
         gunzip.push(&packed[..packed.len() / 2]).unwrap();
         let error = gunzip.finish().unwrap_err();
         assert!(matches!(error.kind, ImportErrorKind::Decompression { .. }), "{error}");
+        assert!(error.to_string().contains("the file was cut short"), "{error}");
         let mut gunzip = Gunzip::new("twice.gz");
         gunzip.push(&gzip(&packed)).unwrap();
         assert!(gunzip.finish().unwrap_err().to_string().contains("gzip inside gzip"));

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 /// How many objects and arrays may be open at once while being read (skipped
 /// values do not count): serde_json's limit, so what loaded before still loads.
-const MAX_DEPTH: u32 = 128;
+const MAX_DEPTH: u32 = crate::limits::MAX_JSON_DEPTH;
 
 const EOF_LIST: &str = "EOF while parsing a list";
 const EOF_OBJECT: &str = "EOF while parsing an object";

@@ -148,6 +148,29 @@ pub(super) fn micros(cur: &mut Cursor<'_>) -> Result<Micros, JsonError> {
     }
 }
 
+/// A duration in microseconds as [`micros`] reads it, or a negative number
+/// (an end before the start, from a client whose clock stepped back): its
+/// size, and whether it was negative. The span is kept with a warning, as
+/// an OTLP span that ends before it starts is, not the whole file refused.
+pub(super) fn signed_micros(cur: &mut Cursor<'_>) -> Result<(Micros, bool), JsonError> {
+    if cur.next_byte() != Some(b'-') {
+        return micros(cur).map(|m| (m, false));
+    }
+    match cur.number()? {
+        Number::I64(v) => Ok((
+            Micros {
+                whole: v.unsigned_abs(),
+                nanos: 0,
+            },
+            true,
+        )),
+        Number::U64(whole) => Ok((Micros { whole, nanos: 0 }, false)),
+        Number::F64(v) => Micros::of_float(-v)
+            .map(|m| (m, v < 0.0))
+            .ok_or_else(|| negative(cur, &v)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -109,6 +109,11 @@ fn import_plain(
         Sniffed::Supported(format) => format,
         Sniffed::Empty => return Err(fail(ImportErrorKind::Empty)),
         Sniffed::NotJson(looks_like) => return Err(fail(ImportErrorKind::NotJson { looks_like })),
+        Sniffed::OtherEncoding(encoding) => {
+            return Err(fail(ImportErrorKind::Encoding {
+                encoding: encoding.to_owned(),
+            }));
+        }
         Sniffed::Gzip => {
             return Err(fail(ImportErrorKind::NotJson {
                 looks_like: "gzip inside gzip".to_owned(),

@@ -14,6 +14,7 @@ use super::builder::{Builder, EventFields, LinkFields, SpanFields};
 use super::{Format, ImportError, ImportErrorKind, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId, be_bytes_to_u128};
 use crate::intern::Sym;
+use crate::limits::MAX_ATTRIBUTES;
 use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
 use crate::time::TimestampNs;
 use prost::Message;
@@ -217,8 +218,43 @@ fn split(bytes: &[u8], framing: Framing) -> Option<Vec<(usize, &[u8])>> {
 fn decode_all(frames: &[(usize, &[u8])]) -> Result<Vec<TracesData>, (usize, String)> {
     frames
         .iter()
-        .map(|&(offset, frame)| TracesData::decode(frame).map_err(|e| (offset, e.to_string())))
+        .map(|&(offset, frame)| TracesData::decode(frame).map_err(|e| (offset, described(&e))))
         .collect()
+}
+
+/// prost's message, outermost field first, with what it means for the file:
+/// prost writes `failed to decode Protobuf message: ArrayValue.values:
+/// AnyValue.value: … buffer underflow`, innermost first, a hundred fields
+/// long for values nested too deep.
+fn described(error: &prost::DecodeError) -> String {
+    let text = error.to_string();
+    let text = text
+        .strip_prefix("failed to decode Protobuf message: ")
+        .unwrap_or(&text);
+    let is_field = |part: &str| {
+        part.split_once('.').is_some_and(|(message, field)| {
+            message.starts_with(|c: char| c.is_ascii_uppercase())
+                && message.chars().all(|c| c.is_ascii_alphanumeric())
+                && !field.is_empty()
+                && field.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
+    };
+    let parts: Vec<&str> = text.split(": ").collect();
+    let fields = parts.iter().take_while(|part| is_field(part)).count();
+    let problem = parts.get(fields..).unwrap_or_default().join(": ");
+    let meaning = match problem.as_str() {
+        "buffer underflow" => " (the data ends inside a message: the file was cut short?)",
+        "recursion limit reached" => " (messages nested more than 100 deep; Tracelens reads no deeper)",
+        _ => "",
+    };
+    let path: Vec<&str> = parts.get(..fields).unwrap_or_default().iter().rev().copied().collect();
+    let join = |range: std::ops::Range<usize>| path.get(range).unwrap_or_default().join(" > ");
+    let place = match path.len() {
+        0 => return format!("{problem}{meaning}"),
+        n if n > 6 => format!("{} > … {} more … > {}", join(0..2), n - 4, join(n - 2..n)),
+        n => join(0..n),
+    };
+    format!("{problem}{meaning}, in {place}")
 }
 
 fn span_count(messages: &[TracesData]) -> usize {
@@ -409,7 +445,9 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
         trace_state,
         trace_flags: (span.flags & 0xFF) as u8,
         dropped: DroppedCounts {
-            attributes: span.dropped_attributes_count,
+            attributes: span.dropped_attributes_count.saturating_add(
+                u32::try_from(span.attributes.len().saturating_sub(MAX_ATTRIBUTES)).unwrap_or(u32::MAX),
+            ),
             events: span.dropped_events_count,
             links: span.dropped_links_count,
         },
@@ -422,9 +460,11 @@ fn id_of(bytes: &[u8], len: usize) -> Option<u128> {
     (bytes.len() == len).then(|| be_bytes_to_u128(bytes))
 }
 
+/// The first [`MAX_ATTRIBUTES`] of `key_values` (the rest counted as dropped).
 fn convert_key_values(key_values: &[KeyValue], out: &mut Builder<'_>) -> Vec<Attribute> {
-    key_values
-        .iter()
+    let kept = key_values.get(..MAX_ATTRIBUTES).unwrap_or(key_values);
+    out.attributes_dropped(key_values.len() - kept.len());
+    kept.iter()
         .map(|kv| Attribute {
             key: out.intern(&kv.key),
             value: convert_any_value(kv.value.as_ref(), out),
@@ -439,10 +479,12 @@ fn convert_any_value(value: Option<&AnyValue>, out: &mut Builder<'_>) -> AttrVal
         Some(Value::Bool(b)) => AttrValue::Bool(*b),
         Some(Value::Int(i)) => AttrValue::Int(*i),
         Some(Value::Double(d)) => AttrValue::Double(*d),
-        Some(Value::Bytes(b)) => AttrValue::Bytes(b.clone().into()),
-        Some(Value::Array(a)) => AttrValue::Array(Box::new(
-            a.values.iter().map(|v| convert_any_value(Some(v), out)).collect(),
-        )),
+        Some(Value::Bytes(b)) => AttrValue::Bytes(out.cut_bytes(b).into()),
+        Some(Value::Array(a)) => {
+            let kept = a.values.get(..MAX_ATTRIBUTES).unwrap_or(&a.values);
+            out.attributes_dropped(a.values.len() - kept.len());
+            AttrValue::Array(Box::new(kept.iter().map(|v| convert_any_value(Some(v), out)).collect()))
+        }
         Some(Value::KvList(list)) => AttrValue::Map(convert_key_values(&list.values, out).into()),
     }
 }

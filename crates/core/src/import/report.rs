@@ -115,6 +115,15 @@ pub enum WarningKind {
     SharedSpanSplit,
     /// Text that is not valid UTF-8; kept with U+FFFD replacement characters.
     InvalidUtf8,
+    /// Text longer than [`crate::limits::MAX_TEXT_BYTES`], cut there (counted per text).
+    TextCut,
+    /// A list of attributes (or a list or map value) longer than
+    /// [`crate::limits::MAX_ATTRIBUTES`]: the rest were read but not kept (counted per list).
+    AttributesDropped,
+    /// A duration longer than [`crate::limits::MAX_DURATION_NS`]: kept as unknown.
+    ImplausibleDuration,
+    /// A start after [`crate::limits::LATEST_START_NS`]: kept as no start time.
+    ImplausibleTimestamp,
 }
 
 impl fmt::Display for WarningKind {
@@ -133,6 +142,10 @@ impl fmt::Display for WarningKind {
             WarningKind::MissingDuration => "missing duration (unknown, left out of durations)",
             WarningKind::SharedSpanSplit => "shared client/server span ID split in two",
             WarningKind::InvalidUtf8 => "text that is not valid UTF-8 (kept with � replacements)",
+            WarningKind::TextCut => "text longer than 64 KiB (cut there)",
+            WarningKind::AttributesDropped => "more than 1,000 attributes in one list (the rest dropped)",
+            WarningKind::ImplausibleDuration => "duration longer than a year (treated as unknown)",
+            WarningKind::ImplausibleTimestamp => "start time after the year 2200 (treated as missing)",
         })
     }
 }

@@ -17,6 +17,9 @@ pub enum Sniffed {
     NotJson(String),
     /// Gzip-compressed: decompress, then sniff again.
     Gzip,
+    /// Text in an encoding other than UTF-8 (UTF-16 or UTF-32, which some
+    /// Windows tools write); the text names it.
+    OtherEncoding(&'static str),
     /// Nothing but whitespace.
     Empty,
 }
@@ -25,6 +28,12 @@ pub enum Sniffed {
 pub fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         return Sniffed::Gzip;
+    }
+    if let Some(encoding) = wide_text(bytes) {
+        return Sniffed::OtherEncoding(encoding);
+    }
+    if let Some(what) = known_binary(bytes) {
+        return Sniffed::NotJson(what.to_owned());
     }
     if looks_binary(bytes) {
         return if looks_like_protobuf(bytes) {
@@ -164,9 +173,81 @@ fn looks_like_protobuf(bytes: &[u8]) -> bool {
     }
 }
 
+/// UTF-16 or UTF-32 text: by its byte order mark, or by a JSON document's
+/// first characters, each an ASCII byte padded with zeros.
+fn wide_text(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => return Some("UTF-32 (little-endian)"),
+        [0, 0, 0xFE, 0xFF, ..] => return Some("UTF-32 (big-endian)"),
+        [0xFF, 0xFE, ..] => return Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16 (big-endian)"),
+        _ => {}
+    }
+    const WIDE: [(usize, bool, &str); 4] = [
+        (4, false, "UTF-32 (little-endian)"),
+        (4, true, "UTF-32 (big-endian)"),
+        (2, false, "UTF-16 (little-endian)"),
+        (2, true, "UTF-16 (big-endian)"),
+    ];
+    WIDE.iter()
+        .find(|&&(width, big_endian, _)| starts_wide_json(bytes, width, big_endian))
+        .map(|&(_, _, name)| name)
+}
+
+/// Whether `bytes` start with (up to) four characters `width` bytes wide,
+/// each ASCII padded with zeros, the first `{` or `[`. Protobuf, which also
+/// starts with zeros (a 4-byte length), is never four such characters: its
+/// first message starts with a field tag, `0x0A`, not a zero.
+fn starts_wide_json(bytes: &[u8], width: usize, big_endian: bool) -> bool {
+    let units = (bytes.len() / width).min(4);
+    if units < 2 {
+        return false;
+    }
+    bytes.chunks_exact(width).take(units).enumerate().all(|(i, unit)| {
+        let (ascii, zeros) = if big_endian {
+            (unit.last(), unit.get(..width - 1))
+        } else {
+            (unit.first(), unit.get(1..))
+        };
+        let zeros = zeros.is_some_and(|z| z.iter().all(|&b| b == 0));
+        let ascii = ascii.is_some_and(|&b| match i {
+            0 => b == b'{' || b == b'[',
+            _ => b.is_ascii_graphic() || b.is_ascii_whitespace(),
+        });
+        zeros && ascii
+    })
+}
+
+/// Files people drop by mistake, by their first bytes ("magic numbers").
+fn known_binary(bytes: &[u8]) -> Option<&'static str> {
+    const KNOWN: [(&[u8], &str); 9] = [
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "zstd-compressed data (Tracelens reads gzip: decompress it first)",
+        ),
+        (
+            b"\xfd7zXZ\x00",
+            "xz-compressed data (Tracelens reads gzip: decompress it first)",
+        ),
+        (
+            b"BZh",
+            "bzip2-compressed data (Tracelens reads gzip: decompress it first)",
+        ),
+        (b"SQLite format 3\x00", "an SQLite database"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|&(_, what)| what)
+}
+
 fn describe_binary(bytes: &[u8]) -> String {
     match bytes {
-        [b'P', b'K', 3, 4, ..] => "a ZIP archive".to_owned(),
         _ if looks_binary(bytes) => "binary data that is not OTLP protobuf".to_owned(),
         _ => {
             let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(40)).unwrap_or_default());
@@ -342,6 +423,17 @@ mod tests {
         assert_eq!(sniff(&[0, 0, 1, 0x85, 0x0A]), Sniffed::Supported(Format::OtlpProtobuf));
         assert!(matches!(sniff(&[0x7f, 0x45, 0x4c, 0x46, 2, 1]), Sniffed::NotJson(_)));
         assert!(matches!(sniff(b"hello world"), Sniffed::NotJson(t) if t.contains("hello world")));
+        // A 4-byte length of 0x7B00xx is not UTF-16 text: a message follows, not a zero.
+        assert_eq!(
+            sniff(&[0, 0x7B, 0, 0x12, 0x0A, 5]),
+            Sniffed::Supported(Format::OtlpProtobuf)
+        );
+        assert_eq!(
+            sniff(b"{\0\"\0r\0e\0"),
+            Sniffed::OtherEncoding("UTF-16 (little-endian)")
+        );
+        assert_eq!(sniff(b"\0\0\0[\0\0\0 "), Sniffed::OtherEncoding("UTF-32 (big-endian)"));
+        assert!(matches!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Sniffed::NotJson(t) if t == "a PNG image"));
         let ui_state = br#"{"data": {"spans": []}, "id": "x", "state": "FETCH_DONE"}"#;
         assert!(matches!(sniff(ui_state), Sniffed::Unsupported(t) if t.contains("state dump")));
     }

@@ -7,6 +7,7 @@
 //! [`encode_with_events`]).
 
 pub mod capture_like;
+pub mod hostile;
 pub mod jaeger_json;
 pub mod otlp_json;
 pub mod otlp_proto;

@@ -9,10 +9,11 @@ use super::tags::{self, Process, Tag, TagValue};
 use crate::ids::{IdRepair, SpanId};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::json_scan::{Cursor, JsonError, first};
-use crate::import::lenient::{A_STRING, Micros, lenient_u64, micros};
+use crate::import::lenient::{A_STRING, Micros, lenient_u64, micros, signed_micros};
 use crate::import::text_id::Id;
 use crate::import::{RejectReason, WarningKind};
 use crate::intern::Sym;
+use crate::limits::MAX_ATTRIBUTES;
 use crate::model::{AttrValue, Attribute, DroppedCounts, Event, Link, SpanKind, StatusCode, StoreRange};
 use crate::time::{DurationNs, TimestampNs};
 use std::borrow::Cow;
@@ -46,6 +47,8 @@ struct WireSpan<'a> {
     operation_name: Cow<'a, [u8]>,
     start_time: Micros,
     duration: Micros,
+    /// The duration was written negative: the span ends before it starts.
+    negative_duration: bool,
     process_id: Option<Cow<'a, [u8]>>,
     process: Option<Process<'a>>,
     has_warnings: bool,
@@ -54,6 +57,8 @@ struct WireSpan<'a> {
     status: StatusCode,
     status_message: Option<Sym>,
     attributes: StoreRange,
+    /// Tags read past [`MAX_ATTRIBUTES`], not kept.
+    dropped_tags: u32,
 }
 
 /// A reference as written.
@@ -244,7 +249,12 @@ pub(super) fn span<'a>(
             name,
             kind: wire.kind,
             start: begin,
-            end: begin.saturating_add(DurationNs(duration)),
+            end: if wire.negative_duration {
+                // Before the start (the builder warns); never 0, which says "no end".
+                TimestampNs(begin.0.saturating_sub(duration).max(1))
+            } else {
+                begin.saturating_add(DurationNs(duration))
+            },
             status: wire.status,
             status_message: wire.status_message,
             attributes: wire.attributes,
@@ -252,7 +262,10 @@ pub(super) fn span<'a>(
             links: (),
             trace_state: None,
             trace_flags: (wire.flags & 0xFF) as u8,
-            dropped: DroppedCounts::default(),
+            dropped: DroppedCounts {
+                attributes: wire.dropped_tags,
+                ..DroppedCounts::default()
+            },
         },
     );
     match slot {
@@ -319,7 +332,7 @@ fn field<'a>(
         }
         6 => {
             first(cur, seen, 6, "duration")?;
-            wire.duration = micros(cur)?;
+            (wire.duration, wire.negative_duration) = signed_micros(cur)?;
         }
         7 => {
             first(cur, seen, 7, "tags")?;
@@ -388,6 +401,7 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
             (b"otel.status_description", TagValue::Str(message)) => {
                 wire.status_message = Some(out.intern_raw(message));
             }
+            _ if position >= MAX_ATTRIBUTES => wire.dropped_tags = wire.dropped_tags.saturating_add(1),
             _ => {
                 let attribute = tags::attribute(&tag, position, out);
                 out.push_attribute(attribute);
@@ -397,6 +411,7 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
         Ok(())
     })?;
     wire.attributes = out.attributes_since(attributes_start);
+    out.attributes_dropped(wire.dropped_tags as usize);
     Ok(())
 }
 
@@ -415,9 +430,11 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
             b"fields" => {
                 first(cur, &mut seen, 1, "fields")?;
                 let mut position = 0;
+                let mut dropped = 0;
                 tags::tags(cur, |_, _, field: Tag<'_>| {
                     match (&*field.key, &field.value) {
                         (b"event", TagValue::Str(event)) if name.is_none() => name = Some(out.intern_raw(event)),
+                        _ if position >= MAX_ATTRIBUTES => dropped += 1,
                         _ => {
                             let attribute = tags::attribute(&field, position, out);
                             out.push_attribute(attribute);
@@ -426,6 +443,7 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
                     }
                     Ok(())
                 })?;
+                out.attributes_dropped(dropped);
             }
             _ => cur.skip_unknown(key)?,
         }

@@ -7,6 +7,7 @@ use crate::import::builder::Builder;
 use crate::import::json_scan::{Cursor, JsonError, Number, first};
 use crate::import::lenient::A_STRING;
 use crate::intern::{Interner, Sym};
+use crate::limits::MAX_ATTRIBUTES;
 use crate::model::{AttrValue, Attribute};
 use base64::Engine as _;
 use std::borrow::Cow;
@@ -211,7 +212,7 @@ pub(super) fn convert_value(tag: &Tag<'_>, key: Sym, out: &mut Builder<'_>) -> A
         (b"int64", TagValue::Str(s)) if parsed(s).is_some() => AttrValue::Int(parsed(s).unwrap_or_default()),
         (b"float64", TagValue::Str(s)) if float(s).is_some() => AttrValue::Double(float(s).unwrap_or_default()),
         (b"binary", TagValue::Str(s)) => match base64::engine::general_purpose::STANDARD.decode(s) {
-            Ok(bytes) => AttrValue::Bytes(bytes.into()),
+            Ok(bytes) => AttrValue::Bytes(out.cut_bytes(&bytes).into()),
             Err(_) => {
                 out.warn(WarningKind::UndecodableAttribute);
                 AttrValue::Str(out.intern_raw(s))
@@ -241,6 +242,8 @@ pub(super) fn attribute(tag: &Tag<'_>, position: usize, out: &mut Builder<'_>) -
 pub(super) struct Process<'a> {
     pub service_name: Cow<'a, [u8]>,
     pub tags: Vec<Tag<'a>>,
+    /// Tags read past [`MAX_ATTRIBUTES`], not kept.
+    pub dropped_tags: usize,
 }
 
 /// Reads one process.
@@ -256,7 +259,11 @@ pub(super) fn process<'a>(cur: &mut Cursor<'a>) -> Result<Process<'a>, JsonError
             b"tags" => {
                 first(cur, &mut seen, 1, "tags")?;
                 tags(cur, |_, _, tag| {
-                    process.tags.push(tag);
+                    if process.tags.len() < MAX_ATTRIBUTES {
+                        process.tags.push(tag);
+                    } else {
+                        process.dropped_tags += 1;
+                    }
                     Ok(())
                 })?;
             }
@@ -278,6 +285,7 @@ pub(super) fn process_resource(process: Option<&Process<'_>>, out: &mut Builder<
             value: AttrValue::Str(out.intern(name)),
         });
     }
+    out.attributes_dropped(process.map_or(0, |p| p.dropped_tags));
     for tag in process.map(|p| p.tags.as_slice()).unwrap_or_default() {
         let key = out.intern_raw(&tag.key);
         let value = convert_value(tag, key, out);

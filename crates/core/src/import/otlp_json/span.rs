@@ -370,11 +370,14 @@ fn field<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpan<'a
         }
         Field::Attributes => {
             first(cur, seen, f as u32, f.name())?;
-            wire.attributes = key_values(cur, out)?.range;
+            let read = key_values(cur, out)?;
+            wire.attributes = read.range;
+            wire.dropped.attributes = wire.dropped.attributes.saturating_add(read.dropped);
         }
         Field::DroppedAttributesCount => {
             first(cur, seen, f as u32, f.name())?;
-            wire.dropped.attributes = u32_field(cur)?;
+            // Added to what the limit dropped, whichever field came first.
+            wire.dropped.attributes = wire.dropped.attributes.saturating_add(u32_field(cur)?);
         }
         Field::Events => {
             first(cur, seen, f as u32, f.name())?;

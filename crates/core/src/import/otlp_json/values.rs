@@ -9,6 +9,7 @@ use crate::import::builder::Builder;
 use crate::import::json_scan::{Cursor, JsonError, Number, float_text};
 use crate::import::otlp_common::IntOrName;
 use crate::intern::Sym;
+use crate::limits::MAX_ATTRIBUTES;
 use crate::model::{AttrValue, Attribute, StoreRange};
 use base64::Engine as _;
 use std::borrow::Cow;
@@ -22,12 +23,18 @@ pub(super) struct KeyValues {
     pub range: StoreRange,
     /// The value of the first `service.name` key, when that value is a string.
     pub service: Option<Sym>,
+    /// Attributes read but not kept: those past [`MAX_ATTRIBUTES`] in the
+    /// list (counted once as [`WarningKind::AttributesDropped`]).
+    pub dropped: u32,
 }
 
 /// Reads a `KeyValue` list straight into the builder's attribute store.
+/// Past [`MAX_ATTRIBUTES`], attributes (and items of list and map values)
+/// are read, so the file is still checked, but neither interned nor kept.
 pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<KeyValues, JsonError> {
     let start = out.attribute_count();
     let mut service = None;
+    let mut dropped = 0usize;
     // Filled in place and emptied by `convert`: a value is never moved whole.
     let mut value = Wire::Empty;
     cur.array("a list of attributes", |cur, index| {
@@ -36,8 +43,13 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
                 value = usual;
                 Cow::Borrowed(key)
             }
-            None => key_value(cur, &mut value)?,
+            None => key_value(cur, &mut value, &mut dropped)?,
         };
+        if index >= MAX_ATTRIBUTES {
+            dropped += 1;
+            value = Wire::Empty;
+            return Ok(());
+        }
         // Like a search for the first `service.name`: later ones do not count even if it is not a string.
         let service_key = service.is_none() && &*key == b"service.name";
         let is_string = matches!(value, Wire::Str(_));
@@ -58,9 +70,11 @@ pub(super) fn key_values(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<
         out.push_attribute(attribute);
         Ok(())
     })?;
+    out.attributes_dropped(dropped);
     Ok(KeyValues {
         range: out.attributes_since(start),
         service: service.flatten(),
+        dropped: u32::try_from(dropped).unwrap_or(u32::MAX),
     })
 }
 
@@ -157,7 +171,7 @@ fn step(cur: &mut Cursor<'_>, compact: &[u8], tokens: &[&[u8]]) -> bool {
 
 /// One `KeyValue`: returns its key and leaves its value in `value`
 /// ([`Wire::Empty`] when absent or `null`).
-fn key_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<Cow<'a, [u8]>, JsonError> {
+fn key_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>, dropped: &mut usize) -> Result<Cow<'a, [u8]>, JsonError> {
     let mut key = None;
     let mut has_value = false;
     *value = Wire::Empty;
@@ -175,7 +189,7 @@ fn key_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<Cow<'a, [
                 }
                 has_value = true;
                 if !cur.null()? {
-                    any_value(cur, value)?;
+                    any_value(cur, value, dropped)?;
                 }
             }
             _ => cur.skip_unknown(name)?,
@@ -185,8 +199,9 @@ fn key_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<Cow<'a, [
     key.ok_or_else(|| cur.missing_field("key"))
 }
 
-/// One `AnyValue` object (`{"stringValue": ...}` and so on, or `{}`), into `value`.
-fn any_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<(), JsonError> {
+/// One `AnyValue` object (`{"stringValue": ...}` and so on, or `{}`), into
+/// `value`; items of a list or map past [`MAX_ATTRIBUTES`] are counted in `dropped`.
+fn any_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>, dropped: &mut usize) -> Result<(), JsonError> {
     *value = Wire::Empty;
     cur.object("an AnyValue object such as {\"stringValue\": \"...\"}", |cur, key| {
         *value = match key {
@@ -194,14 +209,18 @@ fn any_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<(), JsonE
             b"boolValue" | b"bool_value" => Wire::Bool(cur.bool("a boolean")?),
             b"intValue" | b"int_value" => Wire::Int(lenient_i64(cur)?),
             b"doubleValue" | b"double_value" => Wire::Double(lenient_f64(cur)?),
-            b"arrayValue" | b"array_value" => Wire::Array(values(cur, "an ArrayValue object", |cur| {
-                let mut item = Wire::Empty;
-                any_value(cur, &mut item).map(|()| item)
-            })?),
-            b"kvlistValue" | b"kvlist_value" => Wire::KvList(values(cur, "a KeyValueList object", |cur| {
-                let mut item = Wire::Empty;
-                key_value(cur, &mut item).map(|key| (key, item))
-            })?),
+            b"arrayValue" | b"array_value" => {
+                Wire::Array(values(cur, "an ArrayValue object", dropped, |cur, dropped| {
+                    let mut item = Wire::Empty;
+                    any_value(cur, &mut item, dropped).map(|()| item)
+                })?)
+            }
+            b"kvlistValue" | b"kvlist_value" => {
+                Wire::KvList(values(cur, "a KeyValueList object", dropped, |cur, dropped| {
+                    let mut item = Wire::Empty;
+                    key_value(cur, &mut item, dropped).map(|key| (key, item))
+                })?)
+            }
             b"bytesValue" | b"bytes_value" => Wire::Bytes(cur.string_text(A_STRING)?),
             _ => return cur.skip_unknown(key),
         };
@@ -209,11 +228,13 @@ fn any_value<'a>(cur: &mut Cursor<'a>, value: &mut Wire<'a>) -> Result<(), JsonE
     })
 }
 
-/// An `ArrayValue` or `KeyValueList`: `{"values": [...]}`.
+/// An `ArrayValue` or `KeyValueList`: `{"values": [...]}`, of at most
+/// [`MAX_ATTRIBUTES`] items (the rest read and counted in `dropped`).
 fn values<'a, T>(
     cur: &mut Cursor<'a>,
     expected: &str,
-    mut item: impl FnMut(&mut Cursor<'a>) -> Result<T, JsonError>,
+    dropped: &mut usize,
+    mut item: impl FnMut(&mut Cursor<'a>, &mut usize) -> Result<T, JsonError>,
 ) -> Result<Vec<T>, JsonError> {
     let mut values = None;
     cur.record(expected, &[b"values"], |cur, key| {
@@ -225,7 +246,12 @@ fn values<'a, T>(
         }
         let mut list = Vec::new();
         cur.array("a list of values", |cur, _| {
-            list.push(item(cur)?);
+            let read = item(cur, dropped)?;
+            if list.len() < MAX_ATTRIBUTES {
+                list.push(read);
+            } else {
+                *dropped += 1;
+            }
             Ok(())
         })?;
         values = Some(list);
@@ -252,7 +278,7 @@ fn convert(value: Wire<'_>, out: &mut Builder<'_>) -> AttrValue {
                 .collect(),
         )),
         Wire::Bytes(text) => match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
-            Ok(bytes) => AttrValue::Bytes(bytes.into()),
+            Ok(bytes) => AttrValue::Bytes(out.cut_bytes(&bytes).into()),
             Err(_) => {
                 out.warn(WarningKind::UndecodableAttribute);
                 AttrValue::Str(out.intern(&text))

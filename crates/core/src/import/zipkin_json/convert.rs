@@ -184,6 +184,7 @@ pub(super) fn convert_span(
         }
     }
     let attributes = out.attributes_since(attributes_start);
+    out.attributes_dropped(span.dropped_tags as usize);
     for annotation in &span.annotations {
         let name = out.intern_raw(&annotation.value);
         out.push_event(Event {
@@ -212,6 +213,8 @@ pub(super) fn convert_span(
             // No duration is an unknown one (a one-way send, a span reported
             // before it finished): an end of 0 tells the builder so.
             end: match span.duration {
+                // Before the start (the builder warns); never 0, which says "no end".
+                Some(_) if span.negative_duration => TimestampNs(begin.0.saturating_sub(duration).max(1)),
                 Some(_) => begin.saturating_add(DurationNs(duration)),
                 None => TimestampNs(0),
             },
@@ -222,7 +225,10 @@ pub(super) fn convert_span(
             links: (),
             trace_state: None,
             trace_flags: 0,
-            dropped: DroppedCounts::default(),
+            dropped: DroppedCounts {
+                attributes: span.dropped_tags,
+                ..DroppedCounts::default()
+            },
         },
     );
     Some(index)

@@ -6,8 +6,9 @@
 //! merged into another span first.
 
 use crate::import::json_scan::{Cursor, JsonError, Number, first, float_text};
-use crate::import::lenient::{A_STRING, Micros, micros};
+use crate::import::lenient::{A_STRING, Micros, micros, signed_micros};
 use crate::import::text_id::Id;
+use crate::limits::MAX_ATTRIBUTES;
 use std::borrow::Cow;
 
 /// Text checked to be UTF-8.
@@ -24,12 +25,16 @@ pub(super) struct WireSpan<'a> {
     /// `null` reads as 0, as it did: present, unlike a missing field.
     pub timestamp: Option<Micros>,
     pub duration: Option<Micros>,
+    /// The duration was written negative: the span ends before it starts.
+    pub negative_duration: bool,
     pub shared: Option<bool>,
     pub local_endpoint: Option<Endpoint<'a>>,
     pub remote_endpoint: Option<Endpoint<'a>>,
     pub annotations: Vec<Annotation<'a>>,
     /// Sorted by key, each key once (the last value written wins).
     pub tags: Vec<(Text<'a>, Text<'a>)>,
+    /// Tags read past [`MAX_ATTRIBUTES`], not kept.
+    pub dropped_tags: u32,
 }
 
 #[derive(Default)]
@@ -72,11 +77,13 @@ impl<'a> WireSpan<'a> {
         self.kind = None;
         self.timestamp = None;
         self.duration = None;
+        self.negative_duration = false;
         self.shared = None;
         self.local_endpoint = None;
         self.remote_endpoint = None;
         self.annotations.clear();
         self.tags.clear();
+        self.dropped_tags = 0;
     }
 
     /// The local service, `""` when none is named.
@@ -182,7 +189,10 @@ fn field<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, seen: &mut u32, f: u
         3 => span.name = optional_text(cur)?,
         4 => span.kind = optional_text(cur)?,
         5 => span.timestamp = Some(micros(cur)?),
-        6 => span.duration = Some(micros(cur)?),
+        6 => {
+            let (duration, negative) = signed_micros(cur)?;
+            (span.duration, span.negative_duration) = (Some(duration), negative);
+        }
         7 => {
             span.shared = if cur.null()? {
                 None
@@ -202,7 +212,7 @@ fn field<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, seen: &mut u32, f: u
         }
         _ => {
             if !cur.null()? {
-                tags(cur, &mut span.tags)?;
+                tags(cur, &mut span.tags, &mut span.dropped_tags)?;
             }
         }
     }
@@ -292,12 +302,17 @@ fn annotation<'a>(cur: &mut Cursor<'a>) -> Result<Annotation<'a>, JsonError> {
 }
 
 /// The `tags` map (all values strings), sorted by key with the last value
-/// of a key given twice, as the serde reader's `BTreeMap` held them.
-fn tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>) -> Result<(), JsonError> {
+/// of a key given twice, as the serde reader's `BTreeMap` held them. Tags
+/// past [`MAX_ATTRIBUTES`] are read but only counted, in `dropped`.
+fn tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>, dropped: &mut u32) -> Result<(), JsonError> {
     cur.members("a map", |cur, _| {
         let key = cur.key()?;
         let value = cur.string_utf8(A_STRING).map_err(|error| error.within_key(&key))?;
-        tags.push((key, value));
+        if tags.len() < MAX_ATTRIBUTES {
+            tags.push((key, value));
+        } else {
+            *dropped = dropped.saturating_add(1);
+        }
         Ok(())
     })?;
     sort_tags(tags);
