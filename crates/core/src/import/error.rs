@@ -70,6 +70,12 @@ pub enum ImportErrorKind {
         /// Whether the ratio stopped it (else the size).
         ratio_limit: bool,
     },
+    /// Compressed, and its decompressed bytes did not fit in memory (a
+    /// 32-bit browser tab holds 4 GiB in all).
+    OutOfMemory {
+        /// Decompressed bytes held when memory ran out.
+        decompressed: u64,
+    },
 }
 
 /// The formats to name when a file is not one of them.
@@ -126,6 +132,11 @@ impl fmt::Display for ImportError {
                 crate::limits::MAX_GZIP_RATIO,
                 crate::numbers::bytes(*decompressed),
                 crate::numbers::bytes(*compressed),
+            ),
+            ImportErrorKind::OutOfMemory { decompressed } => write!(
+                f,
+                "{file}: decompressed, it does not fit in the memory left here (stopped at {}); decompress it and read it with the tracelens command line, or split it",
+                crate::numbers::bytes(*decompressed),
             ),
             ImportErrorKind::Inflated { ratio_limit: false, .. } => write!(
                 f,

@@ -87,10 +87,13 @@ impl Gunzip {
     fn error(&self, e: std::io::Error) -> ImportError {
         let limited = self.decoder.get_ref();
         self.failed(match limited.over {
-            Some(ratio_limit) => ImportErrorKind::Inflated {
+            Some(Stop::Memory) => ImportErrorKind::OutOfMemory {
+                decompressed: limited.bytes.len() as u64,
+            },
+            Some(stop) => ImportErrorKind::Inflated {
                 compressed: limited.compressed,
                 decompressed: limited.bytes.len() as u64,
-                ratio_limit,
+                ratio_limit: stop == Stop::Ratio,
             },
             None => ImportErrorKind::Decompression { detail: e.to_string() },
         })
@@ -111,8 +114,42 @@ struct Limited {
     bytes: Vec<u8>,
     /// Compressed bytes given to the decoder so far.
     compressed: u64,
-    /// Which limit stopped it, if one did: the ratio (`true`) or the size.
-    over: Option<bool>,
+    /// Which limit stopped it, if one did.
+    over: Option<Stop>,
+}
+
+/// What stopped a decompression.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stop {
+    /// [`MAX_GZIP_RATIO`]: a bomb.
+    Ratio,
+    /// [`MAX_DECOMPRESSED_BYTES`].
+    Size,
+    /// The memory for the next bytes could not be had.
+    Memory,
+}
+
+impl Limited {
+    /// Room for `more` bytes, growing by doubling as `Vec` does but never
+    /// past the size limit, and asking rather than assuming: on wasm32 a
+    /// `Vec` cannot pass 2 GiB - 1 (`isize::MAX`), so plain doubling from
+    /// 1 GiB would panic ("capacity overflow") and kill the engine, and a
+    /// tab may run out of memory before that. Whether the room was had.
+    fn make_room(&mut self, more: usize) -> bool {
+        let needed = self.bytes.len().saturating_add(more);
+        if needed <= self.bytes.capacity() {
+            return true;
+        }
+        let ceiling = usize::try_from(MAX_DECOMPRESSED_BYTES)
+            .unwrap_or(usize::MAX)
+            .min(isize::MAX as usize);
+        let wanted = self
+            .bytes
+            .capacity()
+            .saturating_mul(2)
+            .clamp(needed, ceiling.max(needed));
+        self.bytes.try_reserve_exact(wanted - self.bytes.len()).is_ok() || self.bytes.try_reserve_exact(more).is_ok()
+    }
 }
 
 impl Write for Limited {
@@ -120,9 +157,11 @@ impl Write for Limited {
         // Stopped a few kilobytes short at most: the decoder writes in small pieces.
         let total = (self.bytes.len() + buf.len()) as u64;
         if total > MAX_DECOMPRESSED_BYTES {
-            self.over = Some(false);
+            self.over = Some(Stop::Size);
         } else if total > GZIP_RATIO_FLOOR_BYTES && total > self.compressed.saturating_mul(MAX_GZIP_RATIO) {
-            self.over = Some(true);
+            self.over = Some(Stop::Ratio);
+        } else if !self.make_room(buf.len()) {
+            self.over = Some(Stop::Memory);
         }
         if self.over.is_some() {
             return Err(std::io::Error::other("too large"));
