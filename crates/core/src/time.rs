@@ -16,6 +16,16 @@ pub struct TimestampNs(pub u64);
 #[serde(transparent)]
 pub struct DurationNs(pub u64);
 
+/// The sum of nanosecond times, at most `u64::MAX`. Each time a file can
+/// state fits in 64 bits (up to 584 years), but several of them across spans
+/// or requests need not: past it the sum stays the largest time instead of
+/// wrapping round to a small one (or panicking in a debug build). A share
+/// of two saturated sums then reads as 100%, a bound rather than the truth,
+/// for data that is broken anyway.
+pub fn sum_ns(times: impl IntoIterator<Item = u64>) -> u64 {
+    times.into_iter().fold(0, u64::saturating_add)
+}
+
 impl TimestampNs {
     /// Time from `earlier` to `self`, zero when `earlier` is later.
     pub fn saturating_since(self, earlier: TimestampNs) -> DurationNs {

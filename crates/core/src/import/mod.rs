@@ -24,6 +24,9 @@ mod sniff;
 #[cfg(test)]
 mod testing;
 mod text_id;
+/// Spans given as values, for fuzzing the analysis; not for reading files.
+#[doc(hidden)]
+pub mod values;
 mod zipkin_json;
 
 pub use error::{ImportError, ImportErrorKind, SUPPORTED};

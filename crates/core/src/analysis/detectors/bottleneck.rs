@@ -36,7 +36,7 @@
 
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
-use crate::time::DurationNs;
+use crate::time::{DurationNs, sum_ns};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
@@ -267,8 +267,8 @@ fn finding(
     let set = context.set;
     let median_share = super::median_f64(hits.iter().map(|h| h.share).collect());
     let median_time = DurationNs(super::median(hits.iter().map(|h| h.time).collect()));
-    let time: u64 = hits.iter().map(|h| h.time).sum();
-    let request_time: u64 = hits.iter().map(|h| h.request_time).sum();
+    let time = sum_ns(hits.iter().map(|h| h.time));
+    let request_time = sum_ns(hits.iter().map(|h| h.request_time));
     let (service, name) = (set.str(service), set.str(name));
     // A client's time on the path outside its traced callee is not its own
     // work: it is the network, a queue or a proxy between them, or the two

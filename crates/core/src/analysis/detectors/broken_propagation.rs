@@ -44,7 +44,7 @@ mod address;
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
-use crate::time::DurationNs;
+use crate::time::{DurationNs, sum_ns};
 use address::{Address, AddressKeys};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -335,11 +335,11 @@ fn finding(context: &Context<'_>, caller: &str, callee: &str, mut cuts: Vec<Cut>
     cuts.sort_by_key(|c| (set.spans.get(c.call as usize).map_or(0, |s| s.start.0), c.call));
     let lost = cuts.len();
     let all = lost + propagated;
-    let time: u64 = cuts
-        .iter()
-        .filter_map(|c| set.spans.get(c.call as usize))
-        .map(|s| s.duration.0)
-        .sum();
+    let time = sum_ns(
+        cuts.iter()
+            .filter_map(|c| set.spans.get(c.call as usize))
+            .map(|s| s.duration.0),
+    );
     let mut traces: Vec<u32> = cuts.iter().map(|c| context.trace_of(c.call)).collect();
     traces.sort_unstable();
     traces.dedup();

@@ -55,7 +55,7 @@ mod sentence;
 
 use super::{Context, Evidence, Finding, Impact, Subject, shown};
 use crate::intern::Sym;
-use crate::time::DurationNs;
+use crate::time::{DurationNs, sum_ns};
 use origins::Origin;
 use std::collections::{BTreeMap, HashMap};
 
@@ -364,12 +364,11 @@ fn finding(
         .keys()
         .map(|endpoint| endpoint.map_or(calls, endpoint_requests))
         .sum();
-    let time = DurationNs(
+    let time = DurationNs(sum_ns(
         members
             .iter()
-            .map(|m| context.self_times.get(m.origin.span as usize).map_or(0, |d| d.0))
-            .sum(),
-    );
+            .map(|m| context.self_times.get(m.origin.span as usize).map_or(0, |d| d.0)),
+    ));
     let endpoints: Vec<&str> = reach.keys().copied().collect::<Option<Vec<&str>>>().unwrap_or_default();
     let subject_endpoint = match endpoints.as_slice() {
         [only] => Some((*only).to_owned()),

@@ -24,7 +24,7 @@
 //! 32 requests).
 
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
-use crate::time::DurationNs;
+use crate::time::{DurationNs, sum_ns};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::Scaling;
@@ -96,8 +96,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             .and_then(|&t| context.entries.get(t).copied().flatten())
             .map_or("", |e| context.set.str(context.set.spans[e as usize].service));
         // What the busiest third lost against the quietest third's median.
-        let time: u64 = busy.iter().map(|s| s.1.saturating_sub(quiet_duration as u64)).sum();
-        let busy_time: u64 = busy.iter().map(|s| s.1).sum();
+        let time = sum_ns(busy.iter().map(|s| s.1.saturating_sub(quiet_duration as u64)));
+        let busy_time = sum_ns(busy.iter().map(|s| s.1));
         findings.push(Finding {
             detector: NAME,
             severity: if ratio >= 3.0 {

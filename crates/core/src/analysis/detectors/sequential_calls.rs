@@ -36,7 +36,7 @@
 use super::calls::{self, CallKeys};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
-use crate::time::DurationNs;
+use crate::time::{DurationNs, sum_ns};
 use std::collections::{BTreeMap, HashMap};
 
 /// The detector's name in findings.
@@ -119,7 +119,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 .windows(2)
                 .any(|w| set.spans[w[1] as usize].start < set.spans[w[0] as usize].end());
             let durations = calls.iter().map(|&c| set.spans[c as usize].duration.0);
-            let saving = durations.clone().sum::<u64>() - durations.max().unwrap_or(0);
+            let saving = sum_ns(durations.clone()) - durations.max().unwrap_or(0);
             let saving = saving.min(calls::path_time(context, &calls));
             let mut signature: Vec<(Sym, u32)> = calls
                 .iter()
@@ -182,8 +182,8 @@ fn finding(
         .iter()
         .filter_map(|&c| Some(keys.shown(keys.key(c)?)))
         .collect();
-    let time: u64 = occurrences.iter().map(|o| o.saving).sum();
-    let request_time: u64 = occurrences.iter().map(request).sum();
+    let time = sum_ns(occurrences.iter().map(|o| o.saving));
+    let request_time = sum_ns(occurrences.iter().map(request));
     let (service, name) = (set.str(service), set.str(name));
     Some(Finding {
         detector: NAME,

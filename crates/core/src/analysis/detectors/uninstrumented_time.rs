@@ -40,7 +40,7 @@
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
-use crate::time::DurationNs;
+use crate::time::{DurationNs, sum_ns};
 use std::collections::HashMap;
 
 /// The detector's name in findings.
@@ -213,11 +213,11 @@ fn longest_gap(context: &Context<'_>, i: u32) -> (u64, bool) {
 fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit>, traces: usize) -> Finding {
     let set = context.set;
     let (service, name) = (set.str(service), set.str(name));
-    let time: u64 = hits.iter().map(|h| h.on_path).sum();
-    let request_time: u64 = hits
-        .iter()
-        .map(|h| context.request_durations.get(h.trace as usize).map_or(0, |d| d.0))
-        .sum();
+    let time = sum_ns(hits.iter().map(|h| h.on_path));
+    let request_time = sum_ns(
+        hits.iter()
+            .map(|h| context.request_durations.get(h.trace as usize).map_or(0, |d| d.0)),
+    );
     // A request's critical path runs from its start to its answer: its duration.
     let path_total = request_time;
     hits.sort_by_key(|h| std::cmp::Reverse(h.gap));
