@@ -37,13 +37,24 @@ fn failed(trace: u128, start_ns: u64, end_ns: u64) -> SynthSpan {
     }
 }
 
-/// Two failures that each last most of 64 bits of nanoseconds (a corrupt
-/// end time: year 2554): their time together does not fit in 64 bits. The
-/// error hotspot's time added them up unchecked (a panic in a debug build,
-/// a wrapped, tiny time in a release one); it saturates.
+/// Failures whose time together does not fit in 64 bits of nanoseconds
+/// (about 584 years). The fuzz target found two failures each lasting most
+/// of 64 bits (a corrupt end time: year 2554); the error hotspot's time
+/// added them up unchecked (a panic in a debug build, a wrapped, tiny time
+/// in a release one); it saturates. The importers now take no duration
+/// over a year (`limits::MAX_DURATION_NS`), so the sum is made here of 600
+/// failures of 364 days each: still past 64 bits.
 #[test]
 fn failures_lasting_most_of_64_bits_add_up_to_the_largest_time_not_a_wrapped_one() {
-    let set = load(&[failed(1, 1_000, u64::MAX), failed(2, 1_000, u64::MAX)]);
+    const DAYS_364_NS: u64 = 364 * 24 * 3600 * 1_000_000_000;
+    let failures: Vec<SynthSpan> = (1..=600)
+        .map(|trace| failed(trace, 1_000, 1_000 + DAYS_364_NS))
+        .collect();
+    assert!(
+        600u128 * u128::from(DAYS_364_NS) > u128::from(u64::MAX),
+        "past 64 bits together"
+    );
+    let set = load(&failures);
     let analysis = Analysis::of(&set);
     let hotspot = analysis
         .findings
