@@ -39,6 +39,8 @@ let files;
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), "tracelens-hostile-"));
   for (const name of hostileCases()) tracelens("generate-hostile", name, "--small", "--out", dir);
+  // A million opening brackets: the format sniffer once recursed per bracket.
+  writeFileSync(join(dir, "brackets.json"), "[".repeat(1_000_000));
   files = readdirSync(dir)
     .sort()
     .map((name) => ({ name, path: join(dir, name), ...cliVerdict(join(dir, name)) }));

@@ -104,7 +104,14 @@ fn sniff_object(body: &[u8]) -> Sniffed {
     Sniffed::UnknownJson(format!("a JSON object with keys {}", quote_list(&names)))
 }
 
+/// What a JSON list holds. Zipkin's `/api/v2/traces` nests one list in
+/// another; deeper lists are no format, and are not followed (a file of a
+/// million `[` would otherwise recurse a million times).
 fn sniff_array(body: &[u8]) -> Sniffed {
+    sniff_list(body, false)
+}
+
+fn sniff_list(body: &[u8], inside_list: bool) -> Sniffed {
     let Some(first) = body
         .get(1..)
         .and_then(|rest| rest.iter().position(|b| !b.is_ascii_whitespace()).map(|p| p + 1))
@@ -126,7 +133,8 @@ fn sniff_array(body: &[u8]) -> Sniffed {
             }
         }
         // Zipkin's `/api/v2/traces`: a list of traces, each a list of spans.
-        Some(b'[') => match sniff_array(body.get(first..).unwrap_or_default()) {
+        Some(b'[') if inside_list => Sniffed::UnknownJson("a JSON list of lists of lists".to_owned()),
+        Some(b'[') => match sniff_list(body.get(first..).unwrap_or_default(), true) {
             Sniffed::Supported(Format::ZipkinJson) => Sniffed::Supported(Format::ZipkinJson),
             // `[[]]`: no spans, in the only format that nests lists.
             Sniffed::Supported(Format::JaegerJson)
@@ -385,6 +393,17 @@ mod tests {
         assert_eq!(sniff(bare), Sniffed::Supported(Format::JaegerJson));
         let list = br#"[{"traceID": "1", "spans": []}]"#;
         assert_eq!(sniff(list), Sniffed::Supported(Format::JaegerJson));
+    }
+
+    #[test]
+    fn a_million_opening_brackets_are_no_format_and_no_deep_recursion() {
+        // Recursing once per `[` overflowed the stack (found by a review;
+        // the fuzzer's 4 KiB inputs were too short for it).
+        let brackets = vec![b'['; 1_000_000];
+        let no_objects = Sniffed::UnknownJson("a JSON list that does not hold objects".to_owned());
+        assert_eq!(sniff(&brackets), no_objects);
+        assert_eq!(sniff(b"[[[]]]"), no_objects);
+        assert_eq!(sniff(b"[[]]"), Sniffed::Supported(Format::ZipkinJson));
     }
 
     #[test]
