@@ -11,16 +11,19 @@
 // A new version: the browser fetches this script again (bypassing the HTTP
 // cache, see the registration's updateViaCache) when the page is opened
 // online. A changed list makes a new worker that fills a new cache beside the
-// old one, and it takes over once no tab runs the old version (or when the
-// page asks it to, after the person agrees to reload), so a tab never mixes
-// files of two versions.
+// old one, and it takes over once no tab runs the old version, or when the
+// page asks it to after the person agrees to reload: then every tab of the
+// old version reloads (crates/web/src/offline.rs), so no tab goes on with the
+// old page and the new engine (whose files keep their names).
 
 /* The build replaces the object between the markers. */
 const SITE = /* site-files */ { version: "unbuilt", files: [] } /* site-files */;
 
-const CACHE_PREFIX = "tracelens-site-";
-const CACHE = CACHE_PREFIX + SITE.version;
 const SCOPE = new URL("./", self.location.href).href;
+// Named after the folder too: two copies of the site in two folders of one
+// origin keep a cache each, and an update of one leaves the other's alone.
+const CACHE_PREFIX = `tracelens-site ${SCOPE} `;
+const CACHE = CACHE_PREFIX + SITE.version;
 const INDEX = new URL("index.html", SCOPE).href;
 const FILES = new Set(SITE.files.map((file) => new URL(file, SCOPE).href));
 

@@ -48,16 +48,10 @@ pub fn start(state: RwSignal<Offline>) {
     });
 }
 
-/// Asks the waiting new version to take over, then reloads into it.
+/// Asks the waiting new version to take over; every tab of the old
+/// version then reloads into it (see [`reload_on_takeover`]).
 pub fn reload_into_update() {
     let Some(container) = container() else { return };
-    let reload = Closure::once_into_js(|| {
-        if let Some(window) = web_sys::window() {
-            // Nothing else to do if it fails: the person can reload by hand.
-            let _ = window.location().reload();
-        }
-    });
-    container.set_oncontrollerchange(Some(reload.unchecked_ref()));
     leptos::task::spawn_local(async move {
         let Ok(registration) = JsFuture::from(container.ready().unwrap_or_else(|e| js_sys::Promise::reject(&e))).await
         else {
@@ -68,6 +62,22 @@ pub fn reload_into_update() {
             let _ = waiting.post_message(&JsValue::from_str("take-over"));
         }
     });
+}
+
+/// Reloads this page when a new version takes over from the one that
+/// served it, in every tab, not only the one where the person clicked: the
+/// engine's files keep their names from one build to the next, so a tab
+/// left on the old page would start the new engine the next time it
+/// restarts its worker. The files loaded come back from the browser's
+/// storage after the reload.
+fn reload_on_takeover(container: &ServiceWorkerContainer) {
+    let reload = Closure::once_into_js(|| {
+        if let Some(window) = web_sys::window() {
+            // Nothing else to do if it fails: the person can reload by hand.
+            let _ = window.location().reload();
+        }
+    });
+    container.set_oncontrollerchange(Some(reload.unchecked_ref()));
 }
 
 /// The page's service worker container, when this page may have one.
@@ -102,16 +112,17 @@ async fn watch(container: &ServiceWorkerContainer, registration: &ServiceWorkerR
         let container = container.clone();
         move || container.controller().is_some()
     };
+    if has_controller() {
+        // Served by a version already: a newer one taking over reloads the page.
+        reload_on_takeover(container);
+    }
     if registration.waiting().is_some() && has_controller() {
         state.set(Offline::UpdateReady);
     }
-    let on_update = {
-        let registration = registration.clone();
+    // A new version being installed: when it is, offer it.
+    let follow = {
         let has_controller = has_controller.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let Some(installing) = registration.installing() else {
-                return;
-            };
+        move |installing: web_sys::ServiceWorker| {
             let worker = installing.clone();
             let has_controller = has_controller.clone();
             let on_state = Closure::<dyn FnMut()>::new(move || {
@@ -122,6 +133,18 @@ async fn watch(container: &ServiceWorkerContainer, registration: &ServiceWorkerR
             installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
             // Lives as long as the page: a worker's states come once each.
             on_state.forget();
+        }
+    };
+    // One may already be installing when the registration answers.
+    if let Some(installing) = registration.installing() {
+        follow(installing);
+    }
+    let on_update = {
+        let registration = registration.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(installing) = registration.installing() {
+                follow(installing);
+            }
         })
     };
     registration.set_onupdatefound(Some(on_update.as_ref().unchecked_ref()));
