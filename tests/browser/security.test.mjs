@@ -280,7 +280,11 @@ test("served by `tracelens serve`, the policy also comes as a header, which the 
     });
     const response = await fetch(`${origin}/tracelens-engine_loader.js`);
     const meta = readFileSync(join(DIST, "index.html"), "utf8").match(/Content-Security-Policy" content="([^"]+)"/)[1];
-    assert.equal(response.headers.get("content-security-policy"), meta, "the page's policy, as a header");
+    assert.equal(
+      response.headers.get("content-security-policy"),
+      `${meta}; frame-ancestors 'none'`,
+      "the page's policy as a header, with what only a header can say: no other site may frame the page",
+    );
 
     const browser = await launchChromium();
     try {

@@ -116,6 +116,10 @@ enum Command {
         /// makes the site reachable from the network.
         #[arg(long, default_value = "127.0.0.1")]
         bind: IpAddr,
+        /// How long a connection may take to send its request head, in ms.
+        /// Hidden: for tests, which cannot wait the default 10 s.
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(1..), default_value_t = serve::HEAD_TIMEOUT.as_millis().try_into().unwrap_or(u64::MAX))]
+        head_timeout_ms: u64,
     },
     /// Write a synthetic trace set (an online shop) in any supported format.
     Generate {
@@ -309,8 +313,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             std::io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { dir, port, bind } => {
-            serve::run(&serve::Options { dir, port, bind })?;
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            head_timeout_ms,
+        } => {
+            serve::run(&serve::Options {
+                dir,
+                port,
+                bind,
+                head_timeout: std::time::Duration::from_millis(head_timeout_ms),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {

@@ -12,11 +12,17 @@
 //! never a body, answers once and closes the connection, so it parses no
 //! framing that could be misread.
 //!
-//! One thread per connection, at most [`MAX_CONNECTIONS`] at once: a browser
-//! opens about six and may leave some idle (preconnects), which must not
-//! hold up the others; the read timeout ends those that never speak.
+//! One thread per connection, at most [`MAX_CONNECTIONS`] at once and
+//! [`MAX_PER_CLIENT`] from one client (see `clients`): a browser opens about
+//! six and may leave some idle (preconnects), which must not hold up the
+//! others. A connection has [`HEAD_TIMEOUT`] from its accept to send its
+//! whole request head, however it trickles it (see `deadline`), and
+//! [`LINGER_TIMEOUT`] in all to be drained after its answer; one over the
+//! caps is answered 503 at once, never queued.
 
+mod clients;
 mod csp;
+mod deadline;
 mod host;
 mod media;
 mod request;
@@ -24,6 +30,8 @@ mod resolve;
 mod response;
 
 use anyhow::{Context, Result, bail};
+use clients::{Clients, Slot};
+use deadline::Deadline;
 use request::Request;
 use resolve::Resolved;
 use response::{Body, Response, Status};
@@ -31,13 +39,17 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Connections served at once; more are closed unanswered until one ends.
+/// Connections served at once; more are answered 503 until one ends.
 const MAX_CONNECTIONS: usize = 64;
-/// How long a connection may take to send its request head.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once for one client: a browser needs about six.
+const MAX_PER_CLIENT: usize = 16;
+/// How long a connection may take, from its accept, to send its whole
+/// request head (the default of `Options::head_timeout`).
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long, in all, a connection is drained after its answer.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long one write may wait for a client that does not read.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -49,6 +61,9 @@ pub struct Options {
     pub port: u16,
     /// The address to listen on.
     pub bind: IpAddr,
+    /// How long a connection may take to send its request head
+    /// ([`HEAD_TIMEOUT`] but in tests).
+    pub head_timeout: Duration,
 }
 
 /// What every connection's thread reads.
@@ -59,8 +74,8 @@ struct Site {
     policies: Vec<String>,
     /// Answer only requests addressed to a loopback name.
     loopback_only: bool,
-    /// Connections being served.
-    active: AtomicUsize,
+    /// See [`Options::head_timeout`].
+    head_timeout: Duration,
 }
 
 /// Serves `options.dir` until the process is stopped (Ctrl-C). Prints the
@@ -73,7 +88,7 @@ pub fn run(options: &Options) -> Result<()> {
     if !root.is_dir() {
         bail!("cannot serve {}: not a folder", options.dir.display());
     }
-    let policies = read_policies(&root);
+    let policies = csp::forbid_framing(read_policies(&root));
     let listener = TcpListener::bind((options.bind, options.port))
         .with_context(|| format!("cannot listen on {}", SocketAddr::new(options.bind, options.port)))?;
     let address = listener.local_addr().context("reading the address listened on")?;
@@ -94,11 +109,12 @@ pub fn run(options: &Options) -> Result<()> {
         root,
         policies,
         loopback_only: options.bind.is_loopback(),
-        active: AtomicUsize::new(0),
+        head_timeout: options.head_timeout,
     });
+    let clients = Clients::new(MAX_CONNECTIONS, MAX_PER_CLIENT);
     for connection in listener.incoming() {
         match connection {
-            Ok(stream) => accept(stream, &site),
+            Ok(stream) => accept(stream, &site, &clients),
             Err(error) => {
                 // Out of file descriptors, a connection reset before it was
                 // taken: wait a little rather than spin, then go on.
@@ -111,7 +127,7 @@ pub fn run(options: &Options) -> Result<()> {
 }
 
 /// The policies of DIR/index.html's CSP meta tags; none (with a warning)
-/// when they cannot be read or repeated.
+/// when they cannot be read or repeated. (`frame-ancestors` is added after.)
 fn read_policies(root: &std::path::Path) -> Vec<String> {
     let index = root.join("index.html");
     let html = match std::fs::read(&index) {
@@ -145,32 +161,56 @@ fn url_to_open(address: SocketAddr) -> String {
     format!("http://{}/", SocketAddr::new(ip, address.port()))
 }
 
-/// Serves `stream` on a thread of its own, unless too many are being served.
-fn accept(stream: TcpStream, site: &Arc<Site>) {
-    if site.active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-        site.active.fetch_sub(1, Ordering::AcqRel);
+/// Serves `stream` on a thread of its own, or answers 503 when the server
+/// or this client has all the connections it may.
+fn accept(stream: TcpStream, site: &Arc<Site>, clients: &Arc<Clients>) {
+    // The head's deadline counts from here, not from the thread's start.
+    let accepted = Instant::now();
+    let Some(slot) = stream.peer_addr().ok().and_then(|peer| clients.enter(peer.ip())) else {
+        refuse_busy(stream);
         return;
-    }
+    };
     let site = Arc::clone(site);
     let spawned = std::thread::Builder::new().name("serve".to_owned()).spawn(move || {
-        serve_connection(stream, &site);
-        site.active.fetch_sub(1, Ordering::AcqRel);
+        // Held to the end of the thread, given back however it ends.
+        let _slot: Slot = slot;
+        serve_connection(stream, &site, accepted);
     });
     if let Err(error) = spawned {
-        // The closure (and its connection) is gone; so is its count, which
-        // only the thread would have taken back.
+        // The closure is dropped, and with it the connection and its slot.
         eprintln!("tracelens: starting a thread for a connection: {error}");
     }
 }
 
-/// Reads one request from `stream`, answers it and closes the connection.
-fn serve_connection(mut stream: TcpStream, site: &Site) {
-    // Without timeouts a client that never speaks would hold a thread forever.
-    if stream.set_read_timeout(Some(READ_TIMEOUT)).is_err() || stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_err() {
+/// Answers 503 on the accepting thread without ever waiting: a client that
+/// does not read must not stall the accept loop, so the answer is written
+/// only as far as the socket takes it at once (a short answer always fits
+/// a fresh socket's buffer), and the connection is closed.
+fn refuse_busy(stream: TcpStream) {
+    if stream.set_nonblocking(true).is_err() {
         return;
     }
+    let mut response = Response::text(
+        Status::SERVICE_UNAVAILABLE,
+        "too many connections from this address or in all; try again in a moment",
+    );
+    response.headers.push(("Retry-After", "1".to_owned()));
+    response.headers.push(("X-Content-Type-Options", "nosniff".to_owned()));
+    let _ = response.write(&mut &stream, false);
+}
+
+/// Reads one request from `stream`, answers it and closes the connection.
+fn serve_connection(mut stream: TcpStream, site: &Site, accepted: Instant) {
+    // Without a write timeout a client that never reads would hold a thread forever.
+    if stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_err() {
+        return;
+    }
+    let mut head = Deadline {
+        stream: &stream,
+        until: accepted + site.head_timeout,
+    };
     let (response, head_only) =
-        match request::read_head(&mut stream).and_then(|head| head.map(|h| request::parse(&h)).transpose()) {
+        match request::read_head(&mut head).and_then(|head| head.map(|h| request::parse(&h)).transpose()) {
             Ok(None) => return,
             Ok(Some(request)) => (answer(&request, site), request.method == "HEAD"),
             Err(refusal) => (Response::text(refusal.status, refusal.why), false),
@@ -229,12 +269,17 @@ fn answer(request: &Request, site: &Site) -> Response {
 
 /// Closes the connection gently after an answer: stop sending, then read
 /// what the client still sends (a request body this server never read) until
-/// it closes. Closing with unread bytes would reset the connection, and a
-/// reset can make the client drop the answer it was sent.
+/// it closes, for [`LINGER_TIMEOUT`] in all. Closing with unread bytes would
+/// reset the connection, and a reset can make the client drop the answer it
+/// was sent.
 fn linger(stream: &mut TcpStream) {
     const MAX_DRAINED: u64 = 1 << 20;
-    if stream.shutdown(Shutdown::Write).is_err() || stream.set_read_timeout(Some(Duration::from_secs(2))).is_err() {
+    if stream.shutdown(Shutdown::Write).is_err() {
         return;
     }
-    let _ = std::io::copy(&mut stream.take(MAX_DRAINED), &mut std::io::sink());
+    let drained = Deadline {
+        stream,
+        until: Instant::now() + LINGER_TIMEOUT,
+    };
+    let _ = std::io::copy(&mut drained.take(MAX_DRAINED), &mut std::io::sink());
 }

@@ -175,10 +175,11 @@ fn serves_the_page_and_its_files_with_the_types_a_browser_needs() {
         assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
         assert_eq!(page.header("cache-control"), Some("no-cache"));
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
-        // The meta tag's policy, its line break made a space.
+        // The meta tag's policy, its line break made a space, and what
+        // only a header can say: no other site may frame the page.
         assert_eq!(
             page.header("content-security-policy"),
-            Some("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'")
+            Some("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'")
         );
     }
 
@@ -289,6 +290,10 @@ fn nothing_outside_dir_is_ever_served() {
         assert_ne!(answer.status, 200, "{target} was served");
         assert!(!answer.text().contains(SECRET), "{target} gave the secret");
     }
+    // Windows device names, which would open a device there, not a file.
+    for target in ["/CON", "/nul.txt", "/examples/com1.json", "/LPT9"] {
+        assert_eq!(server.request("GET", target).status, 400, "{target}");
+    }
     // HTTP/1.0, without Host, is held to the same paths.
     let answer = server.raw("GET /../secret.txt HTTP/1.0\r\n\r\n");
     assert_eq!(answer.status, 400);
@@ -302,8 +307,12 @@ fn symlinks_are_followed_only_inside_dir() {
     std::os::unix::fs::symlink("../secret.txt", dir.join("leak.txt")).unwrap();
     std::os::unix::fs::symlink("../outside", dir.join("out")).unwrap();
     std::os::unix::fs::symlink("examples/shop.otlp.json", dir.join("shop.json")).unwrap();
+    // A clean name that reaches a hidden one, as a Windows 8.3 name does.
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::write(dir.join(".git/config"), SECRET).unwrap();
+    std::os::unix::fs::symlink(".git", dir.join("GIT~1")).unwrap();
     let server = Server::start(&dir, &[]);
-    for target in ["/leak.txt", "/out/secret.txt", "/out/"] {
+    for target in ["/leak.txt", "/out/secret.txt", "/out/", "/GIT~1/config"] {
         let answer = server.request("GET", target);
         assert_eq!(answer.status, 404, "{target}");
         assert!(!answer.text().contains(SECRET), "{target} gave the secret");
@@ -374,6 +383,135 @@ fn idle_connections_do_not_hold_up_a_request() {
     drop(idle);
 }
 
+/// What a connection got before the server closed it: an answer, or
+/// nothing (closed or reset unanswered).
+fn answer_or_nothing(mut stream: TcpStream) -> Option<Answer> {
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut bytes = Vec::new();
+    match stream.read_to_end(&mut bytes) {
+        Ok(_) if bytes.is_empty() => None,
+        Ok(_) => Some(Answer::parse(&bytes)),
+        // A reset may come before or instead of the answer.
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset && bytes.is_empty() => None,
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => Some(Answer::parse(&bytes)),
+        Err(error) => panic!("reading the answer: {error}"),
+    }
+}
+
+/// A server on `::` (IPv4 and IPv6 at once), so that the test has two
+/// clients on one machine: 127.0.0.1 and ::1. None where the system has
+/// no IPv6 loopback or no dual-stack sockets.
+fn dual_stack_server(dir: &Path, args: &[&str]) -> Option<(Server, SocketAddr, SocketAddr)> {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return None;
+    }
+    let server = Server::start(dir, &[&["--bind", "::"], args].concat());
+    let v6 = server.address;
+    let v4 = SocketAddr::from(([127, 0, 0, 1], v6.port()));
+    if TcpStream::connect(v4).is_err() {
+        eprintln!("skipped: sockets on :: take no IPv4 here");
+        return None;
+    }
+    Some((server, v4, v6))
+}
+
+/// `request` from `from` to the server, and its answer.
+fn send(from: SocketAddr, request: &str) -> Option<Answer> {
+    let mut stream = TcpStream::connect(from).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    answer_or_nothing(stream)
+}
+
+#[test]
+fn one_client_cannot_take_every_connection() {
+    let (_root, dir) = site("per-client");
+    let Some((server, v4, v6)) = dual_stack_server(&dir, &[]) else {
+        return;
+    };
+    let get = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    // The review's attack: 64 connections each sending a head's first bytes
+    // and then too little too slowly. At most 16 are taken in (their 10 s
+    // deadline is far off); the others are refused at once.
+    let slow: Vec<TcpStream> = (0..64)
+        .map(|_| {
+            let mut stream = TcpStream::connect(v4).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+            stream
+        })
+        .collect();
+    let refused = send(v4, get);
+    if let Some(answer) = &refused {
+        assert_eq!(answer.status, 503, "{}", answer.text());
+        assert_eq!(answer.header("retry-after"), Some("1"));
+    }
+    // Another client is served all the while.
+    let other = send(v6, get).expect("an answer for the other client");
+    assert_eq!(other.status, 200);
+    assert_eq!(other.text(), INDEX_HTML);
+    // The slow ones are not answered (nothing has ended their heads), but
+    // the ones over the cap are closed: count them.
+    let closed = slow
+        .into_iter()
+        .filter(|stream| {
+            stream.set_nonblocking(true).unwrap();
+            let mut byte = [0_u8; 1];
+            !matches!((&*stream).read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        })
+        .count();
+    // Closing is the server's doing, and it happens on accept, before the
+    // answers above were given; so the count is exact, not timing.
+    assert_eq!(closed, 64 - 16);
+    drop(server);
+}
+
+#[test]
+fn a_trickled_head_is_cut_at_its_deadline_while_others_are_served() {
+    let (_root, dir) = site("trickle");
+    let server = Server::start(&dir, &["--head-timeout-ms", "1000"]);
+    let host = server.address;
+    let mut slow = TcpStream::connect(server.address).unwrap();
+    slow.write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\nX-Slow: ").as_bytes())
+        .unwrap();
+    // A byte every 20 ms, each well within any per-read timeout, for up to
+    // 10 s: far past the 1 s the whole head may take here.
+    let mut cut = false;
+    for _ in 0..500 {
+        if slow.write_all(b"a").is_err() {
+            cut = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let normal = server.request("GET", "/favicon.svg");
+        assert_eq!(normal.status, 200, "a normal request beside the slow one");
+    }
+    assert!(cut, "the trickled head was still read after 500 bytes");
+    assert!(answer_or_nothing(slow).is_none(), "a head cut off is not answered");
+}
+
+#[test]
+fn a_body_sent_after_the_answer_is_drained_for_a_bounded_time() {
+    let (_root, dir) = site("linger");
+    let server = Server::start(&dir, &[]);
+    let host = server.address;
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    stream
+        .write_all(format!("POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 100000000\r\n\r\n").as_bytes())
+        .unwrap();
+    // The body trickles in, a byte every 20 ms for up to 30 s; the server,
+    // draining it after its answer, must stop after its 2 s in all.
+    let mut writer = stream.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        (0..1500).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            writer.write_all(b"x").is_err()
+        })
+    });
+    let answer = answer_or_nothing(stream).expect("an answer");
+    assert_eq!(answer.status, 405);
+    assert!(trickle.join().unwrap(), "the server kept draining the body");
+}
+
 #[test]
 fn a_non_loopback_address_warns_that_the_site_is_reachable() {
     let (_root, dir) = site("bind");
@@ -420,11 +558,11 @@ fn a_busy_port_or_a_missing_folder_is_an_error_that_says_so() {
 }
 
 #[test]
-fn without_a_policy_in_the_page_no_policy_header_is_sent() {
+fn without_a_policy_in_the_page_only_framing_is_forbidden() {
     let (_root, dir) = site("no-policy");
     std::fs::write(dir.join("index.html"), "<!doctype html><title>x</title>").unwrap();
     let server = Server::start(&dir, &[]);
     let page = server.request("GET", "/");
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-security-policy"), None);
+    assert_eq!(page.header("content-security-policy"), Some("frame-ancestors 'none'"));
 }

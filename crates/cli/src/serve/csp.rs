@@ -3,7 +3,9 @@
 //! is written in one place (the build) and the server only repeats it as a
 //! header. The header adds what the meta tag cannot give: a Web Worker (the
 //! engine) takes its policy from its own script's response, not from the
-//! page, and some directives (`frame-ancestors`) count only in a header.
+//! page, and some directives count only in a header: [`forbid_framing`]
+//! adds `frame-ancestors 'none'`, so no other site can frame the page (and
+//! trick a click out of it), unless the build's policy already says who may.
 //!
 //! A policy that cannot be carried as a header value (an entity this reader
 //! does not decode, a control character) is an error, and the caller then
@@ -56,6 +58,38 @@ pub fn policies(html: &str) -> Result<Vec<String>, &'static str> {
         }
     }
     Ok(policies)
+}
+
+/// The policies to send: `policies` with `frame-ancestors 'none'` appended
+/// to the first, unless one of them names `frame-ancestors` already; with no
+/// policy at all, that directive alone (it cannot stop the site working,
+/// only other sites framing it).
+pub fn forbid_framing(mut policies: Vec<String>) -> Vec<String> {
+    const DIRECTIVE: &str = "frame-ancestors 'none'";
+    let has_frame_ancestors = policies.iter().any(|policy| {
+        policy.split(';').any(|directive| {
+            directive
+                .split_ascii_whitespace()
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case("frame-ancestors"))
+        })
+    });
+    if has_frame_ancestors {
+        return policies;
+    }
+    match policies.first_mut() {
+        Some(first) => {
+            // `a;` would become `a;; frame-ancestors …`: valid, but not as written.
+            let kept = first.trim_end_matches(|c: char| c == ';' || c.is_ascii_whitespace());
+            *first = if kept.is_empty() {
+                DIRECTIVE.to_owned()
+            } else {
+                format!("{kept}; {DIRECTIVE}")
+            };
+        }
+        None => policies.push(DIRECTIVE.to_owned()),
+    }
+    policies
 }
 
 /// A tag's attributes: (lowercased name, decoded value), in order.
@@ -212,6 +246,39 @@ mod tests {
         for content in ["default-src &nbsp;", "a &amp b", "default-src\u{0}'self'", "img-src é"] {
             let html = format!(r#"<meta http-equiv="Content-Security-Policy" content="{content}">"#);
             assert!(policies(&html).is_err(), "{content}");
+        }
+    }
+
+    #[test]
+    fn framing_is_forbidden_unless_the_policy_says_otherwise() {
+        let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        for (given, sent) in [
+            (
+                &["default-src 'self'; img-src data:"][..],
+                &["default-src 'self'; img-src data:; frame-ancestors 'none'"][..],
+            ),
+            (
+                &["default-src 'self';  "],
+                &["default-src 'self'; frame-ancestors 'none'"],
+            ),
+            (&[], &["frame-ancestors 'none'"]),
+            (&[";"], &["frame-ancestors 'none'"]),
+            (&["a", "b"], &["a; frame-ancestors 'none'", "b"]),
+            (
+                &["default-src 'self'; Frame-Ancestors 'self'"],
+                &["default-src 'self'; Frame-Ancestors 'self'"],
+            ),
+            (
+                &["a", "frame-ancestors https://x.example"],
+                &["a", "frame-ancestors https://x.example"],
+            ),
+            // A source named so is no directive.
+            (
+                &["default-src frame-ancestors.example"],
+                &["default-src frame-ancestors.example; frame-ancestors 'none'"],
+            ),
+        ] {
+            assert_eq!(forbid_framing(owned(given)), owned(sent), "{given:?}");
         }
     }
 

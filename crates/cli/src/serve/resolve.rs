@@ -12,6 +12,14 @@
 //!
 //! Names starting with `.` (`.git`, `.env`) are "not found" as well: a site
 //! has none, and a mistyped DIR (a home folder) should not hand them out.
+//! They are looked for twice: in the requested path, and in the canonical
+//! path below the root, since the file system may reach a hidden name by
+//! another: a symlink, or on Windows an 8.3 short name (`GIT~1` is `.git`).
+//!
+//! Windows device names (`CON`, `NUL`, `COM1`, `LPT1`, ... also with an
+//! extension, `nul.txt`) are refused on every platform: on Windows they open
+//! a device wherever they appear, before any of the checks above, and no
+//! site has a file named so.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -53,10 +61,37 @@ pub fn resolve(root: &Path, target: &str) -> Resolved {
     let Ok(path) = candidate.canonicalize() else {
         return Resolved::NotFound;
     };
-    if !path.starts_with(root) || !path.is_file() {
+    if !inside_and_visible(root, &path) || !path.is_file() {
         return Resolved::NotFound;
     }
     Resolved::File { path, name }
+}
+
+/// Whether canonical `path` lies under canonical `root` with no component
+/// below it hidden (starting with `.`).
+fn inside_and_visible(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root).is_ok_and(|below| {
+        below
+            .components()
+            .all(|component| matches!(component, Component::Normal(name) if !name.as_encoded_bytes().starts_with(b".")))
+    })
+}
+
+/// Whether `segment` names a Windows device: a reserved name, alone or
+/// before an extension, in any case. Windows drops trailing spaces and dots
+/// before it looks (`CON .txt`, `nul.`), so this does too; `CONIN$` and
+/// `CONOUT$` are the console's, and the superscript digits count as digits.
+fn is_device_name(segment: &str) -> bool {
+    let stem = segment.split('.').next().unwrap_or_default();
+    let stem = stem.trim_end_matches([' ', '.']).to_ascii_uppercase();
+    if matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$") {
+        return true;
+    }
+    let number = stem.strip_prefix("COM").or_else(|| stem.strip_prefix("LPT"));
+    number.is_some_and(|n| {
+        let mut chars = n.chars();
+        matches!((chars.next(), chars.next()), (Some('0'..='9' | '¹' | '²' | '³'), None))
+    })
 }
 
 /// The decoded path segments of `target`, and whether it ends in `/` (names
@@ -107,6 +142,9 @@ fn checked(bytes: Vec<u8>) -> Result<String, &'static str> {
     let segment = String::from_utf8(bytes).map_err(|_| "the path is not UTF-8")?;
     if segment == "." || segment == ".." {
         return Err("a . or .. segment in the path");
+    }
+    if is_device_name(&segment) {
+        return Err("a Windows device name (CON, NUL, COM1, ...) in the path");
     }
     // Whatever else the platform reads as more than one plain name.
     let mut components = Path::new(&segment).components();
@@ -192,6 +230,85 @@ mod tests {
                 segments(target)
             );
         }
+    }
+
+    #[test]
+    fn windows_device_names_are_refused_with_any_extension_on_every_platform() {
+        for name in [
+            "CON",
+            "con",
+            "Nul",
+            "PRN",
+            "aux",
+            "COM1",
+            "com9",
+            "LPT1",
+            "lpt9",
+            "COM0",
+            "COM¹",
+            "LPT³",
+            "CONIN$",
+            "conout$",
+            "nul.txt",
+            "CON.tar.gz",
+            "com1.js",
+            "NUL.",
+            "CON .txt",
+            "aux ",
+        ] {
+            assert!(is_device_name(name), "{name}");
+            assert!(segments(&format!("/examples/{name}")).is_err(), "{name}");
+        }
+        for name in [
+            "CONFIG",
+            "console.js",
+            "nullable.json",
+            "COM10",
+            "LPT",
+            "COM",
+            "auxiliary.txt",
+            "prn1",
+            "xcon",
+            "a.con",
+        ] {
+            assert!(!is_device_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_hidden_name_below_the_root_is_refused_however_it_was_reached() {
+        let root = Path::new("/srv/site");
+        assert!(inside_and_visible(root, Path::new("/srv/site/index.html")));
+        assert!(inside_and_visible(root, Path::new("/srv/site/examples/a.json")));
+        // What `/GIT~1/config` canonicalises to on Windows, here with `/`.
+        assert!(!inside_and_visible(root, Path::new("/srv/site/.git/config")));
+        assert!(!inside_and_visible(root, Path::new("/srv/site/examples/.env")));
+        assert!(!inside_and_visible(root, Path::new("/srv/other/index.html")));
+        assert!(!inside_and_visible(root, Path::new("/srv/site-2/index.html")));
+        // Dots above the root are the root's own business.
+        assert!(inside_and_visible(
+            Path::new("/home/me/.cache/site"),
+            Path::new("/home/me/.cache/site/a.js")
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_visible_name_that_leads_to_a_hidden_file_is_not_found() {
+        // Unix has no 8.3 names; a symlink is the same case: the requested
+        // path is clean, the canonical one is hidden.
+        let root = std::env::temp_dir().join(format!("tracelens-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git/config"), "secret").unwrap();
+        std::fs::write(root.join("index.html"), "page").unwrap();
+        std::os::unix::fs::symlink(".git", root.join("GIT~1")).unwrap();
+        std::os::unix::fs::symlink(".git/config", root.join("config.txt")).unwrap();
+        let root = root.canonicalize().unwrap();
+        assert_eq!(resolve(&root, "/GIT~1/config"), Resolved::NotFound);
+        assert_eq!(resolve(&root, "/config.txt"), Resolved::NotFound);
+        assert!(matches!(resolve(&root, "/"), Resolved::File { .. }));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -40,6 +40,10 @@ impl Status {
         code: 431,
         reason: "Request Header Fields Too Large",
     };
+    pub const SERVICE_UNAVAILABLE: Status = Status {
+        code: 503,
+        reason: "Service Unavailable",
+    };
     pub const VERSION_NOT_SUPPORTED: Status = Status {
         code: 505,
         reason: "HTTP Version Not Supported",
