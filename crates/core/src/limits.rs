@@ -69,6 +69,24 @@ pub const CUT_MARK: &str = "… [cut: ";
 /// instrumented services hold a few dozen).
 pub const MAX_ATTRIBUTES: usize = 1_000;
 
+/// Most events kept on one span: 1,000. The rest are read (the file must
+/// still be valid) but not kept; each span that lost some counts one
+/// `WarningKind::EventsDropped`, and the number lost is added to its
+/// dropped-events count. An event costs the model about 40 bytes however
+/// short it is written (`{}` in OTLP JSON, two bytes in protobuf), so
+/// without a cap a file of empty events grows tens of times in memory.
+/// OpenTelemetry SDKs keep 128 events by default; the recorded captures in
+/// `tests/fixtures` hold at most 18 on a span (Jaeger logs, Zipkin
+/// annotations and OTLP events alike).
+pub const MAX_EVENTS: usize = 1_000;
+
+/// Most links kept on one span: 1,000, counted as [`MAX_EVENTS`] are (one
+/// `WarningKind::LinksDropped` per span that lost some, the number added to
+/// its dropped-links count). OpenTelemetry SDKs keep 128 links by default;
+/// the captures hold at most 3 on a span (a batch consumer's links, Jaeger
+/// `FOLLOWS_FROM` references).
+pub const MAX_LINKS: usize = 1_000;
+
 /// Longest duration believed: a year. A span "lasting" longer (an end in
 /// another unit or from another clock than its start, a start of a few
 /// nanoseconds after 1970 from a relative clock with an end from a real

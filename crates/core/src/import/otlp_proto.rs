@@ -14,7 +14,7 @@ use super::builder::{Builder, EventFields, LinkFields, SpanFields};
 use super::{Format, ImportError, ImportErrorKind, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId, be_bytes_to_u128};
 use crate::intern::Sym;
-use crate::limits::MAX_ATTRIBUTES;
+use crate::limits::{MAX_ATTRIBUTES, MAX_EVENTS, MAX_LINKS};
 use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
 use crate::time::TimestampNs;
 use prost::Message;
@@ -390,8 +390,13 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
         });
         return;
     };
-    let mut links = Vec::with_capacity(span.links.len());
-    for link in &span.links {
+    // Past the limits, neither converted nor interned: counted.
+    let read_links = span.links.get(..MAX_LINKS).unwrap_or(&span.links);
+    out.links_dropped(span.links.len() - read_links.len());
+    let read_events = span.events.get(..MAX_EVENTS).unwrap_or(&span.events);
+    out.events_dropped(span.events.len() - read_events.len());
+    let mut links = Vec::with_capacity(read_links.len());
+    for link in read_links {
         let span_id = id_of(&link.span_id, 8).and_then(|id| SpanId::new(id as u64));
         let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16).filter(|&id| id != 0), span_id) else {
             out.warn(WarningKind::InvalidLink);
@@ -406,8 +411,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
             attributes,
         });
     }
-    let events = span
-        .events
+    let events = read_events
         .iter()
         .map(|event| EventFields {
             time: TimestampNs(event.time_unix_nano),
