@@ -46,6 +46,24 @@ pub const MAX_JSON_DEPTH: u32 = 128;
 /// span's attribute value is 7 messages down from `TracesData`).
 pub const MAX_PROTOBUF_DEPTH: u32 = 100;
 
+/// Most times the structs decoded from one OTLP protobuf message may
+/// outgrow the message, once past [`PROTOBUF_INFLATION_FLOOR_BYTES`]: the
+/// reader estimates them from the wire bytes before decoding
+/// (`import/proto_cost.rs`) and refuses a message that would pass this.
+/// Protobuf is compact where the decoded structs are not: an empty span is
+/// 2 bytes on the wire and about 250 bytes decoded, an empty event or
+/// attribute 2 bytes and about 50; 4 MB of empty spans (4 KB gzipped)
+/// made half a gigabyte. Real exports come to 3.5 to 5 times their bytes
+/// (the protobuf fixtures 3.5-3.8, the shop generator 3.6, spans of bare
+/// IDs and times 5); the densest real thing, attributes of one-letter keys
+/// and small integers, about 10. 20 leaves twice that; an empty span
+/// (130 times), event or attribute (28), link (48) is refused.
+pub const MAX_PROTOBUF_INFLATION: u64 = 20;
+
+/// Decoded size below which [`MAX_PROTOBUF_INFLATION`] is not checked: 64
+/// MiB, so a small message of any make-up loads, and one costs at most this.
+pub const PROTOBUF_INFLATION_FLOOR_BYTES: u64 = 64 << 20;
+
 /// Longest text kept: 64 KiB per string (a span or event name, an
 /// attribute key or value, a status message). Longer text is cut at a
 /// character boundary and ends with [`CUT_MARK`] and its length; each text

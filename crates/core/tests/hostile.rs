@@ -822,6 +822,37 @@ fn an_empty_file_is_called_empty() {
 }
 
 #[test]
+fn millions_of_empty_protobuf_spans_are_refused_before_they_are_decoded() {
+    let error = error_of(Case::EmptySpans, Format::OtlpProtobuf);
+    let ImportErrorKind::Amplified { offset, bytes, decoded } = error.kind else {
+        panic!("{error}");
+    };
+    assert_eq!(offset, 0);
+    // About 130 times: a two-byte span is a struct of about 260 bytes.
+    assert!(decoded > 100 * bytes, "{decoded} from {bytes}");
+    let message = error.to_string();
+    assert!(
+        message.contains("in memory decoded, more than 20 times its ")
+            && message.contains("masses of empty spans, events or attributes?"),
+        "{message}"
+    );
+    // Empty events cost 28 times their bytes: past the floor, refused too.
+    let events = spans::otlp_proto_document(&{
+        let mut body = Vec::new();
+        let span = spans::healthy(1)[0];
+        spans::length_delimited(
+            2,
+            &spans::otlp_proto_span(&span, &[0x5a, 0x00].repeat(2_000_000)),
+            &mut body,
+        );
+        body
+    });
+    let mut set = TraceSet::new();
+    let error = import_file(&mut set, "events.pb", &events).unwrap_err();
+    assert!(matches!(error.kind, ImportErrorKind::Amplified { .. }), "{error}");
+}
+
+#[test]
 fn a_truncated_protobuf_stream_says_it_was_cut_short() {
     let error = error_of(Case::TruncatedProtobuf, Format::OtlpProtobuf).to_string();
     assert!(
