@@ -1,6 +1,7 @@
 //! Every limit a file meets on its way in, in one place: what a hostile or
 //! broken file (a gzip bomb, nesting 100,000 deep, a 100 MB value, ten
-//! million attributes, impossible times) can make Tracelens spend is
+//! million attributes, a million empty events or protobuf spans,
+//! impossible times) can make Tracelens spend is
 //! bounded by these, and each one that bites says so, in an error that
 //! names the file or in a counted warning of its import report.
 //!
@@ -80,7 +81,7 @@ pub const CUT_MARK: &str = "… [cut: ";
 /// (the file must still be valid) but not kept, and not interned: ten
 /// million attributes on one span cost the reading, not the memory (but
 /// in protobuf, whose reader decodes a message whole before converting it:
-/// there the file's size bounds them). Each list cut counts one
+/// there [`MAX_PROTOBUF_INFLATION`] bounds them). Each list cut counts one
 /// `WarningKind::AttributesDropped`, and the number a span's own list lost
 /// is added to its dropped-attributes count, as an SDK's own limit would
 /// (OpenTelemetry SDKs keep 128 by default; exports of richly

@@ -257,8 +257,10 @@ fn described(error: &prost::DecodeError) -> String {
 /// framings are decoded one at a time, most spans first, until one decodes;
 /// each message is converted and dropped before the next is decoded.
 pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<(), ImportError> {
-    // Each framing that fits, in order, with its messages and their costs.
-    let mut candidates: Vec<(usize, Vec<(usize, &[u8])>, Vec<proto_cost::Cost>)> = Vec::new();
+    // Each framing that fits: its place in the order, its messages with
+    // their offsets, and their costs.
+    type Candidate<'b> = (usize, Vec<(usize, &'b [u8])>, Vec<proto_cost::Cost>);
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for (rank, framing) in [Framing::Single, Framing::LengthPrefixed, Framing::VarintDelimited]
         .into_iter()
         .enumerate()
