@@ -29,7 +29,7 @@ fn generate(dir: &Path, case: &str) -> String {
 }
 
 /// Files that cannot be read, with a part of the message a person sees.
-const REFUSED: [(&str, &str); 12] = [
+const REFUSED: [(&str, &str); 13] = [
     ("gzip-bomb", "the gzip data inflates more than 200 times (64 MiB from "),
     ("deep-json", "values nested more than 127 deep"),
     ("deep-protobuf", "messages nested more than 100 deep"),
@@ -45,15 +45,19 @@ const REFUSED: [(&str, &str); 12] = [
     ("nan-literal", "NaN and Infinity are not JSON"),
     ("number-for-string", "invalid type: integer `42`, expected a string"),
     ("changed-while-read", "invalid OTLP JSON at line 1, column "),
+    ("empty-spans", "in memory decoded, more than 20 times its "),
 ];
 
 /// Files that are read, with warnings.
-const READ: [&str; 5] = [
+const READ: [&str; 8] = [
     "huge-value",
     "many-attributes",
     "parent-cycle",
     "deep-trace",
     "century-durations",
+    "many-events",
+    "many-links",
+    "span-fragments",
 ];
 
 #[test]

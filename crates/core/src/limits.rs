@@ -1,6 +1,7 @@
 //! Every limit a file meets on its way in, in one place: what a hostile or
 //! broken file (a gzip bomb, nesting 100,000 deep, a 100 MB value, ten
-//! million attributes, impossible times) can make Tracelens spend is
+//! million attributes, a million empty events or protobuf spans,
+//! impossible times) can make Tracelens spend is
 //! bounded by these, and each one that bites says so, in an error that
 //! names the file or in a counted warning of its import report.
 //!
@@ -46,6 +47,24 @@ pub const MAX_JSON_DEPTH: u32 = 128;
 /// span's attribute value is 7 messages down from `TracesData`).
 pub const MAX_PROTOBUF_DEPTH: u32 = 100;
 
+/// Most times the structs decoded from one OTLP protobuf message may
+/// outgrow the message, once past [`PROTOBUF_INFLATION_FLOOR_BYTES`]: the
+/// reader estimates them from the wire bytes before decoding
+/// (`import/proto_cost.rs`) and refuses a message that would pass this.
+/// Protobuf is compact where the decoded structs are not: an empty span is
+/// 2 bytes on the wire and about 250 bytes decoded, an empty event or
+/// attribute 2 bytes and about 50; 4 MB of empty spans (4 KB gzipped)
+/// made half a gigabyte. Real exports come to 3.5 to 5 times their bytes
+/// (the protobuf fixtures 3.5-3.8, the shop generator 3.6, spans of bare
+/// IDs and times 5); the densest real thing, attributes of one-letter keys
+/// and small integers, about 10. 20 leaves twice that; an empty span
+/// (130 times), event or attribute (28), link (48) is refused.
+pub const MAX_PROTOBUF_INFLATION: u64 = 20;
+
+/// Decoded size below which [`MAX_PROTOBUF_INFLATION`] is not checked: 64
+/// MiB, so a small message of any make-up loads, and one costs at most this.
+pub const PROTOBUF_INFLATION_FLOOR_BYTES: u64 = 64 << 20;
+
 /// Longest text kept: 64 KiB per string (a span or event name, an
 /// attribute key or value, a status message). Longer text is cut at a
 /// character boundary and ends with [`CUT_MARK`] and its length; each text
@@ -62,12 +81,30 @@ pub const CUT_MARK: &str = "… [cut: ";
 /// (the file must still be valid) but not kept, and not interned: ten
 /// million attributes on one span cost the reading, not the memory (but
 /// in protobuf, whose reader decodes a message whole before converting it:
-/// there the file's size bounds them). Each list cut counts one
+/// there [`MAX_PROTOBUF_INFLATION`] bounds them). Each list cut counts one
 /// `WarningKind::AttributesDropped`, and the number a span's own list lost
 /// is added to its dropped-attributes count, as an SDK's own limit would
 /// (OpenTelemetry SDKs keep 128 by default; exports of richly
 /// instrumented services hold a few dozen).
 pub const MAX_ATTRIBUTES: usize = 1_000;
+
+/// Most events kept on one span: 1,000. The rest are read (the file must
+/// still be valid) but not kept; each span that lost some counts one
+/// `WarningKind::EventsDropped`, and the number lost is added to its
+/// dropped-events count. An event costs the model about 40 bytes however
+/// short it is written (`{}` in OTLP JSON, two bytes in protobuf), so
+/// without a cap a file of empty events grows tens of times in memory.
+/// OpenTelemetry SDKs keep 128 events by default; the recorded captures in
+/// `tests/fixtures` hold at most 18 on a span (Jaeger logs, Zipkin
+/// annotations and OTLP events alike).
+pub const MAX_EVENTS: usize = 1_000;
+
+/// Most links kept on one span: 1,000, counted as [`MAX_EVENTS`] are (one
+/// `WarningKind::LinksDropped` per span that lost some, the number added to
+/// its dropped-links count). OpenTelemetry SDKs keep 128 links by default;
+/// the captures hold at most 3 on a span (a batch consumer's links, Jaeger
+/// `FOLLOWS_FROM` references).
+pub const MAX_LINKS: usize = 1_000;
 
 /// Longest duration believed: a year. A span "lasting" longer (an end in
 /// another unit or from another clock than its start, a start of a few

@@ -350,6 +350,83 @@ fn ten_million_attributes_keep_the_first_thousand_and_count_the_rest() {
     }
 }
 
+#[test]
+fn a_million_empty_events_keep_the_first_thousand_and_count_the_rest() {
+    let written = match scale() {
+        Scale::Full => 1_000_000,
+        Scale::Small => 10_000,
+    };
+    for format in ALL_FOUR {
+        let (report, seen) = read(Case::ManyEvents, format);
+        assert_eq!(warnings(&report), [(WarningKind::EventsDropped, 1)], "{format}");
+        let span = seen.set.spans.iter().find(|s| s.file == 1).unwrap();
+        assert_eq!(seen.set.events_of(span).len(), limits::MAX_EVENTS, "{format}");
+        let dropped = seen.set.extras_of(span).map_or(0, |e| e.dropped.events);
+        assert_eq!(dropped as usize, written - limits::MAX_EVENTS, "{format}");
+        assert!(
+            seen.set.heap_bytes() < 1 << 20,
+            "{format}: {} bytes held",
+            seen.set.heap_bytes()
+        );
+    }
+}
+
+#[test]
+fn a_million_links_keep_the_first_thousand_and_count_the_rest() {
+    let written = match scale() {
+        Scale::Full => 1_000_000,
+        Scale::Small => 10_000,
+    };
+    for format in [Format::OtlpJson, Format::OtlpProtobuf, Format::JaegerJson] {
+        let (report, seen) = read(Case::ManyLinks, format);
+        assert_eq!(warnings(&report), [(WarningKind::LinksDropped, 1)], "{format}");
+        let span = seen.set.spans.iter().find(|s| s.file == 1).unwrap();
+        let links = seen.set.links_of(span);
+        assert_eq!(links.len(), limits::MAX_LINKS, "{format}");
+        // The first ones, in file order.
+        assert_eq!(
+            links.last().map(|l| l.span_id.get()),
+            Some(limits::MAX_LINKS as u64),
+            "{format}"
+        );
+        let dropped = seen.set.extras_of(span).map_or(0, |e| e.dropped.links);
+        assert_eq!(dropped as usize, written - limits::MAX_LINKS, "{format}");
+        assert!(
+            seen.set.heap_bytes() < 1 << 20,
+            "{format}: {} bytes held",
+            seen.set.heap_bytes()
+        );
+    }
+}
+
+#[test]
+fn a_span_in_100000_fragments_merges_in_one_pass_within_the_limits() {
+    let fragments = match scale() {
+        Scale::Full => 100_000,
+        Scale::Small => 5_000,
+    };
+    let (report, seen) = read(Case::SpanFragments, Format::ZipkinJson);
+    assert_eq!((report.spans_read, report.spans_kept), (fragments as u64, 1));
+    assert_eq!(
+        warnings(&report),
+        [(WarningKind::AttributesDropped, 1), (WarningKind::EventsDropped, 1)]
+    );
+    let span = seen.set.spans.iter().find(|s| s.file == 1).unwrap();
+    let attributes = seen.set.attributes_of(span);
+    assert_eq!(attributes.len(), limits::MAX_ATTRIBUTES);
+    // The keys that came first (`t0`..`t999`), sorted by key.
+    let keys: Vec<&str> = attributes.iter().map(|a| seen.set.str(a.key)).collect();
+    assert!(
+        keys.contains(&"t0") && keys.contains(&"t999") && !keys.contains(&"t1000"),
+        "{keys:?}"
+    );
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted by key");
+    let dropped = seen.set.extras_of(span).map(|e| e.dropped).unwrap_or_default();
+    assert_eq!(dropped.attributes as usize, fragments - limits::MAX_ATTRIBUTES);
+    assert_eq!(seen.set.events_of(span).len(), limits::MAX_EVENTS);
+    assert_eq!(dropped.events as usize, fragments - limits::MAX_EVENTS);
+}
+
 // ---- links ----
 
 #[test]
@@ -742,6 +819,37 @@ fn a_png_named_json_is_called_an_image() {
 fn an_empty_file_is_called_empty() {
     let error = error_of(Case::Empty, Format::OtlpJson);
     assert_eq!(error.kind, ImportErrorKind::Empty);
+}
+
+#[test]
+fn millions_of_empty_protobuf_spans_are_refused_before_they_are_decoded() {
+    let error = error_of(Case::EmptySpans, Format::OtlpProtobuf);
+    let ImportErrorKind::Amplified { offset, bytes, decoded } = error.kind else {
+        panic!("{error}");
+    };
+    assert_eq!(offset, 0);
+    // About 130 times: a two-byte span is a struct of about 260 bytes.
+    assert!(decoded > 100 * bytes, "{decoded} from {bytes}");
+    let message = error.to_string();
+    assert!(
+        message.contains("in memory decoded, more than 20 times its ")
+            && message.contains("masses of empty spans, events or attributes?"),
+        "{message}"
+    );
+    // Empty events cost 28 times their bytes: past the floor, refused too.
+    let events = spans::otlp_proto_document(&{
+        let mut body = Vec::new();
+        let span = spans::healthy(1)[0];
+        spans::length_delimited(
+            2,
+            &spans::otlp_proto_span(&span, &[0x5a, 0x00].repeat(2_000_000)),
+            &mut body,
+        );
+        body
+    });
+    let mut set = TraceSet::new();
+    let error = import_file(&mut set, "events.pb", &events).unwrap_err();
+    assert!(matches!(error.kind, ImportErrorKind::Amplified { .. }), "{error}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::model::{
     TraceSet,
 };
 
-use crate::limits::{CUT_MARK, LATEST_START_NS, MAX_DURATION_NS, MAX_TEXT_BYTES};
+use crate::limits::{CUT_MARK, LATEST_START_NS, MAX_DURATION_NS, MAX_EVENTS, MAX_LINKS, MAX_TEXT_BYTES};
 use crate::time::{DurationNs, TimestampNs};
 
 /// An event as an importer understood it.
@@ -116,6 +116,14 @@ pub(super) struct Builder<'s> {
     span_warnings: Vec<WarningKind>,
     /// Whether a span is being read, so warnings wait for [`Builder::keep_span`].
     in_span: bool,
+    /// Events and links of the span being read that were past
+    /// [`MAX_EVENTS`] or [`MAX_LINKS`]: added to its dropped counts when it
+    /// is kept (attributes are counted by each reader, list by list).
+    span_dropped: DroppedCounts,
+    /// Where the span being read began in the event and link stores, to
+    /// know when it has reached the limits.
+    span_events_start: usize,
+    span_links_start: usize,
     /// Where progress goes, if anywhere, and the count of spans read that is reported next.
     progress: Option<ProgressHook<'s>>,
     next_report: u64,
@@ -158,6 +166,9 @@ impl<'s> Builder<'s> {
             start,
             span_warnings: Vec::new(),
             in_span: false,
+            span_dropped: DroppedCounts::default(),
+            span_events_start: 0,
+            span_links_start: 0,
             progress: None,
             next_report: u64::MAX,
         }
@@ -421,6 +432,7 @@ impl<'s> Builder<'s> {
     #[inline]
     pub fn span_read(&mut self) {
         self.report.spans_read += 1;
+        self.span_dropped = DroppedCounts::default();
         if self.report.spans_read >= self.next_report {
             self.progressed();
         }
@@ -444,7 +456,20 @@ impl<'s> Builder<'s> {
         self.report.skip(reason, example);
     }
 
+    /// Keeps a span given as lists; events and links past [`MAX_EVENTS`] and
+    /// [`MAX_LINKS`] are dropped and counted (a reader that decoded them
+    /// anyway should rather stop at the limits and call
+    /// [`Builder::events_dropped`], so nothing past them is interned).
     pub fn keep(&mut self, mut fields: SpanFields) {
+        if fields.events.len() > MAX_EVENTS {
+            self.events_dropped(fields.events.len() - MAX_EVENTS);
+            fields.events.truncate(MAX_EVENTS);
+        }
+        if fields.links.len() > MAX_LINKS {
+            self.links_dropped(fields.links.len() - MAX_LINKS);
+            fields.links.truncate(MAX_LINKS);
+        }
+        self.settle_dropped(&mut fields.dropped);
         let attributes = self.set.push_attributes(std::mem::take(&mut fields.attributes));
         let events_start = self.set.events.len();
         for event in std::mem::take(&mut fields.events) {
@@ -479,6 +504,8 @@ impl<'s> Builder<'s> {
     pub fn begin_span(&mut self) -> SpanStart {
         self.span_read();
         self.in_span = true;
+        self.span_events_start = self.set.events.len();
+        self.span_links_start = self.set.links.len();
         SpanStart {
             mark: self.set.mark(),
             events: self.set.events.len(),
@@ -487,11 +514,12 @@ impl<'s> Builder<'s> {
     }
 
     /// Keeps the span begun at `start`, with the events and links pushed since.
-    pub fn keep_span(&mut self, start: SpanStart, fields: SpanFields<StoreRange, (), ()>) {
+    pub fn keep_span(&mut self, start: SpanStart, mut fields: SpanFields<StoreRange, (), ()>) {
         self.in_span = false;
         for kind in std::mem::take(&mut self.span_warnings) {
             self.report.warn(kind);
         }
+        self.settle_dropped(&mut fields.dropped);
         let events = StoreRange::of(&self.set.events, start.events);
         let links = StoreRange::of(&self.set.links, start.links);
         let attributes = fields.attributes;
@@ -503,6 +531,7 @@ impl<'s> Builder<'s> {
     pub fn reject_span(&mut self, start: SpanStart, reason: RejectReason, example: impl FnOnce() -> String) {
         self.in_span = false;
         self.span_warnings.clear();
+        self.span_dropped = DroppedCounts::default();
         self.set.rollback(start.mark);
         self.reject(reason, example);
     }
@@ -535,12 +564,55 @@ impl<'s> Builder<'s> {
         StoreRange::of(&self.set.attributes, start)
     }
 
-    pub fn push_event(&mut self, event: Event) {
-        self.set.events.push(event);
+    /// Adds an event to the span being read, or, past [`MAX_EVENTS`] on it,
+    /// takes back what the event added since `since` (its attributes and
+    /// strings, taken before it was read) and counts it dropped.
+    pub fn push_event(&mut self, since: UndoMark, event: Event) {
+        if self.set.events.len().saturating_sub(self.span_events_start) < MAX_EVENTS {
+            self.set.events.push(event);
+        } else {
+            self.undo(since);
+            self.events_dropped(1);
+        }
     }
 
-    pub fn push_link(&mut self, link: Link) {
-        self.set.links.push(link);
+    /// Adds a link to the span being read, or, past [`MAX_LINKS`] on it,
+    /// takes back what it added since `since` and counts it dropped.
+    pub fn push_link(&mut self, since: UndoMark, link: Link) {
+        if self.set.links.len().saturating_sub(self.span_links_start) < MAX_LINKS {
+            self.set.links.push(link);
+        } else {
+            self.undo(since);
+            self.links_dropped(1);
+        }
+    }
+
+    /// Counts `n` events of the span being read that a reader read but did
+    /// not keep, being past [`MAX_EVENTS`].
+    pub fn events_dropped(&mut self, n: usize) {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        self.span_dropped.events = self.span_dropped.events.saturating_add(n);
+    }
+
+    /// Counts `n` links of the span being read that a reader read but did
+    /// not keep, being past [`MAX_LINKS`].
+    pub fn links_dropped(&mut self, n: usize) {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        self.span_dropped.links = self.span_dropped.links.saturating_add(n);
+    }
+
+    /// Adds the events and links the limits dropped from the span being kept
+    /// to what its file said were dropped, with one warning for each list cut.
+    fn settle_dropped(&mut self, dropped: &mut DroppedCounts) {
+        let ours = std::mem::take(&mut self.span_dropped);
+        if ours.events > 0 {
+            self.report.warn(WarningKind::EventsDropped);
+            dropped.events = dropped.events.saturating_add(ours.events);
+        }
+        if ours.links > 0 {
+            self.report.warn(WarningKind::LinksDropped);
+            dropped.links = dropped.links.saturating_add(ours.links);
+        }
     }
 
     fn keep_stored(&mut self, mut fields: StoredSpan) {

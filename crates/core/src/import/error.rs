@@ -70,6 +70,17 @@ pub enum ImportErrorKind {
         /// Whether the ratio stopped it (else the size).
         ratio_limit: bool,
     },
+    /// An OTLP protobuf message whose decoded structs would take more than
+    /// [`crate::limits::MAX_PROTOBUF_INFLATION`] times its bytes (and more
+    /// than [`crate::limits::PROTOBUF_INFLATION_FLOOR_BYTES`]): refused before decoding.
+    Amplified {
+        /// Offset of the message from the start of the (decompressed) file.
+        offset: usize,
+        /// Its bytes.
+        bytes: u64,
+        /// What decoding it would take, estimated from its wire bytes.
+        decoded: u64,
+    },
     /// Compressed, and its decompressed bytes did not fit in memory (a
     /// 32-bit browser tab holds 4 GiB in all).
     OutOfMemory {
@@ -132,6 +143,13 @@ impl fmt::Display for ImportError {
                 crate::limits::MAX_GZIP_RATIO,
                 crate::numbers::bytes(*decompressed),
                 crate::numbers::bytes(*compressed),
+            ),
+            ImportErrorKind::Amplified { offset, bytes, decoded } => write!(
+                f,
+                "{file}: the OTLP protobuf message at byte {offset} would take about {} in memory decoded, more than {} times its {}: masses of empty spans, events or attributes? real exports take 3.5 to 5 times; Tracelens stopped there",
+                crate::numbers::bytes(*decoded),
+                crate::limits::MAX_PROTOBUF_INFLATION,
+                crate::numbers::bytes(*bytes),
             ),
             ImportErrorKind::OutOfMemory { decompressed } => write!(
                 f,

@@ -17,6 +17,7 @@ mod otlp_json;
 mod otlp_jsonl;
 /// OTLP protobuf; its wire types are shared with the synthetic-data writer.
 pub(crate) mod otlp_proto;
+mod proto_cost;
 
 mod progress;
 mod report;

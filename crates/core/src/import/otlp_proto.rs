@@ -11,10 +11,11 @@
 //! messages encoded with the official types to keep the two in step.
 
 use super::builder::{Builder, EventFields, LinkFields, SpanFields};
+use super::proto_cost;
 use super::{Format, ImportError, ImportErrorKind, RejectReason, SkipReason, WarningKind};
 use crate::ids::{SpanId, TraceId, be_bytes_to_u128};
 use crate::intern::Sym;
-use crate::limits::MAX_ATTRIBUTES;
+use crate::limits::{MAX_ATTRIBUTES, MAX_EVENTS, MAX_LINKS, MAX_PROTOBUF_INFLATION, PROTOBUF_INFLATION_FLOOR_BYTES};
 use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
 use crate::time::TimestampNs;
 use prost::Message;
@@ -214,14 +215,6 @@ fn split(bytes: &[u8], framing: Framing) -> Option<Vec<(usize, &[u8])>> {
     (!frames.is_empty()).then_some(frames)
 }
 
-/// Decodes every frame, or says which one failed and how.
-fn decode_all(frames: &[(usize, &[u8])]) -> Result<Vec<TracesData>, (usize, String)> {
-    frames
-        .iter()
-        .map(|&(offset, frame)| TracesData::decode(frame).map_err(|e| (offset, described(&e))))
-        .collect()
-}
-
 /// prost's message, outermost field first, with what it means for the file:
 /// prost writes `failed to decode Protobuf message: ArrayValue.values:
 /// AnyValue.value: … buffer underflow`, innermost first, a hundred fields
@@ -257,47 +250,76 @@ fn described(error: &prost::DecodeError) -> String {
     format!("{problem}{meaning}, in {place}")
 }
 
-fn span_count(messages: &[TracesData]) -> usize {
-    messages
-        .iter()
-        .flat_map(|m| &m.resource_spans)
-        .flat_map(|r| r.scope_spans.iter().chain(&r.instrumentation_library_spans))
-        .map(|s| s.spans.len())
-        .sum()
-}
-
-/// Reads the file: tries each framing that fits the bytes exactly and keeps the
-/// reading that finds the most spans (a varint-delimited stream can also parse
-/// as one message full of unknown fields, with no spans).
+/// Reads the file: of the framings that fit the bytes exactly, the reading
+/// that finds the most spans (a varint-delimited stream can also parse as
+/// one message full of unknown fields, with no spans), the earlier framing
+/// on a tie. The spans are counted on the wire ([`proto_cost`]), so the
+/// framings are decoded one at a time, most spans first, until one decodes;
+/// each message is converted and dropped before the next is decoded.
 pub(super) fn import(name: &str, bytes: &[u8], out: &mut Builder<'_>) -> Result<(), ImportError> {
-    let mut best: Option<(Framing, Vec<TracesData>)> = None;
-    let mut first_error = None;
-    for framing in [Framing::Single, Framing::LengthPrefixed, Framing::VarintDelimited] {
-        let Some(frames) = split(bytes, framing) else {
-            continue;
-        };
-        match decode_all(&frames) {
-            Ok(messages) => {
-                let better = best.as_ref().is_none_or(|(_, b)| span_count(&messages) > span_count(b));
-                if better {
-                    best = Some((framing, messages));
-                }
-            }
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
+    // Each framing that fits: its place in the order, its messages with
+    // their offsets, and their costs.
+    type Candidate<'b> = (usize, Vec<(usize, &'b [u8])>, Vec<proto_cost::Cost>);
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+    for (rank, framing) in [Framing::Single, Framing::LengthPrefixed, Framing::VarintDelimited]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(frames) = split(bytes, framing) {
+            let costs = frames.iter().map(|&(_, frame)| proto_cost::of(frame)).collect();
+            candidates.push((rank, frames, costs));
         }
     }
-    let Some((_, messages)) = best else {
-        // Single-message framing always applies, so a decode error was recorded.
-        let (offset, detail) = first_error.unwrap_or((0, "no message".to_owned()));
-        return Err(ImportError {
-            file: name.to_owned(),
-            format: Some(Format::OtlpProtobuf),
-            kind: ImportErrorKind::MalformedBinary { offset, detail },
-        });
-    };
-    for (m, message) in messages.into_iter().enumerate() {
+    let spans = |costs: &[proto_cost::Cost]| costs.iter().map(|c| c.spans).sum::<u64>();
+    // Stable: a tie keeps the framings' order.
+    candidates.sort_by_key(|(_, _, costs)| std::cmp::Reverse(spans(costs)));
+    // The error of the earliest framing (single-message framing always
+    // applies), as the message when none decodes.
+    let mut error: Option<(usize, ImportErrorKind)> = None;
+    for (rank, frames, costs) in &candidates {
+        let checkpoint = out.checkpoint();
+        let Err(kind) = read_frames(frames, costs, out) else {
+            return Ok(());
+        };
+        out.restore(checkpoint);
+        if error.as_ref().is_none_or(|(earliest, _)| rank < earliest) {
+            error = Some((*rank, kind));
+        }
+    }
+    Err(ImportError {
+        file: name.to_owned(),
+        format: Some(Format::OtlpProtobuf),
+        kind: error.map_or_else(
+            || ImportErrorKind::MalformedBinary {
+                offset: 0,
+                detail: "no message".to_owned(),
+            },
+            |(_, kind)| kind,
+        ),
+    })
+}
+
+/// Decodes and converts each frame in turn; the first that is refused
+/// stops it, with why.
+fn read_frames(
+    frames: &[(usize, &[u8])],
+    costs: &[proto_cost::Cost],
+    out: &mut Builder<'_>,
+) -> Result<(), ImportErrorKind> {
+    for (m, (&(offset, frame), cost)) in frames.iter().zip(costs).enumerate() {
+        let bytes = frame.len() as u64;
+        let allowed = (bytes.saturating_mul(MAX_PROTOBUF_INFLATION)).max(PROTOBUF_INFLATION_FLOOR_BYTES);
+        if cost.bytes > allowed {
+            return Err(ImportErrorKind::Amplified {
+                offset,
+                bytes,
+                decoded: cost.bytes,
+            });
+        }
+        let message = TracesData::decode(frame).map_err(|e| ImportErrorKind::MalformedBinary {
+            offset,
+            detail: described(&e),
+        })?;
         if message.resource_spans.is_empty() {
             out.skip(SkipReason::NoSpans, || format!("message {}", m + 1));
         }
@@ -390,8 +412,13 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
         });
         return;
     };
-    let mut links = Vec::with_capacity(span.links.len());
-    for link in &span.links {
+    // Past the limits, neither converted nor interned: counted.
+    let read_links = span.links.get(..MAX_LINKS).unwrap_or(&span.links);
+    out.links_dropped(span.links.len() - read_links.len());
+    let read_events = span.events.get(..MAX_EVENTS).unwrap_or(&span.events);
+    out.events_dropped(span.events.len() - read_events.len());
+    let mut links = Vec::with_capacity(read_links.len());
+    for link in read_links {
         let span_id = id_of(&link.span_id, 8).and_then(|id| SpanId::new(id as u64));
         let (Some(trace_id), Some(span_id)) = (id_of(&link.trace_id, 16).filter(|&id| id != 0), span_id) else {
             out.warn(WarningKind::InvalidLink);
@@ -406,8 +433,7 @@ fn convert_span(span: &Span, resource: (u32, Sym), scope: u32, out: &mut Builder
             attributes,
         });
     }
-    let events = span
-        .events
+    let events = read_events
         .iter()
         .map(|event| EventFields {
             time: TimestampNs(event.time_unix_nano),

@@ -120,6 +120,14 @@ pub enum WarningKind {
     /// A list of attributes (or a list or map value) longer than
     /// [`crate::limits::MAX_ATTRIBUTES`]: the rest were read but not kept (counted per list).
     AttributesDropped,
+    /// A span with more than [`crate::limits::MAX_EVENTS`] events (Jaeger
+    /// logs, Zipkin annotations): the rest were read but not kept, and added
+    /// to its dropped-events count (counted per span).
+    EventsDropped,
+    /// A span with more than [`crate::limits::MAX_LINKS`] links (Jaeger
+    /// references): the rest were read but not kept, and added to its
+    /// dropped-links count (counted per span).
+    LinksDropped,
     /// A duration longer than [`crate::limits::MAX_DURATION_NS`]: kept as unknown.
     ImplausibleDuration,
     /// A start after [`crate::limits::LATEST_START_NS`]: kept as no start time.
@@ -144,6 +152,8 @@ impl fmt::Display for WarningKind {
             WarningKind::InvalidUtf8 => "text that is not valid UTF-8 (kept with � replacements)",
             WarningKind::TextCut => "text longer than 64 KiB (cut there)",
             WarningKind::AttributesDropped => "more than 1,000 attributes in one list (the rest dropped)",
+            WarningKind::EventsDropped => "more than 1,000 events on one span (the rest dropped)",
+            WarningKind::LinksDropped => "more than 1,000 links on one span (the rest dropped)",
             WarningKind::ImplausibleDuration => "duration longer than a year (treated as unknown)",
             WarningKind::ImplausibleTimestamp => "start time after the year 2200 (treated as missing)",
         })

@@ -214,17 +214,21 @@ pub(super) fn span<'a>(
             continue;
         };
         worst_repair = worst_repair.max(r1).max(r2);
+        let mark = out.mark();
         let attributes_start = out.attribute_count();
         let key = out.intern("jaeger.ref_type");
         let value = AttrValue::Str(out.intern_raw(&reference.ref_type));
         out.push_attribute(Attribute { key, value });
         let attributes = out.attributes_since(attributes_start);
-        out.push_link(Link {
-            trace_id: link_trace,
-            span_id: link_span,
-            trace_state: None,
-            attributes,
-        });
+        out.push_link(
+            mark,
+            Link {
+                trace_id: link_trace,
+                span_id: link_span,
+                trace_state: None,
+                attributes,
+            },
+        );
     }
     // One warning per span, for the most drastic repair among its IDs.
     match worst_repair {
@@ -417,6 +421,7 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
 
 /// One log, pushed as an event named by its `event` field (OpenTelemetry's mapping).
 fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
+    let mark = out.mark();
     let mut seen = 0;
     let mut time = Micros::default();
     let mut name = None;
@@ -451,11 +456,14 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
     })?;
     let attributes = out.attributes_since(attributes_start);
     let name = name.unwrap_or_else(|| out.intern("log"));
-    out.push_event(Event {
-        time: TimestampNs(time.saturating_nanos()),
-        name,
-        attributes,
-    });
+    out.push_event(
+        mark,
+        Event {
+            time: TimestampNs(time.saturating_nanos()),
+            name,
+            attributes,
+        },
+    );
     Ok(())
 }
 

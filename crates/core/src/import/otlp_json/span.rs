@@ -429,6 +429,7 @@ fn status<'a>(cur: &mut Cursor<'a>, wire: &mut WireSpan<'a>) -> Result<(), JsonE
 }
 
 fn event(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
+    let mark = out.mark();
     let mut seen = 0;
     let mut time = 0;
     let mut name = Cow::default();
@@ -456,11 +457,14 @@ fn event(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
         },
     )?;
     let name = out.intern_raw(&name);
-    out.push_event(Event {
-        time: TimestampNs(time),
-        name,
-        attributes,
-    });
+    out.push_event(
+        mark,
+        Event {
+            time: TimestampNs(time),
+            name,
+            attributes,
+        },
+    );
     Ok(())
 }
 
@@ -509,12 +513,15 @@ fn link(cur: &mut Cursor<'_>, out: &mut Builder<'_>, base64: &mut bool) -> Resul
         return Ok(());
     };
     let trace_state = trace_state.filter(|t| !t.is_empty()).map(|t| out.intern(&t));
-    out.push_link(Link {
-        trace_id: TraceId(trace_id),
-        span_id,
-        trace_state,
-        attributes,
-    });
+    out.push_link(
+        mark,
+        Link {
+            trace_id: TraceId(trace_id),
+            span_id,
+            trace_state,
+            attributes,
+        },
+    );
     Ok(())
 }
 

@@ -3,12 +3,13 @@
 //! span ([`merge_fragments`], [`compatible`]) and splitting shared client and
 //! server halves ([`Splits`], after every span is in the model).
 
-use super::wire::{Text, WireSpan, sort_tags};
+use super::wire::{Text, WireSpan};
 use crate::ids::{IdRepair, SpanId, TraceId, derived_span_id};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::lenient::Micros;
 use crate::import::{RejectReason, WarningKind};
 use crate::intern::Sym;
+use crate::limits::{MAX_ATTRIBUTES, MAX_EVENTS};
 use crate::model::{AttrValue, Attribute, DroppedCounts, Event, SpanKind, StatusCode, StoreRange};
 use crate::time::{DurationNs, TimestampNs};
 use hashbrown::{HashMap, HashSet};
@@ -185,13 +186,18 @@ pub(super) fn convert_span(
     }
     let attributes = out.attributes_since(attributes_start);
     out.attributes_dropped(span.dropped_tags as usize);
+    out.events_dropped(span.dropped_annotations as usize);
     for annotation in &span.annotations {
+        let mark = out.mark();
         let name = out.intern_raw(&annotation.value);
-        out.push_event(Event {
-            time: TimestampNs(annotation.timestamp.saturating_nanos()),
-            name,
-            attributes: StoreRange::default(),
-        });
+        out.push_event(
+            mark,
+            Event {
+                time: TimestampNs(annotation.timestamp.saturating_nanos()),
+                name,
+                attributes: StoreRange::default(),
+            },
+        );
     }
     let name = out.intern_raw_hinted(
         64 + span.name.as_deref().map_or(0, <[u8]>::len) % 64,
@@ -271,6 +277,9 @@ pub(super) fn merge_fragments<'a>(
     out: &mut Builder<'_>,
 ) -> Vec<(WireSpan<'a>, String)> {
     let mut kept: Vec<(WireSpan<'a>, String)> = Vec::with_capacity(spans.len());
+    // Where each kept span absorbed a fragment, first time only: their tags
+    // are settled once, after all fragments are in.
+    let mut merged: Vec<usize> = Vec::new();
     // Spans by IDs and local service.
     type Group = ((TraceId, SpanId), Vec<u8>);
     let mut groups: HashMap<Group, Vec<usize>> = HashMap::new();
@@ -293,6 +302,10 @@ pub(super) fn merge_fragments<'a>(
                     format!("{place}: merged with the span before it")
                 });
                 if let Some((target, _)) = kept.get_mut(k) {
+                    if !target.absorbed {
+                        target.absorbed = true;
+                        merged.push(k);
+                    }
                     absorb(target, span);
                 }
             }
@@ -300,6 +313,11 @@ pub(super) fn merge_fragments<'a>(
                 group.push(kept.len());
                 kept.push((span, place));
             }
+        }
+    }
+    for k in merged {
+        if let Some((span, _)) = kept.get_mut(k) {
+            settle(span);
         }
     }
     kept
@@ -328,10 +346,50 @@ fn absorb<'a>(target: &mut WireSpan<'a>, other: WireSpan<'a>) {
     target.kind = target.kind.take().or(other.kind);
     target.shared = target.shared.or(other.shared);
     target.remote_endpoint = target.remote_endpoint.take().or(other.remote_endpoint);
-    // The later fragment's value wins for a key both have, as a map's `extend` did.
+    // Appended as they come, settled once by `settle`: sorting here made
+    // a span of 40,000 one-tag fragments take half a minute.
     target.tags.extend(other.tags);
-    sort_tags(&mut target.tags);
+    target.dropped_tags = target.dropped_tags.saturating_add(other.dropped_tags);
     target.annotations.extend(other.annotations);
+    target.dropped_annotations = target.dropped_annotations.saturating_add(other.dropped_annotations);
+}
+
+/// A merged span's tags sorted by key, each key once with the value of the
+/// last fragment that gave it (as a map's `extend` did), and its first
+/// [`MAX_ATTRIBUTES`] keys in file order kept (a span read whole keeps its
+/// first ones too); its first [`MAX_EVENTS`] annotations. What is cut is
+/// added to the dropped counts, as the wire reader does within a fragment.
+fn settle(span: &mut WireSpan<'_>) {
+    // Fragments' tags in file order, each fragment's sorted by key: the
+    // position says which key came first.
+    let mut tags: Vec<(usize, (Text<'_>, Text<'_>))> = std::mem::take(&mut span.tags).into_iter().enumerate().collect();
+    // Stable: a key's values stay in file order.
+    tags.sort_by(|a, b| a.1.0.cmp(&b.1.0));
+    let mut unique: Vec<(usize, (Text<'_>, Text<'_>))> = Vec::with_capacity(tags.len());
+    for (position, tag) in tags {
+        match unique.last_mut() {
+            // Keeps the position where the key came first and takes the later value.
+            Some((_, last)) if last.0 == tag.0 => last.1 = tag.1,
+            _ => unique.push((position, tag)),
+        }
+    }
+    if unique.len() > MAX_ATTRIBUTES {
+        let over = unique.len() - MAX_ATTRIBUTES;
+        unique.select_nth_unstable_by_key(MAX_ATTRIBUTES, |(position, _)| *position);
+        unique.truncate(MAX_ATTRIBUTES);
+        unique.sort_unstable_by(|a, b| a.1.0.cmp(&b.1.0));
+        span.dropped_tags = span
+            .dropped_tags
+            .saturating_add(u32::try_from(over).unwrap_or(u32::MAX));
+    }
+    span.tags = unique.into_iter().map(|(_, tag)| tag).collect();
+    if span.annotations.len() > MAX_EVENTS {
+        let over = span.annotations.len() - MAX_EVENTS;
+        span.annotations.truncate(MAX_EVENTS);
+        span.dropped_annotations = span
+            .dropped_annotations
+            .saturating_add(u32::try_from(over).unwrap_or(u32::MAX));
+    }
 }
 
 /// The shared spans to split, found once every span is read: an RPC's client

@@ -8,7 +8,7 @@
 use crate::import::json_scan::{Cursor, JsonError, Number, first, float_text};
 use crate::import::lenient::{A_STRING, Micros, micros, signed_micros};
 use crate::import::text_id::Id;
-use crate::limits::MAX_ATTRIBUTES;
+use crate::limits::{MAX_ATTRIBUTES, MAX_EVENTS};
 use std::borrow::Cow;
 
 /// Text checked to be UTF-8.
@@ -30,11 +30,17 @@ pub(super) struct WireSpan<'a> {
     pub shared: Option<bool>,
     pub local_endpoint: Option<Endpoint<'a>>,
     pub remote_endpoint: Option<Endpoint<'a>>,
+    /// The first [`MAX_EVENTS`] annotations.
     pub annotations: Vec<Annotation<'a>>,
+    /// Annotations read past [`MAX_EVENTS`], not kept.
+    pub dropped_annotations: u32,
     /// Sorted by key, each key once (the last value written wins).
     pub tags: Vec<(Text<'a>, Text<'a>)>,
     /// Tags read past [`MAX_ATTRIBUTES`], not kept.
     pub dropped_tags: u32,
+    /// Fragments of the same span were merged into this one: its tags are
+    /// unsorted until `convert::settle`.
+    pub absorbed: bool,
 }
 
 #[derive(Default)]
@@ -82,8 +88,10 @@ impl<'a> WireSpan<'a> {
         self.local_endpoint = None;
         self.remote_endpoint = None;
         self.annotations.clear();
+        self.dropped_annotations = 0;
         self.tags.clear();
         self.dropped_tags = 0;
+        self.absorbed = false;
     }
 
     /// The local service, `""` when none is named.
@@ -205,7 +213,12 @@ fn field<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, seen: &mut u32, f: u
         10 => {
             if !cur.null()? {
                 cur.array("a sequence", |cur, _| {
-                    span.annotations.push(annotation(cur)?);
+                    let annotation = annotation(cur)?;
+                    if span.annotations.len() < MAX_EVENTS {
+                        span.annotations.push(annotation);
+                    } else {
+                        span.dropped_annotations = span.dropped_annotations.saturating_add(1);
+                    }
                     Ok(())
                 })?;
             }
@@ -320,7 +333,7 @@ fn tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>, dropped:
 }
 
 /// Sorts tags by key and keeps the last value of each key.
-pub(super) fn sort_tags(tags: &mut Vec<(Text<'_>, Text<'_>)>) {
+fn sort_tags(tags: &mut Vec<(Text<'_>, Text<'_>)>) {
     // Writers usually sort keys already (Zipkin's own does).
     if tags.windows(2).all(|pair| matches!(pair, [a, b] if a.0 < b.0)) {
         return;

@@ -45,6 +45,10 @@ pub(super) fn write(case: Case, format: Format, scale: Scale) -> Vec<u8> {
             whole.get(..whole.len() * 2 / 3).unwrap_or_default().to_vec()
         }
         Case::ChangedWhileRead => changed_while_read(format),
+        Case::ManyEvents => many_events(format, scale.pick(1_000_000, 10_000)),
+        Case::ManyLinks => many_links(format, scale.pick(1_000_000, 10_000)),
+        Case::SpanFragments => span_fragments(scale.pick(100_000, 5_000)),
+        Case::EmptySpans => empty_spans(scale.pick(2_000_000, 400_000)),
     }
 }
 
@@ -300,6 +304,102 @@ fn many_attributes(format: Format, count: usize) -> Vec<u8> {
     }
     extra.push_str(close);
     one_span(format, &extra, &[])
+}
+
+/// One span with `count` events with nothing in them.
+fn many_events(format: Format, count: usize) -> Vec<u8> {
+    let (open, item, close) = match format {
+        // Field 11 (`Span.events`), an empty message.
+        Format::OtlpProtobuf => return one_span(format, "", &[0x5a, 0x00].repeat(count)),
+        Format::JaegerJson => (r#","logs":["#, "{}", "]"),
+        Format::ZipkinJson => (
+            r#","annotations":["#,
+            r#"{"timestamp":1700000000000000,"value":""}"#,
+            "]",
+        ),
+        Format::OtlpJson | Format::OtlpJsonLines => (r#","events":["#, "{}", "]"),
+    };
+    let mut extra = String::with_capacity(open.len() + count * (item.len() + 1) + 1);
+    extra.push_str(open);
+    for i in 0..count {
+        if i > 0 {
+            extra.push(',');
+        }
+        extra.push_str(item);
+    }
+    extra.push_str(close);
+    one_span(format, &extra, &[])
+}
+
+/// One span with `count` links, each to a span of its own in another trace.
+fn many_links(format: Format, count: usize) -> Vec<u8> {
+    let trace = ONE_SPAN_TRACE + 1;
+    if format == Format::OtlpProtobuf {
+        let mut fields = Vec::with_capacity(count * 30);
+        let mut link = Vec::with_capacity(30);
+        for i in 0..count as u64 {
+            link.clear();
+            spans::length_delimited(1, &trace.to_be_bytes(), &mut link);
+            spans::length_delimited(2, &(i + 1).to_be_bytes(), &mut link);
+            spans::length_delimited(13, &link, &mut fields); // Span.links
+        }
+        return one_span(format, "", &fields);
+    }
+    let mut list = String::with_capacity(count * 100);
+    for i in 0..count as u64 {
+        if i > 0 {
+            list.push(',');
+        }
+        let _ = match format {
+            Format::JaegerJson => write!(
+                list,
+                r#"{{"refType":"FOLLOWS_FROM","traceID":"{trace:032x}","spanID":"{:016x}"}}"#,
+                i + 1
+            ),
+            _ => write!(list, r#"{{"traceId":"{trace:032x}","spanId":"{:016x}"}}"#, i + 1),
+        };
+    }
+    match format {
+        // The span's own (empty) list of references is where they go.
+        Format::JaegerJson => {
+            let text = String::from_utf8_lossy(&one_span(format, "", &[])).into_owned();
+            text.replacen(r#""references":[]"#, &format!(r#""references":[{list}]"#), 1)
+                .into_bytes()
+        }
+        _ => one_span(format, &format!(r#","links":[{list}]"#), &[]),
+    }
+}
+
+/// One Zipkin span in `count` fragments: the first with its name and times,
+/// each with a tag `t{i}` and an annotation `a{i}` no other has.
+fn span_fragments(count: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(count * 160 + 256);
+    out.push('[');
+    for i in 0..count {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, r#"{{"traceId":"{ONE_SPAN_TRACE:032x}","id":"{:016x}","#, 1);
+        if i == 0 {
+            let _ = write!(
+                out,
+                r#""name":"op","kind":"SERVER","timestamp":{},"duration":100000,"#,
+                BASE_NS / 1_000
+            );
+        }
+        let _ = write!(
+            out,
+            r#""localEndpoint":{{"serviceName":"hostile"}},"tags":{{"t{i}":"v"}},"annotations":[{{"timestamp":{},"value":"a{i}"}}]}}"#,
+            BASE_NS / 1_000 + i as u64
+        );
+    }
+    out.push(']');
+    out.into_bytes()
+}
+
+/// `count` empty spans (field 2 of `ScopeSpans`, length 0), and nothing else.
+fn empty_spans(count: usize) -> Vec<u8> {
+    spans::otlp_proto_document(&[0x12, 0x00].repeat(count))
 }
 
 /// What exporters write and the readers accept: OTLP times as JSON numbers

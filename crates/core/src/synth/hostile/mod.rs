@@ -101,11 +101,22 @@ pub enum Case {
     /// A file rewritten while it was read: the first half of one version and
     /// the second half of another (JSON Lines: a last line still being written).
     ChangedWhileRead,
+    /// One span with a million empty events (`{}` in OTLP JSON, a Jaeger log
+    /// or a Zipkin annotation with nothing in it, two bytes in protobuf).
+    ManyEvents,
+    /// One span with a million links (Jaeger: `FOLLOWS_FROM` references).
+    ManyLinks,
+    /// One Zipkin span sent as 100,000 fragments, each with a tag and an
+    /// annotation of its own, which the reader merges into one span.
+    SpanFragments,
+    /// Two million empty spans (two bytes each in protobuf, 4 MB in all),
+    /// which a protobuf decoder makes into structs of hundreds of bytes.
+    EmptySpans,
 }
 
 impl Case {
     /// Every case.
-    pub const ALL: [Case; 28] = [
+    pub const ALL: [Case; 32] = [
         Case::GzipBomb,
         Case::DeepJson,
         Case::DeepProtobuf,
@@ -134,6 +145,10 @@ impl Case {
         Case::CutGzipHeader,
         Case::TruncatedProtobuf,
         Case::ChangedWhileRead,
+        Case::ManyEvents,
+        Case::ManyLinks,
+        Case::SpanFragments,
+        Case::EmptySpans,
     ];
 
     /// The case's name on the command line: `gzip-bomb`, `deep-trace`, ...
@@ -167,6 +182,10 @@ impl Case {
             Case::CutGzipHeader => "cut-gzip-header",
             Case::TruncatedProtobuf => "truncated-protobuf",
             Case::ChangedWhileRead => "changed-while-read",
+            Case::ManyEvents => "many-events",
+            Case::ManyLinks => "many-links",
+            Case::SpanFragments => "span-fragments",
+            Case::EmptySpans => "empty-spans",
         }
     }
 
@@ -185,7 +204,9 @@ impl Case {
             Case::GzipBomb | Case::Utf16 | Case::PngAsJson | Case::Empty | Case::EmptyGzip | Case::CutGzipHeader => {
                 &[OtlpJson]
             }
-            Case::DeepProtobuf | Case::TruncatedProtobuf => &[OtlpProtobuf],
+            Case::DeepProtobuf | Case::TruncatedProtobuf | Case::EmptySpans => &[OtlpProtobuf],
+            Case::SpanFragments => &[ZipkinJson],
+            Case::ManyLinks => &[OtlpJson, OtlpProtobuf, JaegerJson],
             Case::DeepJson
             | Case::SwappedTypes
             | Case::NumberForString
@@ -205,7 +226,8 @@ impl Case {
             | Case::ZeroTimestamps
             | Case::MaxTimestamps
             | Case::EndBeforeStart
-            | Case::CenturyDurations => ALL_FOUR,
+            | Case::CenturyDurations
+            | Case::ManyEvents => ALL_FOUR,
         }
     }
 
