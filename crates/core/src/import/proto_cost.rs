@@ -10,10 +10,8 @@
 //! times its size before decoding it, and picks the framing to decode by
 //! the span counts found here, so only one framing is ever decoded at once.
 
-use super::otlp_proto as pb;
 use crate::limits::MAX_PROTOBUF_DEPTH;
 use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
-use std::mem::size_of;
 
 /// What a message costs to decode.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,7 +26,7 @@ pub(super) struct Cost {
 }
 
 /// The messages of OTLP's trace schema that hold other messages.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     TracesData,
     ResourceSpans,
@@ -67,22 +65,26 @@ impl Kind {
         })
     }
 
-    /// Bytes of the struct prost decodes this message into.
+    /// Bytes of the struct prost decodes this message into, as on a 64-bit
+    /// machine on every machine: the verdict on a file must be the same in
+    /// the browser (wasm32, where pointers are half as wide) as on the
+    /// command line, or a file refused by one would load in the other. A
+    /// test checks these against `size_of` on 64-bit hosts.
     fn size(self) -> usize {
         match self {
-            Kind::TracesData => size_of::<pb::TracesData>(),
-            Kind::ResourceSpans => size_of::<pb::ResourceSpans>(),
-            Kind::Resource => size_of::<pb::Resource>(),
-            Kind::ScopeSpans => size_of::<pb::ScopeSpans>(),
-            Kind::Scope => size_of::<pb::InstrumentationScope>(),
-            Kind::Span => size_of::<pb::Span>(),
-            Kind::Event => size_of::<pb::Event>(),
-            Kind::Link => size_of::<pb::Link>(),
-            Kind::Status => size_of::<pb::Status>(),
-            Kind::KeyValue => size_of::<pb::KeyValue>(),
-            Kind::AnyValue => size_of::<pb::AnyValue>(),
-            Kind::ArrayValue => size_of::<pb::ArrayValue>(),
-            Kind::KeyValueList => size_of::<pb::KeyValueList>(),
+            Kind::TracesData => 24,
+            Kind::ResourceSpans => 80,
+            Kind::Resource => 32,
+            Kind::ScopeSpans => 96,
+            Kind::Scope => 72,
+            Kind::Span => 264,
+            Kind::Event => 56,
+            Kind::Link => 96,
+            Kind::Status => 32,
+            Kind::KeyValue => 56,
+            Kind::AnyValue => 32,
+            Kind::ArrayValue => 24,
+            Kind::KeyValueList => 24,
         }
     }
 }
@@ -153,8 +155,10 @@ pub(super) fn of(message: &[u8]) -> Cost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::otlp_proto as pb;
     use crate::synth::hostile::spans::{self, BASE_NS, Bare, healthy};
     use prost::Message;
+    use std::mem::size_of;
 
     #[test]
     fn counts_the_spans_decoding_finds() {
@@ -170,12 +174,36 @@ mod tests {
         assert_eq!(spans, 14);
     }
 
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn struct_sizes_are_those_of_a_64_bit_machine() {
+        use Kind::*;
+        let sizes = [
+            (TracesData, size_of::<pb::TracesData>()),
+            (ResourceSpans, size_of::<pb::ResourceSpans>()),
+            (Resource, size_of::<pb::Resource>()),
+            (ScopeSpans, size_of::<pb::ScopeSpans>()),
+            (Scope, size_of::<pb::InstrumentationScope>()),
+            (Span, size_of::<pb::Span>()),
+            (Event, size_of::<pb::Event>()),
+            (Link, size_of::<pb::Link>()),
+            (Status, size_of::<pb::Status>()),
+            (KeyValue, size_of::<pb::KeyValue>()),
+            (AnyValue, size_of::<pb::AnyValue>()),
+            (ArrayValue, size_of::<pb::ArrayValue>()),
+            (KeyValueList, size_of::<pb::KeyValueList>()),
+        ];
+        for (kind, size) in sizes {
+            assert_eq!(kind.size(), size, "{kind:?}");
+        }
+    }
+
     #[test]
     fn empty_spans_cost_their_structs_and_real_ones_a_few_times_their_bytes() {
         let empty = spans::otlp_proto_document(&[0x12, 0x00].repeat(1_000));
         let cost = of(&empty);
         assert_eq!(cost.spans, 1_000);
-        assert!(cost.bytes >= 1_000 * size_of::<pb::Span>() as u64, "{cost:?}");
+        assert!(cost.bytes >= 1_000 * Kind::Span.size() as u64, "{cost:?}");
         let real = spans::otlp_proto((0..1_000).map(|i| Bare {
             trace: 1,
             id: i + 1,
