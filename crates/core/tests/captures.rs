@@ -82,14 +82,11 @@ fn otel_demo_proxy_timeout() {
 fn hipster_shop_behind_envoy() {
     assert_eq!(
         findings("jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json"),
+        // The checkout's nine calls in a row are a workflow (charge, ship,
+        // empty the cart, store and mail the order): only its three reads
+        // could run at once, and they would save 13 ms of 363. No sequential
+        // calls finding.
         rows(&[
-            (
-                "warning",
-                "sequential_calls",
-                "checkoutservice",
-                "Recv.hipstershop.CheckoutService.PlaceOr"
-            ),
-            ("warning", "sequential_calls", "frontend", "Recv./cart/checkout"),
             ("info", "critical_path", "proxy", "ingress"),
             (
                 "info",
@@ -106,9 +103,11 @@ fn hipster_shop_behind_envoy() {
 fn staging_dotnet_session() {
     assert_eq!(
         findings("jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json"),
+        // One recorded session: its seven handlers' slow Graph calls are one
+        // sample of staging, a warning, not a critical finding.
         rows(&[
             (
-                "critical",
+                "warning",
                 "bottleneck",
                 "nimbusmsteamsdriver",
                 "Client Request: graph.microsoft.com"

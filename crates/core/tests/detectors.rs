@@ -345,7 +345,7 @@ fn independent_calls_in_a_row_are_sequential_unless_they_overlap_or_are_only_two
     let found = findings_of(&home_requests(&calls, 3), "sequential_calls");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(
-        found[0].explanation.starts_with("`GET /home` in `api` makes 3 calls one after another (`GET /a`, `GET /b`, `GET /c`) in 3 `GET /home` requests; made at once they would save 60.0ms per request (median, 60% of its time)"),
+        found[0].explanation.starts_with("`GET /home` in `api` makes 3 reads one after another (`GET /a`, `GET /b`, `GET /c`) in 3 `GET /home` requests; if none needs another's result, made at once they would save 60.0ms per request (median, 60% of its time)"),
         "{}",
         found[0].explanation
     );
@@ -370,6 +370,43 @@ fn independent_calls_in_a_row_are_sequential_unless_they_overlap_or_are_only_two
     assert!(
         findings_of(&home_requests(&repeated, 3), "sequential_calls").is_empty(),
         "chatty, not sequential"
+    );
+}
+
+#[test]
+fn a_workflow_of_writes_is_not_sequential_calls() {
+    // Checkout: charge, ship, mail. Each step is after the one before for a
+    // reason; no saving is promised.
+    let steps = [("POST /charge", 0, 30), ("POST /ship", 30, 60), ("POST /mail", 60, 90)];
+    assert!(findings_of(&home_requests(&steps, 3), "sequential_calls").is_empty());
+    let rpc = [
+        ("hipstershop.PaymentService/Charge", 0, 30),
+        ("hipstershop.ShippingService/ShipOrder", 30, 60),
+        ("hipstershop.CartService/EmptyCart", 60, 90),
+    ];
+    assert!(findings_of(&home_requests(&rpc, 3), "sequential_calls").is_empty());
+    // A write between reads splits them: two reads on each side are not enough.
+    let split = [
+        ("GET /a", 0, 15),
+        ("GET /b", 15, 30),
+        ("POST /c", 30, 45),
+        ("GET /d", 45, 60),
+        ("GET /e", 60, 75),
+    ];
+    assert!(findings_of(&home_requests(&split, 3), "sequential_calls").is_empty());
+    // Three reads by RPC verb, after a write, are a row.
+    let reads = [
+        ("hipstershop.CartService/EmptyCart", 0, 10),
+        ("hipstershop.CartService/GetCart", 10, 40),
+        ("hipstershop.ProductCatalogService/ListProducts", 40, 70),
+        ("hipstershop.AdService/GetAds", 70, 100),
+    ];
+    let found = findings_of(&home_requests(&reads, 3), "sequential_calls");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].explanation.contains("makes 3 reads"),
+        "{}",
+        found[0].explanation
     );
 }
 

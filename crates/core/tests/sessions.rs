@@ -57,10 +57,13 @@ fn the_dotnet_call_session_names_what_holds_its_handlers() {
         "{}",
         graph.explanation
     );
+    // Eight runs, most of each, seconds in all: but all in one recorded
+    // session of staging, one sample of how slow Graph was that day.
+    assert_eq!(graph.impact.traces, Some(1), "{graph:#?}");
     assert_eq!(
         graph.severity,
-        Severity::Critical,
-        "8 handler runs, most of each, seconds in all"
+        Severity::Warning,
+        "one trace is not enough to be critical"
     );
     // Token fetches hold the Graph callback handler.
     assert!(

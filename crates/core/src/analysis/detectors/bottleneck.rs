@@ -305,6 +305,9 @@ fn finding(
         },
         impact: Impact {
             requests: hits.len() as u64,
+            traces: Some(super::distinct(
+                hits.iter().map(|h| set.spans[h.span as usize].trace_id),
+            )),
             of_requests: requests as u64,
             request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),

@@ -98,7 +98,7 @@ fn merge_repeats_across_units(findings: Vec<Finding>) -> Vec<Finding> {
         };
         let others: Vec<Finding> = group.collect();
         if !others.is_empty() {
-            merged.impact = others.iter().fold(merged.impact.clone(), |sum, f| add(&sum, &f.impact));
+            merged.impact = merged_impact(&merged, &others);
             let named: Vec<String> = others
                 .iter()
                 .take(NAMED_ENDPOINTS)
@@ -465,7 +465,7 @@ fn merge_bottlenecks_across_endpoints(findings: Vec<Finding>) -> Vec<Finding> {
         };
         let others: Vec<Finding> = group.collect();
         if !others.is_empty() {
-            merged.impact = others.iter().fold(merged.impact.clone(), |sum, f| add(&sum, &f.impact));
+            merged.impact = merged_impact(&merged, &others);
             merged.explanation.push_str(&also_in(&others));
             for other in others {
                 merged.evidence.extend(other.evidence.into_iter().take(1));
@@ -511,17 +511,36 @@ fn also_in(others: &[Finding]) -> String {
     format!("; also in {list}")
 }
 
-/// Two impacts of one cause at different endpoints (different requests): counts
-/// and times add up, the time share is weighted by the requests affected.
-fn add(a: &Impact, b: &Impact) -> Impact {
+/// The impacts of one cause in several units of work added up. Runs of
+/// handlers inside sessions may be runs in the same recordings, so their
+/// traces are counted as the most any of them has; requests of different
+/// endpoints are different traces and add up.
+fn merged_impact(first: &Finding, others: &[Finding]) -> Impact {
+    let mut all_requests = first.subject.endpoint.is_some();
+    others.iter().fold(first.impact.clone(), |sum, f| {
+        all_requests &= f.subject.endpoint.is_some();
+        add(&sum, &f.impact, all_requests)
+    })
+}
+
+/// Two impacts of one cause in different units of work: counts and times add
+/// up, the time share is weighted by the requests affected; their traces add
+/// up when `distinct_traces` (else the larger count stands).
+fn add(a: &Impact, b: &Impact, distinct_traces: bool) -> Impact {
     let requests = a.requests + b.requests;
     let share = if requests == 0 {
         0.0
     } else {
         (a.request_time_share * a.requests as f64 + b.request_time_share * b.requests as f64) / requests as f64
     };
+    let traces = if distinct_traces {
+        a.traces() + b.traces()
+    } else {
+        a.traces().max(b.traces())
+    };
     Impact {
         requests,
+        traces: (traces < requests).then_some(traces),
         failed_requests: a.failed_requests + b.failed_requests,
         of_requests: a.of_requests + b.of_requests,
         request_time_share: share,

@@ -247,7 +247,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     }
     let lost = Rows::of(&orphans, |t| !t.affected.is_empty());
     if let Some(&(service, _)) = lost.rows.first() {
-        let traces = distinct_traces(context, &lost.spans());
+        let traces = super::distinct_traces(context, &lost.spans());
         let services = lost.listed(named, |s, t| {
             format!("`{}` {}", super::shown(set.str(s)), t.affected.len())
         });
@@ -260,7 +260,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             format!(
                 "{} (in {}) {} a parent that is not in the data ({services}): spans were lost or are in files not loaded, so those requests are incomplete",
                 super::counted(lost.affected() as u64, "span", "spans"),
-                super::counted(traces as u64, "trace", "traces"),
+                super::counted(traces, "trace", "traces"),
                 super::agrees(lost.affected() as u64, "names", "name"),
             ),
         ));
@@ -374,17 +374,6 @@ fn duplicate_ids(context: &Context<'_>) -> BTreeMap<Sym, Tally> {
     tallies
 }
 
-fn distinct_traces(context: &Context<'_>, spans: &[u32]) -> usize {
-    let mut traces: Vec<_> = spans
-        .iter()
-        .filter_map(|&i| context.set.spans.get(i as usize))
-        .map(|s| s.trace_id)
-        .collect();
-    traces.sort_unstable();
-    traces.dedup();
-    traces.len()
-}
-
 fn finding<K: Copy>(
     context: &Context<'_>,
     config: &Config,
@@ -403,7 +392,7 @@ fn finding<K: Copy>(
         },
         // Not a cost to requests: which requests it touches, out of all.
         impact: Impact {
-            requests: distinct_traces(context, &spans) as u64,
+            requests: super::distinct_traces(context, &spans),
             of_requests: context.index.traces.len() as u64,
             ..Default::default()
         },

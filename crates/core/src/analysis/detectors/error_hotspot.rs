@@ -403,6 +403,7 @@ fn finding(
         severity: super::Severity::Info,
         impact: Impact {
             requests: affected.len() as u64,
+            traces: Some(super::distinct(affected.iter().map(|(trace, _)| *trace))),
             failed_requests: failed.len() as u64,
             of_requests,
             request_time_share: time_share(context, &members),

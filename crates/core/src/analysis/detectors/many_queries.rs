@@ -169,6 +169,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 severity: Severity::Warning,
                 impact: Impact {
                     requests: counts.per_request.len() as u64,
+                    traces: None,
                     failed_requests: 0,
                     of_requests: counts.per_request.len() as u64,
                     request_time_share: share,

@@ -8,6 +8,7 @@
 
 pub mod bottleneck;
 pub mod broken_propagation;
+mod call_effect;
 mod calls;
 pub mod chatty_calls;
 pub mod consolidate;
@@ -65,8 +66,16 @@ pub struct Subject {
 /// findings of different kinds can be ranked against each other.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Impact {
-    /// Requests (traces) that show it.
+    /// Requests that show it: traces with an endpoint, or runs of a handler
+    /// inside sessions.
     pub requests: u64,
+    /// Distinct traces among them, when fewer than `requests`: runs inside
+    /// sessions (one recorded session holds many runs), or several parents in
+    /// one request. `None`: one trace per request. Traces are the independent
+    /// samples: one recording, however many runs it holds, is not enough to
+    /// be `critical`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traces: Option<u64>,
     /// Of those, requests that failed at their entry span because of it.
     pub failed_requests: u64,
     /// The requests it is judged against: all requests of the endpoints (or,
@@ -79,6 +88,31 @@ pub struct Impact {
     /// summed over them: at most what fixing it would save. For errors, the
     /// failing origin spans' own time; for a regression, the time it added.
     pub time: DurationNs,
+}
+
+impl Impact {
+    /// The distinct traces that show it.
+    pub fn traces(&self) -> u64 {
+        self.traces.map_or(self.requests, |t| t.min(self.requests))
+    }
+}
+
+/// How many different values `items` holds.
+pub(super) fn distinct<T: Ord>(items: impl IntoIterator<Item = T>) -> u64 {
+    let mut items: Vec<T> = items.into_iter().collect();
+    items.sort_unstable();
+    items.dedup();
+    items.len() as u64
+}
+
+/// How many traces these spans are in.
+pub(super) fn distinct_traces(context: &Context<'_>, spans: &[u32]) -> u64 {
+    distinct(
+        spans
+            .iter()
+            .filter_map(|&i| context.set.spans.get(i as usize))
+            .map(|s| s.trace_id),
+    )
 }
 
 /// A trace that shows the pattern, and the spans to look at.
@@ -159,7 +193,7 @@ pub struct SeverityRules {
     pub critical_min_failed_requests: u64,
     /// `critical` when it holds at least this share of the affected requests' time...
     pub critical_time_share: f64,
-    /// ...over at least this many requests...
+    /// ...over at least this many requests, in as many distinct traces...
     pub critical_min_requests: u64,
     /// ...and at least this much critical-path time in all: a pattern that
     /// holds most of a few fast requests (5 Redis calls, 25 ms in a whole
@@ -200,6 +234,7 @@ impl SeverityRules {
             && impact.failed_requests >= self.critical_min_failed_requests)
             || (impact.request_time_share >= self.critical_time_share
                 && impact.requests >= self.critical_min_requests
+                && impact.traces() >= self.critical_min_requests
                 && impact.time >= self.critical_min_time)
         {
             Severity::Critical
@@ -455,6 +490,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(regression::detect(context, &config.regression));
     let mut findings = consolidate::consolidate(context, &config.severity, findings);
     for finding in &mut findings {
+        // Said only when it differs from the requests.
+        finding.impact.traces = finding.impact.traces.filter(|&t| t < finding.impact.requests);
         if finding.detector.judged_by_cost() {
             finding.severity = config.severity.judge(&finding.impact);
         }
@@ -484,6 +521,7 @@ mod severity_tests {
     fn impact(requests: u64, failed: u64, of: u64, share: f64, time_ms: u64) -> Impact {
         Impact {
             requests,
+            traces: None,
             failed_requests: failed,
             of_requests: of,
             request_time_share: share,
@@ -512,6 +550,12 @@ mod severity_tests {
         );
         assert_eq!(rules.judge(&impact(9, 0, 9, 0.29, 900)), Severity::Warning);
         assert_eq!(rules.judge(&impact(9, 0, 9, 0.09, 900)), Severity::Info);
+        // Seven runs of handlers in one recorded session are one sample.
+        let one_session = Impact {
+            traces: Some(1),
+            ..impact(7, 0, 7, 0.83, 3_000)
+        };
+        assert_eq!(rules.judge(&one_session), Severity::Warning, "one trace");
     }
 
     #[test]

@@ -156,6 +156,7 @@ fn finding(
         severity: Severity::Info,
         impact: Impact {
             requests: requests as u64,
+            traces: Some(super::distinct(per_unit.values().map(|p| p.trace))),
             failed_requests: 0,
             of_requests: units.count(context, unit).max(requests as u64),
             request_time_share: share,

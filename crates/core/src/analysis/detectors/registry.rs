@@ -174,7 +174,7 @@ impl Detector {
             Detector::SequentialCalls => e(
                 "sequential_calls",
                 "Sequential calls",
-                "Independent remote calls made one after another that could run at the same time.",
+                "Independent remote reads made one after another that could run at the same time.",
                 "Start the calls together and wait for all of them, if none needs another's result.",
                 Critical,
                 true,

@@ -267,6 +267,7 @@ fn finding(
         },
         impact: Impact {
             requests,
+            traces: Some(super::distinct(per_unit.values().map(|(_, _, t)| *t))),
             failed_requests,
             of_requests,
             request_time_share: wall_clock::share(held, unit_time),

@@ -263,6 +263,7 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
         severity: Severity::Warning,
         impact: Impact {
             requests: hits.len() as u64,
+            traces: Some(super::distinct(hits.iter().map(|h| h.trace))),
             of_requests: traces as u64,
             request_time_share: super::time_share(time, request_time),
             time: DurationNs(time),
