@@ -45,6 +45,25 @@ async function download(page, testId) {
 }
 
 /** The status of each finding on the report, in order. */
+/** The files kept in the browser's storage for the next visit, as "Period: name". */
+const keptFiles = (page) =>
+  page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle("tracelens-kept");
+    const index = await (await dir.getFileHandle("index.json")).getFile();
+    return JSON.parse(await index.text()).files.map((f) => `${f.period}: ${f.name}`);
+  });
+
+/** Waits until the kept files satisfy `ok` (the store is written after the page changes). */
+async function keptUntil(page, ok) {
+  for (let i = 0; i < 100; i++) {
+    const files = await keptFiles(page).catch(() => []);
+    if (ok(files)) return files;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`the kept files never became as expected: ${JSON.stringify(await keptFiles(page))}`);
+}
+
 const statuses = (page) =>
   page.locator('[data-testid="report-finding"]').evaluateAll((items) => items.map((li) => li.dataset.status ?? null));
 
@@ -165,10 +184,22 @@ test("title, note, owner and state survive a reload and go into the saved JSON; 
     );
     assert.equal(next.findings[1].tracking.notes, "seen last sprint");
     assert.equal(next.header.baseline.source, "report");
-    // Removing it leaves the report without a baseline.
+    // A reload brings the traces and the previous report back, kept in this browser.
+    await keptUntil(page, (files) => files.includes("Baseline: report.json"));
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="report-finding"]')?.dataset.status);
+    assert.deepEqual(await statuses(page), [...Array(7).fill("still_open"), "new", "resolved"]);
+    assert.match(await textOf(page, "report-compared-with"), /^Compared with the previous report “Shop, sprint 48” \(Sprint 48\)\./);
+    // Removing it leaves the report without a baseline, after a reload too.
     await page.getByTestId("report-baseline-clear").click();
     await page.waitForFunction(() => !document.querySelector('[data-testid="report-finding"]')?.dataset.status);
     assert.deepEqual(await statuses(page), Array(8).fill(null));
+    await keptUntil(page, (files) => !files.includes("Baseline: report.json"));
+    await page.reload();
+    await page.getByTestId("report-finding").first().waitFor();
+    await page.waitForTimeout(1000);
+    assert.deepEqual(await statuses(page), Array(8).fill(null), "the removed report stays removed");
+    assert.match(await textOf(page, "report-compared-with"), /^No baseline/);
   }));
 
 test("a file that is not a report, or a newer report, gets a message and the page keeps working", () =>

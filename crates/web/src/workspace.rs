@@ -122,6 +122,9 @@ pub struct Workspace {
     pub compare_pick: RwSignal<Option<tracelens_core::ids::TraceId>>,
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
+    /// The file `report_baseline` was read from, kept with the loaded files
+    /// so a reload brings the comparison back.
+    report_source: StoredValue<Option<Source>, LocalStorage>,
     /// Files of each load not yet answered, by load.
     pending: StoredValue<Vec<Pending>, LocalStorage>,
     next_load: StoredValue<LoadId>,
@@ -151,6 +154,7 @@ impl Workspace {
             first_page: StoredValue::new(None),
             compare_pick: RwSignal::new(None),
             loaded: StoredValue::new_local(Vec::new()),
+            report_source: StoredValue::new_local(None),
             pending: StoredValue::new_local(Vec::new()),
             next_load: StoredValue::new(0),
             next_failure: StoredValue::new(0),
@@ -186,7 +190,8 @@ impl Workspace {
 
     /// Keeps the files loaded now (and only those) for the next visit.
     fn keep_loaded(self) {
-        let sources = self.loaded.get_value();
+        let mut sources = self.loaded.get_value();
+        sources.extend(self.report_source.get_value());
         leptos::task::spawn_local(async move {
             match crate::kept_files::keep(&sources).await {
                 Ok(()) => self.refresh_kept_size().await,
@@ -356,7 +361,13 @@ impl Workspace {
                     self.loaded.update_value(|l| l.push(source));
                 }
                 FileOutcome::Failed(message) => self.fail(period, message),
-                FileOutcome::Report { name, report } => self.open_report(period, name, *report),
+                FileOutcome::Report { name, report } => {
+                    if period == Period::Baseline {
+                        self.report_source.set_value(Some(source));
+                        added = true;
+                    }
+                    self.open_report(period, name, *report)
+                }
             }
         }
         // Files put back are kept already; keeping the set while only part
@@ -453,6 +464,7 @@ impl Workspace {
         self.show(Summary::default());
         self.failures.set(Vec::new());
         self.report_baseline.set(None);
+        self.report_source.set_value(None);
         self.saved_report.set(None);
         let workspace = *self;
         leptos::task::spawn_local(async move {
@@ -461,6 +473,15 @@ impl Workspace {
                 Err(message) => workspace.kept.set(Err(message)),
             }
         });
+    }
+
+    /// Forgets the previous report the report is compared with, here and in
+    /// the browser's storage.
+    pub fn clear_report_baseline(&self) {
+        self.report_baseline.set(None);
+        if self.report_source.try_update_value(Option::take).flatten().is_some() {
+            self.keep_loaded();
+        }
     }
 
     /// Forgets the baseline and its failures; the current traces stay.

@@ -48,7 +48,7 @@ pub fn BaselineDrop() -> impl IntoView {
                     <button
                         class="button quiet"
                         data-testid="report-baseline-clear"
-                        on:click=move |_| workspace.report_baseline.set(None)
+                        on:click=move |_| workspace.clear_report_baseline()
                     >
                         "Remove previous report"
                     </button>
