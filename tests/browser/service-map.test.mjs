@@ -5,7 +5,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fixturePath, fixtureText, startSite, textOf } from "./harness.mjs";
+import { dropFiles, fixturePath, fixtureText, startSite, textOf } from "./harness.mjs";
 
 const DEMO = "otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json";
 const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
@@ -121,4 +121,51 @@ test("an arrow's calls lead to the traces that make them", () =>
     // The filter comes off with its ✕.
     await page.getByTestId("filter-call").getByRole("button").click();
     await page.waitForFunction(() => !location.hash.includes("call="));
+
+    // An arrow to a database that sends no spans leads to the traces that call it too.
+    await page.getByTestId("open-service-map").click();
+    await page.locator('[data-testid="service-edge"][data-caller="cart"][data-callee="valkey-cart"]').dispatchEvent("click");
+    await page.getByTestId("service-panel").getByText("Traces with these calls").click();
+    await page.getByTestId("trace-row").first().waitFor();
+    assert.match(page.url(), /#\/traces\?call=cart%20%E2%86%92%20valkey-cart$/);
+    // From the file: traces with a span of `cart` that names `valkey-cart`.
+    const calling = new Set();
+    for (const rs of JSON.parse(fixtureText(DEMO)).resourceSpans) {
+      const service = rs.resource.attributes.find((a) => a.key === "service.name").value.stringValue;
+      for (const span of rs.scopeSpans.flatMap((ss) => ss.spans)) {
+        if (service === "cart" && span.attributes?.some((a) => a.value.stringValue === "valkey-cart")) calling.add(span.traceId.toLowerCase());
+      }
+    }
+    assert.ok(calling.size > 0);
+    const called = (await page.getByTestId("trace-row").evaluateAll((rows) => rows.map((r) => r.dataset.traceId))).sort();
+    assert.deepEqual(called, [...calling].sort());
+  }));
+
+test("a box lists its service's operations even when other services' are busier", () =>
+  onPage(async (page) => {
+    // 120 operations of `busy`, two requests each, then one request of `quiet`:
+    // the summary the page holds has the busiest 100 operations, none of `quiet`'s.
+    const span = (service, name, n) => ({
+      resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+      scopeSpans: [{
+        spans: [{
+          traceId: n.toString(16).padStart(32, "0"),
+          spanId: n.toString(16).padStart(16, "0"),
+          name,
+          kind: 2,
+          startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(n) * 1_000_000n),
+          endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(n) * 1_000_000n + 500_000n),
+        }],
+      }],
+    });
+    const resourceSpans = [];
+    let n = 1;
+    for (let op = 0; op < 120; op++) for (let r = 0; r < 2; r++) resourceSpans.push(span("busy", `GET /busy/${op}`, n++));
+    resourceSpans.push(span("quiet", "GET /rare", n++));
+    await dropFiles(page, [{ name: "many-operations.json", text: JSON.stringify({ resourceSpans }) }]);
+    await page.getByTestId("open-service-map").click();
+    await page.locator('[data-testid="service-node"][data-name="quiet"]').click();
+    const operations = page.getByTestId("service-panel").getByTestId("service-operations");
+    await operations.waitFor();
+    assert.match(await operations.innerText(), /^GET \/rare\s+1 · p95 500µs/);
   }));

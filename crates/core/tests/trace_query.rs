@@ -316,6 +316,51 @@ fn a_call_filter_keeps_the_traces_where_one_service_calls_the_other() {
 }
 
 #[test]
+fn a_call_filter_to_an_untraced_peer_keeps_the_traces_that_call_it() {
+    use tracelens_core::analysis::service_map::ServiceMap;
+    for loaded in [Loaded::shop(), Loaded::capture()] {
+        let map = ServiceMap::of(&loaded.set, &loaded.index, loaded.analysis.requests().failures());
+        let untraced: Vec<_> = map
+            .edges
+            .iter()
+            .filter(|e| map.node(&e.callee).is_some_and(|n| !n.traced))
+            .collect();
+        assert!(
+            !untraced.is_empty(),
+            "the data calls databases or other peers that send no spans"
+        );
+        for edge in untraced {
+            // The slow way: a span of the caller that names the peer in one of
+            // its attributes (as a value, or as a URL's host).
+            let names_peer = |s: &Span| {
+                loaded.set.str(s.service) == edge.caller
+                    && loaded.set.attributes_of(s).iter().any(|a| match a.value {
+                        AttrValue::Str(v) => {
+                            let v = loaded.set.str(v).trim();
+                            v == edge.callee || v.contains(&format!("://{}", edge.callee))
+                        }
+                        _ => false,
+                    })
+            };
+            let expected = loaded.with_span(names_peer);
+            let filter = TraceFilter {
+                call: Some(ServiceCall {
+                    caller: edge.caller.clone(),
+                    callee: edge.callee.clone(),
+                }),
+                ..TraceFilter::default()
+            };
+            let matched = loaded.matching(&filter);
+            assert!(!matched.is_empty(), "{} → {}", edge.caller, edge.callee);
+            assert!(matched.is_subset(&expected), "{} → {}", edge.caller, edge.callee);
+            // Each call of the edge is in a matched trace: as many traces as
+            // the edge has calls, at most.
+            assert!(matched.len() as u64 <= edge.calls, "{} → {}", edge.caller, edge.callee);
+        }
+    }
+}
+
+#[test]
 fn duration_range_and_errors_only_keep_what_the_rows_say() {
     for loaded in [Loaded::shop(), Loaded::capture()] {
         let mut durations: Vec<DurationNs> = loaded.analysis.traces.iter().map(|r| r.duration).collect();

@@ -6,6 +6,7 @@
 use super::order::{Orders, SortFields};
 use super::text::TextMatch;
 use super::{Facet, FacetList, Facets, GroupKey, MAX_LIMIT, TraceFilter, TracePage, TraceQuery};
+use crate::analysis::service_map::peers::Peers;
 use crate::analysis::{Analysis, Requests, TraceSummary};
 use crate::ids::TraceId;
 use crate::index::TraceIndex;
@@ -191,14 +192,26 @@ impl TraceCatalog {
     }
 }
 
+/// Calls from one service to another, as the service map draws them.
+enum CallFilter {
+    /// A span of the callee whose parent is in the caller: (caller, callee).
+    Traced(Sym, Sym),
+    /// A call of the caller's to a peer that sent no spans (a database, an
+    /// external API), named as the map names it.
+    Untraced {
+        caller: Sym,
+        callee: String,
+        peers: Box<Peers>,
+    },
+}
+
 /// A filter resolved against one catalog: names turned into handles once.
 struct Compiled {
     trace_id: Option<TraceId>,
     service: Option<Sym>,
     endpoint: Option<u32>,
     operation: Option<(Sym, Sym)>,
-    /// (caller, callee) services.
-    call: Option<(Sym, Sym)>,
+    call: Option<CallFilter>,
     min_duration: Option<DurationNs>,
     max_duration: Option<DurationNs>,
     errors_only: bool,
@@ -224,7 +237,18 @@ impl Compiled {
         };
         let call = match &filter.call {
             None => None,
-            Some(call) => Some((sym(&call.caller)?, sym(&call.callee)?)),
+            Some(call) => {
+                let caller = sym(&call.caller)?;
+                let traced = catalog.facets.services.items.iter().any(|f| f.service == call.callee);
+                Some(match sym(&call.callee).filter(|_| traced) {
+                    Some(callee) => CallFilter::Traced(caller, callee),
+                    None => CallFilter::Untraced {
+                        caller,
+                        callee: call.callee.clone(),
+                        peers: Box::new(Peers::names_only(set)),
+                    },
+                })
+            }
         };
         let text = filter.text.as_deref().and_then(|text| TextMatch::new(set, text));
         if text.as_ref().is_some_and(TextMatch::matches_nothing) {
@@ -259,9 +283,12 @@ impl Compiled {
             && self.max_duration.is_none_or(|max| f.duration <= max)
             && self.endpoint.is_none_or(|e| catalog.endpoint.get(t) == Some(&e))
             && self.service.is_none_or(|s| catalog.services_of(t).contains(&s))
-            && self.call.is_none_or(|(caller, callee)| {
+            && self.call.as_ref().is_none_or(|call| {
                 let services = catalog.services_of(t);
-                services.contains(&caller) && services.contains(&callee)
+                match call {
+                    CallFilter::Traced(caller, callee) => services.contains(caller) && services.contains(callee),
+                    CallFilter::Untraced { caller, .. } => services.contains(caller),
+                }
             });
         if !column_match {
             return false;
@@ -275,13 +302,17 @@ impl Compiled {
         let spans = || index.spans_of(trace).iter().filter_map(|&i| set.spans.get(i as usize));
         self.operation
             .is_none_or(|(service, name)| spans().any(|s| s.service == service && s.name == name))
-            && self.call.is_none_or(|(caller, callee)| {
-                index.spans_of(trace).iter().any(|&i| {
-                    set.spans.get(i as usize).is_some_and(|s| s.service == callee)
+            && self.call.as_ref().is_none_or(|call| match call {
+                CallFilter::Traced(caller, callee) => index.spans_of(trace).iter().any(|&i| {
+                    set.spans.get(i as usize).is_some_and(|s| s.service == *callee)
                         && index.parent[i as usize]
                             .and_then(|p| set.spans.get(p as usize))
-                            .is_some_and(|p| p.service == caller)
-                })
+                            .is_some_and(|p| p.service == *caller)
+                }),
+                CallFilter::Untraced { caller, callee, peers } => index.spans_of(trace).iter().any(|&i| {
+                    set.spans.get(i as usize).is_some_and(|s| s.service == *caller)
+                        && peers.calls_peer_named(set, index, i, callee)
+                }),
             })
             && self.text.as_ref().is_none_or(|text| spans().any(|s| text.span(set, s)))
     }

@@ -145,6 +145,7 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
             let question = move |ticket| Request::Groups {
                 ticket,
                 grouping: grouping.asked(),
+                service: None,
                 offset: held,
                 limit: missing,
             };

@@ -7,7 +7,7 @@
 //! its numbers, its operations and a link to its traces.
 
 use crate::colors::service_color;
-use crate::engine::protocol::{Reply, Request};
+use crate::engine::protocol::{Grouping, Reply, Request};
 use crate::format;
 use crate::route::{Route, TraceListView, call_text};
 use crate::workspace::Workspace;
@@ -308,9 +308,10 @@ type Pair = (String, String);
 const PANEL_OPERATIONS: usize = 12;
 
 /// The operations of the picked node's service (an edge's: the callee's,
-/// or the caller's when the callee is untraced), busiest first, from the
-/// analysis's operation table.
-fn operations_of(map: &ServiceMap, picked: &Picked) -> Vec<GroupStats> {
+/// or the caller's when the callee is untraced), busiest first, as the
+/// operation table has them: asked of the engine, since the summary holds
+/// only the busiest operations of all services.
+fn operations_of(map: &ServiceMap, picked: &Picked) -> RwSignal<Vec<GroupStats>> {
     let service = match picked {
         Picked::Node(i) => map.nodes.get(*i).map(|n| n.name.clone()),
         Picked::Edge(i) => map.edges.get(*i).map(|e| {
@@ -321,25 +322,28 @@ fn operations_of(map: &ServiceMap, picked: &Picked) -> Vec<GroupStats> {
             }
         }),
     };
-    let Some(service) = service else { return Vec::new() };
+    let operations = RwSignal::new(Vec::new());
+    let Some(service) = service else { return operations };
     let workspace = expect_context::<Workspace>();
-    workspace.analysis.with_untracked(|a| {
-        a.as_ref()
-            .map(|a| {
-                a.groups
-                    .operations
-                    .iter()
-                    .filter(|g| g.service == service)
-                    .take(PANEL_OPERATIONS)
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    })
+    leptos::task::spawn_local(async move {
+        let question = |ticket| Request::Groups {
+            ticket,
+            grouping: Grouping::Operations,
+            service: Some(service),
+            offset: 0,
+            limit: PANEL_OPERATIONS,
+        };
+        if let Some(Reply::Groups { rows, .. }) = workspace.ask(question).await
+            && !operations.is_disposed()
+        {
+            operations.set(rows);
+        }
+    });
+    operations
 }
 
 /// The operations as links to their traces.
-fn operations_view(operations: Vec<GroupStats>) -> impl IntoView {
+fn operations_view(operations: Vec<GroupStats>) -> Option<impl IntoView> {
     (!operations.is_empty()).then(|| {
         let service = operations[0].service.clone();
         view! {
@@ -370,7 +374,7 @@ fn panel(
     map: &ServiceMap,
     picked: &Picked,
     set: RwSignal<Option<Picked>>,
-    operations: Vec<GroupStats>,
+    operations: RwSignal<Vec<GroupStats>>,
 ) -> impl IntoView + use<> {
     let traces_of = |service: &str| {
         Route::Analysis {
@@ -445,21 +449,19 @@ fn panel(
                 ),
             ];
             baseline_facts(edge.baseline.as_ref(), &mut facts);
-            let callee_traced = map.node(&edge.callee).is_some_and(|n| n.traced);
-            let mut links = Vec::new();
-            if callee_traced {
-                let calls = Route::Analysis {
-                    traces: TraceListView {
-                        call: Some(call_text(&ServiceCall {
-                            caller: edge.caller.clone(),
-                            callee: edge.callee.clone(),
-                        })),
-                        ..TraceListView::default()
-                    },
-                }
-                .href();
-                links.push(("Traces with these calls".to_owned(), calls));
+            // Calls to a peer that sent no spans (a database) are found by
+            // the name the map gives it, as calls between services are.
+            let calls = Route::Analysis {
+                traces: TraceListView {
+                    call: Some(call_text(&ServiceCall {
+                        caller: edge.caller.clone(),
+                        callee: edge.callee.clone(),
+                    })),
+                    ..TraceListView::default()
+                },
             }
+            .href();
+            let mut links = vec![("Traces with these calls".to_owned(), calls)];
             links.push((format!("Traces through {}", edge.caller), traces_of(&edge.caller)));
             (format!("{} → {}", edge.caller, edge.callee), facts, links)
         }
@@ -474,7 +476,7 @@ fn panel(
                 </tbody>
             </table>
             <p>{links.into_iter().map(|(text, href)| view! { <a class="link" href=href data-testid="service-traces">{text}</a>" " }).collect_view()}</p>
-            {operations_view(operations)}
+            {move || operations_view(operations.get())}
         </aside>
     }
     .into_any()

@@ -61,10 +61,12 @@ pub enum Request {
     Traces { ticket: Ticket, query: TraceQuery },
     /// The report of what is loaded, with these choices of the person's.
     Report { ticket: Ticket, choices: ReportChoices },
-    /// Rows of the endpoint or operation table beyond those in the summary.
+    /// Rows of the endpoint or operation table beyond those in the summary;
+    /// with `service`, only that service's rows (the service map's panel).
     Groups {
         ticket: Ticket,
         grouping: Grouping,
+        service: Option<String>,
         offset: usize,
         limit: usize,
     },

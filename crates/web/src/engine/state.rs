@@ -159,7 +159,7 @@ impl EngineState {
     }
 
     /// Rows of a group table from `offset` (none without traces).
-    pub fn groups(&self, grouping: Grouping, offset: usize, limit: usize) -> Vec<GroupStats> {
+    pub fn groups(&self, grouping: Grouping, service: Option<&str>, offset: usize, limit: usize) -> Vec<GroupStats> {
         let Some(prepared) = &self.prepared else {
             return Vec::new();
         };
@@ -168,7 +168,12 @@ impl EngineState {
             Grouping::Endpoints => &groups.endpoints,
             Grouping::Operations => &groups.operations,
         };
-        rows.iter().skip(offset).take(limit).cloned().collect()
+        rows.iter()
+            .filter(|g| service.is_none_or(|s| g.service == s))
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect()
     }
 
     /// The report of what is loaded (`None` before any traces), against the

@@ -123,11 +123,12 @@ fn handle(state: &mut EngineState, data: &JsValue) {
         Request::Groups {
             ticket,
             grouping,
+            service,
             offset,
             limit,
         } => post(&Reply::Groups {
             ticket,
-            rows: state.groups(grouping, offset, limit),
+            rows: state.groups(grouping, service.as_deref(), offset, limit),
         }),
         Request::Compare { ticket, a, b } => post(&Reply::Compare {
             ticket,

@@ -85,7 +85,8 @@ pub struct Peers {
     messaging: Vec<Sym>,
     rpc: Vec<Sym>,
     url: Vec<Sym>,
-    database_calls: DatabaseCalls,
+    /// `None` when made by [`Peers::names_only`].
+    database_calls: Option<DatabaseCalls>,
 }
 
 impl Peers {
@@ -100,15 +101,60 @@ impl Peers {
             messaging: keys(&MESSAGING),
             rpc: keys(&RPC),
             url: keys(&URL),
-            database_calls: DatabaseCalls::of(set),
+            database_calls: Some(DatabaseCalls::of(set)),
         }
+    }
+
+    /// The keys of `set` only, for asking about a few spans (the trace
+    /// list's filter on calls to a peer): without the pass over every span
+    /// that finds database calls, a span that is no CLIENT or PRODUCER span
+    /// counts as a database call when it names a database system.
+    pub fn names_only(set: &TraceSet) -> Peers {
+        let keys = |names: &[&str]| names.iter().filter_map(|n| set.strings.get(n)).collect();
+        Peers {
+            peer: keys(&PEER),
+            database: keys(&DATABASE),
+            host: keys(&HOST),
+            db_system: keys(&DB_SYSTEM),
+            messaging: keys(&MESSAGING),
+            rpc: keys(&RPC),
+            url: keys(&URL),
+            database_calls: None,
+        }
+    }
+
+    /// Whether span `i` called the untraced peer named `name` on the map.
+    pub fn calls_peer_named(&self, set: &TraceSet, index: &TraceIndex, i: u32, name: &str) -> bool {
+        let from_elsewhere = index
+            .parent
+            .get(i as usize)
+            .copied()
+            .flatten()
+            .and_then(|p| set.spans.get(p as usize))
+            .zip(set.spans.get(i as usize))
+            .is_some_and(|(parent, span)| parent.service != span.service);
+        self.untraced_call(set, index, i, from_elsewhere)
+            .is_some_and(|key| self.describe(set, key).name == name)
     }
 
     /// The peer span `i` called, when it is a call that left the traces (see
     /// the module docs); `from_elsewhere`: its parent is in another service.
     pub fn untraced_call(&self, set: &TraceSet, index: &TraceIndex, i: u32, from_elsewhere: bool) -> Option<PeerKey> {
         let span = set.spans.get(i as usize)?;
-        let database = self.database_calls.is_call(i);
+        let attributes = set.attributes_of(span);
+        let text = |keys: &[Sym]| {
+            keys.iter().find_map(|key| {
+                attributes.iter().find(|a| a.key == *key).and_then(|a| match a.value {
+                    AttrValue::Str(s) if !set.str(s).trim().is_empty() => Some(s),
+                    _ => None,
+                })
+            })
+        };
+        let db_system = text(&self.db_system);
+        let database = match &self.database_calls {
+            Some(calls) => calls.is_call(i),
+            None => db_system.is_some(),
+        };
         let calls = matches!(span.kind, SpanKind::Client | SpanKind::Producer);
         if !(calls || database) || (from_elsewhere && span.kind == SpanKind::Client) {
             return None;
@@ -125,16 +171,6 @@ impl Peers {
         if answered {
             return None;
         }
-        let attributes = set.attributes_of(span);
-        let text = |keys: &[Sym]| {
-            keys.iter().find_map(|key| {
-                attributes.iter().find(|a| a.key == *key).and_then(|a| match a.value {
-                    AttrValue::Str(s) if !set.str(s).trim().is_empty() => Some(s),
-                    _ => None,
-                })
-            })
-        };
-        let db_system = text(&self.db_system);
         let messaging = text(&self.messaging);
         let kind = if database || db_system.is_some() {
             NodeKind::Database
