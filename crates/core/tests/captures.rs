@@ -140,7 +140,9 @@ fn staging_dotnet_session() {
 fn kafka_consumers() {
     assert_eq!(
         findings("zipkin-v2/zipkin__messaging-kafka.json"),
-        rows(&[("critical", "error_hotspot", "serviceb", "on-message")])
+        // Three failed messages of one poll, in one recorded trace: evidence,
+        // not yet a rate.
+        rows(&[("warning", "error_hotspot", "serviceb", "on-message")])
     );
 }
 
@@ -159,16 +161,17 @@ fn robotframework_backend_and_test_runner() {
         rows(&[
             ("warning", "broken_propagation", "essvt-core", "GET /v2/executions"),
             (
-                "warning",
-                "n_plus_one_queries",
-                "essvt-core",
-                "insert into project_settings_t (project_"
-            ),
-            (
                 "info",
                 "error_hotspot",
                 "essvt-test-runner",
                 "POST ${CLICKHOUSE_URL}, data=${query}, e"
+            ),
+            // 13 serial inserts, but 3.3 ms and 2.1 ms in all: worth knowing.
+            (
+                "info",
+                "n_plus_one_queries",
+                "essvt-core",
+                "insert into project_settings_t (project_"
             ),
             (
                 "info",
