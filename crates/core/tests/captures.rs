@@ -229,7 +229,7 @@ fn the_same_data_gives_the_same_findings_every_time() {
 }
 
 #[test]
-fn zipkin_skew_one_distorting_call_is_named_and_the_wait_is_not_own_work() {
+fn zipkin_skew_one_distorting_call_is_named_and_its_skew_is_no_bottleneck() {
     // The server half starts 65 ms before its 95 ms client: one call, but a
     // skew a quarter of the call's length makes its numbers wrong.
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/zipkin-v2/zipkin__skew.json");
@@ -249,11 +249,13 @@ fn zipkin_skew_one_distorting_call_is_named_and_the_wait_is_not_own_work() {
         "{}",
         skew[0].explanation
     );
-    let bottleneck = analysis.findings.iter().find(|f| f.detector == "bottleneck").unwrap();
+    // The client's 66 ms around its callee is the skew itself (the server,
+    // shifted by 65 ms, fits inside it with a millisecond to spare): no
+    // bottleneck says it waited there.
     assert!(
-        bottleneck.explanation.ends_with("waiting outside its traced callee `post` in `serviceb` (network, a queue or a proxy between them, or clock skew)"),
-        "{}",
-        bottleneck.explanation
+        !analysis.findings.iter().any(|f| f.detector == "bottleneck"),
+        "{:#?}",
+        analysis.findings
     );
     // The path never runs longer than the root (99.4 ms).
     let path: u64 = analysis

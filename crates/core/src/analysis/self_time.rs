@@ -64,6 +64,23 @@ pub fn waits_on_callee(set: &TraceSet, index: &TraceIndex, span: u32) -> bool {
         })
 }
 
+/// Whether a traced SERVER child of span `span` does not lie within it (it
+/// starts before the span or ends after it): the two hosts' clocks disagree
+/// (Zipkin's client and server halves of one span ID, 65 ms apart), so the
+/// span's time around its callee measures the skew, not a wait.
+pub fn callee_outside(set: &TraceSet, index: &TraceIndex, span: u32) -> bool {
+    let Some(caller) = set.spans.get(span as usize).filter(|s| s.duration_known()) else {
+        return false;
+    };
+    index.children_of(span).iter().any(|&c| {
+        set.spans.get(c as usize).is_some_and(|child| {
+            child.kind == SpanKind::Server
+                && child.duration_known()
+                && (child.start < caller.start || child.end() > caller.end())
+        })
+    })
+}
+
 /// `time` (span `span`'s self time or its time on the critical path) as own
 /// work or wait: all wait for a span that [`waits_on_callee`], all own work otherwise.
 pub fn split(set: &TraceSet, index: &TraceIndex, span: u32, time: DurationNs) -> SelfTimeSplit {

@@ -228,6 +228,11 @@ fn hits_in(context: &Context<'_>, config: &Config, request: &Request<'_>) -> Vec
         if (time as f64 / total as f64) < config.min_share {
             continue;
         }
+        // A client around a callee its clock does not contain: its time
+        // there is the hosts' skew (the data-quality finding says so).
+        if crate::analysis::self_time::callee_outside(set, context.index, i) {
+            continue;
+        }
         // A leaf beside a sibling doing the work holds only what it did alone
         // (looked at only for the few spans that would count).
         time = time.min(super::wall_clock::alone_time(context, i).unwrap_or(u64::MAX));
