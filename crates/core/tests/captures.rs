@@ -160,6 +160,13 @@ fn robotframework_backend_and_test_runner() {
         findings("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl"),
         rows(&[
             ("warning", "broken_propagation", "essvt-core", "GET /v2/executions"),
+            // 244 and 304 ms with no span running in a 272 and 352 ms upload.
+            (
+                "warning",
+                "uninstrumented_time",
+                "essvt-core",
+                "PUT /v1/projects/{projectId}/content"
+            ),
             (
                 "info",
                 "error_hotspot",

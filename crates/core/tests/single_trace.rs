@@ -157,7 +157,15 @@ fn the_test_runners_sleep_is_neither_unexplained_nor_the_backend_requests_time()
     // 8 s beside the backend's `GET /*` request, in the same trace.
     let analysis = fixture("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl");
     let found = of(&analysis, "uninstrumented_time");
-    assert!(found.is_empty(), "{found:#?}");
+    // What is found is the backend's own dark time (the content upload, 88%
+    // of its requests with no span running), never the runner's sleep.
+    assert!(
+        found
+            .iter()
+            .all(|f| f.subject.service == "essvt-core" && f.subject.endpoint.is_some()),
+        "{found:#?}"
+    );
+    assert!(!found.iter().any(|f| f.explanation.contains("Sleep")), "{found:#?}");
 }
 
 /// Milliseconds after a fixed start, in nanoseconds since the epoch.

@@ -23,7 +23,10 @@
 //! time is explained from its point of view). A stretch of at least `min_gap`
 //! (default 1 s) whose time on the critical path (the span's own time on it,
 //! at most the stretch) is at least `min_request_share` (default 20%) of its
-//! request's duration (the entry span's, else the root's) is a hit for the span's operation (service and
+//! request's duration (the entry span's, else the root's), or, for a span
+//! with children, of at least `min_dominant_gap` (default 100 ms) holding at
+//! least `dominant_request_share` (default half) of it (a 352 ms upload with
+//! 304 ms of nothing traced between its queries), is a hit for the span's operation (service and
 //! name). An operation with hits in at least `min_trace_share` of the traces
 //! it appears in (default half) and in at least `min_requests` of them
 //! (default 3), or in all of them when it appears in fewer, gets one finding:
@@ -55,6 +58,11 @@ pub struct Config {
     pub min_gap: DurationNs,
     /// Share of its request's duration the stretch must hold on the critical path.
     pub min_request_share: f64,
+    /// A shorter stretch counts too when it holds most of its request...
+    #[serde(serialize_with = "crate::time::as_written")]
+    pub min_dominant_gap: DurationNs,
+    /// ...at least this share of it on the critical path.
+    pub dominant_request_share: f64,
     /// Share of the operation's traces that must show it.
     pub min_trace_share: f64,
     /// Traces that must show it, when the operation appears in more.
@@ -66,6 +74,8 @@ impl Default for Config {
         Config {
             min_gap: DurationNs(1_000_000_000),
             min_request_share: 0.2,
+            min_dominant_gap: DurationNs(100_000_000),
+            dominant_request_share: 0.5,
             min_trace_share: 0.5,
             min_requests: 3,
         }
@@ -110,7 +120,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     for (t, i) in in_requests() {
         // A span's longest stretch without a child is at most its self time:
         // most spans are ruled out by one read, before any text is looked at.
-        if context.self_times.get(i as usize).map_or(0, |d| d.0) < config.min_gap.0 {
+        let shortest = config.min_gap.min(config.min_dominant_gap).0;
+        if context.self_times.get(i as usize).map_or(0, |d| d.0) < shortest {
             continue;
         }
         let Some(span) = set.spans.get(i as usize) else {
@@ -124,7 +135,13 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let (gap, leaf) = longest_gap(context, i);
         let own_on_path = context.on_path.get(i as usize).map_or(0, |d| d.0);
         // Only a wait the response waited for: async work after it delays no one.
-        if gap < config.min_gap.0 || (own_on_path.min(gap) as f64) < config.min_request_share * request as f64 {
+        let held = own_on_path.min(gap) as f64;
+        let long = gap >= config.min_gap.0 && held >= config.min_request_share * request as f64;
+        // A leaf's own work is told by the bottleneck; a span with children
+        // that is dark between them is what this detector is for.
+        let dominant =
+            !leaf && gap >= config.min_dominant_gap.0 && held >= config.dominant_request_share * request as f64;
+        if !(long || dominant) {
             continue;
         }
         hits.entry((span.service, span.name)).or_default().push(Hit {
