@@ -327,15 +327,27 @@ test("a slow request compared with a typical one of its endpoint: matched spans 
     await page.waitForFunction(() => /less than A/.test(document.querySelector('[data-testid="compare-verdict"]')?.textContent ?? ""));
   }));
 
-test("two traces picked in the list are compared", () =>
+test("two traces of one endpoint picked in the list are compared", () =>
   onPage(async (page) => {
     await page.getByTestId("file-input").setInputFiles(fixturePath(ROBOT));
     await page.getByTestId("trace-row").nth(1).waitFor();
-    const ids = await page.getByTestId("trace-row").evaluateAll((rows) => rows.slice(0, 2).map((r) => r.dataset.traceId));
-    await page.getByTestId("compare-pick").nth(0).click();
-    assert.equal(await page.getByTestId("compare-pick").nth(0).innerText(), "picked ✕");
-    assert.equal(await page.getByTestId("compare-pick").nth(1).innerText(), "compare with picked");
-    await page.getByTestId("compare-pick").nth(1).click();
+    const rows = await page.getByTestId("trace-row").evaluateAll((rows) => rows.map((r) => [r.dataset.traceId, r.dataset.endpoint]));
+    // Two requests to one endpoint, and a trace of another.
+    const endpoint = rows.map(([, e]) => e).find((e, i, all) => e !== "" && all.indexOf(e) !== all.lastIndexOf(e));
+    assert.ok(endpoint, `two rows of one endpoint among ${JSON.stringify(rows)}`);
+    const [first, second] = rows.map(([, e], i) => (e === endpoint ? i : -1)).filter((i) => i >= 0);
+    const other = rows.findIndex(([, e]) => e !== endpoint);
+    const pick = (i) => page.getByTestId("compare-pick").nth(i);
+    await pick(first).click();
+    assert.equal(await pick(first).innerText(), "picked ✕");
+    assert.equal(await pick(second).innerText(), "compare with picked");
+    // A request to another endpoint differs by design: it cannot be the other side.
+    assert.equal(await pick(other).innerText(), "other endpoint");
+    assert.ok(await pick(other).isDisabled());
+    const [service, name] = endpoint.split(": ");
+    const title = await pick(other).getAttribute("title");
+    assert.ok(title.startsWith(`The picked trace is a request to ${name} in ${service}; this one to `), title);
+    await pick(second).click();
     await page.getByTestId("compare-summary").waitFor();
-    assert.match(page.url(), new RegExp(`#/compare/${ids[0]}/${ids[1]}$`));
+    assert.match(page.url(), new RegExp(`#/compare/${rows[first][0]}/${rows[second][0]}$`));
   }));

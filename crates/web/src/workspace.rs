@@ -57,6 +57,31 @@ pub struct Source {
     pub blob: Blob,
 }
 
+/// A trace picked in the list to compare with another of its kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparePick {
+    pub trace_id: tracelens_core::ids::TraceId,
+    pub kind: RequestKind,
+}
+
+/// What a trace is a request to, for comparing like with like: its
+/// endpoint, or for a trace with none (a session, a job), its root span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    Endpoint(tracelens_core::query::GroupKey),
+    Root { service: String, operation: String },
+}
+
+impl RequestKind {
+    /// "`GET /api/cart` in `frontend`", as the list's titles say it.
+    pub fn shown(&self) -> String {
+        match self {
+            RequestKind::Endpoint(key) => format!("{} in {}", key.name, key.service),
+            RequestKind::Root { service, operation } => format!("{operation} in {service} (no endpoint)"),
+        }
+    }
+}
+
 /// A load sent and not yet answered: its files, kept to send again.
 struct Pending {
     load: LoadId,
@@ -119,7 +144,7 @@ pub struct Workspace {
     /// list takes it instead of asking, when its query is the same).
     pub first_page: StoredValue<Option<(TraceQuery, TracePage)>>,
     /// The trace picked in the list as the first of two to compare.
-    pub compare_pick: RwSignal<Option<tracelens_core::ids::TraceId>>,
+    pub compare_pick: RwSignal<Option<ComparePick>>,
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
     /// The file `report_baseline` was read from, kept with the loaded files

@@ -125,13 +125,14 @@ impl TraceCatalog {
                 page.matched += 1;
             }
         });
-        page.rows = shown
+        (page.rows, page.endpoints) = shown
             .into_iter()
             .filter_map(|t| {
                 let errors = self.fields.get(t as usize)?.errors;
-                Some(TraceSummary::of(set, index.traces.get(t as usize)?, errors))
+                let row = TraceSummary::of(set, index.traces.get(t as usize)?, errors);
+                Some((row, self.endpoint_at(set, t as usize)))
             })
-            .collect();
+            .unzip();
         page
     }
 
@@ -179,6 +180,11 @@ impl TraceCatalog {
     /// The endpoint trace `trace_id` is a request to, if it is one.
     pub fn endpoint_of(&self, set: &TraceSet, trace_id: TraceId) -> Option<GroupKey> {
         let t = self.fields.iter().position(|f| f.trace_id == trace_id)?;
+        self.endpoint_at(set, t)
+    }
+
+    /// The endpoint of the trace at position `t`.
+    fn endpoint_at(&self, set: &TraceSet, t: usize) -> Option<GroupKey> {
         let (service, name) = self.endpoints.get(*self.endpoint.get(t)? as usize)?;
         Some(GroupKey {
             service: set.str(*service).to_owned(),

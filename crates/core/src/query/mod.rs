@@ -157,6 +157,11 @@ impl Default for TraceQuery {
 pub struct TracePage {
     /// The rows from `offset` on, at most `limit` of them.
     pub rows: Vec<TraceSummary>,
+    /// The endpoint each row's trace is a request to, in row order (`None`
+    /// for a trace with no endpoint: a session, a job): two traces are
+    /// compared within one endpoint.
+    #[serde(default)]
+    pub endpoints: Vec<Option<GroupKey>>,
     /// The offset of the first row (as asked).
     pub offset: u64,
     /// Traces matching the filter, on every page.

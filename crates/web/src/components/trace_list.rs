@@ -7,7 +7,7 @@ use crate::engine::protocol::{Reply, Request};
 use crate::format;
 use crate::io;
 use crate::route::{Route, SortBy, TraceListView, call_of, group_key, group_text};
-use crate::workspace::Workspace;
+use crate::workspace::{ComparePick, RequestKind, Workspace};
 use leptos::prelude::*;
 use tracelens_core::analysis::TraceSummary;
 use tracelens_core::numbers::{agrees, counted};
@@ -108,6 +108,12 @@ pub fn TraceList() -> impl IntoView {
             </th>
         }
     };
+    // Each row with its endpoint (an answer from an older engine may lack them).
+    let rows = move || {
+        let page = page.get();
+        let endpoints = page.endpoints.into_iter().chain(std::iter::repeat(None));
+        page.rows.into_iter().zip(endpoints).collect::<Vec<_>>()
+    };
     let spacer_above = move || format!("{}px", page.with(|p| p.offset) as f64 * ROW_PX);
     let spacer_below = move || {
         page.with(|p| {
@@ -141,7 +147,7 @@ pub fn TraceList() -> impl IntoView {
                     </thead>
                     <tbody>
                         <tr class="spacer" aria-hidden="true" style:height=spacer_above></tr>
-                        <For each=move || page.get().rows key=|t| t.trace_id children=move |t| trace_row(workspace, t) />
+                        <For each=rows key=|(t, _)| t.trace_id children=move |(t, endpoint)| trace_row(workspace, t, endpoint) />
                         <tr class="spacer" aria-hidden="true" style:height=spacer_below></tr>
                     </tbody>
                 </table>
@@ -340,21 +346,79 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
     }
 }
 
-fn trace_row(workspace: Workspace, trace: TraceSummary) -> impl IntoView {
+/// Where a row stands towards the trace picked for comparing.
+#[derive(Clone, Debug, PartialEq)]
+enum Pick {
+    None,
+    This,
+    Comparable,
+    /// Another trace of another kind is picked.
+    Other(RequestKind),
+}
+
+fn trace_row(workspace: Workspace, trace: TraceSummary, endpoint: Option<GroupKey>) -> impl IntoView {
     let errors = trace.error_count;
     let id = trace.trace_id;
-    let picked = move || workspace.compare_pick.get() == Some(id);
-    let other_picked = move || workspace.compare_pick.get().is_some_and(|p| p != id);
-    let pick = move |_| match workspace.compare_pick.get_untracked() {
-        Some(first) if first != id => {
-            workspace.compare_pick.set(None);
-            io::go_to(&Route::Compare { a: first, b: id }.href());
+    let endpoint_data = endpoint
+        .as_ref()
+        .map_or(String::new(), |e| format!("{}: {}", e.service, e.name));
+    let kind = match endpoint {
+        Some(key) => RequestKind::Endpoint(key),
+        None => RequestKind::Root {
+            service: trace.root_service.clone(),
+            operation: trace.root_operation.clone(),
+        },
+    };
+    // Two traces are compared within one endpoint: a request to another one
+    // differs by design, not by what went wrong.
+    let stance = {
+        let kind = kind.clone();
+        Memo::new(move |_| match workspace.compare_pick.get() {
+            None => Pick::None,
+            Some(p) if p.trace_id == id => Pick::This,
+            Some(p) if p.kind == kind => Pick::Comparable,
+            Some(p) => Pick::Other(p.kind),
+        })
+    };
+    let pick = {
+        let kind = kind.clone();
+        move |_| match stance.get_untracked() {
+            Pick::Comparable => {
+                if let Some(first) = workspace.compare_pick.get_untracked() {
+                    workspace.compare_pick.set(None);
+                    io::go_to(
+                        &Route::Compare {
+                            a: first.trace_id,
+                            b: id,
+                        }
+                        .href(),
+                    );
+                }
+            }
+            Pick::Other(_) => {}
+            Pick::This => workspace.compare_pick.set(None),
+            Pick::None => workspace.compare_pick.set(Some(ComparePick {
+                trace_id: id,
+                kind: kind.clone(),
+            })),
         }
-        Some(_) => workspace.compare_pick.set(None),
-        None => workspace.compare_pick.set(Some(id)),
+    };
+    let stance_text = move || match stance.get() {
+        Pick::This => "picked ✕",
+        Pick::Comparable => "compare with picked",
+        Pick::Other(_) => "other endpoint",
+        Pick::None => "compare",
+    };
+    let stance_title = move || match stance.get() {
+        Pick::Other(picked) => format!(
+            "The picked trace is a request to {}; this one to {}. Pick one of the same endpoint, or ✕ the pick.",
+            picked.shown(),
+            kind.shown()
+        ),
+        _ => "Compare two traces of one endpoint: pick one, then the other".to_owned(),
     };
     view! {
-        <tr data-testid="trace-row" data-trace-id=trace.trace_id.to_string() class:error={errors > 0}>
+        <tr data-testid="trace-row" data-trace-id=trace.trace_id.to_string() data-endpoint=endpoint_data class:error={errors > 0}>
             <td>{trace.root_service}</td>
             <td class="name">
                 <a class="link" data-testid="trace-link" href=Route::Trace { id: trace.trace_id, finding: None }.href()
@@ -369,9 +433,10 @@ fn trace_row(workspace: Workspace, trace: TraceSummary) -> impl IntoView {
             <td class="num">{if errors > 0 { format!("⚠ {errors}") } else { String::new() }}</td>
             <td class="mono">{trace.trace_id.to_string()}</td>
             <td>
-                <button type="button" class="link compare-pick" data-testid="compare-pick" class:picked=picked on:click=pick
-                    title="Compare two traces: pick one, then the other">
-                    {move || if picked() { "picked ✕" } else if other_picked() { "compare with picked" } else { "compare" }}
+                <button type="button" class="link compare-pick" data-testid="compare-pick"
+                    class:picked=move || stance.get() == Pick::This on:click=pick
+                    prop:disabled=move || matches!(stance.get(), Pick::Other(_)) title=stance_title>
+                    {stance_text}
                 </button>
             </td>
         </tr>
