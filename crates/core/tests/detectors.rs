@@ -197,6 +197,43 @@ fn hotrod_route_calls_are_chatty() {
 }
 
 #[test]
+fn chatty_calls_say_how_many_ask_again_for_the_same_url() {
+    // Twelve calls for six devices (each twice), the IDs in the query: the
+    // same key (`/devices`), different targets.
+    let calls = |ids: &dyn Fn(u64) -> u64| -> Vec<SynthSpan> {
+        let mut spans = vec![request(1, "/home", 130)];
+        for n in 0..12u64 {
+            let mut call = span(1, 10 + n, Some(1), "api", "GET", SpanKind::Client, (n * 10, n * 10 + 9));
+            call.attributes = vec![(
+                "url.full",
+                SynthValue::Str(format!("http://devices:8080/devices?id={}", ids(n))),
+            )];
+            spans.push(call);
+        }
+        spans
+    };
+    let analysis = analyse(&encode(&calls(&|n| n % 6), Format::OtlpJson));
+    let chatty = of(&analysis, "chatty_calls");
+    assert_eq!(chatty.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        chatty[0].explanation.ends_with(
+            "; only 6 of them are different (the other 6 ask again for a URL the same request already asked for)"
+        ),
+        "{}",
+        chatty[0].explanation
+    );
+    // Twelve devices: nothing asked twice, nothing said.
+    let analysis = analyse(&encode(&calls(&|n| n), Format::OtlpJson));
+    let chatty = of(&analysis, "chatty_calls");
+    assert_eq!(chatty.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        !chatty[0].explanation.contains("ask again"),
+        "{}",
+        chatty[0].explanation
+    );
+}
+
+#[test]
 fn one_endpoint_is_never_slow_against_itself() {
     use tracelens_core::analysis::detectors::slow_endpoint;
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -199,6 +199,7 @@ pub(super) struct CallKeys {
     key_of: Vec<u32>,
     /// Distinct keys: the folded span name and the callee ("" when unknown).
     keys: Vec<(String, String)>,
+    attributes: AttributeKeys,
 }
 
 /// Whether span `i` is a remote call: a CLIENT span, or a span whose source
@@ -254,7 +255,30 @@ impl CallKeys {
                 *slot = id;
             }
         }
-        CallKeys { key_of, keys }
+        CallKeys {
+            key_of,
+            keys,
+            attributes: attrs,
+        }
+    }
+
+    /// What call `i` asked for exactly, IDs and query included (its URL, or
+    /// its path with the query), when an attribute says: two calls with one
+    /// target asked for the same thing. `None` for an RPC, whose arguments
+    /// no attribute holds.
+    pub(super) fn target<'s>(&self, set: &'s TraceSet, i: u32) -> Option<&'s str> {
+        let span = set.spans.get(i as usize)?;
+        let attributes = set.attributes_of(span);
+        [&self.attributes.url, &self.attributes.path]
+            .into_iter()
+            .find_map(|keys| {
+                keys.iter().find_map(|&k| {
+                    attributes.iter().find(|a| a.key == k).and_then(|a| match a.value {
+                        AttrValue::Str(s) => Some(set.str(s)).filter(|s| !s.is_empty()),
+                        _ => None,
+                    })
+                })
+            })
     }
 
     /// The key of span `i`, if it is a remote call.

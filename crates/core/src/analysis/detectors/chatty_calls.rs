@@ -23,7 +23,10 @@
 //! median calls per affected request and whether they ran one after another
 //! or at once. One finding per endpoint (or handler): the costliest chatty
 //! call, naming the others; those made only below its calls (the callee
-//! calling on for each call) as what each call goes on to do.
+//! calling on for each call) as what each call goes on to do. When the calls
+//! say what they asked for (their URL, IDs and query included) and some ask
+//! again for a URL their request already asked for, the sentence says how
+//! many are different: a cache or a de-duplication saves the rest.
 //!
 //! Impact: `request_time_share` is the union of the calls' time within each
 //! affected request over those requests' time (ten calls at once hold their
@@ -198,6 +201,29 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
     Some(first)
 }
 
+/// Calls that repeat one their request already made with the same target
+/// (the same URL, IDs and query included: a cache or a de-duplication
+/// saves them), and the distinct targets, over all occurrences; `None`
+/// when no call repeats or a call's target is unknown (an RPC).
+fn asked_again(set: &crate::model::TraceSet, keys: &CallKeys, occurrences: &[Occurrence]) -> Option<(usize, usize)> {
+    let (mut again, mut distinct) = (0, 0);
+    for occurrence in occurrences {
+        let mut targets: Vec<&str> = Vec::with_capacity(occurrence.spans.len());
+        for &span in &occurrence.spans {
+            targets.push(keys.target(set, span)?);
+        }
+        let made = targets.len();
+        targets.sort_unstable();
+        targets.dedup();
+        distinct += targets.len();
+        again += made - targets.len();
+    }
+    // Retries ask again by design: they are counted apart.
+    let retries: usize = occurrences.iter().map(|o| o.retries).sum();
+    let again = again.saturating_sub(retries);
+    (again > 0).then_some((again, distinct))
+}
+
 fn finding(
     context: &Context<'_>,
     units: &Units,
@@ -242,6 +268,15 @@ fn finding(
     } else {
         String::new()
     };
+    let asked_again = asked_again(set, keys, occurrences)
+        .map(|(again, distinct)| {
+            if requests == 1 {
+                format!("; only {distinct} of them are different (the other {again} ask again for a URL the same request already asked for)")
+            } else {
+                format!("; {again} of the {calls} calls ask again for a URL the same request already asked for")
+            }
+        })
+        .unwrap_or_default();
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let finding = Finding {
@@ -262,7 +297,7 @@ fn finding(
             operation: keys.name(key).to_owned(),
         },
         explanation: format!(
-            "{call} {how_often}, {}, {:.0}% of {} time{retried}",
+            "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}",
             layout.words(),
             share * 100.0,
             if requests == 1 { "its" } else { "their" },
