@@ -218,11 +218,16 @@ fn staging_dotnet_redis_loop_is_reported_per_message_handler() {
         "{:#?}",
         analysis.findings
     );
-    // A 60 s call session is no request: its 2 ms entry is charged with none of its calls.
+    // A 60 s call session is no request: its 2 ms entry is charged with none
+    // of its calls. Its handlers are: the collector's 8 serial Azure App
+    // Configuration reads in one `AfterCallWorkFinished`, 25% of it.
+    let chatty = of(&analysis, "chatty_calls");
+    assert!(chatty.iter().all(|f| f.subject.endpoint.is_none()), "{chatty:#?}");
     assert!(
-        of(&analysis, "chatty_calls").is_empty(),
-        "{:#?}",
-        of(&analysis, "chatty_calls")
+        chatty.iter().any(|f| f.explanation.contains(
+            "from `collector` is called 8 times in its one `AfterCallWorkFinished` in `collector` (n=1), one after another, 25% of its time"
+        )),
+        "{chatty:#?}"
     );
 }
 
@@ -250,11 +255,16 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
     assert!(redis.explanation.contains("at once"), "{}", redis.explanation);
     assert!(redis.impact.request_time_share < 0.05, "{redis:#?}");
     assert_eq!(redis.severity, Severity::Info);
-    // Redis and JDBC are database calls: no longer reported as chatty.
+    // Redis and JDBC are database calls: never reported as chatty. What is:
+    // the frontend's five product fetches, one after another.
+    let chatty = of(&analysis, "chatty_calls");
+    assert_eq!(chatty.len(), 1, "{chatty:#?}");
     assert!(
-        of(&analysis, "chatty_calls").is_empty(),
-        "{:#?}",
-        of(&analysis, "chatty_calls")
+        chatty[0].explanation.starts_with(
+            "`Sent.hipstershop.ProductCatalogService.GetProduct` from `frontend` is called 5 times in its one `POST /cart/checkout` request (n=1), one after another, 12% of its time"
+        ),
+        "{}",
+        chatty[0].explanation
     );
 }
 
