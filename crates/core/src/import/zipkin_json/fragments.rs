@@ -1,39 +1,24 @@
 //! Whether a file holds fragments of one span, decided once every span is
 //! read. Fragments are rare and nearly every file has none, so the common
-//! case must cost little per span: each span sets one bit, chosen by its
-//! IDs and service, in a bit set of about 4 bits per span (small enough to
-//! stay in cache while the file streams past, unlike a hash map of every
-//! span, whose misses cost 7% of an import). Only spans whose bit another
-//! span also set can be fragments; those few (about one in eight) are
-//! sorted into their groups and compared as a fragment is compared on
-//! merging ([`compatible`], with the [`MERGE_CANDIDATES`] spans before it
-//! in its group). The answer is exact: a false alarm of the bit set costs
-//! a comparison, never a second reading of the file.
+//! case must cost little per span: each span sets a bit for its IDs and
+//! service ([`SharedKeys`]; the hash map of every span this replaced
+//! missed the cache on each, 7% of an import). Only spans whose bit another
+//! span also set can be fragments; those few are sorted into their groups
+//! and compared as a fragment is compared on merging ([`compatible`], with
+//! the [`MERGE_CANDIDATES`] spans before it in its group). The answer is
+//! exact: a false alarm of the bit set costs a comparison, never a second
+//! reading of the file.
 
 use super::convert::{MERGE_CANDIDATES, Sides, compatible};
 use crate::ids::{SpanId, TraceId};
+use crate::import::shared_keys::{SharedKeys, ids_hash};
 
 /// A span's group: same trace ID, span ID and local service (its number).
 pub(super) type Group = (TraceId, SpanId, u32);
 
-/// Bits of the bit set per span expected: with 4, about one span in eight
-/// shares its bit with another by chance.
-const BITS_PER_SPAN: usize = 4;
-
-/// The bit set's size, as a power of two: at least 4 Kbit, at most 16 Mbit (2 MiB).
-const MIN_BITS_LOG2: u32 = 12;
-const MAX_BITS_LOG2: u32 = 24;
-
 /// Each span with valid IDs, in file order, and the bits they set.
 pub(super) struct FragmentFinder {
-    /// Bits set by some span.
-    once: Vec<u64>,
-    /// Bits set by more than one span: only their spans can be fragments.
-    twice: Vec<u64>,
-    /// log2 of the number of bits.
-    bits_log2: u32,
-    /// Whether any bit was set twice.
-    collided: bool,
+    keys: SharedKeys,
     /// Each span's bit.
     bits: Vec<u32>,
     spans: Vec<(Group, Sides<u32>)>,
@@ -42,16 +27,12 @@ pub(super) struct FragmentFinder {
 impl FragmentFinder {
     /// A finder sized for about `spans` spans (more only make false alarms likelier).
     pub fn new(spans: usize) -> FragmentFinder {
-        FragmentFinder::with_bits(bits_log2(spans), spans)
+        FragmentFinder::with_keys(SharedKeys::for_items(spans), spans)
     }
 
-    fn with_bits(bits_log2: u32, spans: usize) -> FragmentFinder {
-        let words = (1usize << bits_log2) / 64;
+    fn with_keys(keys: SharedKeys, spans: usize) -> FragmentFinder {
         FragmentFinder {
-            once: vec![0; words.max(1)],
-            twice: vec![0; words.max(1)],
-            bits_log2,
-            collided: false,
+            keys,
             bits: Vec::with_capacity(spans),
             spans: Vec::with_capacity(spans),
         }
@@ -60,37 +41,17 @@ impl FragmentFinder {
     /// Notes the next span with valid IDs.
     #[inline]
     pub fn add(&mut self, group: Group, sides: Sides<u32>) {
-        let bit = self.bit(&group);
-        let (word, mask) = word_and_mask(bit);
-        if let Some(once) = self.once.get_mut(word) {
-            if *once & mask != 0 {
-                self.collided = true;
-                if let Some(twice) = self.twice.get_mut(word) {
-                    *twice |= mask;
-                }
-            }
-            *once |= mask;
-        }
+        let (trace, span, service) = group;
+        let bit = self.keys.bit(ids_hash(trace, span) ^ u64::from(service));
+        self.keys.insert(bit);
         self.bits.push(bit);
         self.spans.push((group, sides));
-    }
-
-    /// A group's bit: its IDs and service mixed, the top bits of a multiplication.
-    #[inline]
-    fn bit(&self, (trace, span, service): &Group) -> u32 {
-        let mixed = span.get() ^ (trace.0 as u64) ^ ((trace.0 >> 64) as u64).rotate_left(21) ^ u64::from(*service);
-        let bit = mixed
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .checked_shr(64 - self.bits_log2)
-            .unwrap_or(0);
-        // At most `MAX_BITS_LOG2` bits.
-        bit as u32
     }
 
     /// Whether some span is a fragment of one before it: compatible with one
     /// of the [`MERGE_CANDIDATES`] spans before it in its group.
     pub fn found(&self) -> bool {
-        if !self.collided {
+        if !self.keys.any_shared() {
             return false;
         }
         // The spans that shared a bit, by group and then in file order.
@@ -98,10 +59,7 @@ impl FragmentFinder {
             .bits
             .iter()
             .enumerate()
-            .filter(|&(_, &bit)| {
-                let (word, mask) = word_and_mask(bit);
-                self.twice.get(word).is_some_and(|twice| twice & mask != 0)
-            })
+            .filter(|&(_, &bit)| self.keys.shared(bit))
             .filter_map(|(i, _)| Some((self.spans.get(i)?.0, i)))
             .collect();
         suspects.sort_unstable();
@@ -116,22 +74,6 @@ impl FragmentFinder {
             })
         })
     }
-}
-
-/// log2 of the bits for about `spans` spans.
-fn bits_log2(spans: usize) -> u32 {
-    spans
-        .saturating_mul(BITS_PER_SPAN)
-        .max(1)
-        .checked_next_power_of_two()
-        .map_or(MAX_BITS_LOG2, usize::trailing_zeros)
-        .clamp(MIN_BITS_LOG2, MAX_BITS_LOG2)
-}
-
-/// Where bit `bit` is in a bit set of words.
-#[inline]
-fn word_and_mask(bit: u32) -> (usize, u64) {
-    ((bit / 64) as usize, 1u64 << (bit % 64))
 }
 
 #[cfg(test)]
@@ -160,7 +102,7 @@ mod tests {
         let answers: Vec<bool> = [0, 3, 12]
             .into_iter()
             .map(|bits_log2| {
-                let mut finder = FragmentFinder::with_bits(bits_log2, spans.len());
+                let mut finder = FragmentFinder::with_keys(SharedKeys::with_bits(bits_log2), spans.len());
                 for &(group, sides) in spans {
                     finder.add(group, sides);
                 }
@@ -211,12 +153,5 @@ mod tests {
         assert!(!found(&spans));
         spans.push((group(7, 3, 0), at(MERGE_CANDIDATES as u64)));
         assert!(found(&spans));
-    }
-
-    #[test]
-    fn the_bit_set_grows_with_the_file_within_bounds() {
-        assert_eq!(bits_log2(0), MIN_BITS_LOG2);
-        assert_eq!(bits_log2(100_000), 19);
-        assert_eq!(bits_log2(usize::MAX), MAX_BITS_LOG2);
     }
 }
