@@ -81,6 +81,17 @@ impl Interner {
         result
     }
 
+    /// Whether `sym` stands for exactly `bytes`: a reader that guessed a
+    /// string's handle checks its guess with one comparison. A handle
+    /// undone by `truncate`, or from another interner, names no string or
+    /// another one, and the answer is right either way.
+    #[inline]
+    pub fn is(&self, sym: Sym, bytes: &[u8]) -> bool {
+        self.strings
+            .get(Self::index(sym))
+            .is_some_and(|text| same_bytes(text.as_bytes(), bytes))
+    }
+
     /// The handle of `text` if it was ever interned, without adding it.
     pub fn get(&self, text: &str) -> Option<Sym> {
         self.find(text.as_bytes()).ok()

@@ -316,6 +316,25 @@ fn a_capture_loaded_twice_is_merged_and_counted_not_doubled() {
 }
 
 #[test]
+fn copies_are_found_among_spans_whose_ids_look_alike_by_chance() {
+    // Candidates for copies are found in a bit set of a few bits per span:
+    // among 20,000 spans hundreds share a bit by chance. None of those may
+    // merge; every real copy, of an earlier file or within the file, must.
+    let spans = shop::generate(&shop::ShopConfig::with_spans(20_000));
+    let mut half = spans[..spans.len() / 2].to_vec();
+    half.push(half[0].clone());
+    let (all, half_bytes) = (encode(&spans, Format::OtlpJson), encode(&half, Format::OtlpJson));
+    let (set, reports) = load(&[("all.json", &all), ("half.json", &half_bytes)]);
+    assert!(!reports[0].rejected.contains_key(&RejectReason::DuplicateSpan));
+    assert_eq!(reports[0].spans_kept as usize, spans.len());
+    assert_eq!(
+        reports[1].rejected[&RejectReason::DuplicateSpan].count as usize,
+        half.len()
+    );
+    assert_eq!(set.spans.len(), spans.len());
+}
+
+#[test]
 fn one_trace_in_two_formats_is_loaded_once() {
     // The same 19 spans as OTLP JSON Lines and as protobuf.
     let (set, reports) = load(&[

@@ -281,6 +281,14 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// Whether `sym` is what interning `bytes` would give, when that needs
+    /// no cut or repair: a guess, confirmed by one comparison (see
+    /// [`crate::intern::Interner::is`]).
+    #[inline]
+    pub fn interned_as(&self, sym: Sym, bytes: &[u8]) -> bool {
+        self.set.strings.is(sym, bytes)
+    }
+
     /// Interns `text`, cut to [`MAX_TEXT_BYTES`] (see [`Builder::intern_raw`]).
     pub fn intern(&mut self, text: &str) -> Sym {
         if text.len() > MAX_TEXT_BYTES {

@@ -670,8 +670,8 @@ impl<'a> Cursor<'a> {
     fn string(&mut self, mode: Mode) -> Result<Cow<'a, [u8]>, JsonError> {
         let start = self.pos + 1;
         let end = match mode {
-            Mode::Bytes => find_special::<false>(self.bytes, start),
-            Mode::Checked => find_special::<true>(self.bytes, start),
+            Mode::Bytes => find_special::<false, false>(self.bytes, start),
+            Mode::Checked => find_special::<true, false>(self.bytes, start),
         };
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
@@ -702,8 +702,8 @@ impl<'a> Cursor<'a> {
                 Some(_) => return Err(JsonError::at(end + 1, CONTROL_CHARACTER)),
             }
             end = match mode {
-                Mode::Bytes => find_special::<false>(self.bytes, from),
-                Mode::Checked => find_special::<true>(self.bytes, from),
+                Mode::Bytes => find_special::<false, false>(self.bytes, from),
+                Mode::Checked => find_special::<true, false>(self.bytes, from),
             };
         }
     }
@@ -794,7 +794,7 @@ impl<'a> Cursor<'a> {
     fn skip_string(&mut self) -> Result<(), JsonError> {
         self.pos += 1;
         loop {
-            self.pos = find_special::<true>(self.bytes, self.pos);
+            self.pos = find_special::<true, false>(self.bytes, self.pos);
             match self.peek() {
                 None => return Err(self.error(EOF_STRING)),
                 Some(b'"') => {
@@ -840,6 +840,15 @@ impl<'a> Cursor<'a> {
                 }
             }
             Some(b'1'..=b'9') => {
+                // Microsecond timestamps have 16 digits: two runs of eight
+                // (which cannot overflow), then one by one.
+                for _ in 0..2 {
+                    let Some(digits) = self.bytes.get(self.pos..self.pos + 8).and_then(eight_digits) else {
+                        break;
+                    };
+                    value = value * 100_000_000 + digits;
+                    self.pos += 8;
+                }
                 while let Some(digit @ b'0'..=b'9') = self.peek() {
                     self.pos += 1;
                     match push_digit(value, digit) {
@@ -982,6 +991,10 @@ impl<'a> Cursor<'a> {
     /// next (the common form of OTLP timestamps); otherwise reads nothing.
     #[inline]
     pub fn quoted_u64(&mut self) -> Option<u64> {
+        // Checked first: an unquoted number would be decoded for nothing.
+        if self.peek() != Some(b'"') {
+            return None;
+        }
         let mut i = self.pos + 1;
         let mut value: u64 = 0;
         // Nanosecond timestamps have 19 digits: two runs of eight, then one by one.
@@ -996,7 +1009,7 @@ impl<'a> Cursor<'a> {
             value = push_digit(value, digit)?;
             i += 1;
         }
-        if i == self.pos + 1 || self.bytes.get(i) != Some(&b'"') || self.peek() != Some(b'"') {
+        if i == self.pos + 1 || self.bytes.get(i) != Some(&b'"') {
             return None;
         }
         self.pos = i + 1;
@@ -1015,19 +1028,6 @@ impl<'a> Cursor<'a> {
         let value = crate::ids::parse_strict_hex_bytes(self.bytes.get(self.pos + 1..self.pos + 1 + digits)?, digits)?;
         self.pos += digits + 2;
         Some(value)
-    }
-
-    /// Where the cursor is, to come back to with [`Cursor::rewind`].
-    #[inline]
-    pub fn mark(&self) -> usize {
-        self.pos
-    }
-
-    /// Goes back to a [`Cursor::mark`] taken in the same container, after a
-    /// fast path that gave up (it must not have opened or closed anything).
-    #[inline]
-    pub fn rewind(&mut self, mark: usize) {
-        self.pos = mark;
     }
 
     /// Whether at least `levels` more objects or arrays may be opened.
@@ -1060,16 +1060,46 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub fn plain_string(&mut self) -> Option<&'a [u8]> {
         self.skip_whitespace();
+        self.unescaped::<false, false>()
+    }
+
+    /// Reads a string of printable ASCII without escapes, if that is what
+    /// comes next (no whitespace is skipped); reads nothing otherwise. Such
+    /// text needs no further check: [`Cursor::string_utf8`] would read the
+    /// same bytes. For fast paths over the usual text of a file.
+    #[inline]
+    pub fn ascii_string(&mut self) -> Option<&'a [u8]> {
+        self.unescaped::<true, true>()
+    }
+
+    /// The string at the cursor if it holds none of what [`find_special`]
+    /// looks for but its closing quote; reads nothing otherwise.
+    #[inline(always)]
+    fn unescaped<const CONTROL: bool, const NON_ASCII: bool>(&mut self) -> Option<&'a [u8]> {
         if self.peek() != Some(b'"') {
             return None;
         }
         let start = self.pos + 1;
-        let end = find_special::<false>(self.bytes, start);
+        let end = find_special::<CONTROL, NON_ASCII>(self.bytes, start);
         if self.bytes.get(end) != Some(&b'"') {
             return None;
         }
         self.pos = end + 1;
         self.bytes.get(start..end)
+    }
+
+    /// Runs a fast path, `read`, which reads a run of expected tokens and
+    /// gives up (`None`) at anything else; then the cursor goes back to
+    /// where it was, for the general reader. `read` must not open or close
+    /// anything the cursor counts.
+    #[inline(always)]
+    pub fn attempt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let start = self.pos;
+        let read = read(self);
+        if read.is_none() {
+            self.pos = start;
+        }
+        read
     }
 
     /// The byte at the cursor, to choose how to read a value.
@@ -1088,10 +1118,11 @@ enum Mode {
     Checked,
 }
 
-/// The index of the first `"` or `\` (and, with `CONTROL`, byte below 0x20)
-/// at or after `from`, or the length: eight bytes at a time.
+/// The index of the first `"` or `\` (and, with `CONTROL`, byte below 0x20;
+/// with `NON_ASCII`, byte above 0x7F) at or after `from`, or the length:
+/// eight bytes at a time.
 #[inline(always)]
-fn find_special<const CONTROL: bool>(bytes: &[u8], mut i: usize) -> usize {
+fn find_special<const CONTROL: bool, const NON_ASCII: bool>(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::MAX / 255;
     const HIGH: u64 = ONES << 7;
     while let Some(chunk) = bytes.get(i..i + 8) {
@@ -1107,6 +1138,9 @@ fn find_special<const CONTROL: bool>(bytes: &[u8], mut i: usize) -> usize {
         if CONTROL {
             found |= word.wrapping_sub(ONES * 0x20) & !word;
         }
+        if NON_ASCII {
+            found |= word;
+        }
         found &= HIGH;
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
@@ -1114,7 +1148,7 @@ fn find_special<const CONTROL: bool>(bytes: &[u8], mut i: usize) -> usize {
         i += 8;
     }
     while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || (CONTROL && b < 0x20) {
+        if b == b'"' || b == b'\\' || (CONTROL && b < 0x20) || (NON_ASCII && b > 0x7F) {
             return i;
         }
         i += 1;
@@ -1318,6 +1352,19 @@ mod tests {
             "1x",
             "0x1F",
             "3.14159265358979",
+            // Runs of eight digits read at once, and what may follow them.
+            "12345678",
+            "1234567890123456",
+            "-1234567890123456",
+            "1793610000667457.5",
+            "1234567812345678e-3",
+            "12345678123456781",
+            "9999999999999999999",
+            "99999999999999999999",
+            "1234567a",
+            "12345678.",
+            "1234567812345678x",
+            "0123456789",
         ] {
             let ours = outcome(json.as_bytes(), read(json.as_bytes(), |c| c.number()));
             let theirs = serde_outcome(serde_json::from_str::<serde_json::Number>(json)).map(|n| {
@@ -1361,6 +1408,31 @@ mod tests {
         assert_eq!(cursor.quoted_u64(), Some(1_700_000_000_123_456_789));
         let mut cursor = Cursor::new(b"\"18446744073709551616\"");
         assert_eq!(cursor.quoted_u64(), None, "overflow is left to the careful reader");
+        let mut cursor = Cursor::new(b"1700000000123456");
+        assert_eq!(cursor.quoted_u64(), None, "an unquoted number is not read");
+        assert_eq!(cursor.number().unwrap(), Number::U64(1_700_000_000_123_456));
+    }
+
+    #[test]
+    fn ascii_strings_are_read_only_when_plain() {
+        let mut cursor = Cursor::new(br#""http.route" "#);
+        assert_eq!(cursor.ascii_string(), Some(&b"http.route"[..]));
+        assert_eq!(cursor.ascii_string(), None, "whitespace is not skipped");
+        for json in [
+            &br#""a\"b""#[..],
+            b"\"caf\xc3\xa9\"",
+            b"\"0123456789abc\xc3\xa9def\"",
+            b"\"a\tb\"",
+            b"\"0123456789\x01abcdef\"",
+            br#""unterminated"#,
+            br#"12"#,
+        ] {
+            let mut cursor = Cursor::new(json);
+            assert_eq!(cursor.ascii_string(), None, "{}", String::from_utf8_lossy(json));
+            assert_eq!(cursor.pos, 0, "nothing read");
+        }
+        let long = br#""0123456789abcdefghijklmnopqrstuvwxyz~ ""#;
+        assert_eq!(Cursor::new(long).ascii_string(), Some(&long[1..long.len() - 1]));
     }
 
     /// Reads any value with the cursor's own readers (not skipping), as a tree-less walk.

@@ -21,6 +21,7 @@ mod proto_cost;
 
 mod progress;
 mod report;
+mod shared_keys;
 mod sniff;
 #[cfg(test)]
 mod testing;

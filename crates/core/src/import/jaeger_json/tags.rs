@@ -37,7 +37,7 @@ pub(super) enum TagValue<'a> {
 /// Reads one tag.
 #[inline]
 pub(super) fn tag<'a>(cur: &mut Cursor<'a>) -> Result<Tag<'a>, JsonError> {
-    if let Some(tag) = usual_tag(cur) {
+    if let Some(tag) = cur.attempt(usual_tag) {
         return Ok(tag);
     }
     let mut seen = 0;
@@ -83,32 +83,22 @@ pub(super) fn tag<'a>(cur: &mut Cursor<'a>) -> Result<Tag<'a>, JsonError> {
 /// A tag written the way Jaeger writes every tag, `{"key":"…","type":"…",
 /// "value":…}` compactly with plain ASCII strings, read as a run of
 /// expected tokens; anything else (and every error) returns `None` with the
-/// cursor back where it was, for [`tag`] to read as always.
-#[inline]
-fn usual_tag<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
-    let start = cur.mark();
-    let read = usual_tag_tokens(cur);
-    if read.is_none() {
-        cur.rewind(start);
-    }
-    read
-}
-
+/// cursor back where it was, for [`tag`] to read as always (see [`Cursor::attempt`]).
 #[inline(always)]
-fn usual_tag_tokens<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
+fn usual_tag<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
     if !(cur.can_nest(1) && cur.eat_exact(b"{\"key\":")) {
         return None;
     }
-    let key = ascii(cur.plain_string()?)?;
+    let key = cur.ascii_string()?;
     if !cur.eat_exact(b",\"type\":") {
         return None;
     }
-    let declared_type = ascii(cur.plain_string()?)?;
+    let declared_type = cur.ascii_string()?;
     if !cur.eat_exact(b",\"value\":") {
         return None;
     }
     let value = match cur.next_byte()? {
-        b'"' => TagValue::Str(Cow::Borrowed(ascii(cur.plain_string()?)?)),
+        b'"' => TagValue::Str(Cow::Borrowed(cur.ascii_string()?)),
         b't' if cur.eat_exact(b"true") => TagValue::Bool(true),
         b'f' if cur.eat_exact(b"false") => TagValue::Bool(false),
         b'-' | b'0'..=b'9' => number_value(cur.number().ok()?),
@@ -119,13 +109,6 @@ fn usual_tag_tokens<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
         declared_type: Some(Cow::Borrowed(declared_type)),
         value,
     })
-}
-
-/// Text that needs no check: ASCII without control characters (which the
-/// general reader refuses in keys and text).
-#[inline(always)]
-fn ascii(bytes: &[u8]) -> Option<&[u8]> {
-    bytes.iter().all(|b| (0x20..0x80).contains(b)).then_some(bytes)
 }
 
 /// Bytes already checked to be UTF-8, as text (never empty by mistake: the check was made).

@@ -126,12 +126,7 @@ enum Wire<'a> {
 /// [`key_value`] to read and report as always.
 #[inline]
 fn usual_key_value<'a>(cur: &mut Cursor<'a>) -> Option<(&'a [u8], Wire<'a>)> {
-    let start = cur.mark();
-    let read = usual_key_value_tokens(cur);
-    if read.is_none() {
-        cur.rewind(start);
-    }
-    read
+    cur.attempt(usual_key_value_tokens)
 }
 
 #[inline(always)]

@@ -3,6 +3,7 @@
 //! span ([`merge_fragments`], [`compatible`]) and splitting shared client and
 //! server halves ([`Splits`], after every span is in the model).
 
+use super::recent::{Part, Recent};
 use super::wire::{Text, WireSpan};
 use crate::ids::{IdRepair, SpanId, TraceId, derived_span_id};
 use crate::import::builder::{Builder, SpanFields};
@@ -83,11 +84,12 @@ fn service_resource(service: &str, out: &mut Builder<'_>) -> (u32, Sym) {
     out.resource(Some(service), attributes, 0)
 }
 
-/// Converts one span; returns where it was kept, if it was.
+/// Converts one span of service `service`; returns where it was kept, if it was.
 pub(super) fn convert_span(
     span: &WireSpan<'_>,
-    resource: (u32, Sym),
+    (service, resource): Service,
     scope: u32,
+    recent: &mut Recent,
     out: &mut Builder<'_>,
     place: impl Fn() -> String,
 ) -> Option<usize> {
@@ -138,6 +140,8 @@ pub(super) fn convert_span(
         .unwrap_or_default();
     let mut status = StatusCode::Unset;
     let mut status_message = None;
+    let name = span.name.as_deref().unwrap_or_default();
+    let operation = recent.operation(name, service);
     let attributes_start = out.attribute_count();
     for (position, (key, value)) in span.tags.iter().enumerate() {
         match &**key {
@@ -152,8 +156,12 @@ pub(super) fn convert_span(
             b"otel.status_code" if **value == *b"OK" && status != StatusCode::Error => status = StatusCode::Ok,
             b"otel.status_description" => status_message = Some(out.intern_raw(value)),
             _ => {
-                let key = out.intern_raw_hinted(position % 64, key);
-                let value = out.intern_raw_hinted(128 + crate::intern::Interner::index(key) % 128, value);
+                let key = operation.tag((position, Part::Key), out, key, |out| {
+                    out.intern_raw_hinted(position % 64, key)
+                });
+                let value = operation.tag((position, Part::Value), out, value, |out| {
+                    out.intern_raw_hinted(128 + crate::intern::Interner::index(key) % 128, value)
+                });
                 out.push_attribute(Attribute {
                     key,
                     value: AttrValue::Str(value),
@@ -199,10 +207,7 @@ pub(super) fn convert_span(
             },
         );
     }
-    let name = out.intern_raw_hinted(
-        64 + span.name.as_deref().map_or(0, <[u8]>::len) % 64,
-        span.name.as_deref().unwrap_or_default(),
-    );
+    let name = operation.name(out, name, |out| out.intern_raw_hinted(64 + name.len() % 64, name));
     let begin = TimestampNs(begin);
     let index = out.span_count();
     out.keep_span(

@@ -25,12 +25,15 @@
 //! Read in one pass with [`Cursor`], each span into a reused [`WireSpan`] and
 //! then straight into the builder, with no document tree. Shared spans are
 //! split once every span is in ([`convert::split_shared`]). Fragments are
-//! rare: the first one found sends the file to a second reading that keeps
-//! every span's wire form, merges the fragments, then converts. The reader
+//! rare: if [`fragments`] finds any once every span is in, what was added is
+//! taken back and a second reading keeps every span's wire form, merges the
+//! fragments, then converts. The reader
 //! accepts, rejects and words its errors as the serde reader it replaced
 //! (kept for the tests in `serde_oracle.rs`).
 
 mod convert;
+mod fragments;
+mod recent;
 mod wire;
 
 #[cfg(test)]
@@ -40,11 +43,9 @@ mod tests;
 
 use super::builder::Builder;
 use super::json_scan::{Cursor, JsonError};
-use crate::ids::{SpanId, TraceId};
-use convert::{
-    MERGE_CANDIDATES, Seen, Services, Sides, compatible, convert_span, ids_of, merge_fragments, split_shared,
-};
-use hashbrown::HashMap;
+use convert::{Seen, Services, Sides, convert_span, ids_of, merge_fragments, split_shared};
+use fragments::FragmentFinder;
+use recent::Recent;
 use wire::{Text, WireSpan};
 
 /// Reads one Zipkin JSON document from `bytes` into the builder.
@@ -106,15 +107,9 @@ enum Direct {
     HasFragments,
 }
 
-/// One span with valid IDs among those of its group (same IDs and service), for finding fragments.
-struct Member {
-    /// The member before it in its group (`u32::MAX`: none).
-    previous: u32,
-    sides: Sides<u32>,
-}
-
-/// Reads and converts each span as it comes; stops (adding what it added so
-/// far) at the first fragment of a span already read.
+/// Reads and converts each span as it comes, noting each in a
+/// [`FragmentFinder`]; if that finds fragments once all are read, what was
+/// added must be taken back for [`with_fragments`].
 fn direct(bytes: &[u8], out: &mut Builder<'_>) -> Result<Direct, JsonError> {
     let scope = out.no_scope();
     let mut cur = Cursor::new(bytes);
@@ -123,21 +118,16 @@ fn direct(bytes: &[u8], out: &mut Builder<'_>) -> Result<Direct, JsonError> {
     let mut services = Services::default();
     let spans = bytes.len() / 256;
     let mut seen: Vec<Seen> = Vec::with_capacity(spans);
-    let mut members: Vec<Member> = Vec::with_capacity(spans);
-    // The last member of each group.
-    let mut groups: HashMap<(TraceId, SpanId, u32), u32> = HashMap::with_capacity(spans);
+    let mut fragments = FragmentFinder::new(spans);
+    let mut recent = Recent::default();
     // Kinds as written, numbered, to compare fragments without keeping their text.
     let mut kinds: Vec<Text<'_>> = Vec::new();
-    let mut fragment = false;
-    let result = walk(&mut cur, |cur, place| {
-        if fragment {
-            // The second reading will report errors; this one only skips.
-            return cur.skip_value();
-        }
+    walk(&mut cur, |cur, place| {
         wire::span(cur, &mut span, &mut order)?;
-        let (service, resource) = services.of(&span.local_endpoint_service(), out);
-        let ids = ids_of(&span);
-        if let Some((trace_id, span_id)) = ids {
+        let service = services.of(&span.local_endpoint_service(), out);
+        let kept = convert_span(&span, service, scope, &mut recent, out, || place.text());
+        let service = service.0;
+        if let Some(ids) = ids_of(&span) {
             let kind = span
                 .kind
                 .as_ref()
@@ -153,26 +143,7 @@ fn direct(bytes: &[u8], out: &mut Builder<'_>) -> Result<Direct, JsonError> {
                 timestamp: span.timestamp,
                 shared: span.shared,
             };
-            let index = u32::try_from(members.len()).unwrap_or(u32::MAX);
-            let last = groups.insert((trace_id, span_id, service), index);
-            let mut previous = last.unwrap_or(u32::MAX);
-            for _ in 0..MERGE_CANDIDATES {
-                let Some(member) = members.get(previous as usize) else {
-                    break;
-                };
-                if compatible(&member.sides, &sides) {
-                    fragment = true;
-                    return Ok(());
-                }
-                previous = member.previous;
-            }
-            members.push(Member {
-                previous: last.unwrap_or(u32::MAX),
-                sides,
-            });
-        }
-        let kept = convert_span(&span, resource, scope, out, || place.text());
-        if let Some(ids) = ids {
+            fragments.add((ids.0, ids.1, service), sides);
             seen.push(Seen {
                 ids,
                 shared: span.shared,
@@ -181,12 +152,10 @@ fn direct(bytes: &[u8], out: &mut Builder<'_>) -> Result<Direct, JsonError> {
             });
         }
         Ok(())
-    });
-    if fragment {
-        // Syntax errors after the fragment are found by the second reading.
+    })?;
+    if fragments.found() {
         return Ok(Direct::HasFragments);
     }
-    result?;
     split_shared(&seen, out);
     Ok(Direct::Done)
 }
@@ -208,12 +177,14 @@ fn with_fragments(bytes: &[u8], out: &mut Builder<'_>) -> Result<(), JsonError> 
     let scope = out.no_scope();
     let mut services = Services::default();
     let mut seen = Vec::new();
+    let mut recent = Recent::default();
     for (i, (span, place)) in spans.iter().enumerate() {
-        let (service, resource) = services.of(&span.local_endpoint_service(), out);
+        let service = services.of(&span.local_endpoint_service(), out);
         // A list of spans names them by their place after merging, as before.
-        let kept = convert_span(span, resource, scope, out, || {
+        let kept = convert_span(span, service, scope, &mut recent, out, || {
             if nested { place.clone() } else { format!("[{i}]") }
         });
+        let service = service.0;
         if let Some(ids) = ids_of(span) {
             seen.push(Seen {
                 ids,

@@ -111,21 +111,48 @@ impl<'a> WireSpan<'a> {
     }
 }
 
-/// The keys of [`SPAN_FIELDS`] with their quotes, for [`Cursor::eat_key`].
-const QUOTED_FIELDS: &[&[u8]] = &[
-    b"\"traceId\"",
-    b"\"id\"",
-    b"\"parentId\"",
-    b"\"name\"",
-    b"\"kind\"",
-    b"\"timestamp\"",
-    b"\"duration\"",
-    b"\"shared\"",
-    b"\"localEndpoint\"",
-    b"\"remoteEndpoint\"",
-    b"\"annotations\"",
-    b"\"tags\"",
+/// [`SPAN_FIELDS`] as text, for error messages.
+const FIELD_NAMES: &[&str] = &[
+    "traceId",
+    "id",
+    "parentId",
+    "name",
+    "kind",
+    "timestamp",
+    "duration",
+    "shared",
+    "localEndpoint",
+    "remoteEndpoint",
+    "annotations",
+    "tags",
 ];
+
+/// Reads the key of span field `f` (its index in [`SPAN_FIELDS`]) and its
+/// colon if they come next, as nearly every writer puts them (no space
+/// before the colon): each a comparison with a constant, where a key read
+/// and looked up costs a scan and a search.
+#[inline(always)]
+fn eat_field_key(cur: &mut Cursor<'_>, f: usize) -> bool {
+    let eaten = match f {
+        0 => cur.eat_exact(b"\"traceId\":"),
+        1 => cur.eat_exact(b"\"id\":"),
+        2 => cur.eat_exact(b"\"parentId\":"),
+        3 => cur.eat_exact(b"\"name\":"),
+        4 => cur.eat_exact(b"\"kind\":"),
+        5 => cur.eat_exact(b"\"timestamp\":"),
+        6 => cur.eat_exact(b"\"duration\":"),
+        7 => cur.eat_exact(b"\"shared\":"),
+        8 => cur.eat_exact(b"\"localEndpoint\":"),
+        9 => cur.eat_exact(b"\"remoteEndpoint\":"),
+        10 => cur.eat_exact(b"\"annotations\":"),
+        11 => cur.eat_exact(b"\"tags\":"),
+        _ => false,
+    };
+    if eaten {
+        cur.skip_whitespace();
+    }
+    eaten
+}
 
 /// Which field followed which in the spans read so far, to expect the same
 /// in the next: a writer puts every span's keys in one order, so a key costs
@@ -156,8 +183,7 @@ pub(super) fn span<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, order: &mu
     cur.members("struct WireSpan", |cur, _| {
         let expected = order.next.get(FieldOrder::slot(previous)).copied().flatten();
         if let Some(f) = expected
-            && let Some(&quoted) = QUOTED_FIELDS.get(f)
-            && cur.eat_key(quoted)
+            && eat_field_key(cur, f)
         {
             previous = Some(f);
             let name = SPAN_FIELDS.get(f).copied().unwrap_or_default();
@@ -185,11 +211,7 @@ fn field_index(key: &[u8]) -> Option<usize> {
 
 /// Reads the value of span field `f` (its index in [`SPAN_FIELDS`]).
 fn field<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, seen: &mut u32, f: usize) -> Result<(), JsonError> {
-    let name = SPAN_FIELDS
-        .get(f)
-        .and_then(|k| std::str::from_utf8(k).ok())
-        .unwrap_or_default();
-    first(cur, seen, f as u32, name)?;
+    first(cur, seen, f as u32, FIELD_NAMES.get(f).copied().unwrap_or_default())?;
     match f {
         0 => span.trace_id = Id::trace(cur)?,
         1 => span.id = Id::span(cur)?,
@@ -233,7 +255,11 @@ fn field<'a>(cur: &mut Cursor<'a>, span: &mut WireSpan<'a>, seen: &mut u32, f: u
 }
 
 /// A string, or `null` for none.
+#[inline]
 fn optional_text<'a>(cur: &mut Cursor<'a>) -> Result<Option<Text<'a>>, JsonError> {
+    if let Some(text) = cur.ascii_string() {
+        return Ok(Some(Cow::Borrowed(text)));
+    }
     Ok(if cur.null()? {
         None
     } else {
@@ -243,6 +269,9 @@ fn optional_text<'a>(cur: &mut Cursor<'a>) -> Result<Option<Text<'a>>, JsonError
 
 /// An endpoint, or `null` for none.
 fn endpoint<'a>(cur: &mut Cursor<'a>) -> Result<Option<Endpoint<'a>>, JsonError> {
+    if let Some(endpoint) = cur.attempt(usual_endpoint) {
+        return Ok(Some(endpoint));
+    }
     if cur.null()? {
         return Ok(None);
     }
@@ -272,6 +301,36 @@ fn endpoint<'a>(cur: &mut Cursor<'a>) -> Result<Option<Endpoint<'a>>, JsonError>
         Ok(())
     })?;
     Ok(Some(endpoint))
+}
+
+/// An endpoint written as Zipkin writes one, `{"serviceName":"…"}` then
+/// `"ipv4"`, `"ipv6"` and `"port"` if given, in that order, compactly with
+/// plain ASCII text; read as a run of expected tokens. Anything else (and
+/// every error) returns `None` with the cursor back where it was, for
+/// [`endpoint`] to read as always (see [`Cursor::attempt`]).
+#[inline(always)]
+fn usual_endpoint<'a>(cur: &mut Cursor<'a>) -> Option<Endpoint<'a>> {
+    if !(cur.can_nest(1) && cur.eat_exact(b"{\"serviceName\":")) {
+        return None;
+    }
+    let text = |cur: &mut Cursor<'a>| cur.ascii_string().map(Cow::Borrowed);
+    let mut endpoint = Endpoint {
+        service_name: Some(text(cur)?),
+        ..Endpoint::default()
+    };
+    if cur.eat_exact(b",\"ipv4\":") {
+        endpoint.ipv4 = Some(text(cur)?);
+    }
+    if cur.eat_exact(b",\"ipv6\":") {
+        endpoint.ipv6 = Some(text(cur)?);
+    }
+    if cur.eat_exact(b",\"port\":") {
+        endpoint.port = match cur.number().ok()? {
+            Number::U64(port) => Some(u16::try_from(port).ok()?),
+            _ => return None,
+        };
+    }
+    cur.eat_exact(b"}").then_some(endpoint)
 }
 
 /// A port: a number that fits in 16 bits, as serde read a `u16`.
@@ -318,6 +377,10 @@ fn annotation<'a>(cur: &mut Cursor<'a>) -> Result<Annotation<'a>, JsonError> {
 /// of a key given twice, as the serde reader's `BTreeMap` held them. Tags
 /// past [`MAX_ATTRIBUTES`] are read but only counted, in `dropped`.
 fn tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>, dropped: &mut u32) -> Result<(), JsonError> {
+    if usual_tags(cur, tags, dropped) {
+        sort_tags(tags);
+        return Ok(());
+    }
     cur.members("a map", |cur, _| {
         let key = cur.key()?;
         let value = cur.string_utf8(A_STRING).map_err(|error| error.within_key(&key))?;
@@ -330,6 +393,46 @@ fn tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>, dropped:
     })?;
     sort_tags(tags);
     Ok(())
+}
+
+/// Tags written as Zipkin writes them, `{"key":"value",…}` compactly with
+/// plain ASCII text, read as a run of expected tokens. Anything else (and
+/// every error) returns `false` with the cursor and the lists as they were,
+/// for [`tags`] to read as always.
+#[inline]
+fn usual_tags<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>, dropped: &mut u32) -> bool {
+    let (kept, was_dropped) = (tags.len(), *dropped);
+    if cur.attempt(|cur| usual_tag_tokens(cur, tags, dropped)).is_some() {
+        return true;
+    }
+    tags.truncate(kept);
+    *dropped = was_dropped;
+    false
+}
+
+#[inline(always)]
+fn usual_tag_tokens<'a>(cur: &mut Cursor<'a>, tags: &mut Vec<(Text<'a>, Text<'a>)>, dropped: &mut u32) -> Option<()> {
+    if !(cur.can_nest(1) && cur.eat_exact(b"{")) {
+        return None;
+    }
+    if cur.eat_exact(b"}") {
+        return Some(());
+    }
+    loop {
+        let key = cur.ascii_string()?;
+        if !cur.eat_exact(b":") {
+            return None;
+        }
+        let value = cur.ascii_string()?;
+        if tags.len() < MAX_ATTRIBUTES {
+            tags.push((Cow::Borrowed(key), Cow::Borrowed(value)));
+        } else {
+            *dropped = dropped.saturating_add(1);
+        }
+        if !cur.eat_exact(b",") {
+            return cur.eat_exact(b"}").then_some(());
+        }
+    }
 }
 
 /// Sorts tags by key and keeps the last value of each key.
