@@ -197,6 +197,9 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         Box::new((list, page))
     });
     let analysed = summary.is_some();
+    let top = list
+        .as_ref()
+        .and_then(|list| list.1.rows.first().map(|row| row.trace_id));
     post(&Reply::Loaded {
         load,
         period,
@@ -205,8 +208,9 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         list,
     });
     if analysed {
-        // While the page draws the analysis: what the first trace opened needs.
-        timing::measure("tracelens: prepare the trace view", || state.prepare_trace_view());
+        // While the page draws the analysis: what the first trace opened
+        // needs, and the traces most likely opened, laid out.
+        timing::measure("tracelens: prepare the trace view", || state.prepare_trace_view(top));
     }
 }
 
