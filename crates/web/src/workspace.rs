@@ -13,6 +13,7 @@
 //! on its own, to go on editing; traces dropped after it make the next
 //! period's report, with it as the baseline.
 
+use crate::components::stages::Stages;
 use crate::engine::client::{Engine, Event};
 use crate::engine::protocol::{FileOutcome, LoadId, Progress, Reply, ReportChoices, Request, Summary};
 use crate::report_state::Edits;
@@ -120,6 +121,8 @@ pub struct Workspace {
     pub first_page: StoredValue<Option<(TraceQuery, TracePage)>>,
     /// The trace picked in the list as the first of two to compare.
     pub compare_pick: RwSignal<Option<tracelens_core::ids::TraceId>>,
+    /// How far the analysis page is drawn: it starts again with each summary.
+    pub stages: Stages,
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
     /// Files of each load not yet answered, by load.
@@ -150,6 +153,7 @@ impl Workspace {
             saved_report: RwSignal::new(None),
             first_page: StoredValue::new(None),
             compare_pick: RwSignal::new(None),
+            stages: Stages::new(),
             loaded: StoredValue::new_local(Vec::new()),
             pending: StoredValue::new_local(Vec::new()),
             next_load: StoredValue::new(0),
@@ -379,6 +383,9 @@ impl Workspace {
     }
 
     fn show(&self, summary: Summary) {
+        // Before anything the analysis page shows changes: its later
+        // sections go until the frames after this one.
+        self.stages.restart();
         let current = summary.current;
         self.trace_count.set(current.as_ref().map_or(0, |c| c.traces));
         self.group_counts
