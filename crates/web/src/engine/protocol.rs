@@ -181,6 +181,16 @@ pub enum Reply {
     },
     /// The engine panicked: it is gone, and says why before it goes.
     Panicked { message: String },
+    /// What a load and an opened trace answer, on the engine's warm-up
+    /// set, sent once at start for the page to read and drop while it is
+    /// idle: the browser compiles a wasm function the first time it runs,
+    /// and reading these types the first time took 50–140 ms of the first
+    /// load's answer.
+    Sample {
+        summary: Option<Summary>,
+        list: TracePage,
+        opened: TraceAnswer,
+    },
 }
 
 /// How far a load has got.
