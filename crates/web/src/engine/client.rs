@@ -163,7 +163,7 @@ impl Engine {
                 return;
             }
             // Read only to have read one (see `Reply::Sample`).
-            Reply::Sample { .. } => return,
+            Reply::Sample(_) => return,
             Reply::Traces { ticket, .. }
             | Reply::Report { ticket, .. }
             | Reply::Groups { ticket, .. }

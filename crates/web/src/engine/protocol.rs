@@ -186,11 +186,15 @@ pub enum Reply {
     /// idle: the browser compiles a wasm function the first time it runs,
     /// and reading these types the first time took 50–140 ms of the first
     /// load's answer.
-    Sample {
-        summary: Option<Summary>,
-        list: TracePage,
-        opened: TraceAnswer,
-    },
+    Sample(Box<Sample>),
+}
+
+/// The answers of [`Reply::Sample`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Sample {
+    pub summary: Option<Summary>,
+    pub list: TracePage,
+    pub opened: TraceAnswer,
 }
 
 /// How far a load has got.

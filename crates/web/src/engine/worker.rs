@@ -4,7 +4,7 @@
 //! a load runs, so the page can draw it and offer Cancel; a cancel stops
 //! this worker outright (see `client.rs`).
 
-use super::protocol::{Period, Progress, Reply, Request, Stage, TraceAnswer, TraceAsk};
+use super::protocol::{Period, Progress, Reply, Request, Sample, Stage, TraceAnswer, TraceAsk};
 use super::state::{EngineState, FileBytes};
 use super::timing;
 use js_sys::{Array, Reflect, Uint8Array};
@@ -89,7 +89,7 @@ fn warm_up() {
         }
         None => TraceAnswer::Missing,
     };
-    post(&Reply::Sample { summary, list, opened });
+    post(&Reply::Sample(Box::new(Sample { summary, list, opened })));
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
