@@ -15,7 +15,7 @@ use crate::components::{
     overview::Overview,
     report::ReportView,
     service_map::ServiceMapView,
-    stages::{Later, Staged},
+    stages::{self, Later, Staged},
     trace_compare::TraceCompare,
     trace_list::TraceList,
     trace_view::TraceView,
@@ -74,10 +74,10 @@ fn Analysis() -> impl IntoView {
             <Overview />
             <Baseline />
             <Findings />
-            <Later stage=1><Comparison /></Later>
+            <Later stage=stages::COMPARISON><Comparison /></Later>
             <TraceList />
-            <Later stage=2><GroupTable grouping=Grouping::Endpoints /></Later>
-            <Later stage=3><GroupTable grouping=Grouping::Operations /></Later>
+            <Later stage=stages::ENDPOINTS><GroupTable grouping=Grouping::Endpoints /></Later>
+            <Later stage=stages::OPERATIONS><GroupTable grouping=Grouping::Operations /></Later>
         </Staged>
     }
 }

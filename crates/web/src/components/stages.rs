@@ -3,8 +3,8 @@
 //! that changed it: the whole analysis at once (findings, the list, the
 //! comparison, two tables of histograms) was one 110–180 ms task and then a
 //! 40–90 ms layout. Now the answer draws stage 0, what a person looks at
-//! first (the totals, the findings, the trace list); each later stage waits
-//! until the frame before it is painted and draws one more section.
+//! first (the totals, the findings, the trace list's rows); each later
+//! stage waits until the frame before it is painted and draws one more part.
 //!
 //! Each new analysis starts again from stage 0: the later sections go and
 //! come back with it rather than update in place, which would draw them in
@@ -15,8 +15,16 @@ use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
+/// The stages after the first, in the order they are drawn: the trace
+/// list's filter menus (their options: 1,500 elements for a 100,000-span
+/// trace's operations), the comparison with the baseline, the endpoint
+/// table, the operation table.
+pub const MENUS: u8 = 1;
+pub const COMPARISON: u8 = 2;
+pub const ENDPOINTS: u8 = 3;
+pub const OPERATIONS: u8 = 4;
 /// The last stage: everything drawn.
-pub const LAST: u8 = 3;
+const LAST: u8 = OPERATIONS;
 
 /// The attribute marking the element whose height is kept while the stages
 /// draw.
