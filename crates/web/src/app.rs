@@ -74,7 +74,7 @@ fn Analysis() -> impl IntoView {
             <Overview />
             <Baseline />
             <Findings />
-            <Later stage=stages::COMPARISON><Comparison /></Later>
+            <Comparison />
             <TraceList />
             <Later stage=stages::ENDPOINTS><GroupTable grouping=Grouping::Endpoints /></Later>
             <Later stage=stages::OPERATIONS><GroupTable grouping=Grouping::Operations /></Later>

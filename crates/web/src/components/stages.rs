@@ -3,7 +3,8 @@
 //! that changed it: the whole analysis at once (findings, the list, the
 //! comparison, two tables of histograms) was one 110–180 ms task and then a
 //! 40–90 ms layout. Now the answer draws stage 0, what a person looks at
-//! first (the totals, the findings, the trace list's rows); each later
+//! first (the totals, the findings, the comparison, the trace list's
+//! rows); each later
 //! stage waits until the frame before it is painted and draws one more part.
 //!
 //! Each new analysis starts again from stage 0: the later sections go and
@@ -17,12 +18,13 @@ use wasm_bindgen::JsCast;
 
 /// The stages after the first, in the order they are drawn: the trace
 /// list's filter menus (their options: 1,500 elements for a 100,000-span
-/// trace's operations), the comparison with the baseline, the endpoint
-/// table, the operation table.
+/// trace's operations), the endpoint table, the operation table. The
+/// comparison with the baseline stays in the first: it sits above the list,
+/// which it would push down a frame later, and would vanish for a few
+/// frames whenever a file is added.
 pub const MENUS: u8 = 1;
-pub const COMPARISON: u8 = 2;
-pub const ENDPOINTS: u8 = 3;
-pub const OPERATIONS: u8 = 4;
+pub const ENDPOINTS: u8 = 2;
+pub const OPERATIONS: u8 = 3;
 /// The last stage: everything drawn.
 const LAST: u8 = OPERATIONS;
 
