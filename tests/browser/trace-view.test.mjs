@@ -53,6 +53,8 @@ test("a trace opens from the list as a waterfall of every span, in tree order", 
     await page.getByTestId("span-row").first().waitFor();
     assert.match(page.url(), new RegExp(`#/trace/${HOTROD_TRACE}$`));
     const spans = otlpSpans(HOTROD);
+    // The first answer holds a screenful (30 rows); the rest follow after it is painted.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length >= n, spans.size);
     assert.equal(await rows(page).count(), spans.size, "every span, one row each");
     assert.match(await textOf(page, "trace-header"), /40 spans/);
     // Each row's parent is the nearest row above it one level up, as the file says.

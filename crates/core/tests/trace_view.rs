@@ -17,7 +17,7 @@ use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::import::import_file;
 use tracelens_core::index::TraceIndex;
 use tracelens_core::model::SpanKind;
-use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, SpanRow, TraceTree};
+use tracelens_core::query::trace_view::{LaidOut, OperationDurations, RowsQuery, SpanRow, TraceTree};
 use tracelens_core::synth::SynthSpan;
 use tracelens_core::time::DurationNs;
 
@@ -371,4 +371,52 @@ fn a_span_is_placed_by_whole_percentiles_without_rounding_down() {
         assert_eq!(placement.count, 100);
         assert_eq!(placement.above_p95, ms > 95);
     }
+}
+
+/// Trace `trace` of `spans` spans: a root and its children.
+fn trace_of(trace: u128, spans: u64) -> Vec<SynthSpan> {
+    (1..=spans)
+        .map(|id| SynthSpan {
+            trace_id: trace,
+            parent_span_id: (id > 1).then_some(1),
+            ..span(id, None, id, id + 1)
+        })
+        .collect()
+}
+
+#[test]
+fn laid_out_traces_are_kept_within_the_budget_the_last_used_always() {
+    // Traces 1, 2 and 3 of 10, 20 and 40 spans.
+    let spans: Vec<SynthSpan> = [(1, 10), (2, 20), (3, 40)]
+        .into_iter()
+        .flat_map(|(trace, n)| trace_of(trace, n))
+        .collect();
+    let set = import(&spans);
+    let index = TraceIndex::build(&set);
+    let ids = |kept: &LaidOut| kept.trace_ids().map(|t| t.0).collect::<Vec<_>>();
+
+    // Two trees and 35 rows at most.
+    let mut kept = LaidOut::with_budget(2, 35);
+    assert_eq!(kept.open(&set, &index, TraceId(1)).map(TraceTree::len), Some(10));
+    assert!(kept.prepare(&set, &index, TraceId(2)));
+    assert_eq!(ids(&kept), vec![2, 1], "the most recently used first");
+    // Opening one kept moves it first; the tree is the same one.
+    assert_eq!(kept.open(&set, &index, TraceId(1)).map(TraceTree::len), Some(10));
+    assert_eq!(ids(&kept), vec![1, 2]);
+    // 40 rows alone are over the budget: the one used last stays, alone.
+    assert_eq!(kept.open(&set, &index, TraceId(3)).map(TraceTree::len), Some(40));
+    assert_eq!(ids(&kept), vec![3]);
+    // Two trees at most, though 10 + 20 rows would fit with the third.
+    let mut kept = LaidOut::with_budget(2, 1_000);
+    for trace in [1, 2, 3] {
+        kept.open(&set, &index, TraceId(trace));
+    }
+    assert_eq!(ids(&kept), vec![3, 2]);
+    // A trace not loaded is not kept and drops nothing.
+    assert!(!kept.prepare(&set, &index, TraceId(99)));
+    assert!(kept.open(&set, &index, TraceId(99)).is_none());
+    assert_eq!(ids(&kept), vec![3, 2]);
+    assert!(kept.contains(TraceId(2)) && !kept.contains(TraceId(1)));
+    kept.clear();
+    assert_eq!(ids(&kept), Vec::<u128>::new());
 }

@@ -15,6 +15,7 @@ use crate::components::{
     overview::Overview,
     report::ReportView,
     service_map::ServiceMapView,
+    stages::{self, Later, Staged},
     trace_compare::TraceCompare,
     trace_list::TraceList,
     trace_view::TraceView,
@@ -61,17 +62,23 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Everything loaded, section by section.
+/// Everything loaded, section by section: the totals, the findings and the
+/// trace list first, the rest in the frames after (see `stages.rs`).
 #[component]
 fn Analysis() -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    // Made again (back from a trace, say): drawn in stages as after a load.
+    workspace.stages.restart();
     view! {
-                <Overview />
-                <Baseline />
-                <Findings />
-                <Comparison />
-                <TraceList />
-                <GroupTable grouping=Grouping::Endpoints />
-                <GroupTable grouping=Grouping::Operations />
+        <Staged>
+            <Overview />
+            <Baseline />
+            <Findings />
+            <Comparison />
+            <TraceList />
+            <Later stage=stages::ENDPOINTS><GroupTable grouping=Grouping::Endpoints /></Later>
+            <Later stage=stages::OPERATIONS><GroupTable grouping=Grouping::Operations /></Later>
+        </Staged>
     }
 }
 

@@ -13,6 +13,7 @@
 //! on its own, to go on editing; traces dropped after it make the next
 //! period's report, with it as the baseline.
 
+use crate::components::stages::Stages;
 use crate::engine::client::{Engine, Event};
 use crate::engine::protocol::{FileOutcome, LoadId, Progress, Reply, ReportChoices, Request, Summary};
 use crate::report_state::Edits;
@@ -145,6 +146,8 @@ pub struct Workspace {
     pub first_page: StoredValue<Option<(TraceQuery, TracePage)>>,
     /// The trace picked in the list as the first of two to compare.
     pub compare_pick: RwSignal<Option<ComparePick>>,
+    /// How far the analysis page is drawn: it starts again with each summary.
+    pub stages: Stages,
     /// Files the engine holds, to send again to a fresh engine.
     loaded: StoredValue<Vec<Source>, LocalStorage>,
     /// The file `report_baseline` was read from, kept with the loaded files
@@ -178,6 +181,7 @@ impl Workspace {
             saved_report: RwSignal::new(None),
             first_page: StoredValue::new(None),
             compare_pick: RwSignal::new(None),
+            stages: Stages::new(),
             loaded: StoredValue::new_local(Vec::new()),
             report_source: StoredValue::new_local(None),
             pending: StoredValue::new_local(Vec::new()),
@@ -415,6 +419,9 @@ impl Workspace {
     }
 
     fn show(&self, summary: Summary) {
+        // Before anything the analysis page shows changes: its later
+        // sections go until the frames after this one.
+        self.stages.restart();
         let current = summary.current;
         self.trace_count.set(current.as_ref().map_or(0, |c| c.traces));
         self.group_counts

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod progress;
 pub mod report;
 pub mod service_map;
+pub mod stages;
 pub mod trace_compare;
 pub mod trace_list;
 pub mod trace_view;

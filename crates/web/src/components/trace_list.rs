@@ -266,6 +266,8 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
             })
             .collect_view()
     };
+    // The options come a frame after the rows (see `stages.rs`).
+    let stages = workspace.stages;
     let services = move || workspace.facets.with(|f| menu(&f.services, true));
     let endpoints = move || workspace.facets.with(|f| menu(&f.endpoints, false));
     let operations = move || workspace.facets.with(|f| menu(&f.operations, false));
@@ -287,7 +289,11 @@ fn Filters(route: ReadSignal<Route>, view: Memo<TraceListView>) -> impl IntoView
                     }
                 >
                     <option value="">"any"</option>
-                    {move || options(names.get(), view.with(|v| field(&mut v.clone()).clone()))}
+                    {move || {
+                        stages
+                            .shows(crate::components::stages::MENUS)
+                            .then(|| options(names.get(), view.with(|v| field(&mut v.clone()).clone())))
+                    }}
                 </select>
             </label>
         }

@@ -183,6 +183,20 @@ pub enum Reply {
     },
     /// The engine panicked: it is gone, and says why before it goes.
     Panicked { message: String },
+    /// What a load and an opened trace answer, on the engine's warm-up
+    /// set, sent once at start for the page to read and drop while it is
+    /// idle: the browser compiles a wasm function the first time it runs,
+    /// and reading these types the first time took 50–140 ms of the first
+    /// load's answer.
+    Sample(Box<Sample>),
+}
+
+/// The answers of [`Reply::Sample`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Sample {
+    pub summary: Option<Summary>,
+    pub list: TracePage,
+    pub opened: TraceAnswer,
 }
 
 /// How far a load has got.

@@ -23,7 +23,7 @@ use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
 use tracelens_core::query::compare::compare_traces;
-use tracelens_core::query::trace_view::{OperationDurations, RowsQuery, TraceTree};
+use tracelens_core::query::trace_view::{LaidOut, OperationDurations, RowsQuery};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
 use tracelens_core::report::{self, Report};
 
@@ -38,10 +38,11 @@ pub struct EngineState {
     catalog: Option<TraceCatalog>,
     /// A previous report given as the report's baseline.
     report_baseline: Option<Arc<Report>>,
-    /// The trace the trace view shows, laid out; replaced when another opens.
-    opened: Option<TraceTree>,
+    /// The traces laid out for the trace view: the one it shows, and those
+    /// laid out ahead of a click after a load (`prepare_trace_view`).
+    laid_out: LaidOut,
     /// Every operation's durations, for placing a span among them; made
-    /// when the first trace opens after an analysis.
+    /// after a load (or when the first trace opens after an analysis).
     durations: Option<OperationDurations>,
     /// The service map and its layout, made when first asked for.
     service_map: Option<(ServiceMap, Layout)>,
@@ -56,6 +57,10 @@ pub struct FileBytes {
 
 /// Choices a filter menu offers at most (the rarest left out).
 const MENU_CHOICES: usize = 2_000;
+
+/// Spans from which the largest trace is laid out ahead of a click: below
+/// this, laying a trace out at the click takes a few milliseconds.
+const LAY_OUT_AHEAD_SPANS: u32 = 10_000;
 
 /// A load in progress: what decides how its files are taken.
 pub struct Load {
@@ -201,12 +206,28 @@ impl EngineState {
         })
     }
 
-    /// Makes what opening a trace needs of the whole set (every operation's
-    /// durations), if it is not made yet: the worker calls it after a load,
-    /// while the page draws, so the first trace opened does not wait for it.
-    pub fn prepare_trace_view(&mut self) {
-        if self.prepared.is_some() && self.durations.is_none() {
-            self.durations = Some(OperationDurations::of(&self.current));
+    /// Makes what opening a trace needs, if it is not made yet: every
+    /// operation's durations, and laid out, the largest trace if it is big
+    /// (opening 100,000 spans was mostly laying them out) and `top`, the
+    /// trace at the top of the list. The worker calls it after a load, while
+    /// the page draws and the person reads, so the click only asks for rows.
+    pub fn prepare_trace_view(&mut self, top: Option<TraceId>) {
+        let Some(prepared) = &self.prepared else { return };
+        let (set, index) = (&self.current, prepared.index());
+        if self.durations.is_none() {
+            self.durations = Some(OperationDurations::of(set));
+        }
+        let largest = index
+            .traces
+            .iter()
+            .max_by_key(|t| t.span_count())
+            .filter(|t| t.span_count() >= LAY_OUT_AHEAD_SPANS)
+            .map(|t| t.trace_id);
+        // The top of the list last: the one kept first if the budget is short.
+        for trace_id in largest.into_iter().chain(top) {
+            if !self.laid_out.contains(trace_id) {
+                self.laid_out.prepare(set, index, trace_id);
+            }
         }
     }
 
@@ -216,10 +237,7 @@ impl EngineState {
             return TraceAnswer::Missing;
         };
         let (set, index) = (&self.current, prepared.index());
-        if self.opened.as_ref().is_none_or(|t| t.trace_id() != trace_id) {
-            self.opened = TraceTree::build(set, index, trace_id);
-        }
-        let Some(tree) = &self.opened else {
+        let Some(tree) = self.laid_out.open(set, index, trace_id) else {
             return TraceAnswer::Missing;
         };
         let durations = self.durations.get_or_insert_with(|| OperationDurations::of(set));
@@ -266,7 +284,7 @@ impl EngineState {
 
     fn analyse(&mut self) {
         // What was built on the sets as they were.
-        self.opened = None;
+        self.laid_out.clear();
         self.durations = None;
         self.service_map = None;
         if self.current.files.is_empty() {

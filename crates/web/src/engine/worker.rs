@@ -4,7 +4,7 @@
 //! a load runs, so the page can draw it and offer Cancel; a cancel stops
 //! this worker outright (see `client.rs`).
 
-use super::protocol::{Period, Progress, Reply, Request, Stage};
+use super::protocol::{Period, Progress, Reply, Request, Sample, Stage, TraceAnswer, TraceAsk};
 use super::state::{EngineState, FileBytes};
 use super::timing;
 use js_sys::{Array, Reflect, Uint8Array};
@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use tracelens_core::import::{Gunzip, is_gzip};
 use tracelens_core::query::TraceQuery;
+use tracelens_core::query::trace_view::RowsQuery;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
@@ -45,11 +46,12 @@ pub fn run() {
     warm_up();
 }
 
-/// Runs each reader and the whole analysis once on a small generated set,
-/// while the page is idle and before any file arrives. The browser compiles
-/// a wasm function the first time it runs (and optimises it later): without
-/// this, the first file dropped would pay for compiling the engine, several
-/// times the ~20 ms a 1 MB trace takes once warm.
+/// Runs each reader, the whole analysis and the trace view once on a small
+/// generated set, while the page is idle and before any file arrives. The
+/// browser compiles a wasm function the first time it runs (and optimises
+/// it later): without this, the first file dropped would pay for compiling
+/// the engine, several times the ~20 ms a 1 MB trace takes once warm. The
+/// answers go to the page (`Reply::Sample`), which warms up reading them.
 fn warm_up() {
     use tracelens_core::import::Format;
     use tracelens_core::synth::{self, shop};
@@ -71,8 +73,23 @@ fn warm_up() {
     }
     let mut load = state.begin(Period::Current);
     warm(&mut state, &mut load, Format::OtlpJson);
-    state.finish(load);
-    let _ = state.traces(&Default::default());
+    let summary = state.finish(load);
+    let list = state.traces(&TraceQuery::default());
+    let top = list.rows.first().map(|row| row.trace_id);
+    state.prepare_trace_view(top);
+    let opened = match top {
+        Some(trace_id) => {
+            let rows = RowsQuery {
+                limit: 30,
+                minimap: true,
+                ..RowsQuery::default()
+            };
+            let focus = Vec::new();
+            state.trace(trace_id, TraceAsk::Open { focus, rows })
+        }
+        None => TraceAnswer::Missing,
+    };
+    post(&Reply::Sample(Box::new(Sample { summary, list, opened })));
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -198,6 +215,9 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         Box::new((list, page))
     });
     let analysed = summary.is_some();
+    let top = list
+        .as_ref()
+        .and_then(|list| list.1.rows.first().map(|row| row.trace_id));
     post(&Reply::Loaded {
         load,
         period,
@@ -206,8 +226,9 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         list,
     });
     if analysed {
-        // While the page draws the analysis: what the first trace opened needs.
-        timing::measure("tracelens: prepare the trace view", || state.prepare_trace_view());
+        // While the page draws the analysis: what the first trace opened
+        // needs, and the traces most likely opened, laid out.
+        timing::measure("tracelens: prepare the trace view", || state.prepare_trace_view(top));
     }
 }
 

@@ -2,7 +2,8 @@
 //! tree, a page of the rows in view at a time, search within it, one span's
 //! details, and a minimap of the whole trace.
 //!
-//! The engine builds a [`TraceTree`] when a trace is opened and keeps it;
+//! The engine builds a [`TraceTree`] when a trace is opened (or ahead of
+//! the click) and keeps a few ([`LaidOut`]);
 //! the page asks for the rows it draws ([`RowsQuery`]), so a 100,000-span
 //! trace costs the page a screenful of rows, not 100,000. Collapsing is the
 //! page's state (which rows are folded), sent with each query; the tree
@@ -16,6 +17,7 @@
 //! where its duration sits among its operation's ([`placement`]).
 
 mod details;
+pub mod laid_out;
 mod minimap;
 pub mod placement;
 mod rows;
@@ -23,6 +25,7 @@ mod search;
 mod tree;
 
 pub use details::{AttributeText, EventText, LinkText, SpanDetails};
+pub use laid_out::LaidOut;
 pub use minimap::MiniBar;
 pub use placement::{OperationDurations, Placement};
 pub use rows::{Gap, RowsPage, RowsQuery, Skew, SpanRow, TraceHeader};

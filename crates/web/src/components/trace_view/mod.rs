@@ -19,7 +19,7 @@ use crate::workspace::Workspace;
 use details::SpanDetailsPanel;
 use leptos::prelude::*;
 use minimap::Minimap;
-use rows::{Ruler, row_element_id, span_row};
+use rows::{Marks, Ruler, row_element_id, span_row};
 use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::numbers::counted;
@@ -501,6 +501,21 @@ fn Waterfall() -> impl IntoView {
         })
     };
     let duration = move || w.header.with(|h| h.as_ref().map_or(0, |h| h.duration.0));
+    // A row's marks are set when it is made; when they change, on the rows
+    // on screen (a few dozen), here.
+    let rows_box = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        Marks::track(w);
+        let Some(rows) = rows_box.get_untracked() else { return };
+        let rows = rows.children();
+        for i in 0..rows.length() {
+            let Some(row) = rows.item(i) else { continue };
+            let id = row.get_attribute("data-row").and_then(|r| r.parse().ok());
+            if let Some(id) = id {
+                Marks::of(w, id).apply(&row);
+            }
+        }
+    });
     let on_key = move |e: leptos::ev::KeyboardEvent| {
         // Keys meant for a button inside (Enter on a fold button) are its own.
         if e.target() != e.current_target() {
@@ -521,7 +536,7 @@ fn Waterfall() -> impl IntoView {
             <div class="span-scroller" data-testid="span-scroller" node_ref=w.scroller
                 style:max-height=format!("{}px", VISIBLE_ROWS as f64 * ROW_PX)
                 on:scroll=move |e| w.scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
-                <div class="span-rows" role="presentation" style:height=height>
+                <div class="span-rows" role="presentation" style:height=height node_ref=rows_box>
                     // A fold above a row moves it: its position is in the key.
                     <For each=placed key=|(at, r)| (*at, r.row, r.folded) children=move |(at, r)| span_row(w, r, at, duration()) />
                 </div>

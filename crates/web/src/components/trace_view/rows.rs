@@ -35,14 +35,68 @@ fn percent_of(at: u64, total: u64) -> String {
     )
 }
 
+/// What marks a row: selected, a search hit, the hit the search is on,
+/// evidence of the finding, its details open. Read when the row is made,
+/// then kept up to date on the rows on screen by one effect
+/// ([`Marks::apply`]): five reactive closures per row made every row a
+/// scroll brings in cost five effects to set up and tear down.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Marks {
+    selected: bool,
+    hit: bool,
+    current_hit: bool,
+    evidence: bool,
+    open: bool,
+}
+
+impl Marks {
+    /// Row `id`'s marks as they are now (untracked).
+    pub(super) fn of(w: Waterfall, id: u32) -> Marks {
+        let hit_row = w
+            .hit
+            .get_untracked()
+            .and_then(|at| w.hits.with_untracked(|h| h.rows.get(at).copied()));
+        Marks {
+            selected: w.selected.get_untracked() == Some(id),
+            hit: w.hits.with_untracked(|h| h.rows.binary_search(&id).is_ok()),
+            current_hit: hit_row == Some(id),
+            evidence: w
+                .header
+                .with_untracked(|h| h.as_ref().is_some_and(|h| h.focus.contains(&id))),
+            open: w.details_row.get_untracked() == Some(id),
+        }
+    }
+
+    /// Tracks every signal the marks read, for the effect that applies them.
+    pub(super) fn track(w: Waterfall) {
+        w.selected.track();
+        w.hits.track();
+        w.hit.track();
+        w.header.track();
+        w.details_row.track();
+    }
+
+    /// Sets the row element's classes (and `aria-selected`) to these marks.
+    pub(super) fn apply(&self, row: &web_sys::Element) {
+        let classes = row.class_list();
+        for (class, on) in [
+            ("selected", self.selected),
+            ("match", self.hit),
+            ("current-match", self.current_hit),
+            ("evidence", self.evidence),
+            ("open", self.open),
+        ] {
+            // Only fails for a class name with a space: these have none.
+            let _ = classes.toggle_with_force(class, on);
+        }
+        let _ = row.set_attribute("aria-selected", if self.selected { "true" } else { "false" });
+    }
+}
+
 /// One row at visible position `at`. `total` is the trace's duration, the bars' axis.
 pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl IntoView {
     let id = row.row;
-    let selected = move || w.selected.get() == Some(id);
-    let is_hit = move || w.hits.with(|h| h.rows.binary_search(&id).is_ok());
-    let is_current_hit = move || w.hit.get().and_then(|at| w.hits.with(|h| h.rows.get(at).copied())) == Some(id);
-    let is_evidence = move || w.header.with(|h| h.as_ref().is_some_and(|h| h.focus.contains(&id)));
-    let open = move || w.details_row.get() == Some(id);
+    let marks = Marks::of(w, id);
     let indent = row.depth.min(MAX_INDENT_LEVELS) * INDENT_PX;
     let color = service_color(&row.service);
     let duration = row.duration.map(|d| d.0);
@@ -119,9 +173,9 @@ pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl 
             // Leptos has no typed `aria-level`; the reflected property sets the attribute.
             id=row_element_id(id) role="treeitem" prop:ariaLevel=(row.depth + 1).to_string()
             aria-expanded=(row.descendants > 0).then(|| (!row.folded).to_string())
-            data-depth=row.depth.to_string() aria-selected=move || selected().to_string()
-            class:selected=selected class:failed=row.failed class:match=is_hit class:current-match=is_current_hit
-            class:evidence=is_evidence class:open=open
+            data-depth=row.depth.to_string() aria-selected=marks.selected.to_string()
+            class:selected=marks.selected class:failed=row.failed class:match=marks.hit
+            class:current-match=marks.current_hit class:evidence=marks.evidence class:open=marks.open
             on:click=move |_| { w.selected.set(Some(id)); w.details_row.set(Some(id)); }>
             <div class="span-name" style:padding-left=format!("{indent}px")>
                 {toggle}
