@@ -92,16 +92,9 @@ pub struct Peers {
 impl Peers {
     /// The keys of `set` and its database calls.
     pub fn of(set: &TraceSet) -> Peers {
-        let keys = |names: &[&str]| names.iter().filter_map(|n| set.strings.get(n)).collect();
         Peers {
-            peer: keys(&PEER),
-            database: keys(&DATABASE),
-            host: keys(&HOST),
-            db_system: keys(&DB_SYSTEM),
-            messaging: keys(&MESSAGING),
-            rpc: keys(&RPC),
-            url: keys(&URL),
             database_calls: Some(DatabaseCalls::of(set)),
+            ..Peers::names_only(set)
         }
     }
 
