@@ -467,7 +467,7 @@ fn the_test_runners_own_failures_are_not_failed_backend_requests() {
     assert_eq!((clickhouse.impact.requests, clickhouse.impact.of_requests), (1, 5));
     assert!(
         clickhouse.explanation.contains(
-            "\"Url: <url> Expected status: <n> != <n>\" ×5; the error climbed 8 spans up to `essvt-test-runner`."
+            "\"Url: <url> Expected status: 404 != 200\" ×5; the error climbed 8 spans up to `essvt-test-runner`."
         ),
         "{}",
         clickhouse.explanation

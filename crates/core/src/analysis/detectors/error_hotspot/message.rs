@@ -7,7 +7,9 @@
 //! with or without a port (`<ip>`), `host:port` and dotted host names of three
 //! labels or more (`<host>`), hexadecimal IDs of 8 digits or more and `0x…`
 //! (`<hex>`), quoted values (`'<value>'`; a quoted JSON key stays), and every
-//! other run of digits (`<n>`). Messages are folded whole and only shortened
+//! other run of digits (`<n>`), but for HTTP status codes: a number from 100
+//! to 599 right after the word `status`, `code` or `HTTP`, or after such a
+//! code (`Expected status: 404 != 200`), says what went wrong and stays. Messages are folded whole and only shortened
 //! for display, after counting, so two messages that differ past any cut-off
 //! are never merged.
 
@@ -16,6 +18,8 @@ pub fn normalise(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message.trim();
     let mut previous: Option<char> = None;
+    // The last word said a status code follows (`status`, or a code itself).
+    let mut status_follows = false;
     while let Some(c) = rest.chars().next() {
         let at_word_start = previous.is_none_or(|p| !is_word_char(p));
         // A quote opens a value after a space or punctuation, not inside a word (`can't`).
@@ -36,8 +40,14 @@ pub fn normalise(message: &str) -> String {
             let (word, _) = rest.split_at(len);
             // Punctuation closing a sentence or a key is not part of the word.
             let core = word.trim_end_matches(['.', ':', '-']);
-            fold_word(core, &mut out);
+            let status = status_follows && is_status_code(core);
+            if status {
+                out.push_str(core);
+            } else {
+                fold_word(core, &mut out);
+            }
             out.push_str(&word[core.len()..]);
+            status_follows = status || ["status", "code", "http"].iter().any(|w| core.eq_ignore_ascii_case(w));
             len
         } else {
             out.push(c);
@@ -47,6 +57,11 @@ pub fn normalise(message: &str) -> String {
         rest = &rest[consumed..];
     }
     out
+}
+
+/// An HTTP status code: three digits from 100 to 599.
+fn is_status_code(word: &str) -> bool {
+    word.len() == 3 && word.bytes().all(|b| b.is_ascii_digit()) && word.starts_with(['1', '2', '3', '4', '5'])
 }
 
 /// `text` cut to `max` characters with an ellipsis, for display only.
@@ -190,7 +205,7 @@ mod tests {
             ("redis timeout", "redis timeout"),
             (
                 "Url: http://observability-clickhouse:8123/ Expected status: 404 != 200",
-                "Url: <url> Expected status: <n> != <n>",
+                "Url: <url> Expected status: 404 != 200",
             ),
             ("Connection refused to 10.0.0.12:6379.", "Connection refused to <ip>."),
             (
@@ -216,6 +231,9 @@ mod tests {
                 r#"returned <n>: {"detail":"<value>","status":null}"#,
             ),
             ("driver T757492C retry 3 of 5", "driver T<n>C retry <n> of <n>"),
+            ("HTTP 503 after 250 ms", "HTTP 503 after <n> ms"),
+            ("status code 500 in 300 ms", "status code 500 in <n> ms"),
+            ("timed out after 300 ms", "timed out after <n> ms"),
             ("System.IO.IOException: disk full", "System.IO.IOException: disk full"),
         ];
         for (message, folded) in cases {
