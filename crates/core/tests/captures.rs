@@ -405,3 +405,60 @@ fn a_fan_out_seen_one_hop_down_is_told_as_what_each_call_does() {
     );
     assert!(!chatty.contains("also repeated"), "{chatty}");
 }
+
+/// The .NET call handler runs one call's handlers one at a time: the three
+/// `EntryPoint - …` spans that started while another was running did nothing
+/// traced for 612–896 ms, long past the other's end, where the twelve that
+/// started alone reached their first child within 10 ms. Their own time is a
+/// wait, and the sentence says behind what. `RonaTimerTicked`'s own time is
+/// `EntryPoint - RonaMessage`, which ran inside it and ended with it but
+/// hangs under a `NewCall` marker of 1 µs that ended 28 s before.
+#[test]
+fn own_time_that_the_service_explains_is_told_as_such() {
+    let path = "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json";
+    let invited = sentence(path, "bottleneck", "`EntryPoint - UserInvited` in");
+    assert!(
+        invited.ends_with(
+            ", but it did nothing traced for its first 628ms: it started while `EntryPoint - PlayMediaCompleted` \
+             (another request or message of the same service) was running, and went on 610ms after that ended \
+             (a lock or a queue that runs them one at a time?)"
+        ),
+        "{invited}"
+    );
+    let batch = sentence(path, "bottleneck", "`EntryPoint - BatchConversationOperation` in");
+    assert!(
+        batch.contains(
+            "each did nothing traced for its first 612ms–896ms: each started while another request or message of \
+             the same service was running (`EntryPoint - InputCompleted`, `EntryPoint - UserInvited`) and went on \
+             378ms–606ms after that one ended"
+        ),
+        "{batch}"
+    );
+    let rona = sentence(path, "bottleneck", "RonaTimerTicked");
+    assert!(
+        rona.ends_with(
+            ", but its own time is `EntryPoint - RonaMessage` in the same service, which ran inside it and ended \
+             with it, traced under `NewCall`, which had ended: its work, with the trace context lost on the way"
+        ),
+        "{rona}"
+    );
+    // The evidence holds both spans, so the trace view highlights the pair.
+    let mut set = TraceSet::new();
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path);
+    import_file(&mut set, "capture", &std::fs::read(full).unwrap()).unwrap();
+    let analysis = Analysis::of(&set);
+    let finding = analysis
+        .findings
+        .iter()
+        .find(|f| f.explanation.contains("RonaTimerTicked"))
+        .unwrap();
+    assert_eq!(finding.evidence[0].span_ids.len(), 2, "{:?}", finding.evidence);
+    // Handlers that started alone keep their plain sentence.
+    let graph = sentence(path, "bottleneck", "graph.microsoft.com");
+    assert!(
+        !graph.contains("nothing traced") && !graph.contains("context lost"),
+        "{graph}"
+    );
+}

@@ -322,6 +322,35 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
     );
 }
 
+/// Two calls of one request served side by side by one service are a
+/// fan-out, not a queue: the slower server's long start is its own (or
+/// untraced) work, never "waiting behind" its sibling, which belongs to the
+/// same request. A server span's own time beside a span under a running
+/// parent is not "traced elsewhere" either.
+#[test]
+fn a_fan_out_in_one_request_is_not_told_as_a_queue() {
+    let spans: Vec<SynthSpan> = (1..=5u128)
+        .flat_map(|t| {
+            [
+                request(t, "/x", 100),
+                span(t, 2, Some(1), "api", "GET stock a", SpanKind::Client, (1, 40)),
+                span(t, 3, Some(1), "api", "GET stock b", SpanKind::Client, (1, 90)),
+                span(t, 4, Some(2), "stock", "GET /a", SpanKind::Server, (2, 39)),
+                span(t, 5, Some(3), "stock", "GET /b", SpanKind::Server, (3, 89)),
+                span(t, 6, Some(5), "stock", "SELECT b", SpanKind::Client, (60, 85)),
+            ]
+        })
+        .collect();
+    let found = findings_of(&spans, "bottleneck");
+    let b = found
+        .iter()
+        .find(|f| f.subject.operation == "GET /b")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(!b.explanation.contains("nothing traced"), "{}", b.explanation);
+    assert!(!b.explanation.contains("context lost"), "{}", b.explanation);
+    assert_eq!(b.evidence[0].span_ids.len(), 1);
+}
+
 #[test]
 fn errors_are_reported_where_they_start_not_where_they_propagate() {
     let mut spans = Vec::new();

@@ -24,6 +24,12 @@
 //! several endpoints, and the slow endpoint it causes, are one finding
 //! ([`super::consolidate`]).
 //!
+//! **Own time that is not own work.** A client's time outside its traced
+//! callee is a wait between them. A span's own time that the rest of its
+//! service explains ([`super::own_time_cause`]: queued behind another request
+//! or message, or its work traced under another parent) is still a
+//! bottleneck, since the request waited, but the sentence says what it was.
+//!
 //! **Sessions.** A session is no request: inside it, each unit of work (a
 //! message handler, a request, see [`super::session_units`]) is judged as
 //! one, on its own critical path, and units of one handler (service and span
@@ -34,6 +40,7 @@
 //! **Example.** `POST /v1/charges` in `payment` holds 92% (median 118 ms) of
 //! the critical path of `POST /api/checkout` in 53 of its 53 requests.
 
+use super::own_time_cause::{self, Cause};
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::{DurationNs, sum_ns};
@@ -300,7 +307,25 @@ fn finding(
         None => String::new(),
     };
     hits.sort_by_key(|h| std::cmp::Reverse(h.time));
-    let evidence = hits.iter().take(3).map(|h| context.span_evidence(h.span)).collect();
+    // Own time that the service's other spans explain: a wait behind another
+    // request, or work traced under another parent (see `own_time_cause`).
+    let causes: Vec<Option<Cause>> = hits.iter().map(|h| own_time_cause::of(context, h.span)).collect();
+    let what = match callee {
+        Some(_) => what,
+        None => format!("{what}{}", own_time_told(context, &causes)),
+    };
+    let evidence = hits
+        .iter()
+        .zip(&causes)
+        .take(3)
+        .map(|(h, cause)| {
+            let mut evidence = context.span_evidence(h.span);
+            if let Some(other) = cause.and_then(|c| set.spans.get(c.other() as usize)) {
+                evidence.span_ids.push(other.span_id);
+            }
+            evidence
+        })
+        .collect();
     Finding {
         detector: NAME,
         severity: if median_share >= 0.5 {
@@ -339,6 +364,81 @@ fn finding(
         ),
         evidence,
     }
+}
+
+/// ", but it did nothing traced for its first …", when most hits share one
+/// cause of their own time; "" otherwise. `causes` follow the hits, longest first.
+fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
+    let set = context.set;
+    let name = |i: u32| set.spans.get(i as usize).map_or("", |s| set.str(s.name));
+    let queued: Vec<(u32, u64, u64)> = causes
+        .iter()
+        .filter_map(|c| match *c {
+            Some(Cause::QueuedBehind { other, lead, after }) => Some((other, lead, after)),
+            _ => None,
+        })
+        .collect();
+    let elsewhere: Vec<u32> = causes
+        .iter()
+        .filter_map(|c| match *c {
+            Some(Cause::TracedElsewhere { other, .. }) => Some(other),
+            _ => None,
+        })
+        .collect();
+    let range = |values: &mut dyn Iterator<Item = u64>| -> String {
+        let values: Vec<u64> = values.collect();
+        let (low, high) = (values.iter().min().copied(), values.iter().max().copied());
+        match (low, high) {
+            (Some(low), Some(high)) if DurationNs(low).to_string() != DurationNs(high).to_string() => {
+                format!("{}–{}", DurationNs(low), DurationNs(high))
+            }
+            (Some(low), _) => DurationNs(low).to_string(),
+            _ => String::new(),
+        }
+    };
+    if 2 * queued.len() > causes.len() {
+        let mut others: Vec<String> = queued
+            .iter()
+            .map(|&(o, ..)| format!("`{}`", super::shown(name(o))))
+            .collect();
+        others.dedup();
+        let lead = range(&mut queued.iter().map(|q| q.1));
+        let after = range(&mut queued.iter().map(|q| q.2));
+        if causes.len() == 1 {
+            return format!(
+                ", but it did nothing traced for its first {lead}: it started while {} (another request or \
+                 message of the same service) was running, and went on {after} after that ended (a lock or a \
+                 queue that runs them one at a time?)",
+                others.join(", ")
+            );
+        }
+        let who = if queued.len() == causes.len() {
+            "each".to_owned()
+        } else {
+            format!("{} of them", queued.len())
+        };
+        return format!(
+            ", but {who} did nothing traced for its first {lead}: each started while another request or message \
+             of the same service was running ({}) and went on {after} after that one ended (a lock or a queue \
+             that runs them one at a time?)",
+            others.join(", ")
+        );
+    }
+    if 2 * elsewhere.len() > causes.len() {
+        let Some(&other) = elsewhere.first() else {
+            return String::new();
+        };
+        let parent = context.index.parent.get(other as usize).copied().flatten().map_or_else(
+            || "as a trace root".to_owned(),
+            |p| format!("under `{}`, which had ended", super::shown(name(p))),
+        );
+        return format!(
+            ", but its own time is `{}` in the same service, which ran inside it and ended with it, traced {parent}: \
+             its work, with the trace context lost on the way",
+            super::shown(name(other))
+        );
+    }
+    String::new()
 }
 
 impl Of<'_> {

@@ -19,6 +19,7 @@ pub mod error_hotspot;
 pub mod long_tail;
 pub mod many_queries;
 pub mod n_plus_one;
+mod own_time_cause;
 pub mod registry;
 pub mod regression;
 mod repeats;

@@ -1,0 +1,184 @@
+//! What a span's own time was, when the rest of its service says.
+//!
+//! A span's own time (what its children do not cover) reads as its own code
+//! running. Two shapes in recorded traces say otherwise, and both show only
+//! beside the other spans of the same service in the same trace:
+//!
+//! - **Queued behind another unit of work.** The span started while a span
+//!   of another request or message of its service (another unit of work,
+//!   [`super::calls::Units`]) was running, and did nothing traced until after
+//!   that one ended: most of its own time is a wait before its first child.
+//!   Work for one entity run one at a time (a lock, a queue, an actor). The
+//!   staging .NET capture: of 15 `EntryPoint - …` handlers of one call, the 3
+//!   that started while another was running waited 612–896 ms before their
+//!   first child, 18–610 ms past the other's end; the 12 others reached
+//!   theirs within 10 ms.
+//! - **Its work traced under another parent.** A span of the same service
+//!   started inside it, ended with it (within 2% of its duration, at least
+//!   1 ms) and covers most of its own time, but hangs under a parent that had
+//!   already ended when it started, or under none: an async hand-off that
+//!   carried an older context, so the work left the span's subtree. The .NET
+//!   capture: `RonaTimerTicked` (128 ms, own time 122 ms) and
+//!   `EntryPoint - RonaMessage` (122 ms, under a `NewCall` marker that had
+//!   ended 28 s before), 6 ms apart and ending together.
+//!
+//! Both look at one span against its trace's spans: detectors ask only for
+//! the few spans they are about to report.
+
+use super::Context;
+use crate::model::{Span, SpanKind};
+
+/// Why a span's own time is not its own work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cause {
+    /// It waited behind `other` (another unit's span of the same service):
+    /// nothing traced for its first `lead` ns, `after` ns of it after
+    /// `other` ended.
+    QueuedBehind { other: u32, lead: u64, after: u64 },
+    /// Its work is `other`, a span of the same service traced under a parent
+    /// that had ended (or none); `covered` ns of its own time.
+    TracedElsewhere { other: u32, covered: u64 },
+}
+
+impl Cause {
+    /// The other span the cause names.
+    pub(super) fn other(self) -> u32 {
+        match self {
+            Cause::QueuedBehind { other, .. } | Cause::TracedElsewhere { other, .. } => other,
+        }
+    }
+}
+
+/// The cause of span `i`'s own time, when one of the two shapes fits.
+pub(super) fn of(context: &Context<'_>, i: u32) -> Option<Cause> {
+    let set = context.set;
+    let span = set.spans.get(i as usize).filter(|s| s.duration_known())?;
+    let stretches = crate::analysis::self_time::uncovered(set, context.index, i);
+    let own: u64 = stretches.iter().map(|(from, to)| to - from).sum();
+    if own == 0 {
+        return None;
+    }
+    let trace = context.index.traces.get(context.trace_of(i) as usize)?;
+    let same_service = context
+        .index
+        .spans_of(trace)
+        .iter()
+        .copied()
+        .filter(|&o| o != i)
+        .filter_map(|o| Some((o, set.spans.get(o as usize)?)))
+        .filter(|(_, o)| o.service == span.service && o.duration_known());
+    // The wait before the first child, when the span has children at all.
+    let lead = stretches
+        .first()
+        .filter(|&&(from, to)| from == span.start.0 && to < span.end().0)
+        .map(|&(from, to)| to - from);
+    let mut queued: Option<(u32, &Span)> = None;
+    let mut elsewhere: Option<(u32, u64)> = None;
+    for (o, other) in same_service {
+        if let Some(lead) = lead.filter(|&lead| 2 * lead >= span.duration.0) {
+            let first_child = span.start.0 + lead;
+            let waited_behind = other.start < span.start
+                && other.end() > span.start
+                && other.end().0 <= first_child
+                && !matches!(other.kind, SpanKind::Client | SpanKind::Producer)
+                // Its own message's sender counts: a handler that published
+                // the message, then held the lock until it ended.
+                && another_unit(context, i, o);
+            if waited_behind && queued.is_none_or(|(q, best)| later_or_closer(set, span, other, best, o, q)) {
+                queued = Some((o, other));
+            }
+        }
+        let tolerance = (span.duration.0 / 50).max(1_000_000);
+        let ends_with_it =
+            other.start >= span.start && other.end() <= span.end() && other.end().0 + tolerance >= span.end().0;
+        if ends_with_it && detached(context, o) && !is_ancestor(context, i, o) && !is_ancestor(context, o, i) {
+            let covered = overlap(&stretches, other.start.0, other.end().0);
+            if 2 * covered >= own && elsewhere.is_none_or(|(_, best)| covered > best) {
+                elsewhere = Some((o, covered));
+            }
+        }
+    }
+    if let Some((other, covered)) = elsewhere {
+        return Some(Cause::TracedElsewhere { other, covered });
+    }
+    let (other, behind) = queued?;
+    let lead = lead?;
+    Some(Cause::QueuedBehind {
+        other,
+        lead,
+        after: (span.start.0 + lead).saturating_sub(behind.end().0),
+    })
+}
+
+/// Whether `candidate` should replace `best` as the span waited behind: it
+/// ended later, or as late (within 1 ms) with a name closer to the waiting
+/// span's (`EntryPoint - UserInvited` behind `EntryPoint - PlayMediaCompleted`,
+/// not behind the message span around it).
+fn later_or_closer(
+    set: &crate::model::TraceSet,
+    span: &Span,
+    candidate: &Span,
+    best: &Span,
+    candidate_index: u32,
+    best_index: u32,
+) -> bool {
+    let (c, b) = (candidate.end().0, best.end().0);
+    if c.abs_diff(b) > 1_000_000 {
+        return c > b;
+    }
+    let name = set.str(span.name);
+    let shared = |other: &Span| common_prefix(name, set.str(other.name));
+    (shared(candidate), std::cmp::Reverse(candidate_index)) > (shared(best), std::cmp::Reverse(best_index))
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+/// Whether spans `a` and `b` belong to different units of work (requests or
+/// messages): spans of one request running side by side are a fan-out, not a queue.
+fn another_unit(context: &Context<'_>, a: u32, b: u32) -> bool {
+    let units = context.units();
+    match (units.unit(a), units.unit(b)) {
+        (Some(x), Some(y)) => x != y,
+        _ => false,
+    }
+}
+
+/// Whether `above` is `below` or one of its ancestors.
+fn is_ancestor(context: &Context<'_>, above: u32, below: u32) -> bool {
+    let mut at = Some(below);
+    // A parent cycle in bad data ends the walk after as many steps as spans.
+    for _ in 0..=context.set.spans.len() {
+        match at {
+            Some(span) if span == above => return true,
+            Some(span) => at = context.index.parent.get(span as usize).copied().flatten(),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Whether span `o` hangs under no parent, or under one that had ended
+/// before it started: async work whose context came from elsewhere.
+fn detached(context: &Context<'_>, o: u32) -> bool {
+    let set = context.set;
+    let Some(span) = set.spans.get(o as usize) else {
+        return false;
+    };
+    match context.index.parent.get(o as usize).copied().flatten() {
+        None => true,
+        Some(p) => set
+            .spans
+            .get(p as usize)
+            .is_some_and(|parent| parent.duration_known() && parent.end() <= span.start),
+    }
+}
+
+/// Time of `stretches` inside `[from, to)`.
+fn overlap(stretches: &[(u64, u64)], from: u64, to: u64) -> u64 {
+    stretches
+        .iter()
+        .map(|&(a, b)| b.min(to).saturating_sub(a.max(from)))
+        .sum()
+}
