@@ -420,7 +420,7 @@ fn own_time_that_the_service_explains_is_told_as_such() {
     assert!(
         invited.ends_with(
             ", but it did nothing traced for its first 628ms: it started while `EntryPoint - PlayMediaCompleted` \
-             (another request or message of the same service) was running, and went on 610ms after that ended \
+             (another handler of the same service) was running, and went on 610ms after that ended \
              (a lock or a queue that runs them one at a time?)"
         ),
         "{invited}"
@@ -428,8 +428,8 @@ fn own_time_that_the_service_explains_is_told_as_such() {
     let batch = sentence(path, "bottleneck", "`EntryPoint - BatchConversationOperation` in");
     assert!(
         batch.contains(
-            "each did nothing traced for its first 612ms–896ms: each started while another request or message of \
-             the same service was running (`EntryPoint - InputCompleted`, `EntryPoint - UserInvited`) and went on \
+            "each did nothing traced for its first 612ms–896ms: each started while another handler of the same \
+             service was running (`EntryPoint - InputCompleted`, `EntryPoint - UserInvited`) and went on \
              378ms–606ms after that one ended"
         ),
         "{batch}"

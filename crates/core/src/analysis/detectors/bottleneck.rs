@@ -406,8 +406,8 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
         let after = range(&mut queued.iter().map(|q| q.2));
         if causes.len() == 1 {
             return format!(
-                ", but it did nothing traced for its first {lead}: it started while {} (another request or \
-                 message of the same service) was running, and went on {after} after that ended (a lock or a \
+                ", but it did nothing traced for its first {lead}: it started while {} (another handler of \
+                 the same service) was running, and went on {after} after that ended (a lock or a \
                  queue that runs them one at a time?)",
                 others.join(", ")
             );
@@ -418,8 +418,8 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             format!("{} of them", queued.len())
         };
         return format!(
-            ", but {who} did nothing traced for its first {lead}: each started while another request or message \
-             of the same service was running ({}) and went on {after} after that one ended (a lock or a queue \
+            ", but {who} did nothing traced for its first {lead}: each started while another handler of the \
+             same service was running ({}) and went on {after} after that one ended (a lock or a queue \
              that runs them one at a time?)",
             others.join(", ")
         );
