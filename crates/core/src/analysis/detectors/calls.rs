@@ -16,7 +16,8 @@
 //! told apart by where they go, not only by the caller's span name (`HTTP GET`
 //! names every HTTP call): `peer.service`, else the server address and port
 //! (`server.address`/`server.port`, `net.peer.name`/`net.peer.port`,
-//! `peer.hostname`/`peer.port`, the URL's host), followed by the URL path
+//! `peer.hostname`/`peer.port`, the URL's host, then an address:
+//! `net.peer.ip`, `peer.ipv4`), followed by the URL path
 //! (`url.full`, `http.url`, `http.target`, `url.path`, `http.path`) with IDs
 //! folded (numbers, UUIDs, hex, long tokens become `{id}`; the query is
 //! dropped) or the RPC method; without any of those, the SERVER span the call
@@ -304,9 +305,13 @@ impl CallKeys {
 }
 
 /// The attribute keys callees are read from, looked up once.
-struct AttributeKeys {
+pub(super) struct AttributeKeys {
     peer_service: Vec<Sym>,
     host: Vec<Sym>,
+    /// Addresses: after the URL's host, which names the callee where an
+    /// address may name the other end (an Envoy `ingress` span's
+    /// `net.peer.ip` is its downstream client).
+    address: Vec<Sym>,
     port: Vec<Sym>,
     url: Vec<Sym>,
     path: Vec<Sym>,
@@ -315,18 +320,12 @@ struct AttributeKeys {
 }
 
 impl AttributeKeys {
-    fn of(set: &TraceSet) -> AttributeKeys {
+    pub(super) fn of(set: &TraceSet) -> AttributeKeys {
         let keys = |names: &[&str]| -> Vec<Sym> { names.iter().filter_map(|n| set.strings.get(n)).collect() };
         AttributeKeys {
             peer_service: keys(&["peer.service", "service.peer.name"]),
-            host: keys(&[
-                "server.address",
-                "net.peer.name",
-                "peer.hostname",
-                "http.host",
-                "net.peer.ip",
-                "peer.ipv4",
-            ]),
+            host: keys(&["server.address", "net.peer.name", "peer.hostname", "http.host"]),
+            address: keys(&["net.peer.ip", "peer.ipv4"]),
             port: keys(&["server.port", "net.peer.port", "peer.port"]),
             url: keys(&["url.full", "http.url"]),
             path: keys(&["url.template", "http.target", "url.path", "http.path"]),
@@ -336,7 +335,7 @@ impl AttributeKeys {
     }
 
     /// Writes the callee of call `i` into `out` (nothing when unknown).
-    fn callee(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32, out: &mut String) {
+    pub(super) fn callee(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32, out: &mut String) {
         use std::fmt::Write;
         let Some(span) = set.spans.get(i as usize) else { return };
         let attributes = set.attributes_of(span);
@@ -357,9 +356,10 @@ impl AttributeKeys {
             .or_else(|| text(&self.path).map(|p| p.split(['?', '#']).next().unwrap_or("")))
             .filter(|p| !p.is_empty());
         // A host is never folded: `0.0.0.0:8083` names the callee.
+        let host = text(&self.host).or_else(|| (url_host.is_empty()).then(|| text(&self.address)).flatten());
         if let Some(peer) = text(&self.peer_service) {
             out.push_str(peer);
-        } else if let Some(host) = text(&self.host) {
+        } else if let Some(host) = host {
             out.push_str(host);
             if !host.contains(':') {
                 match first(&self.port) {

@@ -9,7 +9,10 @@
 //!
 //! **Rule.** Only when the data has at most `max_traces` traces (default 3),
 //! one `info` finding per trace: its critical-path time per operation
-//! (service and span name, spans counted), the top `top` operations (default
+//! (service and span name, spans counted; spans of one name that went to
+//! several places, a sidecar's `ingress` or a client's `HTTP GET`, told apart
+//! by where they went, and a childless one whose host sends no spans says
+//! so), the top `top` operations (default
 //! 3) that hold at least `min_share` of the path (default 5%). A trace whose
 //! root answered before most of its work ended (the path covers less than
 //! `min_coverage` of the trace's wall-clock time, default half: async work)
@@ -66,6 +69,8 @@ impl Default for Config {
 struct Part {
     service: Sym,
     name: Sym,
+    /// Where its spans went, when spans of its name went to several places.
+    target: String,
     time: u64,
     spans: usize,
     /// Its span with the most time on the path.
@@ -115,18 +120,25 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
     if total < config.min_time.0.max(1) || (total as f64) < config.min_coverage * wall_clock as f64 {
         return None;
     }
-    let mut parts: HashMap<(Sym, Sym), Part> = HashMap::new();
-    for &i in context.index.spans_of(trace) {
+    let on_path: Vec<u32> = context
+        .index
+        .spans_of(trace)
+        .iter()
+        .copied()
+        .filter(|&i| in_request(i) && context.on_path.get(i as usize).is_some_and(|d| d.0 > 0))
+        .collect();
+    let targets = Targets::of(context, &on_path);
+    let mut parts: HashMap<(Sym, Sym, &str), Part> = HashMap::new();
+    for &i in &on_path {
         let time = context.on_path.get(i as usize).map_or(0, |d| d.0);
         let Some(span) = set.spans.get(i as usize) else {
             continue;
         };
-        if time == 0 || !in_request(i) {
-            continue;
-        }
-        let part = parts.entry((span.service, span.name)).or_insert(Part {
+        let target = targets.target(i);
+        let part = parts.entry((span.service, span.name, target)).or_insert(Part {
             service: span.service,
             name: span.name,
+            target: target.to_owned(),
             time: 0,
             spans: 0,
             longest: (0, i),
@@ -137,9 +149,9 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
     }
     let mut parts: Vec<Part> = parts.into_values().collect();
     parts.sort_by(|a, b| {
-        b.time
-            .cmp(&a.time)
-            .then_with(|| (set.str(a.service), set.str(a.name)).cmp(&(set.str(b.service), set.str(b.name))))
+        b.time.cmp(&a.time).then_with(|| {
+            (set.str(a.service), set.str(a.name), &a.target).cmp(&(set.str(b.service), set.str(b.name), &b.target))
+        })
     });
     let share = |time: u64| time as f64 / total as f64;
     let named: Vec<&Part> = parts
@@ -151,7 +163,8 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
     // A path that runs only through the request's own span (a trace of one
     // span, or children too short to matter) says nothing the trace list does not.
     let request_span = set.spans.get(entry.unwrap_or(trace.root) as usize)?;
-    if named.len() == 1 && (top.service, top.name) == (request_span.service, request_span.name) {
+    if named.len() == 1 && (top.service, top.name) == (request_span.service, request_span.name) && top.target.is_empty()
+    {
         return None;
     }
     let endpoint = context.endpoints.get(t).cloned().flatten();
@@ -161,8 +174,13 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
         .iter()
         .map(|p| {
             format!(
-                "`{}` in `{}`{} ({}, {:.0}%)",
+                "`{}`{} in `{}`{} ({}, {:.0}%{})",
                 super::shown(set.str(p.name)),
+                if p.target.is_empty() {
+                    String::new()
+                } else {
+                    format!(" to `{}`", super::shown(&p.target))
+                },
                 super::shown(set.str(p.service)),
                 if p.spans > 1 {
                     format!(" ×{}", p.spans)
@@ -170,7 +188,8 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
                     String::new()
                 },
                 DurationNs(p.time),
-                share(p.time) * 100.0
+                share(p.time) * 100.0,
+                untraced_behind(context, p),
             )
         })
         .collect();
@@ -204,6 +223,69 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
                 .collect(),
         }],
     })
+}
+
+/// Where the spans on a path went ([`super::calls::AttributeKeys::callee`]),
+/// kept only for names that went to more than one place: a sidecar's every
+/// span is `ingress`, HotROD's frontend calls two services as `HTTP GET`.
+/// The 92 ms in front of the hipster shop's untraced partner service is then
+/// told apart from the 1 ms each of the other 24 `ingress` spans adds.
+struct Targets {
+    /// Per span on the path, its target ("" when its name needs none).
+    by_span: HashMap<u32, String>,
+}
+
+impl Targets {
+    fn of(context: &Context<'_>, spans: &[u32]) -> Targets {
+        let set = context.set;
+        let keys = super::calls::AttributeKeys::of(set);
+        let mut by_span: HashMap<u32, String> = HashMap::new();
+        let mut places: HashMap<(Sym, Sym), std::collections::HashSet<String>> = HashMap::new();
+        for &i in spans {
+            let Some(span) = set.spans.get(i as usize) else {
+                continue;
+            };
+            let mut target = String::new();
+            keys.callee(set, context.index, i, &mut target);
+            places
+                .entry((span.service, span.name))
+                .or_default()
+                .insert(target.clone());
+            by_span.insert(i, target);
+        }
+        for (i, target) in by_span.iter_mut() {
+            let Some(span) = set.spans.get(*i as usize) else {
+                continue;
+            };
+            if places.get(&(span.service, span.name)).is_none_or(|p| p.len() < 2) {
+                target.clear();
+            }
+        }
+        Targets { by_span }
+    }
+
+    fn target(&self, i: u32) -> &str {
+        self.by_span.get(&i).map_or("", String::as_str)
+    }
+}
+
+/// "; `partnerintegrationservice` sends no spans" when a part's longest span
+/// has no child and its target's host names no service in the data: the time
+/// is the untraced callee's, not the caller's (the hipster shop's sidecar
+/// `ingress` waited 92 ms on a partner service that sends no spans).
+fn untraced_behind(context: &Context<'_>, part: &Part) -> String {
+    let set = context.set;
+    let host = part.target.split([':', '/']).next().unwrap_or("");
+    let is_address = host.is_empty() || host.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if is_address || !context.index.children_of(part.longest.1).is_empty() {
+        return String::new();
+    }
+    let traced = set.spans.iter().any(|s| set.str(s.service) == host);
+    if traced {
+        String::new()
+    } else {
+        format!("; `{}` sends no spans", super::shown(host))
+    }
 }
 
 /// "a", "a and b", "a, b and c".
