@@ -31,7 +31,10 @@
 //!   whose time windows overlap, or are less than `peer_gap` apart (default
 //!   a minute), are merged.
 //! - Reported when it failed at least `min_failed_requests` requests (default
-//!   1), or started at least `min_errors` errors (default 3).
+//!   1), or started at least `min_errors` errors (default 3). The incidents
+//!   under both are told together in one `info` finding (`rare.rs`), so no
+//!   error in the data goes unsaid: a session that ended on one failed
+//!   countdown, a test run's one failing step.
 //! - Impact: failed requests of the endpoints' requests (without an endpoint,
 //!   of all calls of the operation), the share of the affected requests' time
 //!   the origin spans cover (their union, clipped to the request), and the
@@ -51,6 +54,7 @@ pub(crate) mod cause;
 pub(crate) mod message;
 mod messages;
 mod origins;
+mod rare;
 mod sentence;
 
 use super::{Context, Evidence, Finding, Impact, Subject, shown};
@@ -141,13 +145,26 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .iter()
         .map(|g| ((g.service.as_str(), g.name.as_str()), g.durations.count))
         .collect();
-    incidents(context, &groups, config.peer_gap)
-        .into_iter()
-        .filter_map(|incident| {
-            let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
-            finding(context, config, &described, &texts, &incident, &op_calls, &messages)
-        })
-        .collect()
+    let mut findings = Vec::new();
+    let mut too_rare: Vec<Vec<&Described>> = Vec::new();
+    for incident in incidents(context, &groups, config.peer_gap) {
+        let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
+        match finding(context, config, &described, &texts, &incident, &op_calls, &messages) {
+            Told::Finding(finding) => findings.push(finding),
+            Told::TooRare(members) => too_rare.push(members),
+            Told::Nothing => {}
+        }
+    }
+    findings.extend(rare::finding(context, config, &texts, &too_rare));
+    findings
+}
+
+/// What one incident gives.
+enum Told<'d> {
+    Finding(Finding),
+    /// Under both thresholds: its origins, told together with the other rare ones.
+    TooRare(Vec<&'d Described>),
+    Nothing,
 }
 
 /// Each origin not retried away, with its type, folded message and peer; and
@@ -287,26 +304,29 @@ struct Reach {
     failed: Vec<RequestId>,
 }
 
-fn finding(
+fn finding<'d>(
     context: &Context<'_>,
     config: &Config,
-    described: &[Described],
+    described: &'d [Described],
     messages: &[String],
     incident: &[&Group],
     op_calls: &HashMap<(&str, &str), u64>,
     consumed: &messages::Messages,
-) -> Option<Finding> {
+) -> Told<'d> {
     let set = context.set;
     let members: Vec<&Described> = incident
         .iter()
         .flat_map(|g| g.members.iter().filter_map(|&d| described.get(d)))
         .collect();
-    let lead = incident
+    let Some(lead) = incident
         .iter()
         .copied()
         .enumerate()
         .max_by_key(|(order, g)| (g.members.len(), std::cmp::Reverse(*order)))
-        .map(|(_, g)| g)?;
+        .map(|(_, g)| g)
+    else {
+        return Told::Nothing;
+    };
     let mut reach: BTreeMap<Option<&str>, Reach> = BTreeMap::new();
     let request_of = |origin: &origins::Origin| (origin.trace, origin.message.unwrap_or(u32::MAX));
     for member in &members {
@@ -339,7 +359,7 @@ fn finding(
     failed.sort_unstable();
     failed.dedup();
     if (failed.len() as u64) < config.min_failed_requests.max(1) && members.len() < config.min_errors.max(1) {
-        return None;
+        return Told::TooRare(members);
     }
     let by_endpoint = context.traces_by_endpoint();
     let endpoint_requests = |e: &str| {
@@ -398,7 +418,7 @@ fn finding(
     sentence.push_str(&sentence::climb(context, &members));
     sentence.push_str(&sentence::waited(context, config, &members));
     sentence.push('.');
-    Some(Finding {
+    Told::Finding(Finding {
         detector: NAME,
         severity: super::Severity::Info,
         impact: Impact {

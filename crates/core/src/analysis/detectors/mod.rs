@@ -521,6 +521,8 @@ pub fn rank(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
+            // The rare errors are what is left when every other finding is read.
+            .then_with(|| (a.detector == Detector::RareErrors).cmp(&(b.detector == Detector::RareErrors)))
             .then_with(|| b.impact.failed_requests.cmp(&a.impact.failed_requests))
             .then_with(|| b.impact.time.cmp(&a.impact.time))
             .then_with(|| a.detector.cmp(&b.detector))

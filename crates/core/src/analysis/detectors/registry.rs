@@ -23,6 +23,8 @@ pub enum Detector {
     Bottleneck,
     /// Where errors start, one finding per incident.
     ErrorHotspot,
+    /// The errors too few of a kind for an error hotspot, told together.
+    RareErrors,
     /// Remote calls made one after another that could run at once.
     SequentialCalls,
     /// An endpoint running many more queries than its siblings.
@@ -45,7 +47,7 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 16] = [
+    pub const ALL: [Detector; 17] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
         Detector::Retries,
@@ -53,6 +55,7 @@ impl Detector {
         Detector::LongTail,
         Detector::Bottleneck,
         Detector::ErrorHotspot,
+        Detector::RareErrors,
         Detector::SequentialCalls,
         Detector::ManyQueries,
         Detector::Scaling,
@@ -170,6 +173,14 @@ impl Detector {
                 "Fix the origin span's error (its exception and message are listed); the spans above only pass it on.",
                 Critical,
                 true,
+            ),
+            Detector::RareErrors => e(
+                "rare_errors",
+                "Rare errors",
+                "Errors too few of a kind to be an error hotspot (once or twice, failing no request), told together so none goes unsaid.",
+                "Read each one: a single failure can be a bug that no rate shows yet, or a test's expected failure.",
+                Info,
+                false,
             ),
             Detector::SequentialCalls => e(
                 "sequential_calls",

@@ -1,0 +1,130 @@
+//! The errors under both thresholds of an error hotspot (fewer than
+//! `min_errors` of a kind, failing no request), told together in one `info`
+//! finding of their own detector ([`super::super::Detector::RareErrors`]).
+//!
+//! Thresholds keep one-off failures from burying the incidents that cost
+//! users, but a person who drops one recorded session or a test run wants to
+//! know every error in it: the async capture's session ended on one
+//! "Countdown failed", and the Robot Framework run's only 403s ("The runner
+//! [robot-runner] can not be…") failed one step each. The finding names up to
+//! `SHOWN` kinds, most frequent first, and counts the rest.
+
+use super::super::{Evidence, Finding, Impact, Severity, Subject, shown};
+use super::sentence::{join_and, plural};
+use super::{Config, Described, message};
+use crate::time::{DurationNs, sum_ns};
+
+/// Kinds of rare error named in the sentence; the others are counted.
+const SHOWN: usize = 4;
+
+/// One finding for every incident that was too rare (each a list of origins), or none.
+pub(super) fn finding(
+    context: &super::Context<'_>,
+    config: &Config,
+    messages: &[String],
+    incidents: &[Vec<&Described>],
+) -> Option<Finding> {
+    let set = context.set;
+    let keys = super::cause::CauseKeys::of(set);
+    let errors: usize = incidents.iter().map(Vec::len).sum();
+    if errors == 0 {
+        return None;
+    }
+    let mut ordered: Vec<&Vec<&Described>> = incidents.iter().filter(|i| !i.is_empty()).collect();
+    // Most frequent first, then the earliest: the order a reader checks them in.
+    ordered.sort_by_key(|members| {
+        (
+            std::cmp::Reverse(members.len()),
+            members.iter().map(|m| m.start).min().unwrap_or(0),
+        )
+    });
+    let named: Vec<String> = ordered
+        .iter()
+        .take(SHOWN)
+        .filter_map(|members| {
+            let first = members.first()?;
+            let span = set.spans.get(first.origin.span as usize)?;
+            // One error is shown as written: folding is for grouping, and
+            // "returned <n>" hides the 403 a single failure is about.
+            let raw = (members.len() == 1)
+                .then(|| keys.message(set, span))
+                .flatten()
+                .map(|m| set.str(m).to_owned());
+            let text = raw
+                .or_else(|| first.message.and_then(|m| messages.get(m)).cloned())
+                .map(|m| {
+                    format!(
+                        ": \"{}\"",
+                        message::shortened(&message::readable(&m), config.shown_message_chars)
+                    )
+                })
+                .unwrap_or_default();
+            Some(format!(
+                "`{}` in `{}`{text} ×{}",
+                shown(set.str(span.name)),
+                shown(set.str(span.service)),
+                members.len()
+            ))
+        })
+        .collect();
+    let more = ordered.len().saturating_sub(named.len());
+    let more = if more > 0 {
+        vec![format!("{more} more kind{}", plural(more))]
+    } else {
+        Vec::new()
+    };
+    let list: Vec<String> = named.into_iter().chain(more).collect();
+    let all: Vec<&Described> = incidents.iter().flatten().copied().collect();
+    let lead = ordered.first().and_then(|m| m.first())?;
+    let lead_span = set.spans.get(lead.origin.span as usize)?;
+    let traces = super::super::distinct(all.iter().map(|m| m.origin.trace));
+    let explanation = format!(
+        "{errors} error{} too rare for an error hotspot (fewer than {} of a kind, failing no request){}: {}.",
+        plural(errors),
+        config.min_errors.max(1),
+        super::sentence::window(&all),
+        join_and(&list)
+    );
+    Some(Finding {
+        detector: super::super::Detector::RareErrors,
+        severity: Severity::Info,
+        impact: Impact {
+            requests: super::super::distinct(all.iter().map(|m| (m.origin.trace, m.origin.message))),
+            traces: Some(traces),
+            failed_requests: 0,
+            of_requests: 0,
+            request_time_share: 0.0,
+            time: DurationNs(sum_ns(
+                all.iter()
+                    .map(|m| context.self_times.get(m.origin.span as usize).map_or(0, |d| d.0)),
+            )),
+        },
+        subject: Subject {
+            endpoint: None,
+            service: set.str(lead_span.service).to_owned(),
+            operation: set.str(lead_span.name).to_owned(),
+        },
+        explanation,
+        evidence: evidence(context, &ordered),
+    })
+}
+
+/// The first origin of each kind, grouped by trace: up to three traces.
+fn evidence(context: &super::Context<'_>, ordered: &[&Vec<&Described>]) -> Vec<Evidence> {
+    let set = context.set;
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for members in ordered {
+        let Some(span) = members.first().and_then(|m| set.spans.get(m.origin.span as usize)) else {
+            continue;
+        };
+        match evidence.iter().position(|e| e.trace_id == span.trace_id) {
+            Some(at) => evidence[at].span_ids.push(span.span_id),
+            None if evidence.len() < 3 => evidence.push(Evidence {
+                trace_id: span.trace_id,
+                span_ids: vec![span.span_id],
+            }),
+            None => {}
+        }
+    }
+    evidence
+}
