@@ -528,3 +528,23 @@ fn rare_errors_are_told_as_written() {
         "{countdown}"
     );
 }
+
+/// HotROD's MySQL call logs "Waiting for lock behind 4 transactions" at its
+/// start and "Acquired lock" 1.07 s later: 1.07 of its 1.38 s is queueing
+/// behind other requests, not a slow query.
+#[test]
+fn hotrods_lock_wait_is_told_from_the_spans_own_log() {
+    let bottleneck = sentence(
+        "jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json",
+        "bottleneck",
+        "SQL SELECT",
+    );
+    assert!(
+        bottleneck.ends_with(
+            "in its one request (n=1), but 1.07s of it is a wait its own log records: \"Waiting for lock behind 4 \
+             transactions\", then \"Acquired lock with 0 transactions waiting behind\" (queueing for what other \
+             requests hold, not its own work)"
+        ),
+        "{bottleneck}"
+    );
+}

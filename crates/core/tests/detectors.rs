@@ -12,7 +12,7 @@ use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::{Finding, Severity, n_plus_one};
 use tracelens_core::import::{Format, import_file};
 use tracelens_core::model::SpanKind;
-use tracelens_core::synth::{SynthSpan, SynthValue, encode, shop};
+use tracelens_core::synth::{SynthEvent, SynthSpan, SynthValue, encode, encode_with_events, shop};
 
 fn analyse(bytes: &[u8]) -> Analysis {
     let mut set = TraceSet::new();
@@ -320,6 +320,64 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
         findings_of(&requests((1, 6), 10), "bottleneck").is_empty(),
         "half of a 10 ms request is 5 ms"
     );
+}
+
+/// A statement that logs it waited for a lock, then got it, spent that time
+/// queueing, and the bottleneck says so with the log's own words. A span
+/// that only logs it got the lock (HotROD's full trace: "Acquired lock; 0
+/// transactions waiting behind") or only that it waits keeps the plain sentence.
+#[test]
+fn a_wait_the_span_logs_is_told_as_a_wait() {
+    const BASE: u64 = 1_700_000_000_000_000_000;
+    let spans: Vec<SynthSpan> = (1..=3u128)
+        .flat_map(|t| {
+            [
+                request(t, "/dispatch", 100),
+                span(t, 2, Some(1), "mysql", "SQL SELECT", SpanKind::Client, (5, 95)),
+            ]
+        })
+        .collect();
+    let event = |t: u128, ms: u64, name: &'static str| SynthEvent {
+        trace_id: t,
+        span_id: 2,
+        time_ns: BASE + ms * 1_000_000,
+        name,
+        attributes: Vec::new(),
+    };
+    let sentence = |events: &[SynthEvent]| -> String {
+        let analysis = analyse(&encode_with_events(&spans, events, Format::JaegerJson));
+        let found: Vec<&Finding> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.detector == "bottleneck")
+            .collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found[0].explanation.clone()
+    };
+    let both: Vec<SynthEvent> = (1..=3u128)
+        .flat_map(|t| {
+            [
+                event(t, 5, "Waiting for lock behind 2 transactions"),
+                event(t, 75, "Acquired lock with 0 transactions waiting behind"),
+            ]
+        })
+        .collect();
+    let told = sentence(&both);
+    assert!(
+        told.contains(
+            ", but 70.0ms of it is a wait their own logs record: \"Waiting for lock behind 2 transactions\", then \
+             \"Acquired lock with 0 transactions waiting behind\""
+        ),
+        "{told}"
+    );
+    let acquired_only: Vec<SynthEvent> = (1..=3u128)
+        .map(|t| event(t, 6, "Acquired lock; 0 transactions waiting behind"))
+        .collect();
+    assert!(!sentence(&acquired_only).contains("a wait"));
+    let waiting_only: Vec<SynthEvent> = (1..=3u128)
+        .map(|t| event(t, 6, "Waiting for lock behind 2 transactions"))
+        .collect();
+    assert!(!sentence(&waiting_only).contains("a wait"));
 }
 
 /// Two calls of one request served side by side by one service are a

@@ -35,9 +35,13 @@ fn a_single_hotrod_trace_names_its_bottleneck_with_n_1() {
         (finding.subject.service.as_str(), finding.subject.operation.as_str()),
         ("mysql", "SQL SELECT")
     );
-    assert_eq!(
-        finding.explanation,
-        "`SQL SELECT` in `mysql` holds 76% (1.38s) of the critical path of `GET /dispatch` in its one request (n=1)"
+    // The lock wait its own log records is said in `captures.rs`.
+    assert!(
+        finding.explanation.starts_with(
+            "`SQL SELECT` in `mysql` holds 76% (1.38s) of the critical path of `GET /dispatch` in its one request (n=1)"
+        ),
+        "{}",
+        finding.explanation
     );
     assert_eq!((finding.impact.requests, finding.impact.of_requests), (1, 1));
     // One request is evidence enough to name it, not to call it critical.

@@ -320,7 +320,7 @@ fn finding(
         .take(3)
         .map(|(h, cause)| {
             let mut evidence = context.span_evidence(h.span);
-            if let Some(other) = cause.and_then(|c| set.spans.get(c.other() as usize)) {
+            if let Some(other) = cause.and_then(|c| set.spans.get(c.other()? as usize)) {
                 evidence.span_ids.push(other.span_id);
             }
             evidence
@@ -396,6 +396,30 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             _ => String::new(),
         }
     };
+    let logged: Vec<(Sym, Sym, u64)> = causes
+        .iter()
+        .filter_map(|c| match *c {
+            Some(Cause::LoggedWait { began, ended, waited }) => Some((began, ended, waited)),
+            _ => None,
+        })
+        .collect();
+    if 2 * logged.len() > causes.len() {
+        let waited = range(&mut logged.iter().map(|l| l.2));
+        let Some(&(began, ended, _)) = logged.first() else {
+            return String::new();
+        };
+        let whose = if causes.len() == 1 {
+            "its own log records"
+        } else {
+            "their own logs record"
+        };
+        return format!(
+            ", but {waited} of it is a wait {whose}: \"{}\", then \"{}\" (queueing for what \
+             other requests hold, not its own work)",
+            super::shown(set.str(began)),
+            super::shown(set.str(ended)),
+        );
+    }
     if 2 * queued.len() > causes.len() {
         let mut others: Vec<String> = queued
             .iter()
