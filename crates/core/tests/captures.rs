@@ -239,6 +239,15 @@ fn smartthings_session() {
                 "auth",
                 "SELECT * FROM auth.client WHERE id = ?"
             ),
+            // `alice`'s circuit-breaker lookup answered 404 once. A later `get`
+            // to another URL under the same parent succeeded, which once
+            // dropped the error as "retried", though no retries finding had it.
+            (
+                "info",
+                "rare_errors",
+                "alice",
+                "get circuitbreakers/_entitytype_/_entity"
+            ),
         ])
     );
 }
@@ -518,6 +527,17 @@ fn rare_errors_are_told_as_written() {
         rare.contains("\"Url: http://essvt-nginx:8080/api/v2/executions Expected status: 403 != 201\" ×1"),
         "{rare}"
     );
+    let pods = sentence(
+        "jaeger-ui-json/jaegerui__genaiTestTrace.json",
+        "rare_errors",
+        "too rare",
+    );
+    assert!(
+        pods.ends_with(": `GET /api/v1/pods` in `k8s-api`: `HTTP 500` ×1."),
+        "{pods}"
+    );
+    let kafka = sentence("zipkin-v2/zipkin__messaging-kafka.json", "error_hotspot", "on-message");
+    assert!(kafka.contains(": \"some error\" ×2, 1 without a message."), "{kafka}");
     let countdown = sentence(
         "jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json",
         "rare_errors",

@@ -13,12 +13,13 @@
 //!    says OK: it handled the error), the highest of them, whether the trace's request span is
 //!    among them (is the span part of the request), and whether one of its
 //!    failing ancestors, or itself, was retried (followed by a later call of
-//!    the same service and operation under the same parent that succeeded).
+//!    the same service and operation under the same parent that succeeded
+//!    and asked the same thing: a retry as `retries::is_retry` says).
 
 use super::super::Context;
 use crate::intern::Sym;
 use crate::model::StatusCode;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// One place an error started.
 #[derive(Clone, Copy, Debug)]
@@ -64,7 +65,8 @@ pub fn origins(context: &Context<'_>) -> Vec<Origin> {
     let mut has_failing_below = vec![false; n];
     let mut above = vec![Above::default(); n];
     let mut stack: Vec<u32> = Vec::new();
-    let mut succeeded_later: HashSet<(Sym, Sym)> = HashSet::new();
+    let mut succeeded_later: HashMap<(Sym, Sym), Vec<u32>> = HashMap::new();
+    let slack = super::super::retries::Config::default().start_slack;
     let mut origins = Vec::new();
     for t in failing_traces {
         let Some(trace) = index.traces.get(t) else { continue };
@@ -126,9 +128,18 @@ pub fn origins(context: &Context<'_>) -> Vec<Origin> {
                 };
                 let key = (span.service, span.name);
                 let failed = failures.span(child);
-                let retried_here = failed && succeeded_later.contains(&key);
+                // A retry as the retries detector sees one (same request asked
+                // again), so an error is either a retry it reports or an
+                // origin here: SmartThings' 404 from `get` to one URL was
+                // dropped as "retried" by a later `get` to another.
+                let retried_here = failed
+                    && succeeded_later.get(&key).is_some_and(|later| {
+                        later
+                            .iter()
+                            .any(|&next| super::super::retries::is_retry(set, child, next, slack))
+                    });
                 if any_failed && !failed {
-                    succeeded_later.insert(key);
+                    succeeded_later.entry(key).or_default().push(child);
                 }
                 if let Some(slot) = above.get_mut(child as usize) {
                     *slot = Above {

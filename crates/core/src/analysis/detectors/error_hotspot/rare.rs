@@ -54,11 +54,19 @@ pub(super) fn finding(
                 .or_else(|| first.message.and_then(|m| messages.get(m)).cloned())
                 .map(|m| {
                     format!(
-                        ": \"{}\"",
+                        "\"{}\"",
                         message::shortened(&message::readable(&m), config.shown_message_chars)
                     )
-                })
-                .unwrap_or_default();
+                });
+            // The exception type, or the HTTP status a server answered with
+            // ("`HTTP 500`" where the span carries no message).
+            let kind = first.kind.as_deref().map(|k| format!("`{}`", shown(k)));
+            let said: Vec<String> = kind.into_iter().chain(text).collect();
+            let text = if said.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", said.join(" "))
+            };
             Some(format!(
                 "`{}` in `{}`{text} ×{}",
                 shown(set.str(span.name)),

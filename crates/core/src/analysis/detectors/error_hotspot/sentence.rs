@@ -146,7 +146,15 @@ pub(super) fn causes(members: &[&Described], messages: &[String], max_chars: usi
             })
             .collect()
     };
-    let all: Vec<String> = top(kinds, "`").into_iter().chain(top(texts, "\"")).collect();
+    // Origins that say nothing are counted too, so the counts add up (Kafka:
+    // "some error" ×2 of 3 failed messages, the third an empty error tag).
+    let silent = members.iter().filter(|m| m.message.is_none()).count();
+    let silent = (silent > 0 && !texts.is_empty()).then(|| format!("{silent} without a message"));
+    let all: Vec<String> = top(kinds, "`")
+        .into_iter()
+        .chain(top(texts, "\""))
+        .chain(silent)
+        .collect();
     if all.is_empty() {
         String::new()
     } else {
