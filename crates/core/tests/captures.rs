@@ -457,7 +457,8 @@ fn own_time_that_the_service_explains_is_told_as_such() {
     assert!(
         rona.ends_with(
             ", but its own time is `EntryPoint - RonaMessage` in the same service, which ran inside it and ended \
-             with it, traced under `NewCall`, which had ended: its work, with the trace context lost on the way"
+             with it, traced under `NewCall`, which had ended before it began: its work, parented to an older \
+             context instead of to it"
         ),
         "{rona}"
     );
@@ -477,7 +478,7 @@ fn own_time_that_the_service_explains_is_told_as_such() {
     // Handlers that started alone keep their plain sentence.
     let graph = sentence(path, "bottleneck", "graph.microsoft.com");
     assert!(
-        !graph.contains("nothing traced") && !graph.contains("context lost"),
+        !graph.contains("nothing traced") && !graph.contains("older context"),
         "{graph}"
     );
 }
@@ -567,4 +568,25 @@ fn hotrods_lock_wait_is_told_from_the_spans_own_log() {
         ),
         "{bottleneck}"
     );
+}
+
+/// The hipster frontend's 5 product fetches each pass the callee's sidecar
+/// and make one `/product/{id}` call: what each call goes on to do, not 3
+/// more repeated calls, even though a sixth fetch, from checkout, passes the
+/// same sidecar.
+#[test]
+fn what_each_repeated_call_goes_on_to_do_is_said_as_such() {
+    let chatty = sentence(
+        "jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json",
+        "chatty_calls",
+        "GetProduct",
+    );
+    assert!(
+        chatty.contains(
+            "; each call in turn makes `ingress` to \
+             `productcatalogservice:3550/hipstershop.ProductCatalogService/GetProduct` from `proxy`"
+        ),
+        "{chatty}"
+    );
+    assert!(!chatty.contains("also repeated"), "{chatty}");
 }

@@ -454,11 +454,11 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
         };
         let parent = context.index.parent.get(other as usize).copied().flatten().map_or_else(
             || "as a trace root".to_owned(),
-            |p| format!("under `{}`, which had ended", super::shown(name(p))),
+            |p| format!("under `{}`, which had ended before it began", super::shown(name(p))),
         );
         return format!(
             ", but its own time is `{}` in the same service, which ran inside it and ended with it, traced {parent}: \
-             its work, with the trace context lost on the way",
+             its work, parented to an older context instead of to it",
             super::shown(name(other))
         );
     }

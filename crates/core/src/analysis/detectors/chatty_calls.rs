@@ -150,23 +150,32 @@ fn one_after_another(set: &crate::model::TraceSet, spans: &[u32]) -> bool {
     times.windows(2).all(|w| w[1].0 >= w[0].1)
 }
 
-/// Whether every span of `spans` lies below one of `above` (a walk up the
-/// parents, at most `MAX_DEPTH` steps, so a parent cycle in bad data ends
-/// soon; deeper means "not below", which keeps the call named apart).
-fn all_below(context: &Context<'_>, spans: &[u32], above: &HashSet<u32>) -> bool {
+/// Whether `spans` are what the calls `above` go on to make: every one lies
+/// below one of them, or every call of `above` has one below it and most of
+/// `spans` do (a walk up the parents, at most `MAX_DEPTH` steps, so a parent
+/// cycle in bad data ends soon; deeper means "not below", which keeps the
+/// call named apart).
+fn made_by_each(context: &Context<'_>, spans: &[u32], above: &HashSet<u32>) -> bool {
     let parent = |i: u32| context.index.parent.get(i as usize).copied().flatten();
-    !spans.is_empty()
-        && spans.iter().all(|&s| {
-            let mut at = parent(s);
-            for _ in 0..MAX_DEPTH {
-                match at {
-                    Some(p) if above.contains(&p) => return true,
-                    Some(p) => at = parent(p),
-                    None => return false,
-                }
+    // The call of `above` each span lies under, if any.
+    let caller = |s: u32| {
+        let mut at = parent(s);
+        for _ in 0..MAX_DEPTH {
+            match at {
+                Some(p) if above.contains(&p) => return Some(p),
+                Some(p) => at = parent(p),
+                None => return None,
             }
-            false
-        })
+        }
+        None
+    };
+    let callers: Vec<Option<u32>> = spans.iter().map(|&s| caller(s)).collect();
+    let below = callers.iter().flatten().count();
+    let making: HashSet<u32> = callers.iter().flatten().copied().collect();
+    // All of them below those calls; or every call making one, and most of
+    // them below (the hipster shop's 5 product fetches each pass the callee's
+    // sidecar, which a sixth fetch from elsewhere passes too).
+    !spans.is_empty() && (below == spans.len() || (making.len() == above.len() && 2 * below >= spans.len()))
 }
 
 /// Keeps the costliest chatty call of a unit as its finding and names the
@@ -188,7 +197,7 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
     let (mut first, _, first_spans) = findings.next()?;
     let first_spans: HashSet<u32> = first_spans.into_iter().collect();
     let (nested, others): (Vec<_>, Vec<_>) =
-        findings.partition(|(_, _, spans)| all_below(context, spans, &first_spans));
+        findings.partition(|(_, _, spans)| made_by_each(context, spans, &first_spans));
     // The impact stays the costliest call's: the others' time may lie inside
     // it (a service called in a loop calling another in a loop), so adding
     // it would count the same wall clock twice.
