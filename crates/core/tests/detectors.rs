@@ -380,6 +380,56 @@ fn a_wait_the_span_logs_is_told_as_a_wait() {
     assert!(!sentence(&waiting_only).contains("a wait"));
 }
 
+/// Two messages of one service: the second starts while the first is being
+/// handled and does nothing traced until 200 ms after the first ended. That
+/// is a queue, told once for the service; a second message that starts as
+/// the first ends (Kafka's handlers of one poll, one after another) is not.
+#[test]
+fn a_handler_waiting_behind_another_is_a_queue_one_after_another_is_not() {
+    let messages = |second_start: u64| -> Vec<SynthSpan> {
+        vec![
+            span(1, 1, None, "worker", "poll", SpanKind::Internal, (0, 2000)),
+            span(1, 2, Some(1), "handler", "on-message a", SpanKind::Consumer, (10, 600)),
+            span(1, 3, Some(2), "handler", "UPDATE account", SpanKind::Client, (11, 590)),
+            span(
+                1,
+                4,
+                Some(1),
+                "handler",
+                "on-message b",
+                SpanKind::Consumer,
+                (second_start, 1200),
+            ),
+            span(
+                1,
+                5,
+                Some(4),
+                "handler",
+                "UPDATE account",
+                SpanKind::Client,
+                (800, 1150),
+            ),
+        ]
+    };
+    let found = findings_of(&messages(300), "queued_handlers");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let told = &found[0].explanation;
+    assert!(
+        told.starts_with(
+            "In `handler`, 1 handler started while another of the service's handlers was running and did nothing \
+             traced until after it ended: it waited 500ms before its first child, 200ms past the other's end, with \
+             nothing else of the service running meanwhile"
+        ) && told.ends_with(": `on-message b` behind `on-message a`"),
+        "{told}"
+    );
+    assert!(
+        findings_of(&messages(300), "bottleneck")
+            .iter()
+            .all(|f| f.subject.operation != "on-message b")
+    );
+    assert!(findings_of(&messages(600), "queued_handlers").is_empty());
+}
+
 /// Two calls of one request served side by side by one service are a
 /// fan-out, not a queue: the slower server's long start is its own (or
 /// untraced) work, never "waiting behind" its sibling, which belongs to the

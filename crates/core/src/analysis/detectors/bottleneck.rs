@@ -240,6 +240,10 @@ fn hits_in(context: &Context<'_>, config: &Config, request: &Request<'_>) -> Vec
         if crate::analysis::self_time::callee_outside(set, context.index, i) {
             continue;
         }
+        // A handler that waited behind another is told by `queued_handlers`.
+        if super::queued_handlers::told_here(context, i) {
+            continue;
+        }
         // A leaf beside a sibling doing the work holds only what it did alone
         // (looked at only for the few spans that would count).
         time = time.min(super::wall_clock::alone_time(context, i).unwrap_or(u64::MAX));

@@ -20,6 +20,7 @@ pub mod long_tail;
 pub mod many_queries;
 pub mod n_plus_one;
 mod own_time_cause;
+pub mod queued_handlers;
 pub mod registry;
 pub mod regression;
 mod repeats;
@@ -493,6 +494,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));
     findings.extend(bottleneck::detect(context, &config.bottleneck));
+    findings.extend(queued_handlers::detect(context));
     findings.extend(error_hotspot::detect(context, &config.error_hotspot));
     findings.extend(sequential_calls::detect(context, &config.sequential_calls));
     findings.extend(many_queries::detect(context, &config.many_queries));

@@ -21,6 +21,8 @@ pub enum Detector {
     LongTail,
     /// One operation holding a large share of its endpoint's critical path.
     Bottleneck,
+    /// Handlers of a service that wait for each other to end.
+    QueuedHandlers,
     /// Where errors start, one finding per incident.
     ErrorHotspot,
     /// The errors too few of a kind for an error hotspot, told together.
@@ -47,13 +49,14 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 17] = [
+    pub const ALL: [Detector; 18] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
         Detector::Retries,
         Detector::SlowEndpoint,
         Detector::LongTail,
         Detector::Bottleneck,
+        Detector::QueuedHandlers,
         Detector::ErrorHotspot,
         Detector::RareErrors,
         Detector::SequentialCalls,
@@ -163,6 +166,14 @@ impl Detector {
                 "Bottleneck",
                 "One operation holds a large share of its endpoint's critical path in most requests.",
                 "Make that operation faster (a cache, an index, a timeout, a faster provider): nothing else shows.",
+                Critical,
+                true,
+            ),
+            Detector::QueuedHandlers => e(
+                "queued_handlers",
+                "Handlers queued",
+                "Handlers of one service that start while another runs and do nothing until it has ended: a lock, a queue or an actor runs them one at a time.",
+                "Find what they share (a lock per entity, a single consumer) and how it is released and retried; shorten what is held, not the waiting code.",
                 Critical,
                 true,
             ),

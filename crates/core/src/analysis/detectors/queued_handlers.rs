@@ -1,0 +1,257 @@
+//! Handlers queued behind each other.
+//!
+//! **What it detects.** A service whose handlers (requests or messages it
+//! answers) start while another of its handlers is running, and then do
+//! nothing traced until after that one has ended: work for one entity run one
+//! at a time, behind a lock, a queue or an actor
+//! ([`super::own_time_cause`]'s "queued behind").
+//!
+//! **Why it matters.** The waiting handler's time looks like its own work:
+//! told as a bottleneck, it sends a team to tune code that does not run. And
+//! the waits add up along a chain: in the staging .NET call session, four
+//! handlers of one call waited 612–975 ms each, 3.1 s in all, where the
+//! handlers that started alone began their work within 10 ms. When the
+//! service runs nothing at all between the other's end and the wait's end,
+//! the wait is not for that work to finish: a lock retried on a timer, or a
+//! fixed delay, is the thing to look at.
+//!
+//! **Rule.** A span whose first child starts at least [`MIN_WAIT`] after it
+//! (and at least half its duration in), that started while a span of
+//! another unit of work of the same service was running, which ended before
+//! that first child: one wait per unit of work (its longest). Waits are told
+//! per service, one finding each. Impact: the waits, over the waiting units'
+//! durations; severity by the shared rules. Bottleneck leaves these spans to
+//! this detector, so one wait is told once.
+//!
+//! **Example.** In `nimbuscallhandler`, 4 handlers started while another of
+//! the service's handlers was running and did nothing traced until after it
+//! ended: they waited 612ms–975ms before their first child (3.11s in all),
+//! 378ms–863ms past the other's end, with nothing else of the service running
+//! meanwhile (a lock retried on a timer, or a fixed delay?).
+
+use super::own_time_cause::{self, Cause};
+use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use crate::intern::Sym;
+use crate::time::{DurationNs, sum_ns};
+use std::collections::{BTreeMap, HashMap};
+
+/// The detector's name in findings.
+pub const NAME: super::Detector = super::Detector::QueuedHandlers;
+
+/// The shortest wait before a first child that counts: shorter waits are
+/// scheduling noise, and a bottleneck below it keeps its plain sentence.
+pub(super) const MIN_WAIT: DurationNs = DurationNs(100_000_000);
+
+/// One handler's wait behind another.
+struct Wait {
+    span: u32,
+    other: u32,
+    lead: u64,
+    after: u64,
+    /// Whether nothing else of the service ran between the other's end and the wait's end.
+    idle: bool,
+}
+
+/// Whether span `i`'s own time is a wait behind another handler that this
+/// detector tells (so others leave it alone).
+pub(super) fn told_here(context: &Context<'_>, i: u32) -> bool {
+    matches!(own_time_cause::of(context, i), Some(Cause::QueuedBehind { lead, .. }) if lead >= MIN_WAIT.0)
+}
+
+/// One finding per service whose handlers waited behind each other.
+pub fn detect(context: &Context<'_>) -> Vec<Finding> {
+    let set = context.set;
+    let units = context.units();
+    // The longest wait per unit of work.
+    let mut per_unit: HashMap<u32, Wait> = HashMap::new();
+    for (i, span) in set.spans.iter().enumerate() {
+        let i = i as u32;
+        // Cheap checks first: only spans with a long wait before their first child.
+        let first_child = context
+            .index
+            .children_of(i)
+            .iter()
+            .filter_map(|&c| set.spans.get(c as usize))
+            .filter(|c| c.duration_known())
+            .map(|c| c.start.0)
+            .min();
+        let Some(first_child) = first_child else { continue };
+        if !span.duration_known() || first_child < span.start.0.saturating_add(MIN_WAIT.0) {
+            continue;
+        }
+        let Some(Cause::QueuedBehind { other, lead, after }) = own_time_cause::of(context, i) else {
+            continue;
+        };
+        if lead < MIN_WAIT.0 {
+            continue;
+        }
+        let Some(unit) = units.unit(i) else { continue };
+        let wait = Wait {
+            span: i,
+            other,
+            lead,
+            after,
+            idle: idle_between(context, i, other, span.start.0 + lead),
+        };
+        match per_unit.get(&unit) {
+            Some(kept) if kept.lead >= lead => {}
+            _ => {
+                per_unit.insert(unit, wait);
+            }
+        }
+    }
+    let mut by_service: BTreeMap<&str, (Sym, Vec<Wait>)> = BTreeMap::new();
+    for wait in per_unit.into_values() {
+        let service = set.spans[wait.span as usize].service;
+        by_service
+            .entry(set.str(service))
+            .or_insert_with(|| (service, Vec::new()))
+            .1
+            .push(wait);
+    }
+    by_service
+        .into_values()
+        .map(|(service, waits)| finding(context, service, waits))
+        .collect()
+}
+
+/// Whether no span of the waiting span's service, other than it, its
+/// ancestors and the one it waited behind, ran between `other`'s end and `until`.
+fn idle_between(context: &Context<'_>, waiting: u32, other: u32, until: u64) -> bool {
+    let set = context.set;
+    let (Some(span), Some(behind)) = (set.spans.get(waiting as usize), set.spans.get(other as usize)) else {
+        return false;
+    };
+    let from = behind.end().0;
+    let Some(trace) = context.index.traces.get(context.trace_of(waiting) as usize) else {
+        return false;
+    };
+    let mut ancestors: Vec<u32> = Vec::new();
+    let mut at = context.index.parent.get(waiting as usize).copied().flatten();
+    while let Some(p) = at {
+        if ancestors.len() > set.spans.len() || ancestors.contains(&p) {
+            break;
+        }
+        ancestors.push(p);
+        at = context.index.parent.get(p as usize).copied().flatten();
+    }
+    !context.index.spans_of(trace).iter().any(|&o| {
+        o != waiting
+            && o != other
+            && !ancestors.contains(&o)
+            && set.spans.get(o as usize).is_some_and(|s| {
+                s.service == span.service && s.duration_known() && s.start.0 < until && s.end().0 > from
+            })
+    })
+}
+
+fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding {
+    let set = context.set;
+    waits.sort_by_key(|w| std::cmp::Reverse(w.lead));
+    let name = |i: u32| set.spans.get(i as usize).map_or("", |s| set.str(s.name));
+    let total = sum_ns(waits.iter().map(|w| w.lead));
+    let durations = sum_ns(waits.iter().map(|w| set.spans[w.span as usize].duration.0));
+    let range = |values: Vec<u64>| -> String {
+        let (low, high) = (
+            values.iter().min().copied().unwrap_or(0),
+            values.iter().max().copied().unwrap_or(0),
+        );
+        let (low, high) = (DurationNs(low).to_string(), DurationNs(high).to_string());
+        if low == high { low } else { format!("{low}–{high}") }
+    };
+    let n = waits.len();
+    let idle = waits.iter().filter(|w| w.idle).count();
+    let meanwhile = if idle == n {
+        ", with nothing else of the service running meanwhile (a lock retried on a timer, or a fixed delay?)"
+    } else if idle > 0 {
+        " (in some, nothing else of the service ran meanwhile: a lock retried on a timer?)"
+    } else {
+        " (a lock or a queue that runs them one at a time?)"
+    };
+    let pairs: Vec<String> = waits
+        .iter()
+        .take(3)
+        .map(|w| {
+            format!(
+                "`{}` behind `{}`",
+                super::shown(name(w.span)),
+                super::shown(name(w.other))
+            )
+        })
+        .collect();
+    let more = n.saturating_sub(pairs.len());
+    let pairs = if more > 0 {
+        format!("{} and {more} more", pairs.join(", "))
+    } else {
+        pairs.join(", ")
+    };
+    let (counted, wait_words) = if n == 1 {
+        ("1 handler".to_owned(), "it waited")
+    } else {
+        (format!("{n} handlers"), "they waited")
+    };
+    let explanation = format!(
+        "In `{}`, {counted} started while another of the service's handlers was running and did nothing traced \
+         until after it ended: {wait_words} {} before {} first child{}, {} past the other's end{meanwhile}: {pairs}",
+        super::shown(set.str(service)),
+        range(waits.iter().map(|w| w.lead).collect()),
+        if n == 1 { "its" } else { "their" },
+        if n == 1 {
+            String::new()
+        } else {
+            format!(" ({} in all)", DurationNs(total))
+        },
+        range(waits.iter().map(|w| w.after).collect()),
+    );
+    let lead = &set.spans[waits[0].span as usize];
+    let requests = n as u64;
+    Finding {
+        detector: NAME,
+        severity: Severity::Info,
+        impact: Impact {
+            requests,
+            traces: Some(super::distinct(
+                waits.iter().map(|w| set.spans[w.span as usize].trace_id),
+            )),
+            failed_requests: 0,
+            of_requests: requests,
+            request_time_share: super::time_share(total, durations),
+            time: DurationNs(total),
+        },
+        subject: Subject {
+            endpoint: None,
+            service: set.str(service).to_owned(),
+            operation: set.str(lead.name).to_owned(),
+        },
+        explanation,
+        evidence: evidence(context, &waits),
+    }
+}
+
+/// Each wait's span and the span it waited behind, grouped by trace: up to three traces.
+fn evidence(context: &Context<'_>, waits: &[Wait]) -> Vec<Evidence> {
+    let set = context.set;
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for wait in waits {
+        let (Some(span), Some(other)) = (set.spans.get(wait.span as usize), set.spans.get(wait.other as usize)) else {
+            continue;
+        };
+        let at = match evidence.iter().position(|e| e.trace_id == span.trace_id) {
+            Some(at) => at,
+            None if evidence.len() < 3 => {
+                evidence.push(Evidence {
+                    trace_id: span.trace_id,
+                    span_ids: Vec::new(),
+                });
+                evidence.len() - 1
+            }
+            None => continue,
+        };
+        for id in [span.span_id, other.span_id] {
+            if !evidence[at].span_ids.contains(&id) {
+                evidence[at].span_ids.push(id);
+            }
+        }
+    }
+    evidence
+}
