@@ -12,6 +12,7 @@ const GENAI = "jaeger-ui-json/jaegerui__genaiTestTrace.json";
 // A recorded 40 s asynchronous session: no request, so no latency finding.
 const ASYNC_SESSION = "jaeger-ui-json/dgurkaynak__stalk__async-follows-from.json";
 const TRUNCATED = "broken/truncated.otlp.json";
+const ONE_SPAN = "otlp-json/jaeger__integration__link_attributes_trace.json";
 
 let site;
 before(async () => {
@@ -306,7 +307,16 @@ test("every endpoint and operation row draws its histogram; opening a row shows 
 
 test("a trace without patterns says so", () =>
   onPage(async (page) => {
-    await page.getByTestId("file-input").setInputFiles(fixturePath(ASYNC_SESSION));
+    await page.getByTestId("file-input").setInputFiles(fixturePath(ONE_SPAN));
     await page.getByTestId("no-findings").waitFor();
     assert.equal(await page.getByTestId("finding").count(), 0);
+  }));
+
+test("a session whose only pattern is one error shows it as a rare error", () =>
+  onPage(async (page) => {
+    await page.getByTestId("file-input").setInputFiles(fixturePath(ASYNC_SESSION));
+    await page.getByTestId("finding").first().waitFor();
+    assert.deepEqual(await page.locator('[data-testid="finding"] .detector').allInnerTexts(), ["rare_errors"]);
+    const text = await page.getByTestId("finding").innerText();
+    assert.match(text, /Countdown failed/);
   }));
