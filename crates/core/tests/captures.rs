@@ -422,6 +422,15 @@ fn a_fan_out_seen_one_hop_down_is_told_as_what_each_call_does() {
         chatty.ends_with("; each call in turn makes `get` to `/devices/{id}` from `platformapi`"),
         "{chatty}"
     );
+    // 32 at once, each reached `platformapi` 88–180 ms after it began, for
+    // about 50 ms of work there: the strict review's queue in front of it.
+    assert!(
+        chatty.contains(
+            "; the callee's span began a median 89.6ms after each call did (63% of the call, up to 181ms): a \
+             connection pool, a gateway or a queue in front of the callee"
+        ),
+        "{chatty}"
+    );
     assert!(!chatty.contains("also repeated"), "{chatty}");
 }
 

@@ -230,6 +230,56 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
     Some(first)
 }
 
+/// "; the callee's span began a median 97.0ms after each call did (65% of
+/// the call, up to 180ms): …" when most calls reached a traced server that
+/// started well after them and answered within them (so the clocks agree):
+/// the wait sat in front of the callee, in a connection pool, a gateway or a
+/// queue, which the call count alone does not say. SmartThings' 52 device
+/// calls, 32 at once, reached `platformapi` 88–180 ms after they began, for
+/// about 50 ms of its work.
+fn queued_before_callee(context: &Context<'_>, occurrences: &[Occurrence]) -> String {
+    let (set, index) = (context.set, context.index);
+    let calls: Vec<u32> = occurrences.iter().flat_map(|o| o.spans.iter().copied()).collect();
+    let mut waits: Vec<(u64, f64)> = Vec::new();
+    for &c in &calls {
+        let Some(call) = set
+            .spans
+            .get(c as usize)
+            .filter(|s| s.duration_known() && s.duration.0 > 0)
+        else {
+            continue;
+        };
+        let server = index.children_of(c).iter().find_map(|&child| {
+            set.spans
+                .get(child as usize)
+                .filter(|s| s.kind == crate::model::SpanKind::Server && s.service != call.service && s.duration_known())
+        });
+        let Some(server) = server else { continue };
+        // A server outside its call is clock skew, not a wait.
+        if server.start < call.start || server.end().0 > call.end().0.saturating_add(1_000_000) {
+            continue;
+        }
+        let gap = server.start.0 - call.start.0;
+        waits.push((gap, gap as f64 / call.duration.0 as f64));
+    }
+    if waits.is_empty() || 2 * waits.len() < calls.len() {
+        return String::new();
+    }
+    let gap = super::median(waits.iter().map(|w| w.0).collect());
+    let share = super::median_f64(waits.iter().map(|w| w.1).collect());
+    let most = waits.iter().map(|w| w.0).max().unwrap_or(0);
+    if share < 0.3 || gap < 5_000_000 {
+        return String::new();
+    }
+    format!(
+        "; the callee's span began a median {} after each call did ({:.0}% of the call, up to {}): a connection \
+         pool, a gateway or a queue in front of the callee",
+        DurationNs(gap),
+        share * 100.0,
+        DurationNs(most)
+    )
+}
+
 /// Calls that repeat one their request already made with the same target
 /// (the same URL, IDs and query included: a cache or a de-duplication
 /// saves them), and the distinct targets, over all occurrences; `None`
@@ -306,6 +356,7 @@ fn finding(
             }
         })
         .unwrap_or_default();
+    let queued = queued_before_callee(context, occurrences);
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
     let finding = Finding {
@@ -326,7 +377,7 @@ fn finding(
             operation: keys.name(key).to_owned(),
         },
         explanation: format!(
-            "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}",
+            "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}{queued}",
             layout.words(),
             share * 100.0,
             if requests == 1 { "its" } else { "their" },
