@@ -452,8 +452,11 @@ fn own_time_that_the_service_explains_is_told_as_such() {
         queued.starts_with(
             "In `nimbuscallhandler`, 4 handlers started while another of the service's handlers was running and \
              did nothing traced until after it ended: they waited 612ms–975ms before their first child (3.11s in \
-             all), 378ms–863ms past the other's end, with nothing else of the service running meanwhile (a lock \
-             retried on a timer, or a fixed delay?): `InternalTransferOnUserExitStartedMessage` behind"
+             all, 2.46s of it after the other had ended), with nothing else of the service running meanwhile; \
+             their own logs say \"Unable to lock document. UnifiedSessionId = '<value>'. Another operation in \
+             progress.\", then \"Lock acquired. UnifiedSessionId = '<value>'.\"; each waited behind the handler \
+             that sent it (a lock retried on a timer?): `InternalTransferOnUserExitStartedMessage` behind \
+             `EntryPoint - TransferOnUserExitStarted`"
         ),
         "{queued}"
     );
@@ -525,7 +528,9 @@ fn rare_errors_are_told_as_written() {
         "too rare",
     );
     assert!(
-        rare.starts_with("4 errors too rare for an error hotspot (fewer than 3 of a kind, failing no request) between"),
+        rare.starts_with(
+            "4 errors too rare for an error hotspot (fewer than 3 of a kind, failing no endpoint's request) between"
+        ),
         "{rare}"
     );
     assert!(

@@ -417,8 +417,8 @@ fn a_handler_waiting_behind_another_is_a_queue_one_after_another_is_not() {
     assert!(
         told.starts_with(
             "In `handler`, 1 handler started while another of the service's handlers was running and did nothing \
-             traced until after it ended: it waited 500ms before its first child, 200ms past the other's end, with \
-             nothing else of the service running meanwhile"
+             traced until after it ended: it waited 500ms before its first child, 200ms of it after the other had \
+             ended, with nothing else of the service running meanwhile (a lock retried on a timer, or a fixed delay?)"
         ) && told.ends_with(": `on-message b` behind `on-message a`"),
         "{told}"
     );

@@ -71,39 +71,58 @@ const MIN_OVERLAP_NS: u64 = 1_000_000;
 
 /// Words of an event that says a wait began: a wait (or block) for one of
 /// the things requests queue for.
-const WAIT_WORDS: [&str; 3] = ["waiting", "wait for", "blocked"];
+const WAIT_WORDS: [&str; 6] = ["waiting", "wait for", "blocked", "unable to", "could not", "failed to"];
 const WAITED_FOR: [&str; 6] = ["lock", "queue", "pool", "semaphore", "connection", "mutex"];
 /// Words of an event that says the wait ended.
 const GOT_WORDS: [&str; 4] = ["acquired", "granted", "obtained", "got lock"];
 
 /// The wait span `span`'s own events record, if one began and later ended.
-fn logged_wait(set: &crate::model::TraceSet, span: &Span) -> Option<Cause> {
-    let events = set.events_of(span);
-    let says = |name: Sym, words: &[&str]| {
-        let text = set.str(name).to_ascii_lowercase();
+pub(super) fn logged_wait(set: &crate::model::TraceSet, span: &Span) -> Option<Cause> {
+    // What an event says: its `message` (the .NET capture's logs: "Unable
+    // to lock document. …", in events a Jaeger log without `event` names
+    // `log`), else its name (HotROD's `event`: "Waiting for lock …").
+    let message_keys: Vec<Sym> = ["message", "msg", "log.message"]
+        .iter()
+        .filter_map(|k| set.strings.get(k))
+        .collect();
+    let text_of = |e: &crate::model::Event| -> Option<Sym> {
+        set.attributes(e.attributes)
+            .iter()
+            .find_map(|a| match a.value {
+                crate::model::AttrValue::Str(text) if message_keys.contains(&a.key) => Some(text),
+                _ => None,
+            })
+            .or_else(|| Some(e.name).filter(|&name| !set.str(name).trim().is_empty()))
+    };
+    let says = |text: Sym, words: &[&str]| {
+        let text = set.str(text).to_ascii_lowercase();
         words.iter().any(|w| text.contains(w))
     };
-    let began = events
-        .iter()
-        .find(|e| says(e.name, &WAIT_WORDS) && says(e.name, &WAITED_FOR))?;
-    let ended = events
-        .iter()
-        .find(|e| e.time >= began.time && e.name != began.name && says(e.name, &GOT_WORDS))?;
-    let waited = ended.time.0.checked_sub(began.time.0)?;
-    (waited > 0).then_some(Cause::LoggedWait {
-        began: began.name,
-        ended: ended.name,
-        waited,
-    })
+    let events = set.events_of(span);
+    let (began_at, began) = events.iter().find_map(|e| {
+        let text = text_of(e)?;
+        (says(text, &WAIT_WORDS) && says(text, &WAITED_FOR)).then_some((e.time, text))
+    })?;
+    let (ended_at, ended) = events.iter().find_map(|e| {
+        let text = text_of(e)?;
+        (e.time >= began_at && text != began && says(text, &GOT_WORDS)).then_some((e.time, text))
+    })?;
+    let waited = ended_at.0.checked_sub(began_at.0)?;
+    (waited > 0).then_some(Cause::LoggedWait { began, ended, waited })
 }
 
-/// The cause of span `i`'s own time, when one of the three shapes fits.
+/// The cause of span `i`'s own time, when one of the three shapes fits:
+/// what its own log says first.
 pub(super) fn of(context: &Context<'_>, i: u32) -> Option<Cause> {
+    let span = context.set.spans.get(i as usize).filter(|s| s.duration_known())?;
+    logged_wait(context.set, span).or_else(|| beside(context, i))
+}
+
+/// The cause of span `i`'s own time that its service's other spans show
+/// (queued behind one, or its work traced under another parent).
+pub(super) fn beside(context: &Context<'_>, i: u32) -> Option<Cause> {
     let set = context.set;
     let span = set.spans.get(i as usize).filter(|s| s.duration_known())?;
-    if let Some(wait) = logged_wait(set, span) {
-        return Some(wait);
-    }
     let stretches = crate::analysis::self_time::uncovered(set, context.index, i);
     let own: u64 = stretches.iter().map(|(from, to)| to - from).sum();
     if own == 0 {
@@ -137,7 +156,7 @@ pub(super) fn of(context: &Context<'_>, i: u32) -> Option<Cause> {
                 // Its own message's sender counts: a handler that published
                 // the message, then held the lock until it ended.
                 && another_unit(context, i, o);
-            if waited_behind && queued.is_none_or(|(q, best)| later_or_closer(set, span, other, best, o, q)) {
+            if waited_behind && queued.is_none_or(|(q, best)| later_or_closer(context, span, other, best, o, q)) {
                 queued = Some((o, other));
             }
         }
@@ -164,11 +183,11 @@ pub(super) fn of(context: &Context<'_>, i: u32) -> Option<Cause> {
 }
 
 /// Whether `candidate` should replace `best` as the span waited behind: it
-/// ended later, or as late (within 1 ms) with a name closer to the waiting
-/// span's (`EntryPoint - UserInvited` behind `EntryPoint - PlayMediaCompleted`,
-/// not behind the message span around it).
+/// ended later, or as late (within 1 ms) and inside it (the handler's own
+/// span, `EntryPoint - PlayMediaCompleted`, not the message span around it),
+/// or else with a name closer to the waiting span's.
 fn later_or_closer(
-    set: &crate::model::TraceSet,
+    context: &Context<'_>,
     span: &Span,
     candidate: &Span,
     best: &Span,
@@ -179,6 +198,13 @@ fn later_or_closer(
     if c.abs_diff(b) > 1_000_000 {
         return c > b;
     }
+    if is_ancestor(context, best_index, candidate_index) {
+        return true;
+    }
+    if is_ancestor(context, candidate_index, best_index) {
+        return false;
+    }
+    let set = context.set;
     let name = set.str(span.name);
     let shared = |other: &Span| common_prefix(name, set.str(other.name));
     (shared(candidate), std::cmp::Reverse(candidate_index)) > (shared(best), std::cmp::Reverse(best_index))
@@ -199,7 +225,7 @@ fn another_unit(context: &Context<'_>, a: u32, b: u32) -> bool {
 }
 
 /// Whether `above` is `below` or one of its ancestors.
-fn is_ancestor(context: &Context<'_>, above: u32, below: u32) -> bool {
+pub(super) fn is_ancestor(context: &Context<'_>, above: u32, below: u32) -> bool {
     let mut at = Some(below);
     // A parent cycle in bad data ends the walk after as many steps as spans.
     for _ in 0..=context.set.spans.len() {

@@ -55,7 +55,7 @@ struct Wait {
 /// Whether span `i`'s own time is a wait behind another handler that this
 /// detector tells (so others leave it alone).
 pub(super) fn told_here(context: &Context<'_>, i: u32) -> bool {
-    matches!(own_time_cause::of(context, i), Some(Cause::QueuedBehind { lead, .. }) if lead >= MIN_WAIT.0)
+    matches!(own_time_cause::beside(context, i), Some(Cause::QueuedBehind { lead, .. }) if lead >= MIN_WAIT.0)
 }
 
 /// One finding per service whose handlers waited behind each other.
@@ -79,7 +79,7 @@ pub fn detect(context: &Context<'_>) -> Vec<Finding> {
         if !span.duration_known() || first_child < span.start.0.saturating_add(MIN_WAIT.0) {
             continue;
         }
-        let Some(Cause::QueuedBehind { other, lead, after }) = own_time_cause::of(context, i) else {
+        let Some(Cause::QueuedBehind { other, lead, after }) = own_time_cause::beside(context, i) else {
             continue;
         };
         if lead < MIN_WAIT.0 {
@@ -162,11 +162,51 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
     let n = waits.len();
     let idle = waits.iter().filter(|w| w.idle).count();
     let meanwhile = if idle == n {
-        ", with nothing else of the service running meanwhile (a lock retried on a timer, or a fixed delay?)"
+        ", with nothing else of the service running meanwhile"
     } else if idle > 0 {
-        " (in some, nothing else of the service ran meanwhile: a lock retried on a timer?)"
+        ", in some with nothing else of the service running meanwhile"
     } else {
-        " (a lock or a queue that runs them one at a time?)"
+        ""
+    };
+    // What the waiting spans' own logs say, when most of them log the wait.
+    let logged: Vec<(Sym, Sym)> = waits
+        .iter()
+        .filter_map(
+            |w| match own_time_cause::logged_wait(set, set.spans.get(w.span as usize)?) {
+                Some(Cause::LoggedWait { began, ended, .. }) => Some((began, ended)),
+                _ => None,
+            },
+        )
+        .collect();
+    let quoted = |text: Sym| {
+        let text = super::error_hotspot::message::normalise(set.str(text));
+        super::error_hotspot::message::shortened(&super::error_hotspot::message::readable(&text), 100)
+    };
+    let logs = match logged.first() {
+        Some(&(began, ended)) if 2 * logged.len() > n => format!(
+            "; {} own logs say \"{}\", then \"{}\"",
+            if n == 1 { "its" } else { "their" },
+            super::shown(&quoted(began)),
+            super::shown(&quoted(ended)),
+        ),
+        _ => String::new(),
+    };
+    // A handler waiting behind the one that sent its message: the sender
+    // holds what its own message's handler needs until it ends.
+    let sent = waits
+        .iter()
+        .filter(|w| own_time_cause::is_ancestor(context, w.other, w.span))
+        .count();
+    let sent = match sent {
+        0 => String::new(),
+        k if k == n && n == 1 => "; the handler it waited behind is the one that sent it".to_owned(),
+        k if k == n => "; each waited behind the handler that sent it".to_owned(),
+        k => format!("; {k} of them waited behind the handler that sent them"),
+    };
+    let guess = match (idle == n, logs.is_empty()) {
+        (true, false) => " (a lock retried on a timer?)",
+        (true, true) => " (a lock retried on a timer, or a fixed delay?)",
+        _ => " (a lock or a queue that runs them one at a time?)",
     };
     let pairs: Vec<String> = waits
         .iter()
@@ -185,23 +225,27 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
     } else {
         pairs.join(", ")
     };
-    let (counted, wait_words) = if n == 1 {
-        ("1 handler".to_owned(), "it waited")
+    let after_total = sum_ns(waits.iter().map(|w| w.after));
+    let (counted, wait_words, their) = if n == 1 {
+        ("1 handler".to_owned(), "it waited", "its")
     } else {
-        (format!("{n} handlers"), "they waited")
+        (format!("{n} handlers"), "they waited", "their")
+    };
+    let in_all = if n == 1 {
+        format!(", {} of it after the other had ended", DurationNs(after_total))
+    } else {
+        format!(
+            " ({} in all, {} of it after the other had ended)",
+            DurationNs(total),
+            DurationNs(after_total)
+        )
     };
     let explanation = format!(
         "In `{}`, {counted} started while another of the service's handlers was running and did nothing traced \
-         until after it ended: {wait_words} {} before {} first child{}, {} past the other's end{meanwhile}: {pairs}",
+         until after it ended: {wait_words} {} before {their} first child{in_all}{meanwhile}{logs}{sent}{guess}: \
+         {pairs}",
         super::shown(set.str(service)),
         range(waits.iter().map(|w| w.lead).collect()),
-        if n == 1 { "its" } else { "their" },
-        if n == 1 {
-            String::new()
-        } else {
-            format!(" ({} in all)", DurationNs(total))
-        },
-        range(waits.iter().map(|w| w.after).collect()),
     );
     let lead = &set.spans[waits[0].span as usize];
     let requests = n as u64;

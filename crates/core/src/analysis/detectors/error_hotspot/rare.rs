@@ -87,7 +87,7 @@ pub(super) fn finding(
     let lead_span = set.spans.get(lead.origin.span as usize)?;
     let traces = super::super::distinct(all.iter().map(|m| m.origin.trace));
     let explanation = format!(
-        "{errors} error{} too rare for an error hotspot (fewer than {} of a kind, failing no request){}: {}.",
+        "{errors} error{} too rare for an error hotspot (fewer than {} of a kind, failing no endpoint's request){}: {}.",
         plural(errors),
         config.min_errors.max(1),
         super::sentence::window(&all),

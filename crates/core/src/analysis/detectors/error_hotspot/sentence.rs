@@ -30,13 +30,14 @@ pub(super) fn what_failed(
         let affected: usize = reach.values().map(|r| r.affected.len()).sum();
         // Errors outside any request's span (a test runner's own steps) are
         // in a trace, not a request, and no caller handled them.
+        // A test runner's trace may fail at its root: it is no endpoint's request.
         let (unit, handled) = if reach.keys().all(Option::is_some) {
-            ("request", "no request failed (the caller handled it)")
+            ("request", ", but no request failed (the caller handled it)")
         } else {
-            ("trace", "no request failed because of it")
+            ("trace", ", outside any endpoint's request")
         };
         return format!(
-            " failed {errors} of its {calls} calls in {affected} {unit}{}{window}, but {handled}",
+            " failed {errors} of its {calls} calls in {affected} {unit}{}{window}{handled}",
             plural(affected)
         );
     }
