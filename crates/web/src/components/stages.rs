@@ -38,6 +38,9 @@ pub struct Stages {
     drawn: RwSignal<u8>,
     /// Counts restarts: a step scheduled for an older analysis does nothing.
     generation: StoredValue<u64>,
+    /// Whether the page's staged element keeps its height meanwhile: not
+    /// for a copy drawn off the page (see `warm_up.rs`).
+    holds_height: bool,
 }
 
 impl Stages {
@@ -45,6 +48,16 @@ impl Stages {
         Stages {
             drawn: RwSignal::new(LAST),
             generation: StoredValue::new(0),
+            holds_height: true,
+        }
+    }
+
+    /// Stages of a copy of the page drawn off the page: they leave the
+    /// page's own element alone.
+    pub fn off_page() -> Stages {
+        Stages {
+            holds_height: false,
+            ..Stages::new()
         }
     }
 
@@ -58,7 +71,9 @@ impl Stages {
     pub fn restart(&self) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
-        hold_height(true);
+        if self.holds_height {
+            hold_height(true);
+        }
         self.drawn.set(0);
         self.step(generation);
     }
@@ -76,7 +91,7 @@ impl Stages {
                     self.drawn.set(next);
                     if next < LAST {
                         self.step(generation);
-                    } else {
+                    } else if self.holds_height {
                         hold_height(false);
                     }
                 },
