@@ -11,11 +11,12 @@
 // `trunk build --release --dist DIR` (wasm-opt drops the names).
 //
 //   node tests/bench/load-profile.mjs --dist DIR [--input 1k] [--over 50]
-//       [--settle MS] [--open] [--steps N] [--top N] [--save FILE] [--cli PATH] [--no-samples]
+//       [--settle MS] [--open] [--steps N] [--top N] [--save FILE] [--cli PATH] [--no-samples] [--css TEXT]
 //
 // --open: after the load, click the list's first trace, then scroll the
 // waterfall a screen a frame for --steps frames (trace-view.mjs's "a screen
 // a frame"); the tasks and frames of that part are reported too.
+// --css TEXT adds a style sheet to the page, to try a CSS change without a build.
 // --no-samples leaves the sampling profiler out: the tasks' true lengths
 // (it adds a quarter to script time).
 // --save FILE writes the raw trace, which the Performance panel opens.
@@ -27,7 +28,7 @@ import { launchChromium } from "../browser/harness.mjs";
 import { serveStatic } from "../../scripts/serve.mjs";
 import { INPUTS, ROOT } from "./peer-kit.mjs";
 
-const opts = { dist: join(ROOT, "dist"), input: "1k", over: 50, settle: 1000, open: false, steps: 40, top: 12, save: null, cli: null, samples: true };
+const opts = { dist: join(ROOT, "dist"), input: "1k", over: 50, settle: 1000, open: false, steps: 40, top: 12, save: null, cli: null, samples: true, css: null };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const value = () => args[++i];
@@ -42,6 +43,7 @@ for (let i = 0; i < args.length; i++) {
     case "--save": opts.save = resolve(value()); break;
     case "--cli": opts.cli = resolve(value()); break;
     case "--no-samples": opts.samples = false; break;
+    case "--css": opts.css = value(); break;
     default: throw new Error(`unknown option ${args[i]} (see the header of tests/bench/load-profile.mjs)`);
   }
 }
@@ -60,6 +62,14 @@ const server = await serveStatic(opts.dist, 0);
 const browser = await launchChromium();
 const page = await browser.newPage();
 await page.addInitScript({ path: join(ROOT, "tests", "bench", "peer-probe.js") });
+if (opts.css) {
+  // A style added to the page, to try a CSS change without a build.
+  await page.addInitScript((css) => addEventListener("DOMContentLoaded", () => {
+    const style = document.createElement("style");
+    style.textContent = css;
+    document.head.append(style);
+  }), opts.css);
+}
 await page.goto(`http://127.0.0.1:${server.address().port}/`);
 await page.getByTestId("file-input").waitFor({ state: "attached" });
 await page.waitForTimeout(opts.settle);
