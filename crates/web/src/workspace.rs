@@ -371,6 +371,8 @@ impl Workspace {
         let reply = match event {
             Event::Reply(reply) => *reply,
             Event::Died(how) => {
+                // No findings will come: the later sections draw without them.
+                self.stages.resume();
                 let during = self.loading.with_untracked(|l| !l.is_empty());
                 self.pending.set_value(Vec::new());
                 self.loading.set(Vec::new());
@@ -466,9 +468,16 @@ impl Workspace {
     /// follow (a summary without a load has its findings in it).
     pub(crate) fn show(&self, summary: Summary, from_load: Option<LoadId>) {
         // Before anything the analysis page shows changes: its later
-        // sections go until the frames after this one.
-        self.stages.restart();
+        // sections go until the frames after this one, or, while the
+        // engine looks for patterns, until their findings come.
         let current = summary.current;
+        match (&current, from_load) {
+            (Some(_), Some(_)) => self.stages.restart_held(),
+            _ => {
+                self.stages.resume();
+                self.stages.restart();
+            }
+        }
         self.findings.set(match (&current, from_load) {
             (Some(_), Some(load)) => Findings::Waiting(load),
             (Some(c), None) => Findings::Found(Arc::new(c.analysis.findings.clone())),
@@ -496,6 +505,7 @@ impl Workspace {
     fn show_findings(&self, load: LoadId, findings: Vec<Finding>) {
         if self.findings.with_untracked(|f| *f == Findings::Waiting(load)) {
             self.findings.set(Findings::Found(Arc::new(findings)));
+            self.stages.resume();
         }
     }
 

@@ -41,6 +41,11 @@ pub struct Stages {
     /// Whether the page's staged element keeps its height meanwhile: not
     /// for a copy drawn off the page (see `warm_up.rs`).
     holds_height: bool,
+    /// Stage 0 only, until [`Stages::resume`]: while the engine's
+    /// detectors run, drawing the later stages took from them the time
+    /// the page spent (two cores shared by the page, the engine and the
+    /// rest of the machine), and the findings came 300 ms later.
+    held: StoredValue<bool>,
 }
 
 impl Stages {
@@ -49,6 +54,7 @@ impl Stages {
             drawn: RwSignal::new(LAST),
             generation: StoredValue::new(0),
             holds_height: true,
+            held: StoredValue::new(false),
         }
     }
 
@@ -75,7 +81,24 @@ impl Stages {
             hold_height(true);
         }
         self.drawn.set(0);
-        self.step(generation);
+        if !self.held.get_value() {
+            self.step(generation);
+        }
+    }
+
+    /// Draws again from stage 0 and stays there until [`Stages::resume`]
+    /// (the engine still works on what the later stages are beside).
+    pub fn restart_held(&self) {
+        self.held.set_value(true);
+        self.restart();
+    }
+
+    /// Goes on with the later stages, if held.
+    pub fn resume(&self) {
+        if self.held.get_value() {
+            self.held.set_value(false);
+            self.step(self.generation.get_value());
+        }
     }
 
     /// The next stage, once the frame showing this one is painted.
@@ -84,7 +107,7 @@ impl Stages {
             // A timer set in a frame's callback runs after that frame is painted.
             set_timeout(
                 move || {
-                    if self.drawn.is_disposed() || self.generation.get_value() != generation {
+                    if self.drawn.is_disposed() || self.generation.get_value() != generation || self.held.get_value() {
                         return;
                     }
                     let next = self.drawn.get_untracked().saturating_add(1).min(LAST);
