@@ -11,11 +11,12 @@
 // `trunk build --release --dist DIR` (wasm-opt drops the names).
 //
 //   node tests/bench/load-profile.mjs --dist DIR [--input 1k] [--over 50]
-//       [--settle MS] [--open] [--steps N] [--top N] [--save FILE] [--cli PATH] [--no-samples] [--css TEXT]
+//       [--settle MS] [--open] [--steps N] [--top N] [--save FILE] [--cli PATH] [--no-samples] [--css TEXT] [--startup]
 //
 // --open: after the load, click the list's first trace, then scroll the
 // waterfall a screen a frame for --steps frames (trace-view.mjs's "a screen
 // a frame"); the tasks and frames of that part are reported too.
+// --startup traces the page's start instead (--settle ms of it), no file.
 // --css TEXT adds a style sheet to the page, to try a CSS change without a build.
 // --no-samples leaves the sampling profiler out: the tasks' true lengths
 // (it adds a quarter to script time).
@@ -28,7 +29,7 @@ import { launchChromium } from "../browser/harness.mjs";
 import { serveStatic } from "../../scripts/serve.mjs";
 import { INPUTS, ROOT } from "./peer-kit.mjs";
 
-const opts = { dist: join(ROOT, "dist"), input: "1k", over: 50, settle: 1000, open: false, steps: 40, top: 12, save: null, cli: null, samples: true, css: null };
+const opts = { dist: join(ROOT, "dist"), input: "1k", over: 50, settle: 1000, open: false, steps: 40, top: 12, save: null, cli: null, samples: true, css: null, startup: false };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const value = () => args[++i];
@@ -44,6 +45,7 @@ for (let i = 0; i < args.length; i++) {
     case "--cli": opts.cli = resolve(value()); break;
     case "--no-samples": opts.samples = false; break;
     case "--css": opts.css = value(); break;
+    case "--startup": opts.startup = true; break;
     default: throw new Error(`unknown option ${args[i]} (see the header of tests/bench/load-profile.mjs)`);
   }
 }
@@ -70,32 +72,36 @@ if (opts.css) {
     document.head.append(style);
   }), opts.css);
 }
-await page.goto(`http://127.0.0.1:${server.address().port}/`);
-await page.getByTestId("file-input").waitFor({ state: "attached" });
-await page.waitForTimeout(opts.settle);
-
 const cdp = await page.context().newCDPSession(page);
 const events = [];
 cdp.on("Tracing.dataCollected", ({ value }) => events.push(...value));
 const done = new Promise((ok) => cdp.once("Tracing.tracingComplete", ok));
-await cdp.send("Tracing.start", {
-  transferMode: "ReportEvents",
-  traceConfig: {
-    includedCategories: [
-      "toplevel",
-      "devtools.timeline",
-      "disabled-by-default-devtools.timeline",
-      "disabled-by-default-devtools.timeline.frame",
-      "v8.execute",
-      "blink.user_timing",
-      ...(opts.samples ? ["disabled-by-default-v8.cpu_profiler"] : []),
-      "__metadata",
-    ],
-  },
-});
-await page.getByTestId("file-input").setInputFiles(file);
-await page.waitForFunction(() => window.__peerBench.listPaintedAt !== null && window.__peerBench.findingsPaintedAt !== null, null, { timeout: 240_000, polling: 100 });
-await page.waitForTimeout(opts.settle);
+const traceConfig = {
+  includedCategories: [
+    "toplevel",
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "disabled-by-default-devtools.timeline.frame",
+    "v8.execute",
+    "blink.user_timing",
+    ...(opts.samples ? ["disabled-by-default-v8.cpu_profiler"] : []),
+    "__metadata",
+  ],
+};
+const url = `http://127.0.0.1:${server.address().port}/`;
+if (opts.startup) {
+  await cdp.send("Tracing.start", { transferMode: "ReportEvents", traceConfig });
+  await page.goto(url);
+  await page.waitForTimeout(opts.settle);
+} else {
+  await page.goto(url);
+  await page.getByTestId("file-input").waitFor({ state: "attached" });
+  await page.waitForTimeout(opts.settle);
+  await cdp.send("Tracing.start", { transferMode: "ReportEvents", traceConfig });
+  await page.getByTestId("file-input").setInputFiles(file);
+  await page.waitForFunction(() => window.__peerBench.listPaintedAt !== null && window.__peerBench.findingsPaintedAt !== null, null, { timeout: 240_000, polling: 100 });
+  await page.waitForTimeout(opts.settle);
+}
 let marks = { load: null, open: null };
 if (opts.open) {
   await page.evaluate(() => performance.mark("bench: click"));
@@ -272,7 +278,10 @@ if (marks.scroll) {
   // Frames while scrolling: the frame-start events of the main thread's compositor are not needed; BeginMainThreadFrame marks each.
   const frames = slices.filter((s) => s.ts >= marks.scroll && (s.name === "BeginMainThreadFrame" || s.name === "FireAnimationFrame"));
   const rafs = frames.filter((s) => s.name === "FireAnimationFrame");
-  console.log(`scroll: ${rafs.length} animation frames`);
+  const at = rafs.map((r) => r.ts).sort((a, b) => a - b);
+  const gaps = at.slice(1).map((t, i) => t - at[i]);
+  const fps = at.length > 1 ? ((at.length - 1) * 1e6) / (at.at(-1) - at[0]) : 0;
+  console.log(`scroll: ${rafs.length} animation frames, ${fps.toFixed(0)} fps, worst ${msOf(Math.max(0, ...gaps))}`);
   const scrollTasks = topLevel.filter((s) => s.ts >= marks.scroll && s.end - s.ts >= 4000);
   const sum = new Map();
   for (const t of scrollTasks) for (const [name, us] of breakdown(t)) sum.set(name, (sum.get(name) ?? 0) + us);

@@ -69,7 +69,7 @@ pub fn App() -> impl IntoView {
 /// Everything loaded, section by section: the totals, the findings and the
 /// trace list first, the rest in the frames after (see `stages.rs`).
 #[component]
-pub(crate) fn Analysis() -> impl IntoView {
+fn Analysis() -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     // Made again (back from a trace, say): drawn in stages as after a load.
     workspace.stages.restart();
@@ -86,6 +86,9 @@ pub(crate) fn Analysis() -> impl IntoView {
     }
 }
 
+/// A test hook: its name on `window`, and what it does.
+type Hook = (&'static str, Box<dyn Fn()>);
+
 /// `window.tracelensStopEngine()`: stops the engine's worker as a crash
 /// would, so the browser tests can prove the page survives one. It can only
 /// lose what is loaded, which the page offers to load again.
@@ -95,11 +98,14 @@ pub(crate) fn Analysis() -> impl IntoView {
 fn install_test_hooks(workspace: Workspace) {
     use wasm_bindgen::prelude::*;
     let Some(window) = web_sys::window() else { return };
-    let hooks: [(&str, Box<dyn Fn()>); 3] = [
+    let hooks: [Hook; 3] = [
         ("tracelensStopEngine", Box::new(move || workspace.kill_engine())),
         // The findings wait until released: the page before them, without racing the detectors.
         ("tracelensHoldFindings", Box::new(move || workspace.hold_findings())),
-        ("tracelensReleaseFindings", Box::new(move || workspace.release_findings())),
+        (
+            "tracelensReleaseFindings",
+            Box::new(move || workspace.release_findings()),
+        ),
     ];
     for (name, hook) in hooks {
         let hook = Closure::<dyn Fn()>::new(hook);

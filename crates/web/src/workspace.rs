@@ -94,6 +94,9 @@ pub enum Findings {
     Found(Arc<Vec<Finding>>),
 }
 
+/// Findings the test hook holds back, with their loads, in the order they came.
+type HeldFindings = Vec<(LoadId, Vec<Finding>)>;
+
 /// A load sent and not yet answered: its files, kept to send again.
 struct Pending {
     load: LoadId,
@@ -128,7 +131,7 @@ pub struct Workspace {
     /// still at it (the analysis's own `findings` are left empty then).
     pub findings: RwSignal<Findings>,
     /// Held back by the test hook until released (see `app.rs`).
-    held_findings: StoredValue<Option<Vec<(LoadId, Vec<Finding>)>>>,
+    held_findings: StoredValue<Option<HeldFindings>>,
     /// Traces in the current set.
     pub trace_count: RwSignal<u64>,
     /// Endpoints and operations in all (the analysis holds the busiest only).

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
-use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::analysis::Requests;
+use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
@@ -150,7 +150,10 @@ impl EngineState {
             // The catalog reads no findings: the one made now is the one kept.
             let catalog = TraceCatalog::new(current, index, analysis);
             let page = catalog.query(current, index, list);
-            listed(Some(summary_of(current, all_baseline, Some(analysis), Some(&catalog))), Some(page));
+            listed(
+                Some(summary_of(current, all_baseline, Some(analysis), Some(&catalog))),
+                Some(page),
+            );
             catalog
         });
         let findings = prepared.analysis.findings.clone();

@@ -7,11 +7,11 @@
 use super::protocol::{Period, Progress, Reply, Request, Sample, Stage, TraceAnswer, TraceAsk};
 use super::state::{EngineState, FileBytes};
 use super::timing;
-use tracelens_core::query::TraceQuery;
 use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tracelens_core::import::{Gunzip, is_gzip};
+use tracelens_core::query::TraceQuery;
 use tracelens_core::query::trace_view::RowsQuery;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -73,7 +73,9 @@ fn warm_up() {
     }
     let mut load = state.begin(Period::Current);
     warm(&mut state, &mut load, Format::OtlpJson);
-    let query = crate::components::trace_list::first_query(&crate::route::Route::Analysis { traces: Default::default() });
+    let query = crate::components::trace_list::first_query(&crate::route::Route::Analysis {
+        traces: Default::default(),
+    });
     let mut listed = (None, None);
     let findings = state.finish(load, &query, |summary, page| listed = (summary, page));
     let (mut summary, list) = (listed.0, listed.1.unwrap_or_default());
