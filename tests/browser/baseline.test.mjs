@@ -111,6 +111,8 @@ test("a baseline of an earlier period shows what got slower; removing it restore
     const spans = await textOf(page, "span-count");
     assert.equal(spans, count(expected.overview.spans));
     assert.equal(await page.getByTestId("comparison").count(), 0, "no comparison without a baseline");
+    // The findings come after the list (the detectors run after it is sent).
+    await page.getByTestId("no-findings").waitFor();
     assert.equal(await page.getByTestId("finding").count(), 0, "a healthy shop has no finding of its own");
     const offer = page.getByTestId("baseline");
     assert.match(await offer.innerText(), /Compare with an earlier period…/);
@@ -153,6 +155,7 @@ test("a baseline of an earlier period shows what got slower; removing it restore
     );
 
     // The one finding is the endpoint's regression, as the core words it; the table shows its numbers.
+    await page.getByTestId("finding").first().waitFor();
     assert.deepEqual(
       await page.locator('[data-testid="finding"] .detector').allInnerTexts(),
       expected.findings.map((f) => f.detector),

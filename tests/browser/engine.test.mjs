@@ -101,6 +101,41 @@ test("a clear during a load lets no late file into the new set", () =>
     assert.equal(await textOf(page, "file-count"), "1");
   }));
 
+test("the trace list shows while the detectors run; their findings follow, and a clear drops them", () =>
+  onPage(async (page) => {
+    // Held on the page until released, so the test does not race the detectors.
+    await page.evaluate(() => window.tracelensHoldFindings());
+    await loadSmall(page);
+    await page.getByTestId("trace-row").first().waitFor();
+    assert.equal(await textOf(page, "findings-pending"), "Finding patterns…");
+    assert.equal(await page.getByTestId("finding").count(), 0);
+    assert.equal(await page.getByTestId("no-findings").count(), 0, "no findings is not said before the detectors are done");
+    await page.evaluate(() => window.tracelensReleaseFindings());
+    await page.getByTestId("finding").first().waitFor();
+    assert.equal(await page.getByTestId("findings-pending").count(), 0);
+    assert.notEqual(await textOf(page, "finding-tally"), "");
+
+    // Findings of a load the page gave up on never show: a clear, then another file.
+    await page.evaluate(() => window.tracelensHoldFindings());
+    await page.getByTestId("file-input").setInputFiles(fixturePath(GENAI));
+    await page.waitForFunction(() => document.querySelector('[data-testid="span-count"]')?.textContent === "97");
+    await page.getByTestId("findings-pending").waitFor();
+    await page.getByTestId("clear").click();
+    await page.getByTestId("drop-zone").waitFor();
+    await loadSmall(page, GENAI);
+    await page.getByTestId("trace-row").first().waitFor();
+    assert.equal(await textOf(page, "span-count"), "57");
+    await page.evaluate(() => window.tracelensReleaseFindings());
+    await page.locator('[data-testid="finding"], [data-testid="no-findings"]').first().waitFor();
+    const alone = await page.locator('[data-testid="finding"] .detector').allInnerTexts();
+    // The same file in a fresh page, findings not held: what the page must show.
+    await page.getByTestId("clear").click();
+    await page.getByTestId("drop-zone").waitFor();
+    await loadSmall(page, GENAI);
+    await page.locator('[data-testid="finding"], [data-testid="no-findings"]').first().waitFor();
+    assert.deepEqual(alone, await page.locator('[data-testid="finding"] .detector').allInnerTexts());
+  }));
+
 test("a worker that dies mid-load leaves a usable page that offers to start again", () =>
   onPage(async (page) => {
     await loadSmall(page);

@@ -53,6 +53,10 @@ pub fn App() -> impl IntoView {
                     Route::Trace { id, finding } => {
                         // Made again after each load: the engine lays the trace out anew.
                         workspace.analysis.track();
+                        if finding.is_some() {
+                            // And when the findings come, to mark the one named.
+                            workspace.findings.track();
+                        }
                         view! { <TraceView trace_id=id finding /> }.into_any()
                     }
                     Route::Analysis { .. } => view! { <Analysis /> }.into_any(),
@@ -82,15 +86,32 @@ fn Analysis() -> impl IntoView {
     }
 }
 
+/// A test hook: its name on `window`, and what it does.
+type Hook = (&'static str, Box<dyn Fn()>);
+
 /// `window.tracelensStopEngine()`: stops the engine's worker as a crash
 /// would, so the browser tests can prove the page survives one. It can only
 /// lose what is loaded, which the page offers to load again.
+/// `window.tracelensHoldFindings()` and `tracelensReleaseFindings()` hold
+/// the detectors' findings back and let them through, so a test sees the
+/// page between the list and the findings (see `Workspace::hold_findings`).
 fn install_test_hooks(workspace: Workspace) {
     use wasm_bindgen::prelude::*;
     let Some(window) = web_sys::window() else { return };
-    let stop = Closure::<dyn Fn()>::new(move || workspace.kill_engine());
-    // Nothing to do if it fails: the tests that need it would say so.
-    let _ = js_sys::Reflect::set(&window, &"tracelensStopEngine".into(), stop.as_ref());
-    // The hook lives as long as the page.
-    stop.forget();
+    let hooks: [Hook; 3] = [
+        ("tracelensStopEngine", Box::new(move || workspace.kill_engine())),
+        // The findings wait until released: the page before them, without racing the detectors.
+        ("tracelensHoldFindings", Box::new(move || workspace.hold_findings())),
+        (
+            "tracelensReleaseFindings",
+            Box::new(move || workspace.release_findings()),
+        ),
+    ];
+    for (name, hook) in hooks {
+        let hook = Closure::<dyn Fn()>::new(hook);
+        // Nothing to do if it fails: the tests that need it would say so.
+        let _ = js_sys::Reflect::set(&window, &name.into(), hook.as_ref());
+        // The hook lives as long as the page.
+        hook.forget();
+    }
 }

@@ -93,6 +93,17 @@ impl Prepared {
     /// given (the same as `Analysis::with_baseline`), keeping the indexes and
     /// durations it built.
     pub fn analyse(set: &TraceSet, baseline: Option<&TraceSet>) -> Prepared {
+        Prepared::analyse_in_two_steps(set, baseline, |_, _| ()).0
+    }
+
+    /// [`Prepared::analyse`] in two steps (`Analysis::in_two_steps`):
+    /// `listed` sees the index and the analysis before its findings, and
+    /// what it returns comes back beside the result.
+    pub fn analyse_in_two_steps<T>(
+        set: &TraceSet,
+        baseline: Option<&TraceSet>,
+        listed: impl FnOnce(&TraceIndex, &Analysis) -> T,
+    ) -> (Prepared, T) {
         let index = TraceIndex::build(set);
         let baseline = baseline.map(|b| {
             let index = TraceIndex::build(b);
@@ -105,20 +116,19 @@ impl Prepared {
         });
         // With a baseline the analysis gathers the current durations itself,
         // from the entry spans and endpoints it finds anyway.
-        let (analysis, samples) = match &baseline {
-            Some(b) => {
-                let (analysis, samples) = Analysis::against_samples(set, &index, &b.samples, &Config::default());
-                (analysis, Some(samples))
-            }
-            None => (Analysis::with_samples(set, &index, None, &Config::default()), None),
-        };
-        Prepared {
+        let baseline_samples = baseline.as_ref().map(|b| &b.samples);
+        let (analysis, samples, seen) =
+            Analysis::in_two_steps(set, &index, baseline_samples, &Config::default(), |analysis| {
+                listed(&index, analysis)
+            });
+        let prepared = Prepared {
             analysis: Arc::new(analysis),
             index,
             samples,
             baseline,
             against_report: None,
-        }
+        };
+        (prepared, seen)
     }
 
     /// The report of `set` (the traces [`Prepared::analyse`] was given, as is

@@ -20,6 +20,7 @@ use crate::report_state::Edits;
 use leptos::prelude::*;
 use std::sync::Arc;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::import::FileReport;
 use tracelens_core::query::{Facets, TracePage, TraceQuery};
 use tracelens_core::report::Report;
@@ -83,6 +84,19 @@ impl RequestKind {
     }
 }
 
+/// The findings the page shows: the engine sends a load's list first and
+/// its findings when its detectors are done.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Findings {
+    /// The detectors still run on this load's traces.
+    Waiting(LoadId),
+    /// What they found (none before any traces).
+    Found(Arc<Vec<Finding>>),
+}
+
+/// Findings the test hook holds back, with their loads, in the order they came.
+type HeldFindings = Vec<(LoadId, Vec<Finding>)>;
+
 /// A load sent and not yet answered: its files, kept to send again.
 struct Pending {
     load: LoadId,
@@ -113,6 +127,11 @@ pub struct Workspace {
     /// The current traces' analysis, without its per-trace rows (ask the
     /// engine for a page of those); `None` before any traces.
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
+    /// What the detectors found in the current traces, or that they are
+    /// still at it (the analysis's own `findings` are left empty then).
+    pub findings: RwSignal<Findings>,
+    /// Held back by the test hook until released (see `app.rs`).
+    held_findings: StoredValue<Option<HeldFindings>>,
     /// Traces in the current set.
     pub trace_count: RwSignal<u64>,
     /// Endpoints and operations in all (the analysis holds the busiest only).
@@ -161,10 +180,37 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new() -> Workspace {
-        let workspace = Workspace {
-            // The engine's events need the workspace: it is started just below.
+        let workspace = Workspace::blank();
+        workspace
+            .engine
+            .set_value(Some(Engine::start(move |event| workspace.on_event(event))));
+        workspace.restore_kept();
+        // The engine compares with the previous report the page holds.
+        Effect::new(move |_| {
+            let report = workspace.report_baseline.get().map(|r| Box::new(Report::clone(&r)));
+            workspace.send(&Request::SetReportBaseline { report }, &[]);
+        });
+        workspace
+    }
+
+    /// A workspace with no engine: what it is asked goes unanswered. The
+    /// page's drawing is warmed up on one (see `components/warm_up.rs`).
+    pub fn detached() -> Workspace {
+        let workspace = Workspace::blank();
+        Workspace {
+            stages: Stages::off_page(),
+            ..workspace
+        }
+    }
+
+    /// The signals of a workspace, nothing loaded, no engine.
+    fn blank() -> Workspace {
+        Workspace {
+            // The engine's events need the workspace: `new` starts it after.
             engine: StoredValue::new_local(None),
             analysis: RwSignal::new(None),
+            findings: RwSignal::new(Findings::Found(Arc::default())),
+            held_findings: StoredValue::new(None),
             trace_count: RwSignal::new(0),
             group_counts: RwSignal::new((0, 0)),
             group_ranges: RwSignal::new((None, None)),
@@ -187,17 +233,7 @@ impl Workspace {
             pending: StoredValue::new_local(Vec::new()),
             next_load: StoredValue::new(0),
             next_failure: StoredValue::new(0),
-        };
-        workspace
-            .engine
-            .set_value(Some(Engine::start(move |event| workspace.on_event(event))));
-        workspace.restore_kept();
-        // The engine compares with the previous report the page holds.
-        Effect::new(move |_| {
-            let report = workspace.report_baseline.get().map(|r| Box::new(Report::clone(&r)));
-            workspace.send(&Request::SetReportBaseline { report }, &[]);
-        });
-        workspace
+        }
     }
 
     /// Loads the files kept from the last visit, if any.
@@ -338,6 +374,8 @@ impl Workspace {
         let reply = match event {
             Event::Reply(reply) => *reply,
             Event::Died(how) => {
+                // No findings will come: the later sections draw without them.
+                self.stages.resume();
                 let during = self.loading.with_untracked(|l| !l.is_empty());
                 self.pending.set_value(Vec::new());
                 self.loading.set(Vec::new());
@@ -363,11 +401,22 @@ impl Workspace {
                 }
                 self.on_loaded(load, period, outcomes, summary)
             }),
+            Reply::Findings { load, findings } => {
+                if let Some(held) = self.held_findings.try_update_value(|h| h.take()).flatten() {
+                    // The test hook holds them: keep them in order until released.
+                    let mut held = held;
+                    held.push((load, findings));
+                    self.held_findings.set_value(Some(held));
+                } else {
+                    self.show_findings(load, findings);
+                }
+            }
             Reply::Summary(summary) => {
                 // A page sent with an earlier load is out of date now.
                 self.first_page.set_value(None);
-                self.show(summary)
+                self.show(summary, None)
             }
+            Reply::Sample(sample) => crate::components::warm_up::draw(*sample),
             _ => {}
         }
     }
@@ -411,18 +460,32 @@ impl Workspace {
         if let Some(saved) = &saved {
             self.continue_from(saved);
         }
-        self.show(summary);
+        self.show(summary, Some(load));
         if saved.is_some() {
             // Only now, so the page goes from the saved report straight to the new one.
             self.saved_report.set(None);
         }
     }
 
-    fn show(&self, summary: Summary) {
+    /// Shows `summary`; `from_load` is the load it answers, whose findings
+    /// follow (a summary without a load has its findings in it).
+    pub(crate) fn show(&self, summary: Summary, from_load: Option<LoadId>) {
         // Before anything the analysis page shows changes: its later
-        // sections go until the frames after this one.
-        self.stages.restart();
+        // sections go until the frames after this one, or, while the
+        // engine looks for patterns, until their findings come.
         let current = summary.current;
+        match (&current, from_load) {
+            (Some(_), Some(_)) => self.stages.restart_held(),
+            _ => {
+                self.stages.resume();
+                self.stages.restart();
+            }
+        }
+        self.findings.set(match (&current, from_load) {
+            (Some(_), Some(load)) => Findings::Waiting(load),
+            (Some(c), None) => Findings::Found(Arc::new(c.analysis.findings.clone())),
+            (None, _) => Findings::Found(Arc::default()),
+        });
         self.trace_count.set(current.as_ref().map_or(0, |c| c.traces));
         self.group_counts
             .set(current.as_ref().map_or((0, 0), |c| (c.endpoints, c.operations)));
@@ -438,6 +501,32 @@ impl Workspace {
             .set(current.as_ref().map(|c| c.files.clone()).unwrap_or_default());
         self.analysis.set(current.map(|c| Arc::new(c.analysis)));
         self.baseline.set(summary.baseline);
+    }
+
+    /// The findings of `load`, if the page still waits for them: those of
+    /// a load given up on (a clear, or a newer load since) are dropped.
+    fn show_findings(&self, load: LoadId, findings: Vec<Finding>) {
+        if self.findings.with_untracked(|f| *f == Findings::Waiting(load)) {
+            self.findings.set(Findings::Found(Arc::new(findings)));
+            self.stages.resume();
+        }
+    }
+
+    /// The test hook: from now on, findings from the engine wait until
+    /// [`Workspace::release_findings`], so a test can see the page before
+    /// they arrive without racing the detectors.
+    pub fn hold_findings(&self) {
+        if self.held_findings.with_value(Option::is_none) {
+            self.held_findings.set_value(Some(Vec::new()));
+        }
+    }
+
+    /// Shows the findings held back (in the order they came), and stops holding.
+    pub fn release_findings(&self) {
+        let held = self.held_findings.try_update_value(|h| h.take()).flatten();
+        for (load, findings) in held.unwrap_or_default() {
+            self.show_findings(load, findings);
+        }
     }
 
     /// Traces loaded while a saved report was open are the next period: the
@@ -493,7 +582,7 @@ impl Workspace {
         self.loaded.set_value(Vec::new());
         self.loading.set(Vec::new());
         self.first_page.set_value(None);
-        self.show(Summary::default());
+        self.show(Summary::default(), None);
         self.failures.set(Vec::new());
         self.report_baseline.set(None);
         self.report_source.set_value(None);

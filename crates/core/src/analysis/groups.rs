@@ -144,6 +144,15 @@ impl<'a> SpanFacts<'a> {
         }
     }
 
+    /// A copy of what [`SpanFacts::into_requests`] keeps, for while the facts are still in use.
+    pub(crate) fn requests(&self) -> super::requests::Requests {
+        super::requests::Requests {
+            entries: self.entries.clone(),
+            endpoint_names: self.endpoint_names.clone(),
+            failures: self.failures.clone(),
+        }
+    }
+
     /// What the report reads again of these facts, kept past the analysis.
     pub(crate) fn into_requests(self) -> super::requests::Requests {
         super::requests::Requests {

@@ -176,6 +176,26 @@ impl Analysis {
         (analysis, current.unwrap_or_default())
     }
 
+    /// The analysis in two steps, for a caller that shows what it can as
+    /// soon as it can: `listed` sees everything but the findings (the
+    /// overview, the trace rows, the groups, the comparison, the requests),
+    /// then the detectors run. The result is [`Analysis::against_samples`]
+    /// with a `baseline`, else [`Analysis::with_samples`] without one, with
+    /// what `listed` returned.
+    pub fn in_two_steps<T>(
+        set: &TraceSet,
+        index: &TraceIndex,
+        baseline: Option<&Samples>,
+        config: &detectors::Config,
+        listed: impl FnOnce(&Analysis) -> T,
+    ) -> (Analysis, Option<Samples>, T) {
+        let compare = match baseline {
+            Some(baseline) => Compare::Gathered(baseline),
+            None => Compare::Not,
+        };
+        Analysis::analyse_then(set, index, compare, config, true, listed)
+    }
+
     /// The one analysis behind every entry point above.
     fn analyse(
         set: &TraceSet,
@@ -183,6 +203,21 @@ impl Analysis {
         compare: Compare<'_>,
         config: &detectors::Config,
     ) -> (Analysis, Option<Samples>) {
+        let (analysis, samples, ()) = Analysis::analyse_then(set, index, compare, config, false, |_| ());
+        (analysis, samples)
+    }
+
+    /// [`Analysis::analyse`], calling `listed` with the analysis before its
+    /// findings (see [`Analysis::in_two_steps`]); with `requests_early` that
+    /// analysis holds a copy of the requests, which a trace list reads.
+    fn analyse_then<T>(
+        set: &TraceSet,
+        index: &TraceIndex,
+        compare: Compare<'_>,
+        config: &detectors::Config,
+        requests_early: bool,
+        listed: impl FnOnce(&Analysis) -> T,
+    ) -> (Analysis, Option<Samples>, T) {
         let overview = overview(set, index);
         let self_times = self_time::self_times(set, index);
         let on_path = critical_path::on_path_times(set, index);
@@ -205,20 +240,31 @@ impl Analysis {
         }
         .map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
         let groups = groups::groups(&facts);
-        let mut context = detectors::Context::new(&facts, &groups);
-        context.comparison = comparison.as_ref();
-        let findings = detectors::detect(&context, config);
         let traces = trace_summaries(set, index, &facts.failures);
-        let analysis = Analysis {
+        let mut analysis = Analysis {
             traces,
             groups,
-            findings,
+            findings: Vec::new(),
             overview,
             link_warnings: index.warnings,
             comparison,
-            requests: facts.into_requests(),
+            // A copy while the detectors still read the facts; a trace list
+            // made from the analysis meanwhile needs them.
+            requests: if requests_early {
+                facts.requests()
+            } else {
+                Requests::default()
+            },
         };
-        (analysis, gathered)
+        let seen = listed(&analysis);
+        let findings = {
+            let mut context = detectors::Context::new(&facts, &analysis.groups);
+            context.comparison = analysis.comparison.as_ref();
+            detectors::detect(&context, config)
+        };
+        analysis.findings = findings;
+        analysis.requests = facts.into_requests();
+        (analysis, gathered, seen)
     }
 }
 

@@ -4,7 +4,7 @@
 //! shows an example trace in the trace list.
 
 use crate::route::Route;
-use crate::workspace::Workspace;
+use crate::workspace::{Findings as FindingsState, Workspace};
 use leptos::either::Either;
 use leptos::prelude::*;
 use tracelens_core::analysis::detectors::{Finding, Severity};
@@ -16,19 +16,17 @@ pub fn Findings(#[prop(optional)] endpoint: Option<String>) -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     // Stored, so the closures below stay `Copy`.
     let endpoint = StoredValue::new(endpoint);
+    let waiting = move || workspace.findings.with(|f| matches!(f, FindingsState::Waiting(_)));
     let findings = move || {
-        workspace.analysis.with(|a| {
-            a.as_deref()
-                .map(|a| {
-                    // With its position among all findings: the trace view's address names it.
-                    a.findings
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| endpoint.with_value(|e| e.is_none() || f.subject.endpoint == *e))
-                        .map(|(position, f)| (position, f.clone()))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+        workspace.findings.with(|f| match f {
+            FindingsState::Waiting(_) => Vec::new(),
+            // With its position among all findings: the trace view's address names it.
+            FindingsState::Found(all) => all
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| endpoint.with_value(|e| e.is_none() || f.subject.endpoint == *e))
+                .map(|(position, f)| (position, f.clone()))
+                .collect::<Vec<_>>(),
         })
     };
     let tally = move || {
@@ -47,13 +45,20 @@ pub fn Findings(#[prop(optional)] endpoint: Option<String>) -> impl IntoView {
             <h2 id="findings">
                 "Findings" <span class="tally" data-testid="finding-tally">{tally}</span>
             </h2>
+            // The trace list comes first; the detectors' findings a moment
+            // later (the engine sends them when it has them).
             <Show
-                when=move || !findings().is_empty()
-                fallback=|| view! { <p class="quiet" data-testid="no-findings">"No pattern found in these traces."</p> }
+                when=move || !waiting()
+                fallback=|| view! { <p class="quiet working" data-testid="findings-pending">"Finding patterns…"</p> }
             >
-                <ol class="finding-list" data-testid="findings">
-                    {move || findings().into_iter().map(finding_item).collect_view()}
-                </ol>
+                <Show
+                    when=move || !findings().is_empty()
+                    fallback=|| view! { <p class="quiet" data-testid="no-findings">"No pattern found in these traces."</p> }
+                >
+                    <ol class="finding-list" data-testid="findings">
+                        {move || findings().into_iter().map(finding_item).collect_view()}
+                    </ol>
+                </Show>
             </Show>
         </section>
     }

@@ -83,8 +83,10 @@ impl Grouping {
 /// Rows drawn at first, and added by each "Show more".
 const FIRST_ROWS: usize = 100;
 const MORE_ROWS: usize = 200;
-/// Rows added per frame while drawing.
-const ROWS_PER_FRAME: usize = 40;
+/// Rows added per frame while drawing: a row with its histogram is about
+/// 40 elements, and 20 rows with the frame's layout stay well under the
+/// 100 ms a task may take after a load (40 took 40-60 ms of script alone).
+const ROWS_PER_FRAME: usize = 20;
 
 /// Columns in a row, for the opened histogram's cell to span them all.
 const COLUMNS: u32 = 12;
@@ -96,13 +98,6 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     // The busiest rows come with the summary; the rest are asked of the
     // engine when the person wants them.
     let fetched = RwSignal::new(Vec::<GroupStats>::new());
-    let rows = move || {
-        let mut rows = workspace
-            .analysis
-            .with(|a| a.as_deref().map(|a| grouping.rows(a).to_vec()).unwrap_or_default());
-        fetched.with(|more| rows.extend(more.iter().cloned()));
-        rows
-    };
     // Rows the user opened, by service and name (names can repeat across services).
     let opened = RwSignal::new(Vec::<(String, String)>::new());
     // The busiest first, more on request, so a set with thousands of
@@ -163,13 +158,27 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
         }
         .unwrap_or((DurationNs(1), DurationNs(1)))
     });
+    // Keyed, so each frame's batch builds only its own rows: a plain list
+    // was built again whole at every batch (the fifth drew 100 rows). The
+    // key holds the analysis's address, so a new analysis (same groups,
+    // new numbers) draws every row anew.
+    let drawn_rows = move || {
+        let n = drawn.get();
+        let analysis = workspace.analysis.get();
+        let of_analysis = analysis.as_ref().map_or(0, |a| std::sync::Arc::as_ptr(a) as usize);
+        let summary = analysis.as_deref().map_or(&[][..], |a| grouping.rows(a));
+        let mut rows: Vec<GroupStats> = summary.iter().take(n).cloned().collect();
+        fetched.with(|more| rows.extend(more.iter().take(n.saturating_sub(rows.len())).cloned()));
+        rows.into_iter().map(move |g| (of_analysis, g)).collect::<Vec<_>>()
+    };
     let body = move || {
-        let range = range.get();
-        rows()
-            .into_iter()
-            .take(drawn.get())
-            .map(|g| group_row(g, grouping, range, opened))
-            .collect::<Vec<_>>()
+        view! {
+            <For
+                each=drawn_rows
+                key=|(of_analysis, g)| (*of_analysis, g.service.clone(), g.name.clone())
+                children=move |(_, g)| group_row(g, grouping, range.get_untracked(), opened)
+            />
+        }
     };
     let more = move || {
         let (total, drawn) = (total(), wanted.get());

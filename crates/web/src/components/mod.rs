@@ -20,3 +20,4 @@ pub mod stages;
 pub mod trace_compare;
 pub mod trace_list;
 pub mod trace_view;
+pub mod warm_up;

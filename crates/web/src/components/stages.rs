@@ -38,6 +38,14 @@ pub struct Stages {
     drawn: RwSignal<u8>,
     /// Counts restarts: a step scheduled for an older analysis does nothing.
     generation: StoredValue<u64>,
+    /// Whether the page's staged element keeps its height meanwhile: not
+    /// for a copy drawn off the page (see `warm_up.rs`).
+    holds_height: bool,
+    /// Stage 0 only, until [`Stages::resume`]: while the engine's
+    /// detectors run, drawing the later stages took from them the time
+    /// the page spent (two cores shared by the page, the engine and the
+    /// rest of the machine), and the findings came 300 ms later.
+    held: StoredValue<bool>,
 }
 
 impl Stages {
@@ -45,6 +53,17 @@ impl Stages {
         Stages {
             drawn: RwSignal::new(LAST),
             generation: StoredValue::new(0),
+            holds_height: true,
+            held: StoredValue::new(false),
+        }
+    }
+
+    /// Stages of a copy of the page drawn off the page: they leave the
+    /// page's own element alone.
+    pub fn off_page() -> Stages {
+        Stages {
+            holds_height: false,
+            ..Stages::new()
         }
     }
 
@@ -58,9 +77,28 @@ impl Stages {
     pub fn restart(&self) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
-        hold_height(true);
+        if self.holds_height {
+            hold_height(true);
+        }
         self.drawn.set(0);
-        self.step(generation);
+        if !self.held.get_value() {
+            self.step(generation);
+        }
+    }
+
+    /// Draws again from stage 0 and stays there until [`Stages::resume`]
+    /// (the engine still works on what the later stages are beside).
+    pub fn restart_held(&self) {
+        self.held.set_value(true);
+        self.restart();
+    }
+
+    /// Goes on with the later stages, if held.
+    pub fn resume(&self) {
+        if self.held.get_value() {
+            self.held.set_value(false);
+            self.step(self.generation.get_value());
+        }
     }
 
     /// The next stage, once the frame showing this one is painted.
@@ -69,14 +107,14 @@ impl Stages {
             // A timer set in a frame's callback runs after that frame is painted.
             set_timeout(
                 move || {
-                    if self.drawn.is_disposed() || self.generation.get_value() != generation {
+                    if self.drawn.is_disposed() || self.generation.get_value() != generation || self.held.get_value() {
                         return;
                     }
                     let next = self.drawn.get_untracked().saturating_add(1).min(LAST);
                     self.drawn.set(next);
                     if next < LAST {
                         self.step(generation);
-                    } else {
+                    } else if self.holds_height {
                         hold_height(false);
                     }
                 },

@@ -162,8 +162,6 @@ impl Engine {
                 self.flush();
                 return;
             }
-            // Read only to have read one (see `Reply::Sample`).
-            Reply::Sample(_) => return,
             Reply::Traces { ticket, .. }
             | Reply::Report { ticket, .. }
             | Reply::Groups { ticket, .. }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
+use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap};
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::import::FileReport;
@@ -147,7 +148,11 @@ pub enum Reply {
     Ready,
     /// How far a load has got; sent at most every 50 ms or so while it runs.
     Progress(Progress),
-    /// A load has ended: each file's outcome, and what the page shows now.
+    /// A load's files are read and analysed but for the detectors: each
+    /// file's outcome, and what the page shows now. When `summary` holds
+    /// current traces, its analysis has no findings yet: they follow in
+    /// [`Reply::Findings`] for the same load, so the page can draw the list
+    /// while the detectors run.
     Loaded {
         load: LoadId,
         period: Period,
@@ -157,8 +162,11 @@ pub enum Reply {
         /// The trace list's page for the query the load was sent with.
         list: Option<Box<(TraceQuery, TracePage)>>,
     },
-    /// After a clear of the baseline, or a start that restored files: what
-    /// the page shows now.
+    /// What the detectors found in a load's traces, most severe first:
+    /// the findings its [`Reply::Loaded`] left out.
+    Findings { load: LoadId, findings: Vec<Finding> },
+    /// After a clear of the baseline: what the page shows now, findings
+    /// included.
     Summary(Summary),
     /// A page of the trace list.
     Traces { ticket: Ticket, page: TracePage },

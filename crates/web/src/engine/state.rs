@@ -19,6 +19,7 @@ use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::GroupStats;
 use tracelens_core::analysis::Requests;
+use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
 use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
@@ -117,18 +118,48 @@ impl EngineState {
         }
     }
 
-    /// Ends `load`: analyses again if it added anything, and returns what the
-    /// page shows then (`None` when nothing changed).
-    pub fn finish(&mut self, load: Load) -> Option<Summary> {
+    /// Ends `load`: analyses again if it added anything. `listed` is told
+    /// what the page shows then (`None` when nothing changed) with the
+    /// first page of the trace list for `list`, before the detectors run;
+    /// their findings are returned after, when there are current traces
+    /// (`None` otherwise: nothing to find in, or nothing changed).
+    pub fn finish(
+        &mut self,
+        load: Load,
+        list: &TraceQuery,
+        listed: impl FnOnce(Option<Summary>, Option<TracePage>),
+    ) -> Option<Vec<Finding>> {
         if !load.added {
+            listed(None, None);
             return None;
         }
         match load.period {
             Period::Current => self.current.shrink_to_fit(),
             Period::Baseline => self.baseline.shrink_to_fit(),
         }
-        self.analyse();
-        Some(self.summary())
+        self.forget_built();
+        if self.current.files.is_empty() {
+            self.prepared = None;
+            self.catalog = None;
+            listed(Some(self.summary()), None);
+            return None;
+        }
+        let baseline = (!self.baseline.files.is_empty()).then_some(&self.baseline);
+        let (current, all_baseline) = (&self.current, &self.baseline);
+        let (prepared, catalog) = Prepared::analyse_in_two_steps(current, baseline, |index, analysis| {
+            // The catalog reads no findings: the one made now is the one kept.
+            let catalog = TraceCatalog::new(current, index, analysis);
+            let page = catalog.query(current, index, list);
+            listed(
+                Some(summary_of(current, all_baseline, Some(analysis), Some(&catalog))),
+                Some(page),
+            );
+            catalog
+        });
+        let findings = prepared.analysis.findings.clone();
+        self.catalog = Some(catalog);
+        self.prepared = Some(prepared);
+        Some(findings)
     }
 
     /// Spans in the set `period` names, for progress.
@@ -282,11 +313,15 @@ impl EngineState {
         self.service_map.clone()
     }
 
-    fn analyse(&mut self) {
-        // What was built on the sets as they were.
+    /// Forgets what was built on the sets as they were.
+    fn forget_built(&mut self) {
         self.laid_out.clear();
         self.durations = None;
         self.service_map = None;
+    }
+
+    fn analyse(&mut self) {
+        self.forget_built();
         if self.current.files.is_empty() {
             // Only a baseline so far: nothing to show or compare yet.
             self.prepared = None;
@@ -301,34 +336,41 @@ impl EngineState {
 
     /// What the page shows about the sets as they are.
     pub fn summary(&self) -> Summary {
-        let analysis = self.prepared.as_ref().map(|p| &p.analysis);
-        Summary {
-            current: analysis.map(|analysis| {
-                let mut summary = analysis.summary();
-                summary.groups.endpoints.truncate(SUMMARY_GROUP_ROWS);
-                summary.groups.operations.truncate(SUMMARY_GROUP_ROWS);
-                CurrentSummary {
-                    fingerprint: report::findings::trace_set_fingerprint(
-                        analysis.overview.spans,
-                        analysis.traces.iter().map(|t| t.trace_id),
-                    ),
-                    traces: analysis.traces.len() as u64,
-                    // The rows are the bulk of it; the page asks for a page at a time.
-                    analysis: summary,
-                    endpoints: analysis.groups.endpoints.len(),
-                    operations: analysis.groups.operations.len(),
-                    endpoint_range: shared_range(analysis.groups.endpoints.iter().map(|g| &g.histogram)),
-                    operation_range: shared_range(analysis.groups.operations.iter().map(|g| &g.histogram)),
-                    facets: self
-                        .catalog
-                        .as_ref()
-                        .map(|c| c.facets(MENU_CHOICES))
-                        .unwrap_or_default(),
-                    files: self.current.files.clone(),
-                }
-            }),
-            baseline: (!self.baseline.files.is_empty()).then(|| summarize(&self.baseline, analysis.map(|a| &**a))),
-        }
+        let analysis = self.prepared.as_ref().map(|p| &*p.analysis);
+        summary_of(&self.current, &self.baseline, analysis, self.catalog.as_ref())
+    }
+}
+
+/// What the page shows about `current` (with its `analysis` and `catalog`,
+/// when analysed) and `baseline`.
+fn summary_of(
+    current: &TraceSet,
+    baseline: &TraceSet,
+    analysis: Option<&Analysis>,
+    catalog: Option<&TraceCatalog>,
+) -> Summary {
+    Summary {
+        current: analysis.map(|analysis| {
+            let mut summary = analysis.summary();
+            summary.groups.endpoints.truncate(SUMMARY_GROUP_ROWS);
+            summary.groups.operations.truncate(SUMMARY_GROUP_ROWS);
+            CurrentSummary {
+                fingerprint: report::findings::trace_set_fingerprint(
+                    analysis.overview.spans,
+                    analysis.traces.iter().map(|t| t.trace_id),
+                ),
+                traces: analysis.traces.len() as u64,
+                // The rows are the bulk of it; the page asks for a page at a time.
+                analysis: summary,
+                endpoints: analysis.groups.endpoints.len(),
+                operations: analysis.groups.operations.len(),
+                endpoint_range: shared_range(analysis.groups.endpoints.iter().map(|g| &g.histogram)),
+                operation_range: shared_range(analysis.groups.operations.iter().map(|g| &g.histogram)),
+                facets: catalog.map(|c| c.facets(MENU_CHOICES)).unwrap_or_default(),
+                files: current.files.clone(),
+            }
+        }),
+        baseline: (!baseline.files.is_empty()).then(|| summarize(baseline, analysis)),
     }
 }
 

@@ -73,8 +73,16 @@ fn warm_up() {
     }
     let mut load = state.begin(Period::Current);
     warm(&mut state, &mut load, Format::OtlpJson);
-    let summary = state.finish(load);
-    let list = state.traces(&TraceQuery::default());
+    let query = crate::components::trace_list::first_query(&crate::route::Route::Analysis {
+        traces: Default::default(),
+    });
+    let mut listed = (None, None);
+    let findings = state.finish(load, &query, |summary, page| listed = (summary, page));
+    let (mut summary, list) = (listed.0, listed.1.unwrap_or_default());
+    // The page draws the sample whole (see `components/warm_up.rs`): the findings too.
+    if let (Some(current), Some(findings)) = (summary.as_mut().and_then(|s| s.current.as_mut()), findings) {
+        current.analysis.findings = findings;
+    }
     let top = list.rows.first().map(|row| row.trace_id);
     state.prepare_trace_view(top);
     let opened = match top {
@@ -209,22 +217,27 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
     }
     progress.update(|p| p.stage = Stage::Analysing);
     progress.flush();
-    let summary = timing::measure("tracelens: analyse", || state.finish(pending));
-    let list = summary.is_some().then(|| {
-        let page = state.traces(&list);
-        Box::new((list, page))
+    // The list goes to the page as soon as it is known, the findings when
+    // the detectors are done: the page draws one while the other is made.
+    let mut top = None;
+    let mut analysed = false;
+    let findings = timing::measure("tracelens: analyse", || {
+        state.finish(pending, &list, |summary, page| {
+            analysed = summary.is_some();
+            top = page.as_ref().and_then(|page| page.rows.first().map(|row| row.trace_id));
+            let list = page.map(|page| Box::new((list.clone(), page)));
+            post(&Reply::Loaded {
+                load,
+                period,
+                outcomes,
+                summary,
+                list,
+            });
+        })
     });
-    let analysed = summary.is_some();
-    let top = list
-        .as_ref()
-        .and_then(|list| list.1.rows.first().map(|row| row.trace_id));
-    post(&Reply::Loaded {
-        load,
-        period,
-        outcomes,
-        summary,
-        list,
-    });
+    if let Some(findings) = findings {
+        post(&Reply::Findings { load, findings });
+    }
     if analysed {
         // While the page draws the analysis: what the first trace opened
         // needs, and the traces most likely opened, laid out.

@@ -136,8 +136,12 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
     let workspace = expect_context::<Workspace>();
     let finding: Option<Finding> = finding.and_then(|n| {
         workspace
-            .analysis
-            .with_untracked(|a| a.as_ref().and_then(|a| a.findings.get(n).cloned()))
+            .findings
+            .with_untracked(|f| match f {
+                crate::workspace::Findings::Found(all) => all.get(n).cloned(),
+                // Drawn again when they come (see `app.rs`).
+                crate::workspace::Findings::Waiting(_) => None,
+            })
             .filter(|f| f.evidence.iter().any(|e| e.trace_id == trace_id))
     });
     let focus: Vec<SpanId> = finding
