@@ -515,6 +515,11 @@ fn a_sidecars_spans_on_the_critical_path_are_told_by_where_they_went() {
         "{path}"
     );
     assert!(!path.contains("×25"), "{path}");
+    // The other 24 hops, added up, still hold 17% of the path.
+    assert!(
+        path.contains(", `ingress` in `proxy` to 14 other places (60.8ms, 17%) and "),
+        "{path}"
+    );
 }
 
 /// An error too rare for an error hotspot is still said, as written: the

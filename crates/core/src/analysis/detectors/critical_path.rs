@@ -12,7 +12,8 @@
 //! (service and span name, spans counted; spans of one name that went to
 //! several places, a sidecar's `ingress` or a client's `HTTP GET`, told apart
 //! by where they went, and a childless one whose host sends no spans says
-//! so), the top `top` operations (default
+//! so; the rest of such a name added up, "`ingress` in `proxy` to 14 other
+//! places"), the top `top` operations (default
 //! 3) that hold at least `min_share` of the path (default 5%). A trace whose
 //! root answered before most of its work ended (the path covers less than
 //! `min_coverage` of the trace's wall-clock time, default half: async work)
@@ -170,10 +171,10 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
     let endpoint = context.endpoints.get(t).cloned().flatten();
     let root_name = set.spans.get(trace.root as usize).map_or("", |s| set.str(s.name));
     let what = endpoint.as_deref().unwrap_or(root_name);
-    let list: Vec<String> = named
+    let mut list: Vec<(u64, String)> = named
         .iter()
         .map(|p| {
-            format!(
+            let told = format!(
                 "`{}`{} in `{}`{} ({}, {:.0}%{})",
                 super::shown(set.str(p.name)),
                 if p.target.is_empty() {
@@ -190,10 +191,44 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
                 DurationNs(p.time),
                 share(p.time) * 100.0,
                 untraced_behind(context, p),
-            )
+            );
+            (p.time, told)
         })
         .collect();
-    let held: u64 = named.iter().map(|p| p.time).sum();
+    // The rest of a name told apart by target, added up: a sidecar's hops
+    // to everywhere else hold the path too (hipster: 24 more `ingress`, 17%).
+    let mut rest: Vec<((Sym, Sym), u64, usize)> = Vec::new();
+    for part in parts.iter().filter(|p| !p.target.is_empty()) {
+        if named.iter().any(|n| std::ptr::eq(*n, part)) {
+            continue;
+        }
+        match rest.iter_mut().find(|(key, ..)| *key == (part.service, part.name)) {
+            Some((_, time, places)) => {
+                *time += part.time;
+                *places += 1;
+            }
+            None => rest.push(((part.service, part.name), part.time, 1)),
+        }
+    }
+    for ((service, name), time, places) in rest {
+        if share(time) >= config.min_share {
+            list.push((
+                time,
+                format!(
+                    "`{}` in `{}` to {places} other place{} ({}, {:.0}%)",
+                    super::shown(set.str(name)),
+                    super::shown(set.str(service)),
+                    if places == 1 { "" } else { "s" },
+                    DurationNs(time),
+                    share(time) * 100.0
+                ),
+            ));
+        }
+    }
+    // Longest first, the added-up rest among them.
+    list.sort_by_key(|b| std::cmp::Reverse(b.0));
+    let held: u64 = list.iter().map(|(time, _)| time).sum();
+    let list: Vec<String> = list.into_iter().map(|(_, told)| told).collect();
     Some(Finding {
         detector: NAME,
         severity: Severity::Info,
