@@ -314,7 +314,7 @@ fn zipkin_skew_one_distorting_call_is_named_and_its_skew_is_no_bottleneck() {
 }
 
 /// The explanation of the finding of `detector` whose sentence contains `about`.
-fn sentence(path: &str, detector: &str, about: &str) -> String {
+fn finding_about(path: &str, detector: &str, about: &str) -> tracelens_core::analysis::detectors::Finding {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures")
         .join(path);
@@ -325,7 +325,7 @@ fn sentence(path: &str, detector: &str, about: &str) -> String {
         .findings
         .iter()
         .find(|f| f.detector == detector && f.explanation.contains(about))
-        .map(|f| f.explanation.clone())
+        .cloned()
         .unwrap_or_else(|| {
             panic!(
                 "{}: no {detector} about {about}: {:#?}",
@@ -333,6 +333,10 @@ fn sentence(path: &str, detector: &str, about: &str) -> String {
                 analysis.findings
             )
         })
+}
+
+fn sentence(path: &str, detector: &str, about: &str) -> String {
+    finding_about(path, detector, about).explanation
 }
 
 /// Sentences agree with their counts on the captures (the strict review):
@@ -474,17 +478,7 @@ fn own_time_that_the_service_explains_is_told_as_such() {
         "{rona}"
     );
     // The evidence holds both spans, so the trace view highlights the pair.
-    let mut set = TraceSet::new();
-    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(path);
-    import_file(&mut set, "capture", &std::fs::read(full).unwrap()).unwrap();
-    let analysis = Analysis::of(&set);
-    let finding = analysis
-        .findings
-        .iter()
-        .find(|f| f.explanation.contains("RonaTimerTicked"))
-        .unwrap();
+    let finding = finding_about(path, "bottleneck", "RonaTimerTicked");
     assert_eq!(finding.evidence[0].span_ids.len(), 2, "{:?}", finding.evidence);
     // Handlers that started alone keep their plain sentence.
     let graph = sentence(path, "bottleneck", "graph.microsoft.com");

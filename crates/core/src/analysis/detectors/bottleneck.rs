@@ -25,10 +25,12 @@
 //! ([`super::consolidate`]).
 //!
 //! **Own time that is not own work.** A client's time outside its traced
-//! callee is a wait between them. A span's own time that the rest of its
-//! service explains ([`super::own_time_cause`]: queued behind another request
-//! or message, or its work traced under another parent) is still a
+//! callee is a wait between them. A span's own time that the data explains
+//! ([`super::own_time_cause`]: a wait its own log records, queued behind
+//! another handler, or its work traced under another parent) is still a
 //! bottleneck, since the request waited, but the sentence says what it was.
+//! A wait of 100 ms or more behind another handler is left to
+//! [`super::queued_handlers`], which tells a service's waits as one.
 //!
 //! **Sessions.** A session is no request: inside it, each unit of work (a
 //! message handler, a request, see [`super::session_units`]) is judged as
@@ -389,17 +391,6 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             _ => None,
         })
         .collect();
-    let range = |values: &mut dyn Iterator<Item = u64>| -> String {
-        let values: Vec<u64> = values.collect();
-        let (low, high) = (values.iter().min().copied(), values.iter().max().copied());
-        match (low, high) {
-            (Some(low), Some(high)) if DurationNs(low).to_string() != DurationNs(high).to_string() => {
-                format!("{}–{}", DurationNs(low), DurationNs(high))
-            }
-            (Some(low), _) => DurationNs(low).to_string(),
-            _ => String::new(),
-        }
-    };
     let logged: Vec<(Sym, Sym, u64)> = causes
         .iter()
         .filter_map(|c| match *c {
@@ -408,7 +399,7 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
         })
         .collect();
     if 2 * logged.len() > causes.len() {
-        let waited = range(&mut logged.iter().map(|l| l.2));
+        let waited = super::duration_range(logged.iter().map(|l| l.2));
         let Some(&(began, ended, _)) = logged.first() else {
             return String::new();
         };
@@ -430,8 +421,8 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             .map(|&(o, ..)| format!("`{}`", super::shown(name(o))))
             .collect();
         others.dedup();
-        let lead = range(&mut queued.iter().map(|q| q.1));
-        let after = range(&mut queued.iter().map(|q| q.2));
+        let lead = super::duration_range(queued.iter().map(|q| q.1));
+        let after = super::duration_range(queued.iter().map(|q| q.2));
         if causes.len() == 1 {
             return format!(
                 ", but it did nothing traced for its first {lead}: it started while {} (another handler of \

@@ -315,7 +315,11 @@ fn untraced_behind(context: &Context<'_>, part: &Part) -> String {
     if is_address || !context.index.children_of(part.longest.1).is_empty() {
         return String::new();
     }
-    let traced = set.spans.iter().any(|s| set.str(s.service) == host);
+    // Interned once: a host that is no string of the set names no service.
+    let traced = set
+        .strings
+        .get(host)
+        .is_some_and(|host| set.spans.iter().any(|s| s.service == host));
     if traced {
         String::new()
     } else {

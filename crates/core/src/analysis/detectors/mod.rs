@@ -99,6 +99,21 @@ impl Impact {
     }
 }
 
+/// "612ms–975ms", or "628ms" when the values read the same: the spread of
+/// some durations, as sentences give it.
+pub(super) fn duration_range(values: impl IntoIterator<Item = u64>) -> String {
+    let (mut low, mut high) = (u64::MAX, 0u64);
+    for value in values {
+        low = low.min(value);
+        high = high.max(value);
+    }
+    if low > high {
+        return String::new();
+    }
+    let (low, high) = (DurationNs(low).to_string(), DurationNs(high).to_string());
+    if low == high { low } else { format!("{low}–{high}") }
+}
+
 /// How many different values `items` holds.
 pub(super) fn distinct<T: Ord>(items: impl IntoIterator<Item = T>) -> u64 {
     let mut items: Vec<T> = items.into_iter().collect();

@@ -1,8 +1,8 @@
 //! What a span's own time was, when the rest of its service says.
 //!
 //! A span's own time (what its children do not cover) reads as its own code
-//! running. Two shapes in recorded traces say otherwise, and both show only
-//! beside the other spans of the same service in the same trace:
+//! running. Three shapes in recorded traces say otherwise; the first two show
+//! only beside the other spans of the same service in the same trace:
 //!
 //! - **Queued behind another unit of work.** The span started while a span
 //!   of another request or message of its service (another unit of work,
@@ -11,10 +11,10 @@
 //!   Work for one entity run one at a time (a lock, a queue, an actor). The
 //!   other must have been running for more than a millisecond after it
 //!   started: handlers that follow each other overlap by a rounding. The
-//!   staging .NET capture: of 15 `EntryPoint - …` handlers of one call, the 3
-//!   that started while another was running waited 612–896 ms before their
-//!   first child, 18–610 ms past the other's end; the 12 others reached
-//!   theirs within 10 ms.
+//!   staging .NET capture: 4 handlers of one call that started while another
+//!   was running waited 612–975 ms before their first child, 378–863 ms past
+//!   the other's end; the EntryPoints that started alone reached theirs
+//!   within 10 ms.
 //! - **Its work traced under another parent.** A span of the same service
 //!   started inside it, ended with it (within 2% of its duration, at least
 //!   1 ms) and covers most of its own time, but hangs under a parent that had
@@ -23,7 +23,6 @@
 //!   capture: `RonaTimerTicked` (128 ms, own time 122 ms) and
 //!   `EntryPoint - RonaMessage` (122 ms, under a `NewCall` marker that had
 //!   ended 28 s before), 6 ms apart and ending together.
-//!
 //! - **A wait its own log records.** The span logged that it began waiting
 //!   (an event naming a wait for a lock, a queue, a pool or a semaphore) and,
 //!   later, that it got it ("acquired", "granted", "obtained"): the time

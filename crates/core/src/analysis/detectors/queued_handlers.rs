@@ -25,9 +25,11 @@
 //!
 //! **Example.** In `nimbuscallhandler`, 4 handlers started while another of
 //! the service's handlers was running and did nothing traced until after it
-//! ended: they waited 612ms–975ms before their first child (3.11s in all),
-//! 378ms–863ms past the other's end, with nothing else of the service running
-//! meanwhile (a lock retried on a timer, or a fixed delay?).
+//! ended: they waited 612ms–975ms before their first child (3.11s in all,
+//! 2.46s of it after the other had ended), with nothing else of the service
+//! running meanwhile; their own logs say "Unable to lock document. …", then
+//! "Lock acquired. …"; each waited behind the handler that sent it (a lock
+//! retried on a timer?): … (the staging .NET capture).
 
 use super::own_time_cause::{self, Cause};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
@@ -151,14 +153,6 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
     let name = |i: u32| set.spans.get(i as usize).map_or("", |s| set.str(s.name));
     let total = sum_ns(waits.iter().map(|w| w.lead));
     let durations = sum_ns(waits.iter().map(|w| set.spans[w.span as usize].duration.0));
-    let range = |values: Vec<u64>| -> String {
-        let (low, high) = (
-            values.iter().min().copied().unwrap_or(0),
-            values.iter().max().copied().unwrap_or(0),
-        );
-        let (low, high) = (DurationNs(low).to_string(), DurationNs(high).to_string());
-        if low == high { low } else { format!("{low}–{high}") }
-    };
     let n = waits.len();
     let idle = waits.iter().filter(|w| w.idle).count();
     let meanwhile = if idle == n {
@@ -245,7 +239,7 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
          until after it ended: {wait_words} {} before {their} first child{in_all}{meanwhile}{logs}{sent}{guess}: \
          {pairs}",
         super::shown(set.str(service)),
-        range(waits.iter().map(|w| w.lead).collect()),
+        super::duration_range(waits.iter().map(|w| w.lead)),
     );
     let lead = &set.spans[waits[0].span as usize];
     let requests = n as u64;
