@@ -242,7 +242,8 @@ fn findings(out: &mut impl Write, findings: &[Finding], options: TextOptions) ->
     Ok(())
 }
 
-/// "2 long tail, 1 data quality": the findings not shown, by kind.
+/// "long tail ×2, rare errors": the findings not shown, by kind (a count
+/// before a label that is already plural, "1 rare errors", reads wrong).
 fn more_by_kind(rest: &[Finding]) -> String {
     let mut kinds: Vec<(&str, usize)> = Vec::new();
     for finding in rest {
@@ -254,7 +255,10 @@ fn more_by_kind(rest: &[Finding]) -> String {
     }
     kinds
         .iter()
-        .map(|(label, n)| format!("{n} {}", label.to_lowercase()))
+        .map(|(label, n)| match n {
+            1 => label.to_lowercase(),
+            n => format!("{} ×{n}", label.to_lowercase()),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -444,5 +448,36 @@ impl<const N: usize> Table<N> {
             writeln!(out, "{}", line.join("  ").trim_end())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracelens_core::analysis::detectors::{Detector, Subject};
+
+    fn of(detector: Detector) -> Finding {
+        Finding {
+            detector,
+            severity: Severity::Info,
+            impact: Default::default(),
+            subject: Subject {
+                endpoint: None,
+                service: "api".to_owned(),
+                operation: "GET /".to_owned(),
+            },
+            explanation: String::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn findings_left_out_are_counted_by_kind_without_a_count_of_one() {
+        let rest = [
+            of(Detector::ChattyCalls),
+            of(Detector::RareErrors),
+            of(Detector::ChattyCalls),
+        ];
+        assert_eq!(more_by_kind(&rest), "chatty calls ×2, rare errors");
     }
 }

@@ -205,11 +205,16 @@ pub(super) struct CallKeys {
 
 /// Whether span `i` is a remote call: a CLIENT span, or a span whose source
 /// gave no kind (OpenCensus' `Sent.*` spans, some Jaeger clients) with a child
-/// in another service: the request left the process there.
-pub(super) fn calls_out(set: &TraceSet, index: &crate::index::TraceIndex, i: u32) -> bool {
+/// in another service: the request left the process there. A proxy's hop
+/// ([`super::proxies`]) is none: the call is its caller's, passing through.
+pub(super) fn calls_out(context: &Context<'_>, i: u32) -> bool {
+    let (set, index) = (context.set, context.index);
     let Some(span) = set.spans.get(i as usize) else {
         return false;
     };
+    if context.proxies.is_hop(set, span) {
+        return false;
+    }
     match span.kind {
         SpanKind::Client => true,
         SpanKind::Unspecified => index.children_of(i).iter().any(|&c| {
@@ -232,7 +237,7 @@ impl CallKeys {
         let (mut name, mut callee, mut both) = (String::new(), String::new(), String::new());
         for (i, span) in set.spans.iter().enumerate() {
             // A call without a start time is an incomplete record (a lone half of a shared span).
-            if !calls_out(set, index, i as u32) || span.start.0 == 0 || context.database.is_call(i as u32) {
+            if !calls_out(context, i as u32) || span.start.0 == 0 || context.database.is_call(i as u32) {
                 continue;
             }
             name.clear();
@@ -317,6 +322,7 @@ pub(super) struct AttributeKeys {
     path: Vec<Sym>,
     rpc_service: Vec<Sym>,
     rpc_method: Vec<Sym>,
+    proxies: super::proxies::ProxyHops,
 }
 
 impl AttributeKeys {
@@ -331,6 +337,7 @@ impl AttributeKeys {
             path: keys(&["url.template", "http.target", "url.path", "http.path"]),
             rpc_service: keys(&["rpc.service"]),
             rpc_method: keys(&["rpc.method"]),
+            proxies: super::proxies::ProxyHops::of(set),
         }
     }
 
@@ -398,18 +405,57 @@ impl AttributeKeys {
         }
         if out.is_empty() {
             // Nothing on the call says where it went: the server span it reached does.
-            let reached = index.children_of(i).iter().find_map(|&c| {
-                let child = set.spans.get(c as usize)?;
-                (child.kind == SpanKind::Server && child.service != span.service).then_some(child)
-            });
-            if let Some(server) = reached {
+            if let Some(server) = self.reached(set, index, i) {
                 out.push_str(set.str(server.service));
-                out.push(' ');
-                fold_ids(set.str(server.name), out);
+                // OpenCensus names both ends of an RPC after its method
+                // (`Sent.hipstershop.CartService.GetCart` reaches
+                // `Recv.hipstershop.CartService.GetCart`): the service says it all.
+                let method = |name: &'_ str| name.split_once('.').map(|(_, method)| method.to_owned());
+                let (call, served) = (set.str(span.name), set.str(server.name));
+                if method(call).is_none() || method(call) != method(served) {
+                    out.push(' ');
+                    fold_ids(served, out);
+                }
             }
         }
     }
 }
+
+impl AttributeKeys {
+    /// The server span call `i` reached: a SERVER child in another service,
+    /// or, through proxy hops (a sidecar's `egress` and the callee's
+    /// `ingress`, at most [`PROXY_HOPS`] deep), the first span below them
+    /// that is in another service and no hop, whatever its kind (the hipster
+    /// shop's OpenCensus `Recv.*` spans carry none).
+    fn reached<'s>(
+        &self,
+        set: &'s TraceSet,
+        index: &crate::index::TraceIndex,
+        i: u32,
+    ) -> Option<&'s crate::model::Span> {
+        let caller = set.spans.get(i as usize)?;
+        let mut level: Vec<u32> = index.children_of(i).to_vec();
+        for depth in 0..=PROXY_HOPS {
+            let mut through: Vec<u32> = Vec::new();
+            for &c in &level {
+                let Some(child) = set.spans.get(c as usize) else {
+                    continue;
+                };
+                if self.proxies.is_hop(set, child) {
+                    through.extend_from_slice(index.children_of(c));
+                } else if child.service != caller.service && (depth > 0 || child.kind == SpanKind::Server) {
+                    return Some(child);
+                }
+            }
+            level = through;
+        }
+        None
+    }
+}
+
+/// Proxy hops looked through to find the server a call reached: a caller's
+/// sidecar and the callee's make two.
+const PROXY_HOPS: usize = 2;
 
 /// A URL's host (with port) and path, without scheme, user, query or fragment.
 /// `0.0.0.0:8083` is a host; `/api/x` is a path.

@@ -10,10 +10,12 @@
 //! **Rule.** Only when the data has at most `max_traces` traces (default 3),
 //! one `info` finding per trace: its critical-path time per operation
 //! (service and span name, spans counted; spans of one name that went to
-//! several places, a sidecar's `ingress` or a client's `HTTP GET`, told apart
-//! by where they went, and a childless one whose host sends no spans says
-//! so; the rest of such a name added up, "`ingress` in `proxy` to 14 other
-//! places"), the top `top` operations (default
+//! several places, a client's `HTTP GET`, told apart by where they went, and
+//! a childless one whose host sends no spans says so; the rest of such a
+//! name added up, "`HTTP GET` in `frontend` to 3 other places"; a proxy's
+//! hops ([`super::proxies`]) told as "the proxy `proxy` in front of
+//! `partnerintegrationservice:9397/integrate`" and their rest added up
+//! whatever their span names), the top `top` operations (default
 //! 3) that hold at least `min_share` of the path (default 5%). A trace whose
 //! root answered before most of its work ended (the path covers less than
 //! `min_coverage` of the trace's wall-clock time, default half: async work)
@@ -171,64 +173,88 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
     let endpoint = context.endpoints.get(t).cloned().flatten();
     let root_name = set.spans.get(trace.root as usize).map_or("", |s| set.str(s.name));
     let what = endpoint.as_deref().unwrap_or(root_name);
-    let mut list: Vec<(u64, String)> = named
+    let list: Vec<(u64, String)> = named
         .iter()
         .map(|p| {
-            let told = format!(
-                "`{}`{} in `{}`{} ({}, {:.0}%{})",
-                super::shown(set.str(p.name)),
-                if p.target.is_empty() {
-                    String::new()
-                } else {
-                    format!(" to `{}`", super::shown(&p.target))
-                },
-                super::shown(set.str(p.service)),
-                if p.spans > 1 {
-                    format!(" ×{}", p.spans)
-                } else {
-                    String::new()
-                },
-                DurationNs(p.time),
-                share(p.time) * 100.0,
-                untraced_behind(context, p),
-            );
+            let times = if p.spans > 1 {
+                format!(" ×{}", p.spans)
+            } else {
+                String::new()
+            };
+            let told = if is_proxy(context, p) && !p.target.is_empty() {
+                // A proxy's hop is not an operation of its own: it is where
+                // the call went, passing through (the network, the proxy and
+                // the callee's time outside its own spans).
+                format!(
+                    "the proxy `{}` in front of `{}`{times} ({}, {:.0}%{})",
+                    super::shown(set.str(p.service)),
+                    super::shown(&p.target),
+                    DurationNs(p.time),
+                    share(p.time) * 100.0,
+                    untraced_behind(context, p),
+                )
+            } else {
+                format!(
+                    "`{}`{} in `{}`{times} ({}, {:.0}%{})",
+                    super::shown(set.str(p.name)),
+                    if p.target.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" to `{}`", super::shown(&p.target))
+                    },
+                    super::shown(set.str(p.service)),
+                    DurationNs(p.time),
+                    share(p.time) * 100.0,
+                    untraced_behind(context, p),
+                )
+            };
             (p.time, told)
         })
         .collect();
     // The rest of a name told apart by target, added up: a sidecar's hops
     // to everywhere else hold the path too (hipster: 24 more `ingress`, 17%).
-    let mut rest: Vec<((Sym, Sym), u64, usize)> = Vec::new();
+    // A proxy's hops add up whatever their span names (`ingress`, `egress
+    // cartservice:7070`): they are the proxy's, not an operation's.
+    let rest_key = |part: &Part| (part.service, (!is_proxy(context, part)).then_some(part.name));
+    let mut rest: Vec<Rest> = Vec::new();
     for part in parts.iter().filter(|p| !p.target.is_empty()) {
         if named.iter().any(|n| std::ptr::eq(*n, part)) {
             continue;
         }
-        match rest.iter_mut().find(|(key, ..)| *key == (part.service, part.name)) {
-            Some((_, time, places)) => {
-                *time += part.time;
-                *places += 1;
+        let key = rest_key(part);
+        match rest.iter_mut().find(|r| r.key == key) {
+            Some(r) => {
+                r.time += part.time;
+                r.places += 1;
+                r.biggest = r.biggest.max((part.time, part.target.as_str()));
             }
-            None => rest.push(((part.service, part.name), part.time, 1)),
+            None => rest.push(Rest {
+                key,
+                time: part.time,
+                places: 1,
+                biggest: (part.time, part.target.as_str()),
+            }),
         }
     }
-    for ((service, name), time, places) in rest {
-        if share(time) >= config.min_share {
-            list.push((
-                time,
-                format!(
-                    "`{}` in `{}` to {places} other place{} ({}, {:.0}%)",
-                    super::shown(set.str(name)),
-                    super::shown(set.str(service)),
-                    if places == 1 { "" } else { "s" },
-                    DurationNs(time),
-                    share(time) * 100.0
-                ),
-            ));
-        }
+    // Longest first; the added-up rest of a name right after the part of
+    // that name the sentence named, which its "other places" points back to.
+    let held: u64 = named.iter().map(|p| p.time).sum();
+    let mut list: Vec<(u64, bool, String)> = list.into_iter().map(|(time, told)| (time, false, told)).collect();
+    let mut held_elsewhere = 0;
+    for r in rest.into_iter().filter(|r| share(r.time) >= config.min_share) {
+        let sibling = named
+            .iter()
+            .filter(|p| rest_key(p) == r.key)
+            .map(|p| p.time)
+            .max()
+            .unwrap_or(0);
+        held_elsewhere += r.time;
+        let at = if sibling > 0 { sibling } else { r.time };
+        list.push((at, sibling > 0, r.told(set, &share, sibling > 0)));
     }
-    // Longest first, the added-up rest among them.
-    list.sort_by_key(|b| std::cmp::Reverse(b.0));
-    let held: u64 = list.iter().map(|(time, _)| time).sum();
-    let list: Vec<String> = list.into_iter().map(|(_, told)| told).collect();
+    list.sort_by_key(|(time, after, _)| (std::cmp::Reverse(*time), *after));
+    let held = held + held_elsewhere;
+    let list: Vec<String> = list.into_iter().map(|(_, _, told)| told).collect();
     Some(Finding {
         detector: NAME,
         severity: Severity::Info,
@@ -302,6 +328,65 @@ impl Targets {
     fn target(&self, i: u32) -> &str {
         self.by_span.get(&i).map_or("", String::as_str)
     }
+}
+
+/// The parts of one name (or one proxy's hops) that went to places the
+/// sentence does not name, added up.
+struct Rest<'p> {
+    /// Service and name; no name for a proxy's hops, whatever their names.
+    key: (Sym, Option<Sym>),
+    time: u64,
+    places: usize,
+    /// The place that held most of it.
+    biggest: (u64, &'p str),
+}
+
+impl Rest<'_> {
+    /// "`ingress` in `proxy` to 14 other places (60.8ms, 17%)", or for a
+    /// proxy "the proxy `proxy` in front of 22 other places (95.2ms, 26%;
+    /// 57.2ms of it in front of `emailservice:5000/…`)": where most of a
+    /// proxy's time went is the callee's time outside its own spans.
+    /// `after_named`: said right after the part of the same name or proxy.
+    fn told(&self, set: &crate::model::TraceSet, share: &dyn Fn(u64) -> f64, after_named: bool) -> String {
+        let places = format!("{} other place{}", self.places, if self.places == 1 { "" } else { "s" });
+        let service = super::shown(set.str(self.key.0));
+        let (what, most) = match self.key.1 {
+            Some(name) => (
+                format!("`{}` in `{service}` to {places}", super::shown(set.str(name))),
+                String::new(),
+            ),
+            None => (
+                if after_named {
+                    format!("the same proxy in front of {places}")
+                } else {
+                    format!("the proxy `{service}` in front of {places}")
+                },
+                if self.places > 1 && 2 * self.biggest.0 >= self.time {
+                    format!(
+                        "; {} of it in front of `{}`",
+                        DurationNs(self.biggest.0),
+                        super::shown(self.biggest.1)
+                    )
+                } else {
+                    String::new()
+                },
+            ),
+        };
+        format!(
+            "{what} ({}, {:.0}%{most})",
+            DurationNs(self.time),
+            share(self.time) * 100.0
+        )
+    }
+}
+
+/// Whether a part is a proxy's hops ([`super::proxies`]).
+fn is_proxy(context: &Context<'_>, part: &Part) -> bool {
+    context
+        .set
+        .spans
+        .get(part.longest.1 as usize)
+        .is_some_and(|span| context.proxies.is_hop(context.set, span))
 }
 
 /// "; `partnerintegrationservice` sends no spans" when a part's longest span

@@ -20,6 +20,7 @@ pub mod long_tail;
 pub mod many_queries;
 pub mod n_plus_one;
 mod own_time_cause;
+mod proxies;
 pub mod queued_handlers;
 pub mod registry;
 pub mod regression;
@@ -303,6 +304,8 @@ pub struct Context<'a> {
     pub path_totals: &'a [u64],
     /// Which spans are database calls, and their statements.
     pub database: database::DatabaseCalls,
+    /// Which spans are a proxy's record of a call passing through it.
+    pub(crate) proxies: proxies::ProxyHops,
     /// Traces (by index) per endpoint name, for the traces that have one.
     by_endpoint: BTreeMap<&'a str, Vec<usize>>,
     /// Statistics per endpoint, service and operation.
@@ -351,6 +354,7 @@ impl<'a> Context<'a> {
             trace_of: &facts.trace_of,
             path_totals: &facts.trace_path_total,
             database: database::DatabaseCalls::of(set),
+            proxies: proxies::ProxyHops::of(set),
             by_endpoint: by_endpoint(&facts.endpoint_names),
             groups,
             comparison: None,
