@@ -446,7 +446,6 @@ fn the_test_runners_own_failures_are_not_failed_backend_requests() {
         subjects,
         [
             "Fail Traces file not found at ${TRACES_FILE} — is the otel-traces volume mounted and collector file expor...",
-            "File Should Exist ${TRACES_FILE}",
             "POST ${CLICKHOUSE_URL}, data=${query}, expected_status=200",
         ],
         "{found:#?}"
@@ -643,4 +642,81 @@ fn a_consumer_is_an_entry_of_its_own_and_its_failure_a_failed_message() {
         "{}",
         found[0].explanation
     );
+}
+
+/// A test step shaped like Robot Framework's: a check run under `Run Keyword
+/// And Return Status` (which sets its status OK: it handled the failure),
+/// then, when `then_fail`, an explicit `Fail` beside it that fails the step.
+/// Three tests, one trace each, in OTLP JSON (the status OK needs it).
+fn checked_steps(then_fail: bool) -> Vec<u8> {
+    let status = |code: u8, message: &str| format!(r#"{{"code":{code},"message":"{message}"}}"#);
+    let span = |trace: u8, id: u8, parent: Option<u8>, name: &str, ms: (u64, u64), status: String| {
+        let start = 1_700_000_000_000_000_000u64 + trace as u64 * 1_000_000_000 + ms.0 * 1_000_000;
+        let end = 1_700_000_000_000_000_000u64 + trace as u64 * 1_000_000_000 + ms.1 * 1_000_000;
+        format!(
+            r#"{{"traceId":"{trace:032x}","spanId":"{id:016x}",{}"name":"{name}","kind":1,"startTimeUnixNano":"{start}","endTimeUnixNano":"{end}","status":{status}}}"#,
+            parent.map_or(String::new(), |p| format!(r#""parentSpanId":"{p:016x}","#))
+        )
+    };
+    let mut spans = Vec::new();
+    for t in 1..=3u8 {
+        let failed = if then_fail { status(2, "") } else { status(0, "") };
+        spans.push(span(t, 1, None, "Test", (0, 50), failed.clone()));
+        spans.push(span(t, 2, Some(1), "Read File", (1, 40), failed));
+        spans.push(span(
+            t,
+            3,
+            Some(2),
+            "Run Keyword And Return Status",
+            (2, 10),
+            status(1, ""),
+        ));
+        spans.push(span(
+            t,
+            4,
+            Some(3),
+            "File Should Exist",
+            (3, 9),
+            status(2, "File 'x' does not exist."),
+        ));
+        if then_fail {
+            spans.push(span(
+                t,
+                5,
+                Some(2),
+                "Fail",
+                (11, 12),
+                status(2, "Traces file not found"),
+            ));
+        }
+    }
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"runner"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+    .into_bytes()
+}
+
+/// The handled check and the failure it led to are one cause: the failure's
+/// finding says the check, which makes none of its own. A handled check
+/// whose caller went on fine is still said: it happened.
+#[test]
+fn a_handled_check_is_said_in_the_failure_it_led_to_and_alone_otherwise() {
+    let led = analyse(&checked_steps(true));
+    let found = hotspots(&led);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.operation, "Fail");
+    assert!(
+        found[0].explanation.ends_with(
+            "; each followed a failed check its caller handled, `File Should Exist`: \"File '<value>' does not exist.\" ×3."
+        ),
+        "{}",
+        found[0].explanation
+    );
+
+    let alone = analyse(&checked_steps(false));
+    let found = hotspots(&alone);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.operation, "File Should Exist");
+    assert!(!found[0].explanation.contains("followed"), "{}", found[0].explanation);
 }

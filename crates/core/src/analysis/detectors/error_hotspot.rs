@@ -40,6 +40,12 @@
 //!   the origin spans cover (their union, clipped to the request), and the
 //!   origins' own time. Severity follows from it (see `SeverityRules`): an
 //!   incident that failed no request is never critical by its failures.
+//! - An incident whose every origin was handled (a span above it set its
+//!   status to OK) by a span whose caller then failed anyway, through
+//!   another incident's origin begun after the check, is said in that
+//!   incident's finding ("each followed a failed check its caller handled,
+//!   …") and makes none of its own (`handled.rs`: Robot Framework's
+//!   `File Should Exist` under `Run Keyword And Return Status`, then `Fail`).
 //! - When the origin spent at least `waited_share` (default 90%) of its time
 //!   waiting on a call that did not fail, the finding names that call: a
 //!   timeout upstream (a proxy answering 504) is caused by the slow call.
@@ -51,6 +57,7 @@
 //! up to `frontend`."
 
 pub(crate) mod cause;
+mod handled;
 pub(crate) mod message;
 mod messages;
 mod origins;
@@ -145,11 +152,34 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .iter()
         .map(|g| ((g.service.as_str(), g.name.as_str()), g.durations.count))
         .collect();
+    let incidents = incidents(context, &groups, config.peer_gap);
+    let mut told: Vec<Told> = incidents
+        .iter()
+        .map(|incident| {
+            let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
+            finding(context, config, &described, &texts, &incident, &op_calls, &messages)
+        })
+        .collect();
+    // A handled check whose caller failed anyway is said in that failure's finding.
+    // (A check that led to another handled check is left as it is.)
+    let led_map = handled::led_to(context, &described, &groups, &incidents);
+    let mut led: Vec<(usize, usize)> = led_map
+        .iter()
+        .filter(|(_, then)| !led_map.contains_key(then))
+        .map(|(&check, &then)| (check, then))
+        .collect();
+    led.sort_unstable();
+    for (check, then) in led {
+        let clause = handled_clause(context, &described, &texts, &groups, &incidents[check]);
+        if let Some(Told::Finding(finding)) = told.get_mut(then) {
+            finding.explanation = with_clause(&finding.explanation, &clause);
+            told[check] = Told::Nothing;
+        }
+    }
     let mut findings = Vec::new();
     let mut too_rare: Vec<Vec<&Described>> = Vec::new();
-    for incident in incidents(context, &groups, config.peer_gap) {
-        let incident: Vec<&Group> = incident.iter().filter_map(|&g| groups.get(g)).collect();
-        match finding(context, config, &described, &texts, &incident, &op_calls, &messages) {
+    for told in told {
+        match told {
             Told::Finding(finding) => findings.push(finding),
             Told::TooRare(members) => too_rare.push(members),
             Told::Nothing => {}
@@ -157,6 +187,42 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     }
     findings.extend(rare::finding(context, config, &texts, &too_rare));
     findings
+}
+
+/// "; each followed a failed check its caller handled, `File Should Exist
+/// ${TRACES_FILE}`: "File '<value>' does not exist." ×4": the handled
+/// incident's operation, message and count.
+fn handled_clause(
+    context: &Context<'_>,
+    described: &[Described],
+    messages: &[String],
+    groups: &[Group],
+    incident: &[usize],
+) -> String {
+    let set = context.set;
+    let mut told: Vec<String> = Vec::new();
+    for group in incident.iter().filter_map(|&g| groups.get(g)) {
+        let message = group
+            .members
+            .first()
+            .and_then(|&d| described.get(d)?.message)
+            .and_then(|m| messages.get(m));
+        told.push(format!(
+            "`{}`{} ×{}",
+            shown(set.str(group.name)),
+            message.map_or(String::new(), |m| format!(": \"{m}\"")),
+            group.members.len()
+        ));
+    }
+    format!("; each followed a failed check its caller handled, {}", told.join(", "))
+}
+
+/// `sentence` with `clause` before its final full stop.
+fn with_clause(sentence: &str, clause: &str) -> String {
+    match sentence.strip_suffix('.') {
+        Some(body) => format!("{body}{clause}."),
+        None => format!("{sentence}{clause}"),
+    }
 }
 
 /// What one incident gives.

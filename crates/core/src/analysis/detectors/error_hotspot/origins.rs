@@ -14,7 +14,8 @@
 //!    among them (is the span part of the request), and whether one of its
 //!    failing ancestors, or itself, was retried (followed by a later call of
 //!    the same service and operation under the same parent that succeeded
-//!    and asked the same thing: a retry as `retries::is_retry` says).
+//!    and asked the same thing: a retry as `retries::is_retry` says), and
+//!    the nearest span above that handled it (its status OK).
 
 use super::super::Context;
 use crate::intern::Sym;
@@ -41,6 +42,9 @@ pub struct Origin {
     /// The message entry it lies in, when it is in a message rather than
     /// its trace's request (see `messages.rs`; set after the walk).
     pub message: Option<u32>,
+    /// The nearest span above it that set its status to OK: it handled the
+    /// error (Robot Framework's `Run Keyword And Return Status`).
+    pub handler: Option<u32>,
 }
 
 /// What a span has above it, carried from the roots down.
@@ -50,6 +54,7 @@ struct Above {
     top: Option<u32>,
     in_request: bool,
     retried: bool,
+    handler: Option<u32>,
 }
 
 /// Every origin of every failed span, in trace order.
@@ -109,6 +114,7 @@ pub fn origins(context: &Context<'_>) -> Vec<Origin> {
                 Above {
                     failing: 0,
                     top: None,
+                    handler: Some(node),
                     ..here
                 }
             } else {
@@ -161,6 +167,7 @@ pub fn origins(context: &Context<'_>) -> Vec<Origin> {
                     top: here.top,
                     retried: here.retried,
                     message: None,
+                    handler: here.handler,
                 });
             }
         }
