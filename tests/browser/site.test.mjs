@@ -163,7 +163,7 @@ test("protobuf, Zipkin and gzip-compressed JSON Lines load together, each with i
     await page.getByText("Import report per file").click();
     const rows = await page.getByTestId("file-report").allInnerTexts();
     assert.match(rows[0], /otlp2parquet__traces\.pb\s+OTLP protobuf\s+19\s+19/);
-    assert.match(rows[1], /zipkin__yelp\.json\s+Zipkin JSON\s+16\s+16\s+none\s+3 shared client\/server span ID split in two/);
+    assert.match(rows[1], /zipkin__yelp\.json\s+Zipkin JSON\s+16\s+16\s+none\s+3 shared client\/server span IDs split in two/);
     assert.match(rows[2], /collector-dump\.jsonl\.gz\s+OTLP JSON Lines \(gzip\)\s+4\s+4/);
   }));
 

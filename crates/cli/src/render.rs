@@ -134,8 +134,14 @@ pub fn text(
     if links.orphans + links.duplicate_span_ids + links.child_starts_before_parent > 0 {
         writeln!(
             out,
-            "linking: {} orphan spans, {} duplicate span IDs, {} children starting before their parent",
-            links.orphans, links.duplicate_span_ids, links.child_starts_before_parent
+            "linking: {}, {}, {}",
+            counted(links.orphans, "orphan span", "orphan spans"),
+            counted(links.duplicate_span_ids, "duplicate span ID", "duplicate span IDs"),
+            counted(
+                links.child_starts_before_parent,
+                "child starting before its parent",
+                "children starting before their parent"
+            )
         )?;
     }
 
@@ -143,8 +149,9 @@ pub fn text(
     if o.sessions + o.streams > 0 {
         writeln!(
             out,
-            "(left out: {} sessions and {} streams, traces that are not one request)",
-            o.sessions, o.streams
+            "(left out: {} and {}, traces that are not one request)",
+            counted(o.sessions, "session", "sessions"),
+            counted(o.streams, "stream", "streams")
         )?;
     }
     let mut slowest: Vec<_> = analysis
@@ -242,6 +249,11 @@ fn findings(out: &mut impl Write, findings: &[Finding], options: TextOptions) ->
     Ok(())
 }
 
+/// "1 orphan span", "3 orphan spans".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// "long tail ×2, rare errors": the findings not shown, by kind (a count
 /// before a label that is already plural, "1 rare errors", reads wrong).
 fn more_by_kind(rest: &[Finding]) -> String {
@@ -274,12 +286,12 @@ fn severity_name(severity: Severity) -> &'static str {
 fn file_table(out: &mut impl Write, reports: &[FileReport], failures: &[ImportError]) -> io::Result<()> {
     let mut files = Table::new(["file", "format", "read", "kept", "rejected", "warnings"]);
     for report in reports {
-        let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| kind.counted(*n)).collect();
         warnings.extend(
             report
                 .skipped
                 .iter()
-                .map(|(reason, t)| format!("{} {reason} skipped", t.count)),
+                .map(|(reason, t)| format!("{} skipped", reason.counted(t.count))),
         );
         let format = match report.compression {
             Some(compression) => format!("{} ({compression})", report.format),
@@ -288,7 +300,7 @@ fn file_table(out: &mut impl Write, reports: &[FileReport], failures: &[ImportEr
         let rejected: Vec<String> = report
             .rejected
             .iter()
-            .map(|(reason, r)| format!("{} {reason}", r.count))
+            .map(|(reason, r)| reason.counted(r.count))
             .collect();
         files.row([
             report.name.clone(),

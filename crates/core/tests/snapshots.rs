@@ -26,13 +26,25 @@ fn describe(path: &Path) -> String {
             writeln!(out, "format: {} ({} bytes)", report.format, report.bytes).unwrap();
             writeln!(out, "spans: read {}, kept {}", report.spans_read, report.spans_kept).unwrap();
             for (reason, tally) in &report.rejected {
-                writeln!(out, "rejected: {} {reason} (first: {})", tally.count, tally.example).unwrap();
+                writeln!(
+                    out,
+                    "rejected: {} (first: {})",
+                    reason.counted(tally.count),
+                    tally.example
+                )
+                .unwrap();
             }
             for (reason, tally) in &report.skipped {
-                writeln!(out, "skipped: {} {reason} (first: {})", tally.count, tally.example).unwrap();
+                writeln!(
+                    out,
+                    "skipped: {} (first: {})",
+                    reason.counted(tally.count),
+                    tally.example
+                )
+                .unwrap();
             }
             for (kind, count) in &report.warnings {
-                writeln!(out, "warning: {count} {kind}").unwrap();
+                writeln!(out, "warning: {}", kind.counted(*count)).unwrap();
             }
             let o = &analysis.overview;
             writeln!(out, "traces: {}", o.traces).unwrap();

@@ -82,6 +82,38 @@ impl fmt::Display for RejectReason {
     }
 }
 
+/// "1 thing", "2 things": `n` and the form that number takes.
+fn in_number(n: u64, (one, many): (&str, &str)) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl RejectReason {
+    /// "1 span with an invalid trace ID", "84 fragments merged into the rest
+    /// of their spans": `n` of them, in the number `n` takes.
+    pub fn counted(self, n: u64) -> String {
+        in_number(
+            n,
+            match self {
+                RejectReason::InvalidTraceId => ("span with an invalid trace ID", "spans with an invalid trace ID"),
+                RejectReason::InvalidSpanId => ("span with an invalid span ID", "spans with an invalid span ID"),
+                RejectReason::InvalidSpanKind => ("span with an invalid span kind", "spans with an invalid span kind"),
+                RejectReason::TimestampOutOfRange => (
+                    "span with a timestamp out of range",
+                    "spans with a timestamp out of range",
+                ),
+                RejectReason::MergedFragment => (
+                    "fragment merged into the rest of its span",
+                    "fragments merged into the rest of their spans",
+                ),
+                RejectReason::DuplicateSpan => (
+                    "identical copy of a span already loaded (merged into it)",
+                    "identical copies of spans already loaded (merged into them)",
+                ),
+            },
+        )
+    }
+}
+
 /// Something odd about a span that was kept anyway (possibly repaired).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +192,88 @@ impl fmt::Display for WarningKind {
     }
 }
 
+impl WarningKind {
+    /// "1 span carrying warnings from its producer", "28 spans carrying
+    /// warnings from their producer": `n` of them, in the number `n` takes.
+    pub fn counted(self, n: u64) -> String {
+        in_number(
+            n,
+            match self {
+                WarningKind::MissingTimestamp => ("span without a start time", "spans without a start time"),
+                WarningKind::NegativeDuration => (
+                    "span ending before it starts (duration set to 0)",
+                    "spans ending before they start (durations set to 0)",
+                ),
+                WarningKind::IdPadded => ("short ID left-padded with zeros", "short IDs left-padded with zeros"),
+                WarningKind::IdHashed => (
+                    "non-hex ID replaced by its hash",
+                    "non-hex IDs replaced by their hashes",
+                ),
+                WarningKind::MissingServiceName => (
+                    "span without a service name (shown as unknown_service)",
+                    "spans without a service name (shown as unknown_service)",
+                ),
+                WarningKind::UndecodableAttribute => (
+                    "attribute value not decodable (kept as text)",
+                    "attribute values not decodable (kept as text)",
+                ),
+                WarningKind::Base64Ids => (
+                    "span with base64 IDs (protobuf JSON mapping, not OTLP/JSON)",
+                    "spans with base64 IDs (protobuf JSON mapping, not OTLP/JSON)",
+                ),
+                WarningKind::EnumNames => (
+                    "span with enum names instead of numbers (not OTLP/JSON)",
+                    "spans with enum names instead of numbers (not OTLP/JSON)",
+                ),
+                WarningKind::InvalidLink => (
+                    "link with an unreadable ID (link dropped)",
+                    "links with an unreadable ID (links dropped)",
+                ),
+                WarningKind::ProducerWarnings => (
+                    "span carrying warnings from its producer",
+                    "spans carrying warnings from their producer",
+                ),
+                WarningKind::MissingDuration => (
+                    "span without a duration (unknown, left out of durations)",
+                    "spans without a duration (unknown, left out of durations)",
+                ),
+                WarningKind::SharedSpanSplit => (
+                    "shared client/server span ID split in two",
+                    "shared client/server span IDs split in two",
+                ),
+                WarningKind::InvalidUtf8 => (
+                    "text that is not valid UTF-8 (kept with � replacements)",
+                    "texts that are not valid UTF-8 (kept with � replacements)",
+                ),
+                WarningKind::TextCut => (
+                    "text longer than 64 KiB (cut there)",
+                    "texts longer than 64 KiB (cut there)",
+                ),
+                WarningKind::AttributesDropped => (
+                    "list of more than 1,000 attributes (the rest dropped)",
+                    "lists of more than 1,000 attributes (the rest dropped)",
+                ),
+                WarningKind::EventsDropped => (
+                    "span with more than 1,000 events (the rest dropped)",
+                    "spans with more than 1,000 events (the rest dropped)",
+                ),
+                WarningKind::LinksDropped => (
+                    "span with more than 1,000 links (the rest dropped)",
+                    "spans with more than 1,000 links (the rest dropped)",
+                ),
+                WarningKind::ImplausibleDuration => (
+                    "duration longer than a year (treated as unknown)",
+                    "durations longer than a year (treated as unknown)",
+                ),
+                WarningKind::ImplausibleTimestamp => (
+                    "start time after the year 2200 (treated as missing)",
+                    "start times after the year 2200 (treated as missing)",
+                ),
+            },
+        )
+    }
+}
+
 /// Lines of a JSON Lines file that hold no spans for Tracelens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,6 +296,21 @@ impl fmt::Display for SkipReason {
             SkipReason::NoSpans => "lines or messages without spans",
             SkipReason::MalformedLine => "malformed lines",
         })
+    }
+}
+
+impl SkipReason {
+    /// "1 line of logs", "12 lines of logs".
+    pub fn counted(self, n: u64) -> String {
+        in_number(
+            n,
+            match self {
+                SkipReason::LogsLine => ("line of logs", "lines of logs"),
+                SkipReason::MetricsLine => ("line of metrics", "lines of metrics"),
+                SkipReason::NoSpans => ("line or message without spans", "lines or messages without spans"),
+                SkipReason::MalformedLine => ("malformed line", "malformed lines"),
+            },
+        )
     }
 }
 

@@ -78,14 +78,14 @@ fn file_row(report: FileReport) -> impl IntoView {
     let rejected: Vec<String> = report
         .rejected
         .iter()
-        .map(|(reason, r)| format!("{} {reason} (e.g. {})", r.count, r.example))
+        .map(|(reason, r)| format!("{} (e.g. {})", reason.counted(r.count), r.example))
         .collect();
-    let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    let mut warnings: Vec<String> = report.warnings.iter().map(|(kind, n)| kind.counted(*n)).collect();
     warnings.extend(
         report
             .skipped
             .iter()
-            .map(|(reason, t)| format!("{} {reason} skipped (e.g. {})", t.count, t.example)),
+            .map(|(reason, t)| format!("{} skipped (e.g. {})", reason.counted(t.count), t.example)),
     );
     let format_name = match report.compression {
         Some(compression) => format!("{} ({compression})", report.format),
