@@ -493,8 +493,10 @@ fn a_proxy_timeout_is_told_with_the_call_it_waited_on() {
     );
     for part in [
         "request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1",
-        // The sentence goes on with the frontend's unexplained wait (consolidate.rs).
-        "it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a timeout?)",
+        // The sentence goes on with the frontend's unexplained wait
+        // (consolidate.rs), and why the proxy stopped waiting: Envoy's
+        // `response_flags` say `UT`, its upstream timeout.
+        "it spent 15.0s waiting on `POST` in `frontend`, which did not fail, until the proxy's timeout for it ran out (Envoy's response flag `UT`)",
     ] {
         assert!(finding.explanation.contains(part), "{part}: {}", finding.explanation);
     }

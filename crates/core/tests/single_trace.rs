@@ -62,7 +62,7 @@ fn the_otel_demo_checkouts_timeout_is_one_finding_with_its_unexplained_wait() {
     assert_eq!(errors.len(), 1, "{:#?}", analysis.findings);
     assert_eq!(
         errors[0].explanation,
-        "`POST` in `frontend-proxy` failed the one `POST /api/checkout` request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1; it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a timeout?); `POST` in `frontend` had no child span for 15.0s of that wait."
+        "`POST` in `frontend-proxy` failed the one `POST /api/checkout` request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1; it spent 15.0s waiting on `POST` in `frontend`, which did not fail, until the proxy's timeout for it ran out (Envoy's response flag `UT`); `POST` in `frontend` had no child span for 15.0s of that wait."
     );
     // One failed request is evidence (n=1), not a failure rate: a warning.
     assert_eq!(errors[0].severity, Severity::Warning);

@@ -184,7 +184,9 @@ pub(super) fn climb(context: &Context<'_>, members: &[&Described]) -> String {
 }
 
 /// "; it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a
-/// timeout?)", when most origins spent nearly all their time in one call.
+/// timeout?)", when most origins spent nearly all their time in one call;
+/// "…, until the proxy's timeout for it ran out (Envoy's response flag
+/// `UT`)" when the proxy said so.
 pub(super) fn waited(context: &Context<'_>, config: &Config, members: &[&Described]) -> String {
     let set = context.set;
     let waits: Vec<(u32, DurationNs)> = members
@@ -201,14 +203,41 @@ pub(super) fn waited(context: &Context<'_>, config: &Config, members: &[&Describ
             .map(|s| (s.service, s.name)),
     );
     let duration = median(waits.iter().map(|&(_, d)| d).collect());
+    // An Envoy proxy says why it answered: `UT` is its upstream timeout.
+    let timed_out = members
+        .iter()
+        .filter(|m| {
+            set.spans
+                .get(m.origin.span as usize)
+                .is_some_and(|s| proxy_timed_out(set, s))
+        })
+        .count();
+    let why = if 2 * timed_out > members.len() {
+        ", until the proxy's timeout for it ran out (Envoy's response flag `UT`)"
+    } else {
+        " (a timeout?)"
+    };
     match on {
         Some((service, name)) => format!(
-            "; it spent {duration} waiting on `{}` in `{}`, which did not fail (a timeout?)",
+            "; it spent {duration} waiting on `{}` in `{}`, which did not fail{why}",
             shown(set.str(name)),
             shown(set.str(service))
         ),
         None => String::new(),
     }
+}
+
+/// Whether `span` is an Envoy proxy's span whose `response_flags` include
+/// `UT` (upstream request timeout): the proxy gave up waiting and answered
+/// 504 itself. Flags are comma-separated (`UT,URX`).
+fn proxy_timed_out(set: &crate::model::TraceSet, span: &crate::model::Span) -> bool {
+    let Some(key) = set.strings.get("response_flags") else {
+        return false;
+    };
+    set.attributes_of(span).iter().any(|a| {
+        a.key == key
+            && matches!(a.value, crate::model::AttrValue::Str(v) if set.str(v).split(',').any(|f| f.trim() == "UT"))
+    })
 }
 
 /// The call an origin spent nearly all its time waiting on: the longest
