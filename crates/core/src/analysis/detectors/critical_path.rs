@@ -222,18 +222,30 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
             continue;
         }
         let key = rest_key(part);
-        match rest.iter_mut().find(|r| r.key == key) {
-            Some(r) => {
-                r.time += part.time;
-                r.places += 1;
-                r.biggest = r.biggest.max((part.time, part.target.as_str()));
+        let r = match rest.iter().position(|r| r.key == key) {
+            Some(at) => &mut rest[at],
+            None => {
+                rest.push(Rest {
+                    key,
+                    time: 0,
+                    places: 0,
+                    biggest: (0, ""),
+                    untraced: Vec::new(),
+                });
+                let last = rest.len() - 1;
+                &mut rest[last]
             }
-            None => rest.push(Rest {
-                key,
-                time: part.time,
-                places: 1,
-                biggest: (part.time, part.target.as_str()),
-            }),
+        };
+        r.time += part.time;
+        r.places += 1;
+        r.biggest = r.biggest.max((part.time, part.target.as_str()));
+        if key.1.is_none()
+            && let Some(host) = untraced_host(context, part)
+        {
+            match r.untraced.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, time)) => *time += part.time,
+                None => r.untraced.push((host, part.time)),
+            }
         }
     }
     // Longest first; the added-up rest of a name right after the part of
@@ -339,6 +351,9 @@ struct Rest<'p> {
     places: usize,
     /// The place that held most of it.
     biggest: (u64, &'p str),
+    /// For a proxy: the hosts behind it that send no spans, and their time
+    /// (the hipster shop's cart service, behind three `egress` hops).
+    untraced: Vec<(&'p str, u64)>,
 }
 
 impl Rest<'_> {
@@ -361,7 +376,24 @@ impl Rest<'_> {
                 } else {
                     format!("the proxy `{service}` in front of {places}")
                 },
-                if self.places > 1 && 2 * self.biggest.0 >= self.time {
+                if let Some(&(host, time)) = self
+                    .untraced
+                    .iter()
+                    .max_by_key(|(host, time)| (*time, std::cmp::Reverse(*host)))
+                {
+                    let others = self.untraced.len() - 1;
+                    format!(
+                        "; {} of it in front of `{}`{}, which send{} no spans",
+                        DurationNs(time),
+                        super::shown(host),
+                        if others > 0 {
+                            format!(" and {others} more")
+                        } else {
+                            String::new()
+                        },
+                        if others > 0 { "" } else { "s" },
+                    )
+                } else if self.places > 1 && 2 * self.biggest.0 >= self.time {
                     format!(
                         "; {} of it in front of `{}`",
                         DurationNs(self.biggest.0),
@@ -394,22 +426,26 @@ fn is_proxy(context: &Context<'_>, part: &Part) -> bool {
 /// is the untraced callee's, not the caller's (the hipster shop's sidecar
 /// `ingress` waited 92 ms on a partner service that sends no spans).
 fn untraced_behind(context: &Context<'_>, part: &Part) -> String {
+    untraced_host(context, part).map_or(String::new(), |host| {
+        format!("; `{}` sends no spans", super::shown(host))
+    })
+}
+
+/// The host of a part's target when its longest span has no child and the
+/// host names no service in the data: an untraced callee.
+fn untraced_host<'p>(context: &Context<'_>, part: &'p Part) -> Option<&'p str> {
     let set = context.set;
     let host = part.target.split([':', '/']).next().unwrap_or("");
     let is_address = host.is_empty() || host.chars().all(|c| c.is_ascii_digit() || c == '.');
     if is_address || !context.index.children_of(part.longest.1).is_empty() {
-        return String::new();
+        return None;
     }
     // Interned once: a host that is no string of the set names no service.
     let traced = set
         .strings
         .get(host)
         .is_some_and(|host| set.spans.iter().any(|s| s.service == host));
-    if traced {
-        String::new()
-    } else {
-        format!("; `{}` sends no spans", super::shown(host))
-    }
+    (!traced).then_some(host)
 }
 
 /// "a", "a and b", "a, b and c".
