@@ -259,8 +259,17 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
     } else {
         "without any child span running"
     };
+    // A median of two or three says less than the values: "244ms–304ms".
+    let few = hits.len() <= 3;
+    let stretch = if few {
+        super::duration_range(hits.iter().map(|h| h.gap))
+    } else {
+        gap.to_string()
+    };
     let in_requests = if hits.len() == 1 && traces == 1 {
         "in its one request (n=1)".to_owned()
+    } else if few {
+        format!("in {} of the {traces} requests it appears in", hits.len())
     } else {
         format!("(median) in {} of the {traces} requests it appears in", hits.len())
     };
@@ -292,7 +301,7 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
             operation: name.to_owned(),
         },
         explanation: format!(
-            "`{}` in `{}` spends {gap} {how} {in_requests}{path_share}{}",
+            "`{}` in `{}` spends {stretch} {how} {in_requests}{path_share}{}",
             super::shown(name),
             super::shown(service),
             round_seconds(gap)
