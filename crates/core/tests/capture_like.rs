@@ -61,7 +61,8 @@ fn time_of_day(ns: u64) -> String {
 /// The outage is one incident: DNS failures, then refused connections, on the
 /// same peer, failing requests of three endpoints; critical because more than
 /// 10% of each endpoint's requests failed. Its sentence names every endpoint
-/// with its failed requests, and the time window.
+/// with its failed requests, the time window, and that it failed every
+/// request those endpoints had in it.
 #[test]
 fn the_outage_is_one_critical_error_finding_naming_each_endpoint() {
     let generated = generated();
@@ -95,6 +96,13 @@ fn the_outage_is_one_critical_error_finding_naming_each_endpoint() {
         assert!(
             outage.explanation.contains(&window),
             "{format:?}: {window} in {}",
+            outage.explanation
+        );
+        // A third of a day's requests, but every one made while it lasted.
+        let every = format!("{window}, all {failed} requests those endpoints had in that time:");
+        assert!(
+            outage.explanation.contains(&every),
+            "{format:?}: {every} in {}",
             outage.explanation
         );
         assert!(

@@ -52,9 +52,11 @@
 //!
 //! **Example.** "`GetCart` in `cart` failed 12 `POST /api/checkout` requests
 //! (12 of 40, 30%) and 3 `GET /api/cart` requests (3 of 90, 3%) between
-//! 2026-11-21 10:04:12 and 10:09:55 UTC: `RpcException` ×15, \"Can't access
-//! cart storage: Connection refused to <host>\" ×15; the error climbed 4 spans
-//! up to `frontend`."
+//! 2026-11-21 10:04:12 and 10:09:55 UTC, 15 of the 21 requests those
+//! endpoints had in that time: `RpcException` ×15 (\"Can't access cart
+//! storage: Connection refused to <host>\" ×15); the error climbed 4 spans
+//! up to `frontend`." The share of the requests made while it lasted is said
+//! when the window holds fewer than all of them and it failed at least half.
 
 pub(crate) mod cause;
 mod handled;
@@ -480,6 +482,7 @@ fn finding<'d>(
         &sentence::window(&members),
         members.len(),
     ));
+    sentence.push_str(&sentence::in_that_time(context, &reach, &members));
     sentence.push_str(&sentence::causes(&members, messages, config.shown_message_chars));
     sentence.push_str(&sentence::climb(context, &members));
     sentence.push_str(&sentence::waited(context, config, &members));

@@ -91,6 +91,67 @@ pub(super) fn what_failed(
     format!(" failed {}{window}{also}", join_and(&items))
 }
 
+/// ", all 44 requests those endpoints had in that time" (or "44 of the 46
+/// …"): an outage reads as 33% of a day's requests when it failed every
+/// request made while it lasted. Counted over the requests (entry spans, else
+/// roots) of the endpoints it failed that overlap the window from the first
+/// origin to the last; said when that is fewer than all their requests and
+/// it failed at least half of them.
+pub(super) fn in_that_time(
+    context: &Context<'_>,
+    reach: &BTreeMap<Option<&str>, Reach>,
+    members: &[&Described],
+) -> String {
+    let starts = members.iter().map(|m| m.start).filter(|&s| s != 0);
+    let (Some(first), Some(last)) = (starts.clone().min(), starts.max()) else {
+        return String::new();
+    };
+    if first == last {
+        return String::new();
+    }
+    let by_endpoint = context.traces_by_endpoint();
+    let (mut failed, mut during, mut all, mut endpoints) = (0usize, 0usize, 0usize, 0usize);
+    for (endpoint, r) in reach {
+        let (Some(endpoint), false) = (endpoint, r.failed.is_empty()) else {
+            continue;
+        };
+        // Consumed messages have no traces of their own to count.
+        let Some(traces) = by_endpoint.get(endpoint) else {
+            return String::new();
+        };
+        endpoints += 1;
+        failed += r.failed.len();
+        all += traces.len();
+        during += traces
+            .iter()
+            .filter(|&&t| {
+                let request = context
+                    .entries
+                    .get(t)
+                    .copied()
+                    .flatten()
+                    .or_else(|| context.index.traces.get(t).map(|trace| trace.root));
+                request
+                    .and_then(|i| context.set.spans.get(i as usize))
+                    .is_some_and(|span| span.start.0 != 0 && span.start.0 <= last && span.end().0 >= first)
+            })
+            .count();
+    }
+    if endpoints == 0 || during >= all || during < 3 || 2 * failed < during {
+        return String::new();
+    }
+    let whose = if endpoints == 1 {
+        "that endpoint"
+    } else {
+        "those endpoints"
+    };
+    if failed >= during {
+        format!(", all {during} requests {whose} had in that time")
+    } else {
+        format!(", {failed} of the {during} requests {whose} had in that time")
+    }
+}
+
 /// What one unit of an endpoint is: a request, or a consumed message.
 fn unit_noun(message: bool) -> &'static str {
     if message { "message" } else { "request" }
@@ -122,8 +183,9 @@ fn day_and_time(at: TimestampNs) -> (String, String) {
     )
 }
 
-/// ": `CardDeclined` ×8, "card declined" ×8": the three most common exception
-/// types and folded messages, or nothing when the spans carry neither.
+/// ": `CardDeclined` ×8 ("card declined" ×8)": the three most common
+/// exception types and, in parentheses, folded messages, or nothing when
+/// the spans carry neither.
 pub(super) fn causes(members: &[&Described], messages: &[String], max_chars: usize) -> String {
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut texts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -151,15 +213,15 @@ pub(super) fn causes(members: &[&Described], messages: &[String], max_chars: usi
     // "some error" ×2 of 3 failed messages, the third an empty error tag).
     let silent = members.iter().filter(|m| m.message.is_none()).count();
     let silent = (silent > 0 && !texts.is_empty()).then(|| format!("{silent} without a message"));
-    let all: Vec<String> = top(kinds, "`")
-        .into_iter()
-        .chain(top(texts, "\""))
-        .chain(silent)
-        .collect();
-    if all.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", all.join(", "))
+    // The messages in parentheses after the types: listed side by side,
+    // "`RedisConnectionException` ×44, \"SocketFailure…\" ×33, …" read as 88 errors.
+    let kinds = top(kinds, "`");
+    let said: Vec<String> = top(texts, "\"").into_iter().chain(silent).collect();
+    match (kinds.is_empty(), said.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!(": {}", kinds.join(", ")),
+        (true, false) => format!(": {}", said.join(", ")),
+        (false, false) => format!(": {} ({})", kinds.join(", "), said.join(", ")),
     }
 }
 
