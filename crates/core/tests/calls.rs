@@ -381,7 +381,9 @@ fn a_request_that_failed_after_retrying_makes_the_retries_a_warning() {
     // The error incident the last attempt started is the same cause: told
     // here (when, and how far it climbed), not as an error hotspot too.
     assert!(
-        retries[0].explanation.contains("the request failed all the same (at ")
+        retries[0]
+            .explanation
+            .contains("the request failed all the same, its last attempt failing too, 2 failures in all (at ")
             && retries[0]
                 .explanation
                 .ends_with("; the error climbed 1 span up to `frontend`)"),

@@ -171,10 +171,19 @@ fn the_cache_timeouts_are_one_retries_finding_with_their_failures_and_tail() {
         assert!(errors.is_empty(), "{format:?}: {errors:#?}");
 
         let said = &retries.explanation;
-        assert!(
-            said.contains("failed all the same (between 2026-11-21 "),
-            "{format:?}: {said}"
+        // The failures add up to the operation's error count: retried ones,
+        // and the last attempts of the requests that gave up.
+        let errors = analysis
+            .groups
+            .operations
+            .iter()
+            .find(|g| g.service == "recommendation" && g.name == "GET")
+            .map(|g| g.errors)
+            .unwrap();
+        let in_all = format!(
+            "failed all the same, their last attempts failing too, {errors} failures in all (between 2026-11-21 "
         );
+        assert!(said.contains(&in_all), "{format:?}: {in_all} in {said}");
         assert!(
             said.contains("the error climbed 4 spans up to `frontend-proxy`"),
             "{format:?}: {said}"

@@ -250,13 +250,21 @@ fn finding(
     } else {
         format!("in {requests} of {of_requests} {}", plural_units(unit, set))
     };
+    let n = failed_spans.len();
+    // The last attempts that failed too were not retried, so not counted
+    // above: said, so the failures add up to the operation's error count.
+    let last_failed = occurrences.iter().filter(|o| o.gave_up).count();
+    let in_all = match last_failed {
+        0 => String::new(),
+        1 => format!(", its last attempt failing too, {} failures in all", n + last_failed),
+        _ => format!(", their last attempts failing too, {} failures in all", n + last_failed),
+    };
     let outcome = match (requests, failed_requests) {
         (1, 0) => "the request still succeeded".to_owned(),
-        (1, _) => "the request failed all the same".to_owned(),
+        (1, _) => format!("the request failed all the same{in_all}"),
         (_, 0) => "every one of them still succeeded".to_owned(),
-        (_, n) => format!("{n} of them failed all the same"),
+        (_, n) => format!("{n} of them failed all the same{in_all}"),
     };
-    let n = failed_spans.len();
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.failed.len()));
     Finding {
