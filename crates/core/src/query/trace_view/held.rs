@@ -143,7 +143,9 @@ mod tests {
     fn a_jump_holds_nothing_and_the_end_of_the_trace_is_not_asked_for() {
         let held = page(100, 268, 10_000);
         assert_eq!(missing(&held, 5_000, 168), Missing::All);
-        assert_eq!(missing(&page(0, 0, 0), 0, 168), Missing::All);
+        assert_eq!(missing(&page(0, 0, 10_000), 0, 168), Missing::All);
+        // Nothing visible (everything filtered out): nothing to ask for.
+        assert_eq!(missing(&page(0, 0, 0), 0, 168), Missing::Nothing);
         // The last rows are held: what lies past the end is not missing.
         assert_eq!(missing(&page(900, 1_000, 1_000), 920, 168), Missing::Nothing);
         assert_eq!(

@@ -552,7 +552,10 @@ fn Waterfall() -> impl IntoView {
         let Some(rows_box) = rows_box.get() else { return };
         let total = duration();
         let mut pool = pool.borrow_mut();
-        let pool = pool.get_or_insert_with(|| RowPool::new(rows_box.into()));
+        if pool.is_none() {
+            *pool = RowPool::new(rows_box.into());
+        }
+        let Some(pool) = pool.as_mut() else { return };
         w.page.with(|page| pool.show(w, page, total));
     });
     // A row's marks are set when it is filled; when they change, on the

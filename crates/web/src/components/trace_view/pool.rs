@@ -20,10 +20,10 @@ use super::ROW_PX;
 use super::Waterfall;
 use super::rows::{INDENT_PX, MAX_INDENT_LEVELS, MIN_TO_PLACE, Marks, percent_of, row_element_id};
 use crate::colors::service_color;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tracelens_core::numbers::count;
 use tracelens_core::query::trace_view::{Gap, RowsPage, SpanRow};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{Document, Element, HtmlElement};
 
 /// What tells one shown row from another: its position (a fold above moves
@@ -44,15 +44,15 @@ pub(super) struct RowPool {
 }
 
 impl RowPool {
-    pub(super) fn new(rows_box: Element) -> RowPool {
-        let document = rows_box.owner_document().expect("an element in a page has a document");
-        RowPool {
-            document,
+    /// A pool for the rows of `rows_box`; `None` if it is in no document.
+    pub(super) fn new(rows_box: Element) -> Option<RowPool> {
+        Some(RowPool {
+            document: rows_box.owner_document()?,
             rows_box,
             shown: Vec::new(),
             spare: Vec::new(),
             total: 0,
-        }
+        })
     }
 
     /// Shows `page`'s rows on a time axis `total` long.
@@ -72,7 +72,7 @@ impl RowPool {
             .collect();
         for slot in self.shown.drain(..) {
             match slot.key {
-                Some(key) if wanted.contains_key(&key) => {
+                Some(key) if wanted.contains(&key) => {
                     kept.insert(key, slot);
                 }
                 _ => free.push(slot),
@@ -91,7 +91,7 @@ impl RowPool {
                 Some(slot) => slot,
                 None => Slot::new(&self.document),
             };
-            slot.fill(w, row, at, total);
+            slot.fill(&self.document, w, row, at, total);
             slot.key = Some(key);
             next.push((slot, true));
         }
@@ -141,7 +141,8 @@ struct Shown {
     top: String,
     row: String,
     span_id: String,
-    depth: u32,
+    /// `None` until first written (0 is a depth).
+    depth: Option<u32>,
     aria_expanded: Option<bool>,
     indent: u32,
     fold: bool,
@@ -159,7 +160,10 @@ struct Shown {
 }
 
 fn make(document: &Document, tag: &str, class: &str) -> HtmlElement {
-    let element: HtmlElement = document.create_element(tag).expect("a plain tag").unchecked_into();
+    let element: HtmlElement = document
+        .create_element(tag)
+        .expect_throw("a plain tag makes an element")
+        .unchecked_into();
     element.set_class_name(class);
     element
 }
@@ -225,7 +229,7 @@ impl Slot {
     }
 
     /// Shows `row` at visible position `at`, on a time axis `total` long.
-    fn fill(&mut self, w: Waterfall, row: &SpanRow, at: u32, total: u64) {
+    fn fill(&mut self, document: &Document, w: Waterfall, row: &SpanRow, at: u32, total: u64) {
         let was = &mut self.was;
         let el = &self.row;
         let style = el.style();
@@ -240,7 +244,8 @@ impl Slot {
         changed(&mut was.span_id, row.span_id.to_string(), |v| {
             let _ = el.set_attribute("data-span-id", v);
         });
-        changed(&mut was.depth, row.depth, |d| {
+        changed(&mut was.depth, Some(row.depth), |d| {
+            let d = d.unwrap_or_default();
             let _ = el.set_attribute("data-depth", &d.to_string());
             let _ = el.set_attribute("aria-level", &(d + 1).to_string());
         });
@@ -353,7 +358,7 @@ impl Slot {
             was.color
         );
         changed(&mut was.bar_style, bar_style, |s| {
-            let _ = self.bar.style().set_css_text(s);
+            self.bar.style().set_css_text(s);
         });
         // Stretches drawn inside the bar, placed relative to it.
         let inside = |stretches: &[Gap], class: &'static str| match duration {
@@ -370,16 +375,15 @@ impl Slot {
         let mut stretches = inside(&row.gaps, "gap");
         stretches.extend(inside(&row.path, "path"));
         if was.stretches != stretches {
-            let document = self.row.owner_document().expect("in a page");
             for (i, (class, style)) in stretches.iter().enumerate() {
                 if i == self.stretches.len() {
-                    self.stretches.push(make(&document, "span", ""));
+                    self.stretches.push(make(document, "span", ""));
                 }
                 let s = &self.stretches[i];
                 if was.stretches.get(i).is_none_or(|(c, _)| c != class) {
                     s.set_class_name(class);
                 }
-                let _ = s.style().set_css_text(style);
+                s.style().set_css_text(style);
                 if i >= was.stretches.len() {
                     let _ = self.bar.append_child(s);
                 }
