@@ -66,9 +66,9 @@ impl RowPool {
         }
         let mut kept: HashMap<Key, Slot> = HashMap::with_capacity(self.shown.len());
         let mut free = Vec::new();
-        let wanted: HashMap<Key, ()> = (page.offset..)
+        let wanted: HashSet<Key> = (page.offset..)
             .zip(&page.rows)
-            .map(|(at, r)| ((at, r.row, r.folded), ()))
+            .map(|(at, r)| (at, r.row, r.folded))
             .collect();
         for slot in self.shown.drain(..) {
             match slot.key {
