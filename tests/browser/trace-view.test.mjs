@@ -239,13 +239,36 @@ test("a trace of 3,000 spans draws only the rows in view, scrolls to its end and
     const drawn = await rows(page).count();
     assert.ok(drawn < 200, `only the rows in view and a few around them (${drawn})`);
     const scroller = page.getByTestId("span-scroller");
+    // Rows are elements reused from one answer to the next: after each scroll
+    // every row shown says its own span, in order, at its own place.
+    const rowsAreTheirOwn = async () => {
+      const shown = await rows(page).evaluateAll((els) =>
+        els.map((e) => ({ row: Number(e.dataset.row), name: e.querySelector('[data-testid="span-name"]').textContent, top: e.style.top })),
+      );
+      for (const [i, r] of shown.entries()) {
+        assert.equal(r.name, r.row === 0 ? "root" : `child ${r.row - 1}`, `row ${r.row}'s name`);
+        assert.equal(r.top, `${r.row * 26}px`, `row ${r.row}'s place`);
+        if (i > 0) assert.equal(r.row, shown[i - 1].row + 1, "in order");
+      }
+    };
+    for (const screen of [1, 2, 3]) {
+      await scroller.evaluate((e, n) => (e.scrollTop = n * e.clientHeight), screen);
+      // The rows below that screen, once answered.
+      await page.locator(`[data-testid="span-row"][data-row="${(screen + 1) * 24 + 20}"]`).waitFor();
+      await rowsAreTheirOwn();
+    }
     await scroller.evaluate((e) => (e.scrollTop = e.scrollHeight));
     await page.locator('[data-testid="span-row"]', { hasText: "child 2999" }).waitFor();
+    await rowsAreTheirOwn();
     // A press at the top of the minimap brings the first rows back.
     const minimap = page.getByTestId("minimap");
     const box = await minimap.boundingBox();
     await page.mouse.click(box.x + box.width / 2, box.y + 1);
     await page.locator('[data-testid="span-row"]', { hasText: "root" }).waitFor();
+    // A bar's title is made when the pointer comes over it.
+    const bar = page.locator('[data-testid="span-row"][data-row="1"] .bar');
+    await bar.hover();
+    assert.match(await bar.getAttribute("title"), /^shop: child 0 · 500µs from /);
   }));
 
 test("only the critical path: the spans the request waited for", () =>

@@ -22,6 +22,10 @@ use web_sys::{Blob, ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType}
 /// The script Trunk writes to start the engine's wasm in a worker.
 const WORKER_SCRIPT: &str = "./tracelens-engine_loader.js";
 
+/// Replies at least this long (JSON text, in UTF-16 units) are timed as
+/// `tracelens: read a reply`.
+const TIMED_REPLY_CHARS: u32 = 256 * 1024;
+
 /// What the engine tells the page, beyond answers to questions.
 pub enum Event {
     /// A reply that answers no question (progress, a load's end, a summary).
@@ -153,7 +157,18 @@ impl Engine {
     }
 
     fn receive(&self, data: JsValue) {
-        let reply: Reply = match timing::measure("tracelens: read a reply", || super::protocol::decode(&data)) {
+        // Only a big reply is worth a measure (a load's summary, a report):
+        // the marks cost about a tenth of the page's script in a scroll
+        // step, whose answers are a few rows, and the timeline keeps every one.
+        let big = data
+            .dyn_ref::<js_sys::JsString>()
+            .is_some_and(|text| text.length() >= TIMED_REPLY_CHARS);
+        let decoded = if big {
+            timing::measure("tracelens: read a reply", || super::protocol::decode(&data))
+        } else {
+            super::protocol::decode(&data)
+        };
+        let reply: Reply = match decoded {
             Ok(reply) => reply,
             Err(e) => return self.died(format!("it sent what the page cannot read ({e})")),
         };

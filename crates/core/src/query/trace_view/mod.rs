@@ -17,6 +17,7 @@
 //! where its duration sits among its operation's ([`placement`]).
 
 mod details;
+pub mod held;
 pub mod laid_out;
 mod minimap;
 pub mod placement;

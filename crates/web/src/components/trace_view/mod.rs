@@ -10,6 +10,7 @@
 
 mod details;
 mod minimap;
+mod pool;
 mod rows;
 
 use crate::engine::protocol::{Reply, Request, TraceAnswer, TraceAsk};
@@ -19,11 +20,13 @@ use crate::workspace::Workspace;
 use details::SpanDetailsPanel;
 use leptos::prelude::*;
 use minimap::Minimap;
-use rows::{Marks, Ruler, row_element_id, span_row};
+use pool::RowPool;
+use rows::{Marks, Ruler, on_rows_click, row_element_id, title_on_hover};
 use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::numbers::counted;
 use tracelens_core::query::GroupKey;
+use tracelens_core::query::trace_view::held;
 use tracelens_core::query::trace_view::{MiniBar, RowsPage, RowsQuery, SearchHits, SpanDetails, TraceHeader};
 
 /// Height of a row, in CSS pixels (`.waterfall .span-row` in style.css).
@@ -170,6 +173,11 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
     let painted = RwSignal::new(false);
     // The last rows asked for: the open's first, then each scroll's or fold's.
     let asked = StoredValue::new(None::<RowsQuery>);
+    // The folds and path switch the held rows were answered with: while
+    // they hold, a scroll asks only for the rows the page lacks.
+    let basis = StoredValue::new(None::<(Vec<u32>, bool)>);
+    // Bumped once a jump's first rows are painted, to ask for those around them.
+    let refill = RwSignal::new(0u32);
     // How many questions for rows were asked: the number of the latest.
     let latest = StoredValue::new(0u64);
     // The first answer holds only what fills the view, so the first paint
@@ -201,6 +209,7 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
                 w.header.set(Some(header));
                 // After the header, so the scroller exists to scroll.
                 request_animation_frame(move || {
+                    basis.set_value(Some((rows.collapsed.clone(), false)));
                     // The open revealed the first evidence span, if any.
                     w.apply(rows, true);
                     // After this frame is painted, ask for the rows around it.
@@ -220,18 +229,39 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
     // Later rows: whenever the fold, the path switch, the scroll or a reveal changes.
     let first = Memo::new(move |_| ((w.scroll_top.get() / ROW_PX) as u32).saturating_sub(OVERSCAN));
     Effect::new(move |_| {
-        let mut query = RowsQuery {
-            collapsed: w.collapsed.get(),
-            critical_only: w.critical_only.get(),
-            reveal: w.reveal.get(),
-            offset: first.get(),
-            limit: VISIBLE_ROWS + 2 * OVERSCAN,
-            minimap: false,
-        };
+        refill.track();
+        let (collapsed, critical_only, reveal, offset) =
+            (w.collapsed.get(), w.critical_only.get(), w.reveal.get(), first.get());
         if !painted.get() {
             return;
         }
         let Some(last) = asked.get_value() else { return };
+        let limit = VISIBLE_ROWS + 2 * OVERSCAN;
+        let same = reveal.is_none()
+            && basis.with_value(|b| b.as_ref().is_some_and(|(c, p)| (c, *p) == (&collapsed, critical_only)));
+        // What to ask for, the rows to keep with its answer, and whether the
+        // view jumped (only its screen is asked for, the rest once painted).
+        let (ask_for, keep, jumped) = if same {
+            match w.page.with_untracked(|p| held::missing(p, offset, limit)) {
+                held::Missing::Nothing => return,
+                held::Missing::Part { offset: o, limit: l } => ((o, l), Some((offset, limit)), false),
+                held::Missing::All => {
+                    let top = ((w.scroll_top.get_untracked() / ROW_PX) as u32).saturating_sub(FIRST_OVERSCAN);
+                    let screen = (top, VISIBLE_ROWS + 2 * FIRST_OVERSCAN);
+                    (screen, Some(screen), true)
+                }
+            }
+        } else {
+            ((offset, limit), None, false)
+        };
+        let mut query = RowsQuery {
+            collapsed,
+            critical_only,
+            reveal,
+            offset: ask_for.0,
+            limit: ask_for.1,
+            minimap: false,
+        };
         // The minimap changes only with what is visible, not with the scroll.
         query.minimap = (&last.collapsed, last.critical_only) != (&query.collapsed, query.critical_only);
         if (RowsQuery {
@@ -246,8 +276,9 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         // the answer to the latest is taken (two quick folds must not undo each other).
         let number = latest.get_value() + 1;
         latest.set_value(number);
-        let reveal = query.reveal;
         leptos::task::spawn_local(async move {
+            let critical_only = query.critical_only;
+            let reveal = query.reveal;
             let answer = ask(workspace, trace_id, TraceAsk::Rows(query)).await;
             if w.gone() || latest.get_value() != number {
                 return;
@@ -257,7 +288,23 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
                     if reveal.is_some() {
                         w.reveal.set(None);
                     }
+                    basis.set_value(Some((page.collapsed.clone(), critical_only)));
+                    let page = match keep {
+                        Some((offset, limit)) => w.page.with_untracked(|held| held::merge(held, page, offset, limit)),
+                        None => page,
+                    };
                     w.apply(page, reveal.is_some());
+                    if jumped {
+                        // Once this screen is painted, the rows around it.
+                        set_timeout(
+                            move || {
+                                if !w.gone() {
+                                    refill.update(|n| *n += 1);
+                                }
+                            },
+                            std::time::Duration::ZERO,
+                        );
+                    }
                 }
                 // The trace went with a new load (the view is made again then).
                 Some(TraceAnswer::Missing) => missing.set(true),
@@ -497,17 +544,22 @@ fn Waterfall() -> impl IntoView {
     // paints only the rows it brings in (spacers above and below made every
     // row move, and repaint, on every answer).
     let height = move || format!("{}px", w.page.with(|p| p.visible) as f64 * ROW_PX);
-    let placed = move || {
-        w.page.with(|p| {
-            (p.offset..)
-                .zip(p.rows.iter().cloned())
-                .collect::<Vec<(u32, tracelens_core::query::trace_view::SpanRow)>>()
-        })
-    };
     let duration = move || w.header.with(|h| h.as_ref().map_or(0, |h| h.duration.0));
-    // A row's marks are set when it is made; when they change, on the rows
-    // on screen (a few dozen), here.
     let rows_box = NodeRef::<leptos::html::Div>::new();
+    // The rows: elements reused from answer to answer (see `pool.rs`).
+    let pool = std::rc::Rc::new(std::cell::RefCell::new(None::<RowPool>));
+    Effect::new(move |_| {
+        let Some(rows_box) = rows_box.get() else { return };
+        let total = duration();
+        let mut pool = pool.borrow_mut();
+        if pool.is_none() {
+            *pool = RowPool::new(rows_box.into());
+        }
+        let Some(pool) = pool.as_mut() else { return };
+        w.page.with(|page| pool.show(w, page, total));
+    });
+    // A row's marks are set when it is filled; when they change, on the
+    // rows on screen (a few dozen), here.
     Effect::new(move |_| {
         Marks::track(w);
         let Some(rows) = rows_box.get_untracked() else { return };
@@ -540,10 +592,8 @@ fn Waterfall() -> impl IntoView {
             <div class="span-scroller" data-testid="span-scroller" node_ref=w.scroller
                 style:max-height=format!("{}px", VISIBLE_ROWS as f64 * ROW_PX)
                 on:scroll=move |e| w.scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
-                <div class="span-rows" role="presentation" style:height=height node_ref=rows_box>
-                    // A fold above a row moves it: its position is in the key.
-                    <For each=placed key=|(at, r)| (*at, r.row, r.folded) children=move |(at, r)| span_row(w, r, at, duration()) />
-                </div>
+                <div class="span-rows" role="presentation" style:height=height node_ref=rows_box
+                    on:click=move |e| on_rows_click(w, &e) on:mouseover=move |e| title_on_hover(w, &e)></div>
             </div>
             <p class="hint keys">"↑ ↓ move · ← → fold and unfold · Enter details · Esc close"</p>
         </div>

@@ -1,4 +1,5 @@
-//! A row of the waterfall, and the time ruler above the rows.
+//! What a row of the waterfall says (drawn by [`super::pool`]), what a
+//! click and a hover on one do, and the time ruler above the rows.
 //!
 //! A row is the span's name (indented by depth, with a fold button) and its
 //! bar on the trace's time axis. In the bar, hatched stretches are the time
@@ -7,24 +8,24 @@
 //! is outlined. The right column says how long, and where that sits among
 //! the operation's spans.
 
-use super::{ROW_PX, Waterfall};
-use crate::colors::service_color;
+use super::Waterfall;
 use crate::format;
 use leptos::prelude::*;
 use tracelens_core::numbers::count;
-use tracelens_core::query::trace_view::{Gap, SpanRow};
+use tracelens_core::query::trace_view::SpanRow;
 use tracelens_core::time::DurationNs;
+use wasm_bindgen::JsCast;
 
 /// Spans an operation needs before a span is placed among them.
-const MIN_TO_PLACE: u64 = 5;
+pub(super) const MIN_TO_PLACE: u64 = 5;
 
 /// Indent per level, in pixels.
-const INDENT_PX: u32 = 14;
+pub(super) const INDENT_PX: u32 = 14;
 /// Levels indented at most, so a trace a thousand deep keeps its names readable.
-const MAX_INDENT_LEVELS: u32 = 24;
+pub(super) const MAX_INDENT_LEVELS: u32 = 24;
 
 /// `at` as a share of `total`, as a CSS percentage.
-fn percent_of(at: u64, total: u64) -> String {
+pub(super) fn percent_of(at: u64, total: u64) -> String {
     format!(
         "{:.4}%",
         if total == 0 {
@@ -67,6 +68,30 @@ impl Marks {
         }
     }
 
+    /// Whether the row is the selected one.
+    pub(super) fn is_selected(&self) -> bool {
+        self.selected
+    }
+
+    /// The row element's whole class list: `span-row`, `failed` if the span
+    /// failed, and these marks.
+    pub(super) fn classes(&self, failed: bool) -> String {
+        let mut classes = String::from("span-row");
+        for (class, on) in [
+            (" failed", failed),
+            (" selected", self.selected),
+            (" match", self.hit),
+            (" current-match", self.current_hit),
+            (" evidence", self.evidence),
+            (" open", self.open),
+        ] {
+            if on {
+                classes.push_str(class);
+            }
+        }
+        classes
+    }
+
     /// Tracks every signal the marks read, for the effect that applies them.
     pub(super) fn track(w: Waterfall) {
         w.selected.track();
@@ -93,115 +118,64 @@ impl Marks {
     }
 }
 
-/// One row at visible position `at`. `total` is the trace's duration, the bars' axis.
-pub(super) fn span_row(w: Waterfall, row: SpanRow, at: u32, total: u64) -> impl IntoView {
-    let id = row.row;
-    let marks = Marks::of(w, id);
-    let indent = row.depth.min(MAX_INDENT_LEVELS) * INDENT_PX;
-    let color = service_color(&row.service);
-    let duration = row.duration.map(|d| d.0);
-    let bar_left = percent_of(row.start.0, total);
-    let bar_width = percent_of(duration.unwrap_or(0), total);
-    let above_p95 = row.placement.is_some_and(|p| p.above_p95);
-    // Stretches drawn inside the bar, placed relative to it.
-    let inside = |stretches: &[Gap], class: &'static str| match duration {
-        Some(length) if length > 0 => stretches
-            .iter()
-            .map(|g| {
-                let left = percent_of(g.start.0.saturating_sub(row.start.0), length);
-                let width = percent_of(g.length.0, length);
-                view! { <span class=class style:left=left style:width=width></span> }
-            })
-            .collect_view()
-            .into_any(),
-        _ => ().into_any(),
+/// The row a click or a pointer is on: its element and its number.
+fn row_of(target: Option<web_sys::EventTarget>) -> Option<(web_sys::Element, web_sys::Element, u32)> {
+    let target: web_sys::Element = target?.dyn_into().ok()?;
+    let row = target.closest(".span-row").ok()??;
+    let id = row.get_attribute("data-row")?.parse().ok()?;
+    Some((target, row, id))
+}
+
+/// A click on the rows' box: on a fold button it folds or unfolds the row,
+/// elsewhere on a row it selects it and opens its details. Heard once on the
+/// box rather than on each row, which the pool reuses ([`super::pool`]).
+pub(super) fn on_rows_click(w: Waterfall, e: &web_sys::MouseEvent) {
+    let Some((target, _, id)) = row_of(e.target()) else {
+        return;
     };
-    let gaps = inside(&row.gaps, "gap");
-    let path = inside(&row.path, "path");
-    let bar_title = bar_title(&row);
-    // Among fewer spans a percentile says nothing ("p100 of 1").
-    let placement = row.placement.filter(|p| p.count >= MIN_TO_PLACE).map(|p| {
-        let title = format!(
-            "As slow as or slower than {}% of the {} {}: {} spans loaded (median {}, p95 {}){}",
-            p.percentile,
-            count(p.count),
-            row.service,
-            row.name,
-            p.p50,
-            p.p95,
-            if p.above_p95 { ": above the p95" } else { "" }
-        );
-        view! {
-            <span class="placement" class:above-p95=p.above_p95 title=title data-testid="span-placement">
-                {format!("p{} of {}", p.percentile, count(p.count))}
-            </span>
-        }
-    });
-    // Marked when it starts before its parent, as the index counts skew; an
-    // end after the parent's (async work) is said in the title only.
-    let skew = row.skew.filter(|s| s.before_parent.0 > 0).map(|s| {
-        let mut says = Vec::new();
-        if s.before_parent.0 > 0 {
-            says.push(format!("starts {} before its parent", s.before_parent));
-        }
-        if s.after_parent.0 > 0 {
-            says.push(format!("ends {} after its parent", s.after_parent));
-        }
-        let title = format!("Clock skew? It {}.", says.join(" and "));
-        view! { <span class="skew" title=title data-testid="span-skew">"⏱"</span> }
-    });
-    let toggle = (row.descendants > 0).then(|| {
-        let label = if row.folded {
-            format!("Unfold ({} spans below)", row.descendants)
-        } else {
-            "Fold".to_owned()
-        };
-        view! {
-            <button type="button" class="fold" data-testid="span-toggle" aria-expanded=(!row.folded).to_string()
-                title=label
-                on:click=move |e| { e.stop_propagation(); w.toggle(id); }>
-                {if row.folded { "▸" } else { "▾" }}
-            </button>
-        }
-    });
-    let folded_count = (row.folded && row.descendants > 0).then(|| {
-        view! { <span class="folded-count">{format!("+{}", count(u64::from(row.descendants)))}</span> }
-    });
-    view! {
-        <div class="span-row" data-testid="span-row" data-row=id.to_string() data-span-id=row.span_id.to_string()
-            style:top=format!("{}px", f64::from(at) * ROW_PX)
-            // Leptos has no typed `aria-level`; the reflected property sets the attribute.
-            id=row_element_id(id) role="treeitem" prop:ariaLevel=(row.depth + 1).to_string()
-            aria-expanded=(row.descendants > 0).then(|| (!row.folded).to_string())
-            data-depth=row.depth.to_string() aria-selected=marks.selected.to_string()
-            class:selected=marks.selected class:failed=row.failed class:match=marks.hit
-            class:current-match=marks.current_hit class:evidence=marks.evidence class:open=marks.open
-            on:click=move |_| { w.selected.set(Some(id)); w.details_row.set(Some(id)); }>
-            <div class="span-name" style:padding-left=format!("{indent}px")>
-                {toggle}
-                {(row.descendants == 0).then(|| view! { <span class="fold-space"></span> })}
-                <span class="swatch" style:background=color.clone()></span>
-                <span class="service">{row.service.clone()}</span>
-                " "
-                <span class="operation" data-testid="span-name">{row.name.clone()}</span>
-                {row.failed.then(|| view! { <span class="error-mark" title="Failed">"⚠"</span> })}
-                {skew}
-                {folded_count}
-            </div>
-            <div class="span-track">
-                <span class="bar" class:on-path=row.on_path class:above-p95=above_p95 class:unknown=duration.is_none()
-                    style:left=bar_left style:width=bar_width style:background=color title=bar_title>
-                    {gaps}
-                    {path}
-                </span>
-            </div>
-            <div class="span-duration">
-                <span data-testid="span-duration">{row.duration.map_or_else(|| "unknown".to_owned(), |d| d.to_string())}</span>
-                " "
-                {placement}
-            </div>
-        </div>
+    if target.closest(".fold").ok().flatten().is_some() {
+        w.toggle(id);
+    } else {
+        w.selected.set(Some(id));
+        w.details_row.set(Some(id));
     }
+}
+
+/// The pointer came over something in the rows: a bar or a placement gets
+/// its title now, from the row's data, rather than every row a scroll
+/// brings in making both (long strings, most never read).
+pub(super) fn title_on_hover(w: Waterfall, e: &web_sys::MouseEvent) {
+    let Some((target, _, id)) = row_of(e.target()) else {
+        return;
+    };
+    let Ok(Some(titled)) = target.closest(".bar, .placement") else {
+        return;
+    };
+    let title = w.page.with_untracked(|p| {
+        let row = p.rows.iter().find(|r| r.row == id)?;
+        if titled.class_list().contains("bar") {
+            Some(bar_title(row))
+        } else {
+            row.placement.map(|p| placement_title(row, &p))
+        }
+    });
+    if let Some(title) = title {
+        let _ = titled.set_attribute("title", &title);
+    }
+}
+
+/// What a placement's tooltip says.
+fn placement_title(row: &SpanRow, p: &tracelens_core::query::trace_view::Placement) -> String {
+    format!(
+        "As slow as or slower than {}% of the {} {}: {} spans loaded (median {}, p95 {}){}",
+        p.percentile,
+        count(p.count),
+        row.service,
+        row.name,
+        p.p50,
+        p.p95,
+        if p.above_p95 { ": above the p95" } else { "" }
+    )
 }
 
 /// What the bar's tooltip says.
