@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixturePath, startSite, textOf } from "./harness.mjs";
+import { fixturePath, listAnswered, startSite, textOf } from "./harness.mjs";
 
 const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
 const GENAI = "jaeger-ui-json/jaegerui__genaiTestTrace.json";
@@ -185,9 +185,9 @@ test("back and forward move between the analysis, an endpoint and the report", (
     await page.getByTestId("endpoint-view").waitFor();
     assert.match(page.url(), /#\/endpoint\/[^/]+\/.+/);
     assert.match(await page.locator('[data-testid="endpoint-view"] h2').innerText(), new RegExp(`^${name.replace(/[/.*?+()[\]]/g, "\\$&")} in `));
-    // Its traces are its requests only.
+    // Its traces are its requests only (the count shows once the engine has counted them).
     const count = await textOf(page, "trace-list-count");
-    assert.match(count, /^\d+ of 400 traces match\.$/);
+    assert.match(count, /^[1-9]\d* of 400 traces match\.$/);
     await page.goBack();
     await page.getByTestId("endpoint-view").waitFor({ state: "detached" });
     assert.equal(await textOf(page, "trace-list-count"), "400 traces.");
@@ -204,6 +204,12 @@ test("the trace list filters, sorts and scrolls as its address says", () =>
     await page.getByTestId("load-example").click();
     await page.getByTestId("overview").waitFor();
     const count = () => textOf(page, "trace-list-count");
+    // The list keeps its rows and count until the engine's next answer, so
+    // each step waits for the count (or the order) the step leads to.
+    const countIs = (text) =>
+      page.waitForFunction((text) => document.querySelector('[data-testid="trace-list-count"]')?.textContent === text, text);
+    const someMatch = () =>
+      page.waitForFunction(() => /of 400 traces match/.test(document.querySelector('[data-testid="trace-list-count"]')?.textContent));
     assert.equal(await count(), "400 traces.");
     // Only the rows in view (and a few around them) are drawn.
     const drawn = await page.getByTestId("trace-row").count();
@@ -217,7 +223,7 @@ test("the trace list filters, sorts and scrolls as its address says", () =>
 
     // Errors only: every row drawn failed, and the address says so.
     await page.getByTestId("filter-errors").check();
-    await page.waitForFunction(() => /of 400 traces match/.test(document.querySelector('[data-testid="trace-list-count"]').textContent));
+    await someMatch();
     assert.match(page.url(), /#\/traces\?errors$/);
     const failed = Number((await count()).split(" ")[0]);
     assert.ok(failed > 0 && failed < 400);
@@ -239,21 +245,25 @@ test("the trace list filters, sorts and scrolls as its address says", () =>
     await page.goBack();
     await page.waitForFunction((failed) => document.querySelector('[data-testid="trace-list-count"]').textContent.startsWith(`${failed} of 400`), failed);
     await page.getByTestId("filter-clear").click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="trace-list-count"]').textContent === "400 traces.");
+    await countIs("400 traces.");
 
     // Text found in the traces: the payment failures' exception message.
     await page.getByTestId("filter-text").fill("CARD DECLINED");
     await page.getByTestId("filter-text").press("Enter");
-    await page.waitForFunction(() => /of 400 traces match/.test(document.querySelector('[data-testid="trace-list-count"]').textContent));
+    await someMatch();
     const declined = Number((await count()).split(" ")[0]);
     assert.ok(declined >= 10 && declined < 400, `traces with "card declined": ${declined}`);
     await page.getByTestId("filter-clear").click();
+    await countIs("400 traces.");
 
     // A service: the traces that reached it.
     await page.getByTestId("filter-service").selectOption("payment");
     await page.waitForFunction(() => location.hash.includes("service=payment"));
-    await page.waitForFunction(() => /of 400 traces match/.test(document.querySelector('[data-testid="trace-list-count"]').textContent));
+    await someMatch();
+    const reached = Number((await count()).split(" ")[0]);
+    assert.ok(reached >= declined && reached < 400, `traces that reached payment: ${reached}`);
     await page.getByTestId("filter-clear").click();
+    await countIs("400 traces.");
 
     // A second click on the sorted column turns the order round.
     const durations = async () => (await page.getByTestId("trace-duration").allInnerTexts()).map(millis);
@@ -262,14 +272,52 @@ test("the trace list filters, sorts and scrolls as its address says", () =>
     const top = (await page.getByTestId("trace-duration").first().innerText()).trim();
     await page.locator("th button.sort", { hasText: "Duration" }).click();
     await page.waitForFunction(() => location.hash.includes("order=asc"));
-    await page.waitForFunction((top) => {
-      const cell = document.querySelector('[data-testid="trace-duration"]');
-      return cell && cell.textContent !== top;
-    }, top);
+    await page.locator('th[aria-sort="ascending"]', { hasText: "Duration" }).waitFor();
+    await listAnswered(page);
+    assert.notEqual((await page.getByTestId("trace-duration").first().innerText()).trim(), top);
     const shortestFirst = await durations();
     assert.ok(shortestFirst[0] <= shortestFirst[1]);
     assert.ok(shortestFirst[0] <= longestFirst[longestFirst.length - 1]);
   }));
+
+test("while the engine works on a new filter the list keeps its rows and count; an answer for a list gone is dropped", () =>
+  site.onPage(
+    async (page) => {
+      await page.getByTestId("load-example").click();
+      await page.getByTestId("overview").waitFor();
+      const table = page.getByTestId("trace-table");
+      const busy = () => page.locator('[data-testid="trace-table"][aria-busy="true"]').waitFor();
+      const shown = () => page.getByTestId("trace-row").evaluateAll((rows) => rows.map((row) => row.dataset.traceId));
+      assert.equal(await table.getAttribute("aria-busy"), "false");
+      const before = await shown();
+      const endpointRow = await page.getByTestId("endpoint-row").first().elementHandle();
+
+      // A filter while the engine's answers are held: the page has asked, and
+      // shows the last answer meanwhile, not an empty list that says "0 of 400 traces match".
+      await page.evaluate(() => window.__engine.hold());
+      await page.getByTestId("filter-errors").check();
+      await busy();
+      assert.equal(await textOf(page, "trace-list-count"), "400 traces.");
+      assert.deepEqual(await shown(), before);
+      // The rest of the page is not drawn again for a filter.
+      assert.ok(await endpointRow.evaluate((row) => row.isConnected), "the endpoint table stays");
+      await page.evaluate(() => window.__engine.release());
+      await listAnswered(page);
+      assert.match(await textOf(page, "trace-list-count"), /^[1-9]\d* of 400 traces match\.$/);
+      for (const row of await page.getByTestId("trace-row").all()) assert.match(await row.getAttribute("class"), /error/);
+
+      // The list goes (another view) before the engine answers it: the page
+      // drops that answer and draws the next view (a page error fails the test).
+      await page.evaluate(() => window.__engine.hold());
+      await page.getByTestId("filter-clear").click();
+      await busy();
+      await page.getByTestId("open-service-map").click();
+      await table.waitFor({ state: "detached" });
+      await page.evaluate(() => window.__engine.release());
+      await page.getByTestId("service-node").first().waitFor();
+    },
+    { holdEngine: true },
+  ));
 
 /** Milliseconds in a duration as the page writes it (`812µs`, `1.12s`, `125ms`). */
 function millis(text) {

@@ -38,6 +38,53 @@ export function launchChromium() {
   });
 }
 
+/**
+ * `TRACELENS_ENGINE_DELAY_MS=50 node --test tests/browser/`: every answer of
+ * the engine reaches the page that much later (in order), as on a machine
+ * too busy to run the engine's worker. A test that reads the page before
+ * the answer it needs has come then fails every time, rather than once in a
+ * hundred runs in CI.
+ */
+const ENGINE_DELAY_MS = Number(process.env.TRACELENS_ENGINE_DELAY_MS || 0);
+
+/**
+ * Runs in the page before its scripts: the messages of the page's workers
+ * (the engine's answers) arrive `delayMs` late, and `window.__engine.hold()`
+ * keeps them until `window.__engine.release()`, so a test can look at the
+ * page while a question is out. As the browser does, a worker terminated (or
+ * its handler replaced) meanwhile delivers nothing more.
+ */
+function controlEngine(delayMs) {
+  const held = [];
+  let holding = false;
+  window.__engine = {
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const deliver of held.splice(0)) deliver();
+    },
+  };
+  const RealWorker = window.Worker;
+  window.Worker = class extends RealWorker {
+    #handler = null;
+    set onmessage(handler) {
+      this.#handler = handler;
+      const deliver = (event) => this.#handler === handler && handler.call(this, event);
+      const arrive = (event) => (holding ? held.push(() => deliver(event)) : deliver(event));
+      super.onmessage = handler && ((event) => (delayMs > 0 ? setTimeout(() => arrive(event), delayMs) : arrive(event)));
+    }
+    get onmessage() {
+      return this.#handler;
+    }
+    terminate() {
+      this.#handler = null;
+      super.terminate();
+    }
+  };
+}
+
 /** Starts the server and the browser once per test file. */
 export async function startSite() {
   const server = await serveStatic(join(ROOT, "dist"), 0);
@@ -48,9 +95,10 @@ export async function startSite() {
     /**
      * A fresh page on the site, with its request log and page errors; the
      * page keeps the Content-Security-Policy violations it reports in
-     * `window.__violations`, from before its first script.
+     * `window.__violations`, from before its first script. With `holdEngine`
+     * the test can hold the engine's answers (see `controlEngine`).
      */
-    async open(contextOptions = {}) {
+    async open(contextOptions = {}, { holdEngine = false } = {}) {
       const context = await browser.newContext(contextOptions);
       await context.addInitScript(() => {
         window.__violations = [];
@@ -58,6 +106,7 @@ export async function startSite() {
           window.__violations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}`),
         );
       });
+      if (holdEngine || ENGINE_DELAY_MS > 0) await context.addInitScript(controlEngine, ENGINE_DELAY_MS);
       const requests = [];
       const errors = [];
       context.on("request", (request) => requests.push(request.url()));
@@ -71,11 +120,12 @@ export async function startSite() {
       return { page, context, requests, errors };
     },
     /**
-     * Opens a page, runs `body` on it, then checks that the page loaded its
-     * wasm module, stayed on its own origin and logged no error.
+     * Opens a page (with `options` as `open` takes them), runs `body` on
+     * it, then checks that the page loaded its wasm module, stayed on its
+     * own origin and logged no error.
      */
-    async onPage(body) {
-      const session = await this.open();
+    async onPage(body, options = {}) {
+      const session = await this.open({}, options);
       try {
         await body(session.page);
         assert.ok(session.requests.some((url) => url.endsWith(".wasm")), "the request log works: it saw the wasm module");
@@ -116,6 +166,19 @@ export async function dropFiles(page, files, { checkOverlay, onto } = {}) {
   await fire("dragover");
   if (checkOverlay) await checkOverlay();
   await fire("drop");
+}
+
+/**
+ * Waits until the trace list shows the engine's answer to the last question
+ * the page asked it. The table is `aria-busy` from the moment the page reads
+ * a new order or filter from the address until the answer's rows and count
+ * are drawn, in one go. So call it once something the page draws from the
+ * address shows the change (a header's `aria-sort`, a filter's value), not
+ * when the address alone does: the page hears of a new address a moment
+ * after it changes.
+ */
+export async function listAnswered(page) {
+  await page.locator('[data-testid="trace-table"][aria-busy="false"]').waitFor();
 }
 
 /** The visible text of an element found by its data-testid. */

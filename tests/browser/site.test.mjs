@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { dropFiles, fixturePath, fixtureText, startSite, textOf } from "./harness.mjs";
+import { dropFiles, fixturePath, fixtureText, listAnswered, startSite, textOf } from "./harness.mjs";
 
 const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
 const HOTROD_TRACE = "fe65c5beefbe4e96119efbba3da07e99";
@@ -134,8 +134,10 @@ test("Load example opens the shipped trace set", () =>
     // The checkout's failed requests are the payment provider's declines (HTTP 5xx count too).
     assert.match(endpoints[2], /POST \/api\/checkout\t57\t17\.5%\t125ms\t237ms\t299ms/);
     assert.match(endpoints[4], /\t10\.0ms \(−8\)\t/);
-    // Sorting by span count puts the biggest trace first.
+    // Sorting by span count puts the biggest trace first (once the engine's answer is in).
     await page.getByRole("button", { name: "Spans" }).click();
+    await page.locator('th[aria-sort="descending"]', { hasText: "Spans" }).waitFor();
+    await listAnswered(page);
     const spans = await page.locator('[data-testid="trace-row"] td:nth-child(5)').allInnerTexts();
     const counts = spans.map(Number);
     assert.deepEqual(counts, [...counts].sort((a, b) => b - a));

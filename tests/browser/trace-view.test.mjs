@@ -39,7 +39,8 @@ async function openHotrod(page) {
   await page.getByTestId("trace-link").first().waitFor();
   await page.getByTestId("trace-link").first().click();
   await page.getByTestId("waterfall").waitFor();
-  await page.getByTestId("span-row").first().waitFor();
+  // The first answer holds a screenful (30 rows); the rest follow after it is painted.
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="span-row"]').length >= n, otlpSpans(HOTROD).size);
 }
 
 const rows = (page) => page.getByTestId("span-row");

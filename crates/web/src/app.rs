@@ -37,6 +37,12 @@ pub fn App() -> impl IntoView {
     let saved = move || workspace.saved_report.with(Option::is_some);
     let route = use_route();
     provide_context(route);
+    // The view drawn changes only with the view the address names: a new
+    // filter on the trace list is the same view (see `Route::same_view`).
+    let view_route = Memo::new_with_compare(
+        move |_| route.get(),
+        |before, now| !matches!((before, now), (Some(before), Some(now)) if before.same_view(now)),
+    );
     view! {
         <DropOverlay />
         // The waterfall and the map need the width; a class, not `:has()`,
@@ -45,7 +51,7 @@ pub fn App() -> impl IntoView {
             <Intro />
             <Failures period=Period::Current />
             <Show when=loaded fallback=move || view! { <Show when=saved fallback=EmptyState><ReportView /></Show> }>
-                {move || match route.get() {
+                {move || match view_route.get() {
                     Route::Report => view! { <ReportView /> }.into_any(),
                     Route::Services => view! { <ServiceMapView /> }.into_any(),
                     Route::Compare { a, b } => view! { <TraceCompare a b /> }.into_any(),

@@ -154,6 +154,19 @@ impl Route {
     pub fn is_report(&self) -> bool {
         matches!(self, Route::Report)
     }
+
+    /// Whether the page shows `other` with the view it shows `self` with:
+    /// routes that differ only in their trace list's filters and order do.
+    /// The view stays and its list asks the engine again; drawing it anew
+    /// would show an empty list that says "0 of … traces match" until the
+    /// engine answered, and drop the answer to the question asked before.
+    pub fn same_view(&self, other: &Route) -> bool {
+        match (self, other) {
+            (Route::Analysis { .. }, Route::Analysis { .. }) => true,
+            (Route::Endpoint { endpoint: a, .. }, Route::Endpoint { endpoint: b, .. }) => a == b,
+            _ => self == other,
+        }
+    }
 }
 
 impl TraceListView {

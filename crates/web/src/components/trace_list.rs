@@ -36,35 +36,61 @@ pub fn TraceList() -> impl IntoView {
         query.offset = first.get() as u64;
         query
     });
-    // The last answer, kept until the next one arrives so scrolling never blanks.
-    let page = RwSignal::new(TracePage::default());
+    // The number of the last question asked (a new query, or a new load).
+    let asked = RwSignal::new(0_u64);
+    // The last answer and the number of its question, kept until the next
+    // one arrives so scrolling and filtering never blank; `None` until the
+    // first, so the list never says "0 of … traces match" before the engine
+    // has counted them.
+    let answer = RwSignal::new(None::<(u64, TracePage)>);
     Effect::new(move |_| {
         workspace.analysis.track();
-        let asked = query.get();
+        let wanted = query.get();
+        let number = asked.get_untracked() + 1;
+        asked.set(number);
         // The page that came with the load, if it is the one wanted.
-        if let Some((_, answer)) = workspace
+        if let Some((_, page)) = workspace
             .first_page
-            .try_update_value(|p| p.take_if(|(q, _)| *q == asked))
+            .try_update_value(|p| p.take_if(|(q, _)| *q == wanted))
             .flatten()
         {
-            page.set(answer);
+            answer.set(Some((number, page)));
             return;
         }
         leptos::task::spawn_local(async move {
-            let question = asked.clone();
-            if let Some(Reply::Traces { page: answer, .. }) = workspace
-                .ask(move |ticket| Request::Traces {
-                    ticket,
-                    query: question,
-                })
+            if let Some(Reply::Traces { page, .. }) = workspace
+                .ask(move |ticket| Request::Traces { ticket, query: wanted })
                 .await
-                && query.get_untracked() == asked
+                // Only the answer to the last question: not if a newer one is
+                // on its way, nor if the list is gone meanwhile (a new view).
+                && asked.try_get_untracked() == Some(number)
             {
-                page.set(answer);
+                answer.set(Some((number, page)));
             }
         });
     });
-    let matched = move || page.with(|p| p.matched);
+    let answered = move || answer.with(Option::is_some);
+    // While the rows shown answer an older question than the last (the
+    // filters or the order changed, a scroll went past them, a file was
+    // added): `aria-busy` on the table, for screen readers and the tests.
+    let busy = move || answer.with(|a| a.as_ref().map(|(number, _)| *number)) != Some(asked.get());
+    // Both numbers from the answer the rows came with: after a new load, the
+    // old answer (kept until the new one comes) still counts the old set.
+    let count = move || {
+        answer.with(|a| {
+            let (matched, total) = a.as_ref().map_or((0, 0), |(_, p)| (p.matched, p.total));
+            if matched == total {
+                format!("{}.", counted(total, "trace", "traces"))
+            } else {
+                format!(
+                    "{} of {} {}.",
+                    format::count(matched),
+                    counted(total, "trace", "traces"),
+                    agrees(matched, "matches", "match")
+                )
+            }
+        })
+    };
     // A new view of the list starts at its top. Only when scrolled: setting
     // `scrollTop` makes the browser lay the page out there and then, which
     // cost 100 ms on the first draw of a big page.
@@ -110,14 +136,21 @@ pub fn TraceList() -> impl IntoView {
     };
     // Each row with its endpoint (an answer from an older engine may lack them).
     let rows = move || {
-        let page = page.get();
+        let page = answer.get().map(|(_, page)| page).unwrap_or_default();
         let endpoints = page.endpoints.into_iter().chain(std::iter::repeat(None));
         page.rows.into_iter().zip(endpoints).collect::<Vec<_>>()
     };
-    let spacer_above = move || format!("{}px", page.with(|p| p.offset) as f64 * ROW_PX);
+    let spacer_above = move || {
+        format!(
+            "{}px",
+            answer.with(|a| a.as_ref().map_or(0, |(_, p)| p.offset)) as f64 * ROW_PX
+        )
+    };
     let spacer_below = move || {
-        page.with(|p| {
-            let below = p.matched.saturating_sub(p.offset + p.rows.len() as u64);
+        answer.with(|a| {
+            let below = a
+                .as_ref()
+                .map_or(0, |(_, p)| p.matched.saturating_sub(p.offset + p.rows.len() as u64));
             format!("{}px", below as f64 * ROW_PX)
         })
     };
@@ -132,7 +165,7 @@ pub fn TraceList() -> impl IntoView {
                 style:max-height=format!("{}px", (VISIBLE_ROWS as f64 + 1.5) * ROW_PX)
                 on:scroll=move |e| scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)
             >
-                <table data-testid="trace-table">
+                <table data-testid="trace-table" aria-busy=move || busy().to_string()>
                     <thead>
                         <tr>
                             <th>"Root service"</th>
@@ -152,21 +185,9 @@ pub fn TraceList() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <p class="more" data-testid="trace-list-count">
-                {move || {
-                    let total = workspace.trace_count.get();
-                    if matched() == total {
-                        format!("{}.", counted(total, "trace", "traces"))
-                    } else {
-                        format!(
-                            "{} of {} {}.",
-                            format::count(matched()),
-                            counted(total, "trace", "traces"),
-                            agrees(matched(), "matches", "match")
-                        )
-                    }
-                }}
-            </p>
+            <Show when=answered>
+                <p class="more" data-testid="trace-list-count">{count}</p>
+            </Show>
         </section>
     }
 }
