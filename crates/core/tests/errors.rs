@@ -234,7 +234,7 @@ fn a_retried_error_is_told_by_the_retries_finding_even_when_the_request_failed()
     assert!(
         retries.explanation.starts_with(
             "`GetDriver` in `redis` failed 1 time with \"redis timeout\" (30.0ms on the critical path) and was retried in its one \
-             `GET /dispatch` request (n=1); the request failed all the same (at "
+             `GET /dispatch` request (n=1); the request failed all the same, its last attempt failing too, 2 failures in all (at "
         ),
         "{}",
         retries.explanation
