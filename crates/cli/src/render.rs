@@ -8,6 +8,7 @@ use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::regression::{Comparison, RowKind, Verdict, percent};
 use tracelens_core::analysis::detectors::{Config, Finding, Severity};
 use tracelens_core::import::{FileReport, ImportError};
+use tracelens_core::numbers;
 
 /// Version of the JSON document below; bumped on any incompatible change.
 const JSON_SCHEMA_VERSION: u32 = 3;
@@ -135,9 +136,9 @@ pub fn text(
         writeln!(
             out,
             "linking: {}, {}, {}",
-            counted(links.orphans, "orphan span", "orphan spans"),
-            counted(links.duplicate_span_ids, "duplicate span ID", "duplicate span IDs"),
-            counted(
+            numbers::counted(links.orphans, "orphan span", "orphan spans"),
+            numbers::counted(links.duplicate_span_ids, "duplicate span ID", "duplicate span IDs"),
+            numbers::counted(
                 links.child_starts_before_parent,
                 "child starting before its parent",
                 "children starting before their parent"
@@ -150,8 +151,8 @@ pub fn text(
         writeln!(
             out,
             "(left out: {} and {}, traces that are not one request)",
-            counted(o.sessions, "session", "sessions"),
-            counted(o.streams, "stream", "streams")
+            numbers::counted(o.sessions, "session", "sessions"),
+            numbers::counted(o.streams, "stream", "streams")
         )?;
     }
     let mut slowest: Vec<_> = analysis
@@ -247,11 +248,6 @@ fn findings(out: &mut impl Write, findings: &[Finding], options: TextOptions) ->
         )?;
     }
     Ok(())
-}
-
-/// "1 orphan span", "3 orphan spans".
-fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "long tail ×2, rare errors": the findings not shown, by kind (a count

@@ -84,7 +84,7 @@ impl fmt::Display for RejectReason {
 
 /// "1 thing", "2 things": `n` and the form that number takes.
 fn in_number(n: u64, (one, many): (&str, &str)) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    crate::numbers::counted(n, one, many)
 }
 
 impl RejectReason {

@@ -34,7 +34,7 @@ use super::calls::Units;
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::CriticalPath;
@@ -87,12 +87,20 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         return Vec::new();
     }
     let units = context.units();
+    // Which names are services, found once: a host that is none sends no spans.
+    let services: HashSet<Sym> = context.set.spans.iter().map(|s| s.service).collect();
     (0..traces.len())
-        .filter_map(|t| describe(context, config, units, t))
+        .filter_map(|t| describe(context, config, units, &services, t))
         .collect()
 }
 
-fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> Option<Finding> {
+fn describe(
+    context: &Context<'_>,
+    config: &Config,
+    units: &Units,
+    services: &HashSet<Sym>,
+    t: usize,
+) -> Option<Finding> {
     let set = context.set;
     let trace = context.index.traces.get(t)?;
     // An entry below the root is a request inside a larger trace; an entry
@@ -191,7 +199,7 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
                     super::shown(&p.target),
                     DurationNs(p.time),
                     share(p.time) * 100.0,
-                    untraced_behind(context, p),
+                    untraced_behind(context, services, p),
                 )
             } else {
                 format!(
@@ -205,7 +213,7 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
                     super::shown(set.str(p.service)),
                     DurationNs(p.time),
                     share(p.time) * 100.0,
-                    untraced_behind(context, p),
+                    untraced_behind(context, services, p),
                 )
             };
             (p.time, told)
@@ -240,7 +248,7 @@ fn describe(context: &Context<'_>, config: &Config, units: &Units, t: usize) -> 
         r.places += 1;
         r.biggest = r.biggest.max((part.time, part.target.as_str()));
         if key.1.is_none()
-            && let Some(host) = untraced_host(context, part)
+            && let Some(host) = untraced_host(context, services, part)
         {
             match r.untraced.iter_mut().find(|(h, _)| *h == host) {
                 Some((_, time)) => *time += part.time,
@@ -425,26 +433,23 @@ fn is_proxy(context: &Context<'_>, part: &Part) -> bool {
 /// has no child and its target's host names no service in the data: the time
 /// is the untraced callee's, not the caller's (the hipster shop's sidecar
 /// `ingress` waited 92 ms on a partner service that sends no spans).
-fn untraced_behind(context: &Context<'_>, part: &Part) -> String {
-    untraced_host(context, part).map_or(String::new(), |host| {
+fn untraced_behind(context: &Context<'_>, services: &HashSet<Sym>, part: &Part) -> String {
+    untraced_host(context, services, part).map_or(String::new(), |host| {
         format!("; `{}` sends no spans", super::shown(host))
     })
 }
 
 /// The host of a part's target when its longest span has no child and the
 /// host names no service in the data: an untraced callee.
-fn untraced_host<'p>(context: &Context<'_>, part: &'p Part) -> Option<&'p str> {
+fn untraced_host<'p>(context: &Context<'_>, services: &HashSet<Sym>, part: &'p Part) -> Option<&'p str> {
     let set = context.set;
     let host = part.target.split([':', '/']).next().unwrap_or("");
     let is_address = host.is_empty() || host.chars().all(|c| c.is_ascii_digit() || c == '.');
     if is_address || !context.index.children_of(part.longest.1).is_empty() {
         return None;
     }
-    // Interned once: a host that is no string of the set names no service.
-    let traced = set
-        .strings
-        .get(host)
-        .is_some_and(|host| set.spans.iter().any(|s| s.service == host));
+    // A host that is no string of the set names no service.
+    let traced = set.strings.get(host).is_some_and(|host| services.contains(&host));
     (!traced).then_some(host)
 }
 
