@@ -57,6 +57,53 @@ pub fn missing(held: &RowsPage, offset: u32, limit: u32) -> Missing {
     }
 }
 
+/// The next question for rows: which to ask the engine for, which of those
+/// held to keep with its answer ([`merge`]'s range), and whether only the
+/// screen was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NextAsk {
+    /// The first row to ask for, and how many.
+    pub ask: (u32, u32),
+    /// The rows to keep of those held, with the answer: first, how many.
+    pub keep: (u32, u32),
+    /// Only the screen was asked for: the rows around it are to be asked
+    /// for once it is painted.
+    pub screen_first: bool,
+}
+
+/// What to ask for so that `screen` (the rows in view, a few either side)
+/// shows and `wanted` (the screen with the rows around it) is held, holding
+/// `held`; `None` when everything wanted is held.
+///
+/// A screen not wholly held is asked for first, and alone. Whether the view
+/// jumped far (nothing held) or a few screens (part of `wanted` held, but
+/// not what is in view), the small answer paints sooner than all of
+/// `wanted` would; before this, a jump of a few screens asked for nearly all
+/// of `wanted` (168 rows) and the frame waited for them.
+pub fn next_ask(held: &RowsPage, screen: (u32, u32), wanted: (u32, u32)) -> Option<NextAsk> {
+    let first_the_screen = |ask| NextAsk {
+        ask,
+        keep: screen,
+        screen_first: true,
+    };
+    match missing(held, screen.0, screen.1) {
+        Missing::Part { offset, limit } => Some(first_the_screen((offset, limit))),
+        Missing::All => Some(first_the_screen(screen)),
+        Missing::Nothing => {
+            let ask = match missing(held, wanted.0, wanted.1) {
+                Missing::Nothing => return None,
+                Missing::Part { offset, limit } => (offset, limit),
+                Missing::All => wanted,
+            };
+            Some(NextAsk {
+                ask,
+                keep: wanted,
+                screen_first: false,
+            })
+        }
+    }
+}
+
 /// `answer`'s rows with those of `held` that lie in `offset..offset + limit`,
 /// in order. The rest of the page (how many are visible, the folds, the
 /// minimap) is the answer's. If the two do not join into one run of rows
@@ -152,6 +199,54 @@ mod tests {
             missing(&page(800, 968, 1_000), 832, 168),
             Missing::Part { offset: 968, limit: 32 }
         );
+    }
+
+    /// The screen of a view whose first visible row is `top` (six rows
+    /// either side), and the rows wanted around it (72 either side), as the
+    /// web view asks.
+    fn view_at(top: u32) -> ((u32, u32), (u32, u32)) {
+        ((top.saturating_sub(6), 36), (top.saturating_sub(72), 168))
+    }
+
+    #[test]
+    fn a_screen_held_asks_for_the_rows_around_it_that_are_not() {
+        let held = page(100, 268, 10_000);
+        // A screen down from 172: in view 196..220, held.
+        let (screen, wanted) = view_at(196);
+        assert_eq!(
+            next_ask(&held, screen, wanted),
+            Some(NextAsk {
+                ask: (268, 24),
+                keep: wanted,
+                screen_first: false
+            })
+        );
+        assert_eq!(next_ask(&held, view_at(172).0, view_at(172).1), None);
+    }
+
+    #[test]
+    fn a_jump_of_a_few_screens_asks_for_its_screen_first() {
+        let held = page(100, 268, 10_000);
+        // 166 rows on (a 10,000-row trace dragged top to bottom in 60
+        // steps): part of what is wanted is held, but not the screen.
+        let (screen, wanted) = view_at(338);
+        let next = next_ask(&held, screen, wanted).expect("the screen is missing");
+        assert!(next.screen_first);
+        assert_eq!(next.keep, screen);
+        assert_eq!(next.ask, screen, "none of the screen is held");
+        // Half the screen held: only the other half is asked for.
+        let (screen, wanted) = view_at(256);
+        let next = next_ask(&held, screen, wanted).expect("part of the screen is missing");
+        assert_eq!((next.ask, next.screen_first), ((268, 18), true));
+        // A far jump: the screen alone.
+        let (screen, wanted) = view_at(5_000);
+        assert_eq!(next_ask(&held, screen, wanted).map(|n| n.ask), Some(screen));
+    }
+
+    #[test]
+    fn nothing_visible_asks_for_nothing() {
+        let (screen, wanted) = view_at(0);
+        assert_eq!(next_ask(&page(0, 0, 0), screen, wanted), None);
     }
 
     #[test]

@@ -240,16 +240,13 @@ pub fn TraceView(trace_id: TraceId, finding: Option<usize>) -> impl IntoView {
         let same = reveal.is_none()
             && basis.with_value(|b| b.as_ref().is_some_and(|(c, p)| (c, *p) == (&collapsed, critical_only)));
         // What to ask for, the rows to keep with its answer, and whether the
-        // view jumped (only its screen is asked for, the rest once painted).
+        // screen was not held (only it is asked for, the rest once painted).
         let (ask_for, keep, jumped) = if same {
-            match w.page.with_untracked(|p| held::missing(p, offset, limit)) {
-                held::Missing::Nothing => return,
-                held::Missing::Part { offset: o, limit: l } => ((o, l), Some((offset, limit)), false),
-                held::Missing::All => {
-                    let top = ((w.scroll_top.get_untracked() / ROW_PX) as u32).saturating_sub(FIRST_OVERSCAN);
-                    let screen = (top, VISIBLE_ROWS + 2 * FIRST_OVERSCAN);
-                    (screen, Some(screen), true)
-                }
+            let top = ((w.scroll_top.get_untracked() / ROW_PX) as u32).saturating_sub(FIRST_OVERSCAN);
+            let screen = (top, VISIBLE_ROWS + 2 * FIRST_OVERSCAN);
+            match w.page.with_untracked(|p| held::next_ask(p, screen, (offset, limit))) {
+                None => return,
+                Some(next) => (next.ask, Some(next.keep), next.screen_first),
             }
         } else {
             ((offset, limit), None, false)
