@@ -43,6 +43,7 @@
 //! calls the `payment` span lies outside its caller, by 40.0ms (median);
 //! durations across these services are unreliable.
 
+use super::untimed::{self, Untimed};
 use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
@@ -159,6 +160,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut skew: BTreeMap<(Sym, Sym), Tally> = BTreeMap::new();
     let mut orphans: BTreeMap<Sym, Tally> = BTreeMap::new();
     let mut untimed: BTreeMap<Sym, Tally> = BTreeMap::new();
+    let mut twins: BTreeMap<Sym, Tally> = BTreeMap::new();
+    let mut one_way: BTreeMap<Sym, Tally> = BTreeMap::new();
     let mut rootless: BTreeMap<Sym, Tally> = BTreeMap::new();
     // A trace without a root has only orphans at its top: reported once, as such.
     let mut rootless_trace = vec![false; set.spans.len()];
@@ -185,10 +188,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             orphan.affected.push(i as u32);
         }
         let i = i as u32;
-        let timed = untimed.entry(span.service).or_default();
-        timed.of += 1;
+        untimed.entry(span.service).or_default().of += 1;
         if !span.duration_known() {
-            timed.affected.push(i);
+            // Only a duration that was there to measure is lost.
+            let tallies = match untimed::classify(context, i) {
+                Untimed::Unknown => &mut untimed,
+                Untimed::Twin => &mut twins,
+                Untimed::OneWay => &mut one_way,
+            };
+            tallies.entry(span.service).or_default().affected.push(i);
         }
         let Some(caller) = parent.and_then(|p| set.spans.get(p as usize)) else {
             continue;
@@ -301,6 +309,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         ));
     }
     let no_time = Rows::of(&untimed, |t| !t.affected.is_empty());
+    let twinned = Rows::of(&twins, |t| !t.affected.is_empty());
+    let one_way = Rows::of(&one_way, |t| !t.affected.is_empty());
+    let lost_nothing = lost_nothing(context, &twinned, &one_way, named);
     if let Some(&(service, _)) = no_time.rows.first() {
         let services = no_time.listed(named, |s, t| {
             format!("`{}` {} of {}", super::shown(set.str(s)), t.affected.len(), t.of)
@@ -312,7 +323,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             set.str(service),
             "missing times",
             format!(
-                "{} of {} {} no start time or no duration ({services}): {}",
+                "{} of {} {} no start time or no duration ({services}): {}{}",
                 no_time.affected(),
                 super::counted(set.spans.len() as u64, "span", "spans"),
                 super::agrees(no_time.affected() as u64, "has", "have"),
@@ -321,8 +332,32 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     "its duration is unknown, so it is left out of every duration, percentile and critical path",
                     "their durations are unknown, so they are left out of every duration, percentile and critical path"
                 ),
+                lost_nothing.map(|more| format!("; another {more}")).unwrap_or_default(),
             ),
         ));
+    } else if let Some(more) = lost_nothing {
+        // Every untimed span lost nothing: worth knowing (a call traced
+        // twice inflates every count of it), never a warning.
+        let worst = twinned.rows.first().or(one_way.rows.first());
+        let service = worst.map(|(s, _)| set.str(*s)).unwrap_or_default();
+        let both = Rows {
+            rows: twinned.rows.iter().chain(&one_way.rows).copied().collect(),
+        };
+        let mut found = finding(
+            context,
+            config,
+            &both,
+            service,
+            "missing times",
+            format!(
+                "{} of {} {} no duration, and none of them loses time: {more}",
+                both.affected(),
+                super::counted(set.spans.len() as u64, "span", "spans"),
+                super::agrees(both.affected() as u64, "has", "have"),
+            ),
+        );
+        found.severity = Severity::Info;
+        findings.push(found);
     }
     let duplicated = Rows::of(&duplicates, |t| !t.affected.is_empty());
     if let Some(&(service, _)) = duplicated.rows.first() {
@@ -343,6 +378,65 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// What is said of the untimed spans whose time is not lost: "83 (`a` 83)
+/// were never finished, … and 8 are one-way messages …"; `None` if none.
+fn lost_nothing(context: &Context<'_>, twins: &Rows<'_, Sym>, one_way: &Rows<'_, Sym>, named: usize) -> Option<String> {
+    let set = context.set;
+    // "in `a`" when one service holds them all, else "(`a` 5, `b` 3)".
+    let by_service = |rows: &Rows<'_, Sym>| match rows.rows.as_slice() {
+        [(s, _)] => format!("in `{}`", super::shown(set.str(*s))),
+        _ => format!(
+            "({})",
+            rows.listed(named, |s, t| format!(
+                "`{}` {}",
+                super::shown(set.str(s)),
+                t.affected.len()
+            ))
+        ),
+    };
+    let mut parts = Vec::new();
+    if twins.affected() > 0 {
+        let flushed = twins
+            .spans()
+            .into_iter()
+            .filter(|&i| untimed::flushed_unfinished(context, i))
+            .count();
+        let mark = match flushed {
+            0 => String::new(),
+            n if n == twins.affected() => format!(
+                " (each carries `{}`, the tracer's mark of a span it sent unfinished)",
+                untimed::FLUSHED_UNFINISHED
+            ),
+            n => format!(
+                " ({n} carry `{}`, the tracer's mark of a span it sent unfinished)",
+                untimed::FLUSHED_UNFINISHED
+            ),
+        };
+        parts.push(format!(
+            "{} {} {} never finished{mark}, each beside a finished twin: the same call under the same parent, begun within {}, so the call was recorded twice and its time is in the twin",
+            twins.affected(),
+            by_service(twins),
+            super::agrees(twins.affected() as u64, "was", "were"),
+            untimed::TWIN_WITHIN,
+        ));
+    }
+    if one_way.affected() > 0 {
+        parts.push(format!(
+            "{} {} {} one-way {}, sent and received with no answer awaited, so there is no end to measure",
+            one_way.affected(),
+            by_service(one_way),
+            super::agrees(one_way.affected() as u64, "is a", "are"),
+            super::agrees(one_way.affected() as u64, "message", "messages"),
+        ));
+    }
+    match parts.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [first, second] => Some(format!("{first}, and {second}")),
+        _ => Some(parts.join(", ")),
+    }
 }
 
 /// Per service, the spans that share their (trace, span) ID with another span

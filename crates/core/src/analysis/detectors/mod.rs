@@ -32,6 +32,7 @@ mod session_units;
 pub mod slow_endpoint;
 pub mod statement;
 pub mod uninstrumented_time;
+mod untimed;
 mod wall_clock;
 
 use crate::ids::{SpanId, TraceId};
