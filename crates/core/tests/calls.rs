@@ -155,13 +155,15 @@ fn smartthings_calls_are_judged_against_the_request_that_made_them() {
             .all(|f| f.subject.endpoint.as_deref() != Some("GET /login/tokenAuth")),
         "{chatty:#?}"
     );
-    // The device list fetched one device per call, many at once, inside one `get` in `stLogin`.
+    // The device list fetched one device per call, many at once, inside the
+    // one `GET api/oauth/authorize` of `stLogin` (whose 10 server spans are all
+    // named `get`: the page, its assets and this API call are told apart by path).
     assert_eq!(chatty.len(), 1, "{chatty:#?}");
     let devices = chatty[0];
     assert_eq!(devices.subject.endpoint, None);
     assert!(
         devices.explanation.starts_with(
-            "`get` to `/devices/{id}` from `stLogin` is called 52 times in one `get` in `stLogin` (1 of its 10 runs, n=1), up to "
+            "`get` to `/devices/{id}` from `stLogin` is called 52 times in its one `GET /api/oauth/authorize` in `stLogin` (n=1), up to "
         ),
         "{}",
         devices.explanation
