@@ -249,6 +249,20 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
         "{}",
         update.explanation
     );
+    // Their bound parameters (`sql.params`, read leniently: its nested quotes
+    // are unescaped) say what the loop writes: 17 orders, right after the
+    // insert of the one being placed, which the last update rewrites (its
+    // other parameters are the insert's). The other 16 the request never made.
+    assert!(
+        update.explanation.ends_with(
+            "; each with a different last parameter: 17 values, 330, 287, 333 and 14 more; after one insert into \
+             `shop.order` under the same parent, it writes 16 rows of `shop.order` the request did not create \
+             besides rewriting the one it inserted: check why (an ORM saving a whole collection?) rather than only \
+             batching the writes"
+        ),
+        "{}",
+        update.explanation
+    );
     let redis = n_plus_one
         .iter()
         .find(|f| f.subject.operation == "reactive.redis.exit")
@@ -505,4 +519,86 @@ fn calls_at_once_are_said_to_overlap_and_hold_their_union() {
     assert!((found[0].impact.request_time_share - 0.8).abs() < 1e-9);
     // On the critical path only the last to finish counts: 40 ms, not 400 ms.
     assert_eq!(found[0].impact.time.0, 40_000_000, "{:#?}", found[0]);
+}
+
+/// A checkout in `orders` that inserts one order, then runs one UPDATE per
+/// order ID in `updated`, with OTel's `db.query.parameter.<key>` attributes
+/// when `with_params`.
+fn checkout_saving(updated: &[i64], with_params: bool) -> Vec<SynthSpan> {
+    let mut root = span(1, None, "orders", "POST /checkout", SpanKind::Server, (0, 100));
+    root.attributes = vec![("http.route", str("/checkout")), ("http.request.method", str("POST"))];
+    let mut insert = span(2, Some(1), "orders", "INSERT", SpanKind::Client, (1, 3));
+    insert.attributes = vec![
+        ("db.system", str("mysql")),
+        (
+            "db.query.text",
+            str("INSERT INTO orders (user_id, total) VALUES (?, ?)"),
+        ),
+    ];
+    if with_params {
+        insert.attributes.push(("db.query.parameter.0", str("u1")));
+        insert.attributes.push(("db.query.parameter.1", SynthValue::Int(30)));
+    }
+    let mut spans = vec![root, insert];
+    for (n, &order) in updated.iter().enumerate() {
+        let at = 4 + 3 * n as u64;
+        let mut update = span(
+            10 + n as u64,
+            Some(1),
+            "orders",
+            "UPDATE",
+            SpanKind::Client,
+            (at, at + 2),
+        );
+        update.attributes = vec![
+            ("db.system", str("mysql")),
+            (
+                "db.query.text",
+                str("UPDATE orders SET user_id = ?, total = ? WHERE id = ?"),
+            ),
+        ];
+        if with_params {
+            // The order just inserted (ID 9) carries the insert's values.
+            let (user, total) = if order == 9 { ("u1", 30) } else { ("u2", 5) };
+            update.attributes.push(("db.query.parameter.0", str(user)));
+            update.attributes.push(("db.query.parameter.1", SynthValue::Int(total)));
+            update.attributes.push(("db.query.parameter.2", SynthValue::Int(order)));
+        }
+        spans.push(update);
+    }
+    spans
+}
+
+#[test]
+fn bound_parameters_say_which_rows_a_loop_of_writes_touched() {
+    let analysis = built(&checkout_saving(&[4, 5, 6, 7, 8, 9], true));
+    let found = of(&analysis, "n_plus_one_queries");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        found[0].explanation.contains(
+            "; each with a different last parameter: 6 values, 4, 5, 6 and 3 more; after one insert into `orders` under \
+             the same parent, it writes 5 rows of `orders` the request did not create besides rewriting the one it \
+             inserted: check why"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    // One row written again and again is said as such, with no insert to compare.
+    let same = built(&checkout_saving(&[4, 4, 4, 4, 4], true));
+    let found = of(&same, "n_plus_one_queries");
+    assert!(
+        found[0]
+            .explanation
+            .contains("; each with the same last parameter (4): one row written 5 times; after one insert"),
+        "{}",
+        found[0].explanation
+    );
+    // Without parameters the sentence is what it was: the statement alone cannot tell rows apart.
+    let bare = built(&checkout_saving(&[4, 5, 6, 7, 8, 9], false));
+    let found = of(&bare, "n_plus_one_queries");
+    assert!(
+        found[0].explanation.ends_with("% of its time"),
+        "{}",
+        found[0].explanation
+    );
 }
