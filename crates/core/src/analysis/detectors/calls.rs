@@ -352,6 +352,21 @@ impl CallKeys {
     pub(super) fn name(&self, key: u32) -> &str {
         self.keys.get(key as usize).map_or("", |(name, _)| name.as_str())
     }
+
+    /// The callee of a key (`host:port/path`, a peer service), empty when unknown.
+    pub(super) fn callee(&self, key: u32) -> &str {
+        self.keys.get(key as usize).map_or("", |(_, callee)| callee.as_str())
+    }
+
+    /// Whether calls of `key` go to a path under the path of `parent`, by
+    /// the same span name: `host/kv/Nimbus.RefreshSentinel` under `host/kv`,
+    /// one resource of the collection the other call lists.
+    pub(super) fn is_under(&self, key: u32, parent: u32) -> bool {
+        let (above, below) = (self.callee(parent), self.callee(key));
+        above.contains('/')
+            && self.name(key) == self.name(parent)
+            && below.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
+    }
 }
 
 /// The attribute keys callees are read from, looked up once.
