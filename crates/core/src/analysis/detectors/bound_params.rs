@@ -158,26 +158,19 @@ pub(super) fn write_of(statement: &str) -> Option<Write> {
         })
         .filter(|t| !t.is_empty())
     };
+    // `DELETE FROM t`, `INSERT INTO t`; some dialects leave the word out.
+    let mut after = |word: &str| {
+        let next = words.next()?;
+        table(if next.eq_ignore_ascii_case(word) {
+            words.next()
+        } else {
+            Some(next)
+        })
+    };
     match verb.as_str() {
-        "update" => table(words.next()).map(Write::Existing),
-        "delete" => {
-            let next = words.next()?;
-            let name = if next.eq_ignore_ascii_case("from") {
-                words.next()
-            } else {
-                Some(next)
-            };
-            table(name).map(Write::Existing)
-        }
-        "insert" => {
-            let next = words.next()?;
-            let name = if next.eq_ignore_ascii_case("into") {
-                words.next()
-            } else {
-                Some(next)
-            };
-            table(name).map(Write::Insert)
-        }
+        "update" => after("").map(Write::Existing),
+        "delete" => after("from").map(Write::Existing),
+        "insert" => after("into").map(Write::Insert),
         _ => None,
     }
 }

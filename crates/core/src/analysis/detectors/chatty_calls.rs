@@ -90,6 +90,10 @@ struct Occurrence {
 /// What one finding is about before merging: unit, calling service, call key.
 type Key<'a> = (UnitName<'a>, Sym, u32);
 
+/// A trace's calls of one unit, service and key; then the keys of calls to
+/// paths under it, counted with them (see [`with_paths_under`]).
+type Group = ((u32, Sym, u32), Vec<u32>, Vec<u32>);
+
 /// The findings, one per endpoint (or handler).
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
@@ -157,12 +161,12 @@ fn with_paths_under(
     set: &crate::model::TraceSet,
     keys: &CallKeys,
     calls: &mut HashMap<(u32, Sym, u32), Vec<u32>>,
-) -> Vec<((u32, Sym, u32), Vec<u32>, Vec<u32>)> {
+) -> Vec<Group> {
     let mut groups: Vec<((u32, Sym, u32), Vec<u32>)> = calls.drain().collect();
     groups.sort_by(|((u1, s1, k1), _), ((u2, s2, k2), _)| {
         (u1, s1, keys.callee(*k1).len(), k1).cmp(&(u2, s2, keys.callee(*k2).len(), k2))
     });
-    let mut merged: Vec<((u32, Sym, u32), Vec<u32>, Vec<u32>)> = Vec::with_capacity(groups.len());
+    let mut merged: Vec<Group> = Vec::with_capacity(groups.len());
     // Per unit, service and span name, the merged groups that may take others.
     let mut parents: HashMap<(u32, Sym, &str), Vec<usize>> = HashMap::new();
     for ((unit, service, key), spans) in groups {
