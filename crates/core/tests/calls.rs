@@ -155,13 +155,15 @@ fn smartthings_calls_are_judged_against_the_request_that_made_them() {
             .all(|f| f.subject.endpoint.as_deref() != Some("GET /login/tokenAuth")),
         "{chatty:#?}"
     );
-    // The device list fetched one device per call, many at once, inside one `get` in `stLogin`.
+    // The device list fetched one device per call, many at once, inside the
+    // one `GET api/oauth/authorize` of `stLogin` (whose 10 server spans are all
+    // named `get`: the page, its assets and this API call are told apart by path).
     assert_eq!(chatty.len(), 1, "{chatty:#?}");
     let devices = chatty[0];
     assert_eq!(devices.subject.endpoint, None);
     assert!(
         devices.explanation.starts_with(
-            "`get` to `/devices/{id}` from `stLogin` is called 52 times in one `get` in `stLogin` (1 of its 10 runs, n=1), up to "
+            "`get` to `/devices/{id}` from `stLogin` is called 52 times in its one `GET /api/oauth/authorize` in `stLogin` (n=1), up to "
         ),
         "{}",
         devices.explanation
@@ -219,13 +221,17 @@ fn staging_dotnet_redis_loop_is_reported_per_message_handler() {
         analysis.findings
     );
     // A 60 s call session is no request: its 2 ms entry is charged with none
-    // of its calls. Its handlers are: the collector's 8 serial Azure App
-    // Configuration reads in one `AfterCallWorkFinished`, 25% of it.
+    // of its calls. Its handlers are: the collector's 10 serial Azure App
+    // Configuration reads in one `AfterCallWorkFinished`, 46% of it: 8 list
+    // `/kv` by label, 2 read one key each (`/kv/Nimbus.RefreshSentinel`, the
+    // largest at 17.9 ms): one store, ten round trips (it said 8 and 25%).
     let chatty = of(&analysis, "chatty_calls");
     assert!(chatty.iter().all(|f| f.subject.endpoint.is_none()), "{chatty:#?}");
     assert!(
         chatty.iter().any(|f| f.explanation.contains(
-            "from `collector` is called 8 times in its one `AfterCallWorkFinished` in `collector` (n=1), one after another, 25% of its time"
+            "`luappcsstagenimbuseuwe00.azconfig.io/kv` and 2 paths under it (`…/kv/Nimbus.RefreshSentinel`, \
+             `…/kv/Nimbus.TenantGroups%3AGroups`) from `collector` is called 10 times in its one \
+             `AfterCallWorkFinished` in `collector` (n=1), one after another, 46% of its time"
         )),
         "{chatty:#?}"
     );
@@ -244,6 +250,20 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
         update
             .explanation
             .contains("runs 17 times in its one `POST /cart/checkout` request (n=1), one after another"),
+        "{}",
+        update.explanation
+    );
+    // Their bound parameters (`sql.params`, read leniently: its nested quotes
+    // are unescaped) say what the loop writes: 17 orders, right after the
+    // insert of the one being placed, which the last update rewrites (its
+    // other parameters are the insert's). The other 16 the request never made.
+    assert!(
+        update.explanation.ends_with(
+            "; each with a different last parameter: 17 values, 330, 287, 333 and 14 more; after one insert into \
+             `shop.order` under the same parent, it writes 16 rows of `shop.order` the request did not create \
+             besides rewriting the one it inserted: check why (an ORM saving a whole collection?) rather than only \
+             batching the writes"
+        ),
         "{}",
         update.explanation
     );
@@ -503,4 +523,86 @@ fn calls_at_once_are_said_to_overlap_and_hold_their_union() {
     assert!((found[0].impact.request_time_share - 0.8).abs() < 1e-9);
     // On the critical path only the last to finish counts: 40 ms, not 400 ms.
     assert_eq!(found[0].impact.time.0, 40_000_000, "{:#?}", found[0]);
+}
+
+/// A checkout in `orders` that inserts one order, then runs one UPDATE per
+/// order ID in `updated`, with OTel's `db.query.parameter.<key>` attributes
+/// when `with_params`.
+fn checkout_saving(updated: &[i64], with_params: bool) -> Vec<SynthSpan> {
+    let mut root = span(1, None, "orders", "POST /checkout", SpanKind::Server, (0, 100));
+    root.attributes = vec![("http.route", str("/checkout")), ("http.request.method", str("POST"))];
+    let mut insert = span(2, Some(1), "orders", "INSERT", SpanKind::Client, (1, 3));
+    insert.attributes = vec![
+        ("db.system", str("mysql")),
+        (
+            "db.query.text",
+            str("INSERT INTO orders (user_id, total) VALUES (?, ?)"),
+        ),
+    ];
+    if with_params {
+        insert.attributes.push(("db.query.parameter.0", str("u1")));
+        insert.attributes.push(("db.query.parameter.1", SynthValue::Int(30)));
+    }
+    let mut spans = vec![root, insert];
+    for (n, &order) in updated.iter().enumerate() {
+        let at = 4 + 3 * n as u64;
+        let mut update = span(
+            10 + n as u64,
+            Some(1),
+            "orders",
+            "UPDATE",
+            SpanKind::Client,
+            (at, at + 2),
+        );
+        update.attributes = vec![
+            ("db.system", str("mysql")),
+            (
+                "db.query.text",
+                str("UPDATE orders SET user_id = ?, total = ? WHERE id = ?"),
+            ),
+        ];
+        if with_params {
+            // The order just inserted (ID 9) carries the insert's values.
+            let (user, total) = if order == 9 { ("u1", 30) } else { ("u2", 5) };
+            update.attributes.push(("db.query.parameter.0", str(user)));
+            update.attributes.push(("db.query.parameter.1", SynthValue::Int(total)));
+            update.attributes.push(("db.query.parameter.2", SynthValue::Int(order)));
+        }
+        spans.push(update);
+    }
+    spans
+}
+
+#[test]
+fn bound_parameters_say_which_rows_a_loop_of_writes_touched() {
+    let analysis = built(&checkout_saving(&[4, 5, 6, 7, 8, 9], true));
+    let found = of(&analysis, "n_plus_one_queries");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        found[0].explanation.contains(
+            "; each with a different last parameter: 6 values, 4, 5, 6 and 3 more; after one insert into `orders` under \
+             the same parent, it writes 5 rows of `orders` the request did not create besides rewriting the one it \
+             inserted: check why"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    // One row written again and again is said as such, with no insert to compare.
+    let same = built(&checkout_saving(&[4, 4, 4, 4, 4], true));
+    let found = of(&same, "n_plus_one_queries");
+    assert!(
+        found[0]
+            .explanation
+            .contains("; each with the same last parameter (4): one row written 5 times; after one insert"),
+        "{}",
+        found[0].explanation
+    );
+    // Without parameters the sentence is what it was: the statement alone cannot tell rows apart.
+    let bare = built(&checkout_saving(&[4, 5, 6, 7, 8, 9], false));
+    let found = of(&bare, "n_plus_one_queries");
+    assert!(
+        found[0].explanation.ends_with("% of its time"),
+        "{}",
+        found[0].explanation
+    );
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::{Analysis, groups};
 use tracelens_core::import::import_file;
+use tracelens_core::model::SpanKind;
 use tracelens_core::synth::random::RandomConfig;
 
 fn fixture(path: &str) -> Analysis {
@@ -32,19 +33,55 @@ fn a_proxy_span_named_by_its_method_takes_the_route_from_its_url() {
     assert_eq!(endpoints(&analysis), ["POST /cart/checkout"]);
 }
 
+/// The SmartThings capture, loaded.
+fn smartthings() -> TraceSet {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    let mut set = TraceSet::new();
+    import_file(&mut set, "input", &std::fs::read(path).unwrap()).unwrap();
+    set
+}
+
 #[test]
 fn zipkin_paths_get_the_method_from_the_span_name() {
     // Brave names the span `get /login/tokenauth`, lower-cased, and tags only `http.path`.
     // The capture is a session (minutes of work after the login answered), so it
     // has no endpoint row: ask for the name its entry span would give.
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/zipkin-v2/zipkin__smartthings-mobile-web-install.json");
-    let mut set = TraceSet::new();
-    import_file(&mut set, "input", &std::fs::read(path).unwrap()).unwrap();
+    let set = smartthings();
     let login = (0..set.spans.len() as u32)
         .find(|&i| set.str(set.spans[i as usize].name) == "get /login/tokenauth")
         .unwrap();
     assert_eq!(groups::endpoint_name(&set, login), "GET /login/tokenAuth");
+}
+
+#[test]
+fn spans_named_only_by_their_method_are_named_by_their_path_as_units() {
+    // `stLogin` names every server span `get`: its page, its asset downloads
+    // and its API calls. As units of work they are told apart by `http.path`,
+    // recorded without its leading slash; a name that is more than a method
+    // stays as it is, its IDs folded.
+    let set = smartthings();
+    let unit_name = |i: u32| {
+        let mut name = String::new();
+        groups::unit_name(&set, i, &mut name);
+        name
+    };
+    let mut names: Vec<String> = (0..set.spans.len() as u32)
+        .filter(|&i| {
+            let span = &set.spans[i as usize];
+            set.str(span.service) == "stLogin" && set.str(span.name) == "get" && span.kind == SpanKind::Server
+        })
+        .map(unit_name)
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(names.contains(&"GET /api/oauth/authorize".to_owned()), "{names:?}");
+    assert!(names.contains(&"GET /oauth/authorize".to_owned()), "{names:?}");
+    let login = (0..set.spans.len() as u32)
+        .find(|&i| set.str(set.spans[i as usize].name) == "get /login/tokenauth")
+        .unwrap();
+    assert_eq!(unit_name(login), "get /login/tokenauth");
 }
 
 #[test]

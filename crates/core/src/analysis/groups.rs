@@ -269,11 +269,8 @@ pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
     if let Some(route) = text("http.route") {
         return with_method(route);
     }
-    let path = ["url.path", "http.target", "http.path", "http.url", "url.full"]
-        .iter()
-        .find_map(|key| text(key).and_then(url_path));
-    if let Some(path) = path {
-        return with_method(&fold_ids(path));
+    if let Some(path) = request_path(&text) {
+        return with_method(&fold_ids(&path));
     }
     if let Some(method) = text("rpc.method") {
         return match text("rpc.service") {
@@ -282,6 +279,52 @@ pub fn endpoint_name(set: &TraceSet, span: u32) -> String {
         };
     }
     name.to_owned()
+}
+
+/// What a span is called as a unit of work (a handler in a session, work
+/// outside any endpoint's request), written to `out`: its span name with IDs
+/// folded (`POST …/calls/{id}/rona/{id}`), except that a span named only by
+/// its HTTP method (Zipkin's `get`, `post`) is named like an endpoint, by its
+/// route or path (`GET /api/oauth/authorize`): under the bare method, a
+/// service's page, its eight asset downloads and its API calls were one
+/// handler, and "1 of its 10 runs" counted them all. Without a route or path
+/// the method is all there is, and stays.
+pub fn unit_name(set: &TraceSet, span: u32, out: &mut String) {
+    let Some(s) = set.spans.get(span as usize) else {
+        return;
+    };
+    let name = set.str(s.name);
+    if method_in_name(name).is_some() && !name.trim().contains(' ') {
+        let endpoint = endpoint_name(set, span);
+        if endpoint != name {
+            out.push_str(&endpoint);
+            return;
+        }
+    }
+    super::id_folding::fold_ids(name, out);
+}
+
+/// The request path a span carries: `url.path`, `http.target` or
+/// `http.path`, else the path of `http.url` or `url.full`. A path recorded
+/// without its leading slash (Zipkin's `http.path` of `api/oauth/authorize`)
+/// gets one; a target that is no path (`*`) is none.
+fn request_path<'s>(text: &impl Fn(&str) -> Option<&'s str>) -> Option<std::borrow::Cow<'s, str>> {
+    use std::borrow::Cow;
+    let relative = |path: &'s str| {
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let plain = path.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && !path.contains("://")
+            && !path.contains(char::is_whitespace);
+        plain.then(|| Cow::Owned(format!("/{path}")))
+    };
+    let path = ["url.path", "http.target", "http.path"]
+        .iter()
+        .find_map(|key| text(key).and_then(|path| url_path(path).map(Cow::Borrowed).or_else(|| relative(path))));
+    path.or_else(|| {
+        ["http.url", "url.full"]
+            .iter()
+            .find_map(|key| text(key).and_then(url_path).map(Cow::Borrowed))
+    })
 }
 
 /// The HTTP method a span name starts with, as Zipkin's instrumentations

@@ -102,7 +102,8 @@ type Hits = HashMap<(Sym, Sym), Vec<Hit>>;
 /// handler inside sessions.
 enum Of<'a> {
     Endpoint(&'a str),
-    /// Service and span name, IDs folded (a scheduler's `POST …/calls/{id}/rona/{id}`).
+    /// Service and handler name ([`crate::analysis::groups::unit_name`]: IDs
+    /// folded, a scheduler's `POST …/calls/{id}/rona/{id}`; a request path for a bare `get`).
     Handler(Sym, String),
 }
 
@@ -178,7 +179,7 @@ fn in_sessions(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             min_time: config.min_time.max(config.session_min_time).0,
         };
         name.clear();
-        super::calls::fold_ids(context.set.str(span.name), &mut name);
+        crate::analysis::groups::unit_name(context.set, unit.span, &mut name);
         let (runs, hits) = by_handler.entry((span.service, name.clone())).or_default();
         *runs += 1;
         collect(context, hits, hits_in(context, config, &request));

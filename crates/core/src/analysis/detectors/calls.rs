@@ -37,9 +37,8 @@ const NONE: u32 = u32::MAX;
 pub(super) struct Units {
     /// Per span, the span that is its unit (its request or handler), or [`NONE`].
     unit_of: Vec<u32>,
-    /// Per handler operation (service, name), how many units it was: the
-    /// denominator of findings about units without an endpoint.
-    handler_counts: HashMap<(Sym, Sym), u64>,
+    /// The handlers (units that are no endpoint's request), by name.
+    handlers: Handlers,
 }
 
 /// What a unit is, for a finding's subject and sentence.
@@ -47,8 +46,9 @@ pub(super) struct Units {
 pub(super) enum UnitName<'a> {
     /// The trace's entry: a request of this endpoint.
     Endpoint(&'a str),
-    /// A handler (or a root) outside any endpoint's request: service and name.
-    Handler(Sym, Sym),
+    /// A handler (or a root) outside any endpoint's request: its service and
+    /// name, a request path rather than a bare `get` when the span has one.
+    Handler(Sym, &'a str),
 }
 
 impl Units {
@@ -56,7 +56,8 @@ impl Units {
     pub(super) fn of(context: &Context<'_>) -> Units {
         let (set, index) = (context.set, context.index);
         let mut unit_of = vec![NONE; set.spans.len()];
-        let mut handler_counts: HashMap<(Sym, Sym), u64> = HashMap::new();
+        let mut handlers = Handlers::default();
+        let mut name = String::new();
         let mut stack: Vec<(u32, u32)> = Vec::new();
         for (t, trace) in index.traces.iter().enumerate() {
             // A session's first server span is no request of its own: it is
@@ -83,17 +84,15 @@ impl Units {
                     let unit = unit_for(set, span, above, entry);
                     *slot = unit;
                     if unit == span && Some(span) != entry {
-                        let s = &set.spans[span as usize];
-                        *handler_counts.entry((s.service, s.name)).or_default() += 1;
+                        name.clear();
+                        crate::analysis::groups::unit_name(set, span, &mut name);
+                        handlers.count(set.spans[span as usize].service, span, &name);
                     }
                     stack.extend(index.children_of(span).iter().map(|&c| (c, unit)));
                 }
             }
         }
-        Units {
-            unit_of,
-            handler_counts,
-        }
+        Units { unit_of, handlers }
     }
 
     /// The unit of span `i`.
@@ -102,14 +101,18 @@ impl Units {
     }
 
     /// What unit `unit` of trace `t` is.
-    pub(super) fn name<'a>(&self, context: &Context<'a>, t: usize, unit: u32) -> UnitName<'a> {
+    pub(super) fn name<'a>(&'a self, context: &Context<'a>, t: usize, unit: u32) -> UnitName<'a> {
         let is_entry = context.entries.get(t).copied().flatten() == Some(unit);
         match context.endpoints.get(t).and_then(|e| e.as_deref()) {
             Some(endpoint) if is_entry => UnitName::Endpoint(endpoint),
-            _ => {
-                let span = &context.set.spans[unit as usize];
-                UnitName::Handler(span.service, span.name)
-            }
+            _ => match self.handlers.of.get(&unit) {
+                Some(&(service, at)) => UnitName::Handler(service, self.handlers.name(at)),
+                // Not a unit of its own (asked of a span that is none): its span name.
+                None => {
+                    let span = &context.set.spans[unit as usize];
+                    UnitName::Handler(span.service, context.set.str(span.name))
+                }
+            },
         }
     }
 
@@ -120,8 +123,54 @@ impl Units {
                 .traces_by_endpoint()
                 .get(endpoint)
                 .map_or(0, |traces| traces.len() as u64),
-            UnitName::Handler(service, name) => self.handler_counts.get(&(service, name)).copied().unwrap_or(0),
+            UnitName::Handler(service, name) => self.handlers.runs(service, name),
         }
+    }
+}
+
+/// The handlers: units of work that are no endpoint's request, told apart
+/// by service and name ([`crate::analysis::groups::unit_name`]: a request
+/// path rather than a bare `get`), with how many units each was.
+#[derive(Default)]
+struct Handlers {
+    /// Per service, each handler name and its index in `runs`.
+    names: HashMap<Sym, HashMap<Box<str>, u32>>,
+    /// Per handler unit's span, its service and index in `runs`.
+    of: HashMap<u32, (Sym, u32)>,
+    /// Per handler, its name and how many units it was: the denominator of
+    /// findings about units without an endpoint.
+    runs: Vec<(Box<str>, u64)>,
+}
+
+impl Handlers {
+    /// One more run of the handler `service`, `name`, at unit span `span`.
+    fn count(&mut self, service: Sym, span: u32, name: &str) {
+        let names = self.names.entry(service).or_default();
+        let at = match names.get(name) {
+            Some(&at) => at,
+            None => {
+                let at = u32::try_from(self.runs.len()).unwrap_or(u32::MAX);
+                names.insert(name.into(), at);
+                self.runs.push((name.into(), 0));
+                at
+            }
+        };
+        if let Some((_, runs)) = self.runs.get_mut(at as usize) {
+            *runs += 1;
+        }
+        self.of.insert(span, (service, at));
+    }
+
+    /// The name of handler `at`.
+    fn name(&self, at: u32) -> &str {
+        self.runs.get(at as usize).map_or("", |(name, _)| name)
+    }
+
+    /// How many units handler `service`, `name` was.
+    fn runs(&self, service: Sym, name: &str) -> u64 {
+        let at = self.names.get(&service).and_then(|names| names.get(name));
+        at.and_then(|&at| self.runs.get(at as usize))
+            .map_or(0, |&(_, runs)| runs)
     }
 }
 
@@ -155,11 +204,9 @@ impl UnitName<'_> {
     pub(super) fn per(self, set: &TraceSet) -> String {
         match self {
             UnitName::Endpoint(e) => format!("per `{}` request", super::shown(e)),
-            UnitName::Handler(service, name) => format!(
-                "per `{}` in `{}`",
-                super::shown(set.str(name)),
-                super::shown(set.str(service))
-            ),
+            UnitName::Handler(service, name) => {
+                format!("per `{}` in `{}`", super::shown(name), super::shown(set.str(service)))
+            }
         }
     }
 
@@ -173,18 +220,16 @@ impl UnitName<'_> {
     }
 
     /// When one request is the evidence: "its one `GET /dispatch` request (n=1)",
-    /// or "one `get` in `stLogin` (1 of its 10 runs, n=1)" when the data
+    /// or "one `IncomingCall` in `callhandler` (1 of its 10 runs, n=1)" when the data
     /// holds more of them ("one `get` in `stLogin` of 10" read as a handler
     /// named "of 10"). The parenthesis comes right after the name:
     /// `consolidate` reads the unit up to it.
     pub(super) fn the_one(self, set: &TraceSet, of: u64) -> String {
         let what = match self {
             UnitName::Endpoint(e) => format!("`{}` request", super::shown(e)),
-            UnitName::Handler(service, name) => format!(
-                "`{}` in `{}`",
-                super::shown(set.str(name)),
-                super::shown(set.str(service))
-            ),
+            UnitName::Handler(service, name) => {
+                format!("`{}` in `{}`", super::shown(name), super::shown(set.str(service)))
+            }
         };
         if of <= 1 {
             format!("its one {what} (n=1)")
@@ -306,6 +351,21 @@ impl CallKeys {
     /// The folded span name of a key (a finding's operation).
     pub(super) fn name(&self, key: u32) -> &str {
         self.keys.get(key as usize).map_or("", |(name, _)| name.as_str())
+    }
+
+    /// The callee of a key (`host:port/path`, a peer service), empty when unknown.
+    pub(super) fn callee(&self, key: u32) -> &str {
+        self.keys.get(key as usize).map_or("", |(_, callee)| callee.as_str())
+    }
+
+    /// Whether calls of `key` go to a path under the path of `parent`, by
+    /// the same span name: `host/kv/Nimbus.RefreshSentinel` under `host/kv`,
+    /// one resource of the collection the other call lists.
+    pub(super) fn is_under(&self, key: u32, parent: u32) -> bool {
+        let (above, below) = (self.callee(parent), self.callee(key));
+        above.contains('/')
+            && self.name(key) == self.name(parent)
+            && below.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
     }
 }
 

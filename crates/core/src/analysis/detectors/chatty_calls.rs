@@ -83,10 +83,16 @@ struct Occurrence {
     unit: u32,
     spans: Vec<u32>,
     retries: usize,
+    /// Keys of the calls to paths under the call's, counted with it (see [`with_paths_under`]).
+    under: Vec<u32>,
 }
 
 /// What one finding is about before merging: unit, calling service, call key.
 type Key<'a> = (UnitName<'a>, Sym, u32);
+
+/// A trace's calls of one unit, service and key; then the keys of calls to
+/// paths under it, counted with them (see [`with_paths_under`]).
+type Group = ((u32, Sym, u32), Vec<u32>, Vec<u32>);
 
 /// The findings, one per endpoint (or handler).
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
@@ -113,7 +119,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     .push(i);
             }
         }
-        for ((unit, service, key), spans) in calls.drain() {
+        for ((unit, service, key), spans, under) in with_paths_under(set, keys, &mut calls) {
             let retried = spans.iter().filter(|s| retries.contains(s)).count();
             let made = spans.len() - retried;
             if made >= min || (made >= config.min_serial_calls.max(2) && one_after_another(set, &spans)) {
@@ -125,6 +131,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                         unit,
                         spans,
                         retries: retried,
+                        under,
                     });
             }
         }
@@ -141,6 +148,50 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .into_values()
         .filter_map(|findings| one_per_unit(context, findings))
         .collect()
+}
+
+/// A trace's calls per (unit, service, key), drained, with the calls to a
+/// path under another call's path (same unit, service and span name) counted
+/// with it, and their keys: a configuration client that lists
+/// `host/kv?label=…` eight times and reads `host/kv/Nimbus.RefreshSentinel`
+/// and one more key in between made ten round trips to one store, not eight
+/// (the .NET capture's `AfterCallWorkFinished`). Deterministic: the groups
+/// are taken shortest callee first, whatever the map's order.
+fn with_paths_under(
+    set: &crate::model::TraceSet,
+    keys: &CallKeys,
+    calls: &mut HashMap<(u32, Sym, u32), Vec<u32>>,
+) -> Vec<Group> {
+    let mut groups: Vec<((u32, Sym, u32), Vec<u32>)> = calls.drain().collect();
+    groups.sort_by(|((u1, s1, k1), _), ((u2, s2, k2), _)| {
+        (u1, s1, keys.callee(*k1).len(), k1).cmp(&(u2, s2, keys.callee(*k2).len(), k2))
+    });
+    let mut merged: Vec<Group> = Vec::with_capacity(groups.len());
+    // Per unit, service and span name, the merged groups that may take others.
+    let mut parents: HashMap<(u32, Sym, &str), Vec<usize>> = HashMap::new();
+    for ((unit, service, key), spans) in groups {
+        let candidates = parents.entry((unit, service, keys.name(key))).or_default();
+        let parent = candidates
+            .iter()
+            .copied()
+            .find(|&at| merged.get(at).is_some_and(|((_, _, k), _, _)| keys.is_under(key, *k)));
+        match parent.and_then(|at| merged.get_mut(at)) {
+            Some((_, calls, under)) => {
+                calls.extend(spans);
+                under.push(key);
+            }
+            None => {
+                candidates.push(merged.len());
+                merged.push(((unit, service, key), spans, Vec::new()));
+            }
+        }
+    }
+    for (_, spans, under) in &mut merged {
+        if !under.is_empty() {
+            spans.sort_by_key(|&i| (set.spans.get(i as usize).map(|s| s.start), i));
+        }
+    }
+    merged
 }
 
 /// Whether no two of `spans` overlap in time.
@@ -284,6 +335,37 @@ fn queued_before_callee(context: &Context<'_>, occurrences: &[Occurrence]) -> St
     )
 }
 
+/// " and 2 paths under it (`…/kv/Nimbus.RefreshSentinel`, …)" when calls
+/// to paths under the call's were counted with it; else nothing.
+fn paths_under(keys: &CallKeys, key: u32, occurrences: &[Occurrence]) -> String {
+    let mut under: Vec<u32> = occurrences.iter().flat_map(|o| o.under.iter().copied()).collect();
+    under.sort_unstable();
+    under.dedup();
+    if under.is_empty() {
+        return String::new();
+    }
+    let above = keys.callee(key);
+    let host_len = above.find('/').unwrap_or(0);
+    let mut shown: Vec<String> = under
+        .iter()
+        .map(|&k| format!("`…{}`", super::shown(keys.callee(k).get(host_len..).unwrap_or(""))))
+        .collect();
+    shown.sort();
+    let more = shown.len().saturating_sub(3);
+    shown.truncate(3);
+    format!(
+        " and {} {} under it ({}{})",
+        under.len(),
+        if under.len() == 1 { "path" } else { "paths" },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
 /// Calls that repeat one their request already made with the same target
 /// (the same URL, IDs and query included: a cache or a de-duplication
 /// saves them), and the distinct targets, over all occurrences; `None`
@@ -317,7 +399,12 @@ fn finding(
     occurrences: &[Occurrence],
 ) -> (Finding, String, Vec<u32>) {
     let set = context.set;
-    let call = format!("{} from `{}`", keys.shown(key), super::shown(set.str(service)));
+    let call = format!(
+        "{}{} from `{}`",
+        keys.shown(key),
+        paths_under(keys, key, occurrences),
+        super::shown(set.str(service))
+    );
     let calls::Held {
         held,
         unit_time,

@@ -15,6 +15,14 @@
 //!   and endpoint says more (what the time is not), so the bottleneck is
 //!   dropped.
 //!
+//! - **A bottleneck on one of a repeated call's calls** is that repeated
+//!   call: when each of its example spans is a call the N+1 or chatty-calls
+//!   finding counts (the same service and callee or statement, in the same
+//!   unit of work), the one call on the path is the last of the many (one of
+//!   52 device fetches of one page, waiting in the same queue as the other
+//!   51), and the repeated call's finding, which measures them all, speaks.
+//!   The bottleneck is dropped; a slow endpoint folded into it moves along.
+//!
 //! - **An N+1 query or chatty call seen from several units of work** (the
 //!   same statement in the same service under two endpoints, or under an
 //!   endpoint and a handler outside it; for chatty calls, the same callee)
@@ -58,6 +66,7 @@ pub fn consolidate(context: &Context<'_>, rules: &SeverityRules, findings: Vec<F
     // Slow endpoints first, while each bottleneck still names one endpoint.
     let findings = fold_slow_endpoints_into_their_bottleneck(findings);
     let findings = drop_bottlenecks_of_unexplained_time(findings);
+    let findings = drop_bottlenecks_on_repeated_calls(context, findings);
     let findings = fold_unexplained_waits_into_their_error(context, findings);
     let findings = fold_failures_and_tails_into_their_retries(context, rules, findings);
     let findings = merge_repeats_across_units(findings);
@@ -601,6 +610,51 @@ fn drop_bottlenecks_of_unexplained_time(findings: Vec<Finding>) -> Vec<Finding> 
             kept.iter_mut()
                 .find(|f| f.detector == Detector::UninstrumentedTime && key(f) == key(&bottleneck)),
         ) {
+            target.explanation.push_str(&format!("; so {slowness}"));
+        }
+    }
+    kept
+}
+
+/// Bottlenecks whose every example span is one of the calls an N+1 or
+/// chatty-calls finding counts are dropped (see the module doc); the slowness
+/// of an endpoint folded into one is said by the repeated call instead.
+fn drop_bottlenecks_on_repeated_calls(context: &Context<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+    let repeated = |f: &Finding| matches!(f.detector, Detector::NPlusOneQueries | Detector::ChattyCalls);
+    if !findings.iter().any(repeated) {
+        return findings;
+    }
+    let units = context.units();
+    // A call's place: its unit of work and what it calls (callee or statement).
+    let place = |i: u32| Some((units.unit(i)?, super::repeats::shared_key(context, i)?));
+    let places = |f: &Finding| -> Vec<(String, Option<(u32, u64)>)> {
+        f.evidence
+            .iter()
+            .flat_map(|e| e.span_ids.iter().map(move |&id| (e.trace_id, id)))
+            .map(|(trace, id)| {
+                (
+                    f.subject.service.clone(),
+                    span_index(context, trace, id).and_then(place),
+                )
+            })
+            .collect()
+    };
+    let counted: Vec<(String, Option<(u32, u64)>)> = findings.iter().filter(|f| repeated(f)).flat_map(places).collect();
+    let is_counted = |f: &Finding| {
+        let mine = places(f);
+        f.detector == Detector::Bottleneck
+            && !mine.is_empty()
+            && mine
+                .iter()
+                .all(|(service, at)| at.is_some() && counted.iter().any(|(s, c)| s == service && c == at))
+    };
+    let (dropped, mut kept): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(is_counted);
+    for bottleneck in dropped {
+        let slowness = bottleneck.explanation.split_once("; so ").map(|(_, s)| s.to_owned());
+        let target = kept
+            .iter_mut()
+            .find(|f| repeated(f) && f.subject.service == bottleneck.subject.service);
+        if let (Some(slowness), Some(target)) = (slowness, target) {
             target.explanation.push_str(&format!("; so {slowness}"));
         }
     }

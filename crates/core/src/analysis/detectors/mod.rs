@@ -7,6 +7,7 @@
 //! path, endpoints) and never the files: they work the same on every format.
 
 pub mod bottleneck;
+mod bound_params;
 pub mod broken_propagation;
 mod call_effect;
 mod calls;

@@ -148,6 +148,8 @@ fn finding(
     } else {
         String::new()
     };
+    let spans: Vec<&[u32]> = occurrences.iter().map(|(_, o)| o.spans.as_slice()).collect();
+    let rows = super::bound_params::said(context, shape, &spans).unwrap_or_default();
     let mut examples: Vec<&(u32, &Repeat)> = occurrences.iter().collect();
     examples.sort_by_key(|(_, o)| std::cmp::Reverse(o.spans.len()));
     Finding {
@@ -168,7 +170,7 @@ fn finding(
             operation: shape.to_owned(),
         },
         explanation: format!(
-            "`{}` in `{}` {how_often}, {}, {:.0}% of {} time{retried}",
+            "`{}` in `{}` {how_often}, {}, {:.0}% of {} time{retried}{rows}",
             super::shown(shape),
             super::shown(set.str(service)),
             layout.words(),

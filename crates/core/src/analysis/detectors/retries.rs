@@ -318,11 +318,9 @@ fn finding(
 fn plural_units(unit: UnitName<'_>, set: &TraceSet) -> String {
     match unit {
         UnitName::Endpoint(e) => format!("`{}` requests", super::shown(e)),
-        UnitName::Handler(service, name) => format!(
-            "`{}` in `{}` calls",
-            super::shown(set.str(name)),
-            super::shown(set.str(service))
-        ),
+        UnitName::Handler(service, name) => {
+            format!("`{}` in `{}` calls", super::shown(name), super::shown(set.str(service)))
+        }
     }
 }
 
