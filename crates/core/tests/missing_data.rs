@@ -172,12 +172,7 @@ fn call(trace: u128, callee: &'static str, skew_ms: u64) -> Vec<SynthSpan> {
 }
 
 fn data_quality(spans: &[SynthSpan]) -> Vec<Finding> {
-    let (set, _) = load(&[("hand-built.json", &encode(spans, Format::OtlpJson))]);
-    Analysis::of(&set)
-        .findings
-        .into_iter()
-        .filter(|f| f.detector == "data_quality")
-        .collect()
+    data_quality_of_file(&encode(spans, Format::OtlpJson))
 }
 
 #[test]
@@ -301,14 +296,19 @@ fn call_traced_twice(twin_path: &str) -> String {
     )
 }
 
-#[test]
-fn a_call_traced_twice_and_one_way_messages_lose_no_time() {
-    let (set, _) = load(&[("twice.json", call_traced_twice("/app-execute").as_bytes())]);
-    let found: Vec<Finding> = Analysis::of(&set)
+/// The data quality findings of one file's bytes.
+fn data_quality_of_file(bytes: &[u8]) -> Vec<Finding> {
+    let (set, _) = load(&[("hand-built.json", bytes)]);
+    Analysis::of(&set)
         .findings
         .into_iter()
         .filter(|f| f.detector == "data_quality")
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_call_traced_twice_and_one_way_messages_lose_no_time() {
+    let found = data_quality_of_file(call_traced_twice("/app-execute").as_bytes());
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].severity, Severity::Info);
     assert_eq!(
@@ -324,12 +324,7 @@ fn a_call_traced_twice_and_one_way_messages_lose_no_time() {
 #[test]
 fn an_unfinished_call_without_a_finished_twin_has_lost_its_time() {
     // The finished call asked for another URL: not a copy of the unfinished one.
-    let (set, _) = load(&[("twice.json", call_traced_twice("/app-install").as_bytes())]);
-    let found: Vec<Finding> = Analysis::of(&set)
-        .findings
-        .into_iter()
-        .filter(|f| f.detector == "data_quality")
-        .collect();
+    let found = data_quality_of_file(call_traced_twice("/app-install").as_bytes());
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].severity, Severity::Warning);
     assert!(
