@@ -162,6 +162,8 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut untimed: BTreeMap<Sym, Tally> = BTreeMap::new();
     let mut twins: BTreeMap<Sym, Tally> = BTreeMap::new();
     let mut one_way: BTreeMap<Sym, Tally> = BTreeMap::new();
+    // How far apart the furthest unfinished copy began from its finished twin.
+    let mut twins_apart = 0u64;
     let mut rootless: BTreeMap<Sym, Tally> = BTreeMap::new();
     // A trace without a root has only orphans at its top: reported once, as such.
     let mut rootless_trace = vec![false; set.spans.len()];
@@ -193,7 +195,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             // Only a duration that was there to measure is lost.
             let tallies = match untimed::classify(context, i) {
                 Untimed::Unknown => &mut untimed,
-                Untimed::Twin => &mut twins,
+                Untimed::Twin(apart) => {
+                    twins_apart = twins_apart.max(apart);
+                    &mut twins
+                }
                 Untimed::OneWay => &mut one_way,
             };
             tallies.entry(span.service).or_default().affected.push(i);
@@ -311,7 +316,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let no_time = Rows::of(&untimed, |t| !t.affected.is_empty());
     let twinned = Rows::of(&twins, |t| !t.affected.is_empty());
     let one_way = Rows::of(&one_way, |t| !t.affected.is_empty());
-    let lost_nothing = lost_nothing(context, &twinned, &one_way, named);
+    let lost_nothing = lost_nothing(context, &twinned, DurationNs(twins_apart), &one_way, named);
     if let Some(&(service, _)) = no_time.rows.first() {
         let services = no_time.listed(named, |s, t| {
             format!("`{}` {} of {}", super::shown(set.str(s)), t.affected.len(), t.of)
@@ -380,56 +385,22 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings
 }
 
-/// What is said of the untimed spans whose time is not lost: "83 (`a` 83)
-/// were never finished, … and 8 are one-way messages …"; `None` if none.
-fn lost_nothing(context: &Context<'_>, twins: &Rows<'_, Sym>, one_way: &Rows<'_, Sym>, named: usize) -> Option<String> {
-    let set = context.set;
-    // "in `a`" when one service holds them all, else "(`a` 5, `b` 3)".
-    let by_service = |rows: &Rows<'_, Sym>| match rows.rows.as_slice() {
-        [(s, _)] => format!("in `{}`", super::shown(set.str(*s))),
-        _ => format!(
-            "({})",
-            rows.listed(named, |s, t| format!(
-                "`{}` {}",
-                super::shown(set.str(s)),
-                t.affected.len()
-            ))
-        ),
-    };
+/// What is said of the untimed spans whose time is not lost: "83 in `a`
+/// were never finished …, and 8 are the spans of 2 one-way calls …"; `None`
+/// if none.
+fn lost_nothing(
+    context: &Context<'_>,
+    twins: &Rows<'_, Sym>,
+    twins_apart: DurationNs,
+    one_way: &Rows<'_, Sym>,
+    named: usize,
+) -> Option<String> {
     let mut parts = Vec::new();
     if twins.affected() > 0 {
-        let flushed = twins
-            .spans()
-            .into_iter()
-            .filter(|&i| untimed::flushed_unfinished(context, i))
-            .count();
-        let mark = match flushed {
-            0 => String::new(),
-            n if n == twins.affected() => format!(
-                " (each carries `{}`, the tracer's mark of a span it sent unfinished)",
-                untimed::FLUSHED_UNFINISHED
-            ),
-            n => format!(
-                " ({n} carry `{}`, the tracer's mark of a span it sent unfinished)",
-                untimed::FLUSHED_UNFINISHED
-            ),
-        };
-        parts.push(format!(
-            "{} {} {} never finished{mark}, each beside a finished twin: the same call under the same parent, begun within {}, so the call was recorded twice and its time is in the twin",
-            twins.affected(),
-            by_service(twins),
-            super::agrees(twins.affected() as u64, "was", "were"),
-            untimed::TWIN_WITHIN,
-        ));
+        parts.push(twins_said(context, twins, twins_apart, named));
     }
     if one_way.affected() > 0 {
-        parts.push(format!(
-            "{} {} {} one-way {}, sent and received with no answer awaited, so there is no end to measure",
-            one_way.affected(),
-            by_service(one_way),
-            super::agrees(one_way.affected() as u64, "is a", "are"),
-            super::agrees(one_way.affected() as u64, "message", "messages"),
-        ));
+        parts.push(one_way_said(context, one_way, named));
     }
     match parts.as_slice() {
         [] => None,
@@ -437,6 +408,121 @@ fn lost_nothing(context: &Context<'_>, twins: &Rows<'_, Sym>, one_way: &Rows<'_,
         [first, second] => Some(format!("{first}, and {second}")),
         _ => Some(parts.join(", ")),
     }
+}
+
+/// "83 in `platformapi` were never finished (…), each beside a finished
+/// twin …: `platformapi` traced 83 of its 84 calls twice (…)".
+fn twins_said(context: &Context<'_>, twins: &Rows<'_, Sym>, apart: DurationNs, named: usize) -> String {
+    let set = context.set;
+    let spans = twins.spans();
+    let flushed = spans
+        .iter()
+        .filter(|&&i| untimed::flushed_unfinished(context, i))
+        .count();
+    let mark = match flushed {
+        0 => String::new(),
+        n if n == spans.len() => format!(
+            " (each carries `{}`, the tracer's mark of a span it sent unfinished)",
+            untimed::FLUSHED_UNFINISHED
+        ),
+        n => format!(
+            " ({n} carry `{}`, the tracer's mark of a span it sent unfinished)",
+            untimed::FLUSHED_UNFINISHED
+        ),
+    };
+    let where_ = match twins.rows.as_slice() {
+        [(s, _)] => format!("in `{}`", super::shown(set.str(*s))),
+        _ => format!(
+            "({})",
+            twins.listed(named, |s, t| format!(
+                "`{}` {}",
+                super::shown(set.str(s)),
+                t.affected.len()
+            ))
+        ),
+    };
+    // What to fix: the share of the service's calls traced twice says
+    // whether one code path or the whole HTTP client is instrumented twice.
+    let worst = twins.rows.first().map(|&(service, t)| {
+        let calls = set
+            .spans
+            .iter()
+            .filter(|s| s.service == service && s.kind == SpanKind::Client && s.duration_known())
+            .count();
+        let share = match (t.affected.len(), calls) {
+            (1, 1) => "its one call".to_owned(),
+            (n, calls) if n == calls => format!("all {n} of its calls"),
+            (n, calls) => format!("{n} of its {calls} calls"),
+        };
+        format!(
+            ": `{}` traced {share} twice (a second tracing interceptor on its client?)",
+            super::shown(set.str(service)),
+        )
+    });
+    format!(
+        "{} {where_} {} never finished{mark}, each beside a finished twin (the same call under the same parent, begun {} apart at most), so the call's time is in the twin{}",
+        spans.len(),
+        super::agrees(spans.len() as u64, "was", "were"),
+        apart,
+        worst.unwrap_or_default(),
+    )
+}
+
+/// "8 are the spans of 2 one-way calls, which no answer ends (`send x` from
+/// `a`, received 5 times in `b`; `redirect` from `c`, received in `d`)".
+fn one_way_said(context: &Context<'_>, one_way: &Rows<'_, Sym>, named: usize) -> String {
+    let set = context.set;
+    // Each send with its receipts, in the order first met.
+    let mut sends: Vec<(u32, Vec<u32>)> = Vec::new();
+    for i in one_way.spans() {
+        let send = untimed::one_way_send(context, i);
+        let at = match sends.iter().position(|(s, _)| *s == send) {
+            Some(at) => at,
+            None => {
+                sends.push((send, Vec::new()));
+                sends.len() - 1
+            }
+        };
+        if send != i {
+            sends[at].1.push(i);
+        }
+    }
+    sends.sort_by_key(|(send, _)| set.spans.get(*send as usize).map(|s| s.start));
+    let said: Vec<String> = sends
+        .iter()
+        .take(named)
+        .filter_map(|(send, receipts)| {
+            let span = set.spans.get(*send as usize)?;
+            let received = match receipts.first().and_then(|&r| set.spans.get(r as usize)) {
+                None => String::new(),
+                Some(first) => format!(
+                    ", received {}in `{}`",
+                    match receipts.len() {
+                        1 => String::new(),
+                        n => format!("{n} times "),
+                    },
+                    super::shown(set.str(first.service))
+                ),
+            };
+            Some(format!(
+                "`{}` from `{}`{received}",
+                super::shown(set.str(span.name)),
+                super::shown(set.str(span.service))
+            ))
+        })
+        .collect();
+    let more = sends.len().saturating_sub(named);
+    let listed = if more > 0 {
+        format!("{}; and {more} more", said.join("; "))
+    } else {
+        said.join("; ")
+    };
+    format!(
+        "{} {} {}, with no answer to end them ({listed})",
+        one_way.affected(),
+        super::agrees(one_way.affected() as u64, "is a span of", "are the spans of"),
+        super::counted(sends.len() as u64, "one-way call", "one-way calls"),
+    )
 }
 
 /// Per service, the spans that share their (trace, span) ID with another span

@@ -43,8 +43,9 @@ pub const FLUSHED_UNFINISHED: &str = "brave.flush";
 /// What a span without a known duration is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Untimed {
-    /// A copy of a call whose other copy has a duration.
-    Twin,
+    /// A copy of a call whose other copy has a duration, begun this many
+    /// nanoseconds apart.
+    Twin(u64),
     /// A message that is not answered, or its receipt.
     OneWay,
     /// Neither: its duration is unknown, and with it part of a request's time.
@@ -60,13 +61,13 @@ pub fn classify(context: &Context<'_>, i: u32) -> Untimed {
     let parent = index.parent.get(i as usize).copied().flatten();
     if span.start.0 != 0
         && let Some(parent) = parent
-        && index
+        && let Some(twin) = index
             .children_of(parent)
             .iter()
             .filter_map(|&s| set.spans.get(s as usize))
-            .any(|other| is_finished_twin(context, span, other))
+            .find(|other| is_finished_twin(context, span, other))
     {
-        return Untimed::Twin;
+        return Untimed::Twin(twin.start.0.abs_diff(span.start.0));
     }
     if is_one_way(context, i, span, parent) {
         return Untimed::OneWay;
@@ -120,4 +121,17 @@ pub fn flushed_unfinished(context: &Context<'_>, i: u32) -> bool {
             .iter()
             .any(|e| set.str(e.name) == FLUSHED_UNFINISHED)
     })
+}
+
+/// The send of one-way span `i`: itself, or the send it is a receipt of.
+pub fn one_way_send(context: &Context<'_>, i: u32) -> u32 {
+    let is_send = context
+        .set
+        .spans
+        .get(i as usize)
+        .is_some_and(|s| matches!(s.kind, SpanKind::Client | SpanKind::Producer));
+    if is_send {
+        return i;
+    }
+    context.index.parent.get(i as usize).copied().flatten().unwrap_or(i)
 }
