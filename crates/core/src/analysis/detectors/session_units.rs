@@ -24,6 +24,8 @@ use crate::time::DurationNs;
 pub(super) struct SessionUnit {
     /// The unit's own span: its handler, request or root.
     pub span: u32,
+    /// The trace it is in (an index into the index's traces).
+    pub trace: usize,
     /// Its spans, a range of [`SessionUnits::members`].
     members: std::ops::Range<usize>,
     /// Its critical path's length: the unit's duration when fully traced.
@@ -88,6 +90,7 @@ impl SessionUnits {
                 .fold(0u64, u64::saturating_add);
             none.units.push(SessionUnit {
                 span,
+                trace,
                 members: at..end,
                 path_total,
             });

@@ -13,7 +13,14 @@
 //! span (the endpoint's SERVER span), the entry and the spans below it that
 //! started before it answered ([`super::calls`]'s unit of work), so a test
 //! runner's keywords around a backend request are not that request's time.
-//! A span named as a deliberate wait (the words `sleep`, `wait`, `delay` or
+//! Inside a session, each unit of work (a message handler, a request) is a
+//! request measured on its own critical path ([`super::session_units`]); a
+//! stretch its service's other spans explain ([`super::own_time_cause`]:
+//! queued behind another handler, work traced elsewhere, a logged wait) is
+//! left to the findings that say so, and an operation needs stretches in
+//! two runs at least (Kafka's `on-message`: 152–213 ms before its first
+//! child in 3 of the 6 messages `servicea` handled).
+//! A span named as a deliberate wait (the words `sleep`, `wait`, `waiting`, `delay` or
 //! `backoff`, e.g. `Sleep ${wait}`, `Thread.sleep`, `time.sleep`) explains its
 //! own time and is skipped. For each other span that is not a call out (kind
 //! CLIENT or PRODUCER, or a database call: their time is the callee's), the
@@ -85,39 +92,90 @@ impl Default for Config {
 /// One span's unexplained stretch.
 struct Hit {
     span: u32,
+    /// The request it is in: a trace's request, or a unit of work inside a
+    /// session ([`Request::key`]).
+    request: u32,
     trace: u32,
+    /// That request's duration (a session unit's: its critical path).
+    request_time: u64,
     gap: u64,
     /// Of the stretch, the time on the critical path (at most the span's own time on it).
     on_path: u64,
     leaf: bool,
 }
 
+/// A span of a request, as this detector reads it.
+struct InRequest {
+    span: u32,
+    /// Which request: the trace's index for a request-shaped trace; past the
+    /// traces, the unit's index for a unit of work inside a session.
+    key: u32,
+    trace: u32,
+    /// The request's duration, the critical path's length its stretches are
+    /// measured against.
+    request_time: u64,
+    /// The span's own time on that request's critical path.
+    on_path: u64,
+}
+
+/// Every span inside a request: in request-shaped traces, the entry's own
+/// unit of work (spans around it are not its time); inside sessions, each
+/// unit of work (a message handler, a request) measured on its own critical
+/// path, as the bottleneck detector does. A session as a whole is long by
+/// design: its length is no wait, but a handler's is (Kafka's `on-message`
+/// spends 152–213 ms of each message before its first child).
+fn in_requests<'c>(context: &'c Context<'c>) -> impl Iterator<Item = InRequest> + 'c {
+    let units = context.units();
+    let traces = context.index.traces.len() as u32;
+    let requests = context
+        .index
+        .traces
+        .iter()
+        .enumerate()
+        .filter(|(_, trace)| trace.shape == crate::index::TraceShape::Request)
+        .flat_map(move |(t, trace)| {
+            let entry = context.entries.get(t).copied().flatten();
+            let request_time = context.request_durations.get(t).map_or(0, |d| d.0);
+            context
+                .index
+                .spans_of(trace)
+                .iter()
+                .filter(move |&&i| entry.is_none_or(|entry| units.unit(i) == Some(entry)))
+                .map(move |&i| InRequest {
+                    span: i,
+                    key: t as u32,
+                    trace: t as u32,
+                    request_time,
+                    on_path: context.on_path.get(i as usize).map_or(0, |d| d.0),
+                })
+        });
+    let sessions = context.session_units();
+    let in_sessions = sessions.units.iter().zip(traces..).flat_map(move |(unit, key)| {
+        let trace = unit.trace as u32;
+        sessions.spans(unit).iter().map(move |&i| InRequest {
+            span: i,
+            key,
+            trace,
+            request_time: unit.path_total,
+            on_path: sessions.on_path(i),
+        })
+    });
+    requests.chain(in_sessions)
+}
+
 /// One finding per operation whose spans wait unexplained in most of its traces.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let set = context.set;
+    let traces = context.index.traces.len() as u32;
     let mut hits: HashMap<(Sym, Sym), Vec<Hit>> = HashMap::new();
-    let units = context.units();
-    // The spans of each request's own unit of work, in request-shaped traces.
-    let in_requests = || {
-        context
-            .index
-            .traces
-            .iter()
-            .enumerate()
-            // A stream or a session is long by design: its length is not a wait.
-            .filter(|(_, trace)| trace.shape == crate::index::TraceShape::Request)
-            .flat_map(move |(t, trace)| {
-                let entry = context.entries.get(t).copied().flatten();
-                context
-                    .index
-                    .spans_of(trace)
-                    .iter()
-                    // The share is of the request: spans around it are not its time.
-                    .filter(move |&&i| entry.is_none_or(|entry| units.unit(i) == Some(entry)))
-                    .map(move |&i| (t, i))
-            })
-    };
-    for (t, i) in in_requests() {
+    for InRequest {
+        span: i,
+        key,
+        trace,
+        request_time: request,
+        on_path: own_on_path,
+    } in in_requests(context)
+    {
         // A span's longest stretch without a child is at most its self time:
         // most spans are ruled out by one read, before any text is looked at.
         let shortest = config.min_gap.min(config.min_dominant_gap).0;
@@ -127,13 +185,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let Some(span) = set.spans.get(i as usize) else {
             continue;
         };
-        let request = context.request_durations.get(t).map_or(0, |d| d.0);
         let calls_out = matches!(span.kind, SpanKind::Client | SpanKind::Producer) || context.database.is_call(i);
         if calls_out || span.start.0 == 0 || is_deliberate_wait(set.str(span.name)) {
             continue;
         }
         let (gap, leaf) = longest_gap(context, i);
-        let own_on_path = context.on_path.get(i as usize).map_or(0, |d| d.0);
         // Only a wait the response waited for: async work after it delays no one.
         let held = own_on_path.min(gap) as f64;
         let long = gap >= config.min_gap.0 && held >= config.min_request_share * request as f64;
@@ -144,41 +200,54 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         if !(long || dominant) {
             continue;
         }
+        // Inside a session, a handler's dark start is often its service's
+        // doing (queued behind another handler, its work traced elsewhere, a
+        // wait it logged): the findings that say so tell it.
+        if key >= traces && super::own_time_cause::of(context, i).is_some() {
+            continue;
+        }
         hits.entry((span.service, span.name)).or_default().push(Hit {
             span: i,
-            trace: t as u32,
+            request: key,
+            trace,
+            request_time: request,
             gap,
             on_path: own_on_path.min(gap),
             leaf,
         });
     }
-    // Traces each operation with a hit appears in, counted once per trace
-    // (a second pass, only when something was found).
+    // Requests each operation with a hit appears in, counted once per
+    // request (a second pass, only when something was found).
     let mut appears: HashMap<(Sym, Sym), (u32, usize)> = HashMap::new();
     if !hits.is_empty() {
-        for (t, i) in in_requests() {
+        for InRequest { span: i, key, .. } in in_requests(context) {
             let Some(span) = set.spans.get(i as usize) else {
                 continue;
             };
             if let Some(seen) = hits
                 .contains_key(&(span.service, span.name))
                 .then(|| appears.entry((span.service, span.name)).or_insert((u32::MAX, 0)))
-                && seen.0 != t as u32
+                && seen.0 != key
             {
-                *seen = (t as u32, seen.1 + 1);
+                *seen = (key, seen.1 + 1);
             }
         }
     }
     let mut findings = Vec::new();
     for (operation, mut hits) in hits {
-        // One hit per trace: its longest stretch.
-        hits.sort_by_key(|h| (h.trace, std::cmp::Reverse(h.gap)));
-        hits.dedup_by_key(|h| h.trace);
-        let traces = appears.get(&operation).map_or(hits.len(), |a| a.1);
-        let enough = (hits.len() >= config.min_requests.max(1) || hits.len() == traces)
-            && hits.len() as f64 >= config.min_trace_share * traces as f64;
+        // One hit per request: its longest stretch.
+        hits.sort_by_key(|h| (h.request, std::cmp::Reverse(h.gap)));
+        hits.dedup_by_key(|h| h.request);
+        let requests = appears.get(&operation).map_or(hits.len(), |a| a.1);
+        // A handler's one dark run in a session is one sample among the
+        // session's many units (SmartThings' 108 ms `authorize/confirm`, an
+        // orphaned 2.6 s send): a pattern needs a second run.
+        let in_sessions = hits.iter().all(|h| h.request >= traces);
+        let enough = (hits.len() >= config.min_requests.max(1) || hits.len() == requests)
+            && hits.len() as f64 >= config.min_trace_share * requests as f64
+            && (!in_sessions || hits.len() >= SESSION_MIN_RUNS);
         if enough {
-            findings.push(finding(context, operation, hits, traces));
+            findings.push(finding(context, operation, hits, requests));
         }
     }
     findings
@@ -231,10 +300,10 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
     let set = context.set;
     let (service, name) = (set.str(service), set.str(name));
     let time = sum_ns(hits.iter().map(|h| h.on_path));
-    let request_time = sum_ns(
-        hits.iter()
-            .map(|h| context.request_durations.get(h.trace as usize).map_or(0, |d| d.0)),
-    );
+    let request_time = sum_ns(hits.iter().map(|h| h.request_time));
+    // Units of work inside sessions are runs of a handler, not requests.
+    let in_sessions = hits.iter().all(|h| h.request >= context.index.traces.len() as u32);
+    let noun = if in_sessions { "runs" } else { "requests" };
     // A request's critical path runs from its start to its answer: its duration.
     let path_total = request_time;
     hits.sort_by_key(|h| std::cmp::Reverse(h.gap));
@@ -267,18 +336,21 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
         gap.to_string()
     };
     let in_requests = if hits.len() == 1 && traces == 1 {
-        "in its one request (n=1)".to_owned()
+        format!("in its one {} (n=1)", noun.trim_end_matches('s'))
     } else if few {
-        format!("in {} of the {traces} requests it appears in", hits.len())
+        format!("in {} of the {traces} {noun} it appears in", hits.len())
     } else {
-        format!("(median) in {} of the {traces} requests it appears in", hits.len())
+        format!("(median) in {} of the {traces} {noun} it appears in", hits.len())
     };
     let path_share = if path_total == 0 {
         String::new()
     } else {
-        let of = endpoint
-            .as_deref()
-            .map_or_else(String::new, |e| format!(" of `{}`", super::shown(e)));
+        let of = match endpoint.as_deref() {
+            Some(e) => format!(" of `{}`", super::shown(e)),
+            None if in_sessions && hits.len() == 1 => " of that run".to_owned(),
+            None if in_sessions => " of those runs".to_owned(),
+            None => String::new(),
+        };
         format!(
             ", {:.0}% of the critical path{of}",
             time as f64 / path_total as f64 * 100.0
@@ -312,8 +384,12 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
     }
 }
 
-/// Words that name a deliberate wait, matched whole and in any case.
-const WAIT_WORDS: [&str; 4] = ["sleep", "wait", "delay", "backoff"];
+/// Words that name a deliberate wait, matched whole and in any case
+/// (`waiting:initialize`, a countdown in the async capture, is one).
+const WAIT_WORDS: [&str; 6] = ["sleep", "sleeping", "wait", "waiting", "delay", "backoff"];
+
+/// Runs of a handler inside sessions that must show a stretch.
+const SESSION_MIN_RUNS: usize = 2;
 
 /// Whether a span's name says it waits on purpose (`Sleep ${wait}`,
 /// `Thread.sleep`, `retry backoff`): its time is explained by its name.
@@ -343,6 +419,7 @@ mod tests {
             "WAIT",
             "retry backoff",
             "delay(5s)",
+            "waiting:initialize",
         ] {
             assert!(is_deliberate_wait(name), "{name}");
         }
