@@ -272,7 +272,9 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
         .find(|f| f.subject.operation == "reactive.redis.exit")
         .expect("the product reads");
     assert!(redis.explanation.contains("runs 50 times"), "{}", redis.explanation);
-    assert!(redis.explanation.contains("at once"), "{}", redis.explanation);
+    // All 50 run at +2.0 ms: starts rounded to whole milliseconds do not
+    // cut the count once they overlap beyond the rounding (it said 43).
+    assert!(redis.explanation.contains("up to 50 at once"), "{}", redis.explanation);
     assert!(redis.impact.request_time_share < 0.05, "{redis:#?}");
     assert_eq!(redis.severity, Severity::Info);
     // Redis and JDBC are database calls: never reported as chatty. What is:

@@ -93,31 +93,38 @@ impl Intervals {
     /// intervals overlapping by less than a millisecond when every start is a
     /// whole millisecond (a clock that rounds starts, as some Java agents'
     /// do, makes a call appear to begin before the previous one ended).
+    ///
+    /// Once they did run at once, the count is of the times as recorded:
+    /// the tolerance is only for telling one after another from at once.
+    /// Fifty pipelined Redis reads with starts rounded to +0, +1 and +2 ms,
+    /// all running at +2.0 ms, read "up to 43 at once" with it.
     pub(super) fn layout(&mut self) -> Layout {
         self.spans.sort_unstable();
         const MS: u64 = 1_000_000;
-        let tolerance = if self.spans.iter().all(|(start, _)| start % MS == 0) {
-            MS
-        } else {
-            0
-        };
-        // Ends of the intervals still running, as a min-heap.
-        let mut running = std::collections::BinaryHeap::new();
-        let mut most = 0usize;
-        for &(start, end) in &self.spans {
-            while running
-                .peek()
-                .is_some_and(|&std::cmp::Reverse(e)| e <= start.saturating_add(tolerance))
-            {
-                running.pop();
+        let rounded = self.spans.iter().all(|(start, _)| start % MS == 0);
+        let at_once = |tolerance: u64| {
+            // Ends of the intervals still running, as a min-heap.
+            let mut running = std::collections::BinaryHeap::new();
+            let mut most = 0usize;
+            for &(start, end) in &self.spans {
+                while running
+                    .peek()
+                    .is_some_and(|&std::cmp::Reverse(e)| e <= start.saturating_add(tolerance))
+                {
+                    running.pop();
+                }
+                running.push(std::cmp::Reverse(end));
+                most = most.max(running.len());
             }
-            running.push(std::cmp::Reverse(end));
-            most = most.max(running.len());
-        }
-        if most >= 2 {
-            Layout::AtOnce(most)
-        } else {
+            most
+        };
+        let beyond_rounding = at_once(if rounded { MS } else { 0 });
+        if beyond_rounding < 2 {
             Layout::OneAfterAnother
+        } else if rounded {
+            Layout::AtOnce(at_once(0))
+        } else {
+            Layout::AtOnce(beyond_rounding)
         }
     }
 }
@@ -184,6 +191,13 @@ mod tests {
             of(&[(118 * ms, 121 * ms), (119 * ms, 122 * ms)]).layout(),
             Layout::AtOnce(2)
         );
+        // Running at once beyond the rounding: then counted as recorded
+        // (10 calls started at +0 ms, 10 at +1 ms, all still running at
+        // +1.1 ms: 20 at once, not the 10 the tolerance leaves).
+        let overlapping: Vec<(u64, u64)> = (0..20)
+            .map(|n| ((118 + n / 10) * ms, 119 * ms + 100_000 + n * 10))
+            .collect();
+        assert_eq!(of(&overlapping).layout(), Layout::AtOnce(20));
         assert_eq!(Layout::AtOnce(3).words(), "up to 3 at once");
         assert_eq!(Layout::OneAfterAnother.max(Layout::AtOnce(2)), Layout::AtOnce(2));
     }
