@@ -404,7 +404,7 @@ fn sentences_agree_with_their_counts() {
     assert!(skew.contains("by 65.4ms; durations"), "{skew}");
     let kafka = sentence("zipkin-v2/zipkin__messaging-kafka.json", "error_hotspot", "on-message");
     assert!(
-        kafka.contains("failed 3 `serviceb: poll messages` messages (3 of 3, 100%)"),
+        kafka.contains("failed all 3 messages of `serviceb: poll messages`"),
         "{kafka}"
     );
     // The time stands beside the share it is, not after the handler as if

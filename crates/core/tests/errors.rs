@@ -579,7 +579,7 @@ fn kafka_consumers_whose_processing_failed_are_failed_messages() {
     assert_eq!((f.impact.failed_requests, f.impact.of_requests), (3, 3), "{f:#?}");
     assert!(
         f.explanation
-            .contains("failed 3 `serviceb: poll messages` messages (3 of 3, 100%)"),
+            .contains("failed all 3 messages of `serviceb: poll messages`"),
         "{}",
         f.explanation
     );
@@ -626,7 +626,7 @@ fn a_consumer_is_an_entry_of_its_own_and_its_failure_a_failed_message() {
     assert!(
         found[0]
             .explanation
-            .contains("failed 2 `billing: orders process` messages (2 of 10, 20%)"),
+            .contains("failed 2 of the 10 messages of `billing: orders process` (20%)"),
         "{}",
         found[0].explanation
     );

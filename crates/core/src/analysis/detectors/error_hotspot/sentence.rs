@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 /// " failed 12 `POST /api/checkout` requests (12 of 40, 30%) and … {window}",
 /// or " failed 5 of its 40 calls in 3 requests {window}, but no request failed …".
-/// A consumed message's endpoint counts messages: "3 `serviceb: poll
-/// messages` messages (3 of 3, 100%)".
+/// A consumed message's endpoint counts messages: "all 3 messages of
+/// `serviceb: poll messages`".
 pub(super) fn what_failed(
     reach: &BTreeMap<Option<&str>, Reach>,
     endpoint_requests: &dyn Fn(&str) -> u64,
@@ -46,9 +46,26 @@ pub(super) fn what_failed(
         .map(|(endpoint, r)| {
             let n = r.failed.len();
             match endpoint {
+                // A message endpoint's name holds its topic ("`serviceb: poll
+                // messages`"): "3 `serviceb: poll messages` messages" read as
+                // tool talk (the second review).
+                Some(endpoint) if is_message(endpoint) => {
+                    let of = endpoint_requests(endpoint);
+                    if of <= 1 {
+                        format!("the one message of `{}` (n=1)", shown(endpoint))
+                    } else if n as u64 == of {
+                        format!("all {n} messages of `{}`", shown(endpoint))
+                    } else {
+                        format!(
+                            "{n} of the {of} messages of `{}` ({:.0}%)",
+                            shown(endpoint),
+                            n as f64 * 100.0 / of as f64
+                        )
+                    }
+                }
                 Some(endpoint) => {
                     let of = endpoint_requests(endpoint);
-                    let noun = unit_noun(is_message(endpoint));
+                    let noun = unit_noun(false);
                     if of <= 1 {
                         format!("the one `{}` {noun} (n=1)", shown(endpoint))
                     } else {
@@ -71,12 +88,10 @@ pub(super) fn what_failed(
         .filter_map(|(endpoint, r)| {
             let n = r.affected.len().saturating_sub(r.failed.len());
             (n > 0).then(|| match endpoint {
-                Some(endpoint) => format!(
-                    "{n} `{}` {}{}",
-                    shown(endpoint),
-                    unit_noun(is_message(endpoint)),
-                    plural(n)
-                ),
+                Some(endpoint) if is_message(endpoint) => {
+                    format!("{n} message{} of `{}`", plural(n), shown(endpoint))
+                }
+                Some(endpoint) => format!("{n} `{}` {}{}", shown(endpoint), unit_noun(false), plural(n)),
                 None => format!("{n} trace{} outside a request", plural(n)),
             })
         })
