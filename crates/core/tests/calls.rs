@@ -231,9 +231,20 @@ fn staging_dotnet_redis_loop_is_reported_per_message_handler() {
         chatty.iter().any(|f| f.explanation.contains(
             "`luappcsstagenimbuseuwe00.azconfig.io/kv` and 2 paths under it (`…/kv/Nimbus.RefreshSentinel`, \
              `…/kv/Nimbus.TenantGroups%3AGroups`) from `collector` is called 10 times in its one \
-             `AfterCallWorkFinished` in `collector` (n=1), one after another, 46% of its time"
+             `AfterCallWorkFinished` in `collector` (n=1), one after another, 46% of its time; every call \
+             answered 304 Not Modified: the caller's cached copy was current each time (a cache that asks on \
+             every use: trust it longer, or refresh it in the background?)"
         )),
         "{chatty:#?}"
+    );
+    // Said only when every call answered 304: not of hipster's product fetches (200).
+    let hipster = capture(HIPSTER_SHOP);
+    assert!(
+        of(&hipster, "chatty_calls")
+            .iter()
+            .all(|f| !f.explanation.contains("304")),
+        "{:#?}",
+        hipster.findings
     );
 }
 

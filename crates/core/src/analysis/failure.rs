@@ -87,10 +87,10 @@ impl FailureCheck {
 
 /// The interned keys of the HTTP status code attribute (current and older
 /// conventions), looked up once so checking a span costs no string hashing.
-struct HttpStatusKeys([Option<Sym>; 2]);
+pub(crate) struct HttpStatusKeys([Option<Sym>; 2]);
 
 impl HttpStatusKeys {
-    fn of(set: &TraceSet) -> HttpStatusKeys {
+    pub(crate) fn of(set: &TraceSet) -> HttpStatusKeys {
         HttpStatusKeys([
             set.strings.get("http.response.status_code"),
             set.strings.get("http.status_code"),
@@ -107,7 +107,7 @@ impl HttpStatusKeys {
     }
 
     /// The HTTP status code `span` answered with, if it carries one.
-    fn code(&self, set: &TraceSet, span: &Span) -> Option<i64> {
+    pub(crate) fn code(&self, set: &TraceSet, span: &Span) -> Option<i64> {
         let keys = &self.0;
         set.attributes_of(span)
             .iter()

@@ -389,6 +389,17 @@ fn asked_again(set: &crate::model::TraceSet, keys: &CallKeys, occurrences: &[Occ
     (again > 0).then_some((again, distinct))
 }
 
+/// Whether every call answered HTTP 304 Not Modified: conditional requests
+/// that found their copy current (the .NET collector's 10 configuration
+/// reads), so what they cost buys nothing new.
+fn all_not_modified(set: &crate::model::TraceSet, occurrences: &[Occurrence]) -> bool {
+    let status = crate::analysis::failure::HttpStatusKeys::of(set);
+    occurrences
+        .iter()
+        .flat_map(|o| &o.spans)
+        .all(|&i| set.spans.get(i as usize).and_then(|span| status.code(set, span)) == Some(304))
+}
+
 fn finding(
     context: &Context<'_>,
     units: &Units,
@@ -447,6 +458,11 @@ fn finding(
             }
         })
         .unwrap_or_default();
+    let not_modified = if all_not_modified(set, occurrences) {
+        "; every call answered 304 Not Modified: the caller's cached copy was current each time (a cache that asks on every use: trust it longer, or refresh it in the background?)"
+    } else {
+        ""
+    };
     let queued = queued_before_callee(context, occurrences);
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
     examples.sort_by_key(|o| std::cmp::Reverse(o.spans.len()));
@@ -468,7 +484,7 @@ fn finding(
             operation: keys.name(key).to_owned(),
         },
         explanation: format!(
-            "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}{queued}",
+            "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}{not_modified}{queued}",
             layout.words(),
             share * 100.0,
             if requests == 1 { "its" } else { "their" },
