@@ -118,7 +118,9 @@ fn one_n_plus_one_per_statement_whichever_units_run_it() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
         found[0].explanation,
-        "`SELECT * FROM auth.client WHERE id = ?` in `auth` runs 6 times in its one `get /login/tokenauth` in `coreSrv` (n=1), one after another, 17% of its time; also in `get authorize/finalize` in `strongman` (n=1)"
+        // Where the loop runs: `auth`'s own token handler, which the login
+        // request called (half of that handler; the second review).
+        "`SELECT * FROM auth.client WHERE id = ?` in `auth` runs 6 times in its one `get /login/tokenauth` in `coreSrv` (n=1), one after another, 17% of its time; inside `post /implicit-tokens/access` in `auth`, 50% of its time; also in `get authorize/finalize` in `strongman` (n=1)"
     );
     assert_eq!(found[0].impact.requests, 2);
     assert_eq!(found[0].evidence.len(), 2, "an example from each unit");
