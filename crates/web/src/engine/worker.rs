@@ -198,12 +198,12 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
             p.name = name.clone();
         });
         let done_before = progress.current.bytes_read;
-        let bytes = match &reader {
+        let bytes = timing::measure("tracelens: read", || match &reader {
             Ok(reader) => read(reader, blob, &name, |read| {
                 progress.update(|p| p.bytes_read = done_before + read);
             }),
             Err(_) => Err(format!("{name}: this browser cannot read files in a worker")),
-        };
+        });
         let spans_before_file = progress.current.spans;
         let outcome = timing::measure("tracelens: import", || {
             state.add(&mut pending, &name, bytes, &mut |spans| {
