@@ -27,7 +27,7 @@ import { join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { launchChromium } from "../browser/harness.mjs";
 import { serveStatic } from "../../scripts/serve.mjs";
-import { INPUTS, ROOT } from "./peer-kit.mjs";
+import { INPUTS, ROOT, readyPlaywright } from "./peer-kit.mjs";
 
 const opts = { dist: join(ROOT, "dist"), input: "1k", over: 50, settle: 1000, open: false, steps: 40, top: 12, save: null, cli: null, samples: true, css: null, startup: false };
 const args = process.argv.slice(2);
@@ -96,6 +96,7 @@ if (opts.startup) {
 } else {
   await page.goto(url);
   await page.getByTestId("file-input").waitFor({ state: "attached" });
+  await readyPlaywright(page);
   await page.waitForTimeout(opts.settle);
   await cdp.send("Tracing.start", { transferMode: "ReportEvents", traceConfig });
   await page.getByTestId("file-input").setInputFiles(file);

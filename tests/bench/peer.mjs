@@ -38,6 +38,7 @@ import {
   median,
   ms,
   parseOptions,
+  readyPlaywright,
   runInputs,
   watchPage,
 } from "./peer-kit.mjs";
@@ -103,6 +104,7 @@ async function round(origin, file, opts) {
     const errors = watch.errors;
     await page.goto(`${origin}/`);
     await page.getByTestId("file-input").waitFor({ state: "attached" });
+    await readyPlaywright(page);
     // A person opens the page, then picks a file: give it the idle time it would have.
     await page.waitForTimeout(opts.settleMs);
     const memory = await sampleRenderers(browser);

