@@ -240,7 +240,6 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
         post(&Reply::Findings { load, findings });
     }
     if analysed {
-        timing::measure("tracelens: shrink the sets", || state.shrink_sets());
         // While the page draws the analysis: what the first trace opened
         // needs, and the traces most likely opened, laid out.
         timing::measure("tracelens: prepare the trace view", || state.prepare_trace_view(top));
