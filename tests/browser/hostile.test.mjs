@@ -21,7 +21,12 @@ const HOTROD_TRACE = "fe65c5beefbe4e96119efbba3da07e99";
 /** The cases the CLI can write, from its own help. */
 function hostileCases() {
   const help = tracelens("generate-hostile", "--help");
-  return help.match(/possible values: ([^\]]+)\]/)[1].split(", ");
+  // Help text is wrapped to the terminal's width (COLUMNS): the list may span lines.
+  return help
+    .match(/possible values: ([^\]]+)\]/)[1]
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
 }
 
 /** What `tracelens analyze` says of one file: its exit code and its message (without the path). */
