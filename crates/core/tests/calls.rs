@@ -419,7 +419,7 @@ fn a_request_that_failed_after_retrying_makes_the_retries_a_warning() {
             .contains("the request failed all the same, its last attempt failing too, 2 failures in all (at ")
             && retries[0]
                 .explanation
-                .ends_with("; the error climbed 1 span up to `frontend`)"),
+                .ends_with("; the span above it failed with it, in `frontend`)"),
         "{}",
         retries[0].explanation
     );

@@ -185,7 +185,7 @@ fn the_cache_timeouts_are_one_retries_finding_with_their_failures_and_tail() {
         );
         assert!(said.contains(&in_all), "{format:?}: {in_all} in {said}");
         assert!(
-            said.contains("the error climbed 4 spans up to `frontend-proxy`"),
+            said.contains("the 4 spans above it failed with it, up to `frontend-proxy`"),
             "{format:?}: {said}"
         );
         // Zipkin loses the streams' shape (see the module docs), so the

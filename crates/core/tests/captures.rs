@@ -451,7 +451,7 @@ fn a_handled_check_is_told_in_the_failure_it_led_to() {
     let failed = sentence(path, "error_hotspot", "`Fail Traces file not found");
     assert!(
         failed.ends_with(
-            "; the error climbed 7 spans up to `essvt-test-runner`; each followed a failed check its caller \
+            "; the 7 spans above it failed with it, up to `essvt-test-runner`; each followed a failed check its caller \
              handled, `File Should Exist ${TRACES_FILE}`: \"File '<value>' does not exist.\" ×4."
         ),
         "{failed}"

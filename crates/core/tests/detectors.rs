@@ -473,7 +473,7 @@ fn errors_are_reported_where_they_start_not_where_they_propagate() {
     assert_eq!(finding.impact.requests, 3);
     assert_eq!(
         finding.explanation,
-        "`SELECT stock` in `stock` failed 3 `GET /orders` requests (3 of 4, 75%) at 2023-11-14 22:13:20 UTC: `DeadlockError` ×3 (\"deadlock detected\" ×3); the error climbed 2 spans up to `api`."
+        "`SELECT stock` in `stock` failed 3 `GET /orders` requests (3 of 4, 75%) at 2023-11-14 22:13:20 UTC: `DeadlockError` ×3 (\"deadlock detected\" ×3); the 2 spans above it failed with it, up to `api`."
     );
     // Errors the requests survived are reported from three on: two are below the minimum.
     let survived: Vec<SynthSpan> = spans

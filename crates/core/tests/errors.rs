@@ -131,7 +131,7 @@ fn an_envoy_hop_without_status_does_not_make_the_caller_a_second_origin() {
     assert_eq!(finding.severity, Severity::Critical);
     assert!(
         finding.explanation.starts_with(
-            "`HGET` in `cartservice` failed 3 `GET /cart` requests (3 of 4, 75%) between 2023-11-14 22:13:21 and 22:13:23 UTC, all 3 requests that endpoint had in that time: \"dial tcp <ip>: connect: connection refused\" ×3; the error climbed 3 spans up to `frontend`"
+            "`HGET` in `cartservice` failed 3 `GET /cart` requests (3 of 4, 75%) between 2023-11-14 22:13:21 and 22:13:23 UTC, all 3 requests that endpoint had in that time: \"dial tcp <ip>: connect: connection refused\" ×3; the 3 spans above it failed with it, up to `frontend`"
         ),
         "{}",
         finding.explanation
@@ -331,7 +331,7 @@ fn one_origin_failing_several_endpoints_with_varying_messages_is_one_incident() 
     );
     assert!(
         finding.explanation.contains(
-            ": `RpcException` ×15 (\"Can't access cart storage: Connection refused to <ip> (request <n>)\" ×15); the error climbed 2 spans up to `frontend`."
+            ": `RpcException` ×15 (\"Can't access cart storage: Connection refused to <ip> (request <n>)\" ×15); the 2 spans above it failed with it, up to `frontend`."
         ),
         "{}",
         finding.explanation
@@ -466,7 +466,7 @@ fn the_test_runners_own_failures_are_not_failed_backend_requests() {
     assert_eq!((clickhouse.impact.requests, clickhouse.impact.of_requests), (1, 5));
     assert!(
         clickhouse.explanation.contains(
-            "\"Url: <url> Expected status: 404 != 200\" ×5; the error climbed 8 spans up to `essvt-test-runner`."
+            "\"Url: <url> Expected status: 404 != 200\" ×5; the 8 spans above it failed with it, up to `essvt-test-runner`."
         ),
         "{}",
         clickhouse.explanation

@@ -357,9 +357,12 @@ fn absorb_error(rules: &SeverityRules, retried: &mut Finding, error: &Finding) {
         .and_then(|at| sentence.get(at..))
         .and_then(|rest| rest.split_once(" UTC"))
         .map(|(window, _)| format!("{} UTC", window.trim_start()));
+    // How far it climbed: "the 3 spans above it failed with it, up to `frontend`".
     let climbed = sentence
-        .split_once("; the error climbed ")
-        .map(|(_, rest)| format!("the error climbed {}", rest.split(';').next().unwrap_or(rest)));
+        .split("; ")
+        .skip(1)
+        .find(|part| part.contains(" above it failed with it"))
+        .map(str::to_owned);
     let said: Vec<String> = [window, climbed].into_iter().flatten().collect();
     if !said.is_empty() {
         retried.explanation.push_str(&format!(" ({})", said.join("; ")));

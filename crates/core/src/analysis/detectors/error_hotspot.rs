@@ -54,7 +54,7 @@
 //! (12 of 40, 30%) and 3 `GET /api/cart` requests (3 of 90, 3%) between
 //! 2026-11-21 10:04:12 and 10:09:55 UTC, 15 of the 21 requests those
 //! endpoints had in that time: `RpcException` ×15 (\"Can't access cart
-//! storage: Connection refused to <host>\" ×15); the error climbed 4 spans
+//! storage: Connection refused to <host>\" ×15); the 4 spans above it failed with it,
 //! up to `frontend`." The share of the requests made while it lasted is said
 //! when the window holds fewer than all of them and it failed at least half.
 

@@ -240,7 +240,7 @@ pub(super) fn causes(members: &[&Described], messages: &[String], max_chars: usi
     }
 }
 
-/// "; the error climbed 4 spans up to `frontend`", from the median origin.
+/// "; the 4 spans above it failed with it, up to `frontend`", from the median origin.
 pub(super) fn climb(context: &Context<'_>, members: &[&Described]) -> String {
     let set = context.set;
     let climbed = median(members.iter().map(|m| m.origin.climbed).collect());
@@ -251,9 +251,13 @@ pub(super) fn climb(context: &Context<'_>, members: &[&Described]) -> String {
             .map(|s| s.service),
     );
     match top {
+        // Said as what happened to the request ("climbed N spans" read as
+        // the tool's word, the second review).
+        Some(service) if climbed == 1 => {
+            format!("; the span above it failed with it, in `{}`", shown(set.str(service)))
+        }
         Some(service) if climbed > 0 => format!(
-            "; the error climbed {climbed} span{} up to `{}`",
-            plural(climbed as usize),
+            "; the {climbed} spans above it failed with it, up to `{}`",
             shown(set.str(service))
         ),
         _ => String::new(),
