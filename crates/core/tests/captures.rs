@@ -99,13 +99,16 @@ fn hipster_shop_behind_envoy() {
                 "frontend",
                 "Sent.hipstershop.ProductCatalogService.G"
             ),
-            ("info", "critical_path", "proxy", "ingress"),
+            // Placing one order rewrites 16 other customers' orders (bound
+            // parameters): 3% of the time, but data written wrong is a
+            // warning whatever it costs (the second review).
             (
-                "info",
+                "warning",
                 "n_plus_one_queries",
                 "orderservice",
                 "update shop.order set created=?, shippin"
             ),
+            ("info", "critical_path", "proxy", "ingress"),
             ("info", "n_plus_one_queries", "dataservice", "reactive.redis.exit"),
         ])
     );

@@ -188,7 +188,7 @@ pub(super) fn clause(
     runs: &[u32],
     table: Option<&str>,
     insert: Option<&[(String, String)]>,
-) -> Option<String> {
+) -> Option<Said> {
     let with_params: Vec<Vec<(String, String)>> = runs.iter().map(|&i| of(set, i)).filter(|p| !p.is_empty()).collect();
     let lasts: Vec<&str> = with_params
         .iter()
@@ -197,6 +197,10 @@ pub(super) fn clause(
     if lasts.len() < 2 {
         return None;
     }
+    let only = |text: String| Said {
+        text,
+        rewrites_others: false,
+    };
     let mut distinct: Vec<&str> = Vec::new();
     for value in &lasts {
         if !distinct.contains(value) {
@@ -222,7 +226,7 @@ pub(super) fn clause(
         )
     };
     let (Some(table), Some(insert)) = (table, insert) else {
-        return Some(values);
+        return Some(only(values));
     };
     // An update that writes the inserted row carries the insert's values.
     let inserted: Vec<&str> = insert.iter().map(|(_, v)| v.as_str()).collect();
@@ -238,7 +242,7 @@ pub(super) fn clause(
     let created = with_params.iter().filter(|p| rewrites_new(p)).count();
     let not_created = distinct.len().saturating_sub(created.min(1));
     if not_created == 0 {
-        return Some(values);
+        return Some(only(values));
     }
     let rows = if not_created == 1 { "row" } else { "rows" };
     let table = super::shown(table);
@@ -247,15 +251,27 @@ pub(super) fn clause(
     } else {
         ""
     };
-    Some(format!(
-        "{values}; after one insert into `{table}` under the same parent, it writes {not_created} {rows} of `{table}` the request did not create{new_one}: check why (an ORM saving a whole collection?) rather than only batching the writes"
-    ))
+    Some(Said {
+        text: format!(
+            "{values}; after one insert into `{table}` under the same parent, it writes {not_created} {rows} of `{table}` the request did not create{new_one}: check why (an ORM saving a whole collection?) rather than only batching the writes"
+        ),
+        rewrites_others: true,
+    })
+}
+
+/// What the bound parameters say of a loop of statements.
+pub(super) struct Said {
+    /// The clause for the finding's sentence ("; each with a different last parameter: …").
+    pub text: String,
+    /// It writes rows of a table its request did not create, after inserting
+    /// one: other data rewritten, a risk beyond what it costs in time.
+    pub rewrites_others: bool,
 }
 
 /// The clause of [`clause`] for the repeated runs of `statement` in
 /// `occurrences` (each a parent's repeated spans): the insert it follows is
 /// looked for among the siblings of the first occurrence that has one.
-pub(super) fn said(context: &super::Context<'_>, statement: &str, occurrences: &[&[u32]]) -> Option<String> {
+pub(super) fn said(context: &super::Context<'_>, statement: &str, occurrences: &[&[u32]]) -> Option<Said> {
     let set = context.set;
     let runs: Vec<u32> = occurrences.iter().flat_map(|o| o.iter().copied()).collect();
     let Some(Write::Existing(table)) = write_of(statement) else {

@@ -477,6 +477,7 @@ fn finding(
             of_requests: units.count(context, unit).max(requests as u64),
             request_time_share: share,
             time: DurationNs(time),
+            data_at_risk: false,
         },
         subject: Subject {
             endpoint: unit.endpoint(),

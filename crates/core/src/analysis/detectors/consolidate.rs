@@ -557,6 +557,7 @@ fn add(a: &Impact, b: &Impact, distinct_traces: bool) -> Impact {
         of_requests: a.of_requests + b.of_requests,
         request_time_share: share,
         time: crate::time::DurationNs(a.time.0.saturating_add(b.time.0)),
+        data_at_risk: a.data_at_risk || b.data_at_risk,
     }
 }
 

@@ -497,6 +497,7 @@ fn finding<'d>(
             of_requests,
             request_time_share: time_share(context, &members),
             time,
+            data_at_risk: false,
         },
         subject: Subject {
             endpoint: subject_endpoint,

@@ -174,6 +174,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     of_requests: counts.per_request.len() as u64,
                     request_time_share: share,
                     time: DurationNs(counts.time),
+                    data_at_risk: false,
                 },
                 subject: Subject {
                     endpoint: Some((*endpoint).to_owned()),

@@ -93,6 +93,11 @@ pub struct Impact {
     /// summed over them: at most what fixing it would save. For errors, the
     /// failing origin spans' own time; for a regression, the time it added.
     pub time: DurationNs,
+    /// It says data may be written wrong (a loop of writes that rewrites
+    /// rows its request did not create): at least a warning, whatever its
+    /// cost, which sizes only what a fix saves in time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_at_risk: bool,
 }
 
 impl Impact {
@@ -252,6 +257,16 @@ impl Default for SeverityRules {
 impl SeverityRules {
     /// The severity an impact earns.
     pub fn judge(&self, impact: &Impact) -> Severity {
+        let by_cost = self.judge_cost(impact);
+        if impact.data_at_risk {
+            by_cost.max(Severity::Warning)
+        } else {
+            by_cost
+        }
+    }
+
+    /// The severity an impact's failures and time earn.
+    fn judge_cost(&self, impact: &Impact) -> Severity {
         let failed_share = if impact.of_requests == 0 {
             0.0
         } else {
@@ -567,6 +582,7 @@ mod severity_tests {
             of_requests: of,
             request_time_share: share,
             time: DurationNs(time_ms * 1_000_000),
+            data_at_risk: false,
         }
     }
 
@@ -586,6 +602,13 @@ mod severity_tests {
         assert_eq!(rules.judge(&impact(2, 0, 2, 0.9, 900)), Severity::Warning, "n=2");
         // Most of four short runs, 6 ms each: worth knowing, not a warning.
         assert_eq!(rules.judge(&impact(4, 0, 4, 0.83, 25)), Severity::Info, "25 ms in all");
+        // Data written wrong is a warning however little time it takes.
+        let at_risk = Impact {
+            data_at_risk: true,
+            ..impact(1, 0, 1, 0.03, 11)
+        };
+        assert_eq!(rules.judge(&impact(1, 0, 1, 0.03, 11)), Severity::Info);
+        assert_eq!(rules.judge(&at_risk), Severity::Warning);
         assert_eq!(
             rules.judge(&impact(4, 0, 4, 0.83, 40)),
             Severity::Warning,

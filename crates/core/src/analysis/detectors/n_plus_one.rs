@@ -150,7 +150,9 @@ fn finding(
         String::new()
     };
     let spans: Vec<&[u32]> = occurrences.iter().map(|(_, o)| o.spans.as_slice()).collect();
-    let rows = super::bound_params::said(context, shape, &spans).unwrap_or_default();
+    let said = super::bound_params::said(context, shape, &spans);
+    let data_at_risk = said.as_ref().is_some_and(|s| s.rewrites_others);
+    let rows = said.map(|s| s.text).unwrap_or_default();
     let handler = inside_handler(context, service, occurrences).unwrap_or_default();
     let mut examples: Vec<&(u32, &Repeat)> = occurrences.iter().collect();
     examples.sort_by_key(|(_, o)| std::cmp::Reverse(o.spans.len()));
@@ -165,6 +167,7 @@ fn finding(
             of_requests: units.count(context, unit).max(requests as u64),
             request_time_share: share,
             time: DurationNs(time),
+            data_at_risk,
         },
         subject: Subject {
             endpoint: unit.endpoint(),

@@ -255,6 +255,7 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
             of_requests: requests,
             request_time_share: super::time_share(total, durations),
             time: DurationNs(total),
+            data_at_risk: false,
         },
         subject: Subject {
             endpoint: None,

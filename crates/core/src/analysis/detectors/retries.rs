@@ -281,6 +281,7 @@ fn finding(
             of_requests,
             request_time_share: wall_clock::share(held, unit_time),
             time: DurationNs(time),
+            data_at_risk: false,
         },
         subject: Subject {
             endpoint: unit.endpoint(),

@@ -250,6 +250,7 @@ fn finding(
                 .max(occurrences.len() as u64),
             request_time_share: super::wall_clock::share(time, request_time),
             time: DurationNs(time),
+            data_at_risk: false,
         },
         subject: Subject {
             endpoint: Some(endpoint.to_owned()),

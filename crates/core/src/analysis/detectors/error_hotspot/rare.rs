@@ -106,6 +106,7 @@ pub(super) fn finding(
                 all.iter()
                     .map(|m| context.self_times.get(m.origin.span as usize).map_or(0, |d| d.0)),
             )),
+            data_at_risk: false,
         },
         subject: Subject {
             endpoint: None,
