@@ -24,10 +24,9 @@
 
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { execFileSync } from "node:child_process";
 import { launchChromium } from "../browser/harness.mjs";
 import { serveStatic } from "../../scripts/serve.mjs";
-import { INPUTS, ROOT, readyPlaywright } from "./peer-kit.mjs";
+import { INPUTS, ROOT, generatorCli, inputFile, readyPlaywright } from "./peer-kit.mjs";
 
 const opts = { dist: join(ROOT, "dist"), input: "1k", over: 50, settle: 1000, open: false, steps: 40, top: 12, save: null, cli: null, samples: true, css: null, startup: false };
 const args = process.argv.slice(2);
@@ -51,14 +50,7 @@ for (let i = 0; i < args.length; i++) {
 }
 const input = INPUTS.find((i) => i.name === opts.input);
 if (!input) throw new Error(`unknown input ${opts.input}`);
-const file = join(ROOT, "target", "bench-peer", `peer-${input.traces}x${input.spans}.json`);
-try {
-  execFileSync("test", ["-f", file]);
-} catch {
-  const cli = opts.cli ?? join(ROOT, "target", "release", "tracelens");
-  const gen = ["generate", "--scenario", "peer", "--format", "jaeger", "--traces", String(input.traces), "--spans-per-trace", String(input.spans), "--out", file];
-  execFileSync(cli, gen);
-}
+const file = inputFile(input, generatorCli(opts));
 
 const server = await serveStatic(opts.dist, 0);
 const browser = await launchChromium();

@@ -78,14 +78,14 @@ export function parseOptions(argv, { script, defaults = {}, own = {}, inputs }) 
  * The CLI that writes the inputs: `--cli PATH` as given, else this
  * checkout's release build, built (or brought up to date) first.
  */
-function generatorCli(opts) {
+export function generatorCli(opts) {
   if (opts.cli) return opts.cli;
   execFileSync("cargo", ["build", "-q", "--release", "-p", "tracelens-cli"], { cwd: ROOT, stdio: "inherit" });
   return join(ROOT, "target", "release", "tracelens");
 }
 
 /** The input's file, generated unless one newer than the CLI binary exists. */
-function inputFile(input, cli) {
+export function inputFile(input, cli) {
   const dir = join(ROOT, "target", "bench-peer");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `peer-${input.traces}x${input.spans}.json`);
