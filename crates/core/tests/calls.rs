@@ -163,7 +163,7 @@ fn smartthings_calls_are_judged_against_the_request_that_made_them() {
     assert_eq!(devices.subject.endpoint, None);
     assert!(
         devices.explanation.starts_with(
-            "`get` to `/devices/{id}` from `stLogin` is called 52 times in its one `GET /api/oauth/authorize` in `stLogin` (n=1), up to "
+            "`GET /devices/{id}` from `stLogin` is called 52 times in its one `GET /api/oauth/authorize` in `stLogin` (n=1), up to "
         ),
         "{}",
         devices.explanation

@@ -83,6 +83,32 @@ fn otel_demo_proxy_timeout() {
     );
 }
 
+/// The proxy's and the frontend's spans are all named `POST` (the proxy
+/// also answered a `POST /api/cart` that did not fail): each sentence names
+/// them by the path they served, as the endpoint is named, while the
+/// subject keeps the span name the operations table keys on (above).
+#[test]
+fn otel_demo_names_each_post_by_its_path() {
+    let path = "otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json";
+    let error = sentence(path, "error_hotspot", "HTTP 504");
+    assert!(
+        error.starts_with("`POST /api/checkout` in `frontend-proxy` failed the one `POST /api/checkout` request"),
+        "{error}"
+    );
+    assert!(
+        error.contains("waiting on `POST /api/checkout` in `frontend`, which did not fail"),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("; `POST /api/checkout` in `frontend` had no child span for 15.0s of that wait."),
+        "{error}"
+    );
+    assert_eq!(
+        sentence(path, "critical_path", "critical path"),
+        "The critical path of `POST /api/checkout` (15.0s) runs through `POST /api/checkout` in `frontend` (15.0s, 100%)"
+    );
+}
+
 #[test]
 fn hipster_shop_behind_envoy() {
     assert_eq!(
@@ -473,7 +499,7 @@ fn a_fan_out_seen_one_hop_down_is_told_as_what_each_call_does() {
         "`stLogin` is called 52 times",
     );
     assert!(
-        chatty.ends_with("; each call in turn makes `get` to `/devices/{id}` from `platformapi`"),
+        chatty.ends_with("; each call in turn makes `GET /devices/{id}` from `platformapi`"),
         "{chatty}"
     );
     // 32 at once, each reached `platformapi` 88–180 ms after it began, for

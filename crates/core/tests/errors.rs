@@ -108,6 +108,52 @@ fn envoy_requests() -> Vec<SynthSpan> {
     spans
 }
 
+/// `checkout` requests whose call to `payment` fails at a server span named
+/// only `POST`, each with the path given.
+fn payments_failing_at(paths: &[&str]) -> Vec<SynthSpan> {
+    let mut spans = Vec::new();
+    for (t, path) in (1u128..).zip(paths) {
+        let root = entry(t, "POST", "/api/checkout");
+        let client = span(t, 2, Some(1), "checkout", "charge", SpanKind::Client);
+        let mut server = span(t, 3, Some(2), "payment", "POST", SpanKind::Server);
+        server.attributes = vec![("http.request.method", text("POST")), ("url.path", text(path))];
+        server.error = Some("card declined".to_owned());
+        spans.extend([root, client, server]);
+    }
+    spans
+}
+
+#[test]
+fn an_origin_named_only_by_its_method_is_named_by_its_route() {
+    let analysis = analyse(&encode(
+        &payments_failing_at(&["/v1/charges/17", "/v1/charges/18", "/v1/charges/19"]),
+        Format::OtlpJson,
+    ));
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("`POST /v1/charges/{id}` in `payment` "),
+        "{}",
+        found[0].explanation
+    );
+    // What the finding is keyed on stays the operations table's: service and span name.
+    assert_eq!(found[0].subject.operation, "POST");
+    // One message from two routes is one incident: no one route speaks for it.
+    let analysis = analyse(&encode(
+        &payments_failing_at(&["/v1/charges/17", "/v1/refunds/18", "/v1/charges/19"]),
+        Format::OtlpJson,
+    ));
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].explanation.starts_with("`POST` in `payment` "),
+        "{}",
+        found[0].explanation
+    );
+}
+
 #[test]
 fn an_envoy_hop_without_status_does_not_make_the_caller_a_second_origin() {
     let analysis = analyse(&encode(&envoy_requests(), Format::JaegerJson));
@@ -496,7 +542,7 @@ fn a_proxy_timeout_is_told_with_the_call_it_waited_on() {
         // The sentence goes on with the frontend's unexplained wait
         // (consolidate.rs), and why the proxy stopped waiting: Envoy's
         // `response_flags` say `UT`, its upstream timeout.
-        "it spent 15.0s waiting on `POST` in `frontend`, which did not fail, until the proxy's timeout for it ran out (Envoy's response flag `UT`)",
+        "it spent 15.0s waiting on `POST /api/checkout` in `frontend`, which did not fail, until the proxy's timeout for it ran out (Envoy's response flag `UT`)",
     ] {
         assert!(finding.explanation.contains(part), "{part}: {}", finding.explanation);
     }

@@ -62,7 +62,7 @@ fn the_otel_demo_checkouts_timeout_is_one_finding_with_its_unexplained_wait() {
     assert_eq!(errors.len(), 1, "{:#?}", analysis.findings);
     assert_eq!(
         errors[0].explanation,
-        "`POST` in `frontend-proxy` failed the one `POST /api/checkout` request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1; it spent 15.0s waiting on `POST` in `frontend`, which did not fail, until the proxy's timeout for it ran out (Envoy's response flag `UT`); `POST` in `frontend` had no child span for 15.0s of that wait."
+        "`POST /api/checkout` in `frontend-proxy` failed the one `POST /api/checkout` request (n=1) at 2026-08-06 23:53:45 UTC: `HTTP 504` ×1; it spent 15.0s waiting on `POST /api/checkout` in `frontend`, which did not fail, until the proxy's timeout for it ran out (Envoy's response flag `UT`); `POST /api/checkout` in `frontend` had no child span for 15.0s of that wait."
     );
     // One failed request is evidence (n=1), not a failure rate: a warning.
     assert_eq!(errors[0].severity, Severity::Warning);
@@ -427,6 +427,42 @@ fn the_critical_path_is_described_for_one_trace_and_not_for_many() {
         .collect();
     let analysis = analyse(&many);
     assert!(of(&analysis, "critical_path").is_empty(), "{:#?}", analysis.findings);
+}
+
+/// Spans named only by their HTTP method (an Envoy or Zipkin `POST`) are
+/// told by their route, as every finding names them: two calls of `POST`
+/// to two paths are two operations, each named by its path.
+#[test]
+fn the_critical_path_names_a_bare_method_by_its_route() {
+    let with_path = |mut s: SynthSpan, path: &str| {
+        s.attributes = vec![
+            (
+                "http.request.method",
+                tracelens_core::synth::SynthValue::Str("POST".to_owned()),
+            ),
+            ("url.path", tracelens_core::synth::SynthValue::Str(path.to_owned())),
+        ];
+        s
+    };
+    let analysis = analyse(&request(vec![
+        with_path(
+            span(1, 3, Some(2), "api", "POST", SpanKind::Client, 20, 9_000),
+            "/v1/charges",
+        ),
+        with_path(
+            span(1, 4, Some(2), "api", "POST", SpanKind::Client, 9_000, 15_900),
+            "/v1/receipts/4711",
+        ),
+    ]));
+    let found = of(&analysis, "critical_path");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
+    assert_eq!(
+        found[0].explanation,
+        "The critical path of `GET /orders` (16.0s) runs through `POST /v1/charges` in `api` (8.98s, 56%) and \
+         `POST /v1/receipts/{id}` in `api` (6.90s, 43%)"
+    );
+    // The operations table and a finding's subject keep the span name.
+    assert_eq!(found[0].subject.operation, "POST");
 }
 
 #[test]

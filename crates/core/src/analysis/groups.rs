@@ -293,15 +293,42 @@ pub fn unit_name(set: &TraceSet, span: u32, out: &mut String) {
     let Some(s) = set.spans.get(span as usize) else {
         return;
     };
-    let name = set.str(s.name);
-    if method_in_name(name).is_some() && !name.trim().contains(' ') {
-        let endpoint = endpoint_name(set, span);
-        if endpoint != name {
-            out.push_str(&endpoint);
-            return;
-        }
+    match route_name(set, span) {
+        Some(route) => out.push_str(&route),
+        None => super::id_folding::fold_ids(set.str(s.name), out),
     }
-    super::id_folding::fold_ids(name, out);
+}
+
+/// What a finding calls the operation of span `span`: its span name, except
+/// that a span named only by its HTTP method is named by its route or path
+/// like an endpoint, as [`unit_name`] does (the OTel demo's proxy `POST` that
+/// failed is `POST /api/checkout`; its `POST /api/cart` did not fail). Other
+/// names are kept as written (IDs unfolded): the operations table and the
+/// regressions still key on the span name, and a finding's subject with them.
+pub fn operation_name(set: &TraceSet, span: u32) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match route_name(set, span) {
+        Some(route) => Cow::Owned(route),
+        None => Cow::Borrowed(set.spans.get(span as usize).map_or("", |s| set.str(s.name))),
+    }
+}
+
+/// Whether a span name is only an HTTP method (`POST`, `get`): it says what
+/// was done, not to what.
+pub fn is_bare_method(name: &str) -> bool {
+    method_in_name(name).is_some() && !name.trim().contains(' ')
+}
+
+/// The route or path a span named only by its HTTP method is known by
+/// (`POST /api/checkout`), or `None` when its name says more, or nothing
+/// on the span says more than the method.
+pub(crate) fn route_name(set: &TraceSet, span: u32) -> Option<String> {
+    let name = set.str(set.spans.get(span as usize)?.name);
+    if !is_bare_method(name) {
+        return None;
+    }
+    let endpoint = endpoint_name(set, span);
+    (endpoint != name).then_some(endpoint)
 }
 
 /// The request path a span carries: `url.path`, `http.target` or
@@ -329,7 +356,7 @@ fn request_path<'s>(text: &impl Fn(&str) -> Option<&'s str>) -> Option<std::borr
 
 /// The HTTP method a span name starts with, as Zipkin's instrumentations
 /// name server spans (`get /login/tokenauth`, `post`), upper-cased.
-fn method_in_name(name: &str) -> Option<String> {
+pub(crate) fn method_in_name(name: &str) -> Option<String> {
     const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
     let first = name.split(' ').next()?;
     METHODS
@@ -436,13 +463,29 @@ fn stats(
 
 #[cfg(test)]
 mod endpoint_name_tests {
-    use super::{fold_ids, method_in_name, url_path};
+    use super::{fold_ids, is_bare_method, method_in_name, url_path};
 
     #[test]
     fn zipkin_span_names_give_the_method() {
         assert_eq!(method_in_name("get /login/tokenauth").as_deref(), Some("GET"));
         assert_eq!(method_in_name("post").as_deref(), Some("POST"));
         assert_eq!(method_in_name("getDriver"), None);
+    }
+
+    #[test]
+    fn only_a_name_that_is_a_method_alone_is_bare() {
+        for name in ["POST", "get", "Delete", "PUT"] {
+            assert!(is_bare_method(name), "{name}");
+        }
+        for name in [
+            "get /login/tokenauth",
+            "HTTP GET",
+            "GetDriver",
+            "post api proxy proxy",
+            "",
+        ] {
+            assert!(!is_bare_method(name), "{name}");
+        }
     }
 
     #[test]

@@ -289,6 +289,7 @@ fn finding(
     let time = sum_ns(hits.iter().map(|h| h.time));
     let request_time = sum_ns(hits.iter().map(|h| h.request_time));
     let (service, name) = (set.str(service), set.str(name));
+    let named = super::operation_of(set, hits.iter().map(|h| h.span));
     // A client's time on the path outside its traced callee is not its own
     // work: it is the network, a queue or a proxy between them, or the two
     // hosts' clocks disagreeing. Say so, naming the callee.
@@ -301,11 +302,12 @@ fn finding(
             let h = hits.first()?;
             context.index.children_of(h.span).iter().find_map(|&c| {
                 let child = set.spans.get(c as usize)?;
-                (child.kind == crate::model::SpanKind::Server).then(|| (set.str(child.name), set.str(child.service)))
+                (child.kind == crate::model::SpanKind::Server)
+                    .then(|| (crate::analysis::groups::operation_name(set, c), set.str(child.service)))
             })
         })
         .flatten();
-    let what = match callee {
+    let what = match &callee {
         Some((callee, callee_service)) => format!(
             ", waiting outside its traced callee `{}` in `{}` (network, a queue or a proxy between them, or clock skew)",
             super::shown(callee),
@@ -362,7 +364,7 @@ fn finding(
             // The time beside the share it is: after the endpoint, "(1.38s)"
             // read as the request's duration.
             "`{}` in `{}` holds {:.0}% ({}{median_time}) of the critical path of {} {}{what}",
-            super::shown(name),
+            super::shown(&named),
             super::shown(service),
             median_share * 100.0,
             if hits.len() == 1 { "" } else { "median " },
@@ -377,7 +379,7 @@ fn finding(
 /// cause of their own time; "" otherwise. `causes` follow the hits, longest first.
 fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
     let set = context.set;
-    let name = |i: u32| set.spans.get(i as usize).map_or("", |s| set.str(s.name));
+    let name = |i: u32| crate::analysis::groups::operation_name(set, i);
     let queued: Vec<(u32, u64, u64)> = causes
         .iter()
         .filter_map(|c| match *c {
@@ -419,7 +421,7 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
     if 2 * queued.len() > causes.len() {
         let mut others: Vec<String> = queued
             .iter()
-            .map(|&(o, ..)| format!("`{}`", super::shown(name(o))))
+            .map(|&(o, ..)| format!("`{}`", super::shown(&name(o))))
             .collect();
         others.dedup();
         let lead = super::duration_range(queued.iter().map(|q| q.1));
@@ -450,12 +452,12 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
         };
         let parent = context.index.parent.get(other as usize).copied().flatten().map_or_else(
             || "as a trace root".to_owned(),
-            |p| format!("under `{}`, which had ended before it began", super::shown(name(p))),
+            |p| format!("under `{}`, which had ended before it began", super::shown(&name(p))),
         );
         return format!(
             ", but its own time is `{}` in the same service, which ran inside it and ended with it, traced {parent}: \
              its work, parented to an older context instead of to it",
-            super::shown(name(other))
+            super::shown(&name(other))
         );
     }
     String::new()

@@ -337,11 +337,18 @@ impl CallKeys {
         self.key_of.get(i as usize).copied().filter(|&k| k != NONE)
     }
 
-    /// "`HTTP GET` to `0.0.0.0:8083/route`", or "`HTTP GET`" when the callee is not known.
+    /// "`HTTP GET` to `0.0.0.0:8083/route`", or "`HTTP GET`" when the callee is
+    /// not known; a call named only by its method to a bare path is named
+    /// like any such operation, by method and path ("`GET /devices/{id}`",
+    /// not "`get` to `/devices/{id}`": [`crate::analysis::groups::operation_name`]).
     pub(super) fn shown(&self, key: u32) -> String {
+        use crate::analysis::groups::{is_bare_method, method_in_name};
         match self.keys.get(key as usize) {
             Some((name, callee)) if !callee.is_empty() => {
-                format!("`{}` to `{}`", super::shown(name), super::shown(callee))
+                match method_in_name(name).filter(|_| is_bare_method(name) && callee.starts_with('/')) {
+                    Some(method) => format!("`{method} {}`", super::shown(callee)),
+                    None => format!("`{}` to `{}`", super::shown(name), super::shown(callee)),
+                }
             }
             Some((name, _)) => format!("`{}`", super::shown(name)),
             None => String::new(),

@@ -132,7 +132,7 @@ fn merge_repeats_across_units(findings: Vec<Finding>) -> Vec<Finding> {
     rest
 }
 
-/// The callee a chatty-calls finding names ("`get` to `/devices/{id}` from
+/// The callee a chatty-calls finding names ("`GET /devices/{id}` from
 /// `stLogin`", the sentence's opening up to " is called "), since its subject
 /// holds only the caller's span name; empty for other findings.
 fn callee(finding: &Finding) -> &str {
@@ -209,9 +209,10 @@ fn fold_unexplained_waits_into_their_error(context: &Context<'_>, findings: Vec<
         };
         let each = DurationNs(wait.impact.time.0 / wait.impact.requests.max(1));
         let sentence = error.explanation.trim_end_matches('.').to_owned();
+        // The waiting span as its own finding named it (a bare `POST` by its route).
+        let named = named_first(&wait.explanation).map_or_else(|| super::shown(&wait.subject.operation), str::to_owned);
         error.explanation = format!(
-            "{sentence}; `{}` in `{}` had no child span for {each} of that wait.",
-            super::shown(&wait.subject.operation),
+            "{sentence}; `{named}` in `{}` had no child span for {each} of that wait.",
             super::shown(&wait.subject.service),
         );
         for w in wait.evidence {
@@ -228,6 +229,13 @@ fn fold_unexplained_waits_into_their_error(context: &Context<'_>, findings: Vec<
         }
     }
     rest
+}
+
+/// The operation a sentence that opens "`X` in `service` …" names first, as
+/// it was shown there; `None` when it opens otherwise.
+fn named_first(sentence: &str) -> Option<&str> {
+    let rest = sentence.strip_prefix('`')?;
+    rest.get(..rest.find("` in `")?)
 }
 
 /// Error incidents and long tails made by a retried call, folded into its
@@ -463,9 +471,15 @@ fn is_at_or_below(context: &Context<'_>, trace: TraceId, span: SpanId, ancestor:
 fn merge_bottlenecks_across_endpoints(findings: Vec<Finding>) -> Vec<Finding> {
     let (bottlenecks, mut rest): (Vec<Finding>, Vec<Finding>) =
         findings.into_iter().partition(|f| f.detector == Detector::Bottleneck);
-    let mut by_operation: BTreeMap<(String, String), Vec<Finding>> = BTreeMap::new();
+    let mut by_operation: BTreeMap<(String, String, String), Vec<Finding>> = BTreeMap::new();
     for finding in bottlenecks {
-        let key = (finding.subject.service.clone(), finding.subject.operation.clone());
+        // A bare `POST` on two routes is two operations, as its sentences name them.
+        let named = named_first(&finding.explanation).unwrap_or("").to_owned();
+        let key = (
+            finding.subject.service.clone(),
+            finding.subject.operation.clone(),
+            named,
+        );
         by_operation.entry(key).or_default().push(finding);
     }
     for (_, mut group) in by_operation {

@@ -9,7 +9,9 @@
 //!
 //! **Rule.** Only when the data has at most `max_traces` traces (default 3),
 //! one `info` finding per trace: its critical-path time per operation
-//! (service and span name, spans counted; spans of one name that went to
+//! (service and span name, spans counted; a span named only by its HTTP
+//! method by its route or path, `POST /api/checkout`, as every finding names
+//! it; spans of one name that went to
 //! several places, a client's `HTTP GET`, told apart by where they went, and
 //! a childless one whose host sends no spans says so; the rest of such a
 //! name added up, "`HTTP GET` in `frontend` to 3 other places"; a proxy's
@@ -72,6 +74,9 @@ impl Default for Config {
 struct Part {
     service: Sym,
     name: Sym,
+    /// The route or path a span named only by its HTTP method is told by
+    /// (`POST /api/checkout`: [`crate::analysis::groups::operation_name`]).
+    route: Option<String>,
     /// Where its spans went, when spans of its name went to several places.
     target: String,
     time: u64,
@@ -139,21 +144,25 @@ fn describe(
         .filter(|&i| in_request(i) && context.on_path.get(i as usize).is_some_and(|d| d.0 > 0))
         .collect();
     let targets = Targets::of(context, &on_path);
-    let mut parts: HashMap<(Sym, Sym, &str), Part> = HashMap::new();
+    let mut parts: HashMap<(Sym, Sym, &str, Option<String>), Part> = HashMap::new();
     for &i in &on_path {
         let time = context.on_path.get(i as usize).map_or(0, |d| d.0);
         let Some(span) = set.spans.get(i as usize) else {
             continue;
         };
         let target = targets.target(i);
-        let part = parts.entry((span.service, span.name, target)).or_insert(Part {
-            service: span.service,
-            name: span.name,
-            target: target.to_owned(),
-            time: 0,
-            spans: 0,
-            longest: (0, i),
-        });
+        let route = crate::analysis::groups::route_name(set, i);
+        let part = parts
+            .entry((span.service, span.name, target, route.clone()))
+            .or_insert(Part {
+                service: span.service,
+                name: span.name,
+                route,
+                target: target.to_owned(),
+                time: 0,
+                spans: 0,
+                longest: (0, i),
+            });
         part.time += time;
         part.spans += 1;
         part.longest = part.longest.max((time, i));
@@ -161,7 +170,12 @@ fn describe(
     let mut parts: Vec<Part> = parts.into_values().collect();
     parts.sort_by(|a, b| {
         b.time.cmp(&a.time).then_with(|| {
-            (set.str(a.service), set.str(a.name), &a.target).cmp(&(set.str(b.service), set.str(b.name), &b.target))
+            (set.str(a.service), set.str(a.name), &a.route, &a.target).cmp(&(
+                set.str(b.service),
+                set.str(b.name),
+                &b.route,
+                &b.target,
+            ))
         })
     });
     let share = |time: u64| time as f64 / total as f64;
@@ -174,7 +188,11 @@ fn describe(
     // A path that runs only through the request's own span (a trace of one
     // span, or children too short to matter) says nothing the trace list does not.
     let request_span = set.spans.get(entry.unwrap_or(trace.root) as usize)?;
-    if named.len() == 1 && (top.service, top.name) == (request_span.service, request_span.name) && top.target.is_empty()
+    let request = entry.unwrap_or(trace.root);
+    if named.len() == 1
+        && (top.service, top.name) == (request_span.service, request_span.name)
+        && top.route == crate::analysis::groups::route_name(set, request)
+        && top.target.is_empty()
     {
         return None;
     }
@@ -204,7 +222,7 @@ fn describe(
             } else {
                 format!(
                     "`{}`{} in `{}`{times} ({}, {:.0}%{})",
-                    super::shown(set.str(p.name)),
+                    super::shown(p.route.as_deref().unwrap_or(set.str(p.name))),
                     if p.target.is_empty() {
                         String::new()
                     } else {
@@ -326,6 +344,10 @@ impl Targets {
             let Some(span) = set.spans.get(i as usize) else {
                 continue;
             };
+            // A bare `POST` told by its route needs no target: the route says where.
+            if crate::analysis::groups::route_name(set, i).is_some() {
+                continue;
+            }
             let mut target = String::new();
             keys.callee(set, context.index, i, &mut target);
             places

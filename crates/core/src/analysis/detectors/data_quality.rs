@@ -506,7 +506,7 @@ fn one_way_said(context: &Context<'_>, one_way: &Rows<'_, Sym>, named: usize) ->
             };
             Some(format!(
                 "`{}` from `{}`{received}",
-                super::shown(set.str(span.name)),
+                super::shown(&crate::analysis::groups::operation_name(set, *send)),
                 super::shown(set.str(span.service))
             ))
         })

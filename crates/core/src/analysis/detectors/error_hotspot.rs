@@ -209,9 +209,14 @@ fn handled_clause(
             .first()
             .and_then(|&d| described.get(d)?.message)
             .and_then(|m| messages.get(m));
+        let spans = group
+            .members
+            .iter()
+            .filter_map(|&d| described.get(d))
+            .map(|d| d.origin.span);
         told.push(format!(
             "`{}`{} ×{}",
-            shown(set.str(group.name)),
+            shown(&super::operation_of(set, spans)),
             message.map_or(String::new(), |m| format!(": \"{m}\"")),
             group.members.len()
         ));
@@ -463,7 +468,16 @@ fn finding<'d>(
         _ => None,
     };
     let (service, operation) = (set.str(lead.service), set.str(lead.name));
-    let mut sentence = format!("`{}` in `{}`", shown(operation), shown(service));
+    let lead_spans = lead
+        .members
+        .iter()
+        .filter_map(|&d| described.get(d))
+        .map(|d| d.origin.span);
+    let mut sentence = format!(
+        "`{}` in `{}`",
+        shown(&super::operation_of(set, lead_spans)),
+        shown(service)
+    );
     if let Some(peer) = lead.peer.filter(|_| incident.len() > 1) {
         sentence.push_str(&format!(
             " and {} other operation{} calling `{}`",

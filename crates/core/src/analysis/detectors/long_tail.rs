@@ -231,6 +231,25 @@ fn traces_of(context: &Context<'_>, group: &GroupStats) -> usize {
     traces.len()
 }
 
+/// What the sentence calls the operation `group`: its span name, or the
+/// one route all its spans share when the name is only an HTTP method
+/// ([`super::operation_of`]; the spans are looked up only then).
+fn operation_named(context: &Context<'_>, group: &GroupStats) -> String {
+    let set = context.set;
+    if !crate::analysis::groups::is_bare_method(&group.name) {
+        return group.name.clone();
+    }
+    let (Some(service), Some(name)) = (set.strings.get(&group.service), set.strings.get(&group.name)) else {
+        return group.name.clone();
+    };
+    let spans = (0..set.spans.len() as u32).filter(|&i| {
+        set.spans
+            .get(i as usize)
+            .is_some_and(|s| s.service == service && s.name == name)
+    });
+    super::operation_of(set, spans).into_owned()
+}
+
 fn has_long_tail(config: &Config, d: &DurationSummary) -> bool {
     ratio(d) >= config.ratio && d.p99.0.saturating_sub(d.p50.0) >= config.min_gap.0
 }
@@ -282,7 +301,11 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
     let (what, measure, unit) = match kind {
         Kind::Endpoint => (format!("`{}`", super::shown(&group.name)), "", "requests"),
         Kind::Operation => (
-            format!("`{}` in `{}`", super::shown(&group.name), super::shown(&group.service)),
+            format!(
+                "`{}` in `{}`",
+                super::shown(&operation_named(context, group)),
+                super::shown(&group.service)
+            ),
             " of its own work",
             "spans",
         ),

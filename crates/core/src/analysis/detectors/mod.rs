@@ -489,6 +489,31 @@ pub fn shown(text: &str) -> String {
     out
 }
 
+/// What a finding calls the operation of `spans`, spans of one service and
+/// span name: the span name, or, when it is only an HTTP method, the route
+/// or path they all share ([`crate::analysis::groups::operation_name`]:
+/// "`POST /api/checkout` in `frontend-proxy`", not "`POST`"). Spans of one
+/// bare method that went to different routes keep the method: no one route
+/// speaks for them. Only names that are a bare method cost more than a look.
+pub(super) fn operation_of(set: &TraceSet, spans: impl IntoIterator<Item = u32>) -> std::borrow::Cow<'_, str> {
+    use crate::analysis::groups::{is_bare_method, operation_name};
+    use std::borrow::Cow;
+    let mut spans = spans.into_iter();
+    let Some(first) = spans.next() else {
+        return Cow::Borrowed("");
+    };
+    let name = set.spans.get(first as usize).map_or("", |s| set.str(s.name));
+    if !is_bare_method(name) {
+        return Cow::Borrowed(name);
+    }
+    let named = operation_name(set, first);
+    if spans.all(|i| operation_name(set, i) == named) {
+        named
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
 /// Finding sentences agree a noun with its count through the one helper.
 pub(crate) use crate::numbers::{agrees, counted};
 

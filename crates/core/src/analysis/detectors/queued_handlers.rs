@@ -150,7 +150,7 @@ fn idle_between(context: &Context<'_>, waiting: u32, other: u32, until: u64) -> 
 fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding {
     let set = context.set;
     waits.sort_by_key(|w| std::cmp::Reverse(w.lead));
-    let name = |i: u32| set.spans.get(i as usize).map_or("", |s| set.str(s.name));
+    let name = |i: u32| crate::analysis::groups::operation_name(set, i);
     let total = sum_ns(waits.iter().map(|w| w.lead));
     let durations = sum_ns(waits.iter().map(|w| set.spans[w.span as usize].duration.0));
     let n = waits.len();
@@ -208,8 +208,8 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
         .map(|w| {
             format!(
                 "`{}` behind `{}`",
-                super::shown(name(w.span)),
-                super::shown(name(w.other))
+                super::shown(&name(w.span)),
+                super::shown(&name(w.other))
             )
         })
         .collect();

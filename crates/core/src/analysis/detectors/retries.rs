@@ -290,7 +290,7 @@ fn finding(
         },
         explanation: format!(
             "`{}` in `{}` failed {n} time{}{message}{cost} and was retried {place}; {outcome}",
-            super::shown(set.str(name)),
+            super::shown(&super::operation_of(set, failed_spans.iter().copied())),
             super::shown(set.str(service)),
             if n == 1 { "" } else { "s" },
             // What the failed attempts cost the response: what a faster

@@ -238,6 +238,7 @@ fn finding(
     let time = sum_ns(occurrences.iter().map(|o| o.saving));
     let request_time = sum_ns(occurrences.iter().map(request));
     let (service, name) = (set.str(service), set.str(name));
+    let named = super::operation_of(set, occurrences.iter().map(|o| o.parent));
     Some(Finding {
         detector: NAME,
         // Judged from the impact by the shared rules in `detect`.
@@ -260,7 +261,7 @@ fn finding(
         explanation: if occurrences.len() == 1 {
             format!(
                 "`{}` in `{}` makes {} reads one after another ({}) in its one `{}` request (n=1); if none needs another's result, made at once they would save {} ({:.0}% of its time)",
-                super::shown(name),
+                super::shown(&named),
                 super::shown(service),
                 example.calls.len(),
                 names.join(", "),
@@ -271,7 +272,7 @@ fn finding(
         } else {
             format!(
                 "`{}` in `{}` makes {} reads one after another ({}) in {} `{}` requests; if none needs another's result, made at once they would save {} per request (median, {:.0}% of its time)",
-                super::shown(name),
+                super::shown(&named),
                 super::shown(service),
                 example.calls.len(),
                 names.join(", "),

@@ -43,7 +43,7 @@
 //! bottleneck on the same operation is the same cause and is folded into it
 //! ([`super::consolidate`]).
 //!
-//! **Example.** `POST` in `frontend` runs 15.0s with no child span in its one
+//! **Example.** `POST /api/checkout` in `frontend` runs 15.0s with no child span in its one
 //! request (n=1), 99% of the critical path of `POST /api/checkout`: a
 //! timeout of 15 s?
 
@@ -374,7 +374,7 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
         },
         explanation: format!(
             "`{}` in `{}` spends {stretch} {how} {in_requests}{path_share}{}",
-            super::shown(name),
+            super::shown(&super::operation_of(set, hits.iter().map(|h| h.span))),
             super::shown(service),
             round_seconds(gap)
                 .filter(|_| !alone)

@@ -69,7 +69,7 @@ pub(super) fn finding(
             };
             Some(format!(
                 "`{}` in `{}`{text} ×{}",
-                shown(set.str(span.name)),
+                shown(&super::super::operation_of(set, members.iter().map(|m| m.origin.span))),
                 shown(set.str(span.service)),
                 members.len()
             ))

@@ -264,7 +264,7 @@ pub(super) fn climb(context: &Context<'_>, members: &[&Described]) -> String {
     }
 }
 
-/// "; it spent 15.0s waiting on `POST` in `frontend`, which did not fail (a
+/// "; it spent 15.0s waiting on `POST /api/checkout` in `frontend`, which did not fail (a
 /// timeout?)", when most origins spent nearly all their time in one call;
 /// "…, until the proxy's timeout for it ran out (Envoy's response flag
 /// `UT`)" when the proxy said so.
@@ -283,6 +283,14 @@ pub(super) fn waited(context: &Context<'_>, config: &Config, members: &[&Describ
             .filter_map(|&(span, _)| set.spans.get(span as usize))
             .map(|s| (s.service, s.name)),
     );
+    // Named as the finding names any operation: a bare `POST` by its route.
+    let waited_spans = |(service, name)| {
+        waits.iter().map(|&(span, _)| span).filter(move |&span| {
+            set.spans
+                .get(span as usize)
+                .is_some_and(|s| (s.service, s.name) == (service, name))
+        })
+    };
     let duration = median(waits.iter().map(|&(_, d)| d).collect());
     // An Envoy proxy says why it answered: `UT` is its upstream timeout.
     let timed_out = members
@@ -301,7 +309,7 @@ pub(super) fn waited(context: &Context<'_>, config: &Config, members: &[&Describ
     match on {
         Some((service, name)) => format!(
             "; it spent {duration} waiting on `{}` in `{}`, which did not fail{why}",
-            shown(set.str(name)),
+            shown(&super::super::operation_of(set, waited_spans((service, name)))),
             shown(set.str(service))
         ),
         None => String::new(),
