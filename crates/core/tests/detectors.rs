@@ -322,6 +322,71 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
     );
 }
 
+/// Calls that wait far longer than their callee's own span of them are call
+/// overhead: five requests each check a token, a 20 ms call for 3 ms of the
+/// callee's span. A server span outside its call (clock skew), a wait under
+/// 5 ms, or one under half of the call is none.
+#[test]
+fn calls_waiting_far_longer_than_their_callee_works_are_call_overhead() {
+    let requests = |server: (u64, u64)| -> Vec<SynthSpan> {
+        (1..=5u128)
+            .flat_map(|t| {
+                [
+                    request(t, "/x", 40),
+                    span(
+                        t,
+                        2,
+                        Some(1),
+                        "api",
+                        "POST /oauth/check_token",
+                        SpanKind::Client,
+                        (5, 25),
+                    ),
+                    span(
+                        t,
+                        3,
+                        Some(2),
+                        "auth",
+                        "post /oauth/check_token",
+                        SpanKind::Server,
+                        server,
+                    ),
+                ]
+            })
+            .collect()
+    };
+    let found = findings_of(&requests((15, 18)), "call_overhead");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.service, "auth");
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /x"));
+    assert_eq!(found[0].severity, Severity::Warning, "85 ms in all: short of critical");
+    assert!(
+        found[0].explanation.starts_with(
+            "Calls to `auth` wait far longer than `auth` works on them: 5 calls from `api` to \
+             `post /oauth/check_token` (5) took a median 20.0ms, of which `auth`'s own span held 3.00ms: a median \
+             17.0ms of each call (85%; 17.0ms) passed before that span began or after it ended"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        found[0]
+            .explanation
+            .ends_with("; 85.0ms on the critical paths of the 5 requests that made them, 42% of their time"),
+        "{}",
+        found[0].explanation
+    );
+    assert!(findings_of(&requests((22, 28)), "call_overhead").is_empty(), "skew");
+    assert!(
+        findings_of(&requests((7, 23)), "call_overhead").is_empty(),
+        "4 ms a call"
+    );
+    assert!(
+        findings_of(&requests((8, 20)), "call_overhead").is_empty(),
+        "40% of the call"
+    );
+}
+
 /// A statement that logs it waited for a lock, then got it, spent that time
 /// queueing, and the bottleneck says so with the log's own words. A span
 /// that only logs it got the lock (HotROD's full trace: "Acquired lock; 0

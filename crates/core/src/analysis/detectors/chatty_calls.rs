@@ -285,6 +285,11 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
     Some(first)
 }
 
+/// How a sentence says the calls waited in front of their callee
+/// ([`queued_before_callee`]): `consolidate` reads it, so the call-overhead
+/// finding on the same calls is not told again.
+pub(super) const WAIT_TOLD: &str = "the callee's span began a median";
+
 /// "; the callee's span began a median 97.0ms after each call did (65% of
 /// the call, up to 180ms): …" when most calls reached a traced server that
 /// started well after them and answered within them (so the clocks agree):
@@ -293,30 +298,13 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
 /// calls, 32 at once, reached `platformapi` 88–180 ms after they began, for
 /// about 50 ms of its work.
 fn queued_before_callee(context: &Context<'_>, occurrences: &[Occurrence]) -> String {
-    let (set, index) = (context.set, context.index);
     let calls: Vec<u32> = occurrences.iter().flat_map(|o| o.spans.iter().copied()).collect();
-    let mut waits: Vec<(u64, f64)> = Vec::new();
-    for &c in &calls {
-        let Some(call) = set
-            .spans
-            .get(c as usize)
-            .filter(|s| s.duration_known() && s.duration.0 > 0)
-        else {
-            continue;
-        };
-        let server = index.children_of(c).iter().find_map(|&child| {
-            set.spans
-                .get(child as usize)
-                .filter(|s| s.kind == crate::model::SpanKind::Server && s.service != call.service && s.duration_known())
-        });
-        let Some(server) = server else { continue };
-        // A server outside its call is clock skew, not a wait.
-        if server.start < call.start || server.end().0 > call.end().0.saturating_add(1_000_000) {
-            continue;
-        }
-        let gap = server.start.0 - call.start.0;
-        waits.push((gap, gap as f64 / call.duration.0 as f64));
-    }
+    // A server outside its call is clock skew, not a wait (`callee_wait`).
+    let waits: Vec<(u64, f64)> = calls
+        .iter()
+        .filter_map(|&c| super::callee_wait::of(context, c))
+        .map(|w| (w.before_ns, w.before_ns as f64 / w.call_ns as f64))
+        .collect();
     if waits.is_empty() || 2 * waits.len() < calls.len() {
         return String::new();
     }
@@ -327,8 +315,8 @@ fn queued_before_callee(context: &Context<'_>, occurrences: &[Occurrence]) -> St
         return String::new();
     }
     format!(
-        "; the callee's span began a median {} after each call did ({:.0}% of the call, up to {}): a connection \
-         pool, a gateway or a queue in front of the callee",
+        "; {WAIT_TOLD} {} after each call did ({:.0}% of the call, up to {}): a connection pool, a gateway or a \
+         queue in front of the callee",
         DurationNs(gap),
         share * 100.0,
         DurationNs(most)
