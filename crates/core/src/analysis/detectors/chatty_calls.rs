@@ -31,7 +31,12 @@
 //! calls reached a traced server that began a median 30% or more (and 5 ms)
 //! into the call and answered within it, the sentence says the wait sat in
 //! front of the callee (a pool, a gateway, a queue): batching is not then
-//! the only fix.
+//! the only fix. When every call answered 304 Not Modified (a cache asking
+//! whether its copy is current), the sentence says so; and when the calling
+//! service made them in a quarter or less of the requests and messages it
+//! handled ([`super::cache_refresh`]), they are a refresh that came due, not
+//! a read on every use: their share is then of all that work's time, which
+//! the refresh's cost is spread over.
 //!
 //! Impact: `request_time_share` is the union of the calls' time within each
 //! affected request over those requests' time (ten calls at once hold their
@@ -446,10 +451,29 @@ fn finding(
             }
         })
         .unwrap_or_default();
-    let not_modified = if all_not_modified(set, occurrences) {
-        "; every call answered 304 Not Modified: the caller's cached copy was current each time (a cache that asks on every use: trust it longer, or refresh it in the background?)"
-    } else {
-        ""
+    // Revalidations made in only a few of the service's handlers are a
+    // refresh that came due: its cost is shared by all of them.
+    let all_current = all_not_modified(set, occurrences);
+    let refresh = all_current
+        .then(|| {
+            let made: Vec<u32> = occurrences.iter().flat_map(|o| o.spans.iter().copied()).collect();
+            super::cache_refresh::made_in_few(context, service, &made)
+        })
+        .flatten();
+    let not_modified = match &refresh {
+        _ if !all_current => String::new(),
+        None => "; every call answered 304 Not Modified: the caller's cached copy was current each time (a cache \
+                 that asks on every use: trust it longer, or refresh it in the background?)"
+            .to_owned(),
+        Some(refresh) => format!(
+            "; every call answered 304 Not Modified: the caller's cached copy was current each time, and `{}` made \
+             them in {} of the {} {} it handled (the others made none): a refresh that came due, run inline, not a \
+             read on every use (refresh it in the background, off the handler's path?)",
+            super::shown(set.str(service)),
+            refresh.made_in,
+            refresh.handled,
+            refresh.noun
+        ),
     };
     let queued = queued_before_callee(context, occurrences);
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
@@ -462,8 +486,12 @@ fn finding(
             requests: requests as u64,
             traces: Some(super::distinct(occurrences.iter().map(|o| o.trace))),
             failed_requests: 0,
-            of_requests: units.count(context, unit).max(requests as u64),
-            request_time_share: share,
+            of_requests: refresh
+                .as_ref()
+                .map_or(units.count(context, unit).max(requests as u64), |r| r.handled),
+            request_time_share: refresh
+                .as_ref()
+                .map_or(share, |r| super::wall_clock::share(held, r.handled_ns)),
             time: DurationNs(time),
             data_at_risk: false,
         },

@@ -9,6 +9,7 @@
 pub mod bottleneck;
 mod bound_params;
 pub mod broken_propagation;
+mod cache_refresh;
 mod call_effect;
 pub mod call_overhead;
 mod callee_wait;
