@@ -309,6 +309,15 @@ fn smartthings_session() {
             // 42% of that handler's path, is no bottleneck of its own: it is
             // one of the 52 calls this finding counts.
             ("warning", "chatty_calls", "stLogin", "get"),
+            // The two writes at QUORUM, 77 ms each beside 0.9 ms at ONE:
+            // 66% of the login's `POST /oauth/authorize`, 8% of the
+            // finalize page (the review's "77 ms DELETE").
+            (
+                "warning",
+                "consistency_cost",
+                "auth",
+                "DELETE FROM auth.oauth_code WHERE code ="
+            ),
             (
                 "info",
                 "n_plus_one_queries",
@@ -369,6 +378,27 @@ fn smartthings_token_checks_wait_outside_auth() {
             .all(|f| f.detector != "call_overhead" || f.subject.service != "platformapi"),
         "{:#?}",
         analysis.findings
+    );
+}
+
+/// The 77 ms DELETE the review found unreported, and its twin INSERT: both
+/// at `QUORUM`, every other statement of `auth` at `ONE` or `LOCAL_ONE`
+/// under 8 ms; both on the path of the page that waited for them.
+#[test]
+fn smartthings_quorum_writes_cost_the_login() {
+    let quorum = sentence(
+        "zipkin-v2/zipkin__smartthings-mobile-web-install.json",
+        "consistency_cost",
+        "auth",
+    );
+    assert_eq!(
+        quorum,
+        "`auth`'s 2 database calls at consistency `QUORUM` (`DELETE FROM auth.oauth_code WHERE code = ?;` and \
+         `INSERT INTO auth.oauth_code (code, authentication) VALUES (?…`) took 77.0ms–77.9ms, while its 128 calls \
+         at `LOCAL_ONE` and `ONE` took a median 938µs (7.74ms at most): `QUORUM` counts the replicas of every data \
+         center (are some in another? `LOCAL_QUORUM` waits only for the local ones); 155ms on the critical paths \
+         of the 2 runs that made them (`POST /oauth/authorize` in `stLogin`: 66% of it; `get authorize/finalize` \
+         in `strongman`: 8% of it), 14% of their time"
     );
 }
 

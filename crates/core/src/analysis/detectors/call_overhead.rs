@@ -136,7 +136,7 @@ struct Cost {
 }
 
 fn cost(context: &Context<'_>, calls: &[&Call]) -> Cost {
-    let (set, index) = (context.set, context.index);
+    let set = context.set;
     let units = context.units();
     // Per (trace, unit), its calls.
     let mut per_unit: BTreeMap<(u32, u32), Vec<&Call>> = BTreeMap::new();
@@ -155,9 +155,6 @@ fn cost(context: &Context<'_>, calls: &[&Call]) -> Cost {
         let Some(unit_span) = set.spans.get(unit as usize) else {
             continue;
         };
-        let trace = index.traces.get(t as usize);
-        let session = trace.is_some_and(|trace| trace.shape == crate::index::TraceShape::Session);
-        let on_trace_path = trace.is_some_and(|trace| trace.root == unit);
         intervals.clear();
         for call in calls {
             let (Some(span), Some(server)) = (
@@ -170,13 +167,7 @@ fn cost(context: &Context<'_>, calls: &[&Call]) -> Cost {
             intervals.push(server.end().0, span.end().0);
             // The call's own time on its unit's path is the wait on it: its
             // server child covers the rest.
-            let path = if session {
-                context.session_units().on_path(call.span)
-            } else if on_trace_path {
-                context.on_path.get(call.span as usize).map_or(0, |d| d.0)
-            } else {
-                call.wait.outside_ns
-            };
+            let path = super::calls::own_path_time(context, t as usize, unit, call.span, call.wait.outside_ns);
             on_path = on_path.saturating_add(path.min(call.wait.outside_ns));
         }
         held = held.saturating_add(intervals.union_within(unit_span.start.0, unit_span.end().0));
@@ -188,11 +179,7 @@ fn cost(context: &Context<'_>, calls: &[&Call]) -> Cost {
             super::calls::UnitName::Handler(..) => handlers += 1,
         }
     }
-    let noun = match (endpoints.is_empty(), handlers == 0) {
-        (false, true) => ("request", "requests"),
-        (true, _) => ("run", "runs"),
-        (false, false) => ("request or run", "requests and runs"),
-    };
+    let noun = super::calls::units_noun(per_unit.keys().map(|&(t, unit)| units.name(context, t as usize, unit)));
     Cost {
         units: per_unit.len() as u64,
         traces: super::distinct(per_unit.keys().map(|&(t, _)| t)),

@@ -15,6 +15,7 @@ pub mod call_overhead;
 mod callee_wait;
 mod calls;
 pub mod chatty_calls;
+pub mod consistency_cost;
 pub mod consolidate;
 pub mod critical_path;
 pub mod data_quality;
@@ -181,6 +182,8 @@ pub struct Config {
     pub chatty_calls: chatty_calls::Config,
     /// Calls that wait far longer than their callee works.
     pub call_overhead: call_overhead::Config,
+    /// Database calls slow for the consistency level they ask.
+    pub consistency_cost: consistency_cost::Config,
     /// Calls retried after they failed.
     pub retries: retries::Config,
     /// Slow endpoints.
@@ -568,6 +571,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
     findings.extend(call_overhead::detect(context, &config.call_overhead));
+    findings.extend(consistency_cost::detect(context, &config.consistency_cost));
     findings.extend(retries::detect(context, &config.retries));
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));

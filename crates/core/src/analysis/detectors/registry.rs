@@ -15,6 +15,8 @@ pub enum Detector {
     ChattyCalls,
     /// Calls that keep their callers waiting far longer than the callee works.
     CallOverhead,
+    /// Database calls many times slower at one consistency level than at the others.
+    ConsistencyCost,
     /// A call repeated after it failed.
     Retries,
     /// An endpoint whose typical request is far slower than the others'.
@@ -51,10 +53,11 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 19] = [
+    pub const ALL: [Detector; 20] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
         Detector::CallOverhead,
+        Detector::ConsistencyCost,
         Detector::Retries,
         Detector::SlowEndpoint,
         Detector::LongTail,
@@ -142,6 +145,14 @@ impl Detector {
                 "Call overhead",
                 "Calls that keep their callers waiting far longer than the callee's own span of them: the time goes to connection setup, a pool, a gateway or the network, not to the callee's work.",
                 "Check connection reuse (keep-alive, pool sizes) and what lies between caller and callee (a gateway, a load balancer, another zone); the callee's code is not where the time goes.",
+                Critical,
+                true,
+            ),
+            Detector::ConsistencyCost => e(
+                "consistency_cost",
+                "Consistency cost",
+                "A service's database calls at one consistency level take many times longer than every call it makes at its other levels: the level, not the statement, costs the time.",
+                "Check how many replicas the level waits for and where they are (`LOCAL_QUORUM` instead of `QUORUM` keeps a quorum in one data center), or whether the statement needs it.",
                 Critical,
                 true,
             ),
