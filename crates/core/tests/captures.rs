@@ -677,7 +677,11 @@ fn a_sidecars_spans_on_the_critical_path_are_told_by_where_they_went() {
 /// passes, and its sibling check `Should Be True … == 201` fails; in
 /// `Otel Functional` the `POST` takes `expected_status=201` and fails itself,
 /// its `Create Execution` keyword failing above it (one origin: a failing
-/// span above a failing one only passes the error on).
+/// span above a failing one only passes the error on). But they are one
+/// cause (the strict review): the backend refused both of the run's
+/// execution requests, traced apart from the steps (the test runner passes
+/// no context), so the two are told as one item that names the answer first,
+/// with the backend's spans in the evidence.
 #[test]
 fn rare_errors_are_told_as_written() {
     let rare = sentence(
@@ -698,6 +702,23 @@ fn rare_errors_are_told_as_written() {
     assert!(
         rare.contains("\"Url: http://essvt-nginx:8080/api/v2/executions Expected status: 403 != 201\" ×1"),
         "{rare}"
+    );
+    assert!(
+        rare.contains(
+            " UTC: `POST /v2/executions` in `essvt-core` answered HTTP 403 to 2 of its 2 requests, traced apart \
+             from the steps that failed on the answers (`Should Be True ${resp.status_code} == 201, "
+        ),
+        "{rare}"
+    );
+    let rare_finding = finding_about(
+        "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl",
+        "rare_errors",
+        "too rare",
+    );
+    let traces: Vec<String> = rare_finding.evidence.iter().map(|e| e.trace_id.to_string()).collect();
+    assert!(
+        traces.iter().any(|t| t.starts_with("eff2e684")) && traces.iter().any(|t| t.starts_with("948b465d")),
+        "{traces:?}"
     );
     let pods = sentence(
         "jaeger-ui-json/jaegerui__genaiTestTrace.json",

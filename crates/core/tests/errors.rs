@@ -768,3 +768,99 @@ fn a_handled_check_is_said_in_the_failure_it_led_to_and_alone_otherwise() {
     assert_eq!(found[0].subject.operation, "File Should Exist");
     assert!(!found[0].explanation.contains("followed"), "{}", found[0].explanation);
 }
+
+/// Two test steps that failed on a 403 from a backend whose spans are traced
+/// apart (no context passed) are one refusal: told as one item naming the
+/// backend's answer. A backend answer outside the steps, or a message that
+/// does not say the status, ties nothing.
+#[test]
+fn steps_failing_on_one_refusal_are_told_as_one() {
+    const BASE: u64 = 1_700_000_000_000_000_000;
+    let at = |ms: u64| BASE + ms * 1_000_000;
+    let span = |trace: u128, id: u64, parent: Option<u64>, service: &'static str, name: &str, kind, ms: (u64, u64)| {
+        SynthSpan {
+            trace_id: trace,
+            span_id: id,
+            parent_span_id: parent,
+            service,
+            name: name.to_owned(),
+            kind,
+            start_ns: at(ms.0),
+            end_ns: at(ms.1),
+            error: None,
+            attributes: Vec::new(),
+        }
+    };
+    let run = |answers_at: [u64; 2], says_status: bool| -> Vec<SynthSpan> {
+        let mut spans = vec![span(1, 1, None, "runner", "Run Tests", SpanKind::Internal, (0, 5_000))];
+        for (n, (step, answer)) in [(1_000u64, answers_at[0]), (3_000, answers_at[1])]
+            .into_iter()
+            .enumerate()
+        {
+            let id = 10 * (n as u64 + 1);
+            let mut keyword = span(
+                1,
+                id,
+                Some(1),
+                "runner",
+                "Create Execution",
+                SpanKind::Internal,
+                (step, step + 40),
+            );
+            keyword.error = Some("failed".to_owned());
+            let mut check = span(
+                1,
+                id + 1,
+                Some(id),
+                "runner",
+                &format!("Check {n}"),
+                SpanKind::Internal,
+                (step + 30, step + 35),
+            );
+            check.error = Some(if says_status {
+                format!("Execution creation returned 403 (try {n})")
+            } else {
+                format!("Execution creation refused (try {n})")
+            });
+            let mut server = span(
+                100 + n as u128,
+                1,
+                None,
+                "backend",
+                "POST /v2/executions",
+                SpanKind::Server,
+                (answer, answer + 20),
+            );
+            server.attributes = vec![
+                ("http.route", SynthValue::Str("/v2/executions".to_owned())),
+                ("http.request.method", SynthValue::Str("POST".to_owned())),
+                ("http.response.status_code", SynthValue::Int(403)),
+            ];
+            spans.extend([keyword, check, server]);
+        }
+        spans
+    };
+    let rare = |spans: &[SynthSpan]| -> String {
+        let analysis = analyse(&encode(spans, Format::OtlpJson));
+        analysis
+            .findings
+            .iter()
+            .find(|f| f.detector == Detector::RareErrors)
+            .map(|f| f.explanation.clone())
+            .unwrap_or_default()
+    };
+    let tied = rare(&run([1_005, 3_005], true));
+    assert!(
+        tied.contains(
+            ": `POST /v2/executions` in `backend` answered HTTP 403 to 2 of its 2 requests, traced apart from the \
+             steps that failed on the answers (`Check 0` in `runner`: \"Execution creation returned 403 (try 0)\" ×1; \
+             `Check 1` in `runner`: \"Execution creation returned 403 (try 1)\" ×1)."
+        ),
+        "{tied}"
+    );
+    let outside = rare(&run([1_100, 3_100], true));
+    assert!(!outside.contains("answered HTTP 403"), "{outside}");
+    assert!(outside.contains("`Check 0` in `runner`"), "{outside}");
+    let unsaid = rare(&run([1_005, 3_005], false));
+    assert!(!unsaid.contains("answered HTTP 403"), "{unsaid}");
+}
