@@ -361,16 +361,7 @@ fn smartthings_token_checks_wait_outside_auth() {
         overhead.ends_with("; 967ms on the critical paths of the 18 runs that made them, 12% of their time"),
         "{overhead}"
     );
-    let analysis = tracelens_core::analysis::Analysis::of(&{
-        let mut set = TraceSet::new();
-        let bytes = std::fs::read(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../tests/fixtures")
-                .join(path),
-        );
-        import_file(&mut set, "capture", &bytes.unwrap()).unwrap();
-        set
-    });
+    let analysis = analyse(path);
     assert!(
         analysis
             .findings

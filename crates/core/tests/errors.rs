@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
@@ -775,30 +777,15 @@ fn a_handled_check_is_said_in_the_failure_it_led_to_and_alone_otherwise() {
 /// does not say the status, ties nothing.
 #[test]
 fn steps_failing_on_one_refusal_are_told_as_one() {
-    const BASE: u64 = 1_700_000_000_000_000_000;
-    let at = |ms: u64| BASE + ms * 1_000_000;
-    let span = |trace: u128, id: u64, parent: Option<u64>, service: &'static str, name: &str, kind, ms: (u64, u64)| {
-        SynthSpan {
-            trace_id: trace,
-            span_id: id,
-            parent_span_id: parent,
-            service,
-            name: name.to_owned(),
-            kind,
-            start_ns: at(ms.0),
-            end_ns: at(ms.1),
-            error: None,
-            attributes: Vec::new(),
-        }
-    };
+    use common::span as timed;
     let run = |answers_at: [u64; 2], says_status: bool| -> Vec<SynthSpan> {
-        let mut spans = vec![span(1, 1, None, "runner", "Run Tests", SpanKind::Internal, (0, 5_000))];
+        let mut spans = vec![timed(1, 1, None, "runner", "Run Tests", SpanKind::Internal, (0, 5_000))];
         for (n, (step, answer)) in [(1_000u64, answers_at[0]), (3_000, answers_at[1])]
             .into_iter()
             .enumerate()
         {
             let id = 10 * (n as u64 + 1);
-            let mut keyword = span(
+            let mut keyword = timed(
                 1,
                 id,
                 Some(1),
@@ -808,7 +795,7 @@ fn steps_failing_on_one_refusal_are_told_as_one() {
                 (step, step + 40),
             );
             keyword.error = Some("failed".to_owned());
-            let mut check = span(
+            let mut check = timed(
                 1,
                 id + 1,
                 Some(id),
@@ -822,7 +809,7 @@ fn steps_failing_on_one_refusal_are_told_as_one() {
             } else {
                 format!("Execution creation refused (try {n})")
             });
-            let mut server = span(
+            let mut server = timed(
                 100 + n as u128,
                 1,
                 None,

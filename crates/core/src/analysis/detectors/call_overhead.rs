@@ -272,12 +272,16 @@ fn finding(context: &Context<'_>, service: Sym, operations: &[Vec<Call>]) -> Fin
     }
 }
 
+/// A call as evidence sorts it: first of its kind in its trace (`false`
+/// first), then the longest wait first, then the span.
+type Ranked = (bool, u64, u32);
+
 /// Up to three traces, each with up to six calls: first one of each caller
 /// and operation (so `consolidate` sees every kind of call the finding
 /// holds), then the calls that waited longest.
 fn evidence(context: &Context<'_>, operations: &[Vec<Call>]) -> Vec<Evidence> {
     let set = context.set;
-    let mut by_trace: BTreeMap<u32, Vec<(bool, u64, u32)>> = BTreeMap::new();
+    let mut by_trace: BTreeMap<u32, Vec<Ranked>> = BTreeMap::new();
     let mut seen: BTreeSet<(u32, Sym, usize)> = BTreeSet::new();
     for (op, calls) in operations.iter().enumerate() {
         for call in calls {
@@ -292,7 +296,7 @@ fn evidence(context: &Context<'_>, operations: &[Vec<Call>]) -> Vec<Evidence> {
                 .push((!first_of_kind, u64::MAX - call.wait.outside_ns, call.span));
         }
     }
-    let mut traces: Vec<(u32, Vec<(bool, u64, u32)>)> = by_trace.into_iter().collect();
+    let mut traces: Vec<(u32, Vec<Ranked>)> = by_trace.into_iter().collect();
     traces.sort_by_key(|(t, calls)| (std::cmp::Reverse(calls.len()), *t));
     traces
         .into_iter()
