@@ -36,7 +36,7 @@
 //!
 //! **Example.** In the SmartThings capture in `tests/fixtures`, 48
 //! `post /oauth/check_token` calls from six services to `auth` took a
-//! median 20.2 ms, of which auth's own span held 3.3 ms: 16.5 ms a call
+//! median 20.0 ms, of which auth's own span held 3.3 ms: 16.5 ms a call
 //! outside it.
 
 use super::callee_wait::{self, CalleeWait};

@@ -3,9 +3,9 @@
 //! overhead (calls that wait far longer than their callee works) both read.
 //!
 //! ```text
-//! call     |==========================|   bookie POST /oauth/check_token, 20.2 ms
-//! server             |====|               auth post /oauth/check_token, 3.3 ms
-//!          ^^^^^^^^^^      ^^^^^^^^^^^^   outside: 16.9 ms (before 10.4 + after 6.5)
+//! call     |==========================|   bookie POST /oauth/check_token, 20.33 ms
+//! server             |====|               auth post /oauth/check_token, 3.47 ms
+//!          ^^^^^^^^^^      ^^^^^^^^^^^^   outside: 16.87 ms (10.93 before + 5.94 after)
 //! ```
 //!
 //! Only a call whose server span lies within it (starting no earlier, ending

@@ -31,7 +31,7 @@
 //!
 //! **Example.** In the SmartThings capture in `tests/fixtures`, `auth`'s
 //! two calls at `QUORUM` (an `INSERT INTO auth.oauth_code` and a `DELETE
-//! FROM auth.oauth_code`) took 77.0 and 77.9 ms; its 130 calls at `ONE` and
+//! FROM auth.oauth_code`) took 77.0 and 77.9 ms; its 128 calls at `ONE` and
 //! `LOCAL_ONE`, a median 0.94 ms and 7.7 ms at most. The insert holds 66% of
 //! the login's `POST /oauth/authorize`.
 
