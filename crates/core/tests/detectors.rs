@@ -322,6 +322,126 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
     );
 }
 
+/// Calls that wait far longer than their callee's own span of them are call
+/// overhead: five requests each check a token, a 20 ms call for 3 ms of the
+/// callee's span. A server span outside its call (clock skew), a wait under
+/// 5 ms, or one under half of the call is none.
+#[test]
+fn calls_waiting_far_longer_than_their_callee_works_are_call_overhead() {
+    let requests = |server: (u64, u64)| -> Vec<SynthSpan> {
+        (1..=5u128)
+            .flat_map(|t| {
+                [
+                    request(t, "/x", 40),
+                    span(
+                        t,
+                        2,
+                        Some(1),
+                        "api",
+                        "POST /oauth/check_token",
+                        SpanKind::Client,
+                        (5, 25),
+                    ),
+                    span(
+                        t,
+                        3,
+                        Some(2),
+                        "auth",
+                        "post /oauth/check_token",
+                        SpanKind::Server,
+                        server,
+                    ),
+                ]
+            })
+            .collect()
+    };
+    let found = findings_of(&requests((15, 18)), "call_overhead");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.service, "auth");
+    assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /x"));
+    assert_eq!(found[0].severity, Severity::Warning, "85 ms in all: short of critical");
+    assert!(
+        found[0].explanation.starts_with(
+            "Calls to `auth` wait far longer than `auth` works on them: 5 calls from `api` to \
+             `post /oauth/check_token` (5) took a median 20.0ms, of which `auth`'s own span held 3.00ms: a median \
+             17.0ms of each call (85%; 17.0ms) passed before that span began or after it ended"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        found[0]
+            .explanation
+            .ends_with("; 85.0ms on the critical paths of the 5 requests that made them, 42% of their time"),
+        "{}",
+        found[0].explanation
+    );
+    assert!(findings_of(&requests((22, 28)), "call_overhead").is_empty(), "skew");
+    assert!(
+        findings_of(&requests((7, 23)), "call_overhead").is_empty(),
+        "4 ms a call"
+    );
+    assert!(
+        findings_of(&requests((8, 20)), "call_overhead").is_empty(),
+        "40% of the call"
+    );
+}
+
+/// Database calls at one consistency level, each slower than every call the
+/// service makes at its others, are a consistency cost: two `QUORUM` writes
+/// of 50 ms beside twelve `ONE` reads of 1 ms. One `QUORUM` call as fast as
+/// a `ONE` call, or too few calls to compare with, is none.
+#[test]
+fn calls_slow_at_one_consistency_level_are_its_cost() {
+    let calls = |quorum: [(u64, u64); 2], reads: u64| -> Vec<SynthSpan> {
+        let mut spans = vec![request(1, "/login", 200)];
+        let mut at = 1;
+        let mut call = |name: &str, level: &str, ms: (u64, u64)| {
+            at += 1;
+            let mut span = span(1, at, Some(1), "api", name, SpanKind::Client, ms);
+            span.attributes = vec![
+                ("db.system", SynthValue::Str("cassandra".to_owned())),
+                ("db.statement", SynthValue::Str(format!("{name} WHERE code = ?"))),
+                ("cassandra.consistency_level", SynthValue::Str(level.to_owned())),
+            ];
+            span
+        };
+        for r in 0..reads {
+            spans.push(call("SELECT * FROM client", "ONE", (2 + 2 * r, 3 + 2 * r)));
+        }
+        spans.push(call("INSERT INTO code", "QUORUM", quorum[0]));
+        spans.push(call("DELETE FROM code", "QUORUM", quorum[1]));
+        spans
+    };
+    let found = findings_of(&calls([(40, 90), (100, 150)], 12), "consistency_cost");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].subject.service, "api");
+    assert!(
+        found[0].explanation.starts_with(
+            "`api`'s 2 database calls at consistency `QUORUM` (`DELETE FROM code WHERE code = ?` and `INSERT INTO \
+             code WHERE code = ?`) took 50.0ms, while its 12 calls at `ONE` took a median 1.00ms (1.00ms at most): \
+             `QUORUM` counts the replicas of every data center"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        found[0].explanation.ends_with(
+            "; 100ms on the critical paths of the 1 request that made them (`GET /login`: 50% of it), 50% of their time"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    assert!(
+        findings_of(&calls([(40, 90), (100, 101)], 12), "consistency_cost").is_empty(),
+        "one QUORUM call as fast as a ONE call"
+    );
+    assert!(
+        findings_of(&calls([(40, 90), (100, 150)], 9), "consistency_cost").is_empty(),
+        "nine calls to compare with"
+    );
+}
+
 /// A statement that logs it waited for a lock, then got it, spent that time
 /// queueing, and the bottleneck says so with the log's own words. A span
 /// that only logs it got the lock (HotROD's full trace: "Acquired lock; 0

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use std::path::PathBuf;
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
@@ -767,4 +769,85 @@ fn a_handled_check_is_said_in_the_failure_it_led_to_and_alone_otherwise() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].subject.operation, "File Should Exist");
     assert!(!found[0].explanation.contains("followed"), "{}", found[0].explanation);
+}
+
+/// Two test steps that failed on a 403 from a backend whose spans are traced
+/// apart (no context passed) are one refusal: told as one item naming the
+/// backend's answer. A backend answer outside the steps, or a message that
+/// does not say the status, ties nothing.
+#[test]
+fn steps_failing_on_one_refusal_are_told_as_one() {
+    use common::span as timed;
+    let run = |answers_at: [u64; 2], says_status: bool| -> Vec<SynthSpan> {
+        let mut spans = vec![timed(1, 1, None, "runner", "Run Tests", SpanKind::Internal, (0, 5_000))];
+        for (n, (step, answer)) in [(1_000u64, answers_at[0]), (3_000, answers_at[1])]
+            .into_iter()
+            .enumerate()
+        {
+            let id = 10 * (n as u64 + 1);
+            let mut keyword = timed(
+                1,
+                id,
+                Some(1),
+                "runner",
+                "Create Execution",
+                SpanKind::Internal,
+                (step, step + 40),
+            );
+            keyword.error = Some("failed".to_owned());
+            let mut check = timed(
+                1,
+                id + 1,
+                Some(id),
+                "runner",
+                &format!("Check {n}"),
+                SpanKind::Internal,
+                (step + 30, step + 35),
+            );
+            check.error = Some(if says_status {
+                format!("Execution creation returned 403 (try {n})")
+            } else {
+                format!("Execution creation refused (try {n})")
+            });
+            let mut server = timed(
+                100 + n as u128,
+                1,
+                None,
+                "backend",
+                "POST /v2/executions",
+                SpanKind::Server,
+                (answer, answer + 20),
+            );
+            server.attributes = vec![
+                ("http.route", SynthValue::Str("/v2/executions".to_owned())),
+                ("http.request.method", SynthValue::Str("POST".to_owned())),
+                ("http.response.status_code", SynthValue::Int(403)),
+            ];
+            spans.extend([keyword, check, server]);
+        }
+        spans
+    };
+    let rare = |spans: &[SynthSpan]| -> String {
+        let analysis = analyse(&encode(spans, Format::OtlpJson));
+        analysis
+            .findings
+            .iter()
+            .find(|f| f.detector == Detector::RareErrors)
+            .map(|f| f.explanation.clone())
+            .unwrap_or_default()
+    };
+    let tied = rare(&run([1_005, 3_005], true));
+    assert!(
+        tied.contains(
+            ": `POST /v2/executions` in `backend` answered HTTP 403 to 2 of its 2 requests, traced apart from the \
+             steps that failed on the answers (`Check 0` in `runner`: \"Execution creation returned 403 (try 0)\" ×1; \
+             `Check 1` in `runner`: \"Execution creation returned 403 (try 1)\" ×1)."
+        ),
+        "{tied}"
+    );
+    let outside = rare(&run([1_100, 3_100], true));
+    assert!(!outside.contains("answered HTTP 403"), "{outside}");
+    assert!(outside.contains("`Check 0` in `runner`"), "{outside}");
+    let unsaid = rare(&run([1_005, 3_005], false));
+    assert!(!unsaid.contains("answered HTTP 403"), "{unsaid}");
 }

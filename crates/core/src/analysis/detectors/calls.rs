@@ -595,6 +595,35 @@ pub(super) fn unit_cost(context: &Context<'_>, t: usize, unit: u32, calls: &[u32
     if is_root { path_time(context, calls) } else { held }
 }
 
+/// What units of these names are, one and several: requests of endpoints,
+/// runs of handlers, or both.
+pub(super) fn units_noun<'a>(names: impl IntoIterator<Item = UnitName<'a>>) -> (&'static str, &'static str) {
+    let (mut requests, mut runs) = (false, false);
+    for name in names {
+        match name {
+            UnitName::Endpoint(_) => requests = true,
+            UnitName::Handler(..) => runs = true,
+        }
+    }
+    match (requests, runs) {
+        (true, false) => ("request", "requests"),
+        (true, true) => ("request or run", "requests and runs"),
+        _ => ("run", "runs"),
+    }
+}
+
+/// Span `i`'s own time on the critical path of its unit of work `unit` in
+/// trace `t`: within each unit of a session its own path; in a request
+/// trace the trace's path when the unit is its root; else `otherwise` (a
+/// handler that is not its trace's root has no path of its own).
+pub(super) fn own_path_time(context: &Context<'_>, t: usize, unit: u32, i: u32, otherwise: u64) -> u64 {
+    match context.index.traces.get(t) {
+        Some(trace) if trace.shape == crate::index::TraceShape::Session => context.session_units().on_path(i),
+        Some(trace) if trace.root == unit => context.on_path.get(i as usize).map_or(0, |d| d.0),
+        _ => otherwise,
+    }
+}
+
 /// Critical-path time held by the subtrees of `calls` (each span's own
 /// on-path time, summed over the calls and everything below them, each span
 /// once even where calls nest): at most what removing the calls would save.

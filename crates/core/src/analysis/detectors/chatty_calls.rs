@@ -31,7 +31,12 @@
 //! calls reached a traced server that began a median 30% or more (and 5 ms)
 //! into the call and answered within it, the sentence says the wait sat in
 //! front of the callee (a pool, a gateway, a queue): batching is not then
-//! the only fix.
+//! the only fix. When every call answered 304 Not Modified (a cache asking
+//! whether its copy is current), the sentence says so; and when the calling
+//! service made them in a quarter or less of the requests and messages it
+//! handled ([`super::cache_refresh`]), they are a refresh that came due, not
+//! a read on every use: their share is then of all that work's time, which
+//! the refresh's cost is spread over.
 //!
 //! Impact: `request_time_share` is the union of the calls' time within each
 //! affected request over those requests' time (ten calls at once hold their
@@ -285,6 +290,11 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
     Some(first)
 }
 
+/// How a sentence says the calls waited in front of their callee
+/// ([`queued_before_callee`]): `consolidate` reads it, so the call-overhead
+/// finding on the same calls is not told again.
+pub(super) const WAIT_TOLD: &str = "the callee's span began a median";
+
 /// "; the callee's span began a median 97.0ms after each call did (65% of
 /// the call, up to 180ms): …" when most calls reached a traced server that
 /// started well after them and answered within them (so the clocks agree):
@@ -293,30 +303,13 @@ fn one_per_unit(context: &Context<'_>, mut findings: Vec<(Finding, String, Vec<u
 /// calls, 32 at once, reached `platformapi` 88–180 ms after they began, for
 /// about 50 ms of its work.
 fn queued_before_callee(context: &Context<'_>, occurrences: &[Occurrence]) -> String {
-    let (set, index) = (context.set, context.index);
     let calls: Vec<u32> = occurrences.iter().flat_map(|o| o.spans.iter().copied()).collect();
-    let mut waits: Vec<(u64, f64)> = Vec::new();
-    for &c in &calls {
-        let Some(call) = set
-            .spans
-            .get(c as usize)
-            .filter(|s| s.duration_known() && s.duration.0 > 0)
-        else {
-            continue;
-        };
-        let server = index.children_of(c).iter().find_map(|&child| {
-            set.spans
-                .get(child as usize)
-                .filter(|s| s.kind == crate::model::SpanKind::Server && s.service != call.service && s.duration_known())
-        });
-        let Some(server) = server else { continue };
-        // A server outside its call is clock skew, not a wait.
-        if server.start < call.start || server.end().0 > call.end().0.saturating_add(1_000_000) {
-            continue;
-        }
-        let gap = server.start.0 - call.start.0;
-        waits.push((gap, gap as f64 / call.duration.0 as f64));
-    }
+    // A server outside its call is clock skew, not a wait (`callee_wait`).
+    let waits: Vec<(u64, f64)> = calls
+        .iter()
+        .filter_map(|&c| super::callee_wait::of(context, c))
+        .map(|w| (w.before_ns, w.before_ns as f64 / w.call_ns as f64))
+        .collect();
     if waits.is_empty() || 2 * waits.len() < calls.len() {
         return String::new();
     }
@@ -327,8 +320,8 @@ fn queued_before_callee(context: &Context<'_>, occurrences: &[Occurrence]) -> St
         return String::new();
     }
     format!(
-        "; the callee's span began a median {} after each call did ({:.0}% of the call, up to {}): a connection \
-         pool, a gateway or a queue in front of the callee",
+        "; {WAIT_TOLD} {} after each call did ({:.0}% of the call, up to {}): a connection pool, a gateway or a \
+         queue in front of the callee",
         DurationNs(gap),
         share * 100.0,
         DurationNs(most)
@@ -458,10 +451,29 @@ fn finding(
             }
         })
         .unwrap_or_default();
-    let not_modified = if all_not_modified(set, occurrences) {
-        "; every call answered 304 Not Modified: the caller's cached copy was current each time (a cache that asks on every use: trust it longer, or refresh it in the background?)"
-    } else {
-        ""
+    // Revalidations made in only a few of the service's handlers are a
+    // refresh that came due: its cost is shared by all of them.
+    let all_current = all_not_modified(set, occurrences);
+    let refresh = all_current
+        .then(|| {
+            let made: Vec<u32> = occurrences.iter().flat_map(|o| o.spans.iter().copied()).collect();
+            super::cache_refresh::made_in_few(context, service, &made)
+        })
+        .flatten();
+    let not_modified = match &refresh {
+        _ if !all_current => String::new(),
+        None => "; every call answered 304 Not Modified: the caller's cached copy was current each time (a cache \
+                 that asks on every use: trust it longer, or refresh it in the background?)"
+            .to_owned(),
+        Some(refresh) => format!(
+            "; every call answered 304 Not Modified: the caller's cached copy was current each time, and `{}` made \
+             them in {} of the {} {} it handled (the others made none): a refresh that came due, run inline, not a \
+             read on every use (refresh it in the background, off the handler's path?)",
+            super::shown(set.str(service)),
+            refresh.made_in,
+            refresh.handled,
+            refresh.noun
+        ),
     };
     let queued = queued_before_callee(context, occurrences);
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
@@ -474,8 +486,12 @@ fn finding(
             requests: requests as u64,
             traces: Some(super::distinct(occurrences.iter().map(|o| o.trace))),
             failed_requests: 0,
-            of_requests: units.count(context, unit).max(requests as u64),
-            request_time_share: share,
+            of_requests: refresh
+                .as_ref()
+                .map_or(units.count(context, unit).max(requests as u64), |r| r.handled),
+            request_time_share: refresh
+                .as_ref()
+                .map_or(share, |r| super::wall_clock::share(held, r.handled_ns)),
             time: DurationNs(time),
             data_at_risk: false,
         },

@@ -23,6 +23,13 @@
 //!   51), and the repeated call's finding, which measures them all, speaks.
 //!   The bottleneck is dropped; a slow endpoint folded into it moves along.
 //!
+//! - **Calls that wait in front of their callee, told twice**: a chatty
+//!   call whose sentence already says its callee's span began long after
+//!   each call (SmartThings' 52 device fetches, a median 89.6 ms in front of
+//!   `platformapi`) is what a call-overhead finding on the same calls (the
+//!   same caller service, callee and unit of work) would say again: that
+//!   finding is dropped.
+//!
 //! - **An N+1 query or chatty call seen from several units of work** (the
 //!   same statement in the same service under two endpoints, or under an
 //!   endpoint and a handler outside it; for chatty calls, the same callee)
@@ -67,6 +74,7 @@ pub fn consolidate(context: &Context<'_>, rules: &SeverityRules, findings: Vec<F
     let findings = fold_slow_endpoints_into_their_bottleneck(findings);
     let findings = drop_bottlenecks_of_unexplained_time(findings);
     let findings = drop_bottlenecks_on_repeated_calls(context, findings);
+    let findings = drop_overheads_told_as_chatty(context, findings);
     let findings = fold_unexplained_waits_into_their_error(context, findings);
     let findings = fold_failures_and_tails_into_their_retries(context, rules, findings);
     let findings = merge_repeats_across_units(findings);
@@ -116,7 +124,7 @@ fn merge_repeats_across_units(findings: Vec<Finding>) -> Vec<Finding> {
             let more = others.len().saturating_sub(NAMED_ENDPOINTS);
             merged.explanation.push_str(&format!(
                 "; also in {}{}",
-                join(&named),
+                super::join(&named),
                 if more > 0 {
                     format!(" and {more} more")
                 } else {
@@ -170,15 +178,6 @@ fn unit_of(finding: &Finding) -> String {
         }
     }
     format!("`{}`", super::shown(&finding.subject.service))
-}
-
-/// "a", "a and b", "a, b and c".
-fn join(items: &[String]) -> String {
-    match items.split_last() {
-        Some((last, first)) if !first.is_empty() => format!("{} and {last}", first.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    }
 }
 
 /// Uninstrumented-time findings whose every example span is the error
@@ -677,6 +676,39 @@ fn drop_bottlenecks_on_repeated_calls(context: &Context<'_>, findings: Vec<Findi
         }
     }
     kept
+}
+
+/// Call-overhead findings whose every example call is one a chatty-calls
+/// finding counts and already says waited in front of its callee.
+fn drop_overheads_told_as_chatty(context: &Context<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+    let told =
+        |f: &Finding| f.detector == Detector::ChattyCalls && f.explanation.contains(super::chatty_calls::WAIT_TOLD);
+    if !findings.iter().any(told) || !findings.iter().any(|f| f.detector == Detector::CallOverhead) {
+        return findings;
+    }
+    let (units, keys) = (context.units(), context.call_keys());
+    // A call's place: its service, unit of work and callee, as chatty calls count it.
+    let places = |f: &Finding| -> Vec<Option<(crate::intern::Sym, u32, u32)>> {
+        f.evidence
+            .iter()
+            .flat_map(|e| e.span_ids.iter().map(move |&id| (e.trace_id, id)))
+            .map(|(trace, id)| {
+                let i = span_index(context, trace, id)?;
+                Some((context.set.spans.get(i as usize)?.service, units.unit(i)?, keys.key(i)?))
+            })
+            .collect()
+    };
+    let counted: Vec<(crate::intern::Sym, u32, u32)> =
+        findings.iter().filter(|f| told(f)).flat_map(places).flatten().collect();
+    findings
+        .into_iter()
+        .filter(|f| {
+            let mine = places(f);
+            f.detector != Detector::CallOverhead
+                || mine.is_empty()
+                || !mine.iter().all(|at| at.is_some_and(|at| counted.contains(&at)))
+        })
+        .collect()
 }
 
 fn key(finding: &Finding) -> (Option<String>, String, String) {

@@ -312,7 +312,7 @@ fn describe(
             "The critical path of `{}` ({}) runs through {}",
             super::shown(what),
             DurationNs(total),
-            join(&list)
+            super::join(&list)
         ),
         evidence: vec![Evidence {
             trace_id: trace.trace_id,
@@ -473,13 +473,4 @@ fn untraced_host<'p>(context: &Context<'_>, services: &HashSet<Sym>, part: &'p P
     // A host that is no string of the set names no service.
     let traced = set.strings.get(host).is_some_and(|host| services.contains(&host));
     (!traced).then_some(host)
-}
-
-/// "a", "a and b", "a, b and c".
-fn join(items: &[String]) -> String {
-    match items.split_last() {
-        Some((last, first)) if !first.is_empty() => format!("{} and {last}", first.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    }
 }

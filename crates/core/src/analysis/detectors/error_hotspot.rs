@@ -64,6 +64,7 @@ pub(crate) mod message;
 mod messages;
 mod origins;
 mod rare;
+mod refused;
 mod sentence;
 
 use super::{Context, Evidence, Finding, Impact, Subject, shown};

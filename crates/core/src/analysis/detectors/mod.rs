@@ -9,9 +9,13 @@
 pub mod bottleneck;
 mod bound_params;
 pub mod broken_propagation;
+mod cache_refresh;
 mod call_effect;
+pub mod call_overhead;
+mod callee_wait;
 mod calls;
 pub mod chatty_calls;
+pub mod consistency_cost;
 pub mod consolidate;
 pub mod critical_path;
 pub mod data_quality;
@@ -176,6 +180,10 @@ pub struct Config {
     pub n_plus_one: n_plus_one::Config,
     /// Chatty remote calls.
     pub chatty_calls: chatty_calls::Config,
+    /// Calls that wait far longer than their callee works.
+    pub call_overhead: call_overhead::Config,
+    /// Database calls slow for the consistency level they ask.
+    pub consistency_cost: consistency_cost::Config,
     /// Calls retried after they failed.
     pub retries: retries::Config,
     /// Slow endpoints.
@@ -514,6 +522,15 @@ pub(super) fn operation_of(set: &TraceSet, spans: impl IntoIterator<Item = u32>)
     }
 }
 
+/// "a", "a and b", "a, b and c".
+pub(super) fn join(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, first)) if !first.is_empty() => format!("{} and {last}", first.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
 /// Finding sentences agree a noun with its count through the one helper.
 pub(crate) use crate::numbers::{agrees, counted};
 
@@ -553,6 +570,8 @@ fn median_f64(mut values: Vec<f64>) -> f64 {
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
+    findings.extend(call_overhead::detect(context, &config.call_overhead));
+    findings.extend(consistency_cost::detect(context, &config.consistency_cost));
     findings.extend(retries::detect(context, &config.retries));
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));

@@ -13,6 +13,10 @@ pub enum Detector {
     NPlusOneQueries,
     /// The same remote call made many times in one request.
     ChattyCalls,
+    /// Calls that keep their callers waiting far longer than the callee works.
+    CallOverhead,
+    /// Database calls many times slower at one consistency level than at the others.
+    ConsistencyCost,
     /// A call repeated after it failed.
     Retries,
     /// An endpoint whose typical request is far slower than the others'.
@@ -49,9 +53,11 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 18] = [
+    pub const ALL: [Detector; 20] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
+        Detector::CallOverhead,
+        Detector::ConsistencyCost,
         Detector::Retries,
         Detector::SlowEndpoint,
         Detector::LongTail,
@@ -131,6 +137,22 @@ impl Detector {
                 "Chatty calls",
                 "The same remote call made many times within one request.",
                 "Batch the calls into one request, or cache the answer for the length of the request.",
+                Critical,
+                true,
+            ),
+            Detector::CallOverhead => e(
+                "call_overhead",
+                "Call overhead",
+                "Calls that keep their callers waiting far longer than the callee's own span of them: the time goes to connection setup, a pool, a gateway or the network, not to the callee's work.",
+                "Check connection reuse (keep-alive, pool sizes) and what lies between caller and callee (a gateway, a load balancer, another zone); the callee's code is not where the time goes.",
+                Critical,
+                true,
+            ),
+            Detector::ConsistencyCost => e(
+                "consistency_cost",
+                "Consistency cost",
+                "A service's database calls at one consistency level take many times longer than every call it makes at its other levels: the level, not the statement, costs the time.",
+                "Check how many replicas the level waits for and where they are (`LOCAL_QUORUM` instead of `QUORUM` keeps a quorum in one data center), or whether the statement needs it.",
                 Critical,
                 true,
             ),

@@ -63,6 +63,13 @@ impl Intervals {
         }
     }
 
+    /// Adds the interval `[start, end)` (an empty one adds nothing).
+    pub(super) fn push(&mut self, start: u64, end: u64) {
+        if start < end {
+            self.spans.push((start, end));
+        }
+    }
+
     /// The length of the union of the intervals, clipped to `[from, to)`.
     pub(super) fn union_within(&mut self, from: u64, to: u64) -> u64 {
         self.spans.sort_unstable();

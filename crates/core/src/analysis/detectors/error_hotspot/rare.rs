@@ -7,11 +7,15 @@
 //! know every error in it: the async capture's session ended on one
 //! "Countdown failed", and the Robot Framework run's only 403s ("The runner
 //! [robot-runner] can not be…") failed one step each. The finding names up to
-//! `SHOWN` kinds, most frequent first, and counts the rest.
+//! `SHOWN` kinds, most frequent first, and counts the rest. Kinds whose every
+//! error met the same refusal, a server operation answering with one HTTP
+//! 4xx status ([`super::refused`]), are one item that names the server's
+//! answer first: one endpoint refusing a test run twice is one thing to fix.
 
 use super::super::{Evidence, Finding, Impact, Severity, Subject, shown};
 use super::sentence::{join_and, plural};
 use super::{Config, Described, message};
+use crate::intern::Sym;
 use crate::time::{DurationNs, sum_ns};
 
 /// Kinds of rare error named in the sentence; the others are counted.
@@ -38,50 +42,143 @@ pub(super) fn finding(
             members.iter().map(|m| m.start).min().unwrap_or(0),
         )
     });
-    let named: Vec<String> = ordered
+    // Incidents whose every error met the same refusal are one item.
+    let refusals = super::refused::Answers::of(context);
+    let refusal_of = |members: &Vec<&Described>| -> Option<(Sym, Sym, i64)> {
+        let mut tied = members.iter().map(|m| {
+            let span = set.spans.get(m.origin.span as usize)?;
+            let message = keys.message(set, span).map(|m| set.str(m))?;
+            refusals
+                .of_origin(context, m.origin.span, message)
+                .map(|r| (r.service, r.name, r.status))
+        });
+        let first = tied.next().flatten()?;
+        tied.all(|r| r == Some(first)).then_some(first)
+    };
+    let mut items: Vec<(usize, u64, Vec<&Vec<&Described>>)> = Vec::new();
+    let mut by_refusal: Vec<((Sym, Sym, i64), usize)> = Vec::new();
+    for &members in &ordered {
+        let start = members.iter().map(|m| m.start).min().unwrap_or(0);
+        match refusal_of(members) {
+            Some(refusal) => match by_refusal.iter().find(|(r, _)| *r == refusal) {
+                Some(&(_, at)) => {
+                    if let Some(item) = items.get_mut(at) {
+                        item.0 += members.len();
+                        item.1 = item.1.min(start);
+                        item.2.push(members);
+                    }
+                }
+                None => {
+                    by_refusal.push((refusal, items.len()));
+                    items.push((members.len(), start, vec![members]));
+                }
+            },
+            None => items.push((members.len(), start, vec![members])),
+        }
+    }
+    items.sort_by_key(|&(count, start, _)| (std::cmp::Reverse(count), start));
+    let told = |members: &Vec<&Described>| -> Option<String> {
+        let first = members.first()?;
+        let span = set.spans.get(first.origin.span as usize)?;
+        // One error is shown as written: folding is for grouping, and
+        // "returned <n>" hides the 403 a single failure is about.
+        let raw = (members.len() == 1)
+            .then(|| keys.message(set, span))
+            .flatten()
+            .map(|m| set.str(m).to_owned());
+        let text = raw
+            .or_else(|| first.message.and_then(|m| messages.get(m)).cloned())
+            .map(|m| {
+                format!(
+                    "\"{}\"",
+                    message::shortened(&message::readable(&m), config.shown_message_chars)
+                )
+            });
+        // The exception type, or the HTTP status a server answered with
+        // ("`HTTP 500`" where the span carries no message).
+        let kind = first.kind.as_deref().map(|k| format!("`{}`", shown(k)));
+        let said: Vec<String> = kind.into_iter().chain(text).collect();
+        let text = if said.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", said.join(" "))
+        };
+        Some(format!(
+            "`{}` in `{}`{text} ×{}",
+            shown(&super::super::operation_of(set, members.iter().map(|m| m.origin.span))),
+            shown(set.str(span.service)),
+            members.len()
+        ))
+    };
+    let named: Vec<String> = items
         .iter()
         .take(SHOWN)
-        .filter_map(|members| {
-            let first = members.first()?;
-            let span = set.spans.get(first.origin.span as usize)?;
-            // One error is shown as written: folding is for grouping, and
-            // "returned <n>" hides the 403 a single failure is about.
-            let raw = (members.len() == 1)
-                .then(|| keys.message(set, span))
-                .flatten()
-                .map(|m| set.str(m).to_owned());
-            let text = raw
-                .or_else(|| first.message.and_then(|m| messages.get(m)).cloned())
-                .map(|m| {
-                    format!(
-                        "\"{}\"",
-                        message::shortened(&message::readable(&m), config.shown_message_chars)
-                    )
-                });
-            // The exception type, or the HTTP status a server answered with
-            // ("`HTTP 500`" where the span carries no message).
-            let kind = first.kind.as_deref().map(|k| format!("`{}`", shown(k)));
-            let said: Vec<String> = kind.into_iter().chain(text).collect();
-            let text = if said.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", said.join(" "))
-            };
-            Some(format!(
-                "`{}` in `{}`{text} ×{}",
-                shown(&super::super::operation_of(set, members.iter().map(|m| m.origin.span))),
-                shown(set.str(span.service)),
-                members.len()
-            ))
+        .filter_map(|(count, _, group)| {
+            let steps: Vec<String> = group.iter().filter_map(|members| told(members)).collect();
+            let refusal = group.first().and_then(|members| refusal_of(members));
+            match refusal.filter(|_| group.len() > 1) {
+                // "`POST /v2/executions` in `essvt-core` answered HTTP 403 to
+                // 2 of its 2 requests, traced apart from the steps …".
+                Some((service, name, status)) => {
+                    let server = group
+                        .iter()
+                        .flat_map(|members| members.iter())
+                        .find_map(|m| {
+                            let span = set.spans.get(m.origin.span as usize)?;
+                            let message = keys.message(set, span).map(|m| set.str(m))?;
+                            refusals.of_origin(context, m.origin.span, message)
+                        })
+                        .map(|r| r.span);
+                    let operation = server.map_or_else(
+                        || set.str(name).to_owned(),
+                        |s| super::super::operation_of(set, [s]).into_owned(),
+                    );
+                    // How many requests the operation had in all: "2 of its 2".
+                    let of = context
+                        .groups
+                        .operations
+                        .iter()
+                        .find(|g| g.service == set.str(service) && g.name == set.str(name))
+                        .map_or(String::new(), |g| format!(" of its {}", g.durations.count));
+                    Some(format!(
+                        "`{}` in `{}` answered HTTP {status} to {count}{of} requests, traced apart from the steps \
+                         that failed on the answers ({})",
+                        shown(&operation),
+                        shown(set.str(service)),
+                        steps.join("; ")
+                    ))
+                }
+                None => steps.into_iter().next(),
+            }
         })
         .collect();
-    let more = ordered.len().saturating_sub(named.len());
+    let more = items.len().saturating_sub(named.len());
     let more = if more > 0 {
         vec![format!("{more} more kind{}", plural(more))]
     } else {
         Vec::new()
     };
     let list: Vec<String> = named.into_iter().chain(more).collect();
+    // A refusal's answer is in a trace of its own: the server's span joins
+    // the evidence where there is room.
+    let mut evidence = evidence(context, &ordered);
+    for (_, _, group) in items.iter().filter(|(_, _, group)| group.len() > 1) {
+        for m in group.iter().flat_map(|members| members.iter()) {
+            let answer = set.spans.get(m.origin.span as usize).and_then(|span| {
+                let message = keys.message(set, span).map(|m| set.str(m))?;
+                refusals.of_origin(context, m.origin.span, message)
+            });
+            if let Some(server) = answer.and_then(|r| set.spans.get(r.span as usize))
+                && evidence.len() < 3
+                && !evidence.iter().any(|e| e.trace_id == server.trace_id)
+            {
+                evidence.push(Evidence {
+                    trace_id: server.trace_id,
+                    span_ids: vec![server.span_id],
+                });
+            }
+        }
+    }
     let all: Vec<&Described> = incidents.iter().flatten().copied().collect();
     let lead = ordered.first().and_then(|m| m.first())?;
     let lead_span = set.spans.get(lead.origin.span as usize)?;
@@ -114,7 +211,7 @@ pub(super) fn finding(
             operation: set.str(lead_span.name).to_owned(),
         },
         explanation,
-        evidence: evidence(context, &ordered),
+        evidence,
     })
 }
 
