@@ -343,6 +343,7 @@ async fn read_in_parts(
         let from = bytes.len();
         bytes.resize(from + part.length() as usize, 0);
         part.copy_to(&mut bytes[from..]);
+        super::reader::release(&part);
         progress
             .borrow_mut()
             .update(|p| p.bytes_read = bytes_before + bytes.len() as u64);
