@@ -16,6 +16,12 @@ use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 /// The reader's script, beside the engine's in the site's folder.
 const SCRIPT: &str = "./tracelens-reader.js";
 
+/// Parts the reader may read ahead of the engine: enough that the next one
+/// is there when the engine wants it, few enough that parts do not pile up
+/// in memory while the engine parses (a 500 MB file read freely raised the
+/// tab's peak by its size).
+const AHEAD: u32 = 3;
+
 /// One file being read in parts; the reader stops when this is dropped.
 pub struct PartReader {
     worker: Worker,
@@ -55,6 +61,7 @@ impl PartReader {
         let ask = Object::new();
         Reflect::set(&ask, &"blob".into(), blob).ok()?;
         Reflect::set(&ask, &"part".into(), &JsValue::from_f64(part as f64)).ok()?;
+        Reflect::set(&ask, &"ahead".into(), &JsValue::from(AHEAD)).ok()?;
         worker.post_message(&ask).ok()?;
         Some(PartReader {
             worker,
@@ -65,9 +72,16 @@ impl PartReader {
     }
 
     /// The next part, in order (`None` if the reader went away); the error
-    /// is the browser's word for why the file could not be read.
+    /// is the browser's word for why the file could not be read. Taking one
+    /// lets the reader read one more.
     pub async fn next(&mut self) -> Option<Result<Uint8Array, String>> {
-        self.parts.next().await
+        let part = self.parts.next().await;
+        let more = Object::new();
+        if Reflect::set(&more, &"more".into(), &JsValue::from(1)).is_ok() {
+            // A reader that is gone has nothing more to send: `next` says so.
+            let _ = self.worker.post_message(&more);
+        }
+        part
     }
 }
 
