@@ -2,15 +2,14 @@
 // and can be cancelled without losing what was loaded; a clear during a load
 // lets no late file in; a dead engine leaves a usable page that offers to
 // start again; a reload brings the files back; back and forward move between
-// views; the trace list filters and sorts from its address; a big Jaeger
-// file is parsed while it is read, to the numbers the CLI gives.
+// views; the trace list filters and sorts from its address.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fixturePath, listAnswered, startSite, textOf, tracelens } from "./harness.mjs";
+import { fixturePath, listAnswered, startSite, textOf } from "./harness.mjs";
 
 const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
 const GENAI = "jaeger-ui-json/jaegerui__genaiTestTrace.json";
@@ -86,30 +85,6 @@ test("a big file shows its progress and can be cancelled; the files loaded befor
     assert.equal(await textOf(page, "span-count"), "40");
     assert.equal(await textOf(page, "file-count"), "1");
     assert.equal(await page.getByTestId("load-error").count(), 0);
-  }));
-
-test("a big Jaeger file is parsed while it is read, to the numbers the CLI gives", () =>
-  onPage(async (page) => {
-    // About 34 MB: more than one chunk, so a reader worker reads it in parts.
-    const file = join(dirname(bigFile), "big.jaeger.json");
-    tracelens("generate", "--format", "jaeger", "--traces", "6000", "--out", file);
-    const cli = JSON.parse(tracelens("analyze", "--format", "json", file));
-    await page.getByTestId("file-input").setInputFiles(file);
-    await page.getByTestId("overview").waitFor();
-    await page.getByTestId("finding").first().waitFor();
-    const count = (n) => n.toLocaleString("en-US");
-    assert.equal(await textOf(page, "span-count"), count(cli.overview.spans));
-    assert.equal(await textOf(page, "trace-count"), count(cli.overview.traces));
-    assert.equal(await page.getByTestId("finding").count(), cli.findings.length);
-    assert.equal(await page.getByTestId("load-error").count(), 0);
-    // Parsed in parts, not read whole at the end: the engine's own measures say so.
-    const engine = page.workers().find((w) => w.url().includes("tracelens-engine"));
-    assert.ok(engine, "the engine's worker");
-    const measures = await engine.evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
-    assert.ok(measures.includes("tracelens: read and import in parts"), "read by the reader worker");
-    assert.ok(measures.filter((m) => m === "tracelens: parse a part").length > 1, "parsed a part at a time");
-    assert.ok(measures.includes("tracelens: end a file read in parts"), "in parts to the end");
-    assert.ok(!measures.includes("tracelens: import"), "not read again whole");
   }));
 
 test("a clear during a load lets no late file into the new set", () =>

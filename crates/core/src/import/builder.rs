@@ -186,25 +186,6 @@ impl<'s> Builder<'s> {
         self.set.rollback(self.start);
     }
 
-    /// [`Builder::abandon`], handing back the set and the progress hook, to
-    /// read the file again another way.
-    pub fn abandon_into_parts(self) -> (&'s mut TraceSet, Option<ProgressHook<'s>>) {
-        self.set.rollback(self.start);
-        (self.set, self.progress)
-    }
-
-    /// [`Builder::finish`], handing back the set and the progress hook for
-    /// what follows the read (merging copies, the last progress report).
-    pub fn finish_into_parts(self) -> (FileReport, &'s mut TraceSet, Option<ProgressHook<'s>>) {
-        debug_assert_eq!(
-            self.report.spans_read,
-            self.report.spans_kept + self.report.spans_rejected(),
-            "every span read is kept or rejected"
-        );
-        self.set.files.push(self.report.clone());
-        (self.report, self.set, self.progress)
-    }
-
     /// Remembers the current state, for [`Builder::restore`].
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
@@ -722,6 +703,12 @@ impl<'s> Builder<'s> {
 
     /// Records the file's report in the set and returns it.
     pub fn finish(self) -> FileReport {
-        self.finish_into_parts().0
+        debug_assert_eq!(
+            self.report.spans_read,
+            self.report.spans_kept + self.report.spans_rejected(),
+            "every span read is kept or rejected"
+        );
+        self.set.files.push(self.report.clone());
+        self.report
     }
 }

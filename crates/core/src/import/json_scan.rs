@@ -65,11 +65,6 @@ impl JsonError {
         }))
     }
 
-    /// The offset the error points at (serde_json's, see `line_column`).
-    pub fn offset(&self) -> usize {
-        self.0.offset
-    }
-
     /// When this error is only that more follows a whole document: where
     /// that more starts.
     pub fn trailing_at(&self) -> Option<usize> {
@@ -159,24 +154,6 @@ impl<'a> Cursor<'a> {
         };
         cursor.skip_whitespace();
         cursor
-    }
-
-    /// A cursor at `pos` of `bytes`, inside `open` objects and arrays that
-    /// were opened before: for a reader that reads a document a part at a
-    /// time while it arrives, where each part is read with a cursor of its own.
-    pub fn resume(bytes: &'a [u8], pos: usize, open: u32) -> Cursor<'a> {
-        Cursor {
-            bytes,
-            pos,
-            depth_left: MAX_DEPTH.saturating_sub(open),
-            key_end: pos,
-            skipping: Vec::new(),
-        }
-    }
-
-    /// The offset of the next byte to read.
-    pub fn position(&self) -> usize {
-        self.pos
     }
 
     /// Checks that only whitespace follows the document.
@@ -441,21 +418,10 @@ impl<'a> Cursor<'a> {
         false
     }
 
-    /// Opens an object or array (`bracket`) as [`Cursor::members`] and
-    /// [`Cursor::array`] do, for a reader that walks a container itself.
-    pub fn enter(&mut self, bracket: u8, expected: &str) -> Result<(), JsonError> {
-        self.open(bracket, expected)
-    }
-
-    /// Closes the container whose closing bracket is at the cursor.
-    pub fn leave(&mut self) {
-        self.close();
-    }
-
     /// After a member or element: reads `,` (and says another follows) or
     /// `close` (and says none does).
     #[inline]
-    pub fn comma_or_close(&mut self, close: u8) -> Result<bool, JsonError> {
+    fn comma_or_close(&mut self, close: u8) -> Result<bool, JsonError> {
         self.skip_whitespace();
         match self.peek() {
             Some(b',') => {

@@ -44,11 +44,6 @@ impl<'p> ProgressHook<'p> {
         });
     }
 
-    /// The function reports go to.
-    pub fn into_hook(self) -> &'p mut dyn FnMut(ImportProgress) {
-        self.hook
-    }
-
     /// The same hook, borrowed for one builder.
     pub fn reborrow(&mut self) -> ProgressHook<'_> {
         ProgressHook {

@@ -10,7 +10,6 @@
 pub mod budget;
 pub mod client;
 pub mod protocol;
-pub mod reader;
 pub mod state;
 pub mod timing;
 pub mod worker;

@@ -22,9 +22,7 @@ use tracelens_core::analysis::Requests;
 use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap, layout_with};
 use tracelens_core::ids::TraceId;
-use tracelens_core::import::{
-    FileReport, ImportError, ImportProgress, StreamingImport, import_file_with_progress, import_gunzipped,
-};
+use tracelens_core::import::{ImportProgress, import_file_with_progress, import_gunzipped};
 use tracelens_core::query::compare::compare_traces;
 use tracelens_core::query::trace_view::{LaidOut, OperationDurations, RowsQuery};
 use tracelens_core::query::{TraceCatalog, TracePage, TraceQuery};
@@ -49,19 +47,6 @@ pub struct EngineState {
     durations: Option<OperationDurations>,
     /// The service map and its layout, made when first asked for.
     service_map: Option<(ServiceMap, Layout)>,
-}
-
-impl Load {
-    /// What a file read with [`EngineState::stream`] came to.
-    pub fn streamed(&mut self, read: Result<FileReport, ImportError>) -> FileOutcome {
-        match read {
-            Ok(_) => {
-                self.added = true;
-                FileOutcome::Added
-            }
-            Err(e) => FileOutcome::Failed(e.to_string()),
-        }
-    }
 }
 
 /// A file's bytes as read.
@@ -95,24 +80,6 @@ impl EngineState {
             had_traces: !self.current.files.is_empty(),
             added: false,
         }
-    }
-
-    /// A file of `load`, of `total` bytes, to be read while it arrives (see
-    /// `import::StreamingImport`), with progress to `on_progress`. When it
-    /// turns out to be read whole (`reads_whole`), drop it and give the
-    /// bytes to [`EngineState::add`] instead, which also knows reports.
-    pub fn stream<'s>(
-        &'s mut self,
-        load: &Load,
-        name: &str,
-        total: usize,
-        on_progress: &'s mut dyn FnMut(ImportProgress),
-    ) -> StreamingImport<'s> {
-        let set = match load.period {
-            Period::Current => &mut self.current,
-            Period::Baseline => &mut self.baseline,
-        };
-        StreamingImport::new(set, name, total, on_progress)
     }
 
     /// Reads one file of `load` (its bytes, or the message saying why they

@@ -16,34 +16,16 @@ fn performance() -> Option<web_sys::Performance> {
 
 /// Runs `step`, recorded as a measure called `name`.
 pub fn measure<T>(name: &str, step: impl FnOnce() -> T) -> T {
-    let started = start(name);
-    let result = step();
-    end(name, started);
-    result
-}
-
-/// Awaits `step`, recorded as a measure called `name` (waits included).
-pub async fn measure_async<T>(name: &str, step: impl std::future::Future<Output = T>) -> T {
-    let started = start(name);
-    let result = step.await;
-    end(name, started);
-    result
-}
-
-/// Marks the start of `name`: the `performance` object to mark its end with.
-fn start(name: &str) -> Option<web_sys::Performance> {
-    let performance = performance()?;
-    // A browser that refuses a mark records nothing; the step runs anyway.
-    let _ = performance.mark(&format!("{name}: start"));
-    Some(performance)
-}
-
-/// Marks the end of `name` and records the measure.
-fn end(name: &str, started: Option<web_sys::Performance>) {
-    let Some(performance) = started else { return };
+    let Some(performance) = performance() else {
+        return step();
+    };
     let (start, end) = (format!("{name}: start"), format!("{name}: end"));
+    // A browser that refuses a mark records nothing; the step runs anyway.
+    let _ = performance.mark(&start);
+    let result = step();
     let _ = performance.mark(&end);
     let _ = performance.measure_with_start_mark_and_end_mark(name, &start, &end);
     performance.clear_marks_with_mark_name(&start);
     performance.clear_marks_with_mark_name(&end);
+    result
 }

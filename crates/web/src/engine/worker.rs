@@ -1,22 +1,16 @@
-//! The engine's side of the worker: takes each request from the page, in
-//! the order they came, reads a load's files and posts the replies back. A
-//! file of more than one chunk is read in parts by a reader worker of its
-//! own while the engine parses the parts already there (`reader.rs`); a
-//! smaller one, a gzip file, or one in a browser where the reader cannot
-//! start, is read here in chunks with `FileReaderSync` (a worker may block;
-//! the page never does). Progress goes out while a load runs, so the page
-//! can draw it and offer Cancel; a cancel stops this worker outright (see
-//! `client.rs`).
+//! The engine's side of the worker: takes each request from the page,
+//! reads a load's files in chunks with `FileReaderSync` (a worker may block;
+//! the page never does), and posts the replies back. Progress goes out while
+//! a load runs, so the page can draw it and offer Cancel; a cancel stops
+//! this worker outright (see `client.rs`).
 
-use super::protocol::{FileOutcome, Period, Progress, Reply, Request, Sample, Stage, TraceAnswer, TraceAsk};
-use super::reader::PartReader;
-use super::state::{EngineState, FileBytes, Load};
+use super::protocol::{Period, Progress, Reply, Request, Sample, Stage, TraceAnswer, TraceAsk};
+use super::state::{EngineState, FileBytes};
 use super::timing;
 use js_sys::{Array, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::cell::RefCell;
 use std::rc::Rc;
-use tracelens_core::import::{Gunzip, ImportProgress, is_gzip};
+use tracelens_core::import::{Gunzip, is_gzip};
 use tracelens_core::query::TraceQuery;
 use tracelens_core::query::trace_view::RowsQuery;
 use wasm_bindgen::JsCast;
@@ -27,11 +21,6 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 /// goes at 300–600 MB/s in Chromium on a 2-core machine), large enough
 /// that a 10 MB trace is one read, copied once (see `read`).
 const CHUNK: u64 = 16 << 20;
-
-/// Bytes a part when a file is read in parts (see `reader.rs`): the engine
-/// waits for the first part before it can parse anything, and a smaller
-/// part comes sooner (a 16 MB part took 40-50 ms to arrive, 4 MB 10-15 ms).
-const PART: u64 = 4 << 20;
 
 /// Milliseconds between progress messages at most.
 const PROGRESS_EVERY_MS: f64 = 50.0;
@@ -47,13 +36,8 @@ pub fn run() {
         console_error_panic_hook::hook(info);
     }));
     let state = Rc::new(RefCell::new(EngineState::default()));
-    let queue = Rc::new(RefCell::new(VecDeque::new()));
-    let busy = Rc::new(Cell::new(false));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        queue.borrow_mut().push_back(event.data());
-        if !busy.replace(true) {
-            wasm_bindgen_futures::spawn_local(answer_all(state.clone(), queue.clone(), busy.clone()));
-        }
+        handle(&mut state.borrow_mut(), &event.data());
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The engine lives as long as the worker.
@@ -133,25 +117,8 @@ fn post(reply: &Reply) {
     }
 }
 
-/// Answers the requests waiting in `queue`, one after another: a load may
-/// wait for its file's parts, and the requests that come meanwhile wait
-/// their turn, as they did while a load read its files at once.
-async fn answer_all(state: Rc<RefCell<EngineState>>, queue: Rc<RefCell<VecDeque<JsValue>>>, busy: Rc<Cell<bool>>) {
-    loop {
-        let next = queue.borrow_mut().pop_front();
-        let Some(data) = next else {
-            busy.set(false);
-            return;
-        };
-        // Out of its cell while a load waits, so no borrow spans an await.
-        let mut engine = std::mem::take(&mut *state.borrow_mut());
-        handle(&mut engine, &data).await;
-        *state.borrow_mut() = engine;
-    }
-}
-
 /// The request and the blobs beside it, as the page sends them: `{ request, files }`.
-async fn handle(state: &mut EngineState, data: &JsValue) {
+fn handle(state: &mut EngineState, data: &JsValue) {
     let request = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
     let request: Request = match super::protocol::decode(&request) {
         Ok(request) => request,
@@ -172,7 +139,7 @@ async fn handle(state: &mut EngineState, data: &JsValue) {
                 .and_then(|files| files.dyn_into::<Array>().ok())
                 .map(|files| files.iter().filter_map(|f| f.dyn_into::<Blob>().ok()).collect())
                 .unwrap_or_default();
-            self::load(state, load, period, &names, &blobs, list).await;
+            self::load(state, load, period, &names, &blobs, list);
         }
         Request::Clear => state.clear(),
         Request::ClearBaseline => post(&Reply::Summary(state.clear_baseline())),
@@ -211,10 +178,10 @@ async fn handle(state: &mut EngineState, data: &JsValue) {
 }
 
 /// Reads each blob into `period`, with progress, then analyses.
-async fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], blobs: &[Blob], list: TraceQuery) {
+fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], blobs: &[Blob], list: TraceQuery) {
     let bytes_total = blobs.iter().map(|b| b.size() as u64).sum();
     let spans_before = state.spans(period);
-    let progress = RefCell::new(Throttled::new(Progress {
+    let mut progress = Throttled::new(Progress {
         load,
         file: 0,
         name: String::new(),
@@ -222,58 +189,35 @@ async fn load(state: &mut EngineState, load: u64, period: Period, names: &[Strin
         bytes_total,
         spans: 0,
         stage: Stage::Reading,
-    }));
+    });
     let mut pending = state.begin(period);
     let mut outcomes = Vec::with_capacity(blobs.len());
     let reader = FileReaderSync::new();
     for (file, blob) in blobs.iter().enumerate() {
         let name = names.get(file).cloned().unwrap_or_else(|| format!("file {}", file + 1));
-        progress.borrow_mut().update(|p| {
+        progress.update(|p| {
             p.file = file;
             p.name = name.clone();
         });
-        let (done_before, spans_before_file) = {
-            let current = &progress.borrow().current;
-            (current.bytes_read, current.spans)
-        };
-        let in_parts = match blob.size() as u64 > CHUNK {
-            true => PartReader::start(blob, PART),
-            false => None,
-        };
-        let read_in_parts = match in_parts {
-            Some(parts) => {
-                let file = (&name[..], blob, (done_before, spans_before_file));
-                timing::measure_async(
-                    "tracelens: read and import in parts",
-                    read_in_parts(state, &mut pending, file, parts, &progress),
-                )
-                .await
-            }
-            None => None,
-        };
-        let outcome = match read_in_parts {
-            Some(outcome) => outcome,
-            None => {
-                let bytes = timing::measure("tracelens: read", || match &reader {
-                    Ok(reader) => read(reader, blob, &name, |read| {
-                        progress.borrow_mut().update(|p| p.bytes_read = done_before + read);
-                    }),
-                    Err(_) => Err(format!("{name}: this browser cannot read files in a worker")),
-                });
-                timing::measure("tracelens: import", || {
-                    state.add(&mut pending, &name, bytes, &mut |spans| {
-                        progress.borrow_mut().update(|p| p.spans = spans_before_file + spans);
-                    })
-                })
-            }
-        };
+        let done_before = progress.current.bytes_read;
+        let bytes = timing::measure("tracelens: read", || match &reader {
+            Ok(reader) => read(reader, blob, &name, |read| {
+                progress.update(|p| p.bytes_read = done_before + read);
+            }),
+            Err(_) => Err(format!("{name}: this browser cannot read files in a worker")),
+        });
+        let spans_before_file = progress.current.spans;
+        let outcome = timing::measure("tracelens: import", || {
+            state.add(&mut pending, &name, bytes, &mut |spans| {
+                progress.update(|p| p.spans = spans_before_file + spans);
+            })
+        });
         outcomes.push(outcome);
-        progress.borrow_mut().update(|p| {
+        progress.update(|p| {
             p.bytes_read = done_before + blob.size() as u64;
             p.spans = state.spans(period).saturating_sub(spans_before);
         });
     }
-    let mut progress = progress.into_inner();
     progress.update(|p| p.stage = Stage::Analysing);
     progress.flush();
     // The list goes to the page as soon as it is known, the findings when
@@ -308,90 +252,17 @@ async fn load(state: &mut EngineState, load: u64, period: Period, names: &[Strin
     }
 }
 
-/// Reads `blob` (named `name`; `before`: the load's bytes and spans read
-/// before it) from `parts` into `load`, parsing each part as it comes when
-/// the file can be read so (see `import::StreamingImport`), else whole once
-/// read. `None` for a gzip file: the caller reads it, decompressing as it
-/// goes, so the compressed file is never whole in memory.
-async fn read_in_parts(
-    state: &mut EngineState,
-    load: &mut Load,
-    (name, blob, (bytes_before, spans_before)): (&str, &Blob, (u64, u64)),
-    mut parts: PartReader,
-    progress: &RefCell<Throttled>,
-) -> Option<FileOutcome> {
-    let size = blob.size() as u64;
-    let mut bytes = Vec::new();
-    if bytes.try_reserve_exact(size as usize).is_err() {
-        return Some(FileOutcome::Failed(too_big(name, size)));
-    }
-    let mut on_progress = |read: ImportProgress| {
-        progress
-            .borrow_mut()
-            .update(|p| p.spans = spans_before + read.spans_read)
-    };
-    let mut import = Some(state.stream(load, name, size as usize, &mut on_progress));
-    while (bytes.len() as u64) < size {
-        let part = match timing::measure_async("tracelens: wait for a part", parts.next()).await {
-            Some(Ok(part)) => part,
-            Some(Err(message)) => return Some(FileOutcome::Failed(unreadable(name, &message))),
-            None => return Some(FileOutcome::Failed(unreadable(name, "its reader stopped"))),
-        };
-        if bytes.is_empty() && starts_with_gzip(&part) {
-            return None;
-        }
-        let from = bytes.len();
-        bytes.resize(from + part.length() as usize, 0);
-        part.copy_to(&mut bytes[from..]);
-        super::reader::release(&part);
-        progress
-            .borrow_mut()
-            .update(|p| p.bytes_read = bytes_before + bytes.len() as u64);
-        if let Some(reading) = &mut import {
-            timing::measure("tracelens: parse a part", || reading.feed(&bytes));
-            if reading.reads_whole() {
-                import = None;
-            }
-        }
-    }
-    Some(match import {
-        // Read in parts to the end: only what follows the last span is left.
-        Some(reading) if reading.in_parts() => timing::measure("tracelens: end a file read in parts", || {
-            load.streamed(reading.finish(&bytes))
-        }),
-        // It gave up on the way (a shape it does not walk): read whole now.
-        Some(reading) => timing::measure("tracelens: import", || load.streamed(reading.finish(&bytes))),
-        None => timing::measure("tracelens: import", || {
-            let file = Ok(FileBytes {
-                bytes,
-                gunzipped: false,
-            });
-            state.add(load, name, file, &mut |spans| {
-                progress.borrow_mut().update(|p| p.spans = spans_before + spans);
-            })
-        }),
-    })
-}
-
-/// The message for a file too big for this tab.
-fn too_big(name: &str, size: u64) -> String {
-    format!(
-        "{name}: {} MB do not fit in this tab's memory; read it with the tracelens CLI, or split it",
-        size >> 20
-    )
-}
-
-/// The message for a file the browser could not read, `why` in its words.
-fn unreadable(name: &str, why: &str) -> String {
-    format!("{name}: the browser could not read the file ({why}); was it changed or removed while it was read?")
-}
-
 /// Reads a whole blob, `CHUNK` bytes at a time, telling `on_read` the bytes
 /// read so far; gzip is decompressed as it comes, so the compressed file is
 /// never whole in memory. The error is a message for the user.
 fn read(reader: &FileReaderSync, blob: &Blob, name: &str, mut on_read: impl FnMut(u64)) -> Result<FileBytes, String> {
     let size = blob.size() as u64;
-    let too_big = || too_big(name, size);
+    let too_big = || {
+        format!(
+            "{name}: {} MB do not fit in this tab's memory; read it with the tracelens CLI, or split it",
+            size >> 20
+        )
+    };
     let mut bytes = Vec::new();
     let mut gunzip: Option<Gunzip> = None;
     let mut at = 0;
@@ -400,7 +271,12 @@ fn read(reader: &FileReaderSync, blob: &Blob, name: &str, mut on_read: impl FnMu
         let chunk = blob
             .slice_with_f64_and_f64(at as f64, end as f64)
             .and_then(|part| reader.read_as_array_buffer(&part))
-            .map_err(|e| unreadable(name, &crate::io::describe(&e)))?;
+            .map_err(|e| {
+                format!(
+                    "{name}: the browser could not read the file ({}); was it changed or removed while it was read?",
+                    crate::io::describe(&e)
+                )
+            })?;
         let chunk = Uint8Array::new(&chunk);
         if at == 0 && end == size && !starts_with_gzip(&chunk) {
             // The whole file in one read: copied once into memory it does

@@ -16,11 +16,8 @@
 //! and words its errors as the serde reader it replaced (kept for the tests in
 //! `serde_oracle.rs`).
 
-mod chunked;
 mod span;
 mod tags;
-
-pub(super) use chunked::{Chunked, NEAR_THE_END};
 
 #[cfg(test)]
 pub(super) mod serde_oracle;
@@ -202,28 +199,6 @@ impl<'a> Trace<'a> {
         });
         self.last = Some((id, slot));
         slot
-    }
-
-    /// This trace holding nothing borrowed from the bytes it was read from:
-    /// for a reader that reads a document a part at a time (see
-    /// [`Chunked`]). Costs an allocation per process and tag read so far and
-    /// per process the trace's spans named.
-    fn detached(self) -> Trace<'static> {
-        fn own(id: Cow<'_, [u8]>) -> Cow<'static, [u8]> {
-            Cow::Owned(id.into_owned())
-        }
-        Trace {
-            processes: self
-                .processes
-                .into_iter()
-                .map(|(id, process)| (own(id), process.detached()))
-                .collect(),
-            used: self.used.into_iter().map(own).collect(),
-            slots: self.slots.into_iter().map(|(id, slot)| (own(id), slot)).collect(),
-            spans: self.spans,
-            last: self.last.map(|(id, slot)| (own(id), slot)),
-            resources: self.resources,
-        }
     }
 
     /// Notes that the span kept at `index` runs in the process at `slot`.

@@ -75,17 +75,6 @@ pub(super) struct Scratch<'a> {
     order: FieldOrder,
 }
 
-impl Scratch<'_> {
-    /// The scratch with nothing borrowed (references are per span), keeping
-    /// the field order learnt so far.
-    pub fn detached(self) -> Scratch<'static> {
-        Scratch {
-            references: Vec::new(),
-            order: self.order,
-        }
-    }
-}
-
 /// Which field followed which in the spans read so far, to expect the same
 /// in the next: an exporter writes every span's keys in one order, so a key
 /// costs one comparison instead of a scan and a lookup.

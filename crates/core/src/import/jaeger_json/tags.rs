@@ -34,39 +34,6 @@ pub(super) enum TagValue<'a> {
     Str(Cow<'a, [u8]>),
 }
 
-/// `text`, borrowing nothing.
-fn owned(text: Cow<'_, [u8]>) -> Cow<'static, [u8]> {
-    Cow::Owned(text.into_owned())
-}
-
-impl Tag<'_> {
-    /// The tag, borrowing nothing (see `Trace::detached`).
-    pub fn detached(self) -> Tag<'static> {
-        Tag {
-            key: owned(self.key),
-            declared_type: self.declared_type.map(owned),
-            value: match self.value {
-                TagValue::Str(text) => TagValue::Str(owned(text)),
-                TagValue::Null => TagValue::Null,
-                TagValue::Bool(b) => TagValue::Bool(b),
-                TagValue::Int(n) => TagValue::Int(n),
-                TagValue::Float(x) => TagValue::Float(x),
-            },
-        }
-    }
-}
-
-impl Process<'_> {
-    /// The process, borrowing nothing (see `Trace::detached`).
-    pub fn detached(self) -> Process<'static> {
-        Process {
-            service_name: owned(self.service_name),
-            tags: self.tags.into_iter().map(Tag::detached).collect(),
-            dropped_tags: self.dropped_tags,
-        }
-    }
-}
-
 /// Reads one tag.
 #[inline]
 pub(super) fn tag<'a>(cur: &mut Cursor<'a>) -> Result<Tag<'a>, JsonError> {
