@@ -231,11 +231,13 @@ fn one_dark_run_in_a_session_is_one_sample_not_a_finding() {
             .all(|(_, detector, _, _)| detector != "uninstrumented_time")
     );
     // SmartThings' `get authorize/confirm` in `strongman`: 108 ms with
-    // nothing traced, once in the session.
+    // nothing traced, once in the session (its install pages' dark tails,
+    // in 10 of 11 runs, are a finding).
     assert!(
         findings("zipkin-v2/zipkin__smartthings-mobile-web-install.json")
             .iter()
-            .all(|(_, detector, _, _)| detector != "uninstrumented_time")
+            .all(|(_, detector, _, operation)| detector != "uninstrumented_time"
+                || !operation.contains("authorize/confirm"))
     );
 }
 
@@ -305,6 +307,11 @@ fn smartthings_session() {
             // names the finding): 2.43 s on the critical paths of 18 runs,
             // 29% of their time, in one recorded session.
             ("warning", "call_overhead", "auth", "post /oauth/check_token"),
+            // Each install page runs 140–195 ms after its last call returned
+            // with no span running, in 10 of its 11 runs (31–43% of each;
+            // one run 875 ms): 2.36 s, once under the "half of the request"
+            // a stretch under 1 s needed.
+            ("warning", "uninstrumented_time", "strongman", "post pages/install/page"),
             // In the one `GET /api/oauth/authorize` of `stLogin` (its `get`
             // server spans are told apart by path). The last device fetch,
             // 42% of that handler's path, is no bottleneck of its own: it is
@@ -377,6 +384,14 @@ fn smartthings_calls_wait_a_round_trip_on_nine_routes() {
         .filter(|f| f.detector == "call_overhead")
         .collect();
     assert_eq!(overheads.len(), 1, "{overheads:#?}");
+    // The install pages' dark tails: after their last call returned,
+    // though the next page is parented to each (begun seconds later).
+    let tail = sentence(path, "uninstrumented_time", "post pages/install/page");
+    assert_eq!(
+        tail,
+        "`post pages/install/page` in `strongman` spends 159ms after its last child span ended, with no span \
+         running (median) in 10 of the 11 runs it appears in, 43% of the critical path of those runs"
+    );
     // The GenAI trace's three vector-store calls wait 50 ms after their
     // callee's span, but beside the agent's work, on no critical path.
     let genai = analyse("jaeger-ui-json/jaegerui__genaiTestTrace.json");
