@@ -160,14 +160,17 @@ fn staging_dotnet_session() {
                 "nimbusmsteamsdriver",
                 "Client Request: graph.microsoft.com"
             ),
+            // A token fetched once at start (506 ms) and a timer that fired
+            // once (122 ms), each the only such span of the 174 s session:
+            // work done once, sized against the session.
             (
-                "warning",
+                "info",
                 "bottleneck",
                 "nimbusmsteamsdriver",
                 "Client Request: login.microsoftonline.co"
             ),
             (
-                "warning",
+                "info",
                 "bottleneck",
                 "nimbuscallhandler",
                 "WebApi.V1.Controllers.CallsController.Ro"
@@ -649,9 +652,15 @@ fn own_time_that_the_service_explains_is_told_as_such() {
         rona.ends_with(
             ", but its own time is `EntryPoint - RonaMessage` in the same service, which ran inside it and ended \
              with it, traced under `NewCall`, which had ended before it began: its work, parented to an older \
-             context instead of to it"
+             context instead of to it; it ran once in the 2m 53s session (0.1% of it): work done once, not on \
+             every run"
         ),
         "{rona}"
+    );
+    let login = sentence(path, "bottleneck", "login.microsoftonline.com");
+    assert!(
+        login.ends_with("(n=1); it ran once in the 2m 53s session (0.3% of it): work done once, not on every run"),
+        "{login}"
     );
     // The evidence holds both spans, so the trace view highlights the pair.
     let finding = finding_about(path, "bottleneck", "RonaTimerTicked");
