@@ -647,6 +647,17 @@ fn own_time_that_the_service_explains_is_told_as_such() {
         queued.contains("`EntryPoint - UserInvited` behind `EntryPoint - PlayMediaCompleted`"),
         "{queued}"
     );
+    // What the handlers ahead held the lock for (the strict review): Graph
+    // calls, `playPrompt` 450 ms of `InputCompleted`, `playPrompt` 125 ms
+    // and `invite` 228 ms of `PlayMediaCompleted`.
+    assert!(
+        queued.ends_with(
+            "; 2 of the 4 handlers ahead held the lock while waiting on `Client Request: graph.microsoft.com` in \
+             `nimbusmsteamsdriver`: 450ms of `EntryPoint - InputCompleted`'s 554ms, 353ms of `EntryPoint - \
+             PlayMediaCompleted`'s 562ms"
+        ),
+        "{queued}"
+    );
     let rona = sentence(path, "bottleneck", "RonaTimerTicked");
     assert!(
         rona.ends_with(
