@@ -520,7 +520,8 @@ fn a_wait_the_span_logs_is_told_as_a_wait() {
 /// Two messages of one service: the second's handler starts while the first
 /// is being handled and does nothing traced until 200 ms after the first
 /// ended. That is a queue, told once for the service and not as the
-/// handler's bottleneck; a second message that starts as the first ends
+/// handler's bottleneck, with what the first waited on while the second
+/// waited (its `UPDATE`); a second message that starts as the first ends
 /// (Kafka's handlers of one poll, one after another) is not.
 #[test]
 fn a_handler_waiting_behind_another_is_a_queue_one_after_another_is_not() {
@@ -544,7 +545,10 @@ fn a_handler_waiting_behind_another_is_a_queue_one_after_another_is_not() {
             "In `handler`, 1 handler started while another of the service's handlers was running and did nothing \
              traced until after it ended: it waited 499ms before its first child, 200ms of it after the other had \
              ended, with nothing else of the service running meanwhile (a lock retried on a timer, or a fixed delay?)"
-        ) && told.ends_with(": `handle b` behind `on-message a`"),
+        ) && told.ends_with(
+            ": `handle b` behind `on-message a`; the handler ahead ran while waiting on `UPDATE account` in \
+             `handler`: 579ms of `on-message a`'s 590ms"
+        ),
         "{told}"
     );
     let bottlenecks = findings_of(&messages(300), "bottleneck");
