@@ -160,14 +160,17 @@ fn staging_dotnet_session() {
                 "nimbusmsteamsdriver",
                 "Client Request: graph.microsoft.com"
             ),
+            // A token fetched once at start (506 ms) and a timer that fired
+            // once (122 ms), each the only such span of the 174 s session:
+            // work done once, sized against the session.
             (
-                "warning",
+                "info",
                 "bottleneck",
                 "nimbusmsteamsdriver",
                 "Client Request: login.microsoftonline.co"
             ),
             (
-                "warning",
+                "info",
                 "bottleneck",
                 "nimbuscallhandler",
                 "WebApi.V1.Controllers.CallsController.Ro"
@@ -231,11 +234,13 @@ fn one_dark_run_in_a_session_is_one_sample_not_a_finding() {
             .all(|(_, detector, _, _)| detector != "uninstrumented_time")
     );
     // SmartThings' `get authorize/confirm` in `strongman`: 108 ms with
-    // nothing traced, once in the session.
+    // nothing traced, once in the session (its install pages' dark tails,
+    // in 10 of 11 runs, are a finding).
     assert!(
         findings("zipkin-v2/zipkin__smartthings-mobile-web-install.json")
             .iter()
-            .all(|(_, detector, _, _)| detector != "uninstrumented_time")
+            .all(|(_, detector, _, operation)| detector != "uninstrumented_time"
+                || !operation.contains("authorize/confirm"))
     );
 }
 
@@ -254,7 +259,6 @@ fn robotframework_backend_and_test_runner() {
     assert_eq!(
         findings("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl"),
         rows(&[
-            ("warning", "broken_propagation", "essvt-core", "GET /v2/executions"),
             // 244 and 304 ms with no span running in a 272 and 352 ms upload.
             (
                 "warning",
@@ -262,6 +266,9 @@ fn robotframework_backend_and_test_runner() {
                 "essvt-core",
                 "PUT /v1/projects/{projectId}/content"
             ),
+            // It costs no time (the calls take as long whoever traces them):
+            // after the warning that does.
+            ("warning", "broken_propagation", "essvt-core", "GET /v2/executions"),
             (
                 "info",
                 "error_hotspot",
@@ -300,10 +307,16 @@ fn smartthings_session() {
     assert_eq!(
         findings("zipkin-v2/zipkin__smartthings-mobile-web-install.json"),
         rows(&[
-            // 52 calls to `auth` (48 token checks) took a median 20 ms for
-            // 3.3 ms of auth's own span: 967 ms on the critical paths of 18
-            // page requests, 12% of their time, in one recorded session.
+            // 128 calls on 9 routes wait about 15 ms each outside their
+            // callee, whatever the callee does (52 of them to `auth`, which
+            // names the finding): 2.43 s on the critical paths of 18 runs,
+            // 29% of their time, in one recorded session.
             ("warning", "call_overhead", "auth", "post /oauth/check_token"),
+            // Each install page runs 140–195 ms after its last call returned
+            // with no span running, in 10 of its 11 runs (31–43% of each;
+            // one run 875 ms): 2.36 s, once under the "half of the request"
+            // a stretch under 1 s needed.
+            ("warning", "uninstrumented_time", "strongman", "post pages/install/page"),
             // In the one `GET /api/oauth/authorize` of `stLogin` (its `get`
             // server spans are told apart by path). The last device fetch,
             // 42% of that handler's path, is no bottleneck of its own: it is
@@ -340,35 +353,57 @@ fn smartthings_session() {
     );
 }
 
-/// The token checks wait outside `auth` (the strict review): told from the
-/// durations alone, which no clock skew enters; the device fetches'
-/// wait in front of `platformapi` stays the chatty-calls finding's, not
-/// told twice.
+/// The calls between SmartThings' services wait a fixed 12–21 ms outside
+/// their callee on nine routes, whatever the callee does (the strict
+/// review): one round trip, told per route from the durations alone, which
+/// no clock skew enters, beside the routes that wait 2–3 ms; the device
+/// fetches' wait in front of `platformapi` (91 ms, a queue) stays the
+/// chatty-calls finding's, not told twice.
 #[test]
-fn smartthings_token_checks_wait_outside_auth() {
+fn smartthings_calls_wait_a_round_trip_on_nine_routes() {
     let path = "zipkin-v2/zipkin__smartthings-mobile-web-install.json";
-    let overhead = sentence(path, "call_overhead", "auth");
+    let overhead = sentence(path, "call_overhead", "round trip");
     assert!(
         overhead.starts_with(
-            "Calls to `auth` wait far longer than `auth` works on them: 52 calls from 8 services (`account`, \
-             `bookie`, `coreSrv` and 5 more) to `post /oauth/check_token` (48) and `get /clients/_uuid_` (4) took a \
-             median 20.0ms, of which `auth`'s own span held 3.27ms: a median 16.5ms of each call (83%; \
-             6.23ms–58.9ms) passed before that span began or after it ended"
+            "Calls on 9 routes between services wait about 14.8ms each outside their callee's span, whatever the \
+             callee's work takes (a median 21.4ms): 128 calls (`strongman` → `platformapi` (30), `platformapi` → \
+             `bookie` (17), `bookie` → `account` (15) and 6 more), a median 12.4ms–20.8ms per route"
         ),
         "{overhead}"
     );
     assert!(
-        overhead.ends_with("; 967ms on the critical paths of the 18 runs that made them, 12% of their time"),
+        overhead.contains(
+            "while `platformapi` → `gizmo`, `execution` → `bookie`, `execution` → `guardian` and 1 more wait \
+             2.03ms–3.04ms: a round trip of about 14.8ms between these services"
+        ),
+        "{overhead}"
+    );
+    assert!(
+        overhead.ends_with("; 2.43s on the critical paths of the 18 runs that made them, 29% of their time"),
         "{overhead}"
     );
     let analysis = analyse(path);
+    let overheads: Vec<_> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.detector == "call_overhead")
+        .collect();
+    assert_eq!(overheads.len(), 1, "{overheads:#?}");
+    // The install pages' dark tails: after their last call returned,
+    // though the next page is parented to each (begun seconds later).
+    let tail = sentence(path, "uninstrumented_time", "post pages/install/page");
+    assert_eq!(
+        tail,
+        "`post pages/install/page` in `strongman` spends 159ms after its last child span ended, with no span \
+         running (median) in 10 of the 11 runs it appears in, 43% of the critical path of those runs"
+    );
+    // The GenAI trace's three vector-store calls wait 50 ms after their
+    // callee's span, but beside the agent's work, on no critical path.
+    let genai = analyse("jaeger-ui-json/jaegerui__genaiTestTrace.json");
     assert!(
-        analysis
-            .findings
-            .iter()
-            .all(|f| f.detector != "call_overhead" || f.subject.service != "platformapi"),
+        genai.findings.iter().all(|f| f.detector != "call_overhead"),
         "{:#?}",
-        analysis.findings
+        genai.findings
     );
 }
 
@@ -612,14 +647,31 @@ fn own_time_that_the_service_explains_is_told_as_such() {
         queued.contains("`EntryPoint - UserInvited` behind `EntryPoint - PlayMediaCompleted`"),
         "{queued}"
     );
+    // What the handlers ahead held the lock for (the strict review): Graph
+    // calls, `playPrompt` 450 ms of `InputCompleted`, `playPrompt` 125 ms
+    // and `invite` 228 ms of `PlayMediaCompleted`.
+    assert!(
+        queued.ends_with(
+            "; 2 of the 4 handlers ahead held the lock while waiting on `Client Request: graph.microsoft.com` in \
+             `nimbusmsteamsdriver`: 450ms of `EntryPoint - InputCompleted`'s 554ms, 353ms of `EntryPoint - \
+             PlayMediaCompleted`'s 562ms"
+        ),
+        "{queued}"
+    );
     let rona = sentence(path, "bottleneck", "RonaTimerTicked");
     assert!(
         rona.ends_with(
             ", but its own time is `EntryPoint - RonaMessage` in the same service, which ran inside it and ended \
              with it, traced under `NewCall`, which had ended before it began: its work, parented to an older \
-             context instead of to it"
+             context instead of to it; it ran once in the 2m 53s session (0.1% of it): work done once, not on \
+             every run"
         ),
         "{rona}"
+    );
+    let login = sentence(path, "bottleneck", "login.microsoftonline.com");
+    assert!(
+        login.ends_with("(n=1); it ran once in the 2m 53s session (0.3% of it): work done once, not on every run"),
+        "{login}"
     );
     // The evidence holds both spans, so the trace view highlights the pair.
     let finding = finding_about(path, "bottleneck", "RonaTimerTicked");
@@ -682,7 +734,8 @@ fn rare_errors_are_told_as_written() {
     );
     assert!(
         rare.starts_with(
-            "4 errors too rare for an error hotspot (fewer than 3 of a kind, failing no endpoint's request) between"
+            // Not "failing no endpoint's request": the backend refused both.
+            "4 errors too rare for an error hotspot (fewer than 3 of a kind) between"
         ),
         "{rare}"
     );
@@ -696,8 +749,9 @@ fn rare_errors_are_told_as_written() {
     );
     assert!(
         rare.contains(
-            " UTC: `POST /v2/executions` in `essvt-core` answered HTTP 403 to 2 of its 2 requests, traced apart \
-             from the steps that failed on the answers (`Should Be True ${resp.status_code} == 201, "
+            " UTC: `POST /v2/executions` in `essvt-core` refused every request made to it (HTTP 403 to 2 of 2), \
+             and each step that made one failed on the answer, traced apart from it (`Should Be True \
+             ${resp.status_code} == 201, "
         ),
         "{rare}"
     );

@@ -322,17 +322,19 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
     );
 }
 
-/// Calls that wait far longer than their callee's own span of them are call
-/// overhead: five requests each check a token, a 20 ms call for 3 ms of the
-/// callee's span. A server span outside its call (clock skew), a wait under
-/// 5 ms, or one under half of the call is none.
+/// Calls on a route that wait a fixed time outside their callee's span,
+/// whatever the callee does, are call overhead: five requests each check a
+/// token (a 20 ms call for 3 ms of the callee's span) and read a profile (a
+/// 40 ms call for 23 ms of it). Both routes wait 17 ms: one finding about
+/// both. A server span outside its call (clock skew) or a wait under 10 ms
+/// is none.
 #[test]
-fn calls_waiting_far_longer_than_their_callee_works_are_call_overhead() {
-    let requests = |server: (u64, u64)| -> Vec<SynthSpan> {
+fn calls_waiting_a_fixed_time_outside_their_callee_are_call_overhead() {
+    let requests = |server: (u64, u64), profile: bool| -> Vec<SynthSpan> {
         (1..=5u128)
             .flat_map(|t| {
-                [
-                    request(t, "/x", 40),
+                let mut spans = vec![
+                    request(t, "/x", 80),
                     span(
                         t,
                         2,
@@ -351,20 +353,25 @@ fn calls_waiting_far_longer_than_their_callee_works_are_call_overhead() {
                         SpanKind::Server,
                         server,
                     ),
-                ]
+                ];
+                if profile {
+                    spans.push(span(t, 4, Some(1), "api", "GET /profile", SpanKind::Client, (30, 70)));
+                    spans.push(span(t, 5, Some(4), "users", "get /profile", SpanKind::Server, (40, 63)));
+                }
+                spans
             })
             .collect()
     };
-    let found = findings_of(&requests((15, 18)), "call_overhead");
+    let found = findings_of(&requests((15, 18), false), "call_overhead");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].subject.service, "auth");
     assert_eq!(found[0].subject.endpoint.as_deref(), Some("GET /x"));
     assert_eq!(found[0].severity, Severity::Warning, "85 ms in all: short of critical");
     assert!(
         found[0].explanation.starts_with(
-            "Calls to `auth` wait far longer than `auth` works on them: 5 calls from `api` to \
-             `post /oauth/check_token` (5) took a median 20.0ms, of which `auth`'s own span held 3.00ms: a median \
-             17.0ms of each call (85%; 17.0ms) passed before that span began or after it ended"
+            "Calls from `api` to `auth` wait a median 17.0ms each outside `auth`'s span (which holds a median \
+             3.00ms of each): 5 calls (17.0ms in all), about 10.0ms before the callee's span began and 7.00ms after \
+             it ended as the hosts' clocks place them: a round trip of about 17.0ms between `api` and `auth`"
         ),
         "{}",
         found[0].explanation
@@ -372,18 +379,28 @@ fn calls_waiting_far_longer_than_their_callee_works_are_call_overhead() {
     assert!(
         found[0]
             .explanation
-            .ends_with("; 85.0ms on the critical paths of the 5 requests that made them, 42% of their time"),
+            .ends_with("; 85.0ms on the critical paths of the 5 requests that made them, 21% of their time"),
         "{}",
         found[0].explanation
     );
-    assert!(findings_of(&requests((22, 28)), "call_overhead").is_empty(), "skew");
+    let both = findings_of(&requests((15, 18), true), "call_overhead");
+    assert_eq!(both.len(), 1, "one fixed wait on two routes: {both:#?}");
     assert!(
-        findings_of(&requests((7, 23)), "call_overhead").is_empty(),
-        "4 ms a call"
+        both[0].explanation.starts_with(
+            "Calls on 2 routes between services wait about 17.0ms each outside their callee's span, whatever the \
+             callee's work takes"
+        ),
+        "{}",
+        both[0].explanation
+    );
+    assert_eq!(both[0].severity, Severity::Critical, "170 ms in all, 42% of 5 requests");
+    assert!(
+        findings_of(&requests((22, 28), false), "call_overhead").is_empty(),
+        "skew"
     );
     assert!(
-        findings_of(&requests((8, 20)), "call_overhead").is_empty(),
-        "40% of the call"
+        findings_of(&requests((8, 20), false), "call_overhead").is_empty(),
+        "8 ms a call"
     );
 }
 
@@ -503,7 +520,8 @@ fn a_wait_the_span_logs_is_told_as_a_wait() {
 /// Two messages of one service: the second's handler starts while the first
 /// is being handled and does nothing traced until 200 ms after the first
 /// ended. That is a queue, told once for the service and not as the
-/// handler's bottleneck; a second message that starts as the first ends
+/// handler's bottleneck, with what the first waited on while the second
+/// waited (its `UPDATE`); a second message that starts as the first ends
 /// (Kafka's handlers of one poll, one after another) is not.
 #[test]
 fn a_handler_waiting_behind_another_is_a_queue_one_after_another_is_not() {
@@ -527,7 +545,10 @@ fn a_handler_waiting_behind_another_is_a_queue_one_after_another_is_not() {
             "In `handler`, 1 handler started while another of the service's handlers was running and did nothing \
              traced until after it ended: it waited 499ms before its first child, 200ms of it after the other had \
              ended, with nothing else of the service running meanwhile (a lock retried on a timer, or a fixed delay?)"
-        ) && told.ends_with(": `handle b` behind `on-message a`"),
+        ) && told.ends_with(
+            ": `handle b` behind `on-message a`; the handler ahead ran while waiting on `UPDATE account` in \
+             `handler`: 579ms of `on-message a`'s 590ms"
+        ),
         "{told}"
     );
     let bottlenecks = findings_of(&messages(300), "bottleneck");

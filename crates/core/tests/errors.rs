@@ -839,15 +839,15 @@ fn steps_failing_on_one_refusal_are_told_as_one() {
     let tied = rare(&run([1_005, 3_005], true));
     assert!(
         tied.contains(
-            ": `POST /v2/executions` in `backend` answered HTTP 403 to 2 of its 2 requests, traced apart from the \
-             steps that failed on the answers (`Check 0` in `runner`: \"Execution creation returned 403 (try 0)\" ×1; \
+            ": `POST /v2/executions` in `backend` refused every request made to it (HTTP 403 to 2 of 2), and each step \
+             that made one failed on the answer, traced apart from it (`Check 0` in `runner`: \"Execution creation returned 403 (try 0)\" ×1; \
              `Check 1` in `runner`: \"Execution creation returned 403 (try 1)\" ×1)."
         ),
         "{tied}"
     );
     let outside = rare(&run([1_100, 3_100], true));
-    assert!(!outside.contains("answered HTTP 403"), "{outside}");
+    assert!(!outside.contains("HTTP 403 to"), "{outside}");
     assert!(outside.contains("`Check 0` in `runner`"), "{outside}");
     let unsaid = rare(&run([1_005, 3_005], false));
-    assert!(!unsaid.contains("answered HTTP 403"), "{unsaid}");
+    assert!(!unsaid.contains("HTTP 403 to"), "{unsaid}");
 }

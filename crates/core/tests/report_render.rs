@@ -47,6 +47,20 @@ fn notes_and_owners_are_in_both_formats() {
     ));
 }
 
+/// A finding that costs no time (broken propagation, data quality) claims
+/// none: its cost line and headline say its requests, not "0ns on the
+/// critical path".
+#[test]
+fn a_finding_without_time_claims_no_critical_path() {
+    let (baseline, current) = two_periods();
+    let mut report = report_of(&current, &baseline);
+    report.findings[0].impact.time = tracelens_core::time::DurationNs(0);
+    report.findings[0].impact.request_time_share = 0.0;
+    let markdown = render::markdown(&report);
+    assert!(markdown.contains("21 of 30 requests\n"), "{markdown}");
+    assert!(!markdown.contains("0ns on the critical path"), "{markdown}");
+}
+
 // ---------------------------------------------------------------- hostile strings
 
 const SCRIPT_SERVICE: &str = "<script>alert(\"cart\")</script>";

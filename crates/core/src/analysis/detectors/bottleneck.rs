@@ -37,7 +37,12 @@
 //! one, on its own critical path, and units of one handler (service and span
 //! name, IDs folded) are counted together like an endpoint's requests. A span
 //! counts only from `session_min_time` (default 100 ms) on its unit's path: a
-//! session holds many units, mostly one of a kind.
+//! session holds many units, mostly one of a kind. A bottleneck in a
+//! handler that ran once, whose operation has no other span in the session
+//! (a token fetched at start, a timer that fired once), is work done once:
+//! its time is sized against the whole session, not against its one run,
+//! and the sentence says so (the .NET session's one 506 ms token fetch in
+//! 174 s: info).
 //!
 //! **Example.** `POST /v1/charges` in `payment` holds 92% (median 118 ms) of
 //! the critical path of `POST /api/checkout` in 53 of its 53 requests.
@@ -288,6 +293,7 @@ fn finding(
     let median_time = DurationNs(super::median(hits.iter().map(|h| h.time).collect()));
     let time = sum_ns(hits.iter().map(|h| h.time));
     let request_time = sum_ns(hits.iter().map(|h| h.request_time));
+    let once = ran_once(context, of, service, name, &hits, requests);
     let (service, name) = (set.str(service), set.str(name));
     let named = super::operation_of(set, hits.iter().map(|h| h.span));
     // A client's time on the path outside its traced callee is not its own
@@ -348,7 +354,8 @@ fn finding(
                 hits.iter().map(|h| set.spans[h.span as usize].trace_id),
             )),
             of_requests: requests as u64,
-            request_time_share: super::time_share(time, request_time),
+            // Work that ran once is sized against the session it ran in.
+            request_time_share: super::time_share(time, once.unwrap_or(request_time)),
             time: DurationNs(time),
             ..Default::default()
         },
@@ -370,9 +377,38 @@ fn finding(
             if hits.len() == 1 { "" } else { "median " },
             of.shown(set),
             of.counted(hits.len(), requests),
-        ),
+        ) + &once.map_or_else(String::new, |session| {
+            format!(
+                "; it ran once in the {} session ({:.1}% of it): work done once, not on every run",
+                DurationNs(session),
+                super::time_share(time, session) * 100.0
+            )
+        }),
         evidence,
     }
+}
+
+/// The session's length, when a bottleneck is work that ran once in it: the
+/// handler ran once, and the operation has no other span in the session (a
+/// token fetched at start, a timer that fired once). Its cost is once in the
+/// session, not a share of every run (the .NET session's one 506 ms token
+/// fetch in 174 s); `None` otherwise.
+fn ran_once(context: &Context<'_>, of: &Of<'_>, service: Sym, name: Sym, hits: &[Hit], requests: usize) -> Option<u64> {
+    let ([hit], Of::Handler(..), 1) = (hits, of, requests) else {
+        return None;
+    };
+    let set = context.set;
+    let t = context.trace_of(hit.span);
+    let trace = context.index.traces.get(t as usize)?;
+    let alone = context
+        .index
+        .spans_of(trace)
+        .iter()
+        .filter_map(|&i| set.spans.get(i as usize))
+        .filter(|s| s.service == service && s.name == name)
+        .count()
+        == 1;
+    alone.then(|| trace.end.0.saturating_sub(trace.start.0))
 }
 
 /// ", but it did nothing traced for its first …", when most hits share one

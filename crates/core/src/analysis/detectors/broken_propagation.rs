@@ -30,7 +30,9 @@
 //! repetition: the calls of one caller to one path must match in at least
 //! `min_share` of cases (default half). Each (caller, callee) pair with at
 //! least `min_calls` matched calls (default 1) gets one `warning`: it
-//! describes the data, not a cost (the registry caps it there). Roots are
+//! describes the data, not a cost (the registry caps it there), and its
+//! impact holds no time (fixing it makes no request faster), so it ranks
+//! after the warnings that cost something. Roots are
 //! looked up per service by start time (a sorted list and a binary search,
 //! at most `max_candidates` roots examined per call): O(n log n).
 //!
@@ -44,7 +46,7 @@ mod address;
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
-use crate::time::{DurationNs, sum_ns};
+use crate::time::DurationNs;
 use address::{Address, AddressKeys};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -335,11 +337,6 @@ fn finding(context: &Context<'_>, caller: &str, callee: &str, mut cuts: Vec<Cut>
     cuts.sort_by_key(|c| (set.spans.get(c.call as usize).map_or(0, |s| s.start.0), c.call));
     let lost = cuts.len();
     let all = lost + propagated;
-    let time = sum_ns(
-        cuts.iter()
-            .filter_map(|c| set.spans.get(c.call as usize))
-            .map(|s| s.duration.0),
-    );
     let mut traces: Vec<u32> = cuts.iter().map(|c| context.trace_of(c.call)).collect();
     traces.sort_unstable();
     traces.dedup();
@@ -364,7 +361,10 @@ fn finding(context: &Context<'_>, caller: &str, callee: &str, mut cuts: Vec<Cut>
         impact: Impact {
             requests: traces.len() as u64,
             of_requests: all as u64,
-            time: DurationNs(time),
+            // No time: the calls took as long as they did, and passing the
+            // context on saves none of it (their length on the critical
+            // path ranked this above findings that cost something).
+            time: DurationNs(0),
             ..Default::default()
         },
         subject: Subject {

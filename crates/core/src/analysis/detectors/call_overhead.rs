@@ -1,43 +1,50 @@
 //! Call overhead.
 //!
-//! **What it detects.** Calls to a service that keep their callers waiting
-//! far longer than the service's own span of each call: the callee answers
-//! in 3 ms, the caller waits 20 ms.
+//! **What it detects.** Calls from one service to another (a route) that
+//! keep their callers waiting a fixed time outside the callee's own span of
+//! each call, whatever the callee's work takes: the callee answers in 3 ms
+//! or in 150 ms, the caller waits 13 ms more either way.
 //!
 //! **Why it matters.** The time between a call's start and its callee's
-//! span (and between that span's end and the call's) is connection setup
-//! (a TLS handshake on every call without keep-alive), a connection pool
-//! or a thread pool waited for, a gateway or load balancer, the network, or
-//! work the callee does before its tracing starts. None of it is the
-//! callee's code, so tuning the callee does not help; keep-alive, a larger
-//! pool, or calling the callee where it runs (not through a public
-//! address or another zone) does. Every caller pays it on every call.
+//! span (and between that span's end and the call's) is the network between
+//! the two hosts, a gateway or public address on the way, connection setup
+//! (a TLS handshake on every call without keep-alive), or a pool waited
+//! for. None of it is the callee's code, so tuning the callee does not
+//! help; calling it where it runs (not across regions or through a public
+//! address), keep-alive, or caching the answers does. Every caller pays it
+//! on every call. The same wait on several routes is one cause (the way
+//! between those services), not one slow callee.
 //!
 //! **Rule.** Each remote call ([`super::calls`]) whose traced server span
 //! lies within it ([`super::callee_wait`]: a server outside its call is
 //! clock skew or a one-way call, and is left out) waited the call's
-//! duration less the server's outside it. Both durations are timed on one
-//! host each, so clock skew between the hosts is none of it. The calls
-//! are grouped by what they reached (the callee's service and span name);
-//! a group counts when it holds at least `min_calls` calls (default 3),
-//! at least three quarters of them waited `min_wait` (default 5 ms) or
-//! more outside the callee, and the median call spent at least
-//! `min_outside_share` of its time there (default half: the caller waits
-//! more for the way to the callee than for its work). One finding per
-//! callee service, naming each operation that counts and the callers.
-//! Calls a chatty-calls finding already says waited in front of their
-//! callee are told there ([`super::consolidate`]).
+//! duration less the server's. Both durations are timed on one host each,
+//! so clock skew between the hosts is none of it. The calls are grouped by
+//! route (caller service, callee service); a route counts when it holds at
+//! least `min_calls` calls (default 3) and at least three quarters of them
+//! waited `min_wait` (default 10 ms: two hosts in one data center answer
+//! each other within a few) or more. Routes whose median waits are alike
+//! (the largest at most twice the smallest) are one finding: one fixed
+//! round trip; a queue in front of one callee, many times longer, is
+//! another. The sentence names the routes, the split before and after the
+//! callee's span (which does depend on the clocks), and the routes with as
+//! many calls that wait under `min_wait`: the way the other services reach
+//! each other. Calls a chatty-calls finding already says waited in front
+//! of their callee are told there ([`super::consolidate`]).
 //!
 //! Impact: per unit of work that made the calls ([`super::calls::Units`]),
 //! `request_time_share` is the union of the calls' time outside their
 //! callee over the units' time; `time` is that wait on the units' critical
-//! paths (within each unit of a session, its own path), summed. Severity
-//! follows by the shared rules.
+//! paths (within each unit of a session, its own path), summed; routes whose
+//! wait lies on no critical path are no finding. Severity
+//! follows by the shared rules. The finding is named by the callee most of
+//! its calls reach, and that callee's operation called most.
 //!
-//! **Example.** In the SmartThings capture in `tests/fixtures`, 48
-//! `post /oauth/check_token` calls from six services to `auth` took a
-//! median 20.0 ms, of which auth's own span held 3.3 ms: 16.5 ms a call
-//! outside it.
+//! **Example.** In the SmartThings capture in `tests/fixtures`, 128 calls
+//! on nine routes (`platformapi` → `bookie` 12.3–14.2 ms for callee spans
+//! of about 150 ms, `bookie` → `auth` 15.5–18.0 ms for 3 ms token checks)
+//! wait about 15 ms each outside their callee, while `platformapi` →
+//! `gizmo` and `execution` → `bookie` wait 2 ms.
 
 use super::callee_wait::{self, CalleeWait};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
@@ -52,22 +59,20 @@ pub const NAME: super::Detector = super::Detector::CallOverhead;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Calls to one operation of the callee from which it is judged.
+    /// Calls on one route (caller service to callee service) from which it
+    /// is judged.
     pub min_calls: usize,
     /// Wait outside the callee that at least three quarters of the calls
     /// show: less is what the network between two hosts costs anyway.
     #[serde(serialize_with = "crate::time::as_written")]
     pub min_wait: DurationNs,
-    /// Share of the median call spent outside the callee.
-    pub min_outside_share: f64,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             min_calls: 3,
-            min_wait: DurationNs(5_000_000),
-            min_outside_share: 0.5,
+            min_wait: DurationNs(10_000_000),
         }
     }
 }
@@ -79,12 +84,20 @@ struct Call {
     wait: CalleeWait,
 }
 
-/// The findings, one per callee service.
+/// The calls from one service to another, and the median wait among them.
+struct Route {
+    caller: Sym,
+    callee: Sym,
+    calls: Vec<Call>,
+    median_wait: u64,
+}
+
+/// The findings, one per group of routes that wait alike.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let set = context.set;
     let keys = context.call_keys();
-    // Per callee service and server span name, the calls that reached it.
-    let mut by_operation: BTreeMap<(Sym, Sym), Vec<Call>> = BTreeMap::new();
+    // Per caller service and callee service, the calls measured.
+    let mut by_route: BTreeMap<(Sym, Sym), Vec<Call>> = BTreeMap::new();
     for i in 0..set.spans.len() as u32 {
         if keys.key(i).is_none() {
             continue;
@@ -92,34 +105,68 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let Some(wait) = callee_wait::of(context, i) else {
             continue;
         };
-        if let Some(server) = set.spans.get(wait.server as usize) {
-            by_operation
-                .entry((server.service, server.name))
+        if let (Some(span), Some(server)) = (set.spans.get(i as usize), set.spans.get(wait.server as usize)) {
+            by_route
+                .entry((span.service, server.service))
                 .or_default()
                 .push(Call { span: i, wait });
         }
     }
-    let mut by_callee: BTreeMap<Sym, Vec<Vec<Call>>> = BTreeMap::new();
-    for ((service, _), calls) in by_operation {
-        if waits_consistently(config, &calls) {
-            by_callee.entry(service).or_default().push(calls);
+    let (mut waiting, mut quick) = (Vec::new(), Vec::new());
+    for ((caller, callee), calls) in by_route {
+        if calls.len() < config.min_calls.max(1) {
+            continue;
+        }
+        let median_wait = super::median(calls.iter().map(|c| c.wait.outside_ns).collect());
+        let route = Route {
+            caller,
+            callee,
+            calls,
+            median_wait,
+        };
+        if waits_consistently(config, &route.calls) {
+            waiting.push(route);
+        } else if median_wait < config.min_wait.0 {
+            quick.push(route);
         }
     }
-    by_callee
+    quick.sort_by_key(|r| std::cmp::Reverse(r.calls.len()));
+    group(waiting)
         .into_iter()
-        .map(|(service, mut operations)| {
-            // The operation called most first: it names the finding.
-            operations.sort_by_key(|calls| std::cmp::Reverse(calls.len()));
-            finding(context, service, &operations)
-        })
+        .filter_map(|routes| finding(context, &routes, &quick))
         .collect()
 }
 
-/// Whether the calls to one operation wait outside it as the rule says.
+/// Whether the calls on one route wait outside their callee as the rule
+/// says: three quarters of them `min_wait` or more.
 fn waits_consistently(config: &Config, calls: &[Call]) -> bool {
     let long = calls.iter().filter(|c| c.wait.outside_ns >= config.min_wait.0).count();
-    let share = super::median_f64(calls.iter().map(|c| c.wait.outside_share()).collect());
-    calls.len() >= config.min_calls.max(1) && 4 * long >= 3 * calls.len() && share >= config.min_outside_share
+    4 * long >= 3 * calls.len()
+}
+
+/// Routes whose median waits are alike (the largest at most twice the
+/// smallest), each group ordered by calls, most first: one fixed cost
+/// between services shows as one group; a queue in front of one callee,
+/// waiting many times longer, as another.
+fn group(mut routes: Vec<Route>) -> Vec<Vec<Route>> {
+    routes.sort_by_key(|r| r.median_wait);
+    let mut groups: Vec<Vec<Route>> = Vec::new();
+    for route in routes {
+        match groups.last_mut() {
+            Some(last)
+                if last
+                    .first()
+                    .is_some_and(|f| route.median_wait <= f.median_wait.saturating_mul(2)) =>
+            {
+                last.push(route)
+            }
+            _ => groups.push(vec![route]),
+        }
+    }
+    for routes in &mut groups {
+        routes.sort_by_key(|r| std::cmp::Reverse(r.calls.len()));
+    }
+    groups
 }
 
 /// What the calls cost the units of work that made them.
@@ -193,63 +240,119 @@ fn cost(context: &Context<'_>, calls: &[&Call]) -> Cost {
     }
 }
 
-fn finding(context: &Context<'_>, service: Sym, operations: &[Vec<Call>]) -> Finding {
+/// "`a` → `b`".
+fn route_name(context: &Context<'_>, route: &Route) -> String {
     let set = context.set;
-    let callee = super::shown(set.str(service));
-    let calls: Vec<&Call> = operations.iter().flatten().collect();
-    let named = |calls: &[Call]| super::operation_of(set, calls.iter().map(|c| c.wait.server)).into_owned();
-    let what = {
-        let parts: Vec<String> = operations
-            .iter()
-            .map(|calls| format!("`{}` ({})", super::shown(&named(calls)), calls.len()))
-            .collect();
-        super::join(&parts)
-    };
-    // The callers, those that called most first.
-    let mut callers: BTreeMap<Sym, usize> = BTreeMap::new();
-    for call in &calls {
-        if let Some(span) = set.spans.get(call.span as usize) {
-            *callers.entry(span.service).or_default() += 1;
-        }
+    format!(
+        "`{}` → `{}`",
+        super::shown(set.str(route.caller)),
+        super::shown(set.str(route.callee))
+    )
+}
+
+/// Up to three routes named (with their calls when `counts`), then how many more.
+fn routes_named(context: &Context<'_>, routes: &[Route], counts: bool) -> String {
+    let mut shown: Vec<String> = routes
+        .iter()
+        .take(3)
+        .map(|r| match counts {
+            true => format!("{} ({})", route_name(context, r), r.calls.len()),
+            false => route_name(context, r),
+        })
+        .collect();
+    if routes.len() > 3 {
+        shown.push(format!("{} more", routes.len() - 3));
     }
-    let mut callers: Vec<(Sym, usize)> = callers.into_iter().collect();
-    callers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| set.str(a.0).cmp(set.str(b.0))));
-    let from = {
-        let mut shown: Vec<String> = callers
-            .iter()
-            .take(3)
-            .map(|(s, _)| format!("`{}`", super::shown(set.str(*s))))
-            .collect();
-        if callers.len() > 3 {
-            shown.push(format!("{} more", callers.len() - 3));
-        }
-        match callers.len() {
-            1 => format!("from {}", shown.join("")),
-            n => format!("from {n} services ({})", super::join(&shown)),
-        }
-    };
+    super::join(&shown)
+}
+
+/// The finding of one group of routes; none when none of their wait lies
+/// on a critical path (calls made beside the work that answers, whose wait
+/// costs no one).
+fn finding(context: &Context<'_>, routes: &[Route], quick: &[Route]) -> Option<Finding> {
+    let set = context.set;
+    let calls: Vec<&Call> = routes.iter().flat_map(|r| &r.calls).collect();
     let median = |f: &dyn Fn(&CalleeWait) -> u64| DurationNs(super::median(calls.iter().map(|c| f(&c.wait)).collect()));
-    let call_time = median(&|w| w.call_ns);
-    let server_time = median(&|w| w.call_ns - w.outside_ns);
     let outside = median(&|w| w.outside_ns);
-    let share = super::median_f64(calls.iter().map(|c| c.wait.outside_share()).collect());
-    let range = super::duration_range(calls.iter().map(|c| c.wait.outside_ns));
+    let before = median(&|w| w.before_ns.min(w.outside_ns));
+    let after = median(&|w| w.outside_ns - w.before_ns.min(w.outside_ns));
+    let work = median(&|w| w.call_ns - w.outside_ns);
+    let route_range = super::duration_range(routes.iter().map(|r| r.median_wait));
     let cost = cost(context, &calls);
+    if cost.on_path == 0 {
+        return None;
+    }
     let unit_share = super::wall_clock::share(cost.held, cost.unit_time);
+    let (what, between) = match routes {
+        [route] => {
+            let (caller, callee) = (super::shown(set.str(route.caller)), super::shown(set.str(route.callee)));
+            (
+                format!(
+                    "Calls from `{caller}` to `{callee}` wait a median {outside} each outside `{callee}`'s span (which \
+                     holds a median {work} of each): {}",
+                    super::counted(calls.len() as u64, "call", "calls"),
+                ),
+                format!("`{caller}` and `{callee}`"),
+            )
+        }
+        _ => (
+            format!(
+                "Calls on {} routes between services wait about {outside} each outside their callee's span, whatever \
+                 the callee's work takes (a median {work}): {} ({}), a median {route_range} per route",
+                routes.len(),
+                super::counted(calls.len() as u64, "call", "calls"),
+                routes_named(context, routes, true),
+            ),
+            "these services".to_owned(),
+        ),
+    };
+    let contrast = match quick {
+        [] => String::new(),
+        [route] => format!(
+            ", while {} waits {}",
+            route_name(context, route),
+            DurationNs(route.median_wait)
+        ),
+        _ => format!(
+            ", while {} wait {}",
+            routes_named(context, quick, false),
+            super::duration_range(quick.iter().map(|r| r.median_wait))
+        ),
+    };
     let explanation = format!(
-        "Calls to `{callee}` wait far longer than `{callee}` works on them: {} {from} to {what} took a median \
-         {call_time}, of which `{callee}`'s own span held {server_time}: a median {outside} of each call ({:.0}%; \
-         {range}) passed before that span began or after it ended, in connection setup, a pool or a gateway in \
-         front of `{callee}`, the network, or work `{callee}` does before its span opens (each duration is timed on \
-         its own host, so clock skew is none of it); {} on the critical paths of the {} that made them, {:.0}% of \
-         their time",
-        super::counted(calls.len() as u64, "call", "calls"),
-        share * 100.0,
+        "{what} ({} in all), about {before} before the callee's span began and {after} after it ended as the hosts' \
+         clocks place them{contrast}: a round trip of about {outside} between {between} (across hosts or regions, or \
+         through a public address or gateway?), paid on every call and timed by each side's own clock (no skew in \
+         it); co-locate them, keep connections alive, or cache the answers; {} on the critical paths of the {} that \
+         made them, {:.0}% of their time",
+        super::duration_range(calls.iter().map(|c| c.wait.outside_ns)),
         DurationNs(cost.on_path),
         super::counted(cost.units, cost.noun.0, cost.noun.1),
         unit_share * 100.0,
     );
-    Finding {
+    // The callee most calls reach names the finding, by its operation called most.
+    let mut reached: BTreeMap<Sym, usize> = BTreeMap::new();
+    for route in routes {
+        *reached.entry(route.callee).or_default() += route.calls.len();
+    }
+    let callee = reached
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| set.str(*b.0).cmp(set.str(*a.0))))
+        .map(|(s, _)| *s);
+    let mut operations: BTreeMap<Sym, Vec<u32>> = BTreeMap::new();
+    for call in &calls {
+        if let Some(server) = set.spans.get(call.wait.server as usize)
+            && Some(server.service) == callee
+        {
+            operations.entry(server.name).or_default().push(call.wait.server);
+        }
+    }
+    let operation = operations
+        .values()
+        .max_by_key(|spans| spans.len())
+        .map(|spans| super::operation_of(set, spans.iter().copied()).into_owned())
+        .unwrap_or_default();
+    Some(Finding {
         detector: NAME,
         // Judged from the impact by the shared rules in `detect`.
         severity: Severity::Info,
@@ -264,36 +367,36 @@ fn finding(context: &Context<'_>, service: Sym, operations: &[Vec<Call>]) -> Fin
         },
         subject: Subject {
             endpoint: cost.endpoint,
-            service: set.str(service).to_owned(),
-            operation: operations.first().map(|calls| named(calls)).unwrap_or_default(),
+            service: callee.map(|s| set.str(s).to_owned()).unwrap_or_default(),
+            operation,
         },
         explanation,
-        evidence: evidence(context, operations),
-    }
+        evidence: evidence(context, routes, outside.0),
+    })
 }
 
-/// A call as evidence sorts it: first of its kind in its trace (`false`
-/// first), then the longest wait first, then the span.
+/// A call as evidence sorts it: first of its route in its trace (`false`
+/// first), then the nearest to the typical wait first, then the span.
 type Ranked = (bool, u64, u32);
 
-/// Up to three traces, each with up to six calls: first one of each caller
-/// and operation (so `consolidate` sees every kind of call the finding
-/// holds), then the calls that waited longest.
-fn evidence(context: &Context<'_>, operations: &[Vec<Call>]) -> Vec<Evidence> {
+/// Up to three traces, each with up to six calls: first one of each route
+/// (so `consolidate` sees every kind of call the finding holds), then the
+/// calls whose wait is nearest the typical one: the finding's case, not
+/// its outliers.
+fn evidence(context: &Context<'_>, routes: &[Route], typical: u64) -> Vec<Evidence> {
     let set = context.set;
     let mut by_trace: BTreeMap<u32, Vec<Ranked>> = BTreeMap::new();
-    let mut seen: BTreeSet<(u32, Sym, usize)> = BTreeSet::new();
-    for (op, calls) in operations.iter().enumerate() {
+    for (r, route) in routes.iter().enumerate() {
+        let mut calls: Vec<&Call> = route.calls.iter().collect();
+        calls.sort_by_key(|c| (c.wait.outside_ns.abs_diff(typical), c.span));
+        let mut seen: BTreeSet<(u32, usize)> = BTreeSet::new();
         for call in calls {
-            let Some(span) = set.spans.get(call.span as usize) else {
-                continue;
-            };
             let t = context.trace_of(call.span);
-            let first_of_kind = seen.insert((t, span.service, op));
+            let first_of_route = seen.insert((t, r));
             by_trace
                 .entry(t)
                 .or_default()
-                .push((!first_of_kind, u64::MAX - call.wait.outside_ns, call.span));
+                .push((!first_of_route, call.wait.outside_ns.abs_diff(typical), call.span));
         }
     }
     let mut traces: Vec<(u32, Vec<Ranked>)> = by_trace.into_iter().collect();

@@ -1,6 +1,6 @@
 //! How long a remote call waited outside the server span it reached: what
 //! chatty calls (the wait in front of a repeated call's callee) and call
-//! overhead (calls that wait far longer than their callee works) both read.
+//! overhead (calls on a route that wait a fixed time outside their callee) both read.
 //!
 //! ```text
 //! call     |==========================|   bookie POST /oauth/check_token, 20.33 ms
@@ -34,17 +34,6 @@ pub(super) struct CalleeWait {
     pub before_ns: u64,
     /// The call's duration less the server span's: before and after it.
     pub outside_ns: u64,
-}
-
-impl CalleeWait {
-    /// The share of the call spent outside its callee's span (0 to 1).
-    pub(super) fn outside_share(&self) -> f64 {
-        if self.call_ns == 0 {
-            0.0
-        } else {
-            (self.outside_ns as f64 / self.call_ns as f64).min(1.0)
-        }
-    }
 }
 
 /// The wait of call `call` outside the traced server span it reached, when

@@ -180,7 +180,7 @@ pub struct Config {
     pub n_plus_one: n_plus_one::Config,
     /// Chatty remote calls.
     pub chatty_calls: chatty_calls::Config,
-    /// Calls that wait far longer than their callee works.
+    /// Calls on a route that wait a fixed time outside their callee.
     pub call_overhead: call_overhead::Config,
     /// Database calls slow for the consistency level they ask.
     pub consistency_cost: consistency_cost::Config,

@@ -219,6 +219,7 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
     } else {
         pairs.join(", ")
     };
+    let held = held_for(context, &waits, !logs.is_empty());
     let after_total = sum_ns(waits.iter().map(|w| w.after));
     let (counted, wait_words, their) = if n == 1 {
         ("1 handler".to_owned(), "it waited", "its")
@@ -237,7 +238,7 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
     let explanation = format!(
         "In `{}`, {counted} started while another of the service's handlers was running and did nothing traced \
          until after it ended: {wait_words} {} before {their} first child{in_all}{meanwhile}{logs}{sent}{guess}: \
-         {pairs}",
+         {pairs}{held}",
         super::shown(set.str(service)),
         super::duration_range(waits.iter().map(|w| w.lead)),
     );
@@ -265,6 +266,88 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
         explanation,
         evidence: evidence(context, &waits),
     }
+}
+
+/// "; 2 of the 4 handlers ahead held the lock while waiting on `Client
+/// Request: graph…` in `driver`: 450ms of `InputCompleted`'s 554ms, …": what
+/// the handlers waited behind spent most of their time on, when it was one
+/// remote call (the deepest calls below each, begun while it ran, clipped to
+/// it) holding half of it or more; "" when none did. A lock held across a
+/// slow call makes the call's time everyone's wait.
+fn held_for(context: &Context<'_>, waits: &[Wait], locked: bool) -> String {
+    let set = context.set;
+    let mut holders: Vec<u32> = waits.iter().map(|w| w.other).collect();
+    holders.sort_unstable();
+    holders.dedup();
+    // Per remote call, the holders it held half of or more: "450ms of `X`'s 554ms".
+    let mut by_call: BTreeMap<(Sym, Sym), Vec<String>> = BTreeMap::new();
+    for &holder in &holders {
+        let Some(span) = set.spans.get(holder as usize) else {
+            continue;
+        };
+        let end = span.end().0;
+        let mut calls: BTreeMap<(Sym, Sym), u64> = BTreeMap::new();
+        let mut stack: Vec<u32> = context.index.children_of(holder).to_vec();
+        while let Some(i) = stack.pop() {
+            stack.extend_from_slice(context.index.children_of(i));
+            let Some(call) = set.spans.get(i as usize) else {
+                continue;
+            };
+            // The deepest calls, begun while the holder ran, clipped to it.
+            if call.kind != crate::model::SpanKind::Client
+                || !call.duration_known()
+                || call.start.0 < span.start.0
+                || call.start.0 >= end
+                || has_client_below(context, i)
+            {
+                continue;
+            }
+            *calls.entry((call.service, call.name)).or_default() += call.end().0.min(end) - call.start.0;
+        }
+        if let Some((&key, &time)) = calls.iter().max_by_key(|(_, t)| **t)
+            && 2 * time >= span.duration.0
+        {
+            by_call.entry(key).or_default().push(format!(
+                "{} of `{}`'s {}",
+                DurationNs(time),
+                super::shown(&crate::analysis::groups::operation_name(set, holder)),
+                span.duration
+            ));
+        }
+    }
+    let Some(((service, name), parts)) = by_call.into_iter().max_by_key(|(_, parts)| parts.len()) else {
+        return String::new();
+    };
+    let who = match (parts.len(), holders.len()) {
+        (1, 1) => "the handler ahead".to_owned(),
+        (k, n) if k == n => "the handlers ahead".to_owned(),
+        (k, n) => format!("{k} of the {n} handlers ahead"),
+    };
+    // "The lock" only where the waiting handlers' own logs name one.
+    let held = if locked { "held the lock" } else { "ran" };
+    format!(
+        "; {who} {held} while waiting on `{}` in `{}`: {}",
+        super::shown(set.str(name)),
+        super::shown(set.str(service)),
+        parts.join(", ")
+    )
+}
+
+/// Whether a client span lies anywhere below span `i`.
+fn has_client_below(context: &Context<'_>, i: u32) -> bool {
+    let mut stack: Vec<u32> = context.index.children_of(i).to_vec();
+    while let Some(j) = stack.pop() {
+        if context
+            .set
+            .spans
+            .get(j as usize)
+            .is_some_and(|s| s.kind == crate::model::SpanKind::Client)
+        {
+            return true;
+        }
+        stack.extend_from_slice(context.index.children_of(j));
+    }
+    false
 }
 
 /// Each wait's span and the span it waited behind, grouped by trace: up to three traces.

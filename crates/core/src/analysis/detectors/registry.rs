@@ -13,7 +13,7 @@ pub enum Detector {
     NPlusOneQueries,
     /// The same remote call made many times in one request.
     ChattyCalls,
-    /// Calls that keep their callers waiting far longer than the callee works.
+    /// Calls on a route that wait a fixed time outside their callee, whatever it does.
     CallOverhead,
     /// Database calls many times slower at one consistency level than at the others.
     ConsistencyCost,
@@ -143,7 +143,7 @@ impl Detector {
             Detector::CallOverhead => e(
                 "call_overhead",
                 "Call overhead",
-                "Calls that keep their callers waiting far longer than the callee's own span of them: the time goes to connection setup, a pool, a gateway or the network, not to the callee's work.",
+                "Calls from one service to another that wait a fixed time outside the callee's own span of each, whatever its work takes: the time goes to the network between hosts or regions, a gateway or connection setup, not to the callee's work.",
                 "Check connection reuse (keep-alive, pool sizes) and what lies between caller and callee (a gateway, a load balancer, another zone); the callee's code is not where the time goes.",
                 Critical,
                 true,

@@ -89,10 +89,13 @@ fn cost(f: &ReportFinding) -> String {
     if impact.failed_requests > 0 {
         out.push_str(&format!(" ({} failed)", impact.failed_requests));
     }
-    out.push_str(&format!(
-        ", {} of their time, {} on the critical path",
-        words::whole_share(impact.request_time_share),
-        impact.time
-    ));
+    // A finding that costs no time (one about the data) claims none.
+    if impact.time.0 > 0 {
+        out.push_str(&format!(
+            ", {} of their time, {} on the critical path",
+            words::whole_share(impact.request_time_share),
+            impact.time
+        ));
+    }
     out
 }

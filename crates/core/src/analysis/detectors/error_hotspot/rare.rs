@@ -134,19 +134,32 @@ pub(super) fn finding(
                         |s| super::super::operation_of(set, [s]).into_owned(),
                     );
                     // How many requests the operation had in all: "2 of its 2".
-                    let of = context
+                    let all = context
                         .groups
                         .operations
                         .iter()
                         .find(|g| g.service == set.str(service) && g.name == set.str(name))
-                        .map_or(String::new(), |g| format!(" of its {}", g.durations.count));
-                    Some(format!(
-                        "`{}` in `{}` answered HTTP {status} to {count}{of} requests, traced apart from the steps \
-                         that failed on the answers ({})",
-                        shown(&operation),
-                        shown(set.str(service)),
-                        steps.join("; ")
-                    ))
+                        .map(|g| g.durations.count);
+                    let (operation, service) = (shown(&operation), shown(set.str(service)));
+                    Some(match all {
+                        // Every request refused: what the run tried never
+                        // happened, said first, not as errors "too rare".
+                        Some(all) if all as usize == *count => format!(
+                            "`{operation}` in `{service}` refused every request made to it (HTTP {status} to {count} of \
+                             {count}), and each step that made one failed on the answer, traced apart from it ({})",
+                            steps.join("; ")
+                        ),
+                        Some(all) => format!(
+                            "`{operation}` in `{service}` answered HTTP {status} to {count} of its {all} requests, and \
+                             each step that made one failed on the answer, traced apart from it ({})",
+                            steps.join("; ")
+                        ),
+                        None => format!(
+                            "`{operation}` in `{service}` answered HTTP {status} to {count} requests, and each step \
+                             that made one failed on the answer, traced apart from it ({})",
+                            steps.join("; ")
+                        ),
+                    })
                 }
                 None => steps.into_iter().next(),
             }
@@ -183,10 +196,14 @@ pub(super) fn finding(
     let lead = ordered.first().and_then(|m| m.first())?;
     let lead_span = set.spans.get(lead.origin.span as usize)?;
     let traces = super::super::distinct(all.iter().map(|m| m.origin.trace));
+    // A refused request is an endpoint's request that did not succeed: the
+    // lead does not say the errors failed none.
+    let refused = items.iter().any(|(_, _, group)| group.len() > 1);
     let explanation = format!(
-        "{errors} error{} too rare for an error hotspot (fewer than {} of a kind, failing no endpoint's request){}: {}.",
+        "{errors} error{} too rare for an error hotspot (fewer than {} of a kind{}){}: {}.",
         plural(errors),
         config.min_errors.max(1),
+        if refused { "" } else { ", failing no endpoint's request" },
         super::sentence::window(&all),
         join_and(&list)
     );
