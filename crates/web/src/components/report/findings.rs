@@ -47,13 +47,21 @@ const STATES: [(WorkState, &str, &str); 4] = [
 fn finding(f: ReportFinding, state: ReportState) -> impl IntoView {
     let severity = severity_name(f.severity);
     let status = f.status.map(status_text);
+    // As the report's own cost line: a finding that costs no time (one
+    // about the data) claims none.
+    let cost = match f.impact.time.0 {
+        0 => String::new(),
+        _ => format!(
+            "; {} of their time; {} on the critical path",
+            format::percent(f.impact.request_time_share),
+            f.impact.time
+        ),
+    };
     let numbers = format!(
-        "{} of {} requests, {} failed; {} of their time; {} on the critical path.",
+        "{} of {} requests, {} failed{cost}.",
         format::count(f.impact.requests),
         format::count(f.impact.of_requests),
         format::count(f.impact.failed_requests),
-        format::percent(f.impact.request_time_share),
-        f.impact.time,
     );
     let examples =
         (!f.example_trace_ids.is_empty()).then(|| format!("Example traces: {}", f.example_trace_ids.join(", ")));
