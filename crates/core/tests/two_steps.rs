@@ -1,7 +1,7 @@
 //! The analysis in two steps (`Analysis::in_two_steps`, which the web app's
 //! engine uses to send the trace list before the findings): what the first
-//! step sees is the whole analysis but its group statistics and findings, and
-//! the end result is the one-step analysis, with a baseline and without.
+//! step sees is the whole analysis but its findings, and the end result is
+//! the one-step analysis, with a baseline and without.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -24,19 +24,12 @@ fn shop_set(seed: u64) -> TraceSet {
     set
 }
 
-/// What the first step saw must be the final analysis with no groups and no findings.
-fn assert_first_step_is_all_but_groups_and_findings(first: &Analysis, last: &Analysis) {
+/// What the first step saw must be the final analysis with no findings.
+fn assert_first_step_is_all_but_findings(first: &Analysis, last: &Analysis) {
     assert!(first.findings.is_empty(), "the first step comes before the detectors");
-    assert_eq!(
-        first.groups,
-        Default::default(),
-        "the first step comes before the group statistics"
-    );
     assert!(!last.findings.is_empty(), "the shop plants patterns the detectors find");
-    assert!(!last.groups.endpoints.is_empty(), "the shop has endpoints");
     let mut without_findings = last.clone();
     without_findings.findings.clear();
-    without_findings.groups = Default::default();
     // `==` compares the requests too: the trace list reads them, so they
     // must be there already.
     assert_eq!(*first, without_findings);
@@ -50,7 +43,7 @@ fn without_a_baseline_it_ends_as_the_one_step_analysis() {
     let (two, samples, first) = Analysis::in_two_steps(&set, &index, None, &config, Analysis::clone);
     assert!(samples.is_none(), "nothing to compare, nothing gathered");
     assert_eq!(two, Analysis::with_samples(&set, &index, None, &config));
-    assert_first_step_is_all_but_groups_and_findings(&first, &two);
+    assert_first_step_is_all_but_findings(&first, &two);
 }
 
 #[test]
@@ -64,5 +57,5 @@ fn with_a_baseline_it_ends_as_the_one_step_comparison() {
     assert_eq!(two, one);
     assert!(two.comparison.is_some(), "the first step already holds the comparison");
     assert_eq!(samples, Some(one_samples));
-    assert_first_step_is_all_but_groups_and_findings(&first, &two);
+    assert_first_step_is_all_but_findings(&first, &two);
 }

@@ -15,7 +15,7 @@
 
 use crate::components::stages::Stages;
 use crate::engine::client::{Engine, Event};
-use crate::engine::protocol::{FileOutcome, GroupSummary, LoadId, Progress, Reply, ReportChoices, Request, Summary};
+use crate::engine::protocol::{FileOutcome, LoadId, Progress, Reply, ReportChoices, Request, Summary};
 use crate::report_state::Edits;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -24,9 +24,13 @@ use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::import::FileReport;
 use tracelens_core::query::{Facets, TracePage, TraceQuery};
 use tracelens_core::report::Report;
+use tracelens_core::time::DurationNs;
 use web_sys::Blob;
 
 pub use crate::engine::protocol::{BaselineSummary, Period};
+
+/// The duration axes of the endpoint and the operation table.
+pub type GroupRanges = (Option<(DurationNs, DurationNs)>, Option<(DurationNs, DurationNs)>);
 
 /// A file that could not be loaded, with the message to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,7 +95,7 @@ pub enum Findings {
 }
 
 /// Findings the test hook holds back, with their loads, in the order they came.
-type HeldFindings = Vec<(LoadId, Vec<Finding>, Box<GroupSummary>)>;
+type HeldFindings = Vec<(LoadId, Vec<Finding>)>;
 
 /// A load sent and not yet answered: its files, kept to send again.
 struct Pending {
@@ -130,9 +134,10 @@ pub struct Workspace {
     held_findings: StoredValue<Option<HeldFindings>>,
     /// Traces in the current set.
     pub trace_count: RwSignal<u64>,
-    /// The endpoint and operation tables' first rows, counts and axes:
-    /// empty until a load's findings bring them (or before any traces).
-    pub groups: RwSignal<Arc<GroupSummary>>,
+    /// Endpoints and operations in all (the analysis holds the busiest only).
+    pub group_counts: RwSignal<(usize, usize)>,
+    /// The duration axis of the endpoint and the operation table, over all their rows.
+    pub group_ranges: RwSignal<GroupRanges>,
     /// The choices of the trace list's filter menus.
     pub facets: RwSignal<Facets>,
     /// The current set's fingerprint (see `CurrentSummary`).
@@ -207,7 +212,8 @@ impl Workspace {
             findings: RwSignal::new(Findings::Found(Arc::default())),
             held_findings: StoredValue::new(None),
             trace_count: RwSignal::new(0),
-            groups: RwSignal::new(Arc::default()),
+            group_counts: RwSignal::new((0, 0)),
+            group_ranges: RwSignal::new((None, None)),
             facets: RwSignal::new(Facets::default()),
             fingerprint: RwSignal::new(None),
             files: RwSignal::new(Vec::new()),
@@ -395,14 +401,14 @@ impl Workspace {
                 }
                 self.on_loaded(load, period, outcomes, summary)
             }),
-            Reply::Findings { load, findings, groups } => {
+            Reply::Findings { load, findings } => {
                 if let Some(held) = self.held_findings.try_update_value(|h| h.take()).flatten() {
                     // The test hook holds them: keep them in order until released.
                     let mut held = held;
-                    held.push((load, findings, groups));
+                    held.push((load, findings));
                     self.held_findings.set_value(Some(held));
                 } else {
-                    self.show_findings(load, findings, *groups);
+                    self.show_findings(load, findings);
                 }
             }
             Reply::Summary(summary) => {
@@ -481,10 +487,13 @@ impl Workspace {
             (None, _) => Findings::Found(Arc::default()),
         });
         self.trace_count.set(current.as_ref().map_or(0, |c| c.traces));
-        // A load's come with its findings (see `show_findings`).
-        self.groups.set(Arc::new(
-            current.as_ref().and_then(|c| c.groups.clone()).unwrap_or_default(),
-        ));
+        self.group_counts
+            .set(current.as_ref().map_or((0, 0), |c| (c.endpoints, c.operations)));
+        self.group_ranges.set(
+            current
+                .as_ref()
+                .map_or((None, None), |c| (c.endpoint_range, c.operation_range)),
+        );
         self.facets
             .set(current.as_ref().map(|c| c.facets.clone()).unwrap_or_default());
         self.fingerprint.set(current.as_ref().map(|c| c.fingerprint.clone()));
@@ -494,12 +503,10 @@ impl Workspace {
         self.baseline.set(summary.baseline);
     }
 
-    /// The findings and group tables of `load`, if the page still waits
-    /// for them: those of a load given up on (a clear, or a newer load
-    /// since) are dropped.
-    fn show_findings(&self, load: LoadId, findings: Vec<Finding>, groups: GroupSummary) {
+    /// The findings of `load`, if the page still waits for them: those of
+    /// a load given up on (a clear, or a newer load since) are dropped.
+    fn show_findings(&self, load: LoadId, findings: Vec<Finding>) {
         if self.findings.with_untracked(|f| *f == Findings::Waiting(load)) {
-            self.groups.set(Arc::new(groups));
             self.findings.set(Findings::Found(Arc::new(findings)));
             self.stages.resume();
         }
@@ -517,8 +524,8 @@ impl Workspace {
     /// Shows the findings held back (in the order they came), and stops holding.
     pub fn release_findings(&self) {
         let held = self.held_findings.try_update_value(|h| h.take()).flatten();
-        for (load, findings, groups) in held.unwrap_or_default() {
-            self.show_findings(load, findings, *groups);
+        for (load, findings) in held.unwrap_or_default() {
+            self.show_findings(load, findings);
         }
     }
 

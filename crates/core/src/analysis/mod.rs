@@ -177,10 +177,9 @@ impl Analysis {
     }
 
     /// The analysis in two steps, for a caller that shows what it can as
-    /// soon as it can: `listed` sees everything but the group statistics and
-    /// the findings (the overview, the trace rows, the comparison, the
-    /// requests: what a trace list needs), then the groups are summed up and
-    /// the detectors run. The result is [`Analysis::against_samples`]
+    /// soon as it can: `listed` sees everything but the findings (the
+    /// overview, the trace rows, the groups, the comparison, the requests),
+    /// then the detectors run. The result is [`Analysis::against_samples`]
     /// with a `baseline`, else [`Analysis::with_samples`] without one, with
     /// what `listed` returned.
     pub fn in_two_steps<T>(
@@ -240,13 +239,11 @@ impl Analysis {
             _ => None,
         }
         .map(|(current, baseline)| detectors::regression::compare(current, baseline, &config.regression));
+        let groups = groups::groups(&facts);
         let traces = trace_summaries(set, index, &facts.failures);
         let mut analysis = Analysis {
             traces,
-            // After `listed`: the trace list needs no group statistics, and
-            // they are the costliest part of this step (15 of 30 ms for one
-            // trace of 100,000 spans natively, more in a browser).
-            groups: Groups::default(),
+            groups,
             findings: Vec::new(),
             overview,
             link_warnings: index.warnings,
@@ -260,7 +257,6 @@ impl Analysis {
             },
         };
         let seen = listed(&analysis);
-        analysis.groups = groups::groups(&facts);
         let findings = {
             let mut context = detectors::Context::new(&facts, &analysis.groups);
             context.comparison = analysis.comparison.as_ref();

@@ -6,7 +6,7 @@ use crate::components::findings::Findings;
 use crate::components::histogram::{Noun, histogram_figure, summary};
 use crate::components::trace_list::TraceList;
 use crate::format;
-use crate::workspace::{Findings as FindingsState, Workspace};
+use crate::workspace::Workspace;
 use leptos::prelude::*;
 use tracelens_core::analysis::GroupStats;
 use tracelens_core::query::GroupKey;
@@ -23,26 +23,25 @@ pub fn EndpointView(endpoint: GroupKey) -> impl IntoView {
     let title = format!("{} in {}", endpoint.name, endpoint.service);
     let name = endpoint.name.clone();
     let groups = move || {
-        workspace.groups.with(|g| {
-            g.rows
-                .endpoints
-                .iter()
-                .filter(|g| g.service == endpoint.service && g.name == endpoint.name)
-                .cloned()
-                .collect::<Vec<_>>()
+        workspace.analysis.with(|a| {
+            a.as_deref()
+                .map(|a| {
+                    a.groups
+                        .endpoints
+                        .iter()
+                        .filter(|g| g.service == endpoint.service && g.name == endpoint.name)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
         })
     };
-    // A load's group statistics come with its findings.
-    let summing_up = move || workspace.findings.with(|f| matches!(f, FindingsState::Waiting(_)));
     view! {
         <section class="endpoint" data-testid="endpoint-view">
             <a class="button quiet" href="#/" data-testid="endpoint-back">"← All endpoints"</a>
             <h2>{title}</h2>
             {move || {
                 let groups = groups();
-                if groups.is_empty() && summing_up() {
-                    return view! { <p class="quiet" data-testid="endpoint-waiting">"Summing up this endpoint's requests…"</p> }.into_any();
-                }
                 if groups.is_empty() {
                     return view! {
                         <p class="quiet" data-testid="endpoint-missing">

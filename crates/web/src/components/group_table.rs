@@ -4,11 +4,11 @@
 //! with the percentile marks below it.
 
 use crate::components::histogram::{Noun, histogram_figure, sparkline, summary};
-use crate::engine::protocol::{self, GroupSummary, Reply, Request};
+use crate::engine::protocol::{self, Reply, Request};
 use crate::format;
 use crate::workspace::Workspace;
 use leptos::prelude::*;
-use tracelens_core::analysis::GroupStats;
+use tracelens_core::analysis::{Analysis, GroupStats};
 use tracelens_core::time::DurationNs;
 
 /// Which groups a table shows.
@@ -21,17 +21,10 @@ pub enum Grouping {
 }
 
 impl Grouping {
-    fn rows(self, groups: &GroupSummary) -> &[GroupStats] {
+    fn rows(self, analysis: &Analysis) -> &[GroupStats] {
         match self {
-            Grouping::Endpoints => &groups.rows.endpoints,
-            Grouping::Operations => &groups.rows.operations,
-        }
-    }
-
-    fn total(self, groups: &GroupSummary) -> usize {
-        match self {
-            Grouping::Endpoints => groups.endpoints,
-            Grouping::Operations => groups.operations,
+            Grouping::Endpoints => &analysis.groups.endpoints,
+            Grouping::Operations => &analysis.groups.operations,
         }
     }
 
@@ -113,23 +106,32 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     // list above) does not wait for all of the tables below it.
     let wanted = RwSignal::new(FIRST_ROWS);
     let drawn = RwSignal::new(ROWS_PER_FRAME);
-    let total = move || workspace.groups.with(|g| grouping.total(g));
+    let total = move || {
+        let (endpoints, operations) = workspace.group_counts.get();
+        match grouping {
+            Grouping::Endpoints => endpoints,
+            Grouping::Operations => operations,
+        }
+    };
     Effect::new(move |_| {
         let (now, goal) = (drawn.get(), wanted.get().min(total()));
         if now < goal {
             request_animation_frame(move || drawn.set((now + ROWS_PER_FRAME).min(goal)));
         }
     });
-    // Other groups (another analysis): draw them again from the top.
+    // Another analysis: draw it again from the top.
     Effect::new(move |_| {
-        workspace.groups.track();
+        workspace.analysis.track();
         fetched.set(Vec::new());
         wanted.set(FIRST_ROWS);
         drawn.set(ROWS_PER_FRAME);
     });
     // Rows wanted beyond those held: asked of the engine, then drawn.
     Effect::new(move |_| {
-        let held = workspace.groups.with_untracked(|g| grouping.rows(g).len()) + fetched.with_untracked(Vec::len);
+        let held = workspace
+            .analysis
+            .with_untracked(|a| a.as_deref().map_or(0, |a| grouping.rows(a).len()))
+            + fetched.with_untracked(Vec::len);
         let missing = wanted.get().min(total()).saturating_sub(held);
         if missing == 0 {
             return;
@@ -149,23 +151,23 @@ pub fn GroupTable(grouping: Grouping) -> impl IntoView {
     });
     // Over all rows, those fetched later too (the engine measures it).
     let range = Memo::new(move |_| {
-        workspace
-            .groups
-            .with(|g| match grouping {
-                Grouping::Endpoints => g.endpoint_range,
-                Grouping::Operations => g.operation_range,
-            })
-            .unwrap_or((DurationNs(1), DurationNs(1)))
+        let (endpoints, operations) = workspace.group_ranges.get();
+        match grouping {
+            Grouping::Endpoints => endpoints,
+            Grouping::Operations => operations,
+        }
+        .unwrap_or((DurationNs(1), DurationNs(1)))
     });
     // Keyed, so each frame's batch builds only its own rows: a plain list
     // was built again whole at every batch (the fifth drew 100 rows). The
-    // key holds the groups' address, so another analysis (same groups, new
-    // numbers) draws every row anew.
+    // key holds the analysis's address, so a new analysis (same groups,
+    // new numbers) draws every row anew.
     let drawn_rows = move || {
         let n = drawn.get();
-        let groups = workspace.groups.get();
-        let of_analysis = std::sync::Arc::as_ptr(&groups) as usize;
-        let mut rows: Vec<GroupStats> = grouping.rows(&groups).iter().take(n).cloned().collect();
+        let analysis = workspace.analysis.get();
+        let of_analysis = analysis.as_ref().map_or(0, |a| std::sync::Arc::as_ptr(a) as usize);
+        let summary = analysis.as_deref().map_or(&[][..], |a| grouping.rows(a));
+        let mut rows: Vec<GroupStats> = summary.iter().take(n).cloned().collect();
         fetched.with(|more| rows.extend(more.iter().take(n.saturating_sub(rows.len())).cloned()));
         rows.into_iter().map(move |g| (of_analysis, g)).collect::<Vec<_>>()
     };

@@ -12,9 +12,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::GroupStats;
 use tracelens_core::analysis::detectors::Finding;
 use tracelens_core::analysis::service_map::{Layout, ServiceMap};
-use tracelens_core::analysis::{GroupStats, Groups};
 use tracelens_core::ids::{SpanId, TraceId};
 use tracelens_core::import::FileReport;
 use tracelens_core::query::compare::TraceComparison;
@@ -162,13 +162,9 @@ pub enum Reply {
         /// The trace list's page for the query the load was sent with.
         list: Option<Box<(TraceQuery, TracePage)>>,
     },
-    /// What the detectors found in a load's traces, most severe first, and
-    /// its group tables: what its [`Reply::Loaded`] left out.
-    Findings {
-        load: LoadId,
-        findings: Vec<Finding>,
-        groups: Box<GroupSummary>,
-    },
+    /// What the detectors found in a load's traces, most severe first:
+    /// the findings its [`Reply::Loaded`] left out.
+    Findings { load: LoadId, findings: Vec<Finding> },
     /// After a clear of the baseline: what the page shows now, findings
     /// included.
     Summary(Summary),
@@ -260,13 +256,19 @@ pub struct Summary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurrentSummary {
     /// The analysis of the current traces, with its per-trace rows left out
-    /// (`analysis.traces` is empty: see [`Request::Traces`]) and its group
-    /// statistics too (`analysis.groups` is empty: see `groups`).
+    /// (`analysis.traces` is empty: see [`Request::Traces`]), and only the
+    /// busiest [`SUMMARY_GROUP_ROWS`] endpoints and operations (see
+    /// [`Request::Groups`]): a trace set can have thousands of operations,
+    /// each row a kilobyte with its histogram, and the page draws a hundred.
     pub analysis: Analysis,
-    /// The endpoint and operation tables' part; `None` in a
-    /// [`Reply::Loaded`] with current traces, whose [`Reply::Findings`]
-    /// brings it (the list goes first, without waiting for them).
-    pub groups: Option<GroupSummary>,
+    /// Endpoints and operations in all.
+    pub endpoints: usize,
+    pub operations: usize,
+    /// The shortest and longest duration in the endpoints' and in the
+    /// operations' histograms, all rows included: the axis each table draws
+    /// on (see `histogram::shared_range`).
+    pub endpoint_range: Option<(DurationNs, DurationNs)>,
+    pub operation_range: Option<(DurationNs, DurationNs)>,
     /// The choices of the trace list's filter menus.
     pub facets: Facets,
     /// How many traces the analysis found.
@@ -276,24 +278,6 @@ pub struct CurrentSummary {
     pub fingerprint: String,
     /// The files read into it.
     pub files: Vec<FileReport>,
-}
-
-/// What the endpoint and operation tables show at first.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GroupSummary {
-    /// Only the busiest [`SUMMARY_GROUP_ROWS`] endpoints and operations
-    /// (see [`Request::Groups`]): a trace set can have thousands of
-    /// operations, each row a kilobyte with its histogram, and the page
-    /// draws a hundred.
-    pub rows: Groups,
-    /// Endpoints and operations in all.
-    pub endpoints: usize,
-    pub operations: usize,
-    /// The shortest and longest duration in the endpoints' and in the
-    /// operations' histograms, all rows included: the axis each table draws
-    /// on (see `histogram::shared_range`).
-    pub endpoint_range: Option<(DurationNs, DurationNs)>,
-    pub operation_range: Option<(DurationNs, DurationNs)>,
 }
 
 /// Endpoints and operations a summary carries (the rest on request).

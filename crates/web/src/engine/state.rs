@@ -9,8 +9,8 @@
 //! never half-applied: the page stops the worker and starts another.
 
 use super::protocol::{
-    BaselineSummary, Compared, CurrentSummary, FileOutcome, GroupSummary, Grouping, Period, ReportChoices,
-    SUMMARY_GROUP_ROWS, Summary, TraceAnswer, TraceAsk,
+    BaselineSummary, Compared, CurrentSummary, FileOutcome, Grouping, Period, ReportChoices, SUMMARY_GROUP_ROWS,
+    Summary, TraceAnswer, TraceAsk,
 };
 use crate::components::histogram::shared_range;
 use crate::prepared::Prepared;
@@ -120,16 +120,15 @@ impl EngineState {
 
     /// Ends `load`: analyses again if it added anything. `listed` is told
     /// what the page shows then (`None` when nothing changed) with the
-    /// first page of the trace list for `list`, before the group statistics
-    /// and the detectors; their findings and the group tables are returned
-    /// after, when there are current traces (`None` otherwise: nothing to
-    /// find in, or nothing changed).
+    /// first page of the trace list for `list`, before the detectors run;
+    /// their findings are returned after, when there are current traces
+    /// (`None` otherwise: nothing to find in, or nothing changed).
     pub fn finish(
         &mut self,
         load: Load,
         list: &TraceQuery,
         listed: impl FnOnce(Option<Summary>, Option<TracePage>),
-    ) -> Option<(Vec<Finding>, GroupSummary)> {
+    ) -> Option<Vec<Finding>> {
         if !load.added {
             listed(None, None);
             return None;
@@ -161,10 +160,10 @@ impl EngineState {
             listed(Some(summary), Some(page));
             catalog
         });
-        let found = (prepared.analysis.findings.clone(), group_summary(&prepared.analysis));
+        let findings = prepared.analysis.findings.clone();
         self.catalog = Some(catalog);
         self.prepared = Some(prepared);
-        Some(found)
+        Some(findings)
     }
 
     /// Spans in the set `period` names, for progress.
@@ -347,8 +346,7 @@ impl EngineState {
 }
 
 /// What the page shows about `current` (with its `analysis` and `catalog`,
-/// when analysed) and `baseline`. The group tables' part is left out while
-/// the analysis has no groups yet (see [`EngineState::finish`]).
+/// when analysed) and `baseline`.
 fn summary_of(
     current: &TraceSet,
     baseline: &TraceSet,
@@ -357,9 +355,9 @@ fn summary_of(
 ) -> Summary {
     Summary {
         current: analysis.map(|analysis| {
-            let summed_up = !analysis.groups.endpoints.is_empty() || !analysis.groups.operations.is_empty();
             let mut summary = analysis.summary();
-            summary.groups = Default::default();
+            summary.groups.endpoints.truncate(SUMMARY_GROUP_ROWS);
+            summary.groups.operations.truncate(SUMMARY_GROUP_ROWS);
             CurrentSummary {
                 fingerprint: report::findings::trace_set_fingerprint(
                     analysis.overview.spans,
@@ -368,27 +366,15 @@ fn summary_of(
                 traces: analysis.traces.len() as u64,
                 // The rows are the bulk of it; the page asks for a page at a time.
                 analysis: summary,
-                groups: summed_up.then(|| group_summary(analysis)),
+                endpoints: analysis.groups.endpoints.len(),
+                operations: analysis.groups.operations.len(),
+                endpoint_range: shared_range(analysis.groups.endpoints.iter().map(|g| &g.histogram)),
+                operation_range: shared_range(analysis.groups.operations.iter().map(|g| &g.histogram)),
                 facets: catalog.map(|c| c.facets(MENU_CHOICES)).unwrap_or_default(),
                 files: current.files.clone(),
             }
         }),
         baseline: (!baseline.files.is_empty()).then(|| summarize(baseline, analysis)),
-    }
-}
-
-/// The busiest rows of `analysis`'s group tables, with their counts and axes.
-fn group_summary(analysis: &Analysis) -> GroupSummary {
-    let groups = &analysis.groups;
-    let mut rows = groups.clone();
-    rows.endpoints.truncate(SUMMARY_GROUP_ROWS);
-    rows.operations.truncate(SUMMARY_GROUP_ROWS);
-    GroupSummary {
-        rows,
-        endpoints: groups.endpoints.len(),
-        operations: groups.operations.len(),
-        endpoint_range: shared_range(groups.endpoints.iter().map(|g| &g.histogram)),
-        operation_range: shared_range(groups.operations.iter().map(|g| &g.histogram)),
     }
 }
 

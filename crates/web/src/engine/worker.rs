@@ -78,13 +78,11 @@ fn warm_up() {
         traces: Default::default(),
     });
     let mut listed = (None, None);
-    let found = state.finish(load, &query, |summary, page| listed = (summary, page));
+    let findings = state.finish(load, &query, |summary, page| listed = (summary, page));
     let (mut summary, list) = (listed.0, listed.1.unwrap_or_default());
-    // The page draws the sample whole (see `components/warm_up.rs`): the
-    // findings and the group tables too.
-    if let (Some(current), Some((findings, groups))) = (summary.as_mut().and_then(|s| s.current.as_mut()), found) {
+    // The page draws the sample whole (see `components/warm_up.rs`): the findings too.
+    if let (Some(current), Some(findings)) = (summary.as_mut().and_then(|s| s.current.as_mut()), findings) {
         current.analysis.findings = findings;
-        current.groups = Some(groups);
     }
     let top = list.rows.first().map(|row| row.trace_id);
     state.prepare_trace_view(top);
@@ -238,12 +236,8 @@ fn load(state: &mut EngineState, load: u64, period: Period, names: &[String], bl
             });
         })
     });
-    if let Some((findings, groups)) = findings {
-        post(&Reply::Findings {
-            load,
-            findings,
-            groups: Box::new(groups),
-        });
+    if let Some(findings) = findings {
+        post(&Reply::Findings { load, findings });
     }
     if analysed {
         // While the page draws the analysis: what the first trace opened
