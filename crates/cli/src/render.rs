@@ -473,6 +473,7 @@ mod tests {
                 endpoint: None,
                 service: "api".to_owned(),
                 operation: "GET /".to_owned(),
+                route: None,
             },
             explanation: String::new(),
             evidence: Vec::new(),

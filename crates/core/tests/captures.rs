@@ -109,6 +109,40 @@ fn otel_demo_names_each_post_by_its_path() {
     );
 }
 
+/// The report names the proxy's failing `POST` by its route, as the finding
+/// does, and sizes the failure by the 15 s the request spent in it before
+/// the proxy gave up, not by the proxy's own 556 µs on the critical path.
+#[test]
+fn otel_demo_report_names_the_route_and_sizes_the_hang() {
+    use tracelens_core::report::{self, BaselineInput, Options};
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json");
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    let (_, report) = report::generate(&set, BaselineInput::None, &Options::default());
+    let error = &report.findings[0];
+    assert_eq!(error.subject.operation, "POST", "the operations table's key stays");
+    assert_eq!(error.subject.route.as_deref(), Some("POST /api/checkout"));
+    assert_eq!(
+        report.headlines[0].text,
+        "Warning finding: Error hotspot `POST /api/checkout` in `frontend-proxy` (1 request, 1 failed, 15.0s in the failing spans)."
+    );
+    let markdown = report::render::markdown(&report);
+    assert!(
+        markdown.contains("- **Where:** `POST /api/checkout` in `frontend-proxy`\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- **Cost:** 1 of 1 request (1 failed), 15.0s of their time (100%) in the failing spans\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| `HTTP 504` | `POST /api/checkout` in `frontend-proxy` |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("556µs"), "{markdown}");
+}
+
 #[test]
 fn hipster_shop_behind_envoy() {
     assert_eq!(

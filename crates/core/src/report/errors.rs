@@ -6,7 +6,8 @@
 //! detector's idea of an origin). Its type is the exception type the span
 //! records (or `error.type`, an error log's `error.kind`, or `HTTP 5xx`,
 //! read as the error detector reads them), else `error`; an error type is
-//! that type at one service and operation. Its message is the most common
+//! that type at one service and operation (a span named only by its HTTP
+//! method by its route, as findings name it). Its message is the most common
 //! one with IDs, numbers and addresses folded.
 
 use super::model::{ErrorType, Errors};
@@ -67,7 +68,10 @@ impl ErrorTypes {
                     continue;
                 };
                 let kind = keys.kind(set, span).unwrap_or_else(|| "error".to_owned());
-                let key = (set.str(span.service).to_owned(), set.str(span.name).to_owned(), kind);
+                // Named as the findings name it: a proxy's `POST` that failed
+                // `/api/checkout` is `POST /api/checkout`, not every `POST`.
+                let operation = crate::analysis::groups::operation_name(set, i).into_owned();
+                let key = (set.str(span.service).to_owned(), operation, kind);
                 let tally = tallies.entry(key).or_default();
                 tally.count += 1;
                 tally.failed_requests += u64::from(request_failed);

@@ -5,8 +5,8 @@
 //! previous report, not found now; listed after the open ones).
 
 use super::model::{ReportFinding, Status, Subject, Tracking};
-use crate::analysis::detectors::Finding;
 use crate::analysis::detectors::error_hotspot::message::normalise;
+use crate::analysis::detectors::{Finding, Impact};
 use crate::ids::TraceId;
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,6 +59,47 @@ impl Fnv {
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
+}
+
+/// What a finding cost in time, as its cost line, the headlines and the
+/// app's panel say it: `74% of their time, 264ms on the critical path`, or,
+/// for failures sized by the time their requests spent in the failing
+/// spans ([`Impact::request_time`]), `15.0s of their time (100%) in the
+/// failing spans`: a request that hung 15 s before its proxy gave up is not
+/// sized by the proxy's own 556 µs on the critical path. `None` for a
+/// finding that costs no time (one about the data).
+pub fn time_cost(impact: &Impact) -> Option<String> {
+    let share = || super::render::whole_share(impact.request_time_share);
+    if impact.request_time.0 > 0 {
+        Some(format!(
+            "{} of their time ({}) in the failing spans",
+            impact.request_time,
+            share()
+        ))
+    } else if impact.time.0 > 0 {
+        Some(format!(
+            "{} of their time, {} on the critical path",
+            share(),
+            impact.time
+        ))
+    } else {
+        None
+    }
+}
+
+/// A finding's size in a headline: `3 requests, 264ms on the critical
+/// path`, or `1 request, 1 failed, 15.0s in the failing spans`.
+pub fn headline_cost(impact: &Impact) -> String {
+    let mut out = super::counted(impact.requests, "request", "requests");
+    if impact.failed_requests > 0 {
+        out.push_str(&format!(", {} failed", impact.failed_requests));
+    }
+    if impact.request_time.0 > 0 {
+        out.push_str(&format!(", {} in the failing spans", impact.request_time));
+    } else if impact.time.0 > 0 {
+        out.push_str(&format!(", {} on the critical path", impact.time));
+    }
+    out
 }
 
 /// One analysis finding as the report shows it, without status or notes.
@@ -139,6 +180,7 @@ mod tests {
             endpoint: Some("GET /api/cart".to_owned()),
             service: "cart".to_owned(),
             operation: operation.to_owned(),
+            route: None,
         }
     }
 
@@ -161,11 +203,13 @@ mod tests {
             endpoint: None,
             service: "ab".to_owned(),
             operation: "c".to_owned(),
+            route: None,
         };
         let split = Subject {
             endpoint: None,
             service: "a".to_owned(),
             operation: "bc".to_owned(),
+            route: None,
         };
         assert_ne!(fingerprint("x", &joined), fingerprint("x", &split));
     }

@@ -48,17 +48,12 @@ pub fn headlines(
         } else {
             format!("{severity} finding")
         };
-        // A finding that costs no time (one about the data) claims none.
-        let path = match finding.impact.time.0 {
-            0 => String::new(),
-            _ => format!(", {} on the critical path", finding.impact.time),
-        };
         push(
             format!(
-                "{what}: {} {} ({}{path}).",
+                "{what}: {} {} ({}).",
                 finding.label,
                 subject_text(&finding.subject),
-                counted(finding.impact.requests, "request", "requests"),
+                super::findings::headline_cost(&finding.impact),
             ),
             Section::Findings,
         );

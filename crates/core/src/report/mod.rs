@@ -318,8 +318,9 @@ pub(crate) fn describe_change(endpoint: &EndpointLatency, change: &LatencyChange
 
 /// `` in `cart` under `GET /api/cart` (`SELECT …`) `` for a sentence.
 pub(crate) fn subject_text(subject: &Subject) -> String {
-    let mut text = format!("`{}` in `{}`", subject.operation, subject.service);
-    if let Some(endpoint) = subject.endpoint.as_ref().filter(|e| **e != subject.operation) {
+    let operation = subject.operation_shown();
+    let mut text = format!("`{operation}` in `{}`", subject.service);
+    if let Some(endpoint) = subject.endpoint.as_ref().filter(|e| **e != operation) {
         text.push_str(&format!(" under `{endpoint}`"));
     }
     text

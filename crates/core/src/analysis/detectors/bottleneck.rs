@@ -366,6 +366,7 @@ fn finding(
             },
             service: service.to_owned(),
             operation: name.to_owned(),
+            route: None,
         },
         explanation: format!(
             // The time beside the share it is: after the endpoint, "(1.38s)"

@@ -371,6 +371,7 @@ fn finding(context: &Context<'_>, caller: &str, callee: &str, mut cuts: Vec<Cut>
             endpoint: None,
             service: callee.to_owned(),
             operation,
+            route: None,
         },
         explanation: format!(
             "Requests to `{callee_shown}` start new traces: {how_many} (the callee's spans are in separate traces), so {} time and errors are split across two traces",

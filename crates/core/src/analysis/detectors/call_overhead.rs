@@ -364,11 +364,13 @@ fn finding(context: &Context<'_>, routes: &[Route], quick: &[Route]) -> Option<F
             request_time_share: unit_share,
             time: DurationNs(cost.on_path),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: cost.endpoint,
             service: callee.map(|s| set.str(s).to_owned()).unwrap_or_default(),
             operation,
+            route: None,
         },
         explanation,
         evidence: evidence(context, routes, outside.0),

@@ -494,11 +494,13 @@ fn finding(
                 .map_or(share, |r| super::wall_clock::share(held, r.handled_ns)),
             time: DurationNs(time),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: unit.endpoint(),
             service: set.str(service).to_owned(),
             operation: keys.name(key).to_owned(),
+            route: None,
         },
         explanation: format!(
             "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}{not_modified}{queued}",

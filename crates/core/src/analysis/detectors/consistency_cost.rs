@@ -249,6 +249,7 @@ fn finding(
             request_time_share: share,
             time: DurationNs(time),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: None,
@@ -258,6 +259,7 @@ fn finding(
                 .and_then(|&i| context.database.shape(i))
                 .map(|shape| context.database.text(shape).to_owned())
                 .unwrap_or_default(),
+            route: None,
         },
         explanation,
         evidence,

@@ -571,6 +571,7 @@ fn add(a: &Impact, b: &Impact, distinct_traces: bool) -> Impact {
         request_time_share: share,
         time: crate::time::DurationNs(a.time.0.saturating_add(b.time.0)),
         data_at_risk: a.data_at_risk || b.data_at_risk,
+        request_time: crate::time::DurationNs(a.request_time.0.saturating_add(b.request_time.0)),
     }
 }
 

@@ -307,6 +307,7 @@ fn describe(
             endpoint: endpoint.clone(),
             service: set.str(top.service).to_owned(),
             operation: set.str(top.name).to_owned(),
+            route: None,
         },
         explanation: format!(
             "The critical path of `{}` ({}) runs through {}",

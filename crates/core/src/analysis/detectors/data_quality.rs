@@ -580,6 +580,7 @@ fn finding<K: Copy>(
             endpoint: None,
             service: service.to_owned(),
             operation: problem.to_owned(),
+            route: None,
         },
         explanation,
         evidence: spans.iter().take(3).map(|&i| context.span_evidence(i)).collect(),

@@ -502,6 +502,7 @@ fn finding<'d>(
     sentence.push_str(&sentence::climb(context, &members));
     sentence.push_str(&sentence::waited(context, config, &members));
     sentence.push('.');
+    let (share, covered) = time_share(context, &members);
     Told::Finding(Finding {
         detector: NAME,
         severity: super::Severity::Info,
@@ -510,14 +511,16 @@ fn finding<'d>(
             traces: Some(super::distinct(affected.iter().map(|(trace, _)| *trace))),
             failed_requests: failed.len() as u64,
             of_requests,
-            request_time_share: time_share(context, &members),
+            request_time_share: share,
             time,
             data_at_risk: false,
+            request_time: DurationNs(covered),
         },
         subject: Subject {
             endpoint: subject_endpoint,
             service: service.to_owned(),
             operation: operation.to_owned(),
+            route: None,
         },
         explanation: sentence,
         evidence: evidence(context, &members),
@@ -525,8 +528,10 @@ fn finding<'d>(
 }
 
 /// Of the affected requests' wall-clock time, the share the origin spans
-/// cover: per request, the union of their intervals clipped to the request span.
-fn time_share(context: &Context<'_>, members: &[&Described]) -> f64 {
+/// cover (per request, the union of their intervals clipped to the request
+/// span), and that time in nanoseconds: how long the failures kept their
+/// requests waiting.
+fn time_share(context: &Context<'_>, members: &[&Described]) -> (f64, u64) {
     let (set, index) = (context.set, context.index);
     let mut intervals: Vec<(usize, u64, u64)> = members
         .iter()
@@ -557,10 +562,11 @@ fn time_share(context: &Context<'_>, members: &[&Described]) -> f64 {
             at += 1;
         }
     }
+    let time = u64::try_from(covered).unwrap_or(u64::MAX);
     if total == 0 {
-        0.0
+        (0.0, time)
     } else {
-        (covered as f64 / total as f64).min(1.0)
+        ((covered as f64 / total as f64).min(1.0), time)
     }
 }
 

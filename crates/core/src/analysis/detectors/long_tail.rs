@@ -327,6 +327,7 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
             endpoint: (kind == Kind::Endpoint).then(|| group.name.clone()),
             service: group.service.clone(),
             operation: group.name.clone(),
+            route: None,
         },
         explanation: format!(
             "{what} has a long tail{measure}: p99 {} is {r:.0}× its p50 ({}), over {} {unit}{peers_said}",
@@ -427,6 +428,7 @@ fn system_finding(kind: Kind, typical: f64, judged: usize, unremarkable: usize) 
             endpoint: None,
             service: String::new(),
             operation: format!("all {}", kind.plural()),
+            route: None,
         },
         explanation: format!(
             "Latency has a heavy tail across the system: the median of {judged} {} has a p99 {typical:.0}× its p50, so {unremarkable} long tails of that usual size are not reported one by one; only tails well beyond that are reported",

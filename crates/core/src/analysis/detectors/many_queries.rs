@@ -175,11 +175,13 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     request_time_share: share,
                     time: DurationNs(counts.time),
                     data_at_risk: false,
+                    request_time: DurationNs(0),
                 },
                 subject: Subject {
                     endpoint: Some((*endpoint).to_owned()),
                     service: (*service).to_owned(),
                     operation: (*endpoint).to_owned(),
+                    route: None,
                 },
                 explanation: format!(
                     "`{}` runs {median} database queries per request (median of {} requests), {}, {:.0}% of its time",

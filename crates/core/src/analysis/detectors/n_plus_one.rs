@@ -168,11 +168,13 @@ fn finding(
             request_time_share: share,
             time: DurationNs(time),
             data_at_risk,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: unit.endpoint(),
             service: set.str(service).to_owned(),
             operation: shape.to_owned(),
+            route: None,
         },
         explanation: format!(
             "`{}` in `{}` {how_often}, {}, {:.0}% of {} time{retried}{handler}{rows}",

@@ -257,11 +257,13 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
             request_time_share: super::time_share(total, durations),
             time: DurationNs(total),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: None,
             service: set.str(service).to_owned(),
             operation: set.str(lead.name).to_owned(),
+            route: None,
         },
         explanation,
         evidence: evidence(context, &waits),

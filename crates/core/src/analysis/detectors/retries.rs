@@ -282,11 +282,13 @@ fn finding(
             request_time_share: wall_clock::share(held, unit_time),
             time: DurationNs(time),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: unit.endpoint(),
             service: set.str(service).to_owned(),
             operation: set.str(name).to_owned(),
+            route: None,
         },
         explanation: format!(
             "`{}` in `{}` failed {n} time{}{message}{cost} and was retried {place}; {outcome}",

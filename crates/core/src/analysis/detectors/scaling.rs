@@ -116,6 +116,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 endpoint: Some(endpoint.to_owned()),
                 service: service.to_owned(),
                 operation: endpoint.to_owned(),
+                route: None,
             },
             explanation: format!(
                 "`{}` slows down with load: median {} with {quiet_load:.1} other requests in flight, {} with {busy_load:.1} (Spearman ρ = {rho:.2} over {} requests)",

@@ -252,11 +252,13 @@ fn finding(
             request_time_share: super::wall_clock::share(time, request_time),
             time: DurationNs(time),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: Some(endpoint.to_owned()),
             service: service.to_owned(),
             operation: name.to_owned(),
+            route: None,
         },
         explanation: if occurrences.len() == 1 {
             format!(

@@ -95,6 +95,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                         endpoint: Some(e.name.clone()),
                         service: e.service.clone(),
                         operation: e.name.clone(),
+                        route: None,
                     },
                     explanation: format!(
                         "`{}` takes {} at the median, {times:.0}× the median endpoint ({baseline}), over {} requests",

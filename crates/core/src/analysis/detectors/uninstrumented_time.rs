@@ -381,6 +381,7 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
             endpoint,
             service: service.to_owned(),
             operation: name.to_owned(),
+            route: None,
         },
         explanation: format!(
             "`{}` in `{}` spends {stretch} {how} {in_requests}{path_share}{}",

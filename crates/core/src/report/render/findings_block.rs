@@ -25,7 +25,11 @@ fn finding(rank: usize, f: &ReportFinding) -> FindingBlock {
     }
     let mut facts = vec![(
         "Where",
-        place(&f.subject.operation, &f.subject.service, f.subject.endpoint.as_deref()),
+        place(
+            f.subject.operation_shown(),
+            &f.subject.service,
+            f.subject.endpoint.as_deref(),
+        ),
     )];
     facts.push(("Cost", text(cost(f))));
     if !f.example_trace_ids.is_empty() {
@@ -74,7 +78,8 @@ fn finding(rank: usize, f: &ReportFinding) -> FindingBlock {
     }
 }
 
-/// `21 of 30 requests (3 failed), 74% of their time, 264ms on the critical path`.
+/// `21 of 30 requests (3 failed), 74% of their time, 264ms on the critical path`
+/// ([`crate::report::findings::time_cost`]).
 fn cost(f: &ReportFinding) -> String {
     let impact = &f.impact;
     let mut out = if impact.of_requests > 0 {
@@ -89,13 +94,8 @@ fn cost(f: &ReportFinding) -> String {
     if impact.failed_requests > 0 {
         out.push_str(&format!(" ({} failed)", impact.failed_requests));
     }
-    // A finding that costs no time (one about the data) claims none.
-    if impact.time.0 > 0 {
-        out.push_str(&format!(
-            ", {} of their time, {} on the critical path",
-            words::whole_share(impact.request_time_share),
-            impact.time
-        ));
+    if let Some(time) = crate::report::findings::time_cost(impact) {
+        out.push_str(&format!(", {time}"));
     }
     out
 }

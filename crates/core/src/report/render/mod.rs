@@ -36,3 +36,4 @@ mod words;
 pub use html::{CONTENT_SECURITY_POLICY, html};
 pub use markdown::markdown;
 pub use md_table::BUDGET as MARKDOWN_BUDGET;
+pub(crate) use words::whole_share;

@@ -47,16 +47,11 @@ const STATES: [(WorkState, &str, &str); 4] = [
 fn finding(f: ReportFinding, state: ReportState) -> impl IntoView {
     let severity = severity_name(f.severity);
     let status = f.status.map(status_text);
-    // As the report's own cost line: a finding that costs no time (one
-    // about the data) claims none.
-    let cost = match f.impact.time.0 {
-        0 => String::new(),
-        _ => format!(
-            "; {} of their time; {} on the critical path",
-            format::percent(f.impact.request_time_share),
-            f.impact.time
-        ),
-    };
+    // The report's own words for its time (none for a finding about the
+    // data; a failure's by the time its requests spent in it).
+    let cost = tracelens_core::report::findings::time_cost(&f.impact)
+        .map(|time| format!("; {time}"))
+        .unwrap_or_default();
     let numbers = format!(
         "{} of {} requests, {} failed{cost}.",
         format::count(f.impact.requests),

@@ -221,11 +221,13 @@ pub(super) fn finding(
                     .map(|m| context.self_times.get(m.origin.span as usize).map_or(0, |d| d.0)),
             )),
             data_at_risk: false,
+            request_time: DurationNs(0),
         },
         subject: Subject {
             endpoint: None,
             service: set.str(lead_span.service).to_owned(),
             operation: set.str(lead_span.name).to_owned(),
+            route: None,
         },
         explanation,
         evidence,
