@@ -532,10 +532,45 @@ fn a_leaf_is_unexplained_only_for_the_time_no_sibling_covers() {
 }
 
 #[test]
-fn a_span_alone_in_its_trace_is_not_asked_about_a_timeout() {
-    // The OTLP example: one server span of exactly 1 s, nothing to compare it to.
-    let analysis = fixture("otlp-json/otelproto__examples__trace.json");
+fn a_span_alone_in_its_trace_is_no_unexplained_time() {
+    // The OTLP example (and Tempo's copy of it): one server span of exactly
+    // 1 s. It is the whole request: nothing was traced around it for time to
+    // be missing from ("spends 1.00s with no child span … 100%" was a
+    // warning), and how long it took is the endpoint's statistics' to say.
+    for path in [
+        "otlp-json/otelproto__examples__trace.json",
+        "otlp-json-nonconformant/tempo__tempopb__trace__batches.json",
+    ] {
+        let analysis = fixture(path);
+        assert!(
+            of(&analysis, "uninstrumented_time").is_empty(),
+            "{path}: {:#?}",
+            analysis.findings
+        );
+    }
+    // The same 16 s span alone, built: nothing; answered behind a proxy that
+    // waited for it, its 16 s with no child span are the request's dark time.
+    let alone = [span(1, 1, None, "api", "GET /orders", SpanKind::Server, 0, 16_000)];
+    let analysis = analyse(&alone);
+    assert!(
+        of(&analysis, "uninstrumented_time").is_empty(),
+        "{:#?}",
+        analysis.findings
+    );
+    let behind = [
+        span(1, 1, None, "proxy", "GET /orders", SpanKind::Server, 0, 16_100),
+        span(1, 2, Some(1), "proxy", "egress api", SpanKind::Client, 20, 16_080),
+        span(1, 3, Some(2), "api", "GET /orders", SpanKind::Server, 50, 16_050),
+    ];
+    let analysis = analyse(&behind);
     let found = of(&analysis, "uninstrumented_time");
     assert_eq!(found.len(), 1, "{:#?}", analysis.findings);
-    assert!(!found[0].explanation.contains('?'), "{}", found[0].explanation);
+    assert_eq!(found[0].subject.service, "api");
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("`GET /orders` in `api` spends 16.0s with no child span"),
+        "{}",
+        found[0].explanation
+    );
 }
