@@ -521,3 +521,45 @@ fn a_config_file_sets_thresholds_and_the_json_echoes_them() {
     let (doc, _) = n_plus_one(&["--config", file.to_str().unwrap()]);
     assert_eq!(doc["config"], defaults["config"]);
 }
+
+/// Unexplained time has one share of the request for every stretch: the
+/// second (`dominant_request_share`, for stretches under 1 s) had come to
+/// equal it. The gap for spans with children keeps its old name as an alias.
+#[test]
+fn unexplained_time_has_one_request_share() {
+    let printed = String::from_utf8(tracelens(&["print-config"], None).stdout).unwrap();
+    let section = printed.split("[uninstrumented_time]").nth(1).unwrap();
+    let section = section.split("\n[").next().unwrap();
+    assert_eq!(
+        section.trim(),
+        "min_gap = \"1s\"\nmin_gap_with_children = \"100ms\"\nmin_request_share = 0.2\nmin_trace_share = 0.5\nmin_requests = 3"
+    );
+    let dir = scratch("share");
+    let example = "otlp-json/otelproto__examples__trace.json";
+    let old_name = dir.join("old.toml");
+    std::fs::write(&old_name, "[uninstrumented_time]\nmin_dominant_gap = \"50ms\"\n").unwrap();
+    let out = tracelens(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "--config",
+            old_name.to_str().unwrap(),
+            example,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["config"]["uninstrumented_time"]["min_gap_with_children"], "50ms");
+    let gone = dir.join("gone.toml");
+    std::fs::write(&gone, "[uninstrumented_time]\ndominant_request_share = 0.5\n").unwrap();
+    let out = tracelens(&["analyze", "--config", gone.to_str().unwrap(), example], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("dominant_request_share"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

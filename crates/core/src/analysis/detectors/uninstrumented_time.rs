@@ -27,16 +27,17 @@
 //! longest stretch of its
 //! own duration that no child covers (for a span with no child, that no
 //! concurrent sibling covers: the parent was busy with the sibling, so the
-//! time is explained from its point of view). A stretch of at least `min_gap`
-//! (default 1 s) whose time on the critical path (the span's own time on it,
-//! at most the stretch) is at least `min_request_share` (default 20%) of its
-//! request's duration (the entry span's, else the root's), or, for a span
-//! with children, of at least `min_dominant_gap` (default 100 ms) holding at
-//! least `dominant_request_share` (default 20%, as for a long stretch) of it
-//! (a 352 ms upload with 304 ms of nothing traced between its queries;
+//! time is explained from its point of view). A stretch is a hit for the
+//! span's operation (service and name) when its time on the critical path
+//! (the span's own time on it, at most the stretch) is at least
+//! `min_request_share` (default 20%) of its request's duration (the entry
+//! span's, else the root's) and it lasts at least `min_gap` (default 1 s) in
+//! a span with no child, or `min_gap_with_children` (default 100 ms) in a
+//! span with children: a leaf's shorter own work is the bottleneck's to
+//! tell, while dark time between traced children is what this detector is
+//! for (a 352 ms upload with 304 ms of nothing traced between its queries;
 //! SmartThings' install page, 140–195 ms after its last call returned, 31–43%
-//! of each run), is a hit for the span's operation (service and
-//! name). An operation with hits in at least `min_trace_share` of the traces
+//! of each run). An operation with hits in at least `min_trace_share` of the traces
 //! it appears in (default half) and in at least `min_requests` of them
 //! (default 3), or in all of them when it appears in fewer, gets one finding:
 //! one trace is enough. A span alone in its request (a trace of one span)
@@ -65,16 +66,18 @@ pub const NAME: super::Detector = super::Detector::UninstrumentedTime;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The shortest stretch without a child worth naming.
+    /// The shortest stretch worth naming in a span with no child.
     #[serde(serialize_with = "crate::time::as_written")]
     pub min_gap: DurationNs,
-    /// Share of its request's duration the stretch must hold on the critical path.
+    /// The shortest stretch worth naming in a span with children (between
+    /// them, before the first or after the last).
+    #[serde(serialize_with = "crate::time::as_written", alias = "min_dominant_gap")]
+    pub min_gap_with_children: DurationNs,
+    /// Share of its request's duration the stretch must hold on the
+    /// critical path, however long it is (one share: a stretch under 1 s
+    /// needed the same fifth as a longer one once `dominant_request_share`
+    /// was lowered to it, so that setting is gone).
     pub min_request_share: f64,
-    /// A shorter stretch counts too when it holds most of its request...
-    #[serde(serialize_with = "crate::time::as_written")]
-    pub min_dominant_gap: DurationNs,
-    /// ...at least this share of it on the critical path.
-    pub dominant_request_share: f64,
     /// Share of the operation's traces that must show it.
     pub min_trace_share: f64,
     /// Traces that must show it, when the operation appears in more.
@@ -85,9 +88,8 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             min_gap: DurationNs(1_000_000_000),
+            min_gap_with_children: DurationNs(100_000_000),
             min_request_share: 0.2,
-            min_dominant_gap: DurationNs(100_000_000),
-            dominant_request_share: 0.2,
             min_trace_share: 0.5,
             min_requests: 3,
         }
@@ -185,7 +187,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     {
         // A span's longest stretch without a child is at most its self time:
         // most spans are ruled out by one read, before any text is looked at.
-        let shortest = config.min_gap.min(config.min_dominant_gap).0;
+        let shortest = config.min_gap.min(config.min_gap_with_children).0;
         if context.self_times.get(i as usize).map_or(0, |d| d.0) < shortest {
             continue;
         }
@@ -199,12 +201,15 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let (gap, leaf, at_end) = longest_gap(context, i);
         // Only a wait the response waited for: async work after it delays no one.
         let held = own_on_path.min(gap) as f64;
-        let long = gap >= config.min_gap.0 && held >= config.min_request_share * request as f64;
-        // A leaf's own work is told by the bottleneck; a span with children
-        // that is dark between them is what this detector is for.
-        let dominant =
-            !leaf && gap >= config.min_dominant_gap.0 && held >= config.dominant_request_share * request as f64;
-        if !(long || dominant) {
+        // A leaf's own work is told by the bottleneck unless it is long; a
+        // span with children that is dark between them is what this
+        // detector is for.
+        let shortest = if leaf {
+            config.min_gap
+        } else {
+            config.min_gap_with_children
+        };
+        if gap < shortest.0 || held < config.min_request_share * request as f64 {
             continue;
         }
         // Inside a session, a handler's dark start is often its service's
