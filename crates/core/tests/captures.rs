@@ -456,7 +456,8 @@ fn smartthings_quorum_writes_cost_the_login() {
         "`auth`'s 2 database calls at consistency `QUORUM` (`DELETE FROM auth.oauth_code WHERE code = ?;` and \
          `INSERT INTO auth.oauth_code (code, authentication) VALUES (?…`) took 77.0ms–77.9ms, while its 128 calls \
          at `LOCAL_ONE` and `ONE` took a median 938µs (7.74ms at most): `QUORUM` counts the replicas of every data \
-         center (are some in another? `LOCAL_QUORUM` waits only for the local ones); 155ms on the critical paths \
+         center (are some in another? `LOCAL_QUORUM` waits only for the local ones, but check what these calls need \
+         before relaxing it: a row they delete could still be read in another data center); 155ms on the critical paths \
          of the 2 runs that made them (`POST /oauth/authorize` in `stLogin`: 66% of it; `get authorize/finalize` \
          in `strongman`: 8% of it), 14% of their time"
     );

@@ -437,8 +437,41 @@ fn calls_slow_at_one_consistency_level_are_its_cost() {
         found[0].explanation.starts_with(
             "`api`'s 2 database calls at consistency `QUORUM` (`DELETE FROM code WHERE code = ?` and `INSERT INTO \
              code WHERE code = ?`) took 50.0ms, while its 12 calls at `ONE` took a median 1.00ms (1.00ms at most): \
-             `QUORUM` counts the replicas of every data center"
+             `QUORUM` counts the replicas of every data center (are some in another? `LOCAL_QUORUM` waits only for \
+             the local ones, but check what these calls need before relaxing it: a row they delete could still be \
+             read in another data center)"
         ),
+        "{}",
+        found[0].explanation
+    );
+    // What a local quorum risks follows what the statements do.
+    let restated = |statement: &str| {
+        let mut spans = calls([(40, 90), (100, 150)], 12);
+        if let Some(last) = spans.last_mut() {
+            last.attributes[1] = ("db.statement", SynthValue::Str(statement.to_owned()));
+        }
+        let found = findings_of(&spans, "consistency_cost");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found[0].explanation.clone()
+    };
+    let writes = restated("UPDATE code SET used = true WHERE code = ?");
+    assert!(
+        writes.contains("relaxing it: another data center could read a row before their write arrives)"),
+        "{writes}"
+    );
+    let mut reads = calls([(40, 90), (100, 150)], 12);
+    for span in reads.iter_mut().rev().take(2) {
+        span.attributes[1] = (
+            "db.statement",
+            SynthValue::Str("SELECT * FROM code WHERE code = ?".to_owned()),
+        );
+    }
+    let found = findings_of(&reads, "consistency_cost");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .explanation
+            .contains("relaxing it: they could miss a row just written in another data center)"),
         "{}",
         found[0].explanation
     );

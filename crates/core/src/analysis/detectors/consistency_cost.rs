@@ -22,7 +22,10 @@
 //! and the others hold at least `min_others` calls (default 10), so their
 //! median means something. One finding per service and slow level, naming
 //! its statements. When the slow level is one that counts replicas in every
-//! data center, the sentence asks whether they are in another.
+//! data center, the sentence asks whether they are in another, and warns
+//! that a local quorum has its own cost: what one data center deletes or
+//! writes, another may not see yet (say, a code meant for one use redeemed
+//! twice), so what the calls need comes first.
 //!
 //! Impact: per unit of work that made the calls ([`super::calls::Units`]),
 //! the calls' time on the unit's critical path (within each unit of a
@@ -136,6 +139,31 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings
 }
 
+/// What a local quorum could let happen to these calls, by what their
+/// statements do: another data center may not yet see a row they delete (a
+/// code meant to be used once, used twice) or write, or they may not see a
+/// row written there.
+fn local_risk(context: &Context<'_>, calls: &[u32]) -> &'static str {
+    let verbs: BTreeSet<String> = calls
+        .iter()
+        .filter_map(|&i| context.database.shape(i))
+        .filter_map(|shape| {
+            let text = context.database.text(shape).trim_start();
+            text.split(|c: char| !c.is_alphabetic()).next().map(str::to_lowercase)
+        })
+        .collect();
+    if verbs.contains("delete") {
+        "a row they delete could still be read in another data center"
+    } else if ["insert", "update", "upsert", "batch"]
+        .iter()
+        .any(|v| verbs.contains(*v))
+    {
+        "another data center could read a row before their write arrives"
+    } else {
+        "they could miss a row just written in another data center"
+    }
+}
+
 fn finding(
     context: &Context<'_>,
     service: Sym,
@@ -202,7 +230,8 @@ fn finding(
     let hint = if EVERY_DATA_CENTER.contains(&level.to_lowercase().as_str()) {
         format!(
             ": `{level}` counts the replicas of every data center (are some in another? `LOCAL_QUORUM` waits only \
-             for the local ones)"
+             for the local ones, but check what these calls need before relaxing it: {})",
+            local_risk(context, calls)
         )
     } else {
         String::new()
