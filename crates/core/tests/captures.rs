@@ -463,6 +463,40 @@ fn smartthings_quorum_writes_cost_the_login() {
     );
 }
 
+/// Tempo's service-graph example (AGPL, read from the shared corpus when it
+/// is there): its one `pg.query:SELECT`, 23.8 ms of the one 30 ms request,
+/// is a sample of one query, told as info, not a warning.
+#[test]
+fn tempo_service_graph_one_select_is_no_warning() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/otlp-json-nonconformant/tempo__servicegraphs__trace-with-queue-database.json");
+    let Ok(bytes) = std::fs::read(path) else {
+        eprintln!("skipped: ../shared/fixtures is not present");
+        return;
+    };
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &bytes).unwrap();
+    let found: Vec<(String, String, String)> = Analysis::of(&set)
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                format!("{:?}", f.severity).to_lowercase(),
+                f.detector.name().to_owned(),
+                f.subject.operation.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("info", "bottleneck", "pg.query:SELECT"),
+            ("info", "critical_path", "pg.query:SELECT"),
+        ]
+        .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+}
+
 #[test]
 fn the_same_data_gives_the_same_findings_every_time() {
     // Every hash map gets its own random seed, so an order that leaks from one

@@ -322,6 +322,37 @@ fn a_call_holding_half_the_critical_path_is_a_bottleneck_a_smaller_or_faster_one
     );
 }
 
+/// One call holding most of one request is a sample of that call, not a
+/// pattern: info under 100 ms on the path (the Tempo service-graph
+/// example's one 24 ms SELECT, 79% of a 30 ms request, was a warning), a
+/// warning from it (HotROD's one 1.38 s lookup), and the shared rules alone
+/// once it is seen in more requests.
+#[test]
+fn a_bottleneck_seen_once_is_a_warning_only_when_it_is_long() {
+    let requests = |n: u128, call: (u64, u64), end: u64| -> Vec<SynthSpan> {
+        (1..=n)
+            .flat_map(|t| {
+                [
+                    request(t, "/x", end),
+                    span(t, 2, Some(1), "api", "SELECT orders", SpanKind::Client, call),
+                ]
+            })
+            .collect()
+    };
+    let severity = |spans: &[SynthSpan]| {
+        let found = findings_of(spans, "bottleneck");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found[0].severity
+    };
+    assert_eq!(severity(&requests(1, (3, 27), 30)), Severity::Info, "24 ms once");
+    assert_eq!(severity(&requests(1, (10, 160), 200)), Severity::Warning, "150 ms once");
+    assert_eq!(
+        severity(&requests(3, (3, 27), 30)),
+        Severity::Warning,
+        "24 ms in 3 of 3 requests"
+    );
+}
+
 /// Calls on a route that wait a fixed time outside their callee's span,
 /// whatever the callee does, are call overhead: five requests each check a
 /// token (a 20 ms call for 3 ms of the callee's span) and read a profile (a

@@ -623,6 +623,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             finding.severity = config.severity.judge(&finding.impact);
         }
         finding.severity = finding.severity.min(finding.detector.max_severity());
+        bottleneck::cap_one_off(&config.bottleneck, finding);
     }
     name_routes(context, &mut findings);
     rank(&mut findings);
