@@ -28,12 +28,58 @@
 //! no known duration has no critical path (every span gets 0) rather than one
 //! made up from a guessed end.
 //!
+//! **Clock skew.** The server half of a call between services that lies
+//! outside its client by more than [`SKEW_TOLERANCE_NS`] was timed by
+//! another host's clock: as recorded, the client seems to work alone for
+//! what was its callee's time (Zipkin's skew capture: the server starts
+//! 65 ms before its 95 ms client, and the client held 66 ms of the path).
+//! When it fits in its client, the walk places it (with its subtree) in the
+//! middle of the client, as Zipkin's and Jaeger's viewers repair skew; the
+//! data-quality finding reports the skew itself. A callee longer than its
+//! call is only clipped to it. Stretches are told in each span's own
+//! recorded time, so they still lie on its bar.
+//!
 //! The walk uses an explicit stack and visits each span at most once, so deep
 //! traces cannot overflow the stack and a parent cycle in bad data cannot loop.
 
 use crate::index::TraceIndex;
-use crate::model::TraceSet;
+use crate::model::{Span, SpanKind, TraceSet};
 use crate::time::DurationNs;
+
+/// How far the server half of a call may lie outside its client before the
+/// walk places it inside (the data-quality detector's default tolerance:
+/// less is network timing).
+pub const SKEW_TOLERANCE_NS: u64 = 1_000_000;
+
+/// The shift (ns, added to its recorded times) that puts `child`, the
+/// server half of a call from `parent` in another service, in the middle of
+/// its client when another host's clock put it outside; 0 when it is
+/// inside (within the tolerance), is no such call, or is longer than it.
+fn skew_shift(parent: &Span, child: &Span) -> i64 {
+    if skewed_outside(parent, child).is_none() {
+        return 0;
+    }
+    let placed = parent.start.0 + (parent.duration.0 - child.duration.0) / 2;
+    i64::try_from(i128::from(placed) - i128::from(child.start.0)).unwrap_or(0)
+}
+
+/// How far `child`, the server half of a call from `parent` in another
+/// service, lies outside it by the hosts' clocks, when the walk places it
+/// inside ([`skew_shift`]); `None` when it does not.
+pub(crate) fn skewed_outside(parent: &Span, child: &Span) -> Option<u64> {
+    let is_call = child.kind == SpanKind::Server && parent.kind == SpanKind::Client && parent.service != child.service;
+    if !is_call || child.start.0 == 0 || parent.start.0 == 0 || child.duration > parent.duration {
+        return None;
+    }
+    let before = parent.start.0.saturating_sub(child.start.0);
+    let after = child.end().0.saturating_sub(parent.end().0);
+    Some(before.max(after)).filter(|&outside| outside > SKEW_TOLERANCE_NS)
+}
+
+/// `time` moved by `shift`, within the range of times.
+fn moved(time: u64, shift: i64) -> u64 {
+    u64::try_from((i128::from(time) + i128::from(shift)).max(0)).unwrap_or(u64::MAX)
+}
 
 /// Time each span spent on its trace's critical path, by span index (0 for
 /// spans off the path).
@@ -97,17 +143,20 @@ pub fn on_path_times_from(set: &TraceSet, index: &TraceIndex, units: &[u32]) -> 
 }
 
 /// One span being walked: its start, the moment the walk has reached
-/// (moving backwards), and its children not yet considered (by end, latest last).
+/// (moving backwards), its children not yet considered (by end, latest
+/// last, with the shift each is walked with), and the shift of its own
+/// times (a skewed callee's, inherited by its subtree).
 struct Frame {
     span: u32,
     start: u64,
     cursor: u64,
-    children: Vec<(u64, u64, u32)>,
+    children: Vec<(u64, u64, u32, i64)>,
+    shift: i64,
 }
 
 /// Children lists of finished frames, kept for the next frames: most spans
 /// on a path have children, and a fresh list for each would be an allocation.
-type Spare = Vec<Vec<(u64, u64, u32)>>;
+type Spare = Vec<Vec<(u64, u64, u32, i64)>>;
 
 /// Walks the path from `root`, telling `held(span, from, to)` each stretch
 /// of time a span held it (from < to, or an empty stretch).
@@ -123,7 +172,7 @@ fn walk(
     // A span is walked only inside the window its parent gave it: a child that
     // starts before its parent (clock skew) cannot stretch the path beyond the
     // parent, so the path never runs longer than the root.
-    let frame = |span: u32, window: (u64, u64), visited: &mut [bool], spare: &mut Spare| -> Option<Frame> {
+    let frame = |span: u32, shift: i64, window: (u64, u64), visited: &mut [bool], spare: &mut Spare| -> Option<Frame> {
         let (window_start, window_end) = window;
         let seen = visited.get_mut(span as usize)?;
         if std::mem::replace(seen, true) {
@@ -135,21 +184,27 @@ fn walk(
         children.extend(index.children_of(span).iter().filter_map(|&c| {
             // A child without a known duration held nothing we can tell.
             let cs = set.spans.get(c as usize).filter(|cs| cs.duration_known())?;
-            Some((cs.end().0, cs.start.0, c))
+            // A start of 0 is no time (skipped below), whatever the shift.
+            let shift = shift.saturating_add(skew_shift(s, cs));
+            let start = if cs.start.0 == 0 { 0 } else { moved(cs.start.0, shift) };
+            Some((moved(cs.end().0, shift), start, c, shift))
         }));
         children.sort_unstable();
-        let start = s.start.0.max(window_start);
+        let start = moved(s.start.0, shift).max(window_start);
         Some(Frame {
             span,
             start,
-            cursor: s.end().0.min(window_end).max(start),
+            cursor: moved(s.end().0, shift).min(window_end).max(start),
             children,
+            shift,
         })
     };
-    let mut stack: Vec<Frame> = frame(root, (0, u64::MAX), visited, spare).into_iter().collect();
+    // Each stretch in the span's own recorded time, so it lies on its bar.
+    let mut tell = |span: u32, shift: i64, from: u64, to: u64| held(span, moved(from, -shift), moved(to, -shift));
+    let mut stack: Vec<Frame> = frame(root, 0, (0, u64::MAX), visited, spare).into_iter().collect();
     while let Some(top) = stack.last_mut() {
         let mut descend = None;
-        while let Some((end, start, child)) = top.children.pop() {
+        while let Some((end, start, child, shift)) = top.children.pop() {
             if top.cursor <= top.start {
                 break;
             }
@@ -159,22 +214,27 @@ fn walk(
                 continue;
             }
             let child_end = end.min(top.cursor);
-            held(top.span, child_end, top.cursor);
+            tell(top.span, top.shift, child_end, top.cursor);
             let child_start = start.max(top.start);
             top.cursor = child_start;
-            descend = Some((child, child_start, child_end));
+            descend = Some((child, shift, child_start, child_end));
             break;
         }
         match descend {
-            Some((child, child_start, child_end)) => match frame(child, (child_start, child_end), visited, spare) {
-                Some(next) => stack.push(next),
-                // Already walked (only with cyclic or duplicated IDs): the
-                // interval stays with the parent rather than with nobody.
-                None => held(stack.last().map_or(root, |f| f.span), child_start, child_end),
-            },
+            Some((child, shift, child_start, child_end)) => {
+                match frame(child, shift, (child_start, child_end), visited, spare) {
+                    Some(next) => stack.push(next),
+                    // Already walked (only with cyclic or duplicated IDs): the
+                    // interval stays with the parent rather than with nobody.
+                    None => {
+                        let (parent, parent_shift) = stack.last().map_or((root, 0), |f| (f.span, f.shift));
+                        tell(parent, parent_shift, child_start, child_end);
+                    }
+                }
+            }
             None => {
                 if let Some(done) = stack.pop() {
-                    held(done.span, done.start, done.cursor);
+                    tell(done.span, done.shift, done.start, done.cursor);
                     spare.push(done.children);
                 }
             }
@@ -239,6 +299,63 @@ mod tests {
         assert_eq!(path.iter().map(|(_, t)| t).sum::<u64>(), 100, "{path:?}");
         // The child's child ended when the server's window opened: nothing of it is on the path.
         assert_eq!(path, [(1, 5), (2, 67), (3, 28), (4, 0)]);
+    }
+
+    #[test]
+    fn a_skewed_callee_is_placed_inside_its_call_and_told_on_its_own_bar() {
+        // The same shape as a call between two services: `b`'s server half
+        // (38–131 ms) by its host's clock lies 65 ms before `a`'s 95 ms client
+        // (103–198). Placed in the middle of the client (104–197), the callee
+        // and its child hold the path, not the client around them.
+        use crate::model::SpanKind;
+        use crate::synth::{SynthSpan, encode};
+        let base = 1_700_000_000_000_000_000u64;
+        let span = |id: u64, parent: Option<u64>, service: &'static str, kind: SpanKind, ms: (u64, u64)| SynthSpan {
+            trace_id: 7,
+            span_id: id,
+            parent_span_id: parent,
+            service,
+            name: format!("op{id}"),
+            kind,
+            start_ns: base + ms.0 * 1_000_000,
+            end_ns: base + ms.1 * 1_000_000,
+            error: None,
+            attributes: Vec::new(),
+        };
+        let spans = [
+            span(1, None, "a", SpanKind::Server, (100, 200)),
+            span(2, Some(1), "a", SpanKind::Client, (103, 198)),
+            span(3, Some(2), "b", SpanKind::Server, (38, 131)),
+            span(4, Some(3), "b", SpanKind::Internal, (38, 103)),
+        ];
+        let mut set = TraceSet::new();
+        crate::import::import_file(&mut set, "test", &encode(&spans, crate::import::Format::OtlpJson)).unwrap();
+        let index = TraceIndex::build(&set);
+        let times = on_path_times(&set, &index);
+        let ms: Vec<(u64, u64)> = set
+            .spans
+            .iter()
+            .zip(&times)
+            .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        assert_eq!(ms, [(1, 5), (2, 2), (3, 28), (4, 65)]);
+        // Each stretch lies on its span's recorded bar.
+        let at = |id: u64| set.spans.iter().position(|s| s.span_id.get() == id).unwrap() as u32;
+        let root = at(1);
+        for (span, from, to) in on_path_stretches(&set, &index, root) {
+            let s = &set.spans[span as usize];
+            assert!(s.start.0 <= from && to <= s.end().0, "{span}: {from}–{to}");
+        }
+        // A callee longer than its call is not moved, only clipped (as before).
+        let mut longer = spans.clone();
+        longer[2] = span(3, Some(2), "b", SpanKind::Server, (38, 140));
+        let mut set = TraceSet::new();
+        crate::import::import_file(&mut set, "test", &encode(&longer, crate::import::Format::OtlpJson)).unwrap();
+        let index = TraceIndex::build(&set);
+        let total: u64 = on_path_times(&set, &index).iter().map(|t| t.0).sum();
+        assert_eq!(total / 1_000_000, 100);
     }
 
     #[test]

@@ -25,7 +25,9 @@
 //! trace has an entry span (the endpoint's SERVER span) below its root, say a
 //! test runner calling a backend, the path described is the request's: only
 //! the entry and the spans below it that started before it answered count,
-//! against the entry's duration. Never more than `info`: it describes a
+//! against the entry's duration. A callee whose host's clock put it outside
+//! the call that waited for it is counted inside that call (the path's skew
+//! repair), and the sentence says so. Never more than `info`: it describes a
 //! trace, it does not judge it.
 //!
 //! **Example.** The critical path of `GET /dispatch` (1.81s) runs through
@@ -310,10 +312,11 @@ fn describe(
             route: None,
         },
         explanation: format!(
-            "The critical path of `{}` ({}) runs through {}",
+            "The critical path of `{}` ({}) runs through {}{}",
             super::shown(what),
             DurationNs(total),
-            super::join(&list)
+            super::join(&list),
+            placed(context, trace, &in_request),
         ),
         evidence: vec![Evidence {
             trace_id: trace.trace_id,
@@ -323,6 +326,58 @@ fn describe(
                 .collect(),
         }],
     })
+}
+
+/// The callees the path counts inside their calls though their hosts'
+/// clocks put them outside ([`crate::analysis::critical_path`]'s skew
+/// repair), said so the path is not read as the recorded times: "; `post`
+/// in `serviceb` is counted inside the call that waited for it, where its
+/// host's clock put it 65.4ms outside (clock skew)". Empty when none was.
+fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl Fn(u32) -> bool) -> String {
+    let set = context.set;
+    let mut moved: Vec<(u64, u32)> = context
+        .index
+        .spans_of(trace)
+        .iter()
+        .copied()
+        .filter(|&i| in_request(i))
+        .filter_map(|i| {
+            let parent = context.index.parent.get(i as usize).copied().flatten()?;
+            let outside = crate::analysis::critical_path::skewed_outside(
+                set.spans.get(parent as usize)?,
+                set.spans.get(i as usize)?,
+            )?;
+            Some((outside, i))
+        })
+        .collect();
+    moved.sort_by_key(|&(outside, i)| (std::cmp::Reverse(outside), i));
+    let Some(&(outside, first)) = moved.first() else {
+        return String::new();
+    };
+    let name = |i: u32| {
+        set.spans.get(i as usize).map_or(String::new(), |s| {
+            format!(
+                "`{}` in `{}`",
+                super::shown(&crate::analysis::groups::operation_name(set, i)),
+                super::shown(set.str(s.service))
+            )
+        })
+    };
+    match moved.len() {
+        1 => format!(
+            "; {} is counted inside the call that waited for it, where its host's clock put it {} outside (clock skew)",
+            name(first),
+            DurationNs(outside)
+        ),
+        n => format!(
+            "; {} and {} other callee{} are counted inside the calls that waited for them, where their hosts' clocks \
+             put them up to {} outside (clock skew)",
+            name(first),
+            n - 1,
+            if n == 2 { "" } else { "s" },
+            DurationNs(outside)
+        ),
+    }
 }
 
 /// Where the spans on a path went ([`super::calls::AttributeKeys::callee`]),
