@@ -12,4 +12,5 @@ pub mod client;
 pub mod protocol;
 pub mod state;
 pub mod timing;
+pub mod warm_up;
 pub mod worker;

@@ -4,15 +4,15 @@
 //! a load runs, so the page can draw it and offer Cancel; a cancel stops
 //! this worker outright (see `client.rs`).
 
-use super::protocol::{Period, Progress, Reply, Request, Sample, Stage, TraceAnswer, TraceAsk};
+use super::protocol::{Period, Progress, Reply, Request, Stage};
 use super::state::{EngineState, FileBytes};
 use super::timing;
+use super::warm_up;
 use js_sys::{Array, Reflect, Uint8Array};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use tracelens_core::import::{Gunzip, is_gzip};
 use tracelens_core::query::TraceQuery;
-use tracelens_core::query::trace_view::RowsQuery;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
@@ -36,69 +36,38 @@ pub fn run() {
         console_error_panic_hook::hook(info);
     }));
     let state = Rc::new(RefCell::new(EngineState::default()));
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        handle(&mut state.borrow_mut(), &event.data());
-    });
+    let loaded = Rc::new(Cell::new(false));
+    let on_message = {
+        let loaded = loaded.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            handle(&mut state.borrow_mut(), &event.data(), &loaded);
+        })
+    };
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The engine lives as long as the worker.
     on_message.forget();
     post(&Reply::Ready);
     // Requests that arrive meanwhile wait their turn in the worker's queue.
-    warm_up();
+    let sample = timing::measure("tracelens: warm up", warm_up::sample);
+    post(&Reply::Sample(Box::new(sample)));
+    warm_up_hot_loops(Rc::new(warm_up::HotTrace::new()), 0, loaded);
 }
 
-/// Runs each reader, the whole analysis and the trace view once on a small
-/// generated set, while the page is idle and before any file arrives. The
-/// browser compiles a wasm function the first time it runs (and optimises
-/// it later): without this, the first file dropped would pay for compiling
-/// the engine, several times the ~20 ms a 1 MB trace takes once warm. The
-/// answers go to the page (`Reply::Sample`), which warms up reading them.
-fn warm_up() {
-    use tracelens_core::import::Format;
-    use tracelens_core::synth::{self, shop};
-    let spans = shop::generate(&shop::ShopConfig {
-        traces: 20,
-        ..shop::ShopConfig::default()
-    });
-    let mut state = EngineState::default();
-    let warm = |state: &mut EngineState, load: &mut super::state::Load, format: Format| {
-        let file = FileBytes {
-            bytes: synth::encode(&spans, format),
-            gunzipped: false,
-        };
-        state.add(load, "warm-up", Ok(file), &mut |_| {});
+/// Warms up the hot loops of each format in `warm_up::HOT_FORMATS` from
+/// `next` on, a format a task, so a request that comes meanwhile waits for
+/// one format's rounds at most (tens of milliseconds). A load stops it: its
+/// own files warm the engine up.
+fn warm_up_hot_loops(trace: Rc<warm_up::HotTrace>, next: usize, loaded: Rc<Cell<bool>>) {
+    let Some(&format) = warm_up::HOT_FORMATS.get(next) else {
+        return;
     };
-    let mut load = state.begin(Period::Baseline);
-    for format in [Format::JaegerJson, Format::ZipkinJson, Format::OtlpProtobuf] {
-        warm(&mut state, &mut load, format);
+    if loaded.get() {
+        return;
     }
-    let mut load = state.begin(Period::Current);
-    warm(&mut state, &mut load, Format::OtlpJson);
-    let query = crate::components::trace_list::first_query(&crate::route::Route::Analysis {
-        traces: Default::default(),
-    });
-    let mut listed = (None, None);
-    let findings = state.finish(load, &query, |summary, page| listed = (summary, page));
-    let (mut summary, list) = (listed.0, listed.1.unwrap_or_default());
-    // The page draws the sample whole (see `components/warm_up.rs`): the findings too.
-    if let (Some(current), Some(findings)) = (summary.as_mut().and_then(|s| s.current.as_mut()), findings) {
-        current.analysis.findings = findings;
-    }
-    let top = list.rows.first().map(|row| row.trace_id);
-    state.prepare_trace_view(top);
-    let opened = match top {
-        Some(trace_id) => {
-            let rows = RowsQuery {
-                limit: 30,
-                minimap: true,
-                ..RowsQuery::default()
-            };
-            let focus = Vec::new();
-            state.trace(trace_id, TraceAsk::Open { focus, rows })
-        }
-        None => TraceAnswer::Missing,
-    };
-    post(&Reply::Sample(Box::new(Sample { summary, list, opened })));
+    timing::measure("tracelens: warm up the hot loops", || trace.hot_loops(format));
+    let later = Closure::once_into_js(move || warm_up_hot_loops(trace, next + 1, loaded));
+    // A worker that cannot set a timer (none known) just skips the rest.
+    let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -115,8 +84,9 @@ fn post(reply: &Reply) {
     }
 }
 
-/// The request and the blobs beside it, as the page sends them: `{ request, files }`.
-fn handle(state: &mut EngineState, data: &JsValue) {
+/// The request and the blobs beside it, as the page sends them: `{ request, files }`;
+/// `loaded` is set at the first load.
+fn handle(state: &mut EngineState, data: &JsValue, loaded: &Cell<bool>) {
     let request = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
     let request: Request = match super::protocol::decode(&request) {
         Ok(request) => request,
@@ -132,6 +102,7 @@ fn handle(state: &mut EngineState, data: &JsValue) {
             names,
             list,
         } => {
+            loaded.set(true);
             let blobs: Vec<Blob> = Reflect::get(data, &"files".into())
                 .ok()
                 .and_then(|files| files.dyn_into::<Array>().ok())
