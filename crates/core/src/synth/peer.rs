@@ -536,4 +536,19 @@ mod tests {
         let report = import_file(&mut set, "peer.json", &bytes).unwrap();
         assert_eq!((report.spans_read, report.spans_kept), (600, 600));
     }
+
+    /// The page's engine warms its readers up on this shape in every format
+    /// (crates/web `engine/warm_up.rs`): a format that read it short would
+    /// leave that reader cold without anyone seeing it.
+    #[test]
+    fn every_format_reads_the_warm_up_trace_whole() {
+        let (spans, events) = generate(&config(1, 1_000));
+        for format in super::super::FORMATS {
+            let bytes = super::super::encode_with_events(&spans, &events, format);
+            let mut set = crate::TraceSet::new();
+            let report = import_file(&mut set, "warm-up", &bytes).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+            assert_eq!((report.spans_read, report.spans_kept), (1_000, 1_000), "{format:?}");
+            assert!(set.events.len() > 1_000, "{format:?}: {} events", set.events.len());
+        }
+    }
 }
