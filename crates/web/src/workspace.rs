@@ -174,6 +174,9 @@ pub struct Workspace {
     report_source: StoredValue<Option<Source>, LocalStorage>,
     /// Files of each load not yet answered, by load.
     pending: StoredValue<Vec<Pending>, LocalStorage>,
+    /// Whether the files loaded wait to be kept for the next visit until
+    /// the engine's next findings (see `on_loaded`).
+    keep_after_findings: StoredValue<bool>,
     next_load: StoredValue<LoadId>,
     next_failure: StoredValue<u64>,
 }
@@ -231,6 +234,7 @@ impl Workspace {
             loaded: StoredValue::new_local(Vec::new()),
             report_source: StoredValue::new_local(None),
             pending: StoredValue::new_local(Vec::new()),
+            keep_after_findings: StoredValue::new(false),
             next_load: StoredValue::new(0),
             next_failure: StoredValue::new(0),
         }
@@ -402,6 +406,9 @@ impl Workspace {
                 self.on_loaded(load, period, outcomes, summary)
             }),
             Reply::Findings { load, findings } => {
+                if self.keep_after_findings.try_update_value(std::mem::take) == Some(true) {
+                    self.keep_loaded();
+                }
                 if let Some(held) = self.held_findings.try_update_value(|h| h.take()).flatten() {
                     // The test hook holds them: keep them in order until released.
                     let mut held = held;
@@ -451,7 +458,17 @@ impl Workspace {
         // Files put back are kept already; keeping the set while only part
         // of it is back would drop the rest from the store.
         if added && !restoring {
-            self.keep_loaded();
+            if summary.as_ref().is_some_and(|s| s.current.is_some()) {
+                // The engine's findings follow: keep the files after them.
+                // The browser copies each file into its storage, which for
+                // a 100 MB file takes a core for a while, and it should not
+                // be the core the list is drawn on or the detectors run on.
+                // Should the engine die before, the files are not kept: a
+                // reload would only load what stopped it again.
+                self.keep_after_findings.set_value(true);
+            } else {
+                self.keep_loaded();
+            }
         }
         let Some(summary) = summary else { return };
         let saved = (period == Period::Current && summary.current.is_some())
@@ -579,6 +596,7 @@ impl Workspace {
             self.send(&Request::Clear, &[]);
         }
         self.pending.set_value(Vec::new());
+        self.keep_after_findings.set_value(false);
         self.loaded.set_value(Vec::new());
         self.loading.set(Vec::new());
         self.first_page.set_value(None);
