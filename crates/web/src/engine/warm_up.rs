@@ -72,15 +72,26 @@ pub fn sample() -> Sample {
                 minimap: true,
                 ..RowsQuery::default()
             };
-            state.trace(trace_id, TraceAsk::Open { focus: Vec::new(), rows })
+            state.trace(
+                trace_id,
+                TraceAsk::Open {
+                    focus: Vec::new(),
+                    rows,
+                },
+            )
         }
         None => TraceAnswer::Missing,
     };
     Sample { summary, list, opened }
 }
 
-/// The formats [`hot_loops`] reads, the most common first.
-pub const HOT_FORMATS: [Format; 4] = [Format::OtlpJson, Format::JaegerJson, Format::ZipkinJson, Format::OtlpProtobuf];
+/// The formats [`HotTrace::hot_loops`] is run on, the most common first.
+pub const HOT_FORMATS: [Format; 4] = [
+    Format::OtlpJson,
+    Format::JaegerJson,
+    Format::ZipkinJson,
+    Format::OtlpProtobuf,
+];
 
 /// A trace of [`HOT_SPANS`] spans with tags and logs, to warm up on.
 pub struct HotTrace {

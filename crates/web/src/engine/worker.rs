@@ -50,7 +50,9 @@ pub fn run() {
     // Requests that arrive meanwhile wait their turn in the worker's queue.
     let sample = timing::measure("tracelens: warm up", warm_up::sample);
     post(&Reply::Sample(Box::new(sample)));
-    warm_up_hot_loops(Rc::new(warm_up::HotTrace::new()), 0, loaded);
+    // In a task of its own: files the page sent at once (a restart's, or
+    // those kept from the last visit) are read first, and stop it.
+    warm_up_hot_loops_later(Rc::new(warm_up::HotTrace::new()), 0, loaded);
 }
 
 /// Warms up the hot loops of each format in `warm_up::HOT_FORMATS` from
@@ -65,8 +67,13 @@ fn warm_up_hot_loops(trace: Rc<warm_up::HotTrace>, next: usize, loaded: Rc<Cell<
         return;
     }
     timing::measure("tracelens: warm up the hot loops", || trace.hot_loops(format));
-    let later = Closure::once_into_js(move || warm_up_hot_loops(trace, next + 1, loaded));
-    // A worker that cannot set a timer (none known) just skips the rest.
+    warm_up_hot_loops_later(trace, next + 1, loaded);
+}
+
+/// [`warm_up_hot_loops`] from `next` on, once the requests waiting now are answered.
+fn warm_up_hot_loops_later(trace: Rc<warm_up::HotTrace>, next: usize, loaded: Rc<Cell<bool>>) {
+    let later = Closure::once_into_js(move || warm_up_hot_loops(trace, next, loaded));
+    // A worker that cannot set a timer (none known) just skips the warm-up.
     let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
 }
 
