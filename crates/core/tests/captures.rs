@@ -261,6 +261,18 @@ fn kafka_consumers() {
         "`on-message` in `servicea` spends 153ms–213ms without any child span running in 3 of the 6 runs it \
          appears in, 90% of the critical path of those runs"
     );
+    // Each failed message is sized by its handling (poll to handler's end),
+    // not by the 1 µs poll that ended before its handler ran ("0% of their
+    // time" before): the three handlers' 826 µs of 1.82 ms.
+    let failed = analysis
+        .findings
+        .iter()
+        .find(|f| f.detector == "error_hotspot")
+        .expect("the failed messages");
+    assert_eq!(
+        tracelens_core::report::findings::time_cost(&failed.impact).as_deref(),
+        Some("826µs of their time (45%) in the failing spans")
+    );
 }
 
 #[test]
