@@ -33,7 +33,7 @@ use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
 use crate::time::{DurationNs, TimestampNs};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 // ---- wire types: mirror the JSON exactly, private to this importer ----
 
