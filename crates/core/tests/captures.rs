@@ -149,6 +149,23 @@ fn otel_demo_report_names_the_route_and_sizes_the_hang() {
 }
 
 #[test]
+fn kafka_report_names_each_example_trace_once() {
+    use tracelens_core::report::{self, BaselineInput, Options};
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/zipkin-v2/zipkin__messaging-kafka.json");
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    let (_, report) = report::generate(&set, BaselineInput::None, &Options::default());
+    // Three handler runs of one recorded session: one trace, named once.
+    let dark = report
+        .findings
+        .iter()
+        .find(|f| f.detector == "uninstrumented_time")
+        .expect("the dark handler runs");
+    assert_eq!(dark.example_trace_ids, ["00000000000000000562809467078eab"]);
+}
+
+#[test]
 fn hipster_shop_behind_envoy() {
     assert_eq!(
         findings("jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json"),
