@@ -149,6 +149,23 @@ fn otel_demo_report_names_the_route_and_sizes_the_hang() {
 }
 
 #[test]
+fn kafka_report_names_each_example_trace_once() {
+    use tracelens_core::report::{self, BaselineInput, Options};
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/zipkin-v2/zipkin__messaging-kafka.json");
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).unwrap();
+    let (_, report) = report::generate(&set, BaselineInput::None, &Options::default());
+    // Three handler runs of one recorded session: one trace, named once.
+    let dark = report
+        .findings
+        .iter()
+        .find(|f| f.detector == "uninstrumented_time")
+        .expect("the dark handler runs");
+    assert_eq!(dark.example_trace_ids, ["00000000000000000562809467078eab"]);
+}
+
+#[test]
 fn hipster_shop_behind_envoy() {
     assert_eq!(
         findings("jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json"),
@@ -157,6 +174,11 @@ fn hipster_shop_behind_envoy() {
         // could run at once, and they would save 13 ms of 363. No sequential
         // calls finding.
         rows(&[
+            // After storing the order, the checkout calls
+            // `partnerintegrationservice`, which sends no spans, through two
+            // Envoy hops: 96.1 ms, 26% of its path, said before only in the
+            // critical path's info (the strict review).
+            ("warning", "untraced_callee", "checkoutservice", "Sent./integrate"),
             // Five products fetched one after another: 44 ms, 12%.
             (
                 "warning",
@@ -176,6 +198,18 @@ fn hipster_shop_behind_envoy() {
             ("info", "critical_path", "proxy", "ingress"),
             ("info", "n_plus_one_queries", "dataservice", "reactive.redis.exit"),
         ])
+    );
+    assert_eq!(
+        finding_about(
+            "jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json",
+            "untraced_callee",
+            "partnerintegrationservice"
+        )
+        .explanation,
+        "`Sent./integrate` in `checkoutservice` waits 96.1ms on `partnerintegrationservice`, which sends no spans: \
+         26% of the critical path of `POST /cart/checkout` in its one request (n=1), 1 call; what the callee does \
+         in that time no span says (trace it, or ask its owners) and whether the request must wait for its answer \
+         is worth checking"
     );
 }
 
@@ -260,6 +294,18 @@ fn kafka_consumers() {
         dark.explanation,
         "`on-message` in `servicea` spends 153ms–213ms without any child span running in 3 of the 6 runs it \
          appears in, 90% of the critical path of those runs"
+    );
+    // Each failed message is sized by its handling (poll to handler's end),
+    // not by the 1 µs poll that ended before its handler ran ("0% of their
+    // time" before): the three handlers' 826 µs of 1.82 ms.
+    let failed = analysis
+        .findings
+        .iter()
+        .find(|f| f.detector == "error_hotspot")
+        .expect("the failed messages");
+    assert_eq!(
+        tracelens_core::report::findings::time_cost(&failed.impact).as_deref(),
+        Some("826µs of their time (45%) in the failing spans")
     );
 }
 
@@ -925,5 +971,29 @@ fn a_few_dark_stretches_are_told_as_their_range() {
              of the 2 requests it appears in, "
         ),
         "{dark}"
+    );
+}
+
+#[test]
+fn yelp_the_proxys_call_parented_to_routing_is_told_as_the_proxys() {
+    let path = "zipkin-v2/zipkin__yelp.json";
+    assert_eq!(
+        findings(path),
+        rows(&[
+            ("info", "bottleneck", "yelp_main/api_proxy", "post api proxy proxy"),
+            ("info", "critical_path", "yelp_main/api_proxy", "post api proxy proxy"),
+        ])
+    );
+    // `post` from `yelp-main` to `mobile_api` (49.6–105.6 ms) runs inside
+    // the proxy's span (27.6–116.6 ms), beside the proxy's cache calls in
+    // `yelp-main`, but names `routing`'s request as its parent: 56 of the
+    // proxy's 84.1 ms of own time are that call.
+    assert_eq!(
+        finding_about(path, "bottleneck", "post api proxy proxy").explanation,
+        "`post api proxy proxy` in `yelp_main/api_proxy` holds 64% (84.1ms) of the critical path of `post \
+         /location/update/v4` in its one request (n=1), but 56.0ms of that is a call its own process made inside \
+         it (`post` from `yelp-main` to `mobile_api`) that the file parents to `post /location/update/v4` in \
+         `routing`, the request above it (the incoming request's context passed on, not the span's): its own \
+         time is 28.1ms"
     );
 }

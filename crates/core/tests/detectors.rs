@@ -852,3 +852,52 @@ fn data_quality_names_skew_orphans_and_rootless_traces() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].subject.operation, "traces without a root");
 }
+
+/// Requests to `GET /x` (0–100 ms) in `api`, each calling
+/// `http://{host}:9000/integrate` from `call.0` to `call.1` ms, and a
+/// traced `pricing` service (its server span under the api's client call).
+fn calling_a_host(host: &str, call: (u64, u64), db: bool) -> Vec<SynthSpan> {
+    (1..=5u128)
+        .flat_map(|t| {
+            let mut out = span(t, 3, Some(1), "api", "POST /integrate", SpanKind::Client, call);
+            out.attributes
+                .push(("http.url", SynthValue::Str(format!("http://{host}:9000/integrate"))));
+            if db {
+                out.attributes
+                    .push(("db.system", SynthValue::Str("postgresql".to_owned())));
+            }
+            [
+                request(t, "/x", 100),
+                span(t, 2, Some(1), "api", "GET pricing", SpanKind::Client, (5, 50)),
+                span(t, 4, Some(2), "pricing", "GET /price", SpanKind::Server, (6, 49)),
+                out,
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn a_call_to_a_host_that_sends_no_spans_holding_a_fifth_of_the_path_is_an_untraced_callee() {
+    let found = findings_of(&calling_a_host("partner", (60, 85), false), "untraced_callee");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].explanation,
+        "`POST /integrate` in `api` waits a median 25.0ms on `partner`, which sends no spans: a median 25% of \
+         the critical path of `GET /x` in 5 of its 5 requests, 5 calls; what the callee does in that time no span \
+         says (trace it, or ask its owners) and whether the request must wait for its answer is worth checking"
+    );
+    // Under a fifth of the path, a traced callee, or a database: nothing.
+    assert!(findings_of(&calling_a_host("partner", (60, 75), false), "untraced_callee").is_empty());
+    assert!(findings_of(&calling_a_host("pricing", (60, 85), false), "untraced_callee").is_empty());
+    assert!(findings_of(&calling_a_host("partner", (60, 85), true), "untraced_callee").is_empty());
+    // A lone client span is the request itself, not a wait inside one.
+    let lone: Vec<SynthSpan> = (1..=3u128)
+        .map(|t| {
+            let mut call = span(t, 1, None, "api", "POST /integrate", SpanKind::Client, (0, 100));
+            call.attributes
+                .push(("http.url", SynthValue::Str("http://partner:9000/integrate".to_owned())));
+            call
+        })
+        .collect();
+    assert!(findings_of(&lone, "untraced_callee").is_empty());
+}

@@ -694,6 +694,34 @@ fn a_consumer_is_an_entry_of_its_own_and_its_failure_a_failed_message() {
     );
 }
 
+#[test]
+fn a_failed_message_is_sized_by_its_handler_not_its_poll() {
+    // Brave's Kafka shape: a 1 µs CONSUMER poll that ends before its
+    // handler (a child in the same service) runs 4 ms and fails. The
+    // failing handler is the message's time; clipped to the poll it was 0%.
+    let mut spans = Vec::new();
+    for t in 1..=3u128 {
+        let mut root = span(t, 1, None, "orders", "POST /orders", SpanKind::Server);
+        root.end_ns = root.start_ns + 2_000_000;
+        let mut send = span(t, 2, Some(1), "orders", "orders publish", SpanKind::Producer);
+        send.end_ns = send.start_ns + 100_000;
+        let mut poll = span(t, 3, Some(2), "billing", "poll", SpanKind::Consumer);
+        poll.end_ns = poll.start_ns + 1_000;
+        let mut handler = span(t, 4, Some(3), "billing", "on-message", SpanKind::Internal);
+        handler.start_ns = poll.end_ns + 1_000_000;
+        handler.end_ns = handler.start_ns + 4_000_000;
+        handler.error = Some("bad message".to_owned());
+        spans.extend([root, send, poll, handler]);
+    }
+    let analysis = analyse(&encode(&spans, Format::OtlpJson));
+    let found = hotspots(&analysis);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let impact = &found[0].impact;
+    assert_eq!(impact.request_time.0, 12_000_000, "{impact:#?}");
+    // 4 ms of each message's 5.001 ms, from its poll to its handler's end.
+    assert!((impact.request_time_share - 4.0 / 5.001).abs() < 1e-3, "{impact:#?}");
+}
+
 /// A test step shaped like Robot Framework's: a check run under `Run Keyword
 /// And Return Status` (which sets its status OK: it handled the failure),
 /// then, when `then_fail`, an explicit `Fail` beside it that fails the step.

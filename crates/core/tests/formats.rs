@@ -391,6 +391,44 @@ fn zipkin_shared_server_half_becomes_the_clients_child() {
 }
 
 #[test]
+fn zipkin_a_shared_spans_children_outside_the_clients_service_are_the_servers() {
+    // The server process writes its work under another name than its entry
+    // (`api-worker` beside `api`); the client's own child stays with it.
+    let bytes = br#"[
+      {"traceId":"a1","id":"b1","kind":"CLIENT","name":"get","timestamp":1700000000000000,"duration":100,"localEndpoint":{"serviceName":"web"}},
+      {"traceId":"a1","id":"b1","kind":"SERVER","name":"get","shared":true,"timestamp":1700000000000010,"duration":80,"localEndpoint":{"serviceName":"api"}},
+      {"traceId":"a1","id":"c1","parentId":"b1","kind":"CLIENT","name":"query","timestamp":1700000000000020,"duration":10,"localEndpoint":{"serviceName":"api-worker"}},
+      {"traceId":"a1","id":"d1","parentId":"b1","name":"dns","timestamp":1700000000000001,"duration":2,"localEndpoint":{"serviceName":"web"}}
+    ]"#;
+    let (set, _) = read("shared.json", bytes);
+    let index = tracelens_core::index::TraceIndex::build(&set);
+    let parent_of = |name: &str| {
+        let i = set.spans.iter().position(|s| set.str(s.name) == name).unwrap();
+        let p = index.parent[i].expect("a parent") as usize;
+        (set.str(set.spans[p].service).to_owned(), set.spans[p].kind)
+    };
+    assert_eq!(
+        parent_of("query"),
+        ("api".to_owned(), tracelens_core::model::SpanKind::Server)
+    );
+    assert_eq!(
+        parent_of("dns"),
+        ("web".to_owned(), tracelens_core::model::SpanKind::Client)
+    );
+    // The yelp capture: the proxy's cache calls (`yelp-main`) under its entry
+    // (`yelp_main/api_proxy`), not under the client (`unknown`).
+    let (set, _) = read("yelp.json", &fixture("zipkin-v2/zipkin__yelp.json"));
+    let index = tracelens_core::index::TraceIndex::build(&set);
+    let cache = set
+        .spans
+        .iter()
+        .position(|s| set.str(s.name) == "get my_cache_name_v2")
+        .unwrap();
+    let parent = index.parent[cache].unwrap() as usize;
+    assert_eq!(set.str(set.spans[parent].name), "post api proxy proxy");
+}
+
+#[test]
 fn zipkin_fragments_merge_and_fanout_consumers_get_their_own_ids() {
     let (set, report) = read(
         "smartthings.json",

@@ -574,3 +574,43 @@ fn a_span_alone_in_its_trace_is_no_unexplained_time() {
         found[0].explanation
     );
 }
+
+#[test]
+fn a_call_parented_above_the_span_it_ran_in_is_told_as_that_spans_call() {
+    // `gateway` calls `proxy` (10–190 ms); the proxy's process (its calls
+    // in `proxy-app`) makes one call to `users` (40–160 ms) that the trace
+    // parents to the gateway's request instead of the proxy's span.
+    let spans = vec![
+        span(1, 1, None, "gateway", "POST /login", SpanKind::Server, 0, 200),
+        span(1, 2, Some(1), "gateway", "POST proxy", SpanKind::Client, 5, 195),
+        span(1, 3, Some(2), "proxy", "proxy login", SpanKind::Server, 10, 190),
+        span(1, 4, Some(3), "proxy-app", "cache get", SpanKind::Client, 12, 15),
+        span(1, 5, Some(1), "proxy-app", "POST users", SpanKind::Client, 40, 160),
+        span(1, 6, Some(5), "users", "POST /users/login", SpanKind::Server, 45, 155),
+        span(1, 7, Some(6), "users", "users query", SpanKind::Client, 50, 150),
+    ];
+    let analysis = analyse(&spans);
+    let found = of(&analysis, "bottleneck");
+    let proxy: Vec<_> = found.iter().filter(|f| f.subject.service == "proxy").collect();
+    assert_eq!(proxy.len(), 1, "{:#?}", analysis.findings);
+    assert!(
+        proxy[0].explanation.ends_with(
+            ", but 120ms of that is a call its own process made inside it (`POST users` from `proxy-app` to \
+             `users`) that the file parents to `POST /login` in `gateway`, the request above it (the incoming \
+             request's context passed on, not the span's): its own time is 57.0ms"
+        ),
+        "{}",
+        proxy[0].explanation
+    );
+    // A call of another process, or one parented to the span itself, is no such cause.
+    let mut other = spans.clone();
+    other[4].service = "elsewhere";
+    let analysis = analyse(&other);
+    assert!(
+        of(&analysis, "bottleneck")
+            .iter()
+            .all(|f| !f.explanation.contains("its own process made")),
+        "{:#?}",
+        analysis.findings
+    );
+}

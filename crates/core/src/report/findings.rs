@@ -61,6 +61,20 @@ impl Fnv {
     }
 }
 
+/// The traces of a finding's evidence, each once, in the evidence's order:
+/// three runs of one handler in one recorded session are one example trace
+/// (the Kafka capture's unexplained time listed the same trace three times).
+fn example_traces(finding: &Finding) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for evidence in &finding.evidence {
+        let id = evidence.trace_id.to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
 /// What a finding cost in time, as its cost line, the headlines and the
 /// app's panel say it: `74% of their time, 264ms on the critical path`, or,
 /// for failures sized by the time their requests spent in the failing
@@ -115,7 +129,7 @@ pub fn report_finding(finding: &Finding) -> ReportFinding {
         subject,
         explanation: finding.explanation.clone(),
         impact: finding.impact.clone(),
-        example_trace_ids: finding.evidence.iter().map(|e| e.trace_id.to_string()).collect(),
+        example_trace_ids: example_traces(finding),
         next_step: finding.detector.next_step().to_owned(),
         tracking: Tracking::default(),
     }

@@ -453,6 +453,13 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             _ => None,
         })
         .collect();
+    let above: Vec<(u32, u64, u64)> = causes
+        .iter()
+        .filter_map(|c| match *c {
+            Some(Cause::CallAbove { other, covered, own }) => Some((other, covered, own - covered.min(own))),
+            _ => None,
+        })
+        .collect();
     let logged: Vec<(Sym, Sym, u64)> = causes
         .iter()
         .filter_map(|c| match *c {
@@ -517,6 +524,46 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             ", but its own time is `{}` in the same service, which ran inside it and ended with it, traced {parent}: \
              its work, parented to an older context instead of to it",
             super::shown(&name(other))
+        );
+    }
+    if 2 * above.len() > causes.len() {
+        let Some(&(call, ..)) = above.first() else {
+            return String::new();
+        };
+        let covered = super::duration_range(above.iter().map(|a| a.1));
+        let left = super::duration_range(above.iter().map(|a| a.2));
+        let Some(span) = set.spans.get(call as usize) else {
+            return String::new();
+        };
+        // The callee, when its server half is in the data.
+        let callee = context
+            .index
+            .children_of(call)
+            .iter()
+            .filter_map(|&c| set.spans.get(c as usize))
+            .find(|c| c.kind == crate::model::SpanKind::Server && c.service != span.service)
+            .map_or_else(String::new, |c| format!(" to `{}`", super::shown(set.str(c.service))));
+        let parent = context
+            .index
+            .parent
+            .get(call as usize)
+            .copied()
+            .flatten()
+            .map_or_else(String::new, |p| {
+                let service = set.spans.get(p as usize).map_or("", |s| set.str(s.service));
+                format!("`{}` in `{}`", super::shown(&name(p)), super::shown(service))
+            });
+        let (whose, calls) = if causes.len() == 1 {
+            ("its", "a call")
+        } else {
+            ("each one's", "calls")
+        };
+        return format!(
+            ", but {covered} of that is {calls} its own process made inside it (`{}` from `{}`{callee}) that \
+             the file parents to {parent}, the request above it (the incoming request's context passed on, \
+             not the span's): {whose} own time is {left}",
+            super::shown(&name(call)),
+            super::shown(set.str(span.service)),
         );
     }
     String::new()

@@ -528,31 +528,42 @@ fn finding<'d>(
 }
 
 /// Of the affected requests' wall-clock time, the share the origin spans
-/// cover (per request, the union of their intervals clipped to the request
-/// span), and that time in nanoseconds: how long the failures kept their
-/// requests waiting.
+/// cover (per request, the union of their intervals clipped to the request),
+/// and that time in nanoseconds: how long the failures kept their requests
+/// waiting. A request is its trace's entry span (else its root), or, for an
+/// origin in a consumed message, the message's handling
+/// ([`messages::Messages::handled`]): the Kafka capture's handlers run after
+/// their 1 µs poll ended, and clipped to the poll they covered nothing.
 fn time_share(context: &Context<'_>, members: &[&Described]) -> (f64, u64) {
     let (set, index) = (context.set, context.index);
-    let mut intervals: Vec<(usize, u64, u64)> = members
+    let request = |trace: usize, message: Option<u32>| -> (u64, u64) {
+        if let Some(message) = message {
+            return messages::Messages::handled(context, message).unwrap_or((0, 0));
+        }
+        index
+            .traces
+            .get(trace)
+            .map(|t| context.entries.get(trace).copied().flatten().unwrap_or(t.root))
+            .and_then(|r| set.spans.get(r as usize))
+            .map_or((0, 0), |r| (r.start.0, r.end().0))
+    };
+    // (request, start, end), the request keyed as `request_of` keys it.
+    let mut intervals: Vec<((usize, u32), u64, u64)> = members
         .iter()
         .filter_map(|m| {
             let span = set.spans.get(m.origin.span as usize)?;
-            Some((m.origin.trace, span.start.0, span.end().0))
+            let key = (m.origin.trace, m.origin.message.unwrap_or(u32::MAX));
+            Some((key, span.start.0, span.end().0))
         })
         .collect();
     intervals.sort_unstable();
     let (mut covered, mut total) = (0u128, 0u128);
     let mut at = 0;
-    while let Some(&(t, _, _)) = intervals.get(at) {
-        let request = index
-            .traces
-            .get(t)
-            .map(|trace| context.entries.get(t).copied().flatten().unwrap_or(trace.root))
-            .and_then(|r| set.spans.get(r as usize));
-        let (from, to) = request.map_or((0, 0), |r| (r.start.0, r.end().0));
+    while let Some(&(key, _, _)) = intervals.get(at) {
+        let (from, to) = request(key.0, (key.1 != u32::MAX).then_some(key.1));
         total += u128::from(to - from.min(to));
         let mut reach = from;
-        while let Some(&(_, start, end)) = intervals.get(at).filter(|i| i.0 == t) {
+        while let Some(&(_, start, end)) = intervals.get(at).filter(|i| i.0 == key) {
             // Sorted by start: each interval adds only what lies past the last one's reach.
             let (start, end) = (start.max(reach).min(to), end.max(from).min(to));
             if end > start {

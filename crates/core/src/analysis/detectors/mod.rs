@@ -38,6 +38,7 @@ pub mod slow_endpoint;
 pub mod statement;
 pub mod uninstrumented_time;
 mod untimed;
+pub mod untraced_callee;
 mod wall_clock;
 
 use crate::ids::{SpanId, TraceId};
@@ -221,6 +222,8 @@ pub struct Config {
     pub long_tail: long_tail::Config,
     /// Bottlenecks on the critical path.
     pub bottleneck: bottleneck::Config,
+    /// Calls to hosts that send no spans, on the critical path.
+    pub untraced_callee: untraced_callee::Config,
     /// Where errors start.
     pub error_hotspot: error_hotspot::Config,
     /// Remote calls made one after another.
@@ -605,6 +608,19 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
     findings.extend(long_tail::detect(context, &config.long_tail));
     findings.extend(bottleneck::detect(context, &config.bottleneck));
+    // A call a bottleneck already names (the shop's payment provider, 93% of
+    // checkout) is told once, by the bottleneck.
+    let untraced = untraced_callee::detect(context, &config.untraced_callee);
+    let bottlenecks: Vec<&Subject> = findings
+        .iter()
+        .filter(|f| f.detector == Detector::Bottleneck)
+        .map(|f| &f.subject)
+        .collect();
+    let untraced: Vec<Finding> = untraced
+        .into_iter()
+        .filter(|f| !bottlenecks.contains(&&f.subject))
+        .collect();
+    findings.extend(untraced);
     findings.extend(queued_handlers::detect(context));
     findings.extend(error_hotspot::detect(context, &config.error_hotspot));
     findings.extend(sequential_calls::detect(context, &config.sequential_calls));

@@ -23,6 +23,15 @@
 //!   capture: `RonaTimerTicked` (128 ms, own time 122 ms) and
 //!   `EntryPoint - RonaMessage` (122 ms, under a `NewCall` marker that had
 //!   ended 28 s before), 6 ms apart and ending together.
+//! - **Its call hung on its caller's context.** An outbound call (CLIENT or
+//!   PRODUCER) of its process (its service, or the service its own children
+//!   are in) ran inside it, outside its subtree, and covers half its own time
+//!   or more, but the file parents the call to a span of another service
+//!   above it: a call is made in its own process, so its parent there is
+//!   lost, and the incoming request's context was passed on instead of the
+//!   span's. Zipkin's yelp capture: `post api proxy proxy` (88.9 ms, own
+//!   time 84.1 ms) runs 56 ms of `post` from `yelp-main` to `mobile_api`,
+//!   which hangs under `routing`'s request, the proxy's caller.
 //! - **A wait its own log records.** The span logged that it began waiting
 //!   (an event naming a wait for a lock, a queue, a pool or a semaphore) and,
 //!   later, that it got it ("acquired", "granted", "obtained"): the time
@@ -49,6 +58,10 @@ pub(super) enum Cause {
     /// Its work is `other`, a span of the same service traced under a parent
     /// that had ended (or none); `covered` ns of its own time.
     TracedElsewhere { other: u32, covered: u64 },
+    /// `other`, an outbound call of its process that ran inside it, is
+    /// parented to a span of another service above it; `covered` ns of its
+    /// own time of `own` ns.
+    CallAbove { other: u32, covered: u64, own: u64 },
     /// It logged `began` (a wait for a lock, a queue, …), then `ended` (it
     /// got it) `waited` ns later: event names, as the span's log gives them.
     LoggedWait { began: Sym, ended: Sym, waited: u64 },
@@ -58,7 +71,9 @@ impl Cause {
     /// The other span the cause names, if any.
     pub(super) fn other(self) -> Option<u32> {
         match self {
-            Cause::QueuedBehind { other, .. } | Cause::TracedElsewhere { other, .. } => Some(other),
+            Cause::QueuedBehind { other, .. }
+            | Cause::TracedElsewhere { other, .. }
+            | Cause::CallAbove { other, .. } => Some(other),
             Cause::LoggedWait { .. } => None,
         }
     }
@@ -118,7 +133,8 @@ pub(super) fn of(context: &Context<'_>, i: u32) -> Option<Cause> {
 }
 
 /// The cause of span `i`'s own time that its service's other spans show
-/// (queued behind one, or its work traced under another parent).
+/// (queued behind one, its work traced under another parent, or its call
+/// parented above it).
 pub(super) fn beside(context: &Context<'_>, i: u32) -> Option<Cause> {
     let set = context.set;
     let span = set.spans.get(i as usize).filter(|s| s.duration_known())?;
@@ -172,6 +188,9 @@ pub(super) fn beside(context: &Context<'_>, i: u32) -> Option<Cause> {
     if let Some((other, covered)) = elsewhere {
         return Some(Cause::TracedElsewhere { other, covered });
     }
+    if let Some(cause) = call_above(context, i, &stretches, own) {
+        return Some(cause);
+    }
     let (other, behind) = queued?;
     let lead = lead?;
     Some(Cause::QueuedBehind {
@@ -179,6 +198,53 @@ pub(super) fn beside(context: &Context<'_>, i: u32) -> Option<Cause> {
         lead,
         after: (span.start.0 + lead).saturating_sub(behind.end().0),
     })
+}
+
+/// The outbound call of span `i`'s process that covers half its own time or
+/// more (the longest such) and is parented to a span of another service
+/// above `i`. `stretches` are `i`'s own time, `own` ns in all.
+fn call_above(context: &Context<'_>, i: u32, stretches: &[(u64, u64)], own: u64) -> Option<Cause> {
+    let (set, index) = (context.set, context.index);
+    let span = set.spans.get(i as usize)?;
+    // The services its process writes under: its own, and its children's
+    // (yelp's proxy span is `yelp_main/api_proxy`, its cache calls `yelp-main`).
+    let mut process: Vec<Sym> = vec![span.service];
+    process.extend(index.children_of(i).iter().filter_map(|&c| {
+        let child = set.spans.get(c as usize)?;
+        (!matches!(child.kind, SpanKind::Server | SpanKind::Consumer)).then_some(child.service)
+    }));
+    let trace = index.traces.get(context.trace_of(i) as usize)?;
+    let mut best: Option<(u32, u64)> = None;
+    for &o in index.spans_of(trace) {
+        let Some(call) = set.spans.get(o as usize) else {
+            continue;
+        };
+        let inside = call.duration_known() && call.start >= span.start && call.end() <= span.end();
+        if o == i
+            || !inside
+            || !matches!(call.kind, SpanKind::Client | SpanKind::Producer)
+            || !process.contains(&call.service)
+        {
+            continue;
+        }
+        let Some(parent) = index.parent.get(o as usize).copied().flatten() else {
+            continue;
+        };
+        let hung_above = parent != i
+            && set
+                .spans
+                .get(parent as usize)
+                .is_some_and(|p| p.service != call.service)
+            && is_ancestor(context, parent, i);
+        if !hung_above {
+            continue;
+        }
+        let covered = overlap(stretches, call.start.0, call.end().0);
+        if 2 * covered >= own && best.is_none_or(|(_, b)| covered > b) {
+            best = Some((o, covered));
+        }
+    }
+    best.map(|(other, covered)| Cause::CallAbove { other, covered, own })
 }
 
 /// Whether `candidate` should replace `best` as the span waited behind: it

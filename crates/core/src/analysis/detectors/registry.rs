@@ -25,6 +25,8 @@ pub enum Detector {
     LongTail,
     /// One operation holding a large share of its endpoint's critical path.
     Bottleneck,
+    /// Calls to a host that sends no spans, holding a share of a request's critical path.
+    UntracedCallee,
     /// Handlers of a service that wait for each other to end.
     QueuedHandlers,
     /// Where errors start, one finding per incident.
@@ -53,7 +55,7 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 20] = [
+    pub const ALL: [Detector; 21] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
         Detector::CallOverhead,
@@ -62,6 +64,7 @@ impl Detector {
         Detector::SlowEndpoint,
         Detector::LongTail,
         Detector::Bottleneck,
+        Detector::UntracedCallee,
         Detector::QueuedHandlers,
         Detector::ErrorHotspot,
         Detector::RareErrors,
@@ -188,6 +191,14 @@ impl Detector {
                 "Bottleneck",
                 "One operation holds a large share of its endpoint's critical path in most requests.",
                 "Make that operation faster (a cache, an index, a timeout, a faster provider): nothing else shows.",
+                Critical,
+                true,
+            ),
+            Detector::UntracedCallee => e(
+                "untraced_callee",
+                "Untraced callee",
+                "A request waits, on its critical path, on calls to a host that sends no spans: time no span of the callee explains.",
+                "Add tracing to the callee (or ask its owners what it does), and check whether the request must wait for its answer.",
                 Critical,
                 true,
             ),

@@ -214,9 +214,13 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         }
         // Inside a session, a handler's dark start is often its service's
         // doing (queued behind another handler, its work traced elsewhere, a
-        // wait it logged): the findings that say so tell it.
-        if key >= traces && super::own_time_cause::of(context, i).is_some() {
-            continue;
+        // wait it logged): the findings that say so tell it. In any request,
+        // a call of its process parented above it is no dark time: the
+        // bottleneck says whose call it is.
+        match super::own_time_cause::of(context, i) {
+            Some(super::own_time_cause::Cause::CallAbove { .. }) => continue,
+            Some(_) if key >= traces => continue,
+            _ => {}
         }
         hits.entry((span.service, span.name)).or_default().push(Hit {
             span: i,

@@ -13,7 +13,7 @@ use crate::intern::Sym;
 use crate::limits::{MAX_ATTRIBUTES, MAX_EVENTS};
 use crate::model::{AttrValue, Attribute, DroppedCounts, Event, SpanKind, StatusCode, StoreRange};
 use crate::time::{DurationNs, TimestampNs};
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 /// Bytes already checked to be UTF-8, as text.
 pub(super) fn text(bytes: &[u8]) -> &str {
@@ -400,21 +400,32 @@ fn settle(span: &mut WireSpan<'_>) {
 /// The shared spans to split, found once every span is read: an RPC's client
 /// and server halves may share one span ID, the server half marked `shared`;
 /// each server half gets a derived ID under the client half, and spans that
-/// named the shared ID as parent and run in the server's service move under
-/// the (first) server half.
+/// named the shared ID as parent move under the (first) server half when they
+/// run in its service, or, when it has one server half, in any service but
+/// the client's: a span under the shared ID is the server's work (the client
+/// only waits), and a server's process may write its spans under another
+/// name than its entry's (Zipkin's yelp capture: the proxy's entry is
+/// `yelp_main/api_proxy`, its cache calls `yelp-main`, the client `unknown`).
 pub(super) fn split_shared(seen: &[Seen], out: &mut Builder<'_>) {
     if !seen.iter().any(|s| s.shared == Some(true)) {
         return;
     }
-    let unshared: HashSet<(TraceId, SpanId)> = seen.iter().filter(|s| s.shared != Some(true)).map(|s| s.ids).collect();
-    // For each split ID, the service of its first server half.
-    let mut splits: HashMap<(TraceId, SpanId), u32> = HashMap::new();
-    for s in seen
+    let unshared: HashMap<(TraceId, SpanId), u32> = seen
         .iter()
-        .filter(|s| s.shared == Some(true) && unshared.contains(&s.ids))
-    {
-        splits.entry(s.ids).or_insert(s.service);
+        .filter(|s| s.shared != Some(true))
+        .map(|s| (s.ids, s.service))
+        .collect();
+    // For each split ID: the service of its first server half, how many
+    // server halves it has, and its client half's service.
+    let mut splits: HashMap<(TraceId, SpanId), (u32, u32, u32)> = HashMap::new();
+    for s in seen.iter().filter(|s| s.shared == Some(true)) {
+        if let Some(&client) = unshared.get(&s.ids) {
+            splits.entry(s.ids).or_insert((s.service, 0, client)).1 += 1;
+        }
     }
+    let moves = |service: u32, &(server, halves, client): &(u32, u32, u32)| {
+        service == server || (halves == 1 && service != client)
+    };
     // Several consumers of one message share an ID: the server halves are numbered.
     let mut occurrences: HashMap<(TraceId, SpanId), u32> = HashMap::new();
     for s in seen {
@@ -427,7 +438,9 @@ pub(super) fn split_shared(seen: &[Seen], out: &mut Builder<'_>) {
             }
         } else if let Some(index) = s.kept
             && let Some(parent) = out.parent_of(index)
-            && splits.get(&(s.ids.0, parent)) == Some(&s.service)
+            && splits
+                .get(&(s.ids.0, parent))
+                .is_some_and(|split| moves(s.service, split))
         {
             out.set_parent(index, server_half_id(parent, 0));
         }

@@ -14,7 +14,8 @@
 //!   marked `shared`; a message may even reach several consumers under one ID.
 //!   The model needs one ID per span, so each server half gets a derived ID and
 //!   becomes the client's child; spans that named the shared ID as parent and run
-//!   in the server's service move under the (first) server half. Each split is
+//!   in the server's service (or, with one server half, in any service but the
+//!   client's) move under the (first) server half. Each split is
 //!   counted as a `SharedSpanSplit` warning.
 //!
 //! Mapping follows OpenTelemetry's Zipkin mapping: `localEndpoint.serviceName`

@@ -33,7 +33,7 @@ use crate::model::{AttrValue, Attribute, DroppedCounts, SpanKind, StatusCode};
 use crate::time::{DurationNs, TimestampNs};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 // ---- wire types: mirror the JSON exactly, private to this importer ----
 
@@ -212,18 +212,28 @@ fn absorb<'a>(target: &mut WireSpan<'a>, other: WireSpan<'a>) {
         .extend(other.annotations.into_iter().flatten());
 }
 
+/// A split shared span: its first server half's service, its number of
+/// server halves, its client half's service.
+type Split = (String, u32, String);
+
 /// The server halves of shared spans to split: for each (trace, shared ID),
-/// the service of the first server half, whose children move under it.
-fn shared_splits(spans: &[WireSpan<'_>]) -> HashMap<(TraceId, SpanId), String> {
-    let unshared: HashSet<(TraceId, SpanId)> = spans
+/// the service of the first server half, whose children move under it (and,
+/// with one server half, children in any service but the client's).
+fn shared_splits(spans: &[WireSpan<'_>]) -> HashMap<(TraceId, SpanId), Split> {
+    let unshared: HashMap<(TraceId, SpanId), String> = spans
         .iter()
         .filter(|s| s.shared != Some(true))
-        .filter_map(ids_of)
+        .filter_map(|s| Some((ids_of(s)?, local_service(s).to_owned())))
         .collect();
-    let mut splits = HashMap::new();
+    let mut splits: HashMap<(TraceId, SpanId), Split> = HashMap::new();
     for span in spans.iter().filter(|s| s.shared == Some(true)) {
-        if let Some(ids) = ids_of(span).filter(|ids| unshared.contains(ids)) {
-            splits.entry(ids).or_insert_with(|| local_service(span).to_owned());
+        if let Some(ids) = ids_of(span) {
+            if let Some(client) = unshared.get(&ids) {
+                splits
+                    .entry(ids)
+                    .or_insert_with(|| (local_service(span).to_owned(), 0, client.clone()))
+                    .1 += 1;
+            }
         }
     }
     splits
@@ -250,7 +260,7 @@ fn service_resource(service: &str, out: &mut Builder<'_>) -> (u32, Sym) {
 
 fn convert_span(
     span: &WireSpan<'_>,
-    splits: &HashMap<(TraceId, SpanId), String>,
+    splits: &HashMap<(TraceId, SpanId), Split>,
     occurrence: u32,
     resource: (u32, Sym),
     scope: u32,
@@ -297,10 +307,12 @@ fn convert_span(
         span_id = server_half_id(span_id, occurrence);
         out.warn(WarningKind::SharedSpanSplit);
     } else if let Some(parent) = parent_span_id {
-        // A child of a split shared span, running in the server's service, belongs under the server half.
+        // A child of a split shared span, running in the server's service (or,
+        // with one server half, not in the client's), belongs under the server half.
+        let service = local_service(span);
         if splits
             .get(&(trace_id, parent))
-            .is_some_and(|server| server == local_service(span))
+            .is_some_and(|(server, halves, client)| server == service || (*halves == 1 && client != service))
         {
             parent_span_id = Some(server_half_id(parent, 0));
         }
