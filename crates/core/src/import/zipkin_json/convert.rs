@@ -3,7 +3,7 @@
 //! span ([`merge_fragments`], [`compatible`]) and splitting shared client and
 //! server halves ([`Splits`], after every span is in the model).
 
-use super::recent::{Part, Recent};
+use crate::import::recent::{Part, Recent};
 use super::wire::{Text, WireSpan};
 use crate::ids::{IdRepair, SpanId, TraceId, derived_span_id};
 use crate::import::builder::{Builder, SpanFields};

@@ -33,7 +33,6 @@
 
 mod convert;
 mod fragments;
-mod recent;
 mod wire;
 
 #[cfg(test)]
@@ -45,7 +44,7 @@ use super::builder::Builder;
 use super::json_scan::{Cursor, JsonError};
 use convert::{Seen, Services, Sides, convert_span, ids_of, merge_fragments, split_shared};
 use fragments::FragmentFinder;
-use recent::Recent;
+use super::recent::Recent;
 use wire::{Text, WireSpan};
 
 /// Reads one Zipkin JSON document from `bytes` into the builder.
