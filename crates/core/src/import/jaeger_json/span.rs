@@ -461,7 +461,7 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
     let mut time = Micros::default();
     let mut name = None;
     let attributes_start = out.attribute_count();
-    cur.record("struct Log", &[b"timestamp", b"fields"], |cur, key| {
+    known_keys(cur, "struct Log", LOG_FIELDS, |cur, key| {
         match key {
             b"timestamp" => {
                 first(cur, &mut seen, 0, "timestamp")?;
@@ -473,7 +473,7 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
                 let mut dropped = 0;
                 tags::tags(cur, |_, _, field: Tag<'_>| {
                     match (&*field.key, &field.value) {
-                        (b"event", TagValue::Str(event)) if name.is_none() => name = Some(out.intern_raw(event)),
+                        (b"event", TagValue::Str(event)) if name.is_none() => name = Some(tags::intern_name(out, event)),
                         _ if position >= MAX_ATTRIBUTES => dropped += 1,
                         _ => {
                             let attribute = tags::attribute(&field, position, out);
@@ -502,6 +502,39 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
     Ok(())
 }
 
+/// A log's fields, in serde's order, with their quoted keys.
+const LOG_FIELDS: &[(&[u8], &[u8])] = &[(b"timestamp", b"\"timestamp\""), (b"fields", b"\"fields\"")];
+
+/// A reference's fields, in serde's order, with their quoted keys.
+const REFERENCE_FIELDS: &[(&[u8], &[u8])] = &[
+    (b"refType", b"\"refType\""),
+    (b"traceID", b"\"traceID\""),
+    (b"spanID", b"\"spanID\""),
+];
+
+/// Reads a small record as [`Cursor::record`] does, but an object's keys
+/// are first compared with the record's own (`fields`: name, quoted), one
+/// comparison each, before a key is scanned for: logs and references are
+/// many, and their keys always these.
+fn known_keys<'a>(
+    cur: &mut Cursor<'a>,
+    expected: &str,
+    fields: &[(&'static [u8], &'static [u8])],
+    mut member: impl FnMut(&mut Cursor<'a>, &[u8]) -> Result<(), JsonError>,
+) -> Result<(), JsonError> {
+    if cur.next_byte() == Some(b'[') {
+        let names: [&[u8]; 3] = std::array::from_fn(|i| fields.get(i).map_or(&b""[..], |f| f.0));
+        return cur.record(expected, names.get(..fields.len()).unwrap_or_default(), member);
+    }
+    cur.members(expected, |cur, _| {
+        if let Some(&(name, _)) = fields.iter().find(|(_, quoted)| cur.eat_key(quoted)) {
+            return member(cur, name).map_err(|error| error.within_key(name));
+        }
+        let key = cur.key()?;
+        member(cur, &key).map_err(|error| error.within_key(&key))
+    })
+}
+
 fn reference<'a>(cur: &mut Cursor<'a>) -> Result<Reference<'a>, JsonError> {
     let mut seen = 0;
     let mut reference = Reference {
@@ -509,7 +542,7 @@ fn reference<'a>(cur: &mut Cursor<'a>) -> Result<Reference<'a>, JsonError> {
         trace_id: Id::default(),
         span_id: Id::default(),
     };
-    cur.record("struct Reference", &[b"refType", b"traceID", b"spanID"], |cur, key| {
+    known_keys(cur, "struct Reference", REFERENCE_FIELDS, |cur, key| {
         match key {
             b"refType" => {
                 first(cur, &mut seen, 0, "refType")?;

@@ -93,7 +93,7 @@ fn usual_tag<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
     if !cur.eat_exact(b",\"type\":") {
         return None;
     }
-    let declared_type = cur.ascii_string()?;
+    let declared_type = declared_type(cur)?;
     if !cur.eat_exact(b",\"value\":") {
         return None;
     }
@@ -109,6 +109,24 @@ fn usual_tag<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
         declared_type: Some(Cow::Borrowed(declared_type)),
         value,
     })
+}
+
+/// The types Jaeger declares, quoted, most common first.
+const TYPES: [(&[u8], &[u8]); 5] = [
+    (b"\"string\"", b"string"),
+    (b"\"int64\"", b"int64"),
+    (b"\"bool\"", b"bool"),
+    (b"\"float64\"", b"float64"),
+    (b"\"binary\"", b"binary"),
+];
+
+/// A tag's declared type: one of Jaeger's by comparison, else any plain ASCII string.
+#[inline(always)]
+fn declared_type<'a>(cur: &mut Cursor<'a>) -> Option<&'a [u8]> {
+    match TYPES.iter().find(|(quoted, _)| cur.eat_exact(quoted)) {
+        Some(&(_, name)) => Some(name),
+        None => cur.ascii_string(),
+    }
 }
 
 /// Bytes already checked to be UTF-8, as text (never empty by mistake: the check was made).
