@@ -249,7 +249,9 @@ pub(super) fn span<'a>(
     let name = scratch
         .recent
         .operation(&wire.operation_name, service)
-        .name(out, &wire.operation_name, |out| tags::intern_name(out, &wire.operation_name));
+        .name(out, &wire.operation_name, |out| {
+            tags::intern_name(out, &wire.operation_name)
+        });
     let begin = TimestampNs(begin);
     let index = out.span_count();
     out.keep_span(
@@ -441,7 +443,9 @@ fn span_tags<'a>(
                     tags::intern_key(out, position, &tag.key)
                 });
                 let value = tags::convert_value(&tag, out, |out, text| {
-                    operation.tag((position, Part::Value), out, text, |out| tags::intern_value(out, key, text))
+                    operation.tag((position, Part::Value), out, text, |out| {
+                        tags::intern_value(out, key, text)
+                    })
                 });
                 out.push_attribute(Attribute { key, value });
                 position += 1;
@@ -473,7 +477,9 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
                 let mut dropped = 0;
                 tags::tags(cur, |_, _, field: Tag<'_>| {
                     match (&*field.key, &field.value) {
-                        (b"event", TagValue::Str(event)) if name.is_none() => name = Some(tags::intern_name(out, event)),
+                        (b"event", TagValue::Str(event)) if name.is_none() => {
+                            name = Some(tags::intern_name(out, event))
+                        }
                         _ if position >= MAX_ATTRIBUTES => dropped += 1,
                         _ => {
                             let attribute = tags::attribute(&field, position, out);

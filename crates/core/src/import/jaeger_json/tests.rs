@@ -159,6 +159,11 @@ fn unusual_shapes_read_as_before() {
         .to_owned(),
     ];
     for doc in docs {
-        compare(doc.as_bytes(), read_new(doc.as_bytes()), read_old(doc.as_bytes()), fraction_refused);
+        compare(
+            doc.as_bytes(),
+            read_new(doc.as_bytes()),
+            read_old(doc.as_bytes()),
+            fraction_refused,
+        );
     }
 }
