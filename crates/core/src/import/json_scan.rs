@@ -422,6 +422,19 @@ impl<'a> Cursor<'a> {
     /// `close` (and says none does).
     #[inline]
     fn comma_or_close(&mut self, close: u8) -> Result<bool, JsonError> {
+        // Compact JSON first: a comma and the next value right after it, or
+        // the close; the same outcome as below, without the whitespace loops.
+        match self.bytes.get(self.pos) {
+            Some(b',') if self.bytes.get(self.pos + 1).is_some_and(|&b| b > b' ' && b != close) => {
+                self.pos += 1;
+                return Ok(true);
+            }
+            Some(&b) if b == close => {
+                self.close();
+                return Ok(false);
+            }
+            _ => {}
+        }
         self.skip_whitespace();
         match self.peek() {
             Some(b',') => {

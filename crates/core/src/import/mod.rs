@@ -20,6 +20,7 @@ pub(crate) mod otlp_proto;
 mod proto_cost;
 
 mod progress;
+mod recent;
 mod report;
 mod shared_keys;
 mod sniff;

@@ -10,6 +10,7 @@ use crate::ids::{IdRepair, SpanId};
 use crate::import::builder::{Builder, SpanFields};
 use crate::import::json_scan::{Cursor, JsonError, first};
 use crate::import::lenient::{A_STRING, Micros, lenient_u64, micros, signed_micros};
+use crate::import::recent::{Part, Recent};
 use crate::import::text_id::Id;
 use crate::import::{RejectReason, WarningKind};
 use crate::intern::Sym;
@@ -73,6 +74,7 @@ pub(super) struct Reference<'a> {
 pub(super) struct Scratch<'a> {
     references: Vec<Reference<'a>>,
     order: FieldOrder,
+    recent: Recent,
 }
 
 /// Which field followed which in the spans read so far, to expect the same
@@ -129,14 +131,18 @@ pub(super) fn span<'a>(
     let start = out.begin_span();
     let mut wire = WireSpan::default();
     scratch.references.clear();
-    let references = &mut scratch.references;
+    let Scratch {
+        references,
+        order,
+        recent,
+    } = scratch;
+    let lists = &mut (references, recent);
     if cur.next_byte() == Some(b'[') {
         cur.record("struct WireSpan", SPAN_FIELDS, |cur, key| match field_index(key) {
-            Some(f) => field(cur, out, &mut wire, references, f),
+            Some(f) => field(cur, out, &mut wire, lists, f),
             None => cur.skip_unknown(key),
         })?;
     } else {
-        let order = &mut scratch.order;
         let mut previous = None;
         cur.members("struct WireSpan", |cur, _| {
             if let Some(f) = order.after(previous)
@@ -145,7 +151,7 @@ pub(super) fn span<'a>(
             {
                 previous = Some(f);
                 let name = SPAN_FIELDS.get(f).copied().unwrap_or_default();
-                return field(cur, out, &mut wire, references, f).map_err(|error| error.within_key(name));
+                return field(cur, out, &mut wire, lists, f).map_err(|error| error.within_key(name));
             }
             let key = cur.key()?;
             let f = field_index(&key);
@@ -154,7 +160,7 @@ pub(super) fn span<'a>(
                 previous = f;
             }
             match f {
-                Some(f) => field(cur, out, &mut wire, references, f),
+                Some(f) => field(cur, out, &mut wire, lists, f),
                 None => cur.skip_unknown(&key),
             }
             .map_err(|error| error.within_key(&key))
@@ -239,7 +245,13 @@ pub(super) fn span<'a>(
     if wire.has_warnings {
         out.warn(WarningKind::ProducerWarnings);
     }
-    let name = tags::intern_name(out, &wire.operation_name);
+    let service = service_key(wire.process_id.as_deref());
+    let name = scratch
+        .recent
+        .operation(&wire.operation_name, service)
+        .name(out, &wire.operation_name, |out| {
+            tags::intern_name(out, &wire.operation_name)
+        });
     let begin = TimestampNs(begin);
     let index = out.span_count();
     out.keep_span(
@@ -295,12 +307,23 @@ fn field_index(key: &[u8]) -> Option<usize> {
     SPAN_FIELDS.iter().position(|&field| field == key)
 }
 
-/// Reads the value of span field `f` (its index in [`SPAN_FIELDS`]).
+/// A cheap number for a process ID, to tell apart operations of one name
+/// in different services when the ID comes before the tags (any number
+/// would do: guesses are checked).
+fn service_key(process_id: Option<&[u8]>) -> u32 {
+    process_id
+        .unwrap_or_default()
+        .iter()
+        .fold(0u32, |h, &b| h.rotate_left(5) ^ u32::from(b))
+}
+
+/// Reads the value of span field `f` (its index in [`SPAN_FIELDS`]); the
+/// span's lists are its references and the guesses of its strings.
 fn field<'a>(
     cur: &mut Cursor<'a>,
     out: &mut Builder<'_>,
     wire: &mut WireSpan<'a>,
-    references: &mut Vec<Reference<'a>>,
+    (references, recent): &mut (&mut Vec<Reference<'a>>, &mut Recent),
     f: usize,
 ) -> Result<(), JsonError> {
     let seen = &mut wire.seen;
@@ -340,7 +363,7 @@ fn field<'a>(
         }
         7 => {
             first(cur, seen, 7, "tags")?;
-            span_tags(cur, out, wire)?;
+            span_tags(cur, out, wire, recent)?;
         }
         8 => {
             first(cur, seen, 8, "processID")?;
@@ -379,8 +402,17 @@ fn field<'a>(
 }
 
 /// The span's tags: the kind and status tags set those, the rest become
-/// attributes, in the order written.
-fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpan<'a>) -> Result<(), JsonError> {
+/// attributes, in the order written. Their keys and texts are guessed from
+/// the last span of the operation (read before the tags in both the order
+/// Jaeger writes and sorted order; if not, the guesses of a nameless
+/// operation are tried and checked the same way).
+fn span_tags<'a>(
+    cur: &mut Cursor<'a>,
+    out: &mut Builder<'_>,
+    wire: &mut WireSpan<'a>,
+    recent: &mut Recent,
+) -> Result<(), JsonError> {
+    let operation = recent.operation(&wire.operation_name, service_key(wire.process_id.as_deref()));
     let attributes_start = out.attribute_count();
     let mut position = 0;
     tags::tags(cur, |_, _, tag| {
@@ -407,8 +439,15 @@ fn span_tags<'a>(cur: &mut Cursor<'a>, out: &mut Builder<'_>, wire: &mut WireSpa
             }
             _ if position >= MAX_ATTRIBUTES => wire.dropped_tags = wire.dropped_tags.saturating_add(1),
             _ => {
-                let attribute = tags::attribute(&tag, position, out);
-                out.push_attribute(attribute);
+                let key = operation.tag((position, Part::Key), out, &tag.key, |out| {
+                    tags::intern_key(out, position, &tag.key)
+                });
+                let value = tags::convert_value(&tag, out, |out, text| {
+                    operation.tag((position, Part::Value), out, text, |out| {
+                        tags::intern_value(out, key, text)
+                    })
+                });
+                out.push_attribute(Attribute { key, value });
                 position += 1;
             }
         }
@@ -426,7 +465,7 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
     let mut time = Micros::default();
     let mut name = None;
     let attributes_start = out.attribute_count();
-    cur.record("struct Log", &[b"timestamp", b"fields"], |cur, key| {
+    known_keys(cur, "struct Log", LOG_FIELDS, |cur, key| {
         match key {
             b"timestamp" => {
                 first(cur, &mut seen, 0, "timestamp")?;
@@ -438,7 +477,9 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
                 let mut dropped = 0;
                 tags::tags(cur, |_, _, field: Tag<'_>| {
                     match (&*field.key, &field.value) {
-                        (b"event", TagValue::Str(event)) if name.is_none() => name = Some(out.intern_raw(event)),
+                        (b"event", TagValue::Str(event)) if name.is_none() => {
+                            name = Some(tags::intern_name(out, event))
+                        }
                         _ if position >= MAX_ATTRIBUTES => dropped += 1,
                         _ => {
                             let attribute = tags::attribute(&field, position, out);
@@ -467,6 +508,39 @@ fn log(cur: &mut Cursor<'_>, out: &mut Builder<'_>) -> Result<(), JsonError> {
     Ok(())
 }
 
+/// A log's fields, in serde's order, with their quoted keys.
+const LOG_FIELDS: &[(&[u8], &[u8])] = &[(b"timestamp", b"\"timestamp\""), (b"fields", b"\"fields\"")];
+
+/// A reference's fields, in serde's order, with their quoted keys.
+const REFERENCE_FIELDS: &[(&[u8], &[u8])] = &[
+    (b"refType", b"\"refType\""),
+    (b"traceID", b"\"traceID\""),
+    (b"spanID", b"\"spanID\""),
+];
+
+/// Reads a small record as [`Cursor::record`] does, but an object's keys
+/// are first compared with the record's own (`fields`: name, quoted), one
+/// comparison each, before a key is scanned for: logs and references are
+/// many, and their keys always these.
+fn known_keys<'a>(
+    cur: &mut Cursor<'a>,
+    expected: &str,
+    fields: &[(&'static [u8], &'static [u8])],
+    mut member: impl FnMut(&mut Cursor<'a>, &[u8]) -> Result<(), JsonError>,
+) -> Result<(), JsonError> {
+    if cur.next_byte() == Some(b'[') {
+        let names: [&[u8]; 3] = std::array::from_fn(|i| fields.get(i).map_or(&b""[..], |f| f.0));
+        return cur.record(expected, names.get(..fields.len()).unwrap_or_default(), member);
+    }
+    cur.members(expected, |cur, _| {
+        if let Some(&(name, _)) = fields.iter().find(|(_, quoted)| cur.eat_key(quoted)) {
+            return member(cur, name).map_err(|error| error.within_key(name));
+        }
+        let key = cur.key()?;
+        member(cur, &key).map_err(|error| error.within_key(&key))
+    })
+}
+
 fn reference<'a>(cur: &mut Cursor<'a>) -> Result<Reference<'a>, JsonError> {
     let mut seen = 0;
     let mut reference = Reference {
@@ -474,7 +548,7 @@ fn reference<'a>(cur: &mut Cursor<'a>) -> Result<Reference<'a>, JsonError> {
         trace_id: Id::default(),
         span_id: Id::default(),
     };
-    cur.record("struct Reference", &[b"refType", b"traceID", b"spanID"], |cur, key| {
+    known_keys(cur, "struct Reference", REFERENCE_FIELDS, |cur, key| {
         match key {
             b"refType" => {
                 first(cur, &mut seen, 0, "refType")?;

@@ -93,7 +93,7 @@ fn usual_tag<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
     if !cur.eat_exact(b",\"type\":") {
         return None;
     }
-    let declared_type = cur.ascii_string()?;
+    let declared_type = declared_type(cur)?;
     if !cur.eat_exact(b",\"value\":") {
         return None;
     }
@@ -109,6 +109,24 @@ fn usual_tag<'a>(cur: &mut Cursor<'a>) -> Option<Tag<'a>> {
         declared_type: Some(Cow::Borrowed(declared_type)),
         value,
     })
+}
+
+/// The types Jaeger declares, quoted, most common first.
+const TYPES: [(&[u8], &[u8]); 5] = [
+    (b"\"string\"", b"string"),
+    (b"\"int64\"", b"int64"),
+    (b"\"bool\"", b"bool"),
+    (b"\"float64\"", b"float64"),
+    (b"\"binary\"", b"binary"),
+];
+
+/// A tag's declared type: one of Jaeger's by comparison, else any plain ASCII string.
+#[inline(always)]
+fn declared_type<'a>(cur: &mut Cursor<'a>) -> Option<&'a [u8]> {
+    match TYPES.iter().find(|(quoted, _)| cur.eat_exact(quoted)) {
+        Some(&(_, name)) => Some(name),
+        None => cur.ascii_string(),
+    }
 }
 
 /// Bytes already checked to be UTF-8, as text (never empty by mistake: the check was made).
@@ -183,9 +201,21 @@ pub(super) fn intern_name(out: &mut Builder<'_>, name: &[u8]) -> Sym {
     out.intern_raw_hinted(64 + name.len() % 64, name)
 }
 
-/// The model's value for a tag of key `key`: its value read by its declared
-/// type; a value that does not read as its type is kept as text, with a warning.
-pub(super) fn convert_value(tag: &Tag<'_>, key: Sym, out: &mut Builder<'_>) -> AttrValue {
+/// Interns a tag's text value, in the hint slot of its key's values.
+#[inline]
+pub(super) fn intern_value(out: &mut Builder<'_>, key: Sym, value: &[u8]) -> Sym {
+    out.intern_raw_hinted(hint::value(key), value)
+}
+
+/// The model's value for a tag: its value read by its declared
+/// type; a value that does not read as its type is kept as text, with a
+/// warning. A text value is interned by `text` (the usual case; kept text
+/// that failed its type is interned plainly).
+pub(super) fn convert_value(
+    tag: &Tag<'_>,
+    out: &mut Builder<'_>,
+    text_value: impl FnOnce(&mut Builder<'_>, &[u8]) -> Sym,
+) -> AttrValue {
     let declared: &[u8] = tag.declared_type.as_deref().unwrap_or_default();
     let parsed = |s: &[u8]| text(s).parse::<i64>().ok();
     let float = |s: &[u8]| text(s).parse::<f64>().ok();
@@ -208,7 +238,7 @@ pub(super) fn convert_value(tag: &Tag<'_>, key: Sym, out: &mut Builder<'_>) -> A
         (_, TagValue::Bool(b)) => AttrValue::Bool(*b),
         (_, TagValue::Int(i)) => AttrValue::Int(*i),
         (_, TagValue::Float(f)) => AttrValue::Double(*f),
-        (_, TagValue::Str(s)) => AttrValue::Str(out.intern_raw_hinted(hint::value(key), s)),
+        (_, TagValue::Str(s)) => AttrValue::Str(text_value(out, s)),
     }
 }
 
@@ -216,7 +246,7 @@ pub(super) fn convert_value(tag: &Tag<'_>, key: Sym, out: &mut Builder<'_>) -> A
 #[inline]
 pub(super) fn attribute(tag: &Tag<'_>, position: usize, out: &mut Builder<'_>) -> Attribute {
     let key = intern_key(out, position, &tag.key);
-    let value = convert_value(tag, key, out);
+    let value = convert_value(tag, out, |out, text| intern_value(out, key, text));
     Attribute { key, value }
 }
 
@@ -271,7 +301,7 @@ pub(super) fn process_resource(process: Option<&Process<'_>>, out: &mut Builder<
     out.attributes_dropped(process.map_or(0, |p| p.dropped_tags));
     for tag in process.map(|p| p.tags.as_slice()).unwrap_or_default() {
         let key = out.intern_raw(&tag.key);
-        let value = convert_value(tag, key, out);
+        let value = convert_value(tag, out, |out, text| intern_value(out, key, text));
         attributes.push(Attribute { key, value });
     }
     out.resource(service, attributes, 0)

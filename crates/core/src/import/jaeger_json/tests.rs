@@ -116,3 +116,54 @@ fn float_times_read_to_the_nanosecond() {
         ]
     );
 }
+
+/// Shapes the fast paths do not expect (keys escaped, reordered, spaced or
+/// unknown; types not Jaeger's; an operation whose spans change their tags,
+/// so the guesses from its last span are wrong) fall back to the general
+/// reader and read as the serde reader did, errors included.
+#[test]
+fn unusual_shapes_read_as_before() {
+    let span = |rest: &str| format!(r#"{{"data":[{{"spans":[{{"traceID":"1","spanID":"2",{rest}}}]}}]}}"#);
+    let docs = [
+        span(r#""logs":[{"timestamp":5,"fields":[{"key":"event","type":"string","value":"a"}]}]"#),
+        span(r#""logs":[{"fields":[{"key":"event","type":"string","value":"a"}],"timestamp":5}]"#),
+        span(r#""logs":[{"\u0066ields":[{"key":"event","value":"a"}], "timestamp" : 5}]"#),
+        span(r#""logs":[{"fields":[],"extra":{"x":[1]},"timestamp":5}]"#),
+        span(r#""logs":[{"fields":[],"fields":[],"timestamp":5}]"#),
+        span(r#""logs":[{"timestamp":5,"timestamp":6}]"#),
+        span(r#""logs":[{"timestamp" 5}]"#),
+        span(r#""logs":[{"timestamp":"x"}]"#),
+        span(r#""logs":[[5,[["event","string","a"]]]]"#),
+        span(r#""logs":[[5,[],1]]"#),
+        span(r#""references":[{"refType":"CHILD_OF","spanID":"3","traceID":"1"}]"#),
+        span(r#""references":[{"spanID":"3","refType":"CHILD_OF","traceID":"1","x":null}]"#),
+        span(r#""references":[{"r\u0065fType":"CHILD_OF","spanID":"3"}]"#),
+        span(r#""references":[{"spanID":"3","spanID":"4"}]"#),
+        span(r#""references":[{"spanID":3}]"#),
+        span(r#""references":[["CHILD_OF","1","3"]]"#),
+        span(r#""references":[["CHILD_OF","1","3","4"]]"#),
+        span(r#""tags":[{"key":"a","type":"String","value":"1"},{"key":"b","type":"int6","value":"2"}]"#),
+        span(r#""tags":[{"key":"a","type":"int64","value":"x"},{"key":"b","type":"stringy","value":1}]"#),
+        span(r#""tags":[{"key":"a","type":"bool","value":"true"},{"key":"b","type":"float64","value":"1.5"}]"#),
+        span(r#""tags":[{"key":"a","type":"binary","value":"AAE="},{"key":"b","type":"binary","value":"!"}]"#),
+        span(r#""tags":[{"key":"a","type":"str\u0069ng","value":"v"}]"#),
+        span(r#""tags":[{"key":"a","type":"string" ,"value":"v"}]"#),
+        // One operation whose spans change their tags and name's service.
+        r#"{"data":[{"processes":{"p1":{"serviceName":"a"},"p2":{"serviceName":"b"}},"spans":[
+            {"operationName":"op","processID":"p1","spanID":"2","tags":[{"key":"k","type":"string","value":"v"},{"key":"l","type":"string","value":"w"}],"traceID":"1"},
+            {"operationName":"op","processID":"p1","spanID":"3","tags":[{"key":"l","type":"string","value":"v"},{"key":"k","type":"string","value":"x"}],"traceID":"1"},
+            {"operationName":"op","processID":"p2","spanID":"4","tags":[{"key":"k","type":"int64","value":7},{"key":"l","type":"string","value":"w"}],"traceID":"1"},
+            {"tags":[{"key":"k","type":"string","value":"v"}],"operationName":"op","processID":"p1","spanID":"5","traceID":"1"},
+            {"operationName":"op2","processID":"p1","spanID":"6","tags":[{"key":"k","type":"string","value":"v"},{"key":"l","type":"string","value":"w"}],"traceID":"1"}
+        ]}]}"#
+        .to_owned(),
+    ];
+    for doc in docs {
+        compare(
+            doc.as_bytes(),
+            read_new(doc.as_bytes()),
+            read_old(doc.as_bytes()),
+            fraction_refused,
+        );
+    }
+}

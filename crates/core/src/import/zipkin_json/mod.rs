@@ -34,7 +34,6 @@
 
 mod convert;
 mod fragments;
-mod recent;
 mod wire;
 
 #[cfg(test)]
@@ -44,9 +43,9 @@ mod tests;
 
 use super::builder::Builder;
 use super::json_scan::{Cursor, JsonError};
+use super::recent::Recent;
 use convert::{Seen, Services, Sides, convert_span, ids_of, merge_fragments, split_shared};
 use fragments::FragmentFinder;
-use recent::Recent;
 use wire::{Text, WireSpan};
 
 /// Reads one Zipkin JSON document from `bytes` into the builder.
