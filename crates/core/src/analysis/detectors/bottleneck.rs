@@ -20,10 +20,9 @@
 //! half) and at least `min_requests` traces (default 3), or in every trace of
 //! an endpoint with fewer (a single trace is enough to name it, with `n=1`),
 //! is a bottleneck. Severity follows from its cost (the share of the
-//! requests' time it holds on the critical path), but a bottleneck seen in
-//! one request only is a warning from `warning_min_time_once` (default
-//! 100 ms) on its path: under it, one call of one request is a sample, not a
-//! pattern (info). The same operation in
+//! requests' time it holds on the critical path) by the shared rules, which
+//! make a finding seen in one request a warning only from
+//! `severity.warning_min_time_once` (100 ms). The same operation in
 //! several endpoints, and the slow endpoint it causes, are one finding
 //! ([`super::consolidate`]).
 //!
@@ -80,15 +79,6 @@ pub struct Config {
     /// handlers of 14 to 54 ms). From this floor, the delay is one a caller
     /// notices.
     pub session_min_time: DurationNs,
-    /// Time on the critical path from which a bottleneck seen in a single
-    /// request (n=1) is a warning; under it, info. One call in one request
-    /// is a sample of that call's latency, not yet a pattern: the Tempo
-    /// service-graph example's one 24 ms SELECT, 79% of its one 30 ms
-    /// request, says little, while HotROD's one 1.38 s lookup is worth a
-    /// look even once. Bottlenecks seen in more requests follow the shared
-    /// rules alone.
-    #[serde(serialize_with = "crate::time::as_written")]
-    pub warning_min_time_once: DurationNs,
 }
 
 impl Default for Config {
@@ -99,17 +89,7 @@ impl Default for Config {
             min_trace_share: 0.5,
             min_requests: 3,
             session_min_time: DurationNs(100_000_000),
-            warning_min_time_once: DurationNs(100_000_000),
         }
-    }
-}
-
-/// The severity a bottleneck keeps once the shared rules have judged it:
-/// at most info when one request is all it was seen in and it held under
-/// `warning_min_time_once` of that request's path.
-pub(super) fn cap_one_off(config: &Config, finding: &mut Finding) {
-    if finding.detector == NAME && finding.impact.requests == 1 && finding.impact.time < config.warning_min_time_once {
-        finding.severity = finding.severity.min(Severity::Info);
     }
 }
 

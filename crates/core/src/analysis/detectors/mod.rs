@@ -277,6 +277,13 @@ pub struct SeverityRules {
     /// worth a warning (the strict review: what a fix saves is what sizes it).
     #[serde(serialize_with = "crate::time::as_written")]
     pub warning_min_time_per_request: DurationNs,
+    /// ...and, when it was seen in one request only, at least this much
+    /// time: one call of one request is a sample of its latency, not yet a
+    /// pattern (the Tempo service-graph example's one 24 ms SELECT, 79% of
+    /// its one 30 ms request, says little; HotROD's one 1.38 s lookup is
+    /// worth a look even once). Failures are judged by their share alone.
+    #[serde(serialize_with = "crate::time::as_written")]
+    pub warning_min_time_once: DurationNs,
 }
 
 impl Default for SeverityRules {
@@ -290,6 +297,7 @@ impl Default for SeverityRules {
             warning_failed_share: 0.01,
             warning_time_share: 0.10,
             warning_min_time_per_request: DurationNs(10_000_000),
+            warning_min_time_once: DurationNs(100_000_000),
         }
     }
 }
@@ -329,7 +337,8 @@ impl SeverityRules {
                     >= self
                         .warning_min_time_per_request
                         .0
-                        .saturating_mul(impact.requests.max(1)))
+                        .saturating_mul(impact.requests.max(1))
+                && (impact.requests > 1 || impact.time >= self.warning_min_time_once))
         {
             Severity::Warning
         } else {
@@ -639,7 +648,6 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             finding.severity = config.severity.judge(&finding.impact);
         }
         finding.severity = finding.severity.min(finding.detector.max_severity());
-        bottleneck::cap_one_off(&config.bottleneck, finding);
     }
     name_routes(context, &mut findings);
     rank(&mut findings);
@@ -749,6 +757,20 @@ mod severity_tests {
             ..impact(7, 0, 7, 0.83, 3_000)
         };
         assert_eq!(rules.judge(&one_session), Severity::Warning, "one trace");
+        // Seen in one request: a sample, a warning only from 100 ms; a
+        // failure is judged by its share, whatever its time.
+        assert_eq!(rules.judge(&impact(1, 0, 1, 0.26, 96)), Severity::Info, "96 ms once");
+        assert_eq!(
+            rules.judge(&impact(1, 0, 1, 0.26, 100)),
+            Severity::Warning,
+            "100 ms once"
+        );
+        assert_eq!(
+            rules.judge(&impact(2, 0, 2, 0.26, 96)),
+            Severity::Warning,
+            "96 ms twice"
+        );
+        assert_eq!(rules.judge(&impact(1, 1, 1, 0.0, 1)), Severity::Warning, "one failure");
     }
 
     #[test]
