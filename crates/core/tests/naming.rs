@@ -1,6 +1,7 @@
 //! What a finding is called by (the report's headlines, its place and its
 //! action items: [`Subject::named`]) against what its sentence says, on every
-//! recorded capture.
+//! recorded capture; and the clause a finding adds when its numbers rest on
+//! times the critical path corrected for clock skew.
 //!
 //! A finding about many routes or operations was headlined by one of them:
 //! SmartThings' call overhead on nine routes as `post /oauth/check_token` in
@@ -12,12 +13,13 @@
 
 mod common;
 
-use common::{fixture_files, fixtures_dir};
+use common::{fixture_files, fixtures_dir, span};
 use std::path::{Path, PathBuf};
 use tracelens_core::TraceSet;
 use tracelens_core::analysis::Analysis;
 use tracelens_core::analysis::detectors::{Finding, Subject};
 use tracelens_core::import::import_file;
+use tracelens_core::model::SpanKind;
 use tracelens_core::report::{self, BaselineInput, Options, Report};
 
 /// The recorded captures: `tests/fixtures`, and the multi-service ones in
@@ -226,4 +228,109 @@ fn findings_of_several_services_handlers_or_operations_name_them_all() {
         let analysis = analysis_of(path);
         assert_eq!(finding(&analysis, detector, operation).subject.named(), named, "{path}");
     }
+}
+
+/// Zipkin's skew capture: `async` holds 65% of the path only once its
+/// server half, recorded 65.4 ms before its call, is placed inside it; the
+/// bottleneck says so. The critical path says which callee it placed in its
+/// own words, once; the data-quality finding reports the raw skew.
+#[test]
+fn a_bottleneck_on_skew_corrected_times_says_so() {
+    let analysis = analysis_of("zipkin-v2/zipkin__skew.json");
+    assert_eq!(
+        finding(&analysis, "bottleneck", "async").explanation,
+        "`async` in `serviceb` holds 65% (65.0ms) of the critical path of `get` in its one request (n=1); times \
+         corrected for a 65.4ms clock skew between `servicea` and `serviceb`"
+    );
+    for (detector, operation) in [("critical_path", "async"), ("data_quality", "clock skew")] {
+        let sentence = &finding(&analysis, detector, operation).explanation;
+        assert!(!sentence.contains("times corrected"), "{sentence}");
+    }
+}
+
+/// No other capture has a finding on corrected times: SmartThings' one
+/// placed callee (`alice`'s `get`, ending 1.08 ms after its 3.86 ms call
+/// from `execution`) is under no finding's example spans, and its one-way
+/// sends, recorded without a duration, are never placed.
+#[test]
+fn only_the_skew_capture_has_findings_on_corrected_times() {
+    for path in captures() {
+        let Some(set) = read(&path) else { continue };
+        let skew = path.ends_with("zipkin__skew.json");
+        for finding in Analysis::of(&set).findings {
+            let corrected = finding.explanation.contains("times corrected for");
+            assert_eq!(
+                corrected,
+                skew && finding.detector == "bottleneck",
+                "{}: {}",
+                path.display(),
+                finding.explanation
+            );
+        }
+    }
+}
+
+/// Three requests whose `GET /a` calls `b` and holds most of its time in
+/// `b`'s `work`, with `b`'s clock `skew_ms` behind: recorded, `b`'s server
+/// half starts before the call does.
+fn skewed_requests(skew_ms: u64) -> Vec<tracelens_core::synth::SynthSpan> {
+    let mut spans = Vec::new();
+    for t in 0..3u64 {
+        let at = 1_000 * t + 100;
+        let id = 10 * t;
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 1,
+            None,
+            "front",
+            "GET /a",
+            SpanKind::Server,
+            (at, at + 300),
+        ));
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 2,
+            Some(id + 1),
+            "front",
+            "call b",
+            SpanKind::Client,
+            (at + 10, at + 260),
+        ));
+        let (start, end) = (at + 15 - skew_ms, at + 255 - skew_ms);
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 3,
+            Some(id + 2),
+            "b",
+            "handle",
+            SpanKind::Server,
+            (start, end),
+        ));
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 4,
+            Some(id + 3),
+            "b",
+            "work",
+            SpanKind::Internal,
+            (start + 5, end - 5),
+        ));
+    }
+    spans
+}
+
+#[test]
+fn a_finding_under_a_placed_callee_says_its_times_were_corrected() {
+    let skewed = common::built(&skewed_requests(60));
+    let work = finding(&skewed, "bottleneck", "work");
+    assert!(
+        work.explanation
+            .ends_with("; times corrected for clock skews of up to 55.0ms between `front` and `b`"),
+        "{}",
+        work.explanation
+    );
+    // The same requests on one clock: nothing corrected, nothing said.
+    let true_clock = common::built(&skewed_requests(0));
+    let work = finding(&true_clock, "bottleneck", "work");
+    assert!(!work.explanation.contains("times corrected"), "{}", work.explanation);
 }

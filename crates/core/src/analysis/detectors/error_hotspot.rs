@@ -176,7 +176,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     for (check, then) in led {
         let clause = handled_clause(context, &described, &texts, &groups, &incidents[check]);
         if let Some(Told::Finding(finding)) = told.get_mut(then) {
-            finding.explanation = with_clause(&finding.explanation, &clause);
+            finding.explanation = super::with_clause(&finding.explanation, &clause);
             told[check] = Told::Nothing;
         }
     }
@@ -224,14 +224,6 @@ fn handled_clause(
         ));
     }
     format!("; each followed a failed check its caller handled, {}", told.join(", "))
-}
-
-/// `sentence` with `clause` before its final full stop.
-fn with_clause(sentence: &str, clause: &str) -> String {
-    match sentence.strip_suffix('.') {
-        Some(body) => format!("{body}{clause}."),
-        None => format!("{sentence}{clause}"),
-    }
 }
 
 /// What one incident gives.

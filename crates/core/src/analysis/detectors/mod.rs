@@ -34,6 +34,7 @@ pub mod retries;
 pub mod scaling;
 pub mod sequential_calls;
 mod session_units;
+mod skew_corrected;
 pub mod slow_endpoint;
 pub mod statement;
 pub mod uninstrumented_time;
@@ -588,6 +589,15 @@ pub(super) fn operation_of(set: &TraceSet, spans: impl IntoIterator<Item = u32>)
     }
 }
 
+/// `sentence` with `clause` (which brings its own "; ") before its final
+/// full stop, or at its end when it has none.
+pub(super) fn with_clause(sentence: &str, clause: &str) -> String {
+    match sentence.strip_suffix('.') {
+        Some(body) => format!("{body}{clause}."),
+        None => format!("{sentence}{clause}"),
+    }
+}
+
 /// "a", "a and b", "a, b and c".
 pub(super) fn join(items: &[String]) -> String {
     match items.split_last() {
@@ -678,6 +688,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         finding.severity = finding.severity.min(finding.detector.max_severity());
     }
     name_routes(context, &mut findings);
+    skew_corrected::note(context, &mut findings);
     rank(&mut findings);
     findings
 }
