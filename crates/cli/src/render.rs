@@ -474,6 +474,7 @@ mod tests {
                 service: "api".to_owned(),
                 operation: "GET /".to_owned(),
                 route: None,
+                scope: None,
             },
             explanation: String::new(),
             evidence: Vec::new(),

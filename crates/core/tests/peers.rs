@@ -320,6 +320,13 @@ fn one_slow_call_behind_two_slow_endpoints_is_one_finding() {
         "{}",
         finding.explanation
     );
+    // The report names it by both endpoints, not the costlier one alone
+    // (its subject's endpoint, which keys it).
+    let endpoint = finding.subject.endpoint.as_deref().unwrap();
+    assert_eq!(
+        finding.subject.named(),
+        format!("`POST /v1/charges` in `payment` under `{endpoint}` and 1 other endpoint")
+    );
     assert!(
         finding.explanation.contains("16× the median endpoint (8.00ms)"),
         "{}",

@@ -65,10 +65,13 @@ fn skew_shift(parent: &Span, child: &Span) -> i64 {
 
 /// How far `child`, the server half of a call from `parent` in another
 /// service, lies outside it by the hosts' clocks, when the walk places it
-/// inside ([`skew_shift`]); `None` when it does not.
+/// inside ([`skew_shift`]); `None` when it does not. A span without a known
+/// duration is never walked, so never placed (SmartThings' one-way
+/// `send iot-events360`, 0 µs as recorded, "outside" its receivers).
 pub(crate) fn skewed_outside(parent: &Span, child: &Span) -> Option<u64> {
     let is_call = child.kind == SpanKind::Server && parent.kind == SpanKind::Client && parent.service != child.service;
-    if !is_call || child.start.0 == 0 || parent.start.0 == 0 || child.duration > parent.duration {
+    let timed = parent.duration_known() && child.duration_known();
+    if !is_call || !timed || child.start.0 == 0 || parent.start.0 == 0 || child.duration > parent.duration {
         return None;
     }
     let before = parent.start.0.saturating_sub(child.start.0);

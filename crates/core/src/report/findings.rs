@@ -195,6 +195,7 @@ mod tests {
             service: "cart".to_owned(),
             operation: operation.to_owned(),
             route: None,
+            scope: None,
         }
     }
 
@@ -218,12 +219,14 @@ mod tests {
             service: "ab".to_owned(),
             operation: "c".to_owned(),
             route: None,
+            scope: None,
         };
         let split = Subject {
             endpoint: None,
             service: "a".to_owned(),
             operation: "bc".to_owned(),
             route: None,
+            scope: None,
         };
         assert_ne!(fingerprint("x", &joined), fingerprint("x", &split));
     }

@@ -316,12 +316,8 @@ pub(crate) fn describe_change(endpoint: &EndpointLatency, change: &LatencyChange
     )
 }
 
-/// `` in `cart` under `GET /api/cart` (`SELECT …`) `` for a sentence.
+/// `` `SELECT …` in `cart` under `GET /api/cart` `` for a sentence, or the
+/// finding's scope when it covers more than one operation ([`Subject::named`]).
 pub(crate) fn subject_text(subject: &Subject) -> String {
-    let operation = subject.operation_shown();
-    let mut text = format!("`{operation}` in `{}`", subject.service);
-    if let Some(endpoint) = subject.endpoint.as_ref().filter(|e| **e != operation) {
-        text.push_str(&format!(" under `{endpoint}`"));
-    }
-    text
+    subject.named()
 }

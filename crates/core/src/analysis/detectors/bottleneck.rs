@@ -369,6 +369,7 @@ fn finding(
             service: service.to_owned(),
             operation: name.to_owned(),
             route: None,
+            scope: None,
         },
         explanation: format!(
             // The time beside the share it is: after the endpoint, "(1.38s)"

@@ -29,7 +29,9 @@
 //! the one starting closest before it. Coincidence is ruled out by
 //! repetition: the calls of one caller to one path must match in at least
 //! `min_share` of cases (default half). Each (caller, callee) pair with at
-//! least `min_calls` matched calls (default 1) gets one `warning`: it
+//! least `min_calls` matched calls (default 1) gets one `warning`, named by
+//! the pair (`` `essvt-ui` → `essvt-core` ``; its subject's operation, the
+//! first cut's, only keys it, whatever paths the calls asked): it
 //! describes the data, not a cost (the registry caps it there), and its
 //! impact holds no time (fixing it makes no request faster), so it ranks
 //! after the warnings that cost something. Roots are
@@ -372,6 +374,8 @@ fn finding(context: &Context<'_>, caller: &str, callee: &str, mut cuts: Vec<Cut>
             service: callee.to_owned(),
             operation,
             route: None,
+            // The pair is what it is about: the first cut's operation only keys it.
+            scope: Some(format!("`{caller_shown}` → `{callee_shown}`")),
         },
         explanation: format!(
             "Requests to `{callee_shown}` start new traces: {how_many} (the callee's spans are in separate traces), so {} time and errors are split across two traces",

@@ -37,8 +37,10 @@
 //! callee over the units' time; `time` is that wait on the units' critical
 //! paths (within each unit of a session, its own path), summed; routes whose
 //! wait lies on no critical path are no finding. Severity
-//! follows by the shared rules. The finding is named by the callee most of
-//! its calls reach, and that callee's operation called most.
+//! follows by the shared rules. The finding is keyed (its subject's service
+//! and operation, its fingerprint) by the callee most of its calls reach,
+//! and that callee's operation called most, but named by its routes
+//! ("`strongman` → `platformapi` and 8 other routes between services").
 //!
 //! **Example.** In the SmartThings capture in `tests/fixtures`, 128 calls
 //! on nine routes (`platformapi` → `bookie` 12.3–14.2 ms for callee spans
@@ -371,6 +373,16 @@ fn finding(context: &Context<'_>, routes: &[Route], quick: &[Route]) -> Option<F
             service: callee.map(|s| set.str(s).to_owned()).unwrap_or_default(),
             operation,
             route: None,
+            // The routes are what it is about: the callee above only keys it.
+            scope: match routes {
+                [] => None,
+                [route] => Some(route_name(context, route)),
+                [first, rest @ ..] => Some(format!(
+                    "{} and {} between services",
+                    route_name(context, first),
+                    super::counted(rest.len() as u64, "other route", "other routes")
+                )),
+            },
         },
         explanation,
         evidence: evidence(context, routes, outside.0),

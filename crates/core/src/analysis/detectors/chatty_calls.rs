@@ -501,6 +501,7 @@ fn finding(
             service: set.str(service).to_owned(),
             operation: keys.name(key).to_owned(),
             route: None,
+            scope: None,
         },
         explanation: format!(
             "{call} {how_often}, {}, {:.0}% of {} time{retried}{asked_again}{not_modified}{queued}",

@@ -21,7 +21,8 @@
 //! (default 10 ms) and `min_ratio` (default 10) times the others' median,
 //! and the others hold at least `min_others` calls (default 10), so their
 //! median means something. One finding per service and slow level, naming
-//! its statements. When the slow level is one that counts replicas in every
+//! its statements (named by them all, "2 statements at `QUORUM` in `auth`",
+//! when there are several: its subject's operation is the first one's). When the slow level is one that counts replicas in every
 //! data center, the sentence asks whether they are in another, and warns
 //! that a local quorum has its own cost: what one data center deletes or
 //! writes, another may not see yet (say, a code meant for one use redeemed
@@ -289,6 +290,14 @@ fn finding(
                 .map(|shape| context.database.text(shape).to_owned())
                 .unwrap_or_default(),
             route: None,
+            // Several statements are named by their level, not by the first.
+            scope: (statements.len() > 1).then(|| {
+                format!(
+                    "{} at `{level}` in `{}`",
+                    super::counted(statements.len() as u64, "statement", "statements"),
+                    super::shown(set.str(service))
+                )
+            }),
         },
         explanation,
         evidence,

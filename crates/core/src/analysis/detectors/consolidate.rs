@@ -5,7 +5,9 @@
 //! - **A bottleneck seen from several endpoints** is one finding about the
 //!   operation: its subject is the endpoint where it costs most, its sentence
 //!   names the others, its evidence holds traces of every endpoint affected and
-//!   its impact adds theirs up.
+//!   its impact adds theirs up; it is named by all of them ("`X` in `svc`
+//!   under `GET /a` and 2 other endpoints", [`super::Subject::scope`]), as
+//!   a repeated call seen from several units of work is.
 //! - **A slow endpoint whose critical path a bottleneck holds** is that
 //!   bottleneck: the endpoint's slowness against its peers is added to the
 //!   bottleneck's sentence, and the slow endpoint finding is dropped.
@@ -122,6 +124,7 @@ fn merge_repeats_across_units(findings: Vec<Finding>) -> Vec<Finding> {
                 .map(|f| format!("{} (n={})", unit_of(f), f.impact.requests))
                 .collect();
             let more = others.len().saturating_sub(NAMED_ENDPOINTS);
+            merged.subject.scope = under_several(&merged, &others);
             merged.explanation.push_str(&format!(
                 "; also in {}{}",
                 super::join(&named),
@@ -491,6 +494,7 @@ fn merge_bottlenecks_across_endpoints(findings: Vec<Finding>) -> Vec<Finding> {
         let others: Vec<Finding> = group.collect();
         if !others.is_empty() {
             merged.impact = merged_impact(&merged, &others);
+            merged.subject.scope = under_several(&merged, &others);
             merged.explanation.push_str(&also_in(&others));
             for other in others {
                 merged.evidence.extend(other.evidence.into_iter().take(1));
@@ -499,6 +503,24 @@ fn merge_bottlenecks_across_endpoints(findings: Vec<Finding>) -> Vec<Finding> {
         rest.push(merged);
     }
     rest
+}
+
+/// What a finding merged from several units of work is named by when its
+/// subject names one endpoint: "`X` in `svc` under `GET /a` and 2 other
+/// endpoints", not the endpoint where it costs most alone (its impact adds
+/// up all of them). `None` when the subject names no endpoint: "`X` in
+/// `svc`" already covers every unit.
+fn under_several(merged: &Finding, others: &[Finding]) -> Option<String> {
+    let endpoint = merged.subject.endpoint.as_deref()?;
+    let mut one = merged.subject.clone();
+    one.endpoint = None;
+    let n = others.len() as u64;
+    let more = if others.iter().all(|f| f.subject.endpoint.is_some()) {
+        counted(n, "other endpoint", "other endpoints")
+    } else {
+        counted(n, "other endpoint or handler", "other endpoints or handlers")
+    };
+    Some(format!("{} under `{endpoint}` and {more}", one.named()))
 }
 
 /// "; also in `GET /a` (4 requests) and `GET /b` (1 request)", the first few named.

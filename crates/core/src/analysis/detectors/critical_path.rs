@@ -28,7 +28,9 @@
 //! against the entry's duration. A callee whose host's clock put it outside
 //! the call that waited for it is counted inside that call (the path's skew
 //! repair), and the sentence says so. Never more than `info`: it describes a
-//! trace, it does not judge it.
+//! trace, it does not judge it. Its subject's operation is the top part (its
+//! key); it is named by the request whose path it is ("`GET /dispatch` in
+//! `frontend`"), not by one of the parts.
 //!
 //! **Example.** The critical path of `GET /dispatch` (1.81s) runs through
 //! `SQL SELECT` in `mysql` (1.38s, 76%), `GetDriver` in `redis` ×13 (190ms,
@@ -199,8 +201,15 @@ fn describe(
         return None;
     }
     let endpoint = context.endpoints.get(t).cloned().flatten();
-    let root_name = set.spans.get(trace.root as usize).map_or("", |s| set.str(s.name));
+    let root = set.spans.get(trace.root as usize);
+    let root_name = root.map_or("", |s| set.str(s.name));
     let what = endpoint.as_deref().unwrap_or(root_name);
+    // The path is the request's, whatever parts hold it: it is named by the
+    // request (the entry's service, or the root's without an endpoint).
+    let what_service = match endpoint {
+        Some(_) => Some(request_span.service),
+        None => root.map(|s| s.service),
+    };
     let list: Vec<(u64, String)> = named
         .iter()
         .map(|p| {
@@ -310,6 +319,8 @@ fn describe(
             service: set.str(top.service).to_owned(),
             operation: set.str(top.name).to_owned(),
             route: None,
+            scope: what_service
+                .map(|service| format!("`{}` in `{}`", super::shown(what), super::shown(set.str(service)))),
         },
         explanation: format!(
             "The critical path of `{}` ({}) runs through {}{}",

@@ -35,7 +35,9 @@
 //! 65 ms before its 95 ms client). Orphans,
 //! missing times and duplicates: any. One finding per kind, naming the worst
 //! few service pairs (or services) with their counts; its subject is the most
-//! affected service. Severity: warning when, in the worst pair or service, at
+//! affected service, and it is named by all of them ("`orphan spans` in
+//! `transfer-service` and 1 other service", "`clock skew` on `servicea` →
+//! `serviceb`"). Severity: warning when, in the worst pair or service, at
 //! least `warning_share` (default 10%) of the calls, spans or traces concerned
 //! are affected, info below.
 //!
@@ -249,11 +251,27 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         } else {
             pairs
         };
+        // Named by its pairs of services, not by the first pair's callee alone.
+        let (caller, _) = skewed.rows.first().map_or((callee, callee), |r| r.0);
+        let others = skewed.rows.len() - 1;
+        let scope = format!(
+            "`clock skew` on `{}` → `{}`{}",
+            super::shown(set.str(caller)),
+            super::shown(set.str(callee)),
+            if others > 0 {
+                format!(
+                    " and {}",
+                    super::counted(others as u64, "other pair of services", "other pairs of services")
+                )
+            } else {
+                String::new()
+            }
+        );
         findings.push(finding(
             context,
             config,
             &skewed,
-            set.str(callee),
+            (set.str(callee), Some(scope)),
             "clock skew",
             format!("Clock skew: {pairs}; durations across these services are unreliable"),
         ));
@@ -268,7 +286,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             context,
             config,
             &lost,
-            set.str(service),
+            (set.str(service), in_services(set, "orphan spans", &lost)),
             "orphan spans",
             format!(
                 "{} (in {}) {} a parent that is not in the data ({services}): spans were lost or are in files not loaded, so those requests are incomplete",
@@ -293,7 +311,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             context,
             config,
             &missing_root,
-            set.str(service),
+            (
+                set.str(service),
+                in_services(set, "traces without a root", &missing_root),
+            ),
             "traces without a root",
             format!(
                 "{} of {} {} no root span (every span names a parent; {} in {services}): {}",
@@ -325,7 +346,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             context,
             config,
             &no_time,
-            set.str(service),
+            (set.str(service), in_services(set, "missing times", &no_time)),
             "missing times",
             format!(
                 "{} of {} {} no start time or no duration ({services}): {}{}",
@@ -352,7 +373,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             context,
             config,
             &both,
-            service,
+            (service, in_services(set, "missing times", &both)),
             "missing times",
             format!(
                 "{} of {} {} no duration, and none of them loses time: {more}",
@@ -373,7 +394,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             context,
             config,
             &duplicated,
-            set.str(service),
+            (set.str(service), in_services(set, "duplicate span IDs", &duplicated)),
             "duplicate span IDs",
             format!(
                 "{} {} trace and span ID with a different span ({services}): children of that ID may hang under the wrong one",
@@ -554,11 +575,34 @@ fn duplicate_ids(context: &Context<'_>) -> BTreeMap<Sym, Tally> {
     tallies
 }
 
+/// "`orphan spans` in `transfer-service` and 1 other service": what a
+/// finding about a problem in several services is named by (the first is the
+/// most affected, its subject's service); `None` for one service, which its
+/// subject names.
+fn in_services(set: &crate::model::TraceSet, problem: &str, rows: &Rows<'_, Sym>) -> Option<String> {
+    let mut services: Vec<Sym> = Vec::new();
+    for &(service, _) in &rows.rows {
+        if !services.contains(&service) {
+            services.push(service);
+        }
+    }
+    let (first, others) = services.split_first()?;
+    (!others.is_empty()).then(|| {
+        format!(
+            "`{problem}` in `{}` and {}",
+            super::shown(set.str(*first)),
+            super::counted(others.len() as u64, "other service", "other services")
+        )
+    })
+}
+
+/// One finding; `(service, scope)` is its subject's service (the most affected) and,
+/// when it covers more than that one, what it is named by.
 fn finding<K: Copy>(
     context: &Context<'_>,
     config: &Config,
     rows: &Rows<'_, K>,
-    service: &str,
+    (service, scope): (&str, Option<String>),
     problem: &str,
     explanation: String,
 ) -> Finding {
@@ -581,6 +625,7 @@ fn finding<K: Copy>(
             service: service.to_owned(),
             operation: problem.to_owned(),
             route: None,
+            scope,
         },
         explanation,
         evidence: spans.iter().take(3).map(|&i| context.span_evidence(i)).collect(),

@@ -29,7 +29,8 @@
 //!   a message when their operation fails with one message only; incidents calling the same
 //!   peer (`peer.service`, `server.address`, `net.peer.name`, `db.system`…)
 //!   whose time windows overlap, or are less than `peer_gap` apart (default
-//!   a minute), are merged.
+//!   a minute), are merged, and named by them all ("`a` in `x` and 2 other
+//!   operations calling `y`"), not by the lead alone.
 //! - Reported when it failed at least `min_failed_requests` requests (default
 //!   1), or started at least `min_errors` errors (default 3). The incidents
 //!   under both are told together in one `info` finding (`rare.rs`), so no
@@ -175,7 +176,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     for (check, then) in led {
         let clause = handled_clause(context, &described, &texts, &groups, &incidents[check]);
         if let Some(Told::Finding(finding)) = told.get_mut(then) {
-            finding.explanation = with_clause(&finding.explanation, &clause);
+            finding.explanation = super::with_clause(&finding.explanation, &clause);
             told[check] = Told::Nothing;
         }
     }
@@ -183,7 +184,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut too_rare: Vec<Vec<&Described>> = Vec::new();
     for told in told {
         match told {
-            Told::Finding(finding) => findings.push(finding),
+            Told::Finding(finding) => findings.push(*finding),
             Told::TooRare(members) => too_rare.push(members),
             Told::Nothing => {}
         }
@@ -225,17 +226,9 @@ fn handled_clause(
     format!("; each followed a failed check its caller handled, {}", told.join(", "))
 }
 
-/// `sentence` with `clause` before its final full stop.
-fn with_clause(sentence: &str, clause: &str) -> String {
-    match sentence.strip_suffix('.') {
-        Some(body) => format!("{body}{clause}."),
-        None => format!("{sentence}{clause}"),
-    }
-}
-
 /// What one incident gives.
 enum Told<'d> {
-    Finding(Finding),
+    Finding(Box<Finding>),
     /// Under both thresholds: its origins, told together with the other rare ones.
     TooRare(Vec<&'d Described>),
     Nothing,
@@ -479,6 +472,9 @@ fn finding<'d>(
         shown(&super::operation_of(set, lead_spans)),
         shown(service)
     );
+    // An incident of several operations calling one peer is named by them
+    // all, as its sentence opens, not by the lead alone.
+    let mut scope = None;
     if let Some(peer) = lead.peer.filter(|_| incident.len() > 1) {
         sentence.push_str(&format!(
             " and {} other operation{} calling `{}`",
@@ -486,6 +482,7 @@ fn finding<'d>(
             sentence::plural(incident.len() - 1),
             shown(set.str(peer))
         ));
+        scope = Some(sentence.clone());
     }
     // A name the requests do not have is a consumed message's.
     let is_message = |e: &str| !by_endpoint.contains_key(e) && consumed.count(e).is_some();
@@ -503,7 +500,7 @@ fn finding<'d>(
     sentence.push_str(&sentence::waited(context, config, &members));
     sentence.push('.');
     let (share, covered) = time_share(context, &members);
-    Told::Finding(Finding {
+    Told::Finding(Box::new(Finding {
         detector: NAME,
         severity: super::Severity::Info,
         impact: Impact {
@@ -521,10 +518,11 @@ fn finding<'d>(
             service: service.to_owned(),
             operation: operation.to_owned(),
             route: None,
+            scope,
         },
         explanation: sentence,
         evidence: evidence(context, &members),
-    })
+    }))
 }
 
 /// Of the affected requests' wall-clock time, the share the origin spans

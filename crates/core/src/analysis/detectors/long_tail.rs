@@ -328,6 +328,7 @@ fn finding(context: &Context<'_>, kind: Kind, group: &GroupStats, peers: &Peers)
             service: group.service.clone(),
             operation: group.name.clone(),
             route: None,
+            scope: None,
         },
         explanation: format!(
             "{what} has a long tail{measure}: p99 {} is {r:.0}× its p50 ({}), over {} {unit}{peers_said}",
@@ -429,6 +430,7 @@ fn system_finding(kind: Kind, typical: f64, judged: usize, unremarkable: usize) 
             service: String::new(),
             operation: format!("all {}", kind.plural()),
             route: None,
+            scope: None,
         },
         explanation: format!(
             "Latency has a heavy tail across the system: the median of {judged} {} has a p99 {typical:.0}× its p50, so {unremarkable} long tails of that usual size are not reported one by one; only tails well beyond that are reported",

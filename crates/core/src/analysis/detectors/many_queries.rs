@@ -182,6 +182,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                     service: (*service).to_owned(),
                     operation: (*endpoint).to_owned(),
                     route: None,
+                    scope: None,
                 },
                 explanation: format!(
                     "`{}` runs {median} database queries per request (median of {} requests), {}, {:.0}% of its time",

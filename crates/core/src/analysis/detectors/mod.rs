@@ -34,6 +34,7 @@ pub mod retries;
 pub mod scaling;
 pub mod sequential_calls;
 mod session_units;
+mod skew_corrected;
 pub mod slow_endpoint;
 pub mod statement;
 pub mod uninstrumented_time;
@@ -78,6 +79,16 @@ pub struct Subject {
     /// evidence ([`name_routes`]). `None` when the span name says it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// What the finding is about, when that is more than the one operation
+    /// above: routes between services (`` `strongman` → `platformapi` and 8
+    /// other routes between services ``), a pair of services, several
+    /// statements, handlers or services, or one operation under several
+    /// endpoints. Written as the sentence writes names, with backticks; the
+    /// report's headlines, place and actions name the finding by it, not by
+    /// one of its members. `None`: the operation, service and endpoint say it.
+    /// The fields above stay the finding's key (its fingerprint, merges).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl Subject {
@@ -85,6 +96,21 @@ impl Subject {
     /// its span name.
     pub fn operation_shown(&self) -> &str {
         self.route.as_deref().unwrap_or(&self.operation)
+    }
+
+    /// What a headline or an action item calls the finding: its scope, or
+    /// "`op` in `service` under `endpoint`" (the endpoint when it is not the
+    /// operation itself), names in backticks.
+    pub fn named(&self) -> String {
+        if let Some(scope) = &self.scope {
+            return scope.clone();
+        }
+        let operation = self.operation_shown();
+        let mut text = format!("`{operation}` in `{}`", self.service);
+        if let Some(endpoint) = self.endpoint.as_ref().filter(|e| **e != operation) {
+            text.push_str(&format!(" under `{endpoint}`"));
+        }
+        text
     }
 }
 
@@ -563,6 +589,15 @@ pub(super) fn operation_of(set: &TraceSet, spans: impl IntoIterator<Item = u32>)
     }
 }
 
+/// `sentence` with `clause` (which brings its own "; ") before its final
+/// full stop, or at its end when it has none.
+pub(super) fn with_clause(sentence: &str, clause: &str) -> String {
+    match sentence.strip_suffix('.') {
+        Some(body) => format!("{body}{clause}."),
+        None => format!("{sentence}{clause}"),
+    }
+}
+
 /// "a", "a and b", "a, b and c".
 pub(super) fn join(items: &[String]) -> String {
     match items.split_last() {
@@ -640,6 +675,9 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(broken_propagation::detect(context, &config.broken_propagation));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
+    // Routes first, so a finding merged across endpoints is named by its
+    // operation as its sentence names it; again after, for merged evidence.
+    name_routes(context, &mut findings);
     let mut findings = consolidate::consolidate(context, &config.severity, findings);
     for finding in &mut findings {
         // Said only when it differs from the requests.
@@ -650,6 +688,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         finding.severity = finding.severity.min(finding.detector.max_severity());
     }
     name_routes(context, &mut findings);
+    skew_corrected::note(context, &mut findings);
     rank(&mut findings);
     findings
 }

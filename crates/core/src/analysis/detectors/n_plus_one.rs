@@ -175,6 +175,7 @@ fn finding(
             service: set.str(service).to_owned(),
             operation: shape.to_owned(),
             route: None,
+            scope: None,
         },
         explanation: format!(
             "`{}` in `{}` {how_often}, {}, {:.0}% of {} time{retried}{handler}{rows}",

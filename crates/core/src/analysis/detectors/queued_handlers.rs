@@ -19,9 +19,11 @@
 //! (and at least half its duration in), that started while a span of
 //! another unit of work of the same service was running, which ended before
 //! that first child: one wait per unit of work (its longest). Waits are told
-//! per service, one finding each. Impact: the waits, over the waiting units'
-//! durations; severity by the shared rules. Bottleneck leaves these spans to
-//! this detector, so one wait is told once.
+//! per service, one finding each, named by its first handler and how many
+//! others ("`A` and 3 other handlers in `svc`") when their names differ.
+//! Impact: the waits, over the waiting units' durations; severity by the
+//! shared rules. Bottleneck leaves these spans to this detector, so one wait
+//! is told once.
 //!
 //! **Example.** In `nimbuscallhandler`, 4 handlers started while another of
 //! the service's handlers was running and did nothing traced until after it
@@ -264,6 +266,18 @@ fn finding(context: &Context<'_>, service: Sym, mut waits: Vec<Wait>) -> Finding
             service: set.str(service).to_owned(),
             operation: set.str(lead.name).to_owned(),
             route: None,
+            // Handlers of several names are named together, not by the first.
+            scope: waits
+                .iter()
+                .any(|w| set.spans.get(w.span as usize).is_some_and(|s| s.name != lead.name))
+                .then(|| {
+                    format!(
+                        "`{}` and {} in `{}`",
+                        super::shown(set.str(lead.name)),
+                        super::counted(n as u64 - 1, "other handler", "other handlers"),
+                        super::shown(set.str(service))
+                    )
+                }),
         },
         explanation,
         evidence: evidence(context, &waits),

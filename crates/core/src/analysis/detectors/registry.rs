@@ -111,6 +111,28 @@ impl Detector {
         self.entry().judged_by_cost
     }
 
+    /// Whether its findings' numbers come from the critical path (time on
+    /// it, shares of it), whose walk moves a clock-skewed callee inside its
+    /// call: such a finding says when its times were corrected
+    /// ([`super::skew_corrected`]).
+    pub fn reads_critical_path(self) -> bool {
+        matches!(
+            self,
+            Detector::NPlusOneQueries
+                | Detector::ChattyCalls
+                | Detector::CallOverhead
+                | Detector::ConsistencyCost
+                | Detector::Retries
+                | Detector::LongTail
+                | Detector::Bottleneck
+                | Detector::UntracedCallee
+                | Detector::SequentialCalls
+                | Detector::ManyQueries
+                | Detector::UninstrumentedTime
+                | Detector::CriticalPath
+        )
+    }
+
     /// The detector with this stable name.
     pub fn from_name(name: &str) -> Option<Detector> {
         Detector::ALL.into_iter().find(|d| d.name() == name)

@@ -289,6 +289,7 @@ fn finding(
             service: set.str(service).to_owned(),
             operation: set.str(name).to_owned(),
             route: None,
+            scope: None,
         },
         explanation: format!(
             "`{}` in `{}` failed {n} time{}{message}{cost} and was retried {place}; {outcome}",

@@ -117,6 +117,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                 service: service.to_owned(),
                 operation: endpoint.to_owned(),
                 route: None,
+                scope: None,
             },
             explanation: format!(
                 "`{}` slows down with load: median {} with {quiet_load:.1} other requests in flight, {} with {busy_load:.1} (Spearman ρ = {rho:.2} over {} requests)",

@@ -259,6 +259,7 @@ fn finding(
             service: service.to_owned(),
             operation: name.to_owned(),
             route: None,
+            scope: None,
         },
         explanation: if occurrences.len() == 1 {
             format!(

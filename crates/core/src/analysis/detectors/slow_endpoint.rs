@@ -96,6 +96,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
                         service: e.service.clone(),
                         operation: e.name.clone(),
                         route: None,
+                        scope: None,
                     },
                     explanation: format!(
                         "`{}` takes {} at the median, {times:.0}× the median endpoint ({baseline}), over {} requests",

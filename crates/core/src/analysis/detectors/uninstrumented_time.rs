@@ -397,6 +397,7 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
             service: service.to_owned(),
             operation: name.to_owned(),
             route: None,
+            scope: None,
         },
         explanation: format!(
             "`{}` in `{}` spends {stretch} {how} {in_requests}{path_share}{}",

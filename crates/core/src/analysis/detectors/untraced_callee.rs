@@ -203,6 +203,7 @@ fn finding(context: &Context<'_>, endpoint: &str, host: &str, hits: &[Hit]) -> O
             service: set.str(caller.service).to_owned(),
             operation: set.str(caller.name).to_owned(),
             route: None,
+            scope: None,
         },
         explanation,
         evidence: hits.iter().take(3).map(|h| context.span_evidence(h.call)).collect(),

@@ -23,14 +23,17 @@ fn finding(rank: usize, f: &ReportFinding) -> FindingBlock {
     if let Some(status) = f.status {
         heading.push_str(&format!(" · {}", words::status(status)));
     }
-    let mut facts = vec![(
-        "Where",
-        place(
+    // A finding about more than one operation (routes, a pair of services,
+    // several statements) is placed by what it covers, not by one of them.
+    let place = match &f.subject.scope {
+        Some(scope) => sentence(scope),
+        None => place(
             f.subject.operation_shown(),
             &f.subject.service,
             f.subject.endpoint.as_deref(),
         ),
-    )];
+    };
+    let mut facts = vec![("Where", place)];
     facts.push(("Cost", text(cost(f))));
     if !f.example_trace_ids.is_empty() {
         let mut ids = Vec::new();

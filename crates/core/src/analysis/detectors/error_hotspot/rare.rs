@@ -11,6 +11,8 @@
 //! error met the same refusal, a server operation answering with one HTTP
 //! 4xx status ([`super::refused`]), are one item that names the server's
 //! answer first: one endpoint refusing a test run twice is one thing to fix.
+//! Errors of several operations are named by them all ("`a` in `x` and 3
+//! other operations"); the most frequent kind's operation keys it.
 
 use super::super::{Evidence, Finding, Impact, Severity, Subject, shown};
 use super::sentence::{join_and, plural};
@@ -195,6 +197,22 @@ pub(super) fn finding(
     let all: Vec<&Described> = incidents.iter().flatten().copied().collect();
     let lead = ordered.first().and_then(|m| m.first())?;
     let lead_span = set.spans.get(lead.origin.span as usize)?;
+    // Errors of several operations are named by them all, the lead first.
+    let mut operations: Vec<(Sym, Sym)> = all
+        .iter()
+        .filter_map(|m| set.spans.get(m.origin.span as usize))
+        .map(|s| (s.service, s.name))
+        .collect();
+    operations.sort_unstable();
+    operations.dedup();
+    let scope = (operations.len() > 1).then(|| {
+        format!(
+            "`{}` in `{}` and {}",
+            shown(set.str(lead_span.name)),
+            shown(set.str(lead_span.service)),
+            super::super::counted(operations.len() as u64 - 1, "other operation", "other operations")
+        )
+    });
     let traces = super::super::distinct(all.iter().map(|m| m.origin.trace));
     // A refused request is an endpoint's request that did not succeed: the
     // lead does not say the errors failed none.
@@ -228,6 +246,7 @@ pub(super) fn finding(
             service: set.str(lead_span.service).to_owned(),
             operation: set.str(lead_span.name).to_owned(),
             route: None,
+            scope,
         },
         explanation,
         evidence,

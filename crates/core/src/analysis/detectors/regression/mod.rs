@@ -531,6 +531,7 @@ fn finding(context: &Context<'_>, config: &Config, row: &Row, inside: &[&Row]) -
             service: row.service.clone(),
             operation: row.name.clone(),
             route: None,
+            scope: None,
         },
         explanation: explanation(row, inside, config.max_operations_listed),
         evidence: evidence(context, row, &listed.collect::<Vec<_>>()),

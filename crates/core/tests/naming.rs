@@ -1,0 +1,336 @@
+//! What a finding is called by (the report's headlines, its place and its
+//! action items: [`Subject::named`]) against what its sentence says, on every
+//! recorded capture; and the clause a finding adds when its numbers rest on
+//! times the critical path corrected for clock skew.
+//!
+//! A finding about many routes or operations was headlined by one of them:
+//! SmartThings' call overhead on nine routes as `post /oauth/check_token` in
+//! `auth`, the Robot Framework capture's 36 lost contexts (30 to
+//! `/api/v2/executions`, 6 to `/api/v1/users/notifications/system`) as
+//! `GET /v2/executions`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use common::{fixture_files, fixtures_dir, span};
+use std::path::{Path, PathBuf};
+use tracelens_core::TraceSet;
+use tracelens_core::analysis::Analysis;
+use tracelens_core::analysis::detectors::{Finding, Subject};
+use tracelens_core::import::import_file;
+use tracelens_core::model::SpanKind;
+use tracelens_core::report::{self, BaselineInput, Options, Report};
+
+/// The recorded captures: `tests/fixtures`, and the multi-service ones in
+/// `../shared/fixtures` when that folder is there.
+fn captures() -> Vec<PathBuf> {
+    let mut files = fixture_files(&fixtures_dir());
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    if shared.is_dir() {
+        files.extend(fixture_files(&shared));
+    }
+    files
+}
+
+fn read(path: &Path) -> Option<TraceSet> {
+    let mut set = TraceSet::new();
+    import_file(&mut set, "capture", &std::fs::read(path).unwrap()).ok()?;
+    Some(set)
+}
+
+fn report_of(path: &str) -> Report {
+    let set = read(&fixtures_dir().join(path)).unwrap();
+    report::generate(&set, BaselineInput::None, &Options::default()).1
+}
+
+fn analysis_of(path: &str) -> Analysis {
+    Analysis::of(&read(&fixtures_dir().join(path)).unwrap())
+}
+
+fn headlines(report: &Report) -> Vec<&str> {
+    report.headlines.iter().map(|h| h.text.as_str()).collect()
+}
+
+/// The names (between backticks) in `text`.
+fn names(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// The finding of `detector` whose subject's operation starts with `operation`.
+fn finding<'a>(analysis: &'a Analysis, detector: &str, operation: &str) -> &'a Finding {
+    analysis
+        .findings
+        .iter()
+        .find(|f| f.detector == detector && f.subject.operation.starts_with(operation))
+        .unwrap_or_else(|| panic!("no {detector} on {operation}: {:#?}", analysis.findings))
+}
+
+/// Every name a finding is called by is one its sentence says: a headline
+/// never names a member the finding's sentence does not. Two kinds of name
+/// are the finding's own words, not the sentence's: a data-quality
+/// finding's problem (`clock skew`), and the service a critical path's
+/// request entered (its sentence names the request alone).
+#[test]
+fn every_name_a_finding_is_called_by_is_in_its_sentence() {
+    let mut checked = 0;
+    for path in captures() {
+        let Some(set) = read(&path) else { continue };
+        for finding in Analysis::of(&set).findings {
+            let named = finding.subject.named();
+            for name in names(&named) {
+                let own_words = (finding.detector == "data_quality" && name == finding.subject.operation)
+                    || (finding.detector == "critical_path" && name == finding.subject.scope_service());
+                assert!(
+                    own_words || finding.explanation.contains(&format!("`{name}`")),
+                    "{}: {} is called {named}, but its sentence never says `{name}`: {}",
+                    path.display(),
+                    finding.detector,
+                    finding.explanation
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
+
+/// What the critical path's scope names as the request's service: the last
+/// name of "`GET /dispatch` in `frontend`".
+trait ScopeService {
+    fn scope_service(&self) -> &str;
+}
+
+impl ScopeService for Subject {
+    fn scope_service(&self) -> &str {
+        self.scope
+            .as_deref()
+            .and_then(|s| names(s).last().copied())
+            .unwrap_or("")
+    }
+}
+
+#[test]
+fn smartthings_call_overhead_is_named_by_its_nine_routes() {
+    let report = report_of("zipkin-v2/zipkin__smartthings-mobile-web-install.json");
+    assert_eq!(
+        headlines(&report),
+        [
+            "Warning finding: Call overhead `strongman` → `platformapi` and 8 other routes between services \
+             (18 requests, 2.43s on the critical path).",
+            "Warning finding: Unexplained time `post pages/install/page` in `strongman` (10 requests, 2.36s on \
+             the critical path).",
+        ]
+    );
+    let overhead = &report.findings[0];
+    assert!(
+        overhead.explanation.starts_with("Calls on 9 routes between services"),
+        "{}",
+        overhead.explanation
+    );
+    // The key stays the callee most calls reach (its fingerprint with it).
+    assert_eq!(
+        (overhead.subject.service.as_str(), overhead.subject.operation.as_str()),
+        ("auth", "post /oauth/check_token")
+    );
+    let markdown = report::render::markdown(&report);
+    for place in [
+        "- **Where:** `strongman` → `platformapi` and 8 other routes between services\n",
+        // Two statements at one consistency level, not the first of them.
+        "- **Where:** 2 statements at `QUORUM` in `auth`\n",
+        // Untimed spans in five services, not the most affected alone.
+        "- **Where:** `missing times` in `platformapi` and 4 other services\n",
+    ] {
+        assert!(markdown.contains(place), "{place}\n{markdown}");
+    }
+    assert!(
+        report.questions.action_items[0]
+            .text
+            .starts_with("Call overhead `strongman` → `platformapi` and 8 other routes between services: "),
+        "{:?}",
+        report.questions.action_items
+    );
+}
+
+#[test]
+fn robot_frameworks_lost_contexts_are_named_by_the_pair_of_services() {
+    let report = report_of("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl");
+    assert!(
+        headlines(&report).contains(&"Warning finding: Broken propagation `essvt-ui` → `essvt-core` (36 requests)."),
+        "{:?}",
+        headlines(&report)
+    );
+    // Four failing steps of the test runner, not the most frequent alone.
+    let markdown = report::render::markdown(&report);
+    assert!(
+        markdown.contains(
+            "- **Where:** `Should Be True ${resp.status_code} == 201, msg=Execution creation returned \
+             ${resp.status_code}: ${resp.text}` in `essvt-test-runner` and 3 other operations\n"
+        ),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn findings_of_several_services_handlers_or_operations_name_them_all() {
+    let cases = [
+        (
+            "zipkin-v2/zipkin__messaging2.json",
+            "data_quality",
+            "orphan spans",
+            "`orphan spans` in `transfer-service` and 1 other service",
+        ),
+        (
+            "otlp-protobuf/otlp2parquet__traces.pb",
+            "data_quality",
+            "traces without a root",
+            "`traces without a root` in `product-catalog` and 6 other services",
+        ),
+        (
+            "zipkin-v2/zipkin__skew.json",
+            "data_quality",
+            "clock skew",
+            "`clock skew` on `servicea` → `serviceb`",
+        ),
+        (
+            "jaeger-ui-json/CroixANI__tempo-trace-viewer__jaeger-trace-staging-dotnet.json",
+            "queued_handlers",
+            "InternalTransferOnUserExitStartedMessage",
+            "`InternalTransferOnUserExitStartedMessage` and 3 other handlers in `nimbuscallhandler`",
+        ),
+        (
+            "otlp-json/jaeger__memory__otel_traces_01.json",
+            "error_hotspot",
+            "test-general-conversion-3",
+            "`test-general-conversion-3` in `service-x` and 2 other operations calling `service-y`",
+        ),
+        (
+            "jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json",
+            "critical_path",
+            "SQL SELECT",
+            "`GET /dispatch` in `frontend`",
+        ),
+        // One operation of one service: its name, as before.
+        (
+            "jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json",
+            "bottleneck",
+            "SQL SELECT",
+            "`SQL SELECT` in `mysql` under `GET /dispatch`",
+        ),
+        (
+            "jaeger-ui-json/jaeger__uimodel__ui_01.json",
+            "data_quality",
+            "duplicate span IDs",
+            "`duplicate span IDs` in `service-x`",
+        ),
+    ];
+    for (path, detector, operation, named) in cases {
+        let analysis = analysis_of(path);
+        assert_eq!(finding(&analysis, detector, operation).subject.named(), named, "{path}");
+    }
+}
+
+/// Zipkin's skew capture: `async` holds 65% of the path only once its
+/// server half, recorded 65.4 ms before its call, is placed inside it; the
+/// bottleneck says so. The critical path says which callee it placed in its
+/// own words, once; the data-quality finding reports the raw skew.
+#[test]
+fn a_bottleneck_on_skew_corrected_times_says_so() {
+    let analysis = analysis_of("zipkin-v2/zipkin__skew.json");
+    assert_eq!(
+        finding(&analysis, "bottleneck", "async").explanation,
+        "`async` in `serviceb` holds 65% (65.0ms) of the critical path of `get` in its one request (n=1); times \
+         corrected for a 65.4ms clock skew between `servicea` and `serviceb`"
+    );
+    for (detector, operation) in [("critical_path", "async"), ("data_quality", "clock skew")] {
+        let sentence = &finding(&analysis, detector, operation).explanation;
+        assert!(!sentence.contains("times corrected"), "{sentence}");
+    }
+}
+
+/// No other capture has a finding on corrected times: SmartThings' one
+/// placed callee (`alice`'s `get`, ending 1.08 ms after its 3.86 ms call
+/// from `execution`) is under no finding's example spans, and its one-way
+/// sends, recorded without a duration, are never placed.
+#[test]
+fn only_the_skew_capture_has_findings_on_corrected_times() {
+    for path in captures() {
+        let Some(set) = read(&path) else { continue };
+        let skew = path.ends_with("zipkin__skew.json");
+        for finding in Analysis::of(&set).findings {
+            let corrected = finding.explanation.contains("times corrected for");
+            assert_eq!(
+                corrected,
+                skew && finding.detector == "bottleneck",
+                "{}: {}",
+                path.display(),
+                finding.explanation
+            );
+        }
+    }
+}
+
+/// Three requests whose `GET /a` calls `b` and holds most of its time in
+/// `b`'s `work`, with `b`'s clock `skew_ms` behind: recorded, `b`'s server
+/// half starts before the call does.
+fn skewed_requests(skew_ms: u64) -> Vec<tracelens_core::synth::SynthSpan> {
+    let mut spans = Vec::new();
+    for t in 0..3u64 {
+        let at = 1_000 * t + 100;
+        let id = 10 * t;
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 1,
+            None,
+            "front",
+            "GET /a",
+            SpanKind::Server,
+            (at, at + 300),
+        ));
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 2,
+            Some(id + 1),
+            "front",
+            "call b",
+            SpanKind::Client,
+            (at + 10, at + 260),
+        ));
+        let (start, end) = (at + 15 - skew_ms, at + 255 - skew_ms);
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 3,
+            Some(id + 2),
+            "b",
+            "handle",
+            SpanKind::Server,
+            (start, end),
+        ));
+        spans.push(span(
+            u128::from(t) + 1,
+            id + 4,
+            Some(id + 3),
+            "b",
+            "work",
+            SpanKind::Internal,
+            (start + 5, end - 5),
+        ));
+    }
+    spans
+}
+
+#[test]
+fn a_finding_under_a_placed_callee_says_its_times_were_corrected() {
+    let skewed = common::built(&skewed_requests(60));
+    let work = finding(&skewed, "bottleneck", "work");
+    assert!(
+        work.explanation
+            .ends_with("; times corrected for clock skews of up to 55.0ms between `front` and `b`"),
+        "{}",
+        work.explanation
+    );
+    // The same requests on one clock: nothing corrected, nothing said.
+    let true_clock = common::built(&skewed_requests(0));
+    let work = finding(&true_clock, "bottleneck", "work");
+    assert!(!work.explanation.contains("times corrected"), "{}", work.explanation);
+}
