@@ -1,7 +1,9 @@
 // Browser benchmark: the race against Jaeger UI's numbers (issue 11). For
 // each input, in a fresh headless Chromium per round (median of the rounds):
 // the time from the file input's `change` event to the first painted frame
-// showing the trace list, and to the findings; the peak memory of the tab's
+// showing the trace list, and to the findings; the engine's own part of the
+// time to the list (read and import, then analysis to the list, from the
+// worker's measures); the peak memory of the tab's
 // renderer process; the page's long tasks (from the change event to --settle
 // after the findings: the page may draw its later sections then); the frame
 // rate while the trace list scrolls. Inputs are Jaeger JSON from `tracelens
@@ -92,6 +94,28 @@ function scrollTheList() {
   });
 }
 
+/**
+ * How long the engine's steps took in its worker, from the measures it
+ * records (`engine/timing.rs`): from the start of the read to the start of
+ * the analysis (reading and importing), and from there to the list sent.
+ * The worker's clock is its own, so only durations are compared.
+ */
+async function engineSteps(page) {
+  for (const worker of page.workers()) {
+    const measures = await worker
+      .evaluate(() => performance.getEntriesByType("measure").map((m) => [m.name, m.startTime, m.duration]))
+      .catch(() => []);
+    const last = (name) => measures.filter((m) => m[0] === `tracelens: ${name}`).at(-1);
+    const [analyse, listed] = ["analyse", "list and summary"].map(last);
+    // Read then imported, or (a big file in parts) both at once.
+    const read = last("read") ?? last("read and import in parts");
+    if (read && analyse && listed) {
+      return { readImportMs: analyse[1] - read[1], toListMs: listed[1] + listed[2] - analyse[1] };
+    }
+  }
+  return null;
+}
+
 /** One round: a fresh browser, the site, the file picked, until the findings show or time runs out. */
 async function round(origin, file, opts) {
   const browser = await launchChromium();
@@ -122,6 +146,7 @@ async function round(origin, file, opts) {
       failure = failureOf(error, watch, opts.timeoutS);
     }
     Object.assign(result, await memory.stop());
+    result.steps = await engineSteps(page);
     const probe = watch.crashed() ? null : await page.evaluate(() => window.__peerBench).catch(() => null);
     if (probe?.changeAt != null) {
       const since = (at) => (at == null ? null : at - probe.changeAt);
@@ -158,6 +183,7 @@ function row(input, bytes, rounds) {
     mb(median(of.map((r) => r.peakBytes))),
     `${ms(median(of.map((r) => r.longestTaskMs)))} (${median(of.map((r) => r.longTasks)) ?? "–"} over 50 ms)`,
     scroll == null ? "–" : `${Math.round(scroll)} fps (${where})`,
+    ["readImportMs", "toListMs"].map((step) => ms(median(of.map((r) => r.steps?.[step])))).join(" + "),
     [loadRange(rounds), ...(ok.length && failed.length ? failures : [])].join("; "),
   ];
 }
@@ -170,6 +196,7 @@ await runInputs(options(process.argv.slice(2)), {
     ["peak renderer memory", true],
     ["longest main-thread task", true],
     ["scrolling the list", true],
+    ["engine: read and import + analysis to the list", true],
     ["notes", false],
   ],
   round,
