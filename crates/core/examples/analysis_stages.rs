@@ -95,10 +95,13 @@ fn round(set: &TraceSet, laps: &mut Laps) {
     detector!(
         n_plus_one,
         chatty_calls,
+        call_overhead,
+        consistency_cost,
         retries,
         slow_endpoint,
         long_tail,
         bottleneck,
+        untraced_callee,
         error_hotspot,
         sequential_calls,
         many_queries,
@@ -108,5 +111,11 @@ fn round(set: &TraceSet, laps: &mut Laps) {
         broken_propagation,
         data_quality
     );
+    let found = detectors::queued_handlers::detect(&context);
+    lap(format!("queued_handlers ({})", found.len()), laps);
+    // As the analysis runs them: every detector, then the findings merged,
+    // judged and ranked (the cost of that step is this less the sum above).
+    let found = detectors::detect(&context, &config);
+    lap(format!("all detectors, merged ({})", found.len()), laps);
     laps.record("analysis total".into(), total.elapsed());
 }
