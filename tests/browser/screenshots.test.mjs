@@ -1,15 +1,21 @@
 // The README's pictures of each view, taken from the built site on recorded
-// captures every time the browser tests run, so they show what the site
-// does now. Written to docs/screenshots/ (commit them when a view changes).
+// captures every time the browser tests run, so a view that no longer draws
+// fails here. A run writes them to target/screenshots/; with
+// TRACELENS_SCREENSHOTS=docs it writes the README's copies in
+// docs/screenshots/ instead (commit them when a view changes). Chromium's PNG
+// bytes differ from run to run for the same picture, so an ordinary test run
+// leaves the committed ones alone.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixturePath, startSite } from "./harness.mjs";
 
-const OUT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "docs", "screenshots");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const OUT =
+  process.env.TRACELENS_SCREENSHOTS === "docs" ? join(ROOT, "docs", "screenshots") : join(ROOT, "target", "screenshots");
 const HOTROD = "otlp-json/jaeger-pr9263__hotrod__n_plus_one_full_serial.json";
 const DEMO = "otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json";
 const ROBOT = "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl";
@@ -23,6 +29,7 @@ after(async () => {
 });
 
 async function shoot(page, name) {
+  mkdirSync(OUT, { recursive: true });
   const path = join(OUT, `${name}.png`);
   await page.screenshot({ path });
   assert.ok(statSync(path).size > 20_000, `${name}.png holds a picture`);
