@@ -415,6 +415,9 @@ pub struct Context<'a> {
     repeats: std::cell::OnceCell<Vec<repeats::Repeat>>,
     /// The units of work inside sessions, each with its own critical path.
     session_units: std::cell::OnceCell<session_units::SessionUnits>,
+    /// The spans a walk of subtrees has visited ([`calls::path_time`]),
+    /// kept from walk to walk so each starts without allocating.
+    visits: std::cell::RefCell<calls::Visits>,
 }
 
 impl<'a> Context<'a> {
@@ -456,6 +459,7 @@ impl<'a> Context<'a> {
             call_keys: std::cell::OnceCell::new(),
             repeats: std::cell::OnceCell::new(),
             session_units: std::cell::OnceCell::new(),
+            visits: std::cell::RefCell::default(),
         }
     }
 
