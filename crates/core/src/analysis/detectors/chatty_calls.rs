@@ -53,7 +53,9 @@ use super::calls::{self, CallKeys, UnitName, Units};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
-use std::collections::{BTreeMap, HashMap, HashSet};
+// hashbrown's hasher: these hold span numbers of every repeated call.
+use hashbrown::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::ChattyCalls;
@@ -125,7 +127,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             }
         }
         for ((unit, service, key), spans, under) in with_paths_under(set, keys, &mut calls) {
-            let retried = spans.iter().filter(|s| retries.contains(s)).count();
+            let retried = spans.iter().filter(|s| retries.contains(*s)).count();
             let made = spans.len() - retried;
             if made >= min || (made >= config.min_serial_calls.max(2) && one_after_another(set, &spans)) {
                 by_subject

@@ -40,7 +40,8 @@ use super::calls::Units;
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
-use std::collections::{HashMap, HashSet};
+// hashbrown's hasher: the set of services is built from every span.
+use hashbrown::{HashMap, HashSet};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::CriticalPath;
@@ -406,7 +407,7 @@ impl Targets {
         let set = context.set;
         let keys = super::calls::AttributeKeys::of(set);
         let mut by_span: HashMap<u32, String> = HashMap::new();
-        let mut places: HashMap<(Sym, Sym), std::collections::HashSet<String>> = HashMap::new();
+        let mut places: HashMap<(Sym, Sym), HashSet<String>> = HashMap::new();
         for &i in spans {
             let Some(span) = set.spans.get(i as usize) else {
                 continue;

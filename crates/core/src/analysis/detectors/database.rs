@@ -26,7 +26,8 @@
 
 use crate::intern::Sym;
 use crate::model::{AttrValue, Span, SpanKind, TraceSet};
-use std::collections::HashMap;
+// hashbrown's hasher: keyed by span and statement over every span.
+use hashbrown::HashMap;
 
 /// Marks spans that are no database call.
 const NONE: u32 = u32::MAX;
@@ -161,7 +162,7 @@ impl Recogniser {
         let keys = |names: &[&str]| -> Vec<Sym> { names.iter().filter_map(|n| set.strings.get(n)).collect() };
         // Keys by prefix: the distinct attribute keys are few, so collect them once.
         let mut database_keys = keys(&DATABASE_KEYS);
-        let mut seen: std::collections::HashSet<Sym> = std::collections::HashSet::new();
+        let mut seen: hashbrown::HashSet<Sym> = hashbrown::HashSet::new();
         for attribute in &set.attributes {
             if seen.insert(attribute.key) {
                 let key = set.str(attribute.key);

@@ -33,7 +33,9 @@ use super::{Context, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::model::SpanKind;
 use crate::time::DurationNs;
-use std::collections::{BTreeMap, HashSet};
+// hashbrown's hasher: the set of services is built from every span.
+use hashbrown::HashSet;
+use std::collections::BTreeMap;
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::UntracedCallee;
