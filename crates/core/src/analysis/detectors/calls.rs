@@ -332,6 +332,12 @@ impl CallKeys {
             })
     }
 
+    /// The server span remote call `i` reached (see [`AttributeKeys::callee`]):
+    /// a SERVER child in another service, or the first span past proxy hops.
+    pub(super) fn reached(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32) -> Option<u32> {
+        self.attributes.reached(set, index, i)
+    }
+
     /// The key of span `i`, if it is a remote call.
     pub(super) fn key(&self, i: u32) -> Option<u32> {
         self.key_of.get(i as usize).copied().filter(|&k| k != NONE)
@@ -472,7 +478,7 @@ impl AttributeKeys {
         }
         if out.is_empty() {
             // Nothing on the call says where it went: the server span it reached does.
-            if let Some(server) = self.reached(set, index, i) {
+            if let Some(server) = self.reached(set, index, i).and_then(|s| set.spans.get(s as usize)) {
                 out.push_str(set.str(server.service));
                 // OpenCensus names both ends of an RPC after its method
                 // (`Sent.hipstershop.CartService.GetCart` reaches
@@ -494,12 +500,7 @@ impl AttributeKeys {
     /// `ingress`, at most [`PROXY_HOPS`] deep), the first span below them
     /// that is in another service and no hop, whatever its kind (the hipster
     /// shop's OpenCensus `Recv.*` spans carry none).
-    fn reached<'s>(
-        &self,
-        set: &'s TraceSet,
-        index: &crate::index::TraceIndex,
-        i: u32,
-    ) -> Option<&'s crate::model::Span> {
+    fn reached(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32) -> Option<u32> {
         let caller = set.spans.get(i as usize)?;
         let mut level: Vec<u32> = index.children_of(i).to_vec();
         for depth in 0..=PROXY_HOPS {
@@ -511,7 +512,7 @@ impl AttributeKeys {
                 if self.proxies.is_hop(set, child) {
                     through.extend_from_slice(index.children_of(c));
                 } else if child.service != caller.service && (depth > 0 || child.kind == SpanKind::Server) {
-                    return Some(child);
+                    return Some(c);
                 }
             }
             level = through;

@@ -1,0 +1,612 @@
+//! Calls repeated along a call chain.
+//!
+//! **What it detects.** Services along one call chain each asking the same
+//! server operation the same question in one request: `bookie` checks the
+//! request's token with `auth`, then calls `account` and `coreSrv`, which
+//! each check a token with `auth` again before answering it. Each service
+//! is right to want the caller verified; the chain as a whole pays for one
+//! verification per hop, in series, on the request's critical path.
+//!
+//! **Why it matters.** Every repeated call is a round trip the request waits
+//! for (SmartThings' token checks take 3 ms in `auth` and 16–30 ms at the
+//! caller), and it grows with the depth of the chain, not with the work
+//! asked for. The service called is loaded once per hop too. Checked once
+//! where the request enters, the verified identity or claims can travel
+//! down with the request (a signed internal token, or headers the services
+//! behind the edge trust), or the answer can be cached for the request.
+//!
+//! **Rule.** A call *repeats* one made above it when, in one trace:
+//! - both are remote calls ([`super::calls::calls_out`], not database calls:
+//!   those are [`super::n_plus_one`]'s) that reached a traced server span of
+//!   the same service and name: the same server operation;
+//! - both ask rather than change something: a reading method or RPC verb
+//!   ([`super::call_effect`]), or a path whose last segment opens with a verb
+//!   of checking (`check_token`, `introspect`, `verify`, `validate`), which
+//!   is sent by `POST` with what it checks in its body. A write along a
+//!   chain is each service's own work, not a question asked twice;
+//! - they are made by different services, and the earlier one by the
+//!   service's request (the spans of one service entered by one call) that
+//!   lies above the later call: it had the answer in hand, and ended before
+//!   that request's call that leads down to the later one began (one
+//!   host's clock, so skew between hosts does not decide it);
+//! - the earlier call did not fail (a call after a failure is a retry, or a
+//!   new question), the later one is no retry of a failed call under its own
+//!   parent ([`super::retries`]), and where both say exactly what they asked
+//!   (their URL with IDs and query, [`super::calls::CallKeys::target`]) it is
+//!   the same: the same operation asked for two resources is two questions.
+//!
+//! A request (the unit of work, [`super::calls::Units`]) shows the pattern
+//! for an operation when its repeats reach `min_chain_services` services
+//! down one chain (default 3: A asks, B below it asks again, C below B asks
+//! again), or when at least `min_repeating_services` services (default 2)
+//! repeat a call made above them. One service repeating its caller once is
+//! left alone: two services may verify for reasons of their own. One
+//! finding per server operation, over every request that shows it.
+//!
+//! Impact: `time` is the repeated calls' time on their unit's critical path
+//! (their own and their subtrees' on-path time; inside a session, the unit's
+//! own path, see [`super::session_units`]; in a handler that is not its
+//! trace's root, their wall-clock union within it), summed over the
+//! requests: what passing the answer down would save, at most, not the
+//! calls' summed duration. `request_time_share` is that time over the
+//! requests' durations; `of_requests` the requests of the units concerned.
+//! Severity follows by the shared rules.
+//!
+//! **Example.** In the SmartThings capture (`tests/fixtures/zipkin-v2`),
+//! `bookie` calls `post /oauth/check_token` in `auth` in 12 requests, then
+//! `account` (12 times) and `coreSrv` (11) below it call it again: 23 calls
+//! of 48, all of them on the critical path of the install pages they slow.
+
+use super::call_effect::{self, CallEffects};
+use super::calls::{CallKeys, UnitName, Units};
+use super::{Context, Evidence, Finding, Impact, Severity, Subject};
+use crate::intern::Sym;
+use crate::model::TraceSet;
+use crate::time::DurationNs;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The detector's name in findings.
+pub const NAME: super::Detector = super::Detector::RepeatedAlongChain;
+
+/// How far up a chain is walked: a parent cycle in bad data ends here.
+const MAX_DEPTH: usize = 1024;
+
+/// Thresholds; every field may be left out of a configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Services down one chain making the same call, the first included,
+    /// from which a request shows the pattern.
+    pub min_chain_services: usize,
+    /// Services repeating a call made above them in one request, from which
+    /// it shows the pattern however deep the chain.
+    pub min_repeating_services: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            min_chain_services: 3,
+            min_repeating_services: 2,
+        }
+    }
+}
+
+/// One call that takes part: a remote call that asks a traced server operation.
+#[derive(Clone, Copy)]
+struct Call {
+    span: u32,
+    /// The server operation reached: its service and span name.
+    operation: (Sym, Sym),
+    /// The calling service.
+    service: Sym,
+    /// The top of the calling service's request this call was made in.
+    top: u32,
+}
+
+/// One request's repeats of one server operation.
+struct Occurrence {
+    trace: u32,
+    unit: u32,
+    /// Each repeated call and the call above it that it repeats.
+    repeats: Vec<(u32, u32)>,
+    /// The repeats' time on the unit's critical path.
+    time: u64,
+}
+
+/// The findings, one per server operation.
+pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let (set, index) = (context.set, context.index);
+    let keys = context.call_keys();
+    let units = context.units();
+    let effects = CallEffects::of(set);
+    // Retries of a failed call under one parent, from the repeats shared with chatty calls.
+    let retries: HashSet<u32> = context
+        .repeats()
+        .iter()
+        .filter(|r| r.key >= super::repeats::CALL_KEY)
+        .flat_map(|r| r.retried.iter().map(|&(_, retry)| retry))
+        .collect();
+    let mut by_operation: BTreeMap<(Sym, Sym), Vec<Occurrence>> = BTreeMap::new();
+    let mut calls: Vec<Call> = Vec::new();
+    for (t, trace) in index.traces.iter().enumerate() {
+        calls.clear();
+        for &i in index.spans_of(trace) {
+            if let Some(call) = taking_part(context, keys, &effects, &retries, i) {
+                calls.push(call);
+            }
+        }
+        calls.sort_by_key(|c| (c.operation, c.span));
+        for group in calls.chunk_by(|a, b| a.operation == b.operation) {
+            if distinct_services(group) < 2 {
+                continue;
+            }
+            for occurrence in occurrences(context, units, keys, config, t as u32, group) {
+                by_operation.entry(group[0].operation).or_default().push(occurrence);
+            }
+        }
+    }
+    by_operation
+        .into_iter()
+        .map(|(operation, occurrences)| finding(context, units, keys, operation, &occurrences))
+        .collect()
+}
+
+/// Call `i` as it takes part, if it does: a remote call with a known
+/// duration, no retry, that reached a traced server operation and asks it
+/// something.
+fn taking_part(
+    context: &Context<'_>,
+    keys: &CallKeys,
+    effects: &CallEffects,
+    retries: &HashSet<u32>,
+    i: u32,
+) -> Option<Call> {
+    let (set, index) = (context.set, context.index);
+    let key = keys.key(i)?;
+    let span = set.spans.get(i as usize).filter(|s| s.duration_known())?;
+    if retries.contains(&i) {
+        return None;
+    }
+    let server = keys.reached(set, index, i)?;
+    let reached = set.spans.get(server as usize)?;
+    let asks = effects.reads(set, index, i)
+        || call_effect::path_checks(keys.callee(key))
+        || call_effect::path_checks(set.str(reached.name));
+    asks.then(|| Call {
+        span: i,
+        operation: (reached.service, reached.name),
+        service: span.service,
+        top: request_top(context, i),
+    })
+}
+
+/// The top of the calling service's request span `i` is in: the highest
+/// span above it, itself included, reached without leaving its service.
+fn request_top(context: &Context<'_>, i: u32) -> u32 {
+    let set = context.set;
+    let service = |s: u32| set.spans.get(s as usize).map(|s| s.service);
+    let mut top = i;
+    for _ in 0..MAX_DEPTH {
+        match parent(context, top) {
+            Some(p) if service(p) == service(i) => top = p,
+            _ => break,
+        }
+    }
+    top
+}
+
+fn parent(context: &Context<'_>, i: u32) -> Option<u32> {
+    context.index.parent.get(i as usize).copied().flatten()
+}
+
+/// How many services make the calls of `group`.
+fn distinct_services(group: &[Call]) -> u64 {
+    super::distinct(group.iter().map(|c| c.service))
+}
+
+/// The call of `group` that `call` repeats, if any: one made in the same
+/// unit of work (a session's login long over is no request the later
+/// work is part of) by a service's request above it (in another service), ended before that
+/// request's call leading down to `call` began, not failed, and asking the
+/// same thing where both say. The nearest such request's, first made.
+fn repeated(
+    context: &Context<'_>,
+    units: &Units,
+    keys: &CallKeys,
+    group: &[Call],
+    by_top: &HashMap<u32, Vec<usize>>,
+    call: &Call,
+) -> Option<u32> {
+    let set = context.set;
+    let unit = units.unit(call.span)?;
+    let span = |s: u32| set.spans.get(s as usize);
+    let target = keys.target(set, call.span);
+    let mut below = span(call.span)?.service;
+    // The span of the request being walked through where the chain left it:
+    // its call leading down.
+    let mut exit: Option<u32> = None;
+    let mut at = parent(context, call.span);
+    for _ in 0..MAX_DEPTH {
+        let a = at?;
+        let service = span(a)?.service;
+        if service != below {
+            exit = Some(a);
+        }
+        let next = parent(context, a);
+        let is_top = next.and_then(span).is_none_or(|p| p.service != service);
+        if is_top
+            && service != call.service
+            && let (Some(made), Some(exit)) = (by_top.get(&a), exit.and_then(span))
+        {
+            let first = made
+                .iter()
+                .filter_map(|&k| group.get(k))
+                .filter(|earlier| {
+                    units.unit(earlier.span) == Some(unit)
+                        && span(earlier.span).is_some_and(|e| e.end() <= exit.start)
+                        && !context.failures.span(earlier.span)
+                        && same_question(target, keys.target(set, earlier.span))
+                })
+                .min_by_key(|earlier| (span(earlier.span).map(|e| e.start), earlier.span));
+            if let Some(first) = first {
+                return Some(first.span);
+            }
+        }
+        below = service;
+        at = next;
+    }
+    None
+}
+
+/// Whether two calls asked the same thing, as far as they say: their exact
+/// targets agree, or one of them does not say.
+fn same_question(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// The requests of trace `t` that show the pattern for the operation of
+/// `group` (calls of one server operation in one trace).
+fn occurrences(
+    context: &Context<'_>,
+    units: &Units,
+    keys: &CallKeys,
+    config: &Config,
+    t: u32,
+    group: &[Call],
+) -> Vec<Occurrence> {
+    let mut by_top: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (k, call) in group.iter().enumerate() {
+        by_top.entry(call.top).or_default().push(k);
+    }
+    let repeats: HashMap<u32, u32> = group
+        .iter()
+        .filter_map(|call| Some((call.span, repeated(context, units, keys, group, &by_top, call)?)))
+        .collect();
+    let service_of: HashMap<u32, Sym> = group.iter().map(|c| (c.span, c.service)).collect();
+    // Per unit of work, its repeats, in span order so the findings are stable.
+    let mut per_unit: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
+    for (&later, &earlier) in &repeats {
+        if let Some(unit) = units.unit(later) {
+            per_unit.entry(unit).or_default().push((later, earlier));
+        }
+    }
+    let mut found = Vec::new();
+    for (unit, mut pairs) in per_unit {
+        pairs.sort_unstable();
+        let repeating = super::distinct(pairs.iter().filter_map(|(later, _)| service_of.get(later)));
+        let deepest = pairs
+            .iter()
+            .map(|&(later, _)| chain_services(&repeats, &service_of, later))
+            .max()
+            .unwrap_or(0);
+        if (repeating as usize) < config.min_repeating_services.max(1) && deepest < config.min_chain_services.max(2) {
+            continue;
+        }
+        let later: Vec<u32> = pairs.iter().map(|&(later, _)| later).collect();
+        found.push(Occurrence {
+            trace: t,
+            unit,
+            time: path_time(context, t as usize, unit, &later),
+            repeats: pairs,
+        });
+    }
+    found
+}
+
+/// The services down the chain of repeats that ends at `call`: `call`'s,
+/// the one it repeats, the one that one repeats, … each counted once.
+fn chain_services(repeats: &HashMap<u32, u32>, service_of: &HashMap<u32, Sym>, call: u32) -> usize {
+    let mut services: Vec<Sym> = Vec::new();
+    let mut at = Some(call);
+    for _ in 0..MAX_DEPTH {
+        let Some(c) = at else { break };
+        if let Some(&service) = service_of.get(&c)
+            && !services.contains(&service)
+        {
+            services.push(service);
+        }
+        at = repeats.get(&c).copied();
+    }
+    services.len()
+}
+
+/// The time `calls` (and what they called) held on the critical path of
+/// their unit of work: a session's unit has its own path, a request trace's
+/// root the trace's; a handler that is not its trace's root has none, so
+/// there it is their wall-clock union within it.
+fn path_time(context: &Context<'_>, t: usize, unit: u32, calls: &[u32]) -> u64 {
+    let set = context.set;
+    let Some(trace) = context.index.traces.get(t) else {
+        return 0;
+    };
+    let in_session = trace.shape == crate::index::TraceShape::Session;
+    if !in_session && trace.root != unit {
+        let mut intervals = super::wall_clock::Intervals::default();
+        for &c in calls {
+            intervals.push_span(set, c);
+        }
+        let Some(unit) = set.spans.get(unit as usize) else {
+            return 0;
+        };
+        return intervals.union_within(unit.start.0, unit.end().0);
+    }
+    let mut seen: HashSet<u32> = HashSet::new();
+    let mut stack: Vec<u32> = calls.to_vec();
+    let mut total = 0u64;
+    while let Some(span) = stack.pop() {
+        if !seen.insert(span) {
+            continue;
+        }
+        let on_path = if in_session {
+            context.session_units().on_path(span)
+        } else {
+            context.on_path.get(span as usize).map_or(0, |d| d.0)
+        };
+        total = total.saturating_add(on_path);
+        stack.extend_from_slice(context.index.children_of(span));
+    }
+    total
+}
+
+/// "`account` (12 times) and `coreSrv` (11) below `bookie`": who repeated
+/// the call below whom, most often first.
+fn who_repeated(set: &TraceSet, occurrences: &[Occurrence]) -> String {
+    let service = |s: u32| set.spans.get(s as usize).map_or("", |s| set.str(s.service));
+    // Per service above, per service below it, the repeats.
+    let mut pairs: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+    for occurrence in occurrences {
+        for &(later, earlier) in &occurrence.repeats {
+            *pairs
+                .entry(service(earlier))
+                .or_default()
+                .entry(service(later))
+                .or_default() += 1;
+        }
+    }
+    let mut groups: Vec<(&str, Vec<(&str, u64)>)> = pairs
+        .into_iter()
+        .map(|(above, below)| {
+            let mut below: Vec<(&str, u64)> = below.into_iter().collect();
+            below.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            (above, below)
+        })
+        .collect();
+    let total = |below: &[(&str, u64)]| below.iter().map(|b| b.1).sum::<u64>();
+    groups.sort_by(|a, b| total(&b.1).cmp(&total(&a.1)).then_with(|| a.0.cmp(b.0)));
+    let mut first = true;
+    let shown: Vec<String> = groups
+        .iter()
+        .map(|(above, below)| {
+            let below: Vec<String> = below
+                .iter()
+                .map(|&(later, count)| {
+                    let unit = if first {
+                        super::agrees(count, " time", " times")
+                    } else {
+                        ""
+                    };
+                    first = false;
+                    format!("`{}` ({count}{unit})", super::shown(later))
+                })
+                .collect();
+            format!("{} below `{}`", super::join(&below), super::shown(above))
+        })
+        .collect();
+    super::join(&shown)
+}
+
+/// Where the occurrences were, for the sentence ("in 9 of the 11 runs of
+/// `post pages/install/page` in `strongman`", or over several units "in 11
+/// runs of 3 handlers (9 of the 11 runs of …)"), the requests they are
+/// judged against, the endpoint when they are all of one, and what one
+/// unit is called ("run", "request").
+struct Seen {
+    words: String,
+    of_requests: u64,
+    endpoint: Option<String>,
+    noun: &'static str,
+}
+
+fn where_seen(context: &Context<'_>, units: &Units, occurrences: &[Occurrence]) -> Seen {
+    let set = context.set;
+    let mut per_name: BTreeMap<UnitName<'_>, u64> = BTreeMap::new();
+    for occurrence in occurrences {
+        let name = units.name(context, occurrence.trace as usize, occurrence.unit);
+        *per_name.entry(name).or_default() += 1;
+    }
+    let requests = occurrences.len() as u64;
+    let of_requests: u64 = per_name
+        .iter()
+        .map(|(&name, &n)| units.count(context, name).max(n))
+        .sum();
+    let (one, many) = super::calls::units_noun(per_name.keys().copied());
+    let endpoint = match per_name.keys().next() {
+        Some(&UnitName::Endpoint(e)) if per_name.len() == 1 => Some(e.to_owned()),
+        _ => None,
+    };
+    let places = {
+        let endpoints = per_name.keys().any(|n| matches!(n, UnitName::Endpoint(_)));
+        let handlers = per_name.keys().any(|n| matches!(n, UnitName::Handler(..)));
+        match (endpoints, handlers) {
+            (true, false) => "endpoints",
+            (true, true) => "endpoints and handlers",
+            _ => "handlers",
+        }
+    };
+    let mut names: Vec<(UnitName<'_>, u64)> = per_name.into_iter().collect();
+    names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let of = |name: UnitName<'_>, n: u64| {
+        let all = units.count(context, name).max(n);
+        let what = match name {
+            UnitName::Endpoint(e) => format!("`{}` {}", super::shown(e), super::agrees(all, "request", "requests")),
+            UnitName::Handler(service, name) => format!(
+                "{} of `{}` in `{}`",
+                super::agrees(all, "run", "runs"),
+                super::shown(name),
+                super::shown(set.str(service))
+            ),
+        };
+        if all == 1 {
+            format!("its one {what}")
+        } else {
+            format!("{n} of the {all} {what}")
+        }
+    };
+    let words = match names.as_slice() {
+        [(name, n)] => format!("in {}", of(*name, *n)),
+        [(name, n), ..] => format!(
+            "in {} of {} {places} ({})",
+            super::counted(requests, one, many),
+            names.len(),
+            of(*name, *n)
+        ),
+        [] => String::new(),
+    };
+    Seen {
+        words,
+        of_requests: of_requests.max(requests),
+        endpoint,
+        noun: one,
+    }
+}
+
+/// Whether every call of `occurrences` said exactly what it asked (a URL
+/// with its query) and that is the same: a read of one URL asked again.
+/// Otherwise the arguments are not in the data (a token in a body).
+fn same_target_said(set: &TraceSet, keys: &CallKeys, occurrences: &[Occurrence]) -> Option<String> {
+    let mut targets = occurrences
+        .iter()
+        .flat_map(|o| o.repeats.iter().flat_map(|&(later, earlier)| [later, earlier]))
+        .map(|c| keys.target(set, c).filter(|t| t.contains('?')));
+    let first = targets.next()??;
+    targets.all(|t| t == Some(first)).then(|| first.to_owned())
+}
+
+fn finding(
+    context: &Context<'_>,
+    units: &Units,
+    keys: &CallKeys,
+    (service, name): (Sym, Sym),
+    occurrences: &[Occurrence],
+) -> Finding {
+    let set = context.set;
+    let repeated: u64 = occurrences.iter().map(|o| o.repeats.len() as u64).sum();
+    let all_calls = set
+        .spans
+        .iter()
+        .filter(|s| s.service == service && s.name == name)
+        .count() as u64;
+    let time: u64 = occurrences.iter().map(|o| o.time).fold(0, u64::saturating_add);
+    let unit_time: u64 = occurrences
+        .iter()
+        .filter_map(|o| set.spans.get(o.unit as usize))
+        .map(|s| s.duration.0)
+        .fold(0, u64::saturating_add);
+    let per_request = super::median(occurrences.iter().map(|o| o.time).collect());
+    let share = super::wall_clock::share(time, unit_time);
+    let seen = where_seen(context, units, occurrences);
+    let operation = format!(
+        "`{}` in `{}`",
+        super::shown(set.str(name)),
+        super::shown(set.str(service))
+    );
+    let asked = match same_target_said(set, keys, occurrences) {
+        Some(target) => format!("each asked for the same URL (`{}`)", super::shown(&target)),
+        None => "the calls record no arguments (a token travels in a body or a header), so that each asked what \
+                 the call above it asked is read from the chain, not recorded"
+            .to_owned(),
+    };
+    let requests = occurrences.len() as u64;
+    let held = if requests == 1 {
+        format!(
+            "{} on its critical path ({:.0}% of its time)",
+            DurationNs(time),
+            share * 100.0
+        )
+    } else {
+        format!(
+            "{} on their critical paths, a median {} a {} ({:.0}% of their time)",
+            DurationNs(time),
+            DurationNs(per_request),
+            seen.noun,
+            share * 100.0
+        )
+    };
+    let explanation = format!(
+        "{operation} is called again below a service that had already called it in the same request: by {}, {repeated} \
+         of its {all_calls} calls, {}; {held}; {asked}: make the call once where the request enters and pass its \
+         answer (the verified identity or claims) down with the request, or cache it for the request",
+        who_repeated(set, occurrences),
+        seen.words,
+    );
+    let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
+    examples.sort_by_key(|o| std::cmp::Reverse(o.time));
+    Finding {
+        detector: NAME,
+        // Judged from the impact by the shared rules in `detect`.
+        severity: Severity::Info,
+        impact: Impact {
+            requests,
+            traces: Some(super::distinct(occurrences.iter().map(|o| o.trace))),
+            failed_requests: 0,
+            of_requests: seen.of_requests,
+            request_time_share: share,
+            time: DurationNs(time),
+            data_at_risk: false,
+            request_time: DurationNs(0),
+        },
+        subject: Subject {
+            endpoint: seen.endpoint,
+            service: set.str(service).to_owned(),
+            operation: set.str(name).to_owned(),
+            route: None,
+        },
+        explanation,
+        evidence: examples
+            .iter()
+            .take(3)
+            .map(|o| Evidence {
+                trace_id: context.trace_id(o.trace as usize),
+                span_ids: {
+                    // Each call above, then the calls that repeat it.
+                    let mut spans: Vec<u32> = Vec::new();
+                    for &(later, earlier) in o.repeats.iter().take(4) {
+                        for s in [earlier, later] {
+                            if !spans.contains(&s) {
+                                spans.push(s);
+                            }
+                        }
+                    }
+                    spans
+                        .into_iter()
+                        .filter_map(|s| set.spans.get(s as usize).map(|s| s.span_id))
+                        .collect()
+                },
+            })
+            .collect(),
+    }
+}
