@@ -99,6 +99,7 @@ fn round(set: &TraceSet, laps: &mut Laps) {
         slow_endpoint,
         long_tail,
         bottleneck,
+        repeated_along_chain,
         error_hotspot,
         sequential_calls,
         many_queries,

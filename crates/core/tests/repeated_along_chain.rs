@@ -144,6 +144,43 @@ fn a_write_made_by_every_service_is_each_ones_own_work() {
     assert!(of(&analysis, DETECTOR).is_empty(), "{:#?}", of(&analysis, DETECTOR));
 }
 
+/// [`chain`] with its three lookups made as gRPC calls of `method` on
+/// `service` in `users`, which record no arguments.
+fn rpc_chain(service: &str, method: &str) -> Vec<SynthSpan> {
+    let mut spans = chain("GET", SAME_USER);
+    for s in spans
+        .iter_mut()
+        .filter(|s| matches!(s.span_id, 2 | 3 | 6 | 7 | 10 | 11))
+    {
+        s.name = format!("{service}/{method}");
+        s.attributes = vec![
+            ("rpc.system", str("grpc")),
+            ("rpc.service", str(service)),
+            ("rpc.method", str(method)),
+        ];
+    }
+    spans
+}
+
+#[test]
+fn a_read_that_records_no_arguments_is_not_known_to_ask_the_same() {
+    // `GetUser` three services deep: which user each asked for is not in the
+    // data, so nothing says the second and third asked what the first did.
+    let analysis = built(&rpc_chain("users.UserService", "GetUser"));
+    assert!(of(&analysis, DETECTOR).is_empty(), "{:#?}", of(&analysis, DETECTOR));
+    // A check of a credential asks about the one the request carries.
+    let analysis = built(&rpc_chain("users.AuthService", "CheckToken"));
+    let found = of(&analysis, DETECTOR);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("`users.AuthService/CheckToken` in `users` is called again"),
+        "{}",
+        found[0].explanation
+    );
+}
+
 #[test]
 fn a_call_after_the_one_above_failed_asks_anew() {
     let mut spans = chain("GET", SAME_USER);

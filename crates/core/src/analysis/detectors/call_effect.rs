@@ -36,13 +36,46 @@ const READ_VERBS: &[&str] = &[
 /// alone would call them writes.
 const CHECK_VERBS: &[&str] = &["check", "verify", "validate", "introspect"];
 
-/// Whether a callee's path (`auth/oauth/check_token`) ends in a segment that
+/// Whether a callee's path (`auth/oauth/check_token`, or an RPC's
+/// `auth.AuthService/Check`) ends in a segment that
 /// opens with a verb of checking: `check_token`, `verifyToken`,
 /// `introspect`; not `checkout` or `validateownership`, where the verb runs
 /// into another word.
 pub(super) fn path_checks(path: &str) -> bool {
-    let last = path.rsplit('/').find(|segment| !segment.is_empty()).unwrap_or("");
+    let last = path
+        .rsplit(['/', ' '])
+        .find(|segment| !segment.is_empty())
+        .unwrap_or("");
     opens_with(last, CHECK_VERBS)
+}
+
+/// Words that name a credential, lowercase: what a check of the caller's
+/// identity checks (`/oauth/check_token`, `AuthService/Check`,
+/// `/sessions/validate`).
+const CREDENTIAL_WORDS: &[&str] = &[
+    "token",
+    "auth",
+    "session",
+    "credential",
+    "identity",
+    "jwt",
+    "introspect",
+    "principal",
+    "apikey",
+    "api_key",
+];
+
+/// Whether a callee or operation (`auth/oauth/check_token`,
+/// `auth.AuthService/Check`) checks a credential: its last segment opens
+/// with a verb of checking ([`path_checks`]) and it names a credential. Such
+/// a call asks about the credential its request carries, which the call
+/// does not record (a token travels in a body or a header).
+pub(super) fn checks_credential(callee: &str) -> bool {
+    if !path_checks(callee) {
+        return false;
+    }
+    let callee = callee.to_ascii_lowercase();
+    CREDENTIAL_WORDS.iter().any(|word| callee.contains(word))
 }
 
 /// The attribute keys the classification reads, looked up once per set.
@@ -199,6 +232,27 @@ mod tests {
             "",
         ] {
             assert!(!path_checks(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn credential_checks_name_a_credential() {
+        for checks in [
+            "auth/oauth/check_token",
+            "post /oauth/check_token",
+            "auth.AuthService/Check",
+            "/oauth2/introspect",
+            "/sessions/validate",
+        ] {
+            assert!(checks_credential(checks), "{checks}");
+        }
+        for other in [
+            "ledger.LedgerService/Check",
+            "/api/devices/validateownership",
+            "/tokens",
+            "/orders/check",
+        ] {
+            assert!(!checks_credential(other), "{other}");
         }
     }
 

@@ -19,21 +19,30 @@
 //! - both are remote calls ([`super::calls::calls_out`], not database calls:
 //!   those are [`super::n_plus_one`]'s) that reached a traced server span of
 //!   the same service and name: the same server operation;
-//! - both ask rather than change something: a reading method or RPC verb
-//!   ([`super::call_effect`]), or a path whose last segment opens with a verb
-//!   of checking (`check_token`, `introspect`, `verify`, `validate`), which
-//!   is sent by `POST` with what it checks in its body. A write along a
-//!   chain is each service's own work, not a question asked twice;
-//! - they are made by different services, and the earlier one by the
-//!   service's request (the spans of one service entered by one call) that
-//!   lies above the later call: it had the answer in hand, and ended before
-//!   that request's call that leads down to the later one began (one
+//! - both asked the same question, as far as the data can tell:
+//!   - reads ([`super::call_effect`]: a reading HTTP method or RPC verb) of
+//!     the same exact target (their URL or path, IDs and query included,
+//!     [`super::calls::CallKeys::target`]): the same operation asked about
+//!     two resources is two questions, and a read that records no target
+//!     (an RPC's arguments are not traced) is not known to ask the same;
+//!   - or checks of a credential, whose subject no call records (a token
+//!     travels in a body or a header): a path or RPC method whose last
+//!     segment opens with a verb of checking (`check_token`, `introspect`,
+//!     `Check`, `validate`) and that names a credential (a token, `auth`, a
+//!     session: `call_effect::checks_credential`), sent by `POST` as often
+//!     as not. What each asked is then read from the chain (the credential
+//!     the request carries), and the sentence says so.
+//!
+//!   A write along a chain (each service recording its own event) is each
+//!   service's own work, not a question asked twice;
+//! - they are made by different services, in the same unit of work, and the
+//!   earlier one by the service's request (its spans entered by one call)
+//!   that lies above the later call: it had the answer in hand, and ended
+//!   before that request's call that leads down to the later one began (one
 //!   host's clock, so skew between hosts does not decide it);
 //! - the earlier call did not fail (a call after a failure is a retry, or a
-//!   new question), the later one is no retry of a failed call under its own
-//!   parent ([`super::retries`]), and where both say exactly what they asked
-//!   (their URL with IDs and query, [`super::calls::CallKeys::target`]) it is
-//!   the same: the same operation asked for two resources is two questions.
+//!   new question), and the later one is no retry of a failed call under its
+//!   own parent ([`super::retries`]).
 //!
 //! A request (the unit of work, [`super::calls::Units`]) shows the pattern
 //! for an operation when its repeats reach `min_chain_services` services
@@ -102,6 +111,19 @@ struct Call {
     service: Sym,
     /// The top of the calling service's request this call was made in.
     top: u32,
+    /// What it asked, as far as the call says.
+    question: Question,
+}
+
+/// What a call asked, which two calls must share to be the same question.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// A read of this exact target (its URL or path, IDs and query
+    /// included, interned): what the answer is about is all in it.
+    Target(Sym),
+    /// A check of a credential (a token, a session) whose subject the call
+    /// does not record: the one the request carries, read from the chain.
+    Credential,
 }
 
 /// One request's repeats of one server operation.
@@ -110,6 +132,8 @@ struct Occurrence {
     unit: u32,
     /// Each repeated call and the call above it that it repeats.
     repeats: Vec<(u32, u32)>,
+    /// What each repeat asked, as `repeats`.
+    questions: Vec<Question>,
     /// The repeats' time on the unit's critical path.
     time: u64,
 }
@@ -141,20 +165,20 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             if distinct_services(group) < 2 {
                 continue;
             }
-            for occurrence in occurrences(context, units, keys, config, t as u32, group) {
+            for occurrence in occurrences(context, units, config, t as u32, group) {
                 by_operation.entry(group[0].operation).or_default().push(occurrence);
             }
         }
     }
     by_operation
         .into_iter()
-        .map(|(operation, occurrences)| finding(context, units, keys, operation, &occurrences))
+        .map(|(operation, occurrences)| finding(context, units, operation, &occurrences))
         .collect()
 }
 
 /// Call `i` as it takes part, if it does: a remote call with a known
 /// duration, no retry, that reached a traced server operation and asks it
-/// something.
+/// something two calls can be seen to share ([`Question`]).
 fn taking_part(
     context: &Context<'_>,
     keys: &CallKeys,
@@ -170,14 +194,22 @@ fn taking_part(
     }
     let server = keys.reached(set, index, i)?;
     let reached = set.spans.get(server as usize)?;
-    let asks = effects.reads(set, index, i)
-        || call_effect::path_checks(keys.callee(key))
-        || call_effect::path_checks(set.str(reached.name));
-    asks.then(|| Call {
+    let target = keys.target(set, i).and_then(|t| set.strings.get(t));
+    let question = match target {
+        Some(target) if effects.reads(set, index, i) => Question::Target(target),
+        _ if call_effect::checks_credential(keys.callee(key))
+            || call_effect::checks_credential(set.str(reached.name)) =>
+        {
+            Question::Credential
+        }
+        _ => return None,
+    };
+    Some(Call {
         span: i,
         operation: (reached.service, reached.name),
         service: span.service,
         top: request_top(context, i),
+        question,
     })
 }
 
@@ -213,7 +245,6 @@ fn distinct_services(group: &[Call]) -> u64 {
 fn repeated(
     context: &Context<'_>,
     units: &Units,
-    keys: &CallKeys,
     group: &[Call],
     by_top: &HashMap<u32, Vec<usize>>,
     call: &Call,
@@ -221,7 +252,6 @@ fn repeated(
     let set = context.set;
     let unit = units.unit(call.span)?;
     let span = |s: u32| set.spans.get(s as usize);
-    let target = keys.target(set, call.span);
     let mut below = span(call.span)?.service;
     // The span of the request being walked through where the chain left it:
     // its call leading down.
@@ -246,7 +276,7 @@ fn repeated(
                     units.unit(earlier.span) == Some(unit)
                         && span(earlier.span).is_some_and(|e| e.end() <= exit.start)
                         && !context.failures.span(earlier.span)
-                        && same_question(target, keys.target(set, earlier.span))
+                        && earlier.question == call.question
                 })
                 .min_by_key(|earlier| (span(earlier.span).map(|e| e.start), earlier.span));
             if let Some(first) = first {
@@ -259,34 +289,19 @@ fn repeated(
     None
 }
 
-/// Whether two calls asked the same thing, as far as they say: their exact
-/// targets agree, or one of them does not say.
-fn same_question(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
-
 /// The requests of trace `t` that show the pattern for the operation of
 /// `group` (calls of one server operation in one trace).
-fn occurrences(
-    context: &Context<'_>,
-    units: &Units,
-    keys: &CallKeys,
-    config: &Config,
-    t: u32,
-    group: &[Call],
-) -> Vec<Occurrence> {
+fn occurrences(context: &Context<'_>, units: &Units, config: &Config, t: u32, group: &[Call]) -> Vec<Occurrence> {
     let mut by_top: HashMap<u32, Vec<usize>> = HashMap::new();
     for (k, call) in group.iter().enumerate() {
         by_top.entry(call.top).or_default().push(k);
     }
     let repeats: HashMap<u32, u32> = group
         .iter()
-        .filter_map(|call| Some((call.span, repeated(context, units, keys, group, &by_top, call)?)))
+        .filter_map(|call| Some((call.span, repeated(context, units, group, &by_top, call)?)))
         .collect();
     let service_of: HashMap<u32, Sym> = group.iter().map(|c| (c.span, c.service)).collect();
+    let question_of: HashMap<u32, Question> = group.iter().map(|c| (c.span, c.question)).collect();
     // Per unit of work, its repeats, in span order so the findings are stable.
     let mut per_unit: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
     for (&later, &earlier) in &repeats {
@@ -311,6 +326,7 @@ fn occurrences(
             trace: t,
             unit,
             time: path_time(context, t as usize, unit, &later),
+            questions: later.iter().filter_map(|c| question_of.get(c).copied()).collect(),
             repeats: pairs,
         });
     }
@@ -398,11 +414,14 @@ fn who_repeated(set: &TraceSet, occurrences: &[Occurrence]) -> String {
     let total = |below: &[(&str, u64)]| below.iter().map(|b| b.1).sum::<u64>();
     groups.sort_by(|a, b| total(&b.1).cmp(&total(&a.1)).then_with(|| a.0.cmp(b.0)));
     let mut first = true;
-    let shown: Vec<String> = groups
+    // A chain of a dozen services is told by its busiest hops.
+    let mut shown: Vec<String> = groups
         .iter()
+        .take(SHOWN)
         .map(|(above, below)| {
-            let below: Vec<String> = below
+            let mut names: Vec<String> = below
                 .iter()
+                .take(SHOWN)
                 .map(|&(later, count)| {
                     let unit = if first {
                         super::agrees(count, " time", " times")
@@ -413,11 +432,25 @@ fn who_repeated(set: &TraceSet, occurrences: &[Occurrence]) -> String {
                     format!("`{}` ({count}{unit})", super::shown(later))
                 })
                 .collect();
-            format!("{} below `{}`", super::join(&below), super::shown(above))
+            if below.len() > SHOWN {
+                names.push(format!("{} more", below.len() - SHOWN));
+            }
+            format!("{} below `{}`", super::join(&names), super::shown(above))
         })
         .collect();
+    if groups.len() > SHOWN {
+        let more: u64 = groups.iter().skip(SHOWN).map(|(_, below)| total(below)).sum();
+        shown.push(format!(
+            "{} below {} other services",
+            super::counted(more, "call", "calls"),
+            groups.len() - SHOWN
+        ));
+    }
     super::join(&shown)
 }
+
+/// How many services a sentence names in a list before "and N more".
+const SHOWN: usize = 3;
 
 /// Where the occurrences were, for the sentence ("in 9 of the 11 runs of
 /// `post pages/install/page` in `strongman`", or over several units "in 11
@@ -494,25 +527,17 @@ fn where_seen(context: &Context<'_>, units: &Units, occurrences: &[Occurrence]) 
     }
 }
 
-/// Whether every call of `occurrences` said exactly what it asked (a URL
-/// with its query) and that is the same: a read of one URL asked again.
-/// Otherwise the arguments are not in the data (a token in a body).
-fn same_target_said(set: &TraceSet, keys: &CallKeys, occurrences: &[Occurrence]) -> Option<String> {
-    let mut targets = occurrences
-        .iter()
-        .flat_map(|o| o.repeats.iter().flat_map(|&(later, earlier)| [later, earlier]))
-        .map(|c| keys.target(set, c).filter(|t| t.contains('?')));
-    let first = targets.next()??;
-    targets.all(|t| t == Some(first)).then(|| first.to_owned())
+/// The target every repeat of `occurrences` asked for, when they all read
+/// one ([`Question::Target`]); `None` when they checked a credential.
+fn same_target<'s>(set: &'s TraceSet, occurrences: &[Occurrence]) -> Option<&'s str> {
+    let mut questions = occurrences.iter().flat_map(|o| o.questions.iter().copied());
+    let Some(Question::Target(first)) = questions.next() else {
+        return None;
+    };
+    questions.all(|q| q == Question::Target(first)).then(|| set.str(first))
 }
 
-fn finding(
-    context: &Context<'_>,
-    units: &Units,
-    keys: &CallKeys,
-    (service, name): (Sym, Sym),
-    occurrences: &[Occurrence],
-) -> Finding {
+fn finding(context: &Context<'_>, units: &Units, (service, name): (Sym, Sym), occurrences: &[Occurrence]) -> Finding {
     let set = context.set;
     let repeated: u64 = occurrences.iter().map(|o| o.repeats.len() as u64).sum();
     let all_calls = set
@@ -534,8 +559,8 @@ fn finding(
         super::shown(set.str(name)),
         super::shown(set.str(service))
     );
-    let asked = match same_target_said(set, keys, occurrences) {
-        Some(target) => format!("each asked for the same URL (`{}`)", super::shown(&target)),
+    let asked = match same_target(set, occurrences) {
+        Some(target) => format!("each asked for the same URL (`{}`)", super::shown(target)),
         None => "the calls record no arguments (a token travels in a body or a header), so that each asked what \
                  the call above it asked is read from the chain, not recorded"
             .to_owned(),
