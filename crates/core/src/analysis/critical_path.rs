@@ -293,6 +293,51 @@ mod tests {
         out
     }
 
+    /// A span of trace 7 for [`imported`], its times in milliseconds.
+    fn span(
+        id: u64,
+        parent: Option<u64>,
+        service: &'static str,
+        kind: crate::model::SpanKind,
+        ms: (u64, u64),
+    ) -> crate::synth::SynthSpan {
+        let base = 1_700_000_000_000_000_000u64;
+        crate::synth::SynthSpan {
+            trace_id: 7,
+            span_id: id,
+            parent_span_id: parent,
+            service,
+            name: format!("op{id}"),
+            kind,
+            start_ns: base + ms.0 * 1_000_000,
+            end_ns: base + ms.1 * 1_000_000,
+            error: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    /// `spans` read as an importer reads them, and indexed.
+    fn imported(spans: &[crate::synth::SynthSpan]) -> (TraceSet, TraceIndex) {
+        let mut set = TraceSet::new();
+        let bytes = crate::synth::encode(spans, crate::import::Format::OtlpJson);
+        crate::import::import_file(&mut set, "test", &bytes).unwrap();
+        let index = TraceIndex::build(&set);
+        (set, index)
+    }
+
+    /// Each span's ID and its whole milliseconds on the path, by ID.
+    fn path_ms(set: &TraceSet, index: &TraceIndex) -> Vec<(u64, u64)> {
+        let times = on_path_times(set, index);
+        let mut ms: Vec<(u64, u64)> = set
+            .spans
+            .iter()
+            .zip(&times)
+            .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
+            .collect();
+        ms.sort_unstable();
+        ms
+    }
+
     #[test]
     fn a_child_starting_before_its_parent_is_walked_only_inside_it() {
         // Zipkin's skew capture: the server half starts 65 ms before the client
@@ -335,39 +380,14 @@ mod tests {
         // (103–198). Placed in the middle of the client (104–197), the callee
         // and its child hold the path, not the client around them.
         use crate::model::SpanKind;
-        use crate::synth::{SynthSpan, encode};
-        let base = 1_700_000_000_000_000_000u64;
-        let span = |id: u64, parent: Option<u64>, service: &'static str, kind: SpanKind, ms: (u64, u64)| SynthSpan {
-            trace_id: 7,
-            span_id: id,
-            parent_span_id: parent,
-            service,
-            name: format!("op{id}"),
-            kind,
-            start_ns: base + ms.0 * 1_000_000,
-            end_ns: base + ms.1 * 1_000_000,
-            error: None,
-            attributes: Vec::new(),
-        };
         let spans = [
             span(1, None, "a", SpanKind::Server, (100, 200)),
             span(2, Some(1), "a", SpanKind::Client, (103, 198)),
             span(3, Some(2), "b", SpanKind::Server, (38, 131)),
             span(4, Some(3), "b", SpanKind::Internal, (38, 103)),
         ];
-        let mut set = TraceSet::new();
-        crate::import::import_file(&mut set, "test", &encode(&spans, crate::import::Format::OtlpJson)).unwrap();
-        let index = TraceIndex::build(&set);
-        let times = on_path_times(&set, &index);
-        let ms: Vec<(u64, u64)> = set
-            .spans
-            .iter()
-            .zip(&times)
-            .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
-            .collect::<std::collections::BTreeMap<_, _>>()
-            .into_iter()
-            .collect();
-        assert_eq!(ms, [(1, 5), (2, 2), (3, 28), (4, 65)]);
+        let (set, index) = imported(&spans);
+        assert_eq!(path_ms(&set, &index), [(1, 5), (2, 2), (3, 28), (4, 65)]);
         // Each stretch lies on its span's recorded bar.
         let at = |id: u64| set.spans.iter().position(|s| s.span_id.get() == id).unwrap() as u32;
         let root = at(1);
@@ -378,9 +398,7 @@ mod tests {
         // A callee longer than its call is not moved, only clipped (as before).
         let mut longer = spans.clone();
         longer[2] = span(3, Some(2), "b", SpanKind::Server, (38, 140));
-        let mut set = TraceSet::new();
-        crate::import::import_file(&mut set, "test", &encode(&longer, crate::import::Format::OtlpJson)).unwrap();
-        let index = TraceIndex::build(&set);
+        let (set, index) = imported(&longer);
         let total: u64 = on_path_times(&set, &index).iter().map(|t| t.0).sum();
         assert_eq!(total / 1_000_000, 100);
     }
@@ -393,42 +411,19 @@ mod tests {
         // to `mobile_api` (`yelp-main` client 50–106, server 60–101) is
         // parented to `routing`'s span.
         use crate::model::SpanKind;
-        use crate::synth::{SynthSpan, encode};
-        let base = 1_700_000_000_000_000_000u64;
-        let span = |id: u64, parent: u64, service: &'static str, kind: SpanKind, ms: (u64, u64)| SynthSpan {
-            trace_id: 9,
-            span_id: id,
-            parent_span_id: (parent != 0).then_some(parent),
-            service,
-            name: format!("op{id}"),
-            kind,
-            start_ns: base + ms.0 * 1_000_000,
-            end_ns: base + ms.1 * 1_000_000,
-            error: None,
-            attributes: Vec::new(),
-        };
         let spans = |call_from: &'static str| {
             vec![
-                span(1, 0, "routing", SpanKind::Server, (0, 130)),
-                span(2, 1, "unknown", SpanKind::Client, (2, 126)),
-                span(3, 2, "proxy", SpanKind::Server, (28, 116)),
-                span(4, 3, "yelp-main", SpanKind::Client, (30, 32)),
-                span(5, 1, call_from, SpanKind::Client, (50, 106)),
-                span(6, 5, "mobile_api", SpanKind::Server, (60, 101)),
+                span(1, None, "routing", SpanKind::Server, (0, 130)),
+                span(2, Some(1), "unknown", SpanKind::Client, (2, 126)),
+                span(3, Some(2), "proxy", SpanKind::Server, (28, 116)),
+                span(4, Some(3), "yelp-main", SpanKind::Client, (30, 32)),
+                span(5, Some(1), call_from, SpanKind::Client, (50, 106)),
+                span(6, Some(5), "mobile_api", SpanKind::Server, (60, 101)),
             ]
         };
-        let ms = |spans: &[SynthSpan]| {
-            let mut set = TraceSet::new();
-            crate::import::import_file(&mut set, "test", &encode(spans, crate::import::Format::OtlpJson)).unwrap();
-            let index = TraceIndex::build(&set);
-            let times = on_path_times(&set, &index);
-            set.spans
-                .iter()
-                .zip(&times)
-                .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
-                .collect::<std::collections::BTreeMap<_, _>>()
-                .into_iter()
-                .collect::<Vec<_>>()
+        let ms = |spans: &[crate::synth::SynthSpan]| {
+            let (set, index) = imported(spans);
+            path_ms(&set, &index)
         };
         // The proxy holds 28–30, 32–50 and 106–116 (30 ms); the call and its
         // callee 50–106 inside it.
@@ -445,8 +440,8 @@ mod tests {
         // Nor when it covers less than half the proxy's own time: a call of
         // 8 ms in 86 ms of own time is no sign the context was lost.
         let mut short = spans("yelp-main");
-        short[4] = span(5, 1, "yelp-main", SpanKind::Client, (50, 58));
-        short[5] = span(6, 5, "mobile_api", SpanKind::Server, (51, 57));
+        short[4] = span(5, Some(1), "yelp-main", SpanKind::Client, (50, 58));
+        short[5] = span(6, Some(5), "mobile_api", SpanKind::Server, (51, 57));
         assert_eq!(ms(&short), [(1, 6), (2, 36), (3, 86), (4, 2), (5, 0), (6, 0)]);
     }
 

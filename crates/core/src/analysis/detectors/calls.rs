@@ -629,6 +629,14 @@ pub(super) fn own_path_time(context: &Context<'_>, t: usize, unit: u32, i: u32, 
 /// on-path time, summed over the calls and everything below them, each span
 /// once even where calls nest): at most what removing the calls would save.
 pub(super) fn path_time(context: &Context<'_>, calls: &[u32]) -> u64 {
+    subtree_time(context, calls, |span| {
+        context.on_path.get(span as usize).map_or(0, |d| d.0)
+    })
+}
+
+/// `time` of every span in the subtrees of `calls`, added up, each span
+/// once even where calls nest: a path time summed over what the calls did.
+pub(super) fn subtree_time(context: &Context<'_>, calls: &[u32], time: impl Fn(u32) -> u64) -> u64 {
     let mut seen: HashSet<u32> = HashSet::new();
     let mut stack: Vec<u32> = calls.to_vec();
     let mut total = 0u64;
@@ -636,7 +644,7 @@ pub(super) fn path_time(context: &Context<'_>, calls: &[u32]) -> u64 {
         if !seen.insert(span) {
             continue;
         }
-        total = total.saturating_add(context.on_path.get(span as usize).map_or(0, |d| d.0));
+        total = total.saturating_add(time(span));
         stack.extend_from_slice(context.index.children_of(span));
     }
     total

@@ -355,15 +355,7 @@ fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl 
     let Some(&(outside, first)) = moved.first() else {
         return String::new();
     };
-    let name = |i: u32| {
-        set.spans.get(i as usize).map_or(String::new(), |s| {
-            format!(
-                "`{}` in `{}`",
-                super::shown(&crate::analysis::groups::operation_name(set, i)),
-                super::shown(set.str(s.service))
-            )
-        })
-    };
+    let name = |i: u32| operation_in_service(set, i);
     match moved.len() {
         1 => format!(
             "; {} is counted inside the call that waited for it, where its host's clock put it {} outside (clock skew)",
@@ -400,15 +392,7 @@ fn made_inside(context: &Context<'_>, trace: &crate::index::Trace, in_request: &
     let Some(&(call, maker)) = moved.first() else {
         return String::new();
     };
-    let name = |i: u32| {
-        set.spans.get(i as usize).map_or(String::new(), |s| {
-            format!(
-                "`{}` in `{}`",
-                super::shown(&crate::analysis::groups::operation_name(set, i)),
-                super::shown(set.str(s.service))
-            )
-        })
-    };
+    let name = |i: u32| operation_in_service(set, i);
     let Some(span) = set.spans.get(call as usize) else {
         return String::new();
     };
@@ -437,6 +421,18 @@ fn made_inside(context: &Context<'_>, trace: &crate::index::Trace, in_request: &
         super::shown(set.str(span.service)),
         name(maker),
     )
+}
+
+/// "`post api proxy proxy` in `yelp_main/api_proxy`": span `i`'s operation
+/// and service, as the notes after the path name them.
+fn operation_in_service(set: &crate::model::TraceSet, i: u32) -> String {
+    set.spans.get(i as usize).map_or(String::new(), |s| {
+        format!(
+            "`{}` in `{}`",
+            super::shown(&crate::analysis::groups::operation_name(set, i)),
+            super::shown(set.str(s.service))
+        )
+    })
 }
 
 /// Where the spans on a path went ([`super::calls::AttributeKeys::callee`]),

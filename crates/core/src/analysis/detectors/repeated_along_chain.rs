@@ -370,22 +370,11 @@ fn path_time(context: &Context<'_>, t: usize, unit: u32, calls: &[u32]) -> u64 {
         };
         return intervals.union_within(unit.start.0, unit.end().0);
     }
-    let mut seen: HashSet<u32> = HashSet::new();
-    let mut stack: Vec<u32> = calls.to_vec();
-    let mut total = 0u64;
-    while let Some(span) = stack.pop() {
-        if !seen.insert(span) {
-            continue;
-        }
-        let on_path = if in_session {
-            context.session_units().on_path(span)
-        } else {
-            context.on_path.get(span as usize).map_or(0, |d| d.0)
-        };
-        total = total.saturating_add(on_path);
-        stack.extend_from_slice(context.index.children_of(span));
+    if in_session {
+        super::calls::subtree_time(context, calls, |span| context.session_units().on_path(span))
+    } else {
+        super::calls::path_time(context, calls)
     }
-    total
 }
 
 /// "`account` (12 times) and `coreSrv` (11) below `bookie`": who repeated
