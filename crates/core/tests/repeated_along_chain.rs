@@ -324,3 +324,55 @@ fn smartthings_token_checks_repeated_below_bookie() {
         "{finding:#?}"
     );
 }
+
+/// A chain 2,000 services deep (three services in turn), each checking the
+/// token before calling the next: one finding, every check but the first a
+/// repeat, found without walking the whole chain again for each call.
+#[test]
+fn a_chain_thousands_of_services_deep_is_one_finding() {
+    const LEVELS: u64 = 2_000;
+    const SERVICES: [&str; 3] = ["a", "b", "c"];
+    let mut spans = Vec::new();
+    for k in 0..LEVELS {
+        let service = SERVICES[(k % 3) as usize];
+        let (id, end) = (10 * k + 1, 100_000 - 10 * k);
+        // The server span of level k, under the call down from level k - 1.
+        let mut server = span(
+            id,
+            (k > 0).then(|| id - 7),
+            service,
+            "GET /next",
+            SpanKind::Server,
+            (10 * k, end),
+        );
+        server.attributes = vec![("http.route", str("/next")), ("http.request.method", str("GET"))];
+        spans.push(server);
+        spans.extend(call(
+            id + 1,
+            id,
+            service,
+            "auth",
+            "POST",
+            "http://auth/oauth/check_token",
+            (10 * k + 1, 10 * k + 5),
+        ));
+        spans.push(span(
+            id + 3,
+            Some(id),
+            service,
+            "GET",
+            SpanKind::Client,
+            (10 * k + 6, end - 1),
+        ));
+    }
+    let analysis = built(&spans);
+    let found = of(&analysis, DETECTOR);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .explanation
+            .contains(", 1999 of its 2000 calls, in its one `GET /next` request"),
+        "{}",
+        found[0].explanation
+    );
+}

@@ -54,7 +54,7 @@ mod calls_above;
 use crate::index::TraceIndex;
 use crate::model::{Span, SpanKind, TraceSet};
 use crate::time::DurationNs;
-pub(crate) use calls_above::{CallsAbove, made_by};
+pub(crate) use calls_above::CallsAbove;
 
 /// How far the server half of a call may lie outside its client before the
 /// walk places it inside (the data-quality detector's default tolerance:

@@ -31,9 +31,28 @@ use crate::index::TraceIndex;
 use crate::model::{Span, SpanKind, TraceSet};
 use std::collections::HashMap;
 
-/// How many spans the search for a call's span may visit: containing spans
-/// are few (a path down the tree), so this only ends a pathological search.
-const MAX_VISITS: usize = 4096;
+/// How many spans the search for one call's span may look at: containing
+/// spans are few (a path down the tree), so this only ends a pathological
+/// search.
+const MAX_LOOKS_PER_CALL: usize = 4096;
+
+/// How many spans all searches of a set may look at, per span of the set
+/// (and a floor for small sets): the pass stays linear in the set's size
+/// whatever its shape (a million calls under one parent of another
+/// service); calls past it keep their recorded parents.
+const LOOKS_PER_SPAN: usize = 64;
+const MIN_LOOKS: usize = 1 << 20;
+
+/// A count of spans still allowed to be looked at.
+struct Budget(usize);
+
+impl Budget {
+    /// Takes `n` looks, or `None` when fewer are left.
+    fn spend(&mut self, n: usize) -> Option<()> {
+        self.0 = self.0.checked_sub(n)?;
+        Some(())
+    }
+}
 
 /// The calls the walk places under the span that made them.
 #[derive(Default)]
@@ -48,10 +67,19 @@ impl CallsAbove {
     /// Every such call of `set`.
     pub(crate) fn of(set: &TraceSet, index: &TraceIndex) -> CallsAbove {
         let mut found = CallsAbove::default();
+        let mut all = Budget(set.spans.len().saturating_mul(LOOKS_PER_SPAN).max(MIN_LOOKS));
         for c in 0..set.spans.len() as u32 {
-            if let Some(maker) = made_by(set, index, c) {
+            let allowed = MAX_LOOKS_PER_CALL.min(all.0);
+            let mut budget = Budget(allowed);
+            let maker = made_by(set, index, c, &mut budget);
+            // What the search looked at, whether it found a span or not.
+            all.0 = all.0.saturating_sub(allowed.saturating_sub(budget.0));
+            if let Some(maker) = maker {
                 found.maker.insert(c, maker);
                 found.made.entry(maker).or_default().push(c);
+            }
+            if all.0 == 0 {
+                break;
             }
         }
         found
@@ -75,7 +103,7 @@ impl CallsAbove {
 
 /// The span that made call `c`, when the walk places `c` under it rather
 /// than under the span of another service the file parents it to.
-pub(crate) fn made_by(set: &TraceSet, index: &TraceIndex, c: u32) -> Option<u32> {
+fn made_by(set: &TraceSet, index: &TraceIndex, c: u32, budget: &mut Budget) -> Option<u32> {
     let call = set.spans.get(c as usize)?;
     if !matches!(call.kind, SpanKind::Client | SpanKind::Producer) || !call.duration_known() {
         return None;
@@ -84,33 +112,33 @@ pub(crate) fn made_by(set: &TraceSet, index: &TraceIndex, c: u32) -> Option<u32>
     if set.spans.get(parent as usize)?.service == call.service {
         return None;
     }
-    maker_of(set, index, c, call, parent)
+    maker_of(set, index, c, call, parent, budget)
 }
 
 /// The innermost span below `parent` (outside the call's own subtree) that
 /// contains `call` in time, whose process the call's service is, and half of
-/// whose own time or more the call covers.
-fn maker_of(set: &TraceSet, index: &TraceIndex, c: u32, call: &Span, parent: u32) -> Option<u32> {
+/// whose own time or more the call covers; `None` when the budget runs out.
+fn maker_of(set: &TraceSet, index: &TraceIndex, c: u32, call: &Span, parent: u32, budget: &mut Budget) -> Option<u32> {
     let contains = |s: &Span| s.duration_known() && s.start <= call.start && call.end() <= s.end();
     let mut best: Option<(u32, usize)> = None;
     // (span, depth below the parent); only spans containing the call are
     // descended into: a span that does not contain it cannot have made it.
-    let mut stack: Vec<(u32, usize)> = index.children_of(parent).iter().map(|&child| (child, 1)).collect();
-    let mut visits = 0;
-    while let Some((s, depth)) = stack.pop() {
-        visits += 1;
-        if visits > MAX_VISITS {
-            return None;
+    let mut stack: Vec<(u32, usize)> = vec![(parent, 0)];
+    while let Some((above, depth)) = stack.pop() {
+        let children = index.children_of(above);
+        budget.spend(children.len())?;
+        for &s in children {
+            let Some(span) = set.spans.get(s as usize).filter(|span| s != c && contains(span)) else {
+                continue;
+            };
+            if best.is_none_or(|(_, d)| depth + 1 > d) && in_process(set, index, s, span, call, budget)? {
+                best = Some((s, depth + 1));
+            }
+            stack.push((s, depth + 1));
         }
-        let Some(span) = set.spans.get(s as usize).filter(|span| s != c && contains(span)) else {
-            continue;
-        };
-        if in_process(set, index, s, span, call) && best.is_none_or(|(_, d)| depth > d) {
-            best = Some((s, depth));
-        }
-        stack.extend(index.children_of(s).iter().map(|&child| (child, depth + 1)));
     }
     let (maker, _) = best?;
+    budget.spend(index.children_of(maker).len())?;
     let own = crate::analysis::self_time::uncovered(set, index, maker);
     let own_ns: u64 = own.iter().map(|(from, to)| to - from).sum();
     let covered: u64 = own
@@ -122,12 +150,23 @@ fn maker_of(set: &TraceSet, index: &TraceIndex, c: u32, call: &Span, parent: u32
 
 /// Whether `call`'s service is the process of span `s`: its own service, or
 /// that of one of its children that is no server or consumer (those are
-/// another process answering it).
-fn in_process(set: &TraceSet, index: &TraceIndex, s: u32, span: &Span, call: &Span) -> bool {
-    span.service == call.service
-        || index.children_of(s).iter().any(|&child| {
-            set.spans.get(child as usize).is_some_and(|child| {
-                child.service == call.service && !matches!(child.kind, SpanKind::Server | SpanKind::Consumer)
-            })
+/// another process answering it); `None` when the budget runs out.
+fn in_process(
+    set: &TraceSet,
+    index: &TraceIndex,
+    s: u32,
+    span: &Span,
+    call: &Span,
+    budget: &mut Budget,
+) -> Option<bool> {
+    if span.service == call.service {
+        return Some(true);
+    }
+    let children = index.children_of(s);
+    budget.spend(children.len())?;
+    Some(children.iter().any(|&child| {
+        set.spans.get(child as usize).is_some_and(|child| {
+            child.service == call.service && !matches!(child.kind, SpanKind::Server | SpanKind::Consumer)
         })
+    }))
 }

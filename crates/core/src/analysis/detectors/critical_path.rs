@@ -382,12 +382,17 @@ fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl 
 /// `routing`, the request above it". Empty when none was.
 fn made_inside(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl Fn(u32) -> bool) -> String {
     let (set, index) = (context.set, context.index);
+    // The same calls the walk placed (found the same way, in the same order).
+    let above = crate::analysis::critical_path::CallsAbove::of(set, index);
+    if above.is_empty() {
+        return String::new();
+    }
     let moved: Vec<(u32, u32)> = index
         .spans_of(trace)
         .iter()
         .copied()
         .filter(|&i| in_request(i))
-        .filter_map(|i| Some((i, crate::analysis::critical_path::made_by(set, index, i)?)))
+        .filter_map(|i| Some((i, above.maker(i)?)))
         .collect();
     let Some(&(call, maker)) = moved.first() else {
         return String::new();

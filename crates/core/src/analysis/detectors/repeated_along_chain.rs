@@ -153,10 +153,12 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .collect();
     let mut by_operation: BTreeMap<(Sym, Sym), Vec<Occurrence>> = BTreeMap::new();
     let mut calls: Vec<Call> = Vec::new();
+    let mut walk = Walk::new(set.spans.len());
     for (t, trace) in index.traces.iter().enumerate() {
         calls.clear();
         for &i in index.spans_of(trace) {
-            if let Some(call) = taking_part(context, keys, &effects, &retries, i) {
+            if let Some(mut call) = taking_part(context, keys, &effects, &retries, i) {
+                call.top = walk.top(context, i);
                 calls.push(call);
             }
         }
@@ -165,7 +167,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             if distinct_services(group) < 2 {
                 continue;
             }
-            for occurrence in occurrences(context, units, config, t as u32, group) {
+            for occurrence in occurrences(context, units, config, &mut walk, t as u32, group) {
                 by_operation.entry(group[0].operation).or_default().push(occurrence);
             }
         }
@@ -208,24 +210,76 @@ fn taking_part(
         span: i,
         operation: (reached.service, reached.name),
         service: span.service,
-        top: request_top(context, i),
+        // Set by the caller, which keeps what it found of the chain.
+        top: i,
         question,
     })
 }
 
-/// The top of the calling service's request span `i` is in: the highest
-/// span above it, itself included, reached without leaving its service.
-fn request_top(context: &Context<'_>, i: u32) -> u32 {
-    let set = context.set;
-    let service = |s: u32| set.spans.get(s as usize).map(|s| s.service);
-    let mut top = i;
-    for _ in 0..MAX_DEPTH {
-        match parent(context, top) {
-            Some(p) if service(p) == service(i) => top = p,
-            _ => break,
+/// What walking up chains costs, shared by every call of a set: each span's
+/// request top, found once, and a count of steps left, so that a set of
+/// any shape (a million calls a million spans deep) is walked in time
+/// linear in its size; calls past the count are not judged.
+struct Walk {
+    /// Per span, the top of its service's request ([`NONE`]: not found yet).
+    tops: Vec<u32>,
+    steps: usize,
+}
+
+/// Marks a span whose request top is not found yet.
+const NONE: u32 = u32::MAX;
+
+/// Steps of walking up chains per span of the set, and a floor for small sets.
+const STEPS_PER_SPAN: usize = 64;
+const MIN_STEPS: usize = 1 << 20;
+
+/// Calls above one request looked at for each call below it: those that
+/// ended earliest come first, and one of them is the answer or none is.
+const MAX_LOOKED_AT: usize = 64;
+
+impl Walk {
+    fn new(spans: usize) -> Walk {
+        Walk {
+            tops: Vec::new(),
+            steps: spans.saturating_mul(STEPS_PER_SPAN).max(MIN_STEPS),
         }
     }
-    top
+
+    /// Takes a step, or `None` when none is left.
+    fn step(&mut self) -> Option<()> {
+        self.steps = self.steps.checked_sub(1)?;
+        Some(())
+    }
+
+    /// The top of the calling service's request span `i` is in: the highest
+    /// span above it, itself included, reached without leaving its service.
+    fn top(&mut self, context: &Context<'_>, i: u32) -> u32 {
+        let set = context.set;
+        if self.tops.len() != set.spans.len() {
+            self.tops = vec![NONE; set.spans.len()];
+        }
+        let service = |s: u32| set.spans.get(s as usize).map(|s| s.service);
+        let mut path: Vec<u32> = Vec::new();
+        let mut at = i;
+        let top = loop {
+            match self.tops.get(at as usize) {
+                Some(&known) if known != NONE => break known,
+                None => break at,
+                Some(_) => {}
+            }
+            path.push(at);
+            match parent(context, at) {
+                Some(p) if service(p) == service(at) && path.len() < MAX_DEPTH => at = p,
+                _ => break at,
+            }
+        };
+        for s in path {
+            if let Some(slot) = self.tops.get_mut(s as usize) {
+                *slot = top;
+            }
+        }
+        top
+    }
 }
 
 fn parent(context: &Context<'_>, i: u32) -> Option<u32> {
@@ -238,13 +292,15 @@ fn distinct_services(group: &[Call]) -> u64 {
 }
 
 /// The call of `group` that `call` repeats, if any: one made in the same
-/// unit of work (a session's login long over is no request the later
-/// work is part of) by a service's request above it (in another service), ended before that
-/// request's call leading down to `call` began, not failed, and asking the
-/// same thing where both say. The nearest such request's, first made.
+/// unit of work (a session's login long over is no request the later work
+/// is part of) by a service's request above it (in another service), ended
+/// before that request's call leading down to `call` began, not failed, and
+/// asking the same question. The nearest such request's, first to end.
+/// `by_top` holds the calls of each request top, first to end first.
 fn repeated(
     context: &Context<'_>,
     units: &Units,
+    walk: &mut Walk,
     group: &[Call],
     by_top: &HashMap<u32, Vec<usize>>,
     call: &Call,
@@ -252,53 +308,60 @@ fn repeated(
     let set = context.set;
     let unit = units.unit(call.span)?;
     let span = |s: u32| set.spans.get(s as usize);
-    let mut below = span(call.span)?.service;
-    // The span of the request being walked through where the chain left it:
-    // its call leading down.
-    let mut exit: Option<u32> = None;
+    // Request by request up the chain: `exit` is where the chain left each
+    // (its call leading down), its top where it was entered.
     let mut at = parent(context, call.span);
     for _ in 0..MAX_DEPTH {
-        let a = at?;
-        let service = span(a)?.service;
-        if service != below {
-            exit = Some(a);
-        }
-        let next = parent(context, a);
-        let is_top = next.and_then(span).is_none_or(|p| p.service != service);
-        if is_top
-            && service != call.service
-            && let (Some(made), Some(exit)) = (by_top.get(&a), exit.and_then(span))
+        let exit = at?;
+        walk.step()?;
+        let exit_span = span(exit)?;
+        let top = walk.top(context, exit);
+        if exit_span.service != call.service
+            && let Some(made) = by_top.get(&top)
         {
             let first = made
                 .iter()
                 .filter_map(|&k| group.get(k))
-                .filter(|earlier| {
+                .take_while(|earlier| span(earlier.span).is_some_and(|e| e.end() <= exit_span.start))
+                .take(MAX_LOOKED_AT)
+                .find(|earlier| {
                     units.unit(earlier.span) == Some(unit)
-                        && span(earlier.span).is_some_and(|e| e.end() <= exit.start)
                         && !context.failures.span(earlier.span)
                         && earlier.question == call.question
-                })
-                .min_by_key(|earlier| (span(earlier.span).map(|e| e.start), earlier.span));
+                });
             if let Some(first) = first {
                 return Some(first.span);
             }
         }
-        below = service;
-        at = next;
+        at = parent(context, top);
     }
     None
 }
 
 /// The requests of trace `t` that show the pattern for the operation of
 /// `group` (calls of one server operation in one trace).
-fn occurrences(context: &Context<'_>, units: &Units, config: &Config, t: u32, group: &[Call]) -> Vec<Occurrence> {
+fn occurrences(
+    context: &Context<'_>,
+    units: &Units,
+    config: &Config,
+    walk: &mut Walk,
+    t: u32,
+    group: &[Call],
+) -> Vec<Occurrence> {
+    let set = context.set;
     let mut by_top: HashMap<u32, Vec<usize>> = HashMap::new();
     for (k, call) in group.iter().enumerate() {
         by_top.entry(call.top).or_default().push(k);
     }
+    for made in by_top.values_mut() {
+        made.sort_by_key(|&k| {
+            let span = group.get(k).map_or(0, |c| c.span);
+            (set.spans.get(span as usize).map(|s| s.end()), span)
+        });
+    }
     let repeats: HashMap<u32, u32> = group
         .iter()
-        .filter_map(|call| Some((call.span, repeated(context, units, group, &by_top, call)?)))
+        .filter_map(|call| Some((call.span, repeated(context, units, walk, group, &by_top, call)?)))
         .collect();
     let service_of: HashMap<u32, Sym> = group.iter().map(|c| (c.span, c.service)).collect();
     let question_of: HashMap<u32, Question> = group.iter().map(|c| (c.span, c.question)).collect();
@@ -313,12 +376,12 @@ fn occurrences(context: &Context<'_>, units: &Units, config: &Config, t: u32, gr
     for (unit, mut pairs) in per_unit {
         pairs.sort_unstable();
         let repeating = super::distinct(pairs.iter().filter_map(|(later, _)| service_of.get(later)));
-        let deepest = pairs
-            .iter()
-            .map(|&(later, _)| chain_services(&repeats, &service_of, later))
-            .max()
-            .unwrap_or(0);
-        if (repeating as usize) < config.min_repeating_services.max(1) && deepest < config.min_chain_services.max(2) {
+        let deep_enough = config.min_chain_services.max(2);
+        let enough = (repeating as usize) >= config.min_repeating_services.max(1)
+            || pairs
+                .iter()
+                .any(|&(later, _)| chain_services(&repeats, &service_of, later, deep_enough, walk) >= deep_enough);
+        if !enough {
             continue;
         }
         let later: Vec<u32> = pairs.iter().map(|&(later, _)| later).collect();
@@ -334,12 +397,22 @@ fn occurrences(context: &Context<'_>, units: &Units, config: &Config, t: u32, gr
 }
 
 /// The services down the chain of repeats that ends at `call`: `call`'s,
-/// the one it repeats, the one that one repeats, … each counted once.
-fn chain_services(repeats: &HashMap<u32, u32>, service_of: &HashMap<u32, Sym>, call: u32) -> usize {
+/// the one it repeats, the one that one repeats, … each counted once, and
+/// no more than `enough` (what the threshold asks) or the walk allows.
+fn chain_services(
+    repeats: &HashMap<u32, u32>,
+    service_of: &HashMap<u32, Sym>,
+    call: u32,
+    enough: usize,
+    walk: &mut Walk,
+) -> usize {
     let mut services: Vec<Sym> = Vec::new();
     let mut at = Some(call);
     for _ in 0..MAX_DEPTH {
         let Some(c) = at else { break };
+        if services.len() >= enough || walk.step().is_none() {
+            break;
+        }
         if let Some(&service) = service_of.get(&c)
             && !services.contains(&service)
         {
