@@ -95,6 +95,15 @@ fn expected(pattern: Pattern) -> Vec<Expected> {
             "orphan spans",
             "SELECT cart_items|SELECT items|UPDATE cart_items",
         )],
+        // `catalog` and `pricing` check the token again below the frontend,
+        // which had checked it: the evidence is the checks.
+        Pattern::RepeatedTokenCheck => vec![(
+            "repeated_along_chain",
+            Some("GET /api/products/{id}"),
+            "accounts",
+            "POST /oauth/check_token",
+            "POST /oauth/check_token",
+        )],
     }
 }
 

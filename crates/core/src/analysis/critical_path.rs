@@ -39,12 +39,22 @@
 //! call is only clipped to it. Stretches are told in each span's own
 //! recorded time, so they still lie on its bar.
 //!
+//! **Calls parented above the span that made them.** An outbound call that
+//! ran inside a span of its own process but that the file parents to a span
+//! of another service above it (the incoming request's context passed on,
+//! not the span's) is walked as that span's child ([`calls_above`]):
+//! Zipkin's yelp capture, whose proxy span held a 56 ms call to `mobile_api`
+//! as its own time, hung on `routing`'s request.
+//!
 //! The walk uses an explicit stack and visits each span at most once, so deep
 //! traces cannot overflow the stack and a parent cycle in bad data cannot loop.
+
+mod calls_above;
 
 use crate::index::TraceIndex;
 use crate::model::{Span, SpanKind, TraceSet};
 use crate::time::DurationNs;
+pub(crate) use calls_above::CallsAbove;
 
 /// How far the server half of a call may lie outside its client before the
 /// walk places it inside (the data-quality detector's default tolerance:
@@ -90,10 +100,12 @@ pub fn on_path_times(set: &TraceSet, index: &TraceIndex) -> Vec<DurationNs> {
     let mut on_path = vec![DurationNs(0); set.spans.len()];
     let mut visited = vec![false; set.spans.len()];
     let mut spare = Vec::new();
+    let above = CallsAbove::of(set, index);
     for trace in &index.traces {
         walk(
             set,
             index,
+            &above,
             trace.root,
             &mut visited,
             &mut spare,
@@ -113,6 +125,7 @@ pub fn on_path_stretches(set: &TraceSet, index: &TraceIndex, root: u32) -> Vec<(
     walk(
         set,
         index,
+        &CallsAbove::of(set, index),
         root,
         &mut visited,
         &mut Vec::new(),
@@ -137,10 +150,17 @@ pub fn on_path_times_from(set: &TraceSet, index: &TraceIndex, units: &[u32]) -> 
     let mut spare = Vec::new();
     let mut order = units.to_vec();
     order.sort_by_key(|&u| std::cmp::Reverse(set.spans.get(u as usize).map(|s| s.start)));
+    let above = CallsAbove::of(set, index);
     for unit in order {
-        walk(set, index, unit, &mut visited, &mut spare, &mut |span, from, to| {
-            add(&mut on_path, span, to - from)
-        });
+        walk(
+            set,
+            index,
+            &above,
+            unit,
+            &mut visited,
+            &mut spare,
+            &mut |span, from, to| add(&mut on_path, span, to - from),
+        );
     }
     on_path
 }
@@ -166,6 +186,7 @@ type Spare = Vec<Vec<(u64, u64, u32, i64)>>;
 fn walk(
     set: &TraceSet,
     index: &TraceIndex,
+    above: &CallsAbove,
     root: u32,
     visited: &mut [bool],
     spare: &mut Spare,
@@ -184,7 +205,13 @@ fn walk(
         let s = set.spans.get(span as usize).filter(|s| s.duration_known())?;
         let mut children = spare.pop().unwrap_or_default();
         children.clear();
-        children.extend(index.children_of(span).iter().filter_map(|&c| {
+        // Its children as recorded, less the calls another span made, and
+        // the calls it made that the file parents above it.
+        let recorded = index
+            .children_of(span)
+            .iter()
+            .filter(|&&c| above.is_empty() || above.maker(c).is_none());
+        children.extend(recorded.chain(above.made_by(span)).filter_map(|&c| {
             // A child without a known duration held nothing we can tell.
             let cs = set.spans.get(c as usize).filter(|cs| cs.duration_known())?;
             // A start of 0 is no time (skipped below), whatever the shift.
@@ -269,6 +296,51 @@ mod tests {
         out
     }
 
+    /// A span of trace 7 for [`imported`], its times in milliseconds.
+    fn span(
+        id: u64,
+        parent: Option<u64>,
+        service: &'static str,
+        kind: crate::model::SpanKind,
+        ms: (u64, u64),
+    ) -> crate::synth::SynthSpan {
+        let base = 1_700_000_000_000_000_000u64;
+        crate::synth::SynthSpan {
+            trace_id: 7,
+            span_id: id,
+            parent_span_id: parent,
+            service,
+            name: format!("op{id}"),
+            kind,
+            start_ns: base + ms.0 * 1_000_000,
+            end_ns: base + ms.1 * 1_000_000,
+            error: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    /// `spans` read as an importer reads them, and indexed.
+    fn imported(spans: &[crate::synth::SynthSpan]) -> (TraceSet, TraceIndex) {
+        let mut set = TraceSet::new();
+        let bytes = crate::synth::encode(spans, crate::import::Format::OtlpJson);
+        crate::import::import_file(&mut set, "test", &bytes).unwrap();
+        let index = TraceIndex::build(&set);
+        (set, index)
+    }
+
+    /// Each span's ID and its whole milliseconds on the path, by ID.
+    fn path_ms(set: &TraceSet, index: &TraceIndex) -> Vec<(u64, u64)> {
+        let times = on_path_times(set, index);
+        let mut ms: Vec<(u64, u64)> = set
+            .spans
+            .iter()
+            .zip(&times)
+            .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
+            .collect();
+        ms.sort_unstable();
+        ms
+    }
+
     #[test]
     fn a_child_starting_before_its_parent_is_walked_only_inside_it() {
         // Zipkin's skew capture: the server half starts 65 ms before the client
@@ -311,39 +383,14 @@ mod tests {
         // (103–198). Placed in the middle of the client (104–197), the callee
         // and its child hold the path, not the client around them.
         use crate::model::SpanKind;
-        use crate::synth::{SynthSpan, encode};
-        let base = 1_700_000_000_000_000_000u64;
-        let span = |id: u64, parent: Option<u64>, service: &'static str, kind: SpanKind, ms: (u64, u64)| SynthSpan {
-            trace_id: 7,
-            span_id: id,
-            parent_span_id: parent,
-            service,
-            name: format!("op{id}"),
-            kind,
-            start_ns: base + ms.0 * 1_000_000,
-            end_ns: base + ms.1 * 1_000_000,
-            error: None,
-            attributes: Vec::new(),
-        };
         let spans = [
             span(1, None, "a", SpanKind::Server, (100, 200)),
             span(2, Some(1), "a", SpanKind::Client, (103, 198)),
             span(3, Some(2), "b", SpanKind::Server, (38, 131)),
             span(4, Some(3), "b", SpanKind::Internal, (38, 103)),
         ];
-        let mut set = TraceSet::new();
-        crate::import::import_file(&mut set, "test", &encode(&spans, crate::import::Format::OtlpJson)).unwrap();
-        let index = TraceIndex::build(&set);
-        let times = on_path_times(&set, &index);
-        let ms: Vec<(u64, u64)> = set
-            .spans
-            .iter()
-            .zip(&times)
-            .map(|(s, t)| (s.span_id.get(), t.0 / 1_000_000))
-            .collect::<std::collections::BTreeMap<_, _>>()
-            .into_iter()
-            .collect();
-        assert_eq!(ms, [(1, 5), (2, 2), (3, 28), (4, 65)]);
+        let (set, index) = imported(&spans);
+        assert_eq!(path_ms(&set, &index), [(1, 5), (2, 2), (3, 28), (4, 65)]);
         // Each stretch lies on its span's recorded bar.
         let at = |id: u64| set.spans.iter().position(|s| s.span_id.get() == id).unwrap() as u32;
         let root = at(1);
@@ -354,11 +401,51 @@ mod tests {
         // A callee longer than its call is not moved, only clipped (as before).
         let mut longer = spans.clone();
         longer[2] = span(3, Some(2), "b", SpanKind::Server, (38, 140));
-        let mut set = TraceSet::new();
-        crate::import::import_file(&mut set, "test", &encode(&longer, crate::import::Format::OtlpJson)).unwrap();
-        let index = TraceIndex::build(&set);
+        let (set, index) = imported(&longer);
         let total: u64 = on_path_times(&set, &index).iter().map(|t| t.0).sum();
         assert_eq!(total / 1_000_000, 100);
+    }
+
+    #[test]
+    fn a_call_parented_above_the_span_that_made_it_is_walked_inside_that_span() {
+        // Zipkin's yelp capture in small: `routing` (0–130 ms) calls the
+        // proxy (`unknown` client 2–126, proxy server 28–116 whose process
+        // writes `yelp-main` spans: a cache call 30–32), and the proxy's call
+        // to `mobile_api` (`yelp-main` client 50–106, server 60–101) is
+        // parented to `routing`'s span.
+        use crate::model::SpanKind;
+        let spans = |call_from: &'static str| {
+            vec![
+                span(1, None, "routing", SpanKind::Server, (0, 130)),
+                span(2, Some(1), "unknown", SpanKind::Client, (2, 126)),
+                span(3, Some(2), "proxy", SpanKind::Server, (28, 116)),
+                span(4, Some(3), "yelp-main", SpanKind::Client, (30, 32)),
+                span(5, Some(1), call_from, SpanKind::Client, (50, 106)),
+                span(6, Some(5), "mobile_api", SpanKind::Server, (60, 101)),
+            ]
+        };
+        let ms = |spans: &[crate::synth::SynthSpan]| {
+            let (set, index) = imported(spans);
+            path_ms(&set, &index)
+        };
+        // The proxy holds 28–30, 32–50 and 106–116 (30 ms); the call and its
+        // callee 50–106 inside it.
+        assert_eq!(
+            ms(&spans("yelp-main")),
+            [(1, 6), (2, 36), (3, 30), (4, 2), (5, 15), (6, 41)]
+        );
+        // A call of another process (no span of the proxy's writes as
+        // `billing`) keeps its recorded parent: the path never reaches it.
+        assert_eq!(
+            ms(&spans("billing")),
+            [(1, 6), (2, 36), (3, 86), (4, 2), (5, 0), (6, 0)]
+        );
+        // Nor when it covers less than half the proxy's own time: a call of
+        // 8 ms in 86 ms of own time is no sign the context was lost.
+        let mut short = spans("yelp-main");
+        short[4] = span(5, Some(1), "yelp-main", SpanKind::Client, (50, 58));
+        short[5] = span(6, Some(5), "mobile_api", SpanKind::Server, (51, 57));
+        assert_eq!(ms(&short), [(1, 6), (2, 36), (3, 86), (4, 2), (5, 0), (6, 0)]);
     }
 
     #[test]

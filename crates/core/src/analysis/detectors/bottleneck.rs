@@ -31,6 +31,9 @@
 //! ([`super::own_time_cause`]: a wait its own log records, queued behind
 //! another handler, or its work traced under another parent) is still a
 //! bottleneck, since the request waited, but the sentence says what it was.
+//! A call of its own process that the file parents above it is no part of
+//! its time on the path: the path runs through the call
+//! ([`crate::analysis::critical_path`]).
 //! A wait of 100 ms or more behind another handler is left to
 //! [`super::queued_handlers`], which tells a service's waits as one.
 //!
@@ -434,13 +437,6 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             _ => None,
         })
         .collect();
-    let above: Vec<(u32, u64, u64)> = causes
-        .iter()
-        .filter_map(|c| match *c {
-            Some(Cause::CallAbove { other, covered, own }) => Some((other, covered, own - covered.min(own))),
-            _ => None,
-        })
-        .collect();
     let logged: Vec<(Sym, Sym, u64)> = causes
         .iter()
         .filter_map(|c| match *c {
@@ -505,46 +501,6 @@ fn own_time_told(context: &Context<'_>, causes: &[Option<Cause>]) -> String {
             ", but its own time is `{}` in the same service, which ran inside it and ended with it, traced {parent}: \
              its work, parented to an older context instead of to it",
             super::shown(&name(other))
-        );
-    }
-    if 2 * above.len() > causes.len() {
-        let Some(&(call, ..)) = above.first() else {
-            return String::new();
-        };
-        let covered = super::duration_range(above.iter().map(|a| a.1));
-        let left = super::duration_range(above.iter().map(|a| a.2));
-        let Some(span) = set.spans.get(call as usize) else {
-            return String::new();
-        };
-        // The callee, when its server half is in the data.
-        let callee = context
-            .index
-            .children_of(call)
-            .iter()
-            .filter_map(|&c| set.spans.get(c as usize))
-            .find(|c| c.kind == crate::model::SpanKind::Server && c.service != span.service)
-            .map_or_else(String::new, |c| format!(" to `{}`", super::shown(set.str(c.service))));
-        let parent = context
-            .index
-            .parent
-            .get(call as usize)
-            .copied()
-            .flatten()
-            .map_or_else(String::new, |p| {
-                let service = set.spans.get(p as usize).map_or("", |s| set.str(s.service));
-                format!("`{}` in `{}`", super::shown(&name(p)), super::shown(service))
-            });
-        let (whose, calls) = if causes.len() == 1 {
-            ("its", "a call")
-        } else {
-            ("each one's", "calls")
-        };
-        return format!(
-            ", but {covered} of that is {calls} its own process made inside it (`{}` from `{}`{callee}) that \
-             the file parents to {parent}, the request above it (the incoming request's context passed on, \
-             not the span's): {whose} own time is {left}",
-            super::shown(&name(call)),
-            super::shown(set.str(span.service)),
         );
     }
     String::new()

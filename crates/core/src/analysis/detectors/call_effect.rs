@@ -29,6 +29,55 @@ const READ_VERBS: &[&str] = &[
     "retrieve", "has", "is", "exists", "select", "browse", "scan", "view", "show", "convert",
 ];
 
+/// Verbs that open the last segment of a path that asks a question about
+/// what it is sent, lowercase: a token check (`POST /oauth/check_token`), an
+/// introspection (`POST /oauth2/introspect`), a validation. Such calls are
+/// sent by `POST` (a token travels in the body, not the URL), so their method
+/// alone would call them writes.
+const CHECK_VERBS: &[&str] = &["check", "verify", "validate", "introspect"];
+
+/// Whether a callee's path (`auth/oauth/check_token`, or an RPC's
+/// `auth.AuthService/Check`) ends in a segment that
+/// opens with a verb of checking: `check_token`, `verifyToken`,
+/// `introspect`; not `checkout` or `validateownership`, where the verb runs
+/// into another word.
+pub(super) fn path_checks(path: &str) -> bool {
+    let last = path
+        .rsplit(['/', ' '])
+        .find(|segment| !segment.is_empty())
+        .unwrap_or("");
+    opens_with(last, CHECK_VERBS)
+}
+
+/// Words that name a credential, lowercase: what a check of the caller's
+/// identity checks (`/oauth/check_token`, `AuthService/Check`,
+/// `/sessions/validate`).
+const CREDENTIAL_WORDS: &[&str] = &[
+    "token",
+    "auth",
+    "session",
+    "credential",
+    "identity",
+    "jwt",
+    "introspect",
+    "principal",
+    "apikey",
+    "api_key",
+];
+
+/// Whether a callee or operation (`auth/oauth/check_token`,
+/// `auth.AuthService/Check`) checks a credential: its last segment opens
+/// with a verb of checking ([`path_checks`]) and it names a credential. Such
+/// a call asks about the credential its request carries, which the call
+/// does not record (a token travels in a body or a header).
+pub(super) fn checks_credential(callee: &str) -> bool {
+    if !path_checks(callee) {
+        return false;
+    }
+    let callee = callee.to_ascii_lowercase();
+    CREDENTIAL_WORDS.iter().any(|word| callee.contains(word))
+}
+
 /// The attribute keys the classification reads, looked up once per set.
 pub(super) struct CallEffects {
     method: Vec<Sym>,
@@ -118,7 +167,13 @@ fn last_part(name: &str) -> &str {
 /// Whether a method name opens with a verb that reads: `GetCart`,
 /// `list_items`, `findById`; not `Charge`, `Getaway` or `isolate`.
 fn verb_reads(method: &str) -> bool {
-    READ_VERBS.iter().any(|verb| {
+    opens_with(method, READ_VERBS)
+}
+
+/// Whether `name` opens with one of `verbs` as a whole word: followed by
+/// nothing, an upper-case letter, a digit, `_` or `-`.
+fn opens_with(method: &str, verbs: &[&str]) -> bool {
+    verbs.iter().any(|verb| {
         method.len() >= verb.len()
             && method.is_char_boundary(verb.len())
             && method[..verb.len()].eq_ignore_ascii_case(verb)
@@ -157,6 +212,47 @@ mod tests {
             "",
         ] {
             assert!(!verb_reads(writes), "{writes}");
+        }
+    }
+
+    #[test]
+    fn paths_that_check_end_in_a_verb_of_checking() {
+        for checks in [
+            "auth/oauth/check_token",
+            "/oauth2/introspect",
+            "/tokens/verifyToken/",
+            "validate",
+        ] {
+            assert!(path_checks(checks), "{checks}");
+        }
+        for other in [
+            "/api/devices/validateownership",
+            "/checkout",
+            "/oauth/check_token/history",
+            "",
+        ] {
+            assert!(!path_checks(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn credential_checks_name_a_credential() {
+        for checks in [
+            "auth/oauth/check_token",
+            "post /oauth/check_token",
+            "auth.AuthService/Check",
+            "/oauth2/introspect",
+            "/sessions/validate",
+        ] {
+            assert!(checks_credential(checks), "{checks}");
+        }
+        for other in [
+            "ledger.LedgerService/Check",
+            "/api/devices/validateownership",
+            "/tokens",
+            "/orders/check",
+        ] {
+            assert!(!checks_credential(other), "{other}");
         }
     }
 

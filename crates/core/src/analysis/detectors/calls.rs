@@ -332,6 +332,12 @@ impl CallKeys {
             })
     }
 
+    /// The server span remote call `i` reached (see [`AttributeKeys::callee`]):
+    /// a SERVER child in another service, or the first span past proxy hops.
+    pub(super) fn reached(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32) -> Option<u32> {
+        self.attributes.reached(set, index, i)
+    }
+
     /// The key of span `i`, if it is a remote call.
     pub(super) fn key(&self, i: u32) -> Option<u32> {
         self.key_of.get(i as usize).copied().filter(|&k| k != NONE)
@@ -472,7 +478,7 @@ impl AttributeKeys {
         }
         if out.is_empty() {
             // Nothing on the call says where it went: the server span it reached does.
-            if let Some(server) = self.reached(set, index, i) {
+            if let Some(server) = self.reached(set, index, i).and_then(|s| set.spans.get(s as usize)) {
                 out.push_str(set.str(server.service));
                 // OpenCensus names both ends of an RPC after its method
                 // (`Sent.hipstershop.CartService.GetCart` reaches
@@ -494,12 +500,7 @@ impl AttributeKeys {
     /// `ingress`, at most [`PROXY_HOPS`] deep), the first span below them
     /// that is in another service and no hop, whatever its kind (the hipster
     /// shop's OpenCensus `Recv.*` spans carry none).
-    fn reached<'s>(
-        &self,
-        set: &'s TraceSet,
-        index: &crate::index::TraceIndex,
-        i: u32,
-    ) -> Option<&'s crate::model::Span> {
+    fn reached(&self, set: &TraceSet, index: &crate::index::TraceIndex, i: u32) -> Option<u32> {
         let caller = set.spans.get(i as usize)?;
         let mut level: Vec<u32> = index.children_of(i).to_vec();
         for depth in 0..=PROXY_HOPS {
@@ -511,7 +512,7 @@ impl AttributeKeys {
                 if self.proxies.is_hop(set, child) {
                     through.extend_from_slice(index.children_of(c));
                 } else if child.service != caller.service && (depth > 0 || child.kind == SpanKind::Server) {
-                    return Some(child);
+                    return Some(c);
                 }
             }
             level = through;
@@ -628,6 +629,14 @@ pub(super) fn own_path_time(context: &Context<'_>, t: usize, unit: u32, i: u32, 
 /// on-path time, summed over the calls and everything below them, each span
 /// once even where calls nest): at most what removing the calls would save.
 pub(super) fn path_time(context: &Context<'_>, calls: &[u32]) -> u64 {
+    subtree_time(context, calls, |span| {
+        context.on_path.get(span as usize).map_or(0, |d| d.0)
+    })
+}
+
+/// `time` of every span in the subtrees of `calls`, added up, each span
+/// once even where calls nest: a path time summed over what the calls did.
+pub(super) fn subtree_time(context: &Context<'_>, calls: &[u32], time: impl Fn(u32) -> u64) -> u64 {
     let mut visits = context.visits.borrow_mut();
     visits.start(context.set.spans.len());
     let mut stack: Vec<u32> = calls.to_vec();
@@ -637,7 +646,7 @@ pub(super) fn path_time(context: &Context<'_>, calls: &[u32]) -> u64 {
         if !visits.first(span) {
             continue;
         }
-        total = total.saturating_add(context.on_path.get(span as usize).map_or(0, |d| d.0));
+        total = total.saturating_add(time(span));
         stack.extend_from_slice(context.index.children_of(span));
     }
     total

@@ -324,11 +324,12 @@ fn describe(
                 .map(|service| format!("`{}` in `{}`", super::shown(what), super::shown(set.str(service)))),
         },
         explanation: format!(
-            "The critical path of `{}` ({}) runs through {}{}",
+            "The critical path of `{}` ({}) runs through {}{}{}",
             super::shown(what),
             DurationNs(total),
             super::join(&list),
             placed(context, trace, &in_request),
+            made_inside(context, trace, &in_request),
         ),
         evidence: vec![Evidence {
             trace_id: trace.trace_id,
@@ -366,15 +367,7 @@ fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl 
     let Some(&(outside, first)) = moved.first() else {
         return String::new();
     };
-    let name = |i: u32| {
-        set.spans.get(i as usize).map_or(String::new(), |s| {
-            format!(
-                "`{}` in `{}`",
-                super::shown(&crate::analysis::groups::operation_name(set, i)),
-                super::shown(set.str(s.service))
-            )
-        })
-    };
+    let name = |i: u32| operation_in_service(set, i);
     match moved.len() {
         1 => format!(
             "; {} is counted inside the call that waited for it, where its host's clock put it {} outside (clock skew)",
@@ -390,6 +383,73 @@ fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl 
             DurationNs(outside)
         ),
     }
+}
+
+/// The calls the path counts inside the span whose process made them,
+/// though the file parents them to a span of another service above it
+/// ([`crate::analysis::critical_path`]), said so the path is not read as the
+/// recorded tree: "; `post` from `yelp-main` to `mobile_api` is counted
+/// inside `post api proxy proxy` in `yelp_main/api_proxy`, whose process
+/// made it, though the file parents it to `post /location/update/v4` in
+/// `routing`, the request above it". Empty when none was.
+fn made_inside(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl Fn(u32) -> bool) -> String {
+    let (set, index) = (context.set, context.index);
+    // The same calls the walk placed (found the same way, in the same order).
+    let above = crate::analysis::critical_path::CallsAbove::of(set, index);
+    if above.is_empty() {
+        return String::new();
+    }
+    let moved: Vec<(u32, u32)> = index
+        .spans_of(trace)
+        .iter()
+        .copied()
+        .filter(|&i| in_request(i))
+        .filter_map(|i| Some((i, above.maker(i)?)))
+        .collect();
+    let Some(&(call, maker)) = moved.first() else {
+        return String::new();
+    };
+    let name = |i: u32| operation_in_service(set, i);
+    let Some(span) = set.spans.get(call as usize) else {
+        return String::new();
+    };
+    // The callee, when its server half is in the data.
+    let callee = index
+        .children_of(call)
+        .iter()
+        .filter_map(|&c| set.spans.get(c as usize))
+        .find(|c| c.kind == crate::model::SpanKind::Server && c.service != span.service)
+        .map_or_else(String::new, |c| format!(" to `{}`", super::shown(set.str(c.service))));
+    let parent = index
+        .parent
+        .get(call as usize)
+        .copied()
+        .flatten()
+        .map_or_else(String::new, |p| {
+            format!(", though the file parents it to {}, a span above it", name(p))
+        });
+    let others = match moved.len() {
+        1 => String::new(),
+        n => format!(" ({} more such {})", n - 1, if n == 2 { "call" } else { "calls" }),
+    };
+    format!(
+        "; `{}` from `{}`{callee} is counted inside {}, whose process made it{parent}{others}",
+        super::shown(&crate::analysis::groups::operation_name(set, call)),
+        super::shown(set.str(span.service)),
+        name(maker),
+    )
+}
+
+/// "`post api proxy proxy` in `yelp_main/api_proxy`": span `i`'s operation
+/// and service, as the notes after the path name them.
+fn operation_in_service(set: &crate::model::TraceSet, i: u32) -> String {
+    set.spans.get(i as usize).map_or(String::new(), |s| {
+        format!(
+            "`{}` in `{}`",
+            super::shown(&crate::analysis::groups::operation_name(set, i)),
+            super::shown(set.str(s.service))
+        )
+    })
 }
 
 /// Where the spans on a path went ([`super::calls::AttributeKeys::callee`]),

@@ -29,6 +29,7 @@ mod proxies;
 pub mod queued_handlers;
 pub mod registry;
 pub mod regression;
+pub mod repeated_along_chain;
 mod repeats;
 pub mod retries;
 pub mod scaling;
@@ -250,6 +251,8 @@ pub struct Config {
     pub bottleneck: bottleneck::Config,
     /// Calls to hosts that send no spans, on the critical path.
     pub untraced_callee: untraced_callee::Config,
+    /// The same call repeated by services down one call chain.
+    pub repeated_along_chain: repeated_along_chain::Config,
     /// Where errors start.
     pub error_hotspot: error_hotspot::Config,
     /// Remote calls made one after another.
@@ -669,6 +672,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .filter(|f| !bottlenecks.contains(&&f.subject))
         .collect();
     findings.extend(untraced);
+    findings.extend(repeated_along_chain::detect(context, &config.repeated_along_chain));
     findings.extend(queued_handlers::detect(context));
     findings.extend(error_hotspot::detect(context, &config.error_hotspot));
     findings.extend(sequential_calls::detect(context, &config.sequential_calls));

@@ -27,6 +27,8 @@ pub enum Detector {
     Bottleneck,
     /// Calls to a host that sends no spans, holding a share of a request's critical path.
     UntracedCallee,
+    /// The same call repeated by services down one call chain in one request.
+    RepeatedAlongChain,
     /// Handlers of a service that wait for each other to end.
     QueuedHandlers,
     /// Where errors start, one finding per incident.
@@ -55,7 +57,7 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 21] = [
+    pub const ALL: [Detector; 22] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
         Detector::CallOverhead,
@@ -65,6 +67,7 @@ impl Detector {
         Detector::LongTail,
         Detector::Bottleneck,
         Detector::UntracedCallee,
+        Detector::RepeatedAlongChain,
         Detector::QueuedHandlers,
         Detector::ErrorHotspot,
         Detector::RareErrors,
@@ -221,6 +224,14 @@ impl Detector {
                 "Untraced callee",
                 "A request waits, on its critical path, on calls to a host that sends no spans: time no span of the callee explains.",
                 "Add tracing to the callee (or ask its owners what it does), and check whether the request must wait for its answer.",
+                Critical,
+                true,
+            ),
+            Detector::RepeatedAlongChain => e(
+                "repeated_along_chain",
+                "Repeated down a call chain",
+                "Services along one call chain each make the same call (a token check, a lookup) that a service above them already made in the same request, one round trip per hop.",
+                "Make the call once where the request enters and pass its answer (the verified identity or claims) down with the request, or cache it for the request.",
                 Critical,
                 true,
             ),
