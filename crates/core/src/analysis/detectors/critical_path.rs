@@ -311,8 +311,10 @@ fn describe(
         impact: Impact {
             requests: 1,
             of_requests: 1,
+            // The parts the sentence names, for both: their share beside
+            // the first part's time alone read as 98% beside 1.38s (76%).
             request_time_share: share(held),
-            time: DurationNs(top.time),
+            time: DurationNs(held),
             ..Default::default()
         },
         subject: Subject {

@@ -739,11 +739,19 @@ fn name_routes(context: &Context<'_>, findings: &mut [Finding]) {
 /// Most costly first: by severity, then failed user requests, then the
 /// critical-path time a fix would save; ties in a fixed order.
 pub fn rank(findings: &mut [Finding]) {
+    // Within a severity: findings that name a cause, then a request's
+    // critical path told whole (an overview of the parts the others name;
+    // its time is all its parts'), then the rare errors, what is left when
+    // every other finding is read.
+    let read_later = |f: &Finding| match f.detector {
+        Detector::CriticalPath => 1,
+        Detector::RareErrors => 2,
+        _ => 0,
+    };
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            // The rare errors are what is left when every other finding is read.
-            .then_with(|| (a.detector == Detector::RareErrors).cmp(&(b.detector == Detector::RareErrors)))
+            .then_with(|| read_later(a).cmp(&read_later(b)))
             .then_with(|| b.impact.failed_requests.cmp(&a.impact.failed_requests))
             .then_with(|| b.impact.time.cmp(&a.impact.time))
             .then_with(|| a.detector.cmp(&b.detector))
