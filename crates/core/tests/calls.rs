@@ -287,12 +287,13 @@ fn hipster_shop_jdbc_runs_count_once_and_pipelined_redis_reads_are_sized_by_thei
     // Their bound parameters (`sql.params`, read leniently: its nested quotes
     // are unescaped) say what the loop writes: 17 orders, right after the
     // insert of the one being placed, which the last update rewrites (its
-    // other parameters are the insert's). The other 16 the request never made.
+    // other parameters are the insert's). The other 16 the request never made,
+    // each another customer's (16 `user_id`s, parameter 6, none the insert's).
     assert!(
         update.explanation.ends_with(
             "; each with a different last parameter: 17 values, 330, 287, 333 and 14 more; after one insert into \
              `shop.order` under the same parent, it writes 16 rows of `shop.order` the request did not create \
-             besides rewriting the one it inserted: check why (an ORM saving a whole collection?) rather than only \
+             (for 16 other `user_id` values) besides rewriting the one it inserted: check why (an ORM saving a whole collection?) rather than only \
              batching the writes"
         ),
         "{}",
@@ -614,12 +615,14 @@ fn bound_parameters_say_which_rows_a_loop_of_writes_touched() {
     assert!(
         found[0].explanation.contains(
             "; each with a different last parameter: 6 values, 4, 5, 6 and 3 more; after one insert into `orders` under \
-             the same parent, it writes 5 rows of `orders` the request did not create besides rewriting the one it \
-             inserted: check why"
+             the same parent, it writes 5 rows of `orders` the request did not create (for 1 other `user_id` value) \
+             besides rewriting the one it inserted: check why"
         ),
         "{}",
         found[0].explanation
     );
+    // The owner column's value is read by its `?`'s place, from 0 as OTel's
+    // `db.query.parameter.<key>` counts: the five other orders are all `u2`'s.
     // One row written again and again is said as such, with no insert to compare.
     let same = built(&checkout_saving(&[4, 4, 4, 4, 4], true));
     let found = of(&same, "n_plus_one_queries");

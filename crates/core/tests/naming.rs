@@ -210,6 +210,14 @@ fn findings_of_several_services_handlers_or_operations_name_them_all() {
             "SQL SELECT",
             "`GET /dispatch` in `frontend`",
         ),
+        // Tokens checked again by the services below one that had checked
+        // them: named by those callers, who can fix it, not by `auth`.
+        (
+            "zipkin-v2/zipkin__smartthings-mobile-web-install.json",
+            "repeated_along_chain",
+            "post /oauth/check_token",
+            "`account`, `coreSrv` → `post /oauth/check_token` in `auth`, below `bookie`",
+        ),
         // One operation of one service: its name, as before.
         (
             "jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json",
@@ -228,6 +236,38 @@ fn findings_of_several_services_handlers_or_operations_name_them_all() {
         let analysis = analysis_of(path);
         assert_eq!(finding(&analysis, detector, operation).subject.named(), named, "{path}");
     }
+}
+
+/// The hipster shop's loop of updates is a warning because it rewrites 16
+/// orders its request did not create, not for its 10.8 ms: the headline and
+/// the cost line say the risk before the time, so a reader does not pass a
+/// 10.8 ms item by. A finding of time alone says its time only.
+#[test]
+fn a_finding_that_rewrites_others_rows_says_so_before_its_time() {
+    let report = report_of("jaeger-ui-json/jcchavezs__jaeger2zipkin__hipster-shop-envoy.json");
+    let headline = headlines(&report)
+        .into_iter()
+        .find(|h| h.contains("N+1 queries `update shop.order"))
+        .expect("the updates are headlined");
+    assert!(
+        headline.ends_with("(rewrites rows the request did not create; 1 request, 10.8ms on the critical path)."),
+        "{headline}"
+    );
+    let markdown = report::render::markdown(&report);
+    assert!(
+        markdown.contains(
+            "- **Cost:** rewrites rows the request did not create; 1 of 1 request, 3% of their time, 10.8ms on the \
+             critical path\n"
+        ),
+        "{markdown}"
+    );
+    let others = report.findings.iter().filter(|f| !f.impact.data_at_risk).count();
+    assert!(others > 0);
+    assert_eq!(
+        markdown.matches("rewrites rows the request did not create;").count(),
+        2,
+        "{markdown}"
+    );
 }
 
 /// Zipkin's skew capture: `async` holds 65% of the path only once its

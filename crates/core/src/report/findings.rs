@@ -101,10 +101,23 @@ pub fn time_cost(impact: &Impact) -> Option<String> {
     }
 }
 
+/// What a finding puts at risk beyond time, said before its time wherever
+/// the report sizes it: a loop of writes that rewrites rows its request did
+/// not create ([`Impact::data_at_risk`]) is a warning for that, not for its
+/// milliseconds, and a reader who sees only "10.8ms" passes it by.
+pub fn risk(impact: &Impact) -> Option<&'static str> {
+    impact
+        .data_at_risk
+        .then_some("rewrites rows the request did not create")
+}
+
 /// A finding's size in a headline: `3 requests, 264ms on the critical
-/// path`, or `1 request, 1 failed, 15.0s in the failing spans`.
+/// path`, `1 request, 1 failed, 15.0s in the failing spans`, or, with its
+/// [`risk`] first, `rewrites rows the request did not create; 1 request,
+/// 10.8ms on the critical path`.
 pub fn headline_cost(impact: &Impact) -> String {
-    let mut out = super::counted(impact.requests, "request", "requests");
+    let mut out = risk(impact).map(|r| format!("{r}; ")).unwrap_or_default();
+    out.push_str(&super::counted(impact.requests, "request", "requests"));
     if impact.failed_requests > 0 {
         out.push_str(&format!(", {} failed", impact.failed_requests));
     }

@@ -188,6 +188,7 @@ pub(super) fn clause(
     runs: &[u32],
     table: Option<&str>,
     insert: Option<&[(String, String)]>,
+    owner: Option<&Owner>,
 ) -> Option<Said> {
     let with_params: Vec<Vec<(String, String)>> = runs.iter().map(|&i| of(set, i)).filter(|p| !p.is_empty()).collect();
     let lasts: Vec<&str> = with_params
@@ -244,6 +245,27 @@ pub(super) fn clause(
     if not_created == 0 {
         return Some(only(values));
     }
+    // Whose rows they are, when the statement sets an owner column: the
+    // values of the rows not created that are not the insert's own.
+    let mut owners: Vec<&str> = Vec::new();
+    if let Some(owner) = owner {
+        for params in with_params.iter().filter(|p| !rewrites_new(p)) {
+            if let Some(value) = owner.value(params)
+                && !inserted.contains(&value)
+                && !owners.contains(&value)
+            {
+                owners.push(value);
+            }
+        }
+    }
+    let whose = match (owner, owners.len()) {
+        (Some(owner), n) if n > 0 => format!(
+            " (for {n} other `{}` {})",
+            super::shown(&owner.column),
+            if n == 1 { "value" } else { "values" }
+        ),
+        _ => String::new(),
+    };
     let rows = if not_created == 1 { "row" } else { "rows" };
     let table = super::shown(table);
     let new_one = if created > 0 {
@@ -253,7 +275,7 @@ pub(super) fn clause(
     };
     Some(Said {
         text: format!(
-            "{values}; after one insert into `{table}` under the same parent, it writes {not_created} {rows} of `{table}` the request did not create{new_one}: check why (an ORM saving a whole collection?) rather than only batching the writes"
+            "{values}; after one insert into `{table}` under the same parent, it writes {not_created} {rows} of `{table}` the request did not create{whose}{new_one}: check why (an ORM saving a whole collection?) rather than only batching the writes"
         ),
         rewrites_others: true,
     })
@@ -275,12 +297,18 @@ pub(super) fn said(context: &super::Context<'_>, statement: &str, occurrences: &
     let set = context.set;
     let runs: Vec<u32> = occurrences.iter().flat_map(|o| o.iter().copied()).collect();
     let Some(Write::Existing(table)) = write_of(statement) else {
-        return clause(set, &runs, None, None);
+        return clause(set, &runs, None, None, None);
     };
     let insert = occurrences
         .iter()
         .find_map(|spans| insert_before(context, spans, &table));
-    clause(set, &runs, Some(&table), insert.as_deref())
+    clause(
+        set,
+        &runs,
+        Some(&table),
+        insert.as_deref(),
+        owner_column(statement).as_ref(),
+    )
 }
 
 /// The parameters of the `INSERT INTO table` that ran under the same parent
@@ -297,6 +325,61 @@ fn insert_before(context: &super::Context<'_>, spans: &[u32], table: &str) -> Op
         let params = of(set, c);
         (inserts && !params.is_empty()).then_some(params)
     })
+}
+
+/// The column of an `UPDATE … SET` that says whose a row is (`user_id`,
+/// `owner_id`, `customer_id`, `account_id`, `tenant_id`), and which bound
+/// parameter sets it: the `?` it is set to, counted from 1 as JDBC numbers
+/// them.
+pub(super) struct Owner {
+    column: String,
+    number: usize,
+}
+
+impl Owner {
+    /// Its value among a run's parameters: by number (JDBC counts from 1;
+    /// OTel's `db.query.parameter.<key>` indexes from 0, as a key `0` shows),
+    /// or by the column's name where parameters are named.
+    fn value<'p>(&self, params: &'p [(String, String)]) -> Option<&'p str> {
+        let from_zero = params.iter().any(|(k, _)| k == "0");
+        let number = (self.number - usize::from(from_zero)).to_string();
+        params
+            .iter()
+            .find(|(k, _)| *k == number || k.eq_ignore_ascii_case(&self.column))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The owner column `statement` sets, if it is an `UPDATE … SET a=?, b=? …`
+/// that sets one (see [`Owner`]).
+pub(super) fn owner_column(statement: &str) -> Option<Owner> {
+    const OWNERS: [&str; 5] = ["user_id", "owner_id", "customer_id", "account_id", "tenant_id"];
+    let lower = statement.to_ascii_lowercase();
+    let set = lower.strip_prefix("update ")?.split_once(" set ")?.1;
+    let set = set.split(" where ").next().unwrap_or(set);
+    let mut number = 0;
+    for assignment in top_level_pieces(set) {
+        let (column, value) = assignment.split_once('=')?;
+        // Placeholders are numbered in the order they appear.
+        number += value.matches('?').count();
+        let column = column
+            .trim()
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c| matches!(c, '`' | '"'));
+        if value.trim() == "?"
+            && OWNERS
+                .iter()
+                .any(|o| column == *o || column.ends_with(&format!("_{o}")))
+        {
+            return Some(Owner {
+                column: column.to_owned(),
+                number,
+            });
+        }
+    }
+    None
 }
 
 /// "330, 287, 333 and 14 more".
@@ -344,6 +427,34 @@ mod tests {
         assert_eq!(last(&params).map(|(_, v)| v.as_str()), Some("a"));
         let named = vec![("order_id".into(), "1".into()), ("user".into(), "2".into())];
         assert_eq!(last(&named).map(|(_, v)| v.as_str()), Some("2"));
+    }
+
+    #[test]
+    fn an_owner_column_is_found_by_its_placeholder() {
+        let found = |statement: &str| owner_column(statement).map(|o| (o.column, o.number));
+        assert_eq!(
+            found("update shop.order set created=?, total_cost=?, user_id=? where order_id=?"),
+            Some(("user_id".to_owned(), 3))
+        );
+        let owner = Owner {
+            column: "user_id".to_owned(),
+            number: 3,
+        };
+        let params = [("3".to_owned(), "u7".to_owned()), ("4".to_owned(), "330".to_owned())];
+        assert_eq!(owner.value(&params), Some("u7"));
+        let from_zero = [
+            ("0".to_owned(), "a".to_owned()),
+            ("2".to_owned(), "u7".to_owned()),
+            ("3".to_owned(), "330".to_owned()),
+        ];
+        assert_eq!(owner.value(&from_zero), Some("u7"));
+        assert_eq!(
+            found("UPDATE t SET n = n + 1, a = ?, shop_owner_id = ? WHERE id = ?"),
+            Some(("shop_owner_id".to_owned(), 2))
+        );
+        assert!(owner_column("update t set name=? where id=?").is_none());
+        assert!(owner_column("update t set user_id=5 where id=?").is_none());
+        assert!(owner_column("select user_id from t").is_none());
     }
 
     #[test]

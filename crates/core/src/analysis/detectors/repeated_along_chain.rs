@@ -450,9 +450,11 @@ fn path_time(context: &Context<'_>, t: usize, unit: u32, calls: &[u32]) -> u64 {
     }
 }
 
-/// "`account` (12 times) and `coreSrv` (11) below `bookie`": who repeated
-/// the call below whom, most often first.
-fn who_repeated(set: &TraceSet, occurrences: &[Occurrence]) -> String {
+/// The services that called again (below) under each service that had
+/// already called (above), with how many repeats each made: busiest first.
+type Repeaters<'s> = Vec<(&'s str, Vec<(&'s str, u64)>)>;
+
+fn repeaters<'s>(set: &'s TraceSet, occurrences: &[Occurrence]) -> Repeaters<'s> {
     let service = |s: u32| set.spans.get(s as usize).map_or("", |s| set.str(s.service));
     // Per service above, per service below it, the repeats.
     let mut pairs: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
@@ -473,8 +475,18 @@ fn who_repeated(set: &TraceSet, occurrences: &[Occurrence]) -> String {
             (above, below)
         })
         .collect();
-    let total = |below: &[(&str, u64)]| below.iter().map(|b| b.1).sum::<u64>();
     groups.sort_by(|a, b| total(&b.1).cmp(&total(&a.1)).then_with(|| a.0.cmp(b.0)));
+    groups
+}
+
+/// The repeats a group's services below made.
+fn total(below: &[(&str, u64)]) -> u64 {
+    below.iter().map(|b| b.1).sum()
+}
+
+/// "`account` (12 times) and `coreSrv` (11) below `bookie`": who called
+/// again, below whom, the busiest hops of a long chain named.
+fn who_repeated(groups: &Repeaters<'_>) -> String {
     let mut first = true;
     // A chain of a dozen services is told by its busiest hops.
     let mut shown: Vec<String> = groups
@@ -509,6 +521,33 @@ fn who_repeated(set: &TraceSet, occurrences: &[Occurrence]) -> String {
         ));
     }
     super::join(&shown)
+}
+
+/// What the finding is about, as the report's place and headline name it:
+/// the services that call again, the operation they call and where
+/// (`` `account`, `coreSrv` → `post /oauth/check_token` in `auth`, below
+/// `bookie` ``). The callee's team cannot make its callers ask once; the
+/// callers' can. Only names the sentence says ([`who_repeated`]): the
+/// busiest group's callers and the service above them.
+fn scope(groups: &Repeaters<'_>, operation: &str) -> Option<String> {
+    let (above, below) = groups.first()?;
+    let named: Vec<String> = below
+        .iter()
+        .take(SHOWN)
+        .map(|(later, _)| format!("`{}`", super::shown(later)))
+        .collect();
+    let mut callers = named.join(", ");
+    if below.len() > SHOWN {
+        callers.push_str(&format!(" and {} more", below.len() - SHOWN));
+    }
+    let others = match groups.len() - 1 {
+        0 => String::new(),
+        n => format!(" and {}", super::counted(n as u64, "other service", "other services")),
+    };
+    Some(format!(
+        "{callers} → {operation}, below `{}`{others}",
+        super::shown(above)
+    ))
 }
 
 /// How many services a sentence names in a list before "and N more".
@@ -616,6 +655,7 @@ fn finding(context: &Context<'_>, units: &Units, (service, name): (Sym, Sym), oc
     let per_request = super::median(occurrences.iter().map(|o| o.time).collect());
     let share = super::wall_clock::share(time, unit_time);
     let seen = where_seen(context, units, occurrences);
+    let groups = repeaters(set, occurrences);
     let operation = format!(
         "`{}` in `{}`",
         super::shown(set.str(name)),
@@ -647,7 +687,7 @@ fn finding(context: &Context<'_>, units: &Units, (service, name): (Sym, Sym), oc
         "{operation} is called again below a service that had already called it in the same request: by {}, {repeated} \
          of its {all_calls} calls, {}; {held}; {asked}: make the call once where the request enters and pass its \
          answer (the verified identity or claims) down with the request, or cache it for the request",
-        who_repeated(set, occurrences),
+        who_repeated(&groups),
         seen.words,
     );
     let mut examples: Vec<&Occurrence> = occurrences.iter().collect();
@@ -671,8 +711,8 @@ fn finding(context: &Context<'_>, units: &Units, (service, name): (Sym, Sym), oc
             service: set.str(service).to_owned(),
             operation: set.str(name).to_owned(),
             route: None,
-            // One callee operation: its name says what the finding is about.
-            scope: None,
+            // The callee above only keys it: the callers are who can fix it.
+            scope: scope(&groups, &operation),
         },
         explanation,
         evidence: examples

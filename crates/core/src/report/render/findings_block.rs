@@ -82,10 +82,14 @@ fn finding(rank: usize, f: &ReportFinding) -> FindingBlock {
 }
 
 /// `21 of 30 requests (3 failed), 74% of their time, 264ms on the critical path`
-/// ([`crate::report::findings::time_cost`]).
+/// ([`crate::report::findings::time_cost`]), after what it puts at risk
+/// beyond time ([`crate::report::findings::risk`]).
 fn cost(f: &ReportFinding) -> String {
     let impact = &f.impact;
-    let mut out = if impact.of_requests > 0 {
+    let mut out = crate::report::findings::risk(impact)
+        .map(|r| format!("{r}; "))
+        .unwrap_or_default();
+    out.push_str(&if impact.of_requests > 0 {
         format!(
             "{} of {}",
             impact.requests,
@@ -93,7 +97,7 @@ fn cost(f: &ReportFinding) -> String {
         )
     } else {
         counted(impact.requests, "request", "requests")
-    };
+    });
     if impact.failed_requests > 0 {
         out.push_str(&format!(" ({} failed)", impact.failed_requests));
     }

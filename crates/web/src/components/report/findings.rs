@@ -52,8 +52,16 @@ fn finding(f: ReportFinding, state: ReportState) -> impl IntoView {
     let cost = tracelens_core::report::findings::time_cost(&f.impact)
         .map(|time| format!("; {time}"))
         .unwrap_or_default();
+    // What it puts at risk beyond time comes first, as in the report.
+    let risk = tracelens_core::report::findings::risk(&f.impact)
+        .map(|r| {
+            let mut chars = r.chars();
+            let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            format!("{first}{}; ", chars.as_str())
+        })
+        .unwrap_or_default();
     let numbers = format!(
-        "{} of {} requests, {} failed{cost}.",
+        "{risk}{} of {} requests, {} failed{cost}.",
         format::count(f.impact.requests),
         format::count(f.impact.of_requests),
         format::count(f.impact.failed_requests),
