@@ -637,7 +637,9 @@ pub(super) fn path_time(context: &Context<'_>, calls: &[u32]) -> u64 {
 /// `time` of every span in the subtrees of `calls`, added up, each span
 /// once even where calls nest: a path time summed over what the calls did.
 pub(super) fn subtree_time(context: &Context<'_>, calls: &[u32], time: impl Fn(u32) -> u64) -> u64 {
-    let mut visits = context.visits.borrow_mut();
+    // Taken out of the context for the walk, not borrowed: a `time` that
+    // walks too (a lazily built fact) gets fresh stamps instead of a panic.
+    let mut visits = context.visits.take();
     visits.start(context.set.spans.len());
     let mut stack: Vec<u32> = calls.to_vec();
     let mut total = 0u64;
@@ -649,6 +651,7 @@ pub(super) fn subtree_time(context: &Context<'_>, calls: &[u32], time: impl Fn(u
         total = total.saturating_add(time(span));
         stack.extend_from_slice(context.index.children_of(span));
     }
+    context.visits.replace(visits);
     total
 }
 
