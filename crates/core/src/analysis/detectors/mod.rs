@@ -71,7 +71,8 @@ pub struct Subject {
     /// The service where it happens.
     pub service: String,
     /// The operation or statement concerned: the span name, the operations
-    /// table's key (and the fingerprint's).
+    /// table's key (and the fingerprint's); for a call overhead, its busiest
+    /// route between services, `caller → callee`.
     pub operation: String,
     /// What the finding's sentence calls that operation when its span name
     /// is only an HTTP method: the route or path its spans served
