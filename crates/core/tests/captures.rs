@@ -425,7 +425,8 @@ fn smartthings_session() {
             // `account` and `coreSrv` check a token with `auth` again below
             // a `bookie` request that had checked one before calling them:
             // 23 checks in 11 install pages, all on their critical paths
-            // (483 ms, 16–30 ms each), 8% of the pages' time: info.
+            // (483 ms, 16–30 ms each), 8% of the pages' time: info; 401 ms
+            // of it the round trips the call overhead counts too, said so.
             ("info", "repeated_along_chain", "auth", "post /oauth/check_token"),
             (
                 "info",

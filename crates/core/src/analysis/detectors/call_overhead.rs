@@ -61,7 +61,7 @@ use super::callee_wait::{self, CalleeWait};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};
 use crate::intern::Sym;
 use crate::time::DurationNs;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The detector's name in findings.
 pub const NAME: super::Detector = super::Detector::CallOverhead;
@@ -116,8 +116,19 @@ struct Route {
     median_wait: u64,
 }
 
+/// The calls whose wait outside their callee a call-overhead finding counts
+/// in its time (its routes' calls, stalls left out), each with that wait:
+/// another finding that sizes the same calls' time says how much of it is
+/// this ([`super::repeated_along_chain`]).
+pub type Counted = HashMap<u32, u64>;
+
 /// The findings, one per group of routes that wait alike.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    detect_counting(context, config).0
+}
+
+/// [`detect`], with the calls its findings count ([`Counted`]).
+pub fn detect_counting(context: &Context<'_>, config: &Config) -> (Vec<Finding>, Counted) {
     let set = context.set;
     let keys = context.call_keys();
     // Per caller service and callee service, the calls measured.
@@ -159,10 +170,21 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         }
     }
     quick.sort_by_key(|r| std::cmp::Reverse(r.calls.len()));
-    group(waiting)
+    let mut counted = Counted::new();
+    let findings = group(waiting)
         .into_iter()
-        .filter_map(|routes| finding(context, &routes, &quick))
-        .collect()
+        .filter_map(|routes| {
+            let finding = finding(context, &routes, &quick)?;
+            counted.extend(
+                routes
+                    .iter()
+                    .flat_map(|r| &r.calls)
+                    .map(|c| (c.span, c.wait.outside_ns)),
+            );
+            Some(finding)
+        })
+        .collect();
+    (findings, counted)
 }
 
 /// Whether a call that waited `outside` is a one-off stall on a route whose
