@@ -240,3 +240,44 @@ fn the_same_work_as_requests_is_judged_per_request_as_before() {
         bottlenecks[0].explanation
     );
 }
+
+#[test]
+fn calls_in_parallel_under_a_longer_sibling_cost_a_session_unit_nothing_on_its_path() {
+    // One handler of a session: a 400 ms archive call, and beside it, all
+    // at once, twelve 100 ms item fetches. The handler's path runs through
+    // the archive call; the fetches hold 100 ms of its wall clock and none
+    // of its path (sizing them by the wall clock made them cost 100 ms).
+    let mut spans = vec![
+        span(1, None, "gateway", "NewCall", SpanKind::Internal, (0, 1)),
+        span(2, Some(1), "gateway", "Publish", SpanKind::Producer, (0, 1)),
+        span(3, Some(2), "worker", "Sync", SpanKind::Consumer, (10_000, 10_420)),
+        span(
+            4,
+            Some(3),
+            "worker",
+            "Client Request: archive",
+            SpanKind::Client,
+            (10_010, 10_410),
+        ),
+    ];
+    for k in 0..12u64 {
+        spans.push(span(
+            10 + k,
+            Some(3),
+            "worker",
+            "GET /items",
+            SpanKind::Client,
+            (10_100, 10_200),
+        ));
+    }
+    let analysis = built(&spans);
+    assert_eq!(analysis.traces[0].shape, TraceShape::Session);
+    let chatty = of(&analysis, "chatty_calls");
+    assert_eq!(chatty.len(), 1, "{chatty:#?}");
+    assert!(
+        (chatty[0].impact.request_time_share - 100.0 / 420.0).abs() < 0.01,
+        "{:#?}",
+        chatty[0]
+    );
+    assert_eq!(chatty[0].impact.time.0, 0, "{:#?}", chatty[0]);
+}

@@ -587,13 +587,22 @@ pub(super) fn held<'c>(context: &Context<'_>, runs: impl IntoIterator<Item = (us
     sum
 }
 
-/// What a set of calls costs their unit, at most: on the trace's critical
-/// path when the unit is the trace's root (see [`path_time`]); otherwise
-/// `held`, the calls' wall-clock union within the unit, since the trace's
-/// critical path does not run through a handler that is not its root.
+/// What a set of calls costs their unit, at most: on the critical path of
+/// the unit, as [`own_path_time`] reads it: in a session, each unit's own
+/// path (calls that run in parallel under a longer sibling cost the unit
+/// only what they add to it, not their wall-clock union); in a request
+/// trace, the trace's path when the unit is its root (see [`path_time`]);
+/// otherwise `held`, the calls' wall-clock union within the unit, since
+/// the trace's critical path does not run through a handler that is not
+/// its root.
 pub(super) fn unit_cost(context: &Context<'_>, t: usize, unit: u32, calls: &[u32], held: u64) -> u64 {
-    let is_root = context.index.traces.get(t).is_some_and(|trace| trace.root == unit);
-    if is_root { path_time(context, calls) } else { held }
+    match context.index.traces.get(t) {
+        Some(trace) if trace.shape == crate::index::TraceShape::Session => {
+            subtree_time(context, calls, |span| context.session_units().on_path(span)).min(held)
+        }
+        Some(trace) if trace.root == unit => path_time(context, calls),
+        _ => held,
+    }
 }
 
 /// What units of these names are, one and several: requests of endpoints,

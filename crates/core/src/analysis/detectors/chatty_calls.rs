@@ -41,8 +41,9 @@
 //! Impact: `request_time_share` is the union of the calls' time within each
 //! affected request over those requests' time (ten calls at once hold their
 //! span once); `time` the calls' critical-path time (their own and their
-//! subtrees' time on the path; in a handler that is not its trace's root,
-//! their union within it), summed over requests; `of_requests` the
+//! subtrees' time on the path: in a session, the path of their own unit of
+//! work; in a handler that is not its trace's root, their union within
+//! it), summed over requests; `of_requests` the
 //! endpoint's requests. Severity follows by the shared rules.
 //!
 //! **Example.** `HTTP GET` to `0.0.0.0:8083` from `frontend` is called 10

@@ -723,7 +723,7 @@ fn drop_overheads_told_as_chatty(context: &Context<'_>, findings: Vec<Finding>) 
     };
     let counted: Vec<(crate::intern::Sym, u32, u32)> =
         findings.iter().filter(|f| told(f)).flat_map(places).flatten().collect();
-    findings
+    let mut kept: Vec<Finding> = findings
         .into_iter()
         .filter(|f| {
             let mine = places(f);
@@ -731,7 +731,26 @@ fn drop_overheads_told_as_chatty(context: &Context<'_>, findings: Vec<Finding>) 
                 || mine.is_empty()
                 || !mine.iter().all(|at| at.is_some_and(|at| counted.contains(&at)))
         })
-        .collect()
+        .collect();
+    // A sentence that points at the call-overhead finding it overlaps no
+    // longer can once that finding is gone.
+    if !kept.iter().any(|f| f.detector == Detector::CallOverhead) {
+        for f in &mut kept {
+            without_overhead_told(&mut f.explanation);
+        }
+    }
+    kept
+}
+
+/// `sentence` without its ", 401ms of it … the call-overhead finding counts
+/// too" clause ([`super::repeated_along_chain::OVERHEAD_TOLD`]), if it has one.
+fn without_overhead_told(sentence: &mut String) {
+    let told = super::repeated_along_chain::OVERHEAD_TOLD;
+    if let Some(end) = sentence.find(told)
+        && let Some(start) = sentence.get(..end).and_then(|s| s.rfind(", "))
+    {
+        sentence.replace_range(start..end + told.len(), "");
+    }
 }
 
 fn key(finding: &Finding) -> (Option<String>, String, String) {
@@ -740,4 +759,23 @@ fn key(finding: &Finding) -> (Option<String>, String, String) {
         finding.subject.service.clone(),
         finding.subject.operation.clone(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_overhead_told;
+
+    #[test]
+    fn the_overlap_clause_goes_with_the_finding_it_names() {
+        let told = super::super::repeated_along_chain::OVERHEAD_TOLD;
+        let mut sentence = format!("483ms on their critical paths (8% of their time), 401ms{told}; the calls record");
+        without_overhead_told(&mut sentence);
+        assert_eq!(
+            sentence,
+            "483ms on their critical paths (8% of their time); the calls record"
+        );
+        let mut plain = "483ms on their critical paths; the calls record".to_owned();
+        without_overhead_told(&mut plain);
+        assert_eq!(plain, "483ms on their critical paths; the calls record");
+    }
 }

@@ -71,7 +71,8 @@ pub struct Subject {
     /// The service where it happens.
     pub service: String,
     /// The operation or statement concerned: the span name, the operations
-    /// table's key (and the fingerprint's).
+    /// table's key (and the fingerprint's); for a call overhead, its busiest
+    /// route between services, `caller → callee`.
     pub operation: String,
     /// What the finding's sentence calls that operation when its span name
     /// is only an HTTP method: the route or path its spans served
@@ -653,7 +654,8 @@ fn median_f64(mut values: Vec<f64>) -> f64 {
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = n_plus_one::detect(context, &config.n_plus_one);
     findings.extend(chatty_calls::detect(context, &config.chatty_calls));
-    findings.extend(call_overhead::detect(context, &config.call_overhead));
+    let (overheads, overhead_calls) = call_overhead::detect_counting(context, &config.call_overhead);
+    findings.extend(overheads);
     findings.extend(consistency_cost::detect(context, &config.consistency_cost));
     findings.extend(retries::detect(context, &config.retries));
     findings.extend(slow_endpoint::detect(context, &config.slow_endpoint));
@@ -672,7 +674,11 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .filter(|f| !bottlenecks.contains(&&f.subject))
         .collect();
     findings.extend(untraced);
-    findings.extend(repeated_along_chain::detect(context, &config.repeated_along_chain));
+    findings.extend(repeated_along_chain::detect_beside(
+        context,
+        &config.repeated_along_chain,
+        &overhead_calls,
+    ));
     findings.extend(queued_handlers::detect(context));
     findings.extend(error_hotspot::detect(context, &config.error_hotspot));
     findings.extend(sequential_calls::detect(context, &config.sequential_calls));

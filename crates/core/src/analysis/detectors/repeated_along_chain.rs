@@ -59,7 +59,12 @@
 //! requests: what passing the answer down would save, at most, not the
 //! calls' summed duration. `request_time_share` is that time over the
 //! requests' durations; `of_requests` the requests of the units concerned.
-//! Severity follows by the shared rules.
+//! Severity follows by the shared rules. Where a call-overhead finding
+//! counts the same calls' wait outside their callee
+//! ([`super::call_overhead::Counted`]), the sentence says how much of the
+//! time that is (each call's own time on its unit's path, at most its
+//! wait), so that the two are not added up; it stays in the time, since
+//! passing the answer down saves the round trip with the call.
 //!
 //! **Example.** In the SmartThings capture (`tests/fixtures/zipkin-v2`),
 //! `bookie` calls `post /oauth/check_token` in `auth` in 12 requests, then
@@ -140,6 +145,13 @@ struct Occurrence {
 
 /// The findings, one per server operation.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    detect_beside(context, config, &super::call_overhead::Counted::new())
+}
+
+/// [`detect`], saying how much of each finding's time is the repeated calls'
+/// wait outside their callee that a call-overhead finding counts too
+/// (`overhead`), so that a reader adding the two up does not count it twice.
+pub fn detect_beside(context: &Context<'_>, config: &Config, overhead: &super::call_overhead::Counted) -> Vec<Finding> {
     let (set, index) = (context.set, context.index);
     let keys = context.call_keys();
     let units = context.units();
@@ -174,8 +186,40 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     }
     by_operation
         .into_iter()
-        .map(|(operation, occurrences)| finding(context, units, operation, &occurrences))
+        .map(|(operation, occurrences)| {
+            let shared = overhead_in(context, overhead, &occurrences);
+            finding(context, units, operation, &occurrences, shared)
+        })
         .collect()
+}
+
+/// How the sentence says the part of its time a call-overhead finding also
+/// counts; `consolidate` takes it out when it drops that finding.
+pub(super) const OVERHEAD_TOLD: &str =
+    " of it the calls' wait outside their callee, which the call-overhead finding counts too";
+
+/// ", 325ms of it the calls' wait outside their callee, which …", or
+/// nothing when none of it is.
+fn overhead_told(time: u64) -> String {
+    match time {
+        0 => String::new(),
+        t => format!(", {}{OVERHEAD_TOLD}", DurationNs(t)),
+    }
+}
+
+/// The repeats' critical-path time that is their wait outside the callee
+/// and that `overhead` counts: each counted call's own time on its unit's
+/// path (its server child holds the rest), at most its wait.
+fn overhead_in(context: &Context<'_>, overhead: &super::call_overhead::Counted, occurrences: &[Occurrence]) -> u64 {
+    occurrences
+        .iter()
+        .flat_map(|o| o.repeats.iter().map(move |&(later, _)| (o, later)))
+        .filter_map(|(o, call)| {
+            let wait = *overhead.get(&call)?;
+            let path = super::calls::own_path_time(context, o.trace as usize, o.unit, call, wait);
+            Some(path.min(wait))
+        })
+        .fold(0, u64::saturating_add)
 }
 
 /// Call `i` as it takes part, if it does: a remote call with a known
@@ -638,7 +682,13 @@ fn same_target<'s>(set: &'s TraceSet, occurrences: &[Occurrence]) -> Option<&'s 
     questions.all(|q| q == Question::Target(first)).then(|| set.str(first))
 }
 
-fn finding(context: &Context<'_>, units: &Units, (service, name): (Sym, Sym), occurrences: &[Occurrence]) -> Finding {
+fn finding(
+    context: &Context<'_>,
+    units: &Units,
+    (service, name): (Sym, Sym),
+    occurrences: &[Occurrence],
+    overhead: u64,
+) -> Finding {
     let set = context.set;
     let repeated: u64 = occurrences.iter().map(|o| o.repeats.len() as u64).sum();
     let all_calls = set
@@ -670,17 +720,19 @@ fn finding(context: &Context<'_>, units: &Units, (service, name): (Sym, Sym), oc
     let requests = occurrences.len() as u64;
     let held = if requests == 1 {
         format!(
-            "{} on its critical path ({:.0}% of its time)",
+            "{} on its critical path ({:.0}% of its time){}",
             DurationNs(time),
-            share * 100.0
+            share * 100.0,
+            overhead_told(overhead),
         )
     } else {
         format!(
-            "{} on their critical paths, a median {} a {} ({:.0}% of their time)",
+            "{} on their critical paths, a median {} a {} ({:.0}% of their time){}",
             DurationNs(time),
             DurationNs(per_request),
             seen.noun,
-            share * 100.0
+            share * 100.0,
+            overhead_told(overhead),
         )
     };
     let explanation = format!(
