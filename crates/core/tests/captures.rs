@@ -59,8 +59,10 @@ fn hotrod_2019() {
             ("warning", "n_plus_one_queries", "redis", "GetDriver"),
             ("warning", "chatty_calls", "frontend", "HTTP GET"),
             ("info", "retries", "redis", "GetDriver"),
-            // The request's path told whole comes after the causes it names.
-            ("info", "critical_path", "mysql", "SQL SELECT"),
+            // No critical path: its three parts, `SQL SELECT` (76%),
+            // `GetDriver` ×13 (11%) and the route calls (11%), are the
+            // bottleneck's, the N+1's and the chatty calls' costs, each told
+            // above (the strict review: one cost read twice).
         ])
     );
 }
@@ -73,7 +75,9 @@ fn hotrod_full_serial() {
             ("warning", "chatty_calls", "frontend", "HTTP GET"),
             ("warning", "n_plus_one_queries", "redis-manual", "GetDriver"),
             ("info", "retries", "redis-manual", "GetDriver"),
-            ("info", "critical_path", "route", "GET /route"),
+            // The route calls and `GetDriver` are told above: the path names
+            // the lookup (28%) besides them.
+            ("info", "critical_path", "mysql", "SQL SELECT"),
         ])
     );
 }
@@ -83,8 +87,9 @@ fn otel_demo_proxy_timeout() {
     assert_eq!(
         findings("otlp-json/jaeger-pr9263__otel-demo__error_timeout_masked.json"),
         rows(&[
+            // The path ran only through the frontend's 15 s wait, which the
+            // error hotspot tells: no critical path.
             ("warning", "error_hotspot", "frontend-proxy", "POST"),
-            ("info", "critical_path", "frontend", "POST"),
         ])
     );
 }
@@ -108,10 +113,6 @@ fn otel_demo_names_each_post_by_its_path() {
     assert!(
         error.ends_with("; `POST /api/checkout` in `frontend` had no child span for 15.0s of that wait."),
         "{error}"
-    );
-    assert_eq!(
-        sentence(path, "critical_path", "critical path"),
-        "The critical path of `POST /api/checkout` (15.0s) runs through `POST /api/checkout` in `frontend` (15.0s, 100%)"
     );
 }
 
@@ -199,7 +200,13 @@ fn hipster_shop_behind_envoy() {
                 "Sent.hipstershop.ProductCatalogService.G"
             ),
             ("info", "n_plus_one_queries", "dataservice", "reactive.redis.exit"),
-            ("info", "critical_path", "proxy", "ingress"),
+            // Named by its first part no other finding tells.
+            (
+                "info",
+                "critical_path",
+                "checkoutservice",
+                "Recv.hipstershop.CheckoutService.PlaceOr"
+            ),
         ])
     );
     assert_eq!(
@@ -548,9 +555,22 @@ fn tempo_service_graph_one_select_is_no_warning() {
         rows_of(&Analysis::of(&set)),
         rows(&[
             ("info", "bottleneck", "mythical-server", "pg.query:SELECT"),
-            ("info", "critical_path", "mythical-server", "pg.query:SELECT"),
+            ("info", "critical_path", "mythical-server", "GET /:endpoint"),
         ])
     );
+    // The query is the bottleneck's; the path keeps the endpoint's own
+    // 6.13 ms beside it, which nothing else says.
+    let path = Analysis::of(&set)
+        .findings
+        .into_iter()
+        .find(|f| f.detector == "critical_path")
+        .unwrap();
+    assert_eq!(
+        path.explanation,
+        "Besides `pg.query:SELECT` in `mythical-server`, which the bottleneck finding tells, the critical path of \
+         `GET /:endpoint` (30.0ms) runs through `GET /:endpoint` in `mythical-server` (6.13ms, 20%)"
+    );
+    assert_eq!(path.impact.time.0, 6_127_104);
 }
 
 #[test]
@@ -614,11 +634,14 @@ fn zipkin_skew_one_distorting_call_is_named_and_its_skew_is_no_bottleneck() {
         .iter()
         .find(|f| f.detector == "critical_path")
         .unwrap();
+    // `async` (65%) is the bottleneck's: the path names the rest (the
+    // data-quality finding's evidence is the server `post`, but it tells a
+    // skew, not that span's time, so `post` stays).
     assert_eq!(
         path.explanation,
-        "The critical path of `get` (99.4ms) runs through `async` in `serviceb` (65.0ms, 65%) and `post` in \
-         `serviceb` (28.6ms, 29%); `post` in `serviceb` is counted inside the call that waited for it, where its \
-         host's clock put it 65.4ms outside (clock skew)"
+        "Besides `async` in `serviceb`, which the bottleneck finding tells, the critical path of `get` (99.4ms) \
+         runs through `post` in `serviceb` (28.6ms, 29%); `post` in `serviceb` is counted inside the call that \
+         waited for it, where its host's clock put it 65.4ms outside (clock skew)"
     );
     // The path never runs longer than the root (99.4 ms).
     let index = tracelens_core::index::TraceIndex::build(&set);
@@ -840,12 +863,16 @@ fn a_sidecars_spans_on_the_critical_path_are_told_by_where_they_went() {
         "critical_path",
         "POST /cart/checkout",
     );
+    // The hops in front of the partner service are the untraced callee's
+    // 96.1 ms, and those under the five product fetches the chatty calls':
+    // said there, not again (they read "… (92.5ms, 25%; …), the same proxy
+    // in front of 22 other places (95.2ms, 26%; …)").
     assert_eq!(
         path,
-        "The critical path of `POST /cart/checkout` (363ms) runs through the proxy `proxy` in front of \
-         `partnerintegrationservice:9397/integrate` (92.5ms, 25%; `partnerintegrationservice` sends no spans), the \
-         same proxy in front of 22 other places (95.2ms, 26%; 16.5ms of it in front of `cartservice`, which sends no \
-         spans) and `Recv.hipstershop.CheckoutService.PlaceOrder` in `checkoutservice` (20.0ms, 6%)"
+        "Besides the proxy `proxy` in front of `partnerintegrationservice:9397/integrate`, which the untraced \
+         callee finding tells, the critical path of `POST /cart/checkout` (363ms) runs through the proxy `proxy` in \
+         front of 18 other places (66.4ms, 18%; 16.5ms of it in front of `cartservice`, which sends no spans) and \
+         `Recv.hipstershop.CheckoutService.PlaceOrder` in `checkoutservice` (20.0ms, 6%)"
     );
 }
 
@@ -1001,12 +1028,75 @@ fn yelp_the_proxys_call_parented_to_routing_is_told_as_the_proxys() {
     // proxy's own time, and was a bottleneck whose sentence said 56 ms of
     // that was this call): the proxy's own 28.1 ms is 21%, no bottleneck.
     assert_eq!(findings(path), rows(&[("info", "critical_path", "unknown", "post")]));
+    // The `unknown` client's 36.1 ms is no operation: it is the wait
+    // before the proxy's span began (1.646 → 27.641 ms) and after it ended
+    // (116.576 → 126.646 ms), told as such (the strict review).
     assert_eq!(
         finding_about(path, "critical_path", "post").explanation,
-        "The critical path of `post /location/update/v4` (132ms) runs through `post` in `unknown` (36.1ms, 27%), \
-         `post api proxy proxy` in `yelp_main/api_proxy` (28.1ms, 21%) and `post /location/update/v4` in \
-         `mobile_api` (22.6ms, 17%); `post` from `yelp-main` to `mobile_api` is counted inside `post api proxy \
-         proxy` in `yelp_main/api_proxy`, whose process made it, though the file parents it to `post \
-         /location/update/v4` in `routing`, a span above it"
+        "The critical path of `post /location/update/v4` (132ms) runs through 36.1ms (27%) waiting between \
+         `routing`'s call and `yelp_main/api_proxy`'s answer, outside `post api proxy proxy`'s span (26.0ms before \
+         it began, 10.1ms after it ended), `post api proxy proxy` in `yelp_main/api_proxy` (28.1ms, 21%) and `post \
+         /location/update/v4` in `mobile_api` (22.6ms, 17%); `post` from `yelp-main` to `mobile_api` is counted \
+         inside `post api proxy proxy` in `yelp_main/api_proxy`, whose process made it, though the file parents it \
+         to `post /location/update/v4` in `routing`, a span above it"
+    );
+}
+
+/// The GenAI test trace's agent (`invoke_agent triage-agent`, a server span
+/// of `coding-agent`, 0.003–42.003 s, no client span in the file) lies inside
+/// the childless `graphql.execution` (0.002–43.002 s) but is parented to the
+/// gateway's request above it: the path went down the leaf, "through
+/// `graphql.execution` in `graphql-gateway` (43.0s, 98%)". Walked inside the
+/// span around it, the agent holds the path, and its 38 s after its last
+/// child ended (4.049 s) is unexplained time, which the path does not tell
+/// again.
+#[test]
+fn genai_the_agent_answering_inside_the_gateways_leaf_holds_the_path() {
+    let path = "jaeger-ui-json/jaegerui__genaiTestTrace.json";
+    assert_eq!(
+        findings(path),
+        rows(&[
+            (
+                "warning",
+                "uninstrumented_time",
+                "coding-agent",
+                "invoke_agent triage-agent"
+            ),
+            ("info", "critical_path", "summarizer-agent", "POST /v1/messages"),
+            ("info", "rare_errors", "k8s-api", "GET /api/v1/pods"),
+        ])
+    );
+    assert_eq!(
+        sentence(path, "uninstrumented_time", "invoke_agent"),
+        "`invoke_agent triage-agent` in `coding-agent` spends 38.0s after its last child span ended, with no span \
+         running in its one request (n=1), 86% of the critical path of `POST /api/graphql`: a timeout of 38 s?"
+    );
+    assert_eq!(
+        sentence(path, "critical_path", "critical path"),
+        "Besides `invoke_agent triage-agent` in `coding-agent`, which the unexplained time finding tells, the \
+         critical path of `POST /api/graphql` (44.0s) runs through `POST /v1/messages` in `summarizer-agent` (3.45s, \
+         8%); `invoke_agent triage-agent` in `coding-agent`, a server span with no client span, is counted inside \
+         `graphql.execution` in `graphql-gateway`, which ran around it, though the file parents it to \
+         `Query.assistantReply` in `graphql-gateway`, a span above it"
+    );
+}
+
+/// jaeger-ui's short-IDs trace: `api-gateway`'s `GET /owners` client
+/// (0.376–3.353 ms) waits 640 µs before `customers-service`'s span
+/// (1.016–2.712 ms) and 641 µs after it: a wait between them, not an
+/// operation of the gateway's.
+#[test]
+fn a_calls_time_outside_its_answer_is_told_as_a_wait() {
+    let path = sentence(
+        "jaeger-ui-json/jaegerui__spanAmongEachOtherGroupedAndSpans__short-ids.json",
+        "critical_path",
+        "critical path",
+    );
+    assert!(
+        path.contains(
+            ", 1.28ms (34%) waiting between `api-gateway`'s call and `customers-service`'s answer, outside `GET \
+             /owners`'s span (640µs before it began, 641µs after it ended) and "
+        ),
+        "{path}"
     );
 }

@@ -44,7 +44,10 @@
 //! of another service above it (the incoming request's context passed on,
 //! not the span's) is walked as that span's child ([`calls_above`]):
 //! Zipkin's yelp capture, whose proxy span held a 56 ms call to `mobile_api`
-//! as its own time, hung on `routing`'s request.
+//! as its own time, hung on `routing`'s request. So is a server span
+//! recorded without its client span, parented above the span of its
+//! caller's service that ran around it (jaeger-ui's GenAI test trace: the
+//! agent's 42 s beside a childless 43 s `graphql.execution`).
 //!
 //! The walk uses an explicit stack and visits each span at most once, so deep
 //! traces cannot overflow the stack and a parent cycle in bad data cannot loop.
@@ -446,6 +449,60 @@ mod tests {
         short[4] = span(5, Some(1), "yelp-main", SpanKind::Client, (50, 58));
         short[5] = span(6, Some(5), "mobile_api", SpanKind::Server, (51, 57));
         assert_eq!(ms(&short), [(1, 6), (2, 36), (3, 86), (4, 2), (5, 0), (6, 0)]);
+    }
+
+    #[test]
+    fn a_server_span_without_its_client_is_walked_inside_the_span_around_it() {
+        // The GenAI test trace in small: `gateway`'s request (0–100 ms) has
+        // a childless `execution` (1–99) and, beside it as recorded though
+        // inside it in time, `agent`'s server span (2–90) with a call of its
+        // own (3–20); no client span is in the data.
+        use crate::model::SpanKind;
+        let spans = |agent: (SpanKind, &'static str, Option<u64>)| {
+            let (kind, service, parent) = agent;
+            vec![
+                span(1, None, "gateway", SpanKind::Server, (0, 100)),
+                span(2, Some(1), "gateway", SpanKind::Internal, (1, 99)),
+                span(3, parent, service, kind, (2, 90)),
+                span(4, Some(3), service, SpanKind::Client, (3, 20)),
+            ]
+        };
+        let ms = |spans: &[crate::synth::SynthSpan]| {
+            let (set, index) = imported(spans);
+            path_ms(&set, &index)
+        };
+        // `execution` holds 1–2 and 90–99 (10 ms); the agent 2–3 and 20–90.
+        assert_eq!(
+            ms(&spans((SpanKind::Server, "agent", Some(1)))),
+            [(1, 2), (2, 10), (3, 71), (4, 17)]
+        );
+        // Of the same service as its parent: a span of the request, as
+        // recorded (the leaf ended last and holds the path).
+        assert_eq!(
+            ms(&spans((SpanKind::Server, "gateway", Some(1)))),
+            [(1, 2), (2, 98), (3, 0), (4, 0)]
+        );
+        // Not a server span: an internal span of another service is not
+        // read as the answer to a call.
+        assert_eq!(
+            ms(&spans((SpanKind::Internal, "agent", Some(1)))),
+            [(1, 2), (2, 98), (3, 0), (4, 0)]
+        );
+        // Under the span around it already: walked as recorded.
+        assert_eq!(
+            ms(&spans((SpanKind::Server, "agent", Some(2)))),
+            [(1, 2), (2, 10), (3, 71), (4, 17)]
+        );
+        // Under a client span: a call as recorded, whatever runs beside it.
+        let mut client = spans((SpanKind::Server, "agent", Some(5)));
+        client.push(span(5, Some(1), "gateway", SpanKind::Client, (2, 3)));
+        assert_eq!(ms(&client), [(1, 2), (2, 98), (3, 0), (4, 0), (5, 0)]);
+        // Nor when it covers less than half of the span around it: a 10 ms
+        // answer in 98 ms of own time is no sign the context was lost.
+        let mut short = spans((SpanKind::Server, "agent", Some(1)));
+        short[2] = span(3, Some(1), "agent", SpanKind::Server, (2, 12));
+        short[3] = span(4, Some(3), "agent", SpanKind::Client, (3, 10));
+        assert_eq!(ms(&short), [(1, 2), (2, 98), (3, 0), (4, 0)]);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Calls the file parents above the span whose process made them.
+//! Calls the file parents above the span whose process made them, and
+//! answers to calls recorded without their client parented above the span
+//! that waited for them.
 //!
 //! A call is made in its own process. When a process passes on the context
 //! of the request it received rather than its own span's, its outbound call
@@ -22,6 +24,21 @@
 //!   children do not cover), as the bottleneck's account of the same span
 //!   says (`detectors::own_time_cause`, "its call hung on its caller's
 //!   context").
+//!
+//! The same holds for the other half of a call recorded without a client
+//! span: a SERVER span of another service whose parent is no client, lying
+//! inside a span of its parent's process below that parent. jaeger-ui's
+//! GenAI test trace parents `invoke_agent triage-agent` (`coding-agent`,
+//! 0.003–42.003 s) to `graphql-gateway`'s `Query.assistantReply`, beside the
+//! childless `graphql.execution` (0.002–43.002 s) that ran around it: walked
+//! as recorded, the path goes down `graphql.execution` and gives its 43 s to
+//! a span with no work of its own. Such a server span is walked as the
+//! child of the innermost span of the parent's service (no server or
+//! consumer: those answer calls, they make none) that contains it, under the
+//! same rule of half its own time. A server span whose parent is a client,
+//! or whose parent is itself the span around it (`mcp-gateway`'s tool calls
+//! under `coding-agent`'s `execute_tool`), is a call as recorded and is left
+//! alone.
 //!
 //! Anything else keeps its recorded parent. Calls whose parent is in their
 //! own service (nearly all) are never looked at, so most sets adopt nothing
@@ -105,20 +122,45 @@ impl CallsAbove {
 /// than under the span of another service the file parents it to.
 fn made_by(set: &TraceSet, index: &TraceIndex, c: u32, budget: &mut Budget) -> Option<u32> {
     let call = set.spans.get(c as usize)?;
-    if !matches!(call.kind, SpanKind::Client | SpanKind::Producer) || !call.duration_known() {
+    if !call.duration_known() {
         return None;
     }
     let parent = index.parent.get(c as usize).copied().flatten()?;
-    if set.spans.get(parent as usize)?.service == call.service {
+    let above = set.spans.get(parent as usize)?;
+    if above.service == call.service {
         return None;
     }
-    maker_of(set, index, c, call, parent, budget)
+    let maker = match call.kind {
+        SpanKind::Client | SpanKind::Producer => Maker::OfCall,
+        // A server span under a client is a call as recorded.
+        SpanKind::Server if above.kind != SpanKind::Client => Maker::OfAnswer(above.service),
+        _ => return None,
+    };
+    maker_of(set, index, c, call, parent, maker, budget)
+}
+
+/// Whose span may have made a call, by the call's kind.
+#[derive(Clone, Copy)]
+enum Maker {
+    /// An outbound call: a span of the call's own process ([`in_process`]).
+    OfCall,
+    /// A server span recorded without its client: a span of the caller's
+    /// service (its recorded parent's) that answers no call itself.
+    OfAnswer(crate::intern::Sym),
 }
 
 /// The innermost span below `parent` (outside the call's own subtree) that
-/// contains `call` in time, whose process the call's service is, and half of
+/// contains `call` in time, that could have made it (`maker`), and half of
 /// whose own time or more the call covers; `None` when the budget runs out.
-fn maker_of(set: &TraceSet, index: &TraceIndex, c: u32, call: &Span, parent: u32, budget: &mut Budget) -> Option<u32> {
+fn maker_of(
+    set: &TraceSet,
+    index: &TraceIndex,
+    c: u32,
+    call: &Span,
+    parent: u32,
+    maker: Maker,
+    budget: &mut Budget,
+) -> Option<u32> {
     let contains = |s: &Span| s.duration_known() && s.start <= call.start && call.end() <= s.end();
     let mut best: Option<(u32, usize)> = None;
     // (span, depth below the parent); only spans containing the call are
@@ -131,7 +173,13 @@ fn maker_of(set: &TraceSet, index: &TraceIndex, c: u32, call: &Span, parent: u32
             let Some(span) = set.spans.get(s as usize).filter(|span| s != c && contains(span)) else {
                 continue;
             };
-            if best.is_none_or(|(_, d)| depth + 1 > d) && in_process(set, index, s, span, call, budget)? {
+            let made_here = match maker {
+                Maker::OfCall => in_process(set, index, s, span, call, budget)?,
+                Maker::OfAnswer(caller) => {
+                    span.service == caller && !matches!(span.kind, SpanKind::Server | SpanKind::Consumer)
+                }
+            };
+            if best.is_none_or(|(_, d)| depth + 1 > d) && made_here {
                 best = Some((s, depth + 1));
             }
             stack.push((s, depth + 1));

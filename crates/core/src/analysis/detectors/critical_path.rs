@@ -27,7 +27,19 @@
 //! the entry and the spans below it that started before it answered count,
 //! against the entry's duration. A callee whose host's clock put it outside
 //! the call that waited for it is counted inside that call (the path's skew
-//! repair), and the sentence says so. Never more than `info`: it describes a
+//! repair), and the sentence says so. A client's time on the path outside
+//! the server span of another service that answered it is told as a wait
+//! between the two, not as an operation ("36.1ms (27%) waiting between
+//! `routing`'s call and `yelp_main/api_proxy`'s answer, outside `post api
+//! proxy proxy`'s span (26.0ms before it began, 10.1ms after it ended)").
+//!
+//! **Told once.** The paths are described after the other findings are
+//! merged: when another finding tells the path's first part (its evidence
+//! holds one of the part's spans, or for calls, an untraced callee, chatty
+//! calls or N+1 queries, a span above it), the parts other findings tell are
+//! left out, the sentence begins "Besides `SQL SELECT` in `mysql`, which the
+//! bottleneck finding tells, …", and with nothing left there is no finding:
+//! a team should not read one cost twice. Never more than `info`: it describes a
 //! trace, it does not judge it. Its subject's operation is the top part (its
 //! key); it is named by the request whose path it is ("`GET /dispatch` in
 //! `frontend`"), not by one of the parts.
@@ -88,10 +100,18 @@ struct Part {
     spans: usize,
     /// Its span with the most time on the path.
     longest: (u64, u32),
+    /// When every span of it is a call answered by a server span of another
+    /// service, the time its calls waited before and after their answers'
+    /// spans ([`waits_outside`]): its time on the path is that wait.
+    waits: Option<(u64, u64)>,
+    /// Its spans on the path.
+    on_path: Vec<u32>,
 }
 
-/// One finding per trace, when there are few traces.
-pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+/// One finding per trace, when there are few traces; `told` are the other
+/// detectors' findings, after they were merged, whose spans the path's
+/// description does not tell again ([`Told`]).
+pub fn detect(context: &Context<'_>, config: &Config, told: &[Finding]) -> Vec<Finding> {
     let traces = &context.index.traces;
     if traces.len() > config.max_traces {
         return Vec::new();
@@ -100,8 +120,92 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     // Which names are services, found once: a host that is none sends no spans.
     let services: HashSet<Sym> = context.set.spans.iter().map(|s| s.service).collect();
     (0..traces.len())
-        .filter_map(|t| describe(context, config, units, &services, t))
+        .filter_map(|t| {
+            let told = Told::of(context, told, t);
+            describe(context, config, units, &services, &told, t)
+        })
         .collect()
+}
+
+/// The spans of one trace whose time other findings tell, each with the
+/// finding that tells it: the evidence spans of a finding that sizes a cost
+/// on the path (not the data quality's skewed span, nor a long tail's or
+/// slow endpoint's whole requests), and for findings about calls (an
+/// untraced callee, chatty calls, N+1 queries) everything below them too,
+/// the callee's time being what they measure (the hipster shop's untraced
+/// callee names `Sent./integrate`, whose path runs down through two sidecar
+/// hops).
+struct Told {
+    by_span: HashMap<u32, super::Detector>,
+}
+
+impl Told {
+    fn of(context: &Context<'_>, findings: &[Finding], t: usize) -> Told {
+        let (set, index) = (context.set, context.index);
+        let mut by_span = HashMap::new();
+        let Some(trace) = index.traces.get(t) else {
+            return Told { by_span };
+        };
+        let spans = index.spans_of(trace);
+        for finding in findings.iter().filter(|f| tells_a_cost(f.detector)) {
+            let calls = matches!(
+                finding.detector,
+                super::Detector::UntracedCallee | super::Detector::ChattyCalls | super::Detector::NPlusOneQueries
+            );
+            for evidence in finding.evidence.iter().filter(|e| e.trace_id == trace.trace_id) {
+                for id in &evidence.span_ids {
+                    let Some(&i) = spans
+                        .iter()
+                        .find(|&&i| set.spans.get(i as usize).is_some_and(|s| s.span_id == *id))
+                    else {
+                        continue;
+                    };
+                    by_span.entry(i).or_insert(finding.detector);
+                    if calls {
+                        // Explicit stack, each span once: no parent cycle loops.
+                        let mut below: Vec<u32> = index.children_of(i).to_vec();
+                        while let Some(c) = below.pop() {
+                            if by_span.contains_key(&c) {
+                                continue;
+                            }
+                            by_span.insert(c, finding.detector);
+                            below.extend_from_slice(index.children_of(c));
+                        }
+                    }
+                }
+            }
+        }
+        Told { by_span }
+    }
+
+    /// The finding that tells a part: the one that tells its longest span,
+    /// or any of its spans (evidence holds a few of many calls: HotROD's
+    /// chatty calls list 6 of the 10 route calls, the path runs through 6).
+    fn teller(&self, part: &Part) -> Option<super::Detector> {
+        self.by_span
+            .get(&part.longest.1)
+            .or_else(|| part.on_path.iter().find_map(|i| self.by_span.get(i)))
+            .copied()
+    }
+}
+
+/// Whether a detector's findings size a cost on the path by their evidence
+/// spans, so that the path's description need not tell those spans again.
+fn tells_a_cost(detector: super::Detector) -> bool {
+    use super::Detector as D;
+    matches!(
+        detector,
+        D::Bottleneck
+            | D::UninstrumentedTime
+            | D::UntracedCallee
+            | D::ChattyCalls
+            | D::NPlusOneQueries
+            | D::ErrorHotspot
+            | D::Retries
+            | D::CallOverhead
+            | D::ConsistencyCost
+            | D::RepeatedAlongChain
+    )
 }
 
 fn describe(
@@ -109,6 +213,7 @@ fn describe(
     config: &Config,
     units: &Units,
     services: &HashSet<Sym>,
+    told: &Told,
     t: usize,
 ) -> Option<Finding> {
     let set = context.set;
@@ -167,10 +272,17 @@ fn describe(
                 time: 0,
                 spans: 0,
                 longest: (0, i),
+                waits: Some((0, 0)),
+                on_path: Vec::new(),
             });
+        part.on_path.push(i);
         part.time += time;
         part.spans += 1;
         part.longest = part.longest.max((time, i));
+        part.waits = part
+            .waits
+            .zip(waits_outside(context, i))
+            .map(|((before, after), (b, a, _))| (before + b, after + a));
     }
     let mut parts: Vec<Part> = parts.into_values().collect();
     parts.sort_by(|a, b| {
@@ -184,6 +296,16 @@ fn describe(
         })
     });
     let share = |time: u64| time as f64 / total as f64;
+    // When another finding tells the path's first part, its cost is read
+    // there: the path keeps the parts no other finding tells, and says
+    // which finding has the first (nothing left: no finding).
+    let lead = parts
+        .first()
+        .filter(|p| share(p.time) >= config.min_share)
+        .and_then(|p| Some((told.teller(p)?, name_of(context, p))));
+    if lead.is_some() {
+        parts.retain(|p| told.teller(p).is_none());
+    }
     let named: Vec<&Part> = parts
         .iter()
         .filter(|p| share(p.time) >= config.min_share)
@@ -194,7 +316,8 @@ fn describe(
     // span, or children too short to matter) says nothing the trace list does not.
     let request_span = set.spans.get(entry.unwrap_or(trace.root) as usize)?;
     let request = entry.unwrap_or(trace.root);
-    if named.len() == 1
+    if lead.is_none()
+        && named.len() == 1
         && (top.service, top.name) == (request_span.service, request_span.name)
         && top.route == crate::analysis::groups::route_name(set, request)
         && top.target.is_empty()
@@ -219,32 +342,15 @@ fn describe(
             } else {
                 String::new()
             };
-            let told = if is_proxy(context, p) && !p.target.is_empty() {
-                // A proxy's hop is not an operation of its own: it is where
-                // the call went, passing through (the network, the proxy and
-                // the callee's time outside its own spans).
-                format!(
-                    "the proxy `{}` in front of `{}`{times} ({}, {:.0}%{})",
-                    super::shown(set.str(p.service)),
-                    super::shown(&p.target),
+            let told = match waiting(context, p, &share) {
+                Some(told) if !is_proxy(context, p) => told,
+                _ => format!(
+                    "{}{times} ({}, {:.0}%{})",
+                    name_of(context, p),
                     DurationNs(p.time),
                     share(p.time) * 100.0,
                     untraced_behind(context, services, p),
-                )
-            } else {
-                format!(
-                    "`{}`{} in `{}`{times} ({}, {:.0}%{})",
-                    super::shown(p.route.as_deref().unwrap_or(set.str(p.name))),
-                    if p.target.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" to `{}`", super::shown(&p.target))
-                    },
-                    super::shown(set.str(p.service)),
-                    DurationNs(p.time),
-                    share(p.time) * 100.0,
-                    untraced_behind(context, services, p),
-                )
+                ),
             };
             (p.time, told)
         })
@@ -326,7 +432,14 @@ fn describe(
                 .map(|service| format!("`{}` in `{}`", super::shown(what), super::shown(set.str(service)))),
         },
         explanation: format!(
-            "The critical path of `{}` ({}) runs through {}{}{}",
+            "{}he critical path of `{}` ({}) runs through {}{}{}",
+            lead.map_or_else(
+                || "T".to_owned(),
+                |(teller, name)| format!(
+                    "Besides {name}, which the {} finding tells, t",
+                    teller.label().to_lowercase()
+                )
+            ),
             super::shown(what),
             DurationNs(total),
             super::join(&list),
@@ -434,6 +547,15 @@ fn made_inside(context: &Context<'_>, trace: &crate::index::Trace, in_request: &
         1 => String::new(),
         n => format!(" ({} more such {})", n - 1, if n == 2 { "call" } else { "calls" }),
     };
+    if span.kind == crate::model::SpanKind::Server {
+        // The answer to a call whose client span is not in the data: it is
+        // counted in the span of the caller's service that ran around it.
+        return format!(
+            "; {}, a server span with no client span, is counted inside {}, which ran around it{parent}{others}",
+            name(call),
+            name(maker),
+        );
+    }
     format!(
         "; `{}` from `{}`{callee} is counted inside {}, whose process made it{parent}{others}",
         super::shown(&crate::analysis::groups::operation_name(set, call)),
@@ -603,4 +725,97 @@ fn untraced_host<'p>(context: &Context<'_>, services: &HashSet<Sym>, part: &'p P
     // A host that is no string of the set names no service.
     let traced = set.strings.get(host).is_some_and(|host| services.contains(&host));
     (!traced).then_some(host)
+}
+
+/// How long call `i` waited before and after the span of the server that
+/// answered it (another service's SERVER child, timed on its own host), and
+/// that server span; `None` for a span that is no such call. That time is
+/// neither side's work: the network, a queue or a proxy between them.
+fn waits_outside(context: &Context<'_>, i: u32) -> Option<(u64, u64, u32)> {
+    let set = context.set;
+    let call = set
+        .spans
+        .get(i as usize)
+        .filter(|s| s.kind == crate::model::SpanKind::Client && s.duration_known())?;
+    let (answer, server) = context
+        .index
+        .children_of(i)
+        .iter()
+        .filter_map(|&c| Some((c, set.spans.get(c as usize)?)))
+        .filter(|(_, c)| c.kind == crate::model::SpanKind::Server && c.service != call.service && c.duration_known())
+        .max_by_key(|(c, s)| (s.duration, std::cmp::Reverse(*c)))?;
+    let before = server.start.0.saturating_sub(call.start.0);
+    let after = call.end().0.saturating_sub(server.end().0);
+    Some((before, after, answer))
+}
+
+/// A part whose time is its calls' wait outside the spans that answered
+/// them, told as that wait rather than as an operation of the caller:
+/// "36.1ms (27%) waiting between `routing`'s call and
+/// `yelp_main/api_proxy`'s answer, outside `post api proxy proxy`'s span
+/// (26.0ms before it began, 10.1ms after it ended)". The caller is the
+/// service of the span that made the call (yelp's client span is recorded
+/// in a service named `unknown`, under `routing`'s request). The split is
+/// said only when it adds up to the part's time on the path (within 1%).
+/// `None` for any other part.
+fn waiting(context: &Context<'_>, part: &Part, share: &dyn Fn(u64) -> f64) -> Option<String> {
+    let set = context.set;
+    let (before, after) = part.waits?;
+    let (_, _, answer) = waits_outside(context, part.longest.1)?;
+    let call = set.spans.get(part.longest.1 as usize)?;
+    let server = set.spans.get(answer as usize)?;
+    let caller = context
+        .index
+        .parent
+        .get(part.longest.1 as usize)
+        .copied()
+        .flatten()
+        .and_then(|p| set.spans.get(p as usize))
+        .map_or(call.service, |p| p.service);
+    let calls = match part.spans {
+        1 => format!("`{}`'s call", super::shown(set.str(caller))),
+        n => format!("`{}`'s {n} calls", super::shown(set.str(caller))),
+    };
+    let split = if (before + after).abs_diff(part.time) <= part.time / 100 {
+        format!(
+            " ({} before it began, {} after it ended)",
+            DurationNs(before),
+            DurationNs(after)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} ({:.0}%) waiting between {calls} and `{}`'s answer, outside `{}`'s span{split}",
+        DurationNs(part.time),
+        share(part.time) * 100.0,
+        super::shown(set.str(server.service)),
+        super::shown(&crate::analysis::groups::operation_name(set, answer)),
+    ))
+}
+
+/// What a part is called in the sentence: "the proxy `proxy` in front of
+/// `partnerintegrationservice:9397/integrate`" for a proxy's hop (not an
+/// operation of its own: where the call went, passing through the network,
+/// the proxy and the callee's time outside its own spans), else "`HTTP GET`
+/// to `driver` in `frontend`".
+fn name_of(context: &Context<'_>, p: &Part) -> String {
+    let set = context.set;
+    if is_proxy(context, p) && !p.target.is_empty() {
+        return format!(
+            "the proxy `{}` in front of `{}`",
+            super::shown(set.str(p.service)),
+            super::shown(&p.target)
+        );
+    }
+    format!(
+        "`{}`{} in `{}`",
+        super::shown(p.route.as_deref().unwrap_or(set.str(p.name))),
+        if p.target.is_empty() {
+            String::new()
+        } else {
+            format!(" to `{}`", super::shown(&p.target))
+        },
+        super::shown(set.str(p.service)),
+    )
 }

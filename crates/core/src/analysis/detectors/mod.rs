@@ -685,7 +685,6 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     findings.extend(many_queries::detect(context, &config.many_queries));
     findings.extend(scaling::detect(context, &config.scaling));
     findings.extend(uninstrumented_time::detect(context, &config.uninstrumented_time));
-    findings.extend(critical_path::detect(context, &config.critical_path));
     findings.extend(broken_propagation::detect(context, &config.broken_propagation));
     findings.extend(data_quality::detect(context, &config.data_quality));
     findings.extend(regression::detect(context, &config.regression));
@@ -693,6 +692,10 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     // operation as its sentence names it; again after, for merged evidence.
     name_routes(context, &mut findings);
     let mut findings = consolidate::consolidate(context, &config.severity, findings);
+    // Last, so a trace's path leaves out what the other findings, merged,
+    // already tell (a team should not read one cost twice).
+    let paths = critical_path::detect(context, &config.critical_path, &findings);
+    findings.extend(paths);
     for finding in &mut findings {
         // Said only when it differs from the requests.
         finding.impact.traces = finding.impact.traces.filter(|&t| t < finding.impact.requests);
