@@ -455,3 +455,23 @@ fn a_finding_that_rewrites_others_rows_is_told_to_restrict_the_write() {
         redis.next_step
     );
 }
+
+/// An error no attribute names (HotROD's `redis timeout`, its span says
+/// only that it failed) gets the report's stand-in `error` as its kind: the
+/// report's word, written plain in the errors table, not set in code type
+/// like a name from the data, which an exception type is.
+#[test]
+fn an_untyped_errors_stand_in_is_no_name() {
+    let report = report_of("jaeger-ui-json/dgurkaynak__stalk__jaeger-hotrod-2019.json");
+    let untyped = report
+        .errors
+        .new
+        .iter()
+        .find(|e| e.operation == "GetDriver")
+        .expect("the redis timeouts are an error type");
+    assert_eq!(untyped.kind, tracelens_core::report::ErrorType::UNTYPED);
+    assert!(!untyped.kind_is_named());
+    let markdown = report::render::markdown(&report);
+    assert!(markdown.contains("| error | `GetDriver` in `redis` |"), "{markdown}");
+    assert!(!markdown.contains("`error`"), "{markdown}");
+}
