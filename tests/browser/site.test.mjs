@@ -217,7 +217,7 @@ test("findings explain the pattern and link to an example trace", () =>
       "GET /cart",
       "cart",
     ]);
-    // What to do about it, from the detector's registry entry.
+    // What to do about it: its detector's registry entry (this finding puts no data at risk).
     assert.match(await finding.getByTestId("finding-next-step").innerText(), /^Next step: Fetch the rows in one query/);
     const all = await page.getByTestId("trace-row").count();
     await finding.getByTestId("finding-example").click();

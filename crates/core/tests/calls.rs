@@ -114,7 +114,7 @@ fn hotrod_2019_route_calls_are_keyed_on_their_callee_and_measured_as_a_union() {
     // Ten calls to the route service, up to three at once; the customer call is another call.
     assert_eq!(
         chatty.explanation,
-        "`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times in its one `GET /dispatch` request (n=1), up to 3 at once, 11% of its time"
+        "`GET /route` to `0.0.0.0:8083` from `frontend` is called 10 times in its one `GET /dispatch` request (n=1), up to 3 at once, 11% of its time"
     );
     // 199.6 ms of wall clock (1610.6 ms to 1810.3 ms), not the 528 ms their durations add up to.
     assert!((0.10..0.12).contains(&chatty.impact.request_time_share), "{chatty:#?}");
@@ -511,7 +511,7 @@ fn calls_to_different_callees_are_different_calls() {
     assert!(
         found[0]
             .explanation
-            .starts_with("`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times"),
+            .starts_with("`GET /route` to `0.0.0.0:8083` from `frontend` is called 10 times"),
         "{}",
         found[0].explanation
     );
@@ -528,7 +528,9 @@ fn calls_to_different_callees_are_different_calls() {
         .collect::<Vec<_>>();
     assert_eq!(found.len(), 1);
     assert!(
-        found[0].explanation.contains("to `customers/customer/{id}`"),
+        found[0]
+            .explanation
+            .starts_with("`GET /customer/{id}` to `customers` from `frontend`"),
         "{}",
         found[0].explanation
     );
@@ -552,7 +554,7 @@ fn calls_at_once_are_said_to_overlap_and_hold_their_union() {
     assert_eq!(found.len(), 1);
     assert_eq!(
         found[0].explanation,
-        "`GET` to `profiles/users/{id}` from `api` is called 10 times in its one `GET /feed` request (n=1), up to 10 at once, 80% of its time"
+        "`GET /users/{id}` to `profiles` from `api` is called 10 times in its one `GET /feed` request (n=1), up to 10 at once, 80% of its time"
     );
     assert!((found[0].impact.request_time_share - 0.8).abs() < 1e-9);
     // On the critical path only the last to finish counts: 40 ms, not 400 ms.

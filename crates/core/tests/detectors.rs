@@ -190,7 +190,7 @@ fn hotrod_route_calls_are_chatty() {
     // Ten calls to the route service; the one call to the customer service is another call.
     assert_eq!(
         finding.explanation,
-        "`HTTP GET` to `0.0.0.0:8083/route` from `frontend` is called 10 times in its one `GET /dispatch` request (n=1), one after another, 50% of its time"
+        "`GET /route` to `0.0.0.0:8083` from `frontend` is called 10 times in its one `GET /dispatch` request (n=1), one after another, 50% of its time"
     );
     // The Redis lookups are database calls: reported as N+1, not again as chatty.
     assert!(found.iter().all(|f| f.subject.service != "redis-manual"));

@@ -313,10 +313,21 @@ pub fn operation_name(set: &TraceSet, span: u32) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Whether a span name is only an HTTP method (`POST`, `get`): it says what
-/// was done, not to what.
+/// Whether a span name is only an HTTP method (`POST`, `get`, or OTel's
+/// older `HTTP GET`, as HotROD's frontend names its calls): it says what was
+/// done, not to what.
 pub fn is_bare_method(name: &str) -> bool {
-    method_in_name(name).is_some() && !name.trim().contains(' ')
+    method_in_name(name).is_some() && !without_http_word(name).trim().contains(' ')
+}
+
+/// `name` without the word `HTTP` that OTel's instrumentations put before
+/// the method until the semantic conventions of 2023 (`HTTP GET`, `HTTP
+/// POST`): the method is what the name says.
+fn without_http_word(name: &str) -> &str {
+    match name.trim_start().split_once(' ') {
+        Some((word, rest)) if word.eq_ignore_ascii_case("HTTP") => rest.trim_start(),
+        _ => name,
+    }
 }
 
 /// The route or path a span named only by its HTTP method is known by
@@ -355,10 +366,11 @@ fn request_path<'s>(text: &impl Fn(&str) -> Option<&'s str>) -> Option<std::borr
 }
 
 /// The HTTP method a span name starts with, as Zipkin's instrumentations
-/// name server spans (`get /login/tokenauth`, `post`), upper-cased.
+/// name server spans (`get /login/tokenauth`, `post`) and OTel's older ones
+/// client spans (`HTTP GET`), upper-cased.
 pub(crate) fn method_in_name(name: &str) -> Option<String> {
     const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
-    let first = name.split(' ').next()?;
+    let first = without_http_word(name).split(' ').next()?;
     METHODS
         .iter()
         .find(|m| m.eq_ignore_ascii_case(first))
@@ -470,16 +482,21 @@ mod endpoint_name_tests {
         assert_eq!(method_in_name("get /login/tokenauth").as_deref(), Some("GET"));
         assert_eq!(method_in_name("post").as_deref(), Some("POST"));
         assert_eq!(method_in_name("getDriver"), None);
+        assert_eq!(method_in_name("HTTP GET").as_deref(), Some("GET"));
+        assert_eq!(method_in_name("HTTP"), None);
     }
 
     #[test]
     fn only_a_name_that_is_a_method_alone_is_bare() {
-        for name in ["POST", "get", "Delete", "PUT"] {
+        for name in ["POST", "get", "Delete", "PUT", "HTTP GET", "HTTP POST", "http put"] {
             assert!(is_bare_method(name), "{name}");
         }
         for name in [
             "get /login/tokenauth",
-            "HTTP GET",
+            "HTTP GET /route",
+            "HTTP GET: /route",
+            "HTTP",
+            "HTTP Client",
             "GetDriver",
             "post api proxy proxy",
             "",

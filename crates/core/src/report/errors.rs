@@ -67,7 +67,7 @@ impl ErrorTypes {
                 let Some(span) = set.spans.get(i as usize) else {
                     continue;
                 };
-                let kind = keys.kind(set, span).unwrap_or_else(|| "error".to_owned());
+                let kind = keys.kind(set, span).unwrap_or_else(|| ErrorType::UNTYPED.to_owned());
                 // Named as the findings name it: a proxy's `POST` that failed
                 // `/api/checkout` is `POST /api/checkout`, not every `POST`.
                 let operation = crate::analysis::groups::operation_name(set, i).into_owned();

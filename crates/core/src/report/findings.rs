@@ -143,7 +143,7 @@ pub fn report_finding(finding: &Finding) -> ReportFinding {
         explanation: finding.explanation.clone(),
         impact: finding.impact.clone(),
         example_trace_ids: example_traces(finding),
-        next_step: finding.detector.next_step().to_owned(),
+        next_step: finding.next_step().to_owned(),
         tracking: Tracking::default(),
     }
 }

@@ -61,9 +61,14 @@ pub fn headlines(
     if has_baseline && let Some(first) = errors.new.first() {
         push(
             format!(
-                "{} new in this period; the most frequent: `{}` at `{}` in `{}` ({}, {} failed requests).",
+                "{} new in this period; the most frequent: {} at `{}` in `{}` ({}, {} failed requests).",
                 counted(errors.new.len() as u64, "error type", "error types"),
-                first.kind,
+                // An untyped error's stand-in is the report's word, not a name.
+                if first.kind_is_named() {
+                    format!("`{}`", first.kind)
+                } else {
+                    format!("an {}", first.kind)
+                },
                 first.operation,
                 first.service,
                 counted(first.count, "time", "times"),

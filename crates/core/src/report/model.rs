@@ -436,6 +436,18 @@ pub struct ErrorType {
     pub endpoints: Vec<String>,
 }
 
+impl ErrorType {
+    /// What `kind` says when nothing on the span names its error.
+    pub const UNTYPED: &'static str = "error";
+
+    /// Whether `kind` is a name from the data (an exception type, an
+    /// `error.type`, a status), shown as a name; the [`Self::UNTYPED`]
+    /// stand-in is the report's own word, shown as plain text.
+    pub fn kind_is_named(&self) -> bool {
+        self.kind != Self::UNTYPED
+    }
+}
+
 // ---------------------------------------------------------------- questions
 
 /// For the meeting.

@@ -101,6 +101,7 @@ pub(crate) fn explanation_view(text: String) -> impl IntoView {
 fn finding_item((position, finding): (usize, Finding)) -> impl IntoView {
     let severity = severity_name(finding.severity);
     let example = finding.evidence.first().map(|e| e.trace_id);
+    let next_step = finding.next_step();
     view! {
         <li class=format!("finding {severity}") data-testid="finding">
             <span class=format!("severity {severity}") data-testid="finding-severity">
@@ -118,7 +119,7 @@ fn finding_item((position, finding): (usize, Finding)) -> impl IntoView {
                 </p>
                 <p class="next-step" data-testid="finding-next-step">
                     <strong>"Next step: "</strong>
-                    {finding.detector.next_step()}
+                    {next_step}
                 </p>
             </div>
             {example

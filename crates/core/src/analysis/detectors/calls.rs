@@ -343,16 +343,25 @@ impl CallKeys {
         self.key_of.get(i as usize).copied().filter(|&k| k != NONE)
     }
 
-    /// "`HTTP GET` to `0.0.0.0:8083/route`", or "`HTTP GET`" when the callee is
-    /// not known; a call named only by its method to a bare path is named
-    /// like any such operation, by method and path ("`GET /devices/{id}`",
-    /// not "`get` to `/devices/{id}`": [`crate::analysis::groups::operation_name`]).
+    /// "`getDriver` to `redis:6379`", or "`getDriver`" when the callee is not
+    /// known; a call named only by its method is named like any such
+    /// operation, by method and path ([`crate::analysis::groups::operation_name`]):
+    /// "`GET /devices/{id}`", not "`get` to `/devices/{id}`", and HotROD's
+    /// "`GET /route` to `0.0.0.0:8083`", not "`HTTP GET` to
+    /// `0.0.0.0:8083/route`", so the sentence says the route its headline
+    /// names.
     pub(super) fn shown(&self, key: u32) -> String {
         use crate::analysis::groups::{is_bare_method, method_in_name};
         match self.keys.get(key as usize) {
             Some((name, callee)) if !callee.is_empty() => {
-                match method_in_name(name).filter(|_| is_bare_method(name) && callee.starts_with('/')) {
-                    Some(method) => format!("`{method} {}`", super::shown(callee)),
+                let path_at = callee.find('/');
+                match method_in_name(name).filter(|_| is_bare_method(name)).zip(path_at) {
+                    Some((method, 0)) => format!("`{method} {}`", super::shown(callee)),
+                    Some((method, at)) => format!(
+                        "`{method} {}` to `{}`",
+                        super::shown(callee.get(at..).unwrap_or_default()),
+                        super::shown(callee.get(..at).unwrap_or_default())
+                    ),
                     None => format!("`{}` to `{}`", super::shown(name), super::shown(callee)),
                 }
             }

@@ -46,9 +46,10 @@
 //! it), summed over requests; `of_requests` the
 //! endpoint's requests. Severity follows by the shared rules.
 //!
-//! **Example.** `HTTP GET` to `0.0.0.0:8083` from `frontend` is called 10
-//! times in its one `HTTP GET /dispatch` request (n=1), up to 3 at once, 11%
-//! of its time (the HotROD 2019 capture in `tests/fixtures`).
+//! **Example.** `GET /route` to `0.0.0.0:8083` from `frontend` is called 10
+//! times in its one `GET /dispatch` request (n=1), up to 3 at once, 11% of
+//! its time (the HotROD 2019 capture in `tests/fixtures`, whose spans are
+//! named `HTTP GET`: a bare method, named by the path it called).
 
 use super::calls::{self, CallKeys, UnitName, Units};
 use super::{Context, Evidence, Finding, Impact, Severity, Subject};

@@ -460,10 +460,12 @@ fn describe(
 /// clocks put them outside ([`crate::analysis::critical_path`]'s skew
 /// repair), said so the path is not read as the recorded times: "; `post`
 /// in `serviceb` is counted inside the call that waited for it, where its
-/// host's clock put it 65.4ms outside (clock skew)". Empty when none was.
+/// host's clock put it 65.4ms outside (a clock skew of 65.4ms to 66.4ms)":
+/// how far outside is only the least the skew can be
+/// ([`crate::analysis::critical_path::skew_range`]). Empty when none was.
 fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl Fn(u32) -> bool) -> String {
     let set = context.set;
-    let mut moved: Vec<(u64, u32)> = context
+    let mut moved: Vec<(u64, u32, u64)> = context
         .index
         .spans_of(trace)
         .iter()
@@ -471,23 +473,26 @@ fn placed(context: &Context<'_>, trace: &crate::index::Trace, in_request: &impl 
         .filter(|&i| in_request(i))
         .filter_map(|i| {
             let parent = context.index.parent.get(i as usize).copied().flatten()?;
-            let outside = crate::analysis::critical_path::skewed_outside(
+            let (outside, at_most) = crate::analysis::critical_path::skew_range(
                 set.spans.get(parent as usize)?,
                 set.spans.get(i as usize)?,
             )?;
-            Some((outside, i))
+            Some((outside, i, at_most))
         })
         .collect();
-    moved.sort_by_key(|&(outside, i)| (std::cmp::Reverse(outside), i));
-    let Some(&(outside, first)) = moved.first() else {
+    moved.sort_by_key(|&(outside, i, _)| (std::cmp::Reverse(outside), i));
+    let Some(&(outside, first, at_most)) = moved.first() else {
         return String::new();
     };
     let name = |i: u32| operation_in_service(set, i);
     match moved.len() {
         1 => format!(
-            "; {} is counted inside the call that waited for it, where its host's clock put it {} outside (clock skew)",
+            "; {} is counted inside the call that waited for it, where its host's clock put it {} outside (a clock \
+             skew of {} to {})",
             name(first),
-            DurationNs(outside)
+            DurationNs(outside),
+            DurationNs(outside),
+            DurationNs(at_most)
         ),
         n => format!(
             "; {} and {} other callee{} are counted inside the calls that waited for them, where their hosts' clocks \

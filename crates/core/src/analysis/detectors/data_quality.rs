@@ -35,15 +35,18 @@
 //! 65 ms before its 95 ms client). Orphans,
 //! missing times and duplicates: any. One finding per kind, naming the worst
 //! few service pairs (or services) with their counts; its subject is the most
-//! affected service, and it is named by all of them ("`orphan spans` in
-//! `transfer-service` and 1 other service", "`clock skew` on `servicea` →
-//! `serviceb`"). Severity: warning when, in the worst pair or service, at
+//! affected service, and it is named by all of them ("orphan spans in
+//! `transfer-service` and 1 other service", "clock skew on `servicea` →
+//! `serviceb`"): the problem is the report's own word, not a name from the
+//! data, so it is written without backticks. Severity: warning when, in the worst pair or service, at
 //! least `warning_share` (default 10%) of the calls, spans or traces concerned
 //! are affected, info below.
 //!
 //! **Example.** Clock skew in calls from `checkout` to `payment`: in 53 of 53
 //! calls the `payment` span lies outside its caller, by 40.0ms (median);
-//! durations across these services are unreliable.
+//! the services' clocks differ by at least as much, so durations across them
+//! are unreliable. How far outside is the least skew that explains a call:
+//! the callee could sit anywhere inside it.
 
 use super::untimed::{self, Untimed};
 use super::{Context, Finding, Impact, Severity, Subject};
@@ -255,7 +258,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let (caller, _) = skewed.rows.first().map_or((callee, callee), |r| r.0);
         let others = skewed.rows.len() - 1;
         let scope = format!(
-            "`clock skew` on `{}` → `{}`{}",
+            "clock skew on `{}` → `{}`{}",
             super::shown(set.str(caller)),
             super::shown(set.str(callee)),
             if others > 0 {
@@ -273,7 +276,12 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
             &skewed,
             (set.str(callee), Some(scope)),
             "clock skew",
-            format!("Clock skew: {pairs}; durations across these services are unreliable"),
+            // How far outside is the least skew that explains a call, not
+            // the skew (the callee can sit anywhere inside it).
+            format!(
+                "Clock skew: {pairs}; the services' clocks differ by at least as much, so durations across them are \
+                 unreliable"
+            ),
         ));
     }
     let lost = Rows::of(&orphans, |t| !t.affected.is_empty());
@@ -575,10 +583,11 @@ fn duplicate_ids(context: &Context<'_>) -> BTreeMap<Sym, Tally> {
     tallies
 }
 
-/// "`orphan spans` in `transfer-service` and 1 other service": what a
-/// finding about a problem in several services is named by (the first is the
-/// most affected, its subject's service); `None` for one service, which its
-/// subject names.
+/// "orphan spans in `transfer-service` and 1 other service", or "orphan
+/// spans in `transfer-service`": what a finding about a problem is named by
+/// (the first service is the most affected, its subject's service). Always
+/// a scope, even for one service: the subject alone would put the problem,
+/// its operation, in backticks like a span name. `None` only without rows.
 fn in_services(set: &crate::model::TraceSet, problem: &str, rows: &Rows<'_, Sym>) -> Option<String> {
     let mut services: Vec<Sym> = Vec::new();
     for &(service, _) in &rows.rows {
@@ -587,10 +596,12 @@ fn in_services(set: &crate::model::TraceSet, problem: &str, rows: &Rows<'_, Sym>
         }
     }
     let (first, others) = services.split_first()?;
-    (!others.is_empty()).then(|| {
+    let first = super::shown(set.str(*first));
+    Some(if others.is_empty() {
+        format!("{problem} in `{first}`")
+    } else {
         format!(
-            "`{problem}` in `{}` and {}",
-            super::shown(set.str(*first)),
+            "{problem} in `{first}` and {}",
             super::counted(others.len() as u64, "other service", "other services")
         )
     })
@@ -625,7 +636,7 @@ fn finding<K: Copy>(
             service: service.to_owned(),
             operation: problem.to_owned(),
             route: None,
-            scope,
+            scope: scope.or_else(|| Some(problem.to_owned())),
         },
         explanation,
         evidence: spans.iter().take(3).map(|&i| context.span_evidence(i)).collect(),

@@ -430,7 +430,8 @@ fn system_finding(kind: Kind, typical: f64, judged: usize, unremarkable: usize) 
             service: String::new(),
             operation: format!("all {}", kind.plural()),
             route: None,
-            scope: None,
+            // The report's words, not a name from the data: no backticks.
+            scope: Some(format!("all {}", kind.plural())),
         },
         explanation: format!(
             "Latency has a heavy tail across the system: the median of {judged} {} has a p99 {typical:.0}× its p50, so {unremarkable} long tails of that usual size are not reported one by one; only tails well beyond that are reported",

@@ -228,6 +228,24 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
 }
 
+impl Finding {
+    /// What a team does about this finding: its detector's usual step, unless
+    /// the finding says something that step would make worse. A loop of
+    /// writes that rewrites rows its request did not create
+    /// ([`Impact::data_at_risk`]: the hipster shop's 17 `update shop.order`,
+    /// 16 of them other users' orders) is not fixed by fetching or writing the
+    /// rows in one query: a batch rewrites the same rows, only faster.
+    pub fn next_step(&self) -> &'static str {
+        if self.impact.data_at_risk {
+            "Restrict the write to the rows the request owns: check that its WHERE clause binds the request's own \
+             key (its order or user ID) and why the loop reaches other rows (an ORM saving a whole collection?); \
+             batch the writes only after that, or the batch rewrites the same rows faster."
+        } else {
+            self.detector.next_step()
+        }
+    }
+}
+
 /// Thresholds of every detector; defaults as documented in each module. Read
 /// from a TOML file by the CLI's `--config` (a section per detector, any
 /// field left out keeps its default) and echoed in its JSON.

@@ -7,9 +7,11 @@
 //! client's own time, the callee's and everything below the client. A
 //! finding that reads those times (a bottleneck, an N+1's time on the path)
 //! would send a reader who checks the raw spans to different numbers, so its
-//! sentence ends with one clause: "times corrected for a 65.4ms clock skew
-//! between `servicea` and `serviceb`" (Zipkin's skew capture, where `async`
-//! holds 65% of the path only once its server half is moved inside its call).
+//! sentence ends with one clause: "times corrected for a clock skew of 65.4ms
+//! to 66.4ms between `servicea` and `serviceb`" (Zipkin's skew capture, where
+//! `async` holds 65% of the path only once its server half is moved inside
+//! its call). The skew is a range: how far the callee lies outside its call
+//! is only its least, and the call's time to spare around it bounds it.
 //!
 //! **Rule.** A finding of a detector that reads the critical path
 //! ([`super::Detector::reads_critical_path`]) whose evidence holds a span
@@ -19,18 +21,20 @@
 //! own words, and is left as it is.
 
 use super::{Context, Detector, Finding};
-use crate::analysis::critical_path::skewed_outside;
+use crate::analysis::critical_path::skew_range;
 use crate::ids::TraceId;
 use crate::time::DurationNs;
 use std::collections::{BTreeMap, HashMap};
 
 /// A callee the critical path placed inside its call: the client, the
-/// server half, and how far outside the client its host's clock put it.
+/// server half, and the clock skew that implies ([`skew_range`]): how far
+/// outside the client its host's clock put it, and at most how far.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Placed {
     client: u32,
     server: u32,
     outside: u64,
+    at_most: u64,
 }
 
 /// Adds the clause to each finding whose numbers rest on corrected times.
@@ -87,11 +91,12 @@ fn placements(context: &Context<'_>) -> BTreeMap<u32, Vec<Placed>> {
         let Some(parent) = set.spans.get(client as usize) else {
             continue;
         };
-        if let Some(outside) = skewed_outside(parent, span) {
+        if let Some((outside, at_most)) = skew_range(parent, span) {
             placed.entry(client).or_default().push(Placed {
                 client,
                 server: i as u32,
                 outside,
+                at_most,
             });
         }
     }
@@ -124,29 +129,30 @@ fn above(context: &Context<'_>, placed: &BTreeMap<u32, Vec<Placed>>, i: u32, bou
     }
 }
 
-/// "times corrected for a 65.4ms clock skew between `servicea` and
-/// `serviceb`"; for several calls the largest skew, and how many other
-/// pairs of services; `None` for none.
+/// "times corrected for a clock skew of 65.4ms to 66.4ms between `servicea`
+/// and `serviceb`"; for several calls the most the largest skew can be, and
+/// how many other pairs of services; `None` for none.
 fn clause(context: &Context<'_>, found: &[Placed]) -> Option<String> {
     let set = context.set;
     let service = |i: u32| set.spans.get(i as usize).map(|s| s.service);
-    let mut pairs: Vec<(u64, String, String)> = Vec::new();
+    let mut pairs: Vec<((u64, u64), String, String)> = Vec::new();
     for p in found {
         let (Some(caller), Some(callee)) = (service(p.client), service(p.server)) else {
             continue;
         };
         let (caller, callee) = (super::shown(set.str(caller)), super::shown(set.str(callee)));
         match pairs.iter_mut().find(|(_, a, b)| *a == caller && *b == callee) {
-            Some(pair) => pair.0 = pair.0.max(p.outside),
-            None => pairs.push((p.outside, caller, callee)),
+            Some(pair) => pair.0 = pair.0.max((p.at_most, p.outside)),
+            None => pairs.push(((p.at_most, p.outside), caller, callee)),
         }
     }
     pairs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| (&a.1, &a.2).cmp(&(&b.1, &b.2))));
     let (largest, caller, callee) = pairs.first()?;
+    let (at_most, least) = *largest;
     let skew = if found.len() == 1 {
-        format!("a {} clock skew", DurationNs(*largest))
+        format!("a clock skew of {} to {}", DurationNs(least), DurationNs(at_most))
     } else {
-        format!("clock skews of up to {}", DurationNs(*largest))
+        format!("clock skews of up to {}", DurationNs(at_most))
     };
     let others = match pairs.len() - 1 {
         0 => String::new(),

@@ -324,7 +324,12 @@ fn error_table(types: &[ErrorType], has_baseline: bool) -> Table {
         .iter()
         .map(|t| {
             let mut row = vec![
-                name(t.kind.clone()),
+                // The stand-in for an untyped error is no name of the data.
+                if t.kind_is_named() {
+                    name(t.kind.clone())
+                } else {
+                    text(&t.kind)
+                },
                 place(&t.operation, &t.service, None),
                 t.message.as_ref().map_or_else(|| text("–"), |m| name(m.clone())),
                 count(t.count),

@@ -3,6 +3,7 @@
 
 use crate::components::names::{name, name_list};
 use crate::format;
+use leptos::either::Either;
 use leptos::prelude::*;
 use std::sync::Arc;
 use tracelens_core::report::{ErrorType, Report, Section};
@@ -48,11 +49,17 @@ fn error_item(e: &ErrorType) -> impl IntoView + use<> {
         .baseline_count
         .map(|n| format!(" (baseline {})", format::count(n)))
         .unwrap_or_default();
+    // The stand-in for an untyped error is the report's word, no name of the data.
+    let kind = if e.kind_is_named() {
+        Either::Left(name(e.kind.clone()))
+    } else {
+        Either::Right(e.kind.clone())
+    };
     let message = e.message.clone().map(|m| view! { ": " {name(m)} });
     let endpoints = (!e.endpoints.is_empty()).then(|| view! { " In " {name_list(e.endpoints.clone())} "." });
     view! {
         <li>
-            <strong>{name(e.kind.clone())}</strong>
+            <strong>{kind}</strong>
             {message}
             " — starts in "
             {name(e.operation.clone())}

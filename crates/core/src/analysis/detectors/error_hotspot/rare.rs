@@ -198,21 +198,81 @@ pub(super) fn finding(
     let lead = ordered.first().and_then(|m| m.first())?;
     let lead_span = set.spans.get(lead.origin.span as usize)?;
     // Errors of several operations are named by them all, the lead first.
-    let mut operations: Vec<(Sym, Sym)> = all
-        .iter()
-        .filter_map(|m| set.spans.get(m.origin.span as usize))
-        .map(|s| (s.service, s.name))
-        .collect();
-    operations.sort_unstable();
-    operations.dedup();
-    let scope = (operations.len() > 1).then(|| {
-        format!(
-            "`{}` in `{}` and {}",
-            shown(set.str(lead_span.name)),
-            shown(set.str(lead_span.service)),
-            super::super::counted(operations.len() as u64 - 1, "other operation", "other operations")
-        )
-    });
+    let operations_of = |members: &mut dyn Iterator<Item = &&Described>| {
+        let mut operations: Vec<(Sym, Sym)> = members
+            .filter_map(|m| set.spans.get(m.origin.span as usize))
+            .map(|s| (s.service, s.name))
+            .collect();
+        operations.sort_unstable();
+        operations.dedup();
+        operations
+    };
+    let operations = operations_of(&mut all.iter());
+    let others = |n: usize| super::super::counted(n as u64, "other operation", "other operations");
+    // The first item, when its errors met a server's refusal: what a team
+    // acts on is the call that answered 4xx, so the finding leads with it
+    // and keeps the steps as where it was seen (the Robot Framework run:
+    // `POST /v2/executions` in `essvt-core` answering 403, not the
+    // `Should Be True` step that checked the answer). Only where the
+    // sentence names the call (an item of several refused steps): a name
+    // the finding is called by is one its sentence says.
+    let refused_lead = items
+        .first()
+        .filter(|(_, _, group)| group.len() > 1)
+        .and_then(|(_, _, group)| {
+            let refusal = refusal_of(group.first()?)?;
+            let server = group.iter().flat_map(|members| members.iter()).find_map(|m| {
+                let span = set.spans.get(m.origin.span as usize)?;
+                let message = keys.message(set, span).map(|m| set.str(m))?;
+                refusals.of_origin(context, m.origin.span, message)
+            })?;
+            let steps = operations_of(&mut group.iter().flat_map(|members| members.iter()));
+            // The step named first is the lead's when it is among them.
+            let lead_step = set.spans.get(lead.origin.span as usize).map(|s| (s.service, s.name));
+            let step = lead_step.filter(|s| steps.contains(s)).or(steps.first().copied())?;
+            Some((refusal, server.span, steps, step))
+        });
+    let (subject_service, subject_operation, scope) = match &refused_lead {
+        Some(((service, name, status), server, steps, (step_service, step_name))) => {
+            let seen = match steps.len() {
+                1 => format!(
+                    "`{}` in `{}`",
+                    shown(set.str(*step_name)),
+                    shown(set.str(*step_service))
+                ),
+                n => format!(
+                    "`{}` in `{}` and {}",
+                    shown(set.str(*step_name)),
+                    shown(set.str(*step_service)),
+                    others(n - 1)
+                ),
+            };
+            let rest = operations.len().saturating_sub(steps.len());
+            let scope = format!(
+                "`{}` in `{}` answering HTTP {status} (seen in {seen}){}",
+                shown(&super::super::operation_of(set, [*server])),
+                shown(set.str(*service)),
+                if rest > 0 {
+                    format!(" and {}", others(rest))
+                } else {
+                    String::new()
+                }
+            );
+            (set.str(*service), set.str(*name), Some(scope))
+        }
+        None => (
+            set.str(lead_span.service),
+            set.str(lead_span.name),
+            (operations.len() > 1).then(|| {
+                format!(
+                    "`{}` in `{}` and {}",
+                    shown(set.str(lead_span.name)),
+                    shown(set.str(lead_span.service)),
+                    others(operations.len() - 1)
+                )
+            }),
+        ),
+    };
     let traces = super::super::distinct(all.iter().map(|m| m.origin.trace));
     // A refused request is an endpoint's request that did not succeed: the
     // lead does not say the errors failed none.
@@ -243,8 +303,8 @@ pub(super) fn finding(
         },
         subject: Subject {
             endpoint: None,
-            service: set.str(lead_span.service).to_owned(),
-            operation: set.str(lead_span.name).to_owned(),
+            service: subject_service.to_owned(),
+            operation: subject_operation.to_owned(),
             route: None,
             scope,
         },
