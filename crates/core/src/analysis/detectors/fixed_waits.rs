@@ -324,15 +324,18 @@ fn finding(context: &Context<'_>, config: &Config, site: &Site, sleeps: &Sleeps)
             None => {}
         }
     }
-    let endpoints: Vec<Option<String>> = traces
+    // A test run is no endpoint's request, even when a backend request it
+    // made (with the trace's context) gives its trace one.
+    let endpoints: Vec<Option<&str>> = runs
         .iter()
-        .map(|&t| context.endpoints.get(t).cloned().flatten())
+        .map(|(kind, name)| (*kind == "request").then_some(name.as_str()))
         .collect();
     let one_endpoint = endpoints
         .first()
-        .cloned()
+        .copied()
         .flatten()
-        .filter(|e| endpoints.iter().all(|x| x.as_ref() == Some(e)));
+        .filter(|e| endpoints.iter().all(|x| *x == Some(*e)))
+        .map(str::to_owned);
     Some(Finding {
         detector: NAME,
         severity: Severity::Info,
