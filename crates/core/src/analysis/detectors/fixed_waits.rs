@@ -101,13 +101,19 @@ struct Sleeps {
 /// the critical paths.
 pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let set = context.set;
+    let keys = Keys::of(set);
+    // Data that never names a keyword or a function has no sleep to find:
+    // its spans are not walked.
+    if keys.keyword.is_none() && keys.functions.iter().all(Option::is_none) {
+        return Vec::new();
+    }
     let mut sites: BTreeMap<Site, Sleeps> = BTreeMap::new();
     for (t, trace) in context.index.traces.iter().enumerate() {
         if trace.shape != crate::index::TraceShape::Request {
             continue;
         }
         for &i in context.index.spans_of(trace) {
-            let Some(kind) = sleep_kind(set, i) else { continue };
+            let Some(kind) = keys.sleep_kind(set, i) else { continue };
             let Some(span) = set.spans.get(i as usize) else {
                 continue;
             };
@@ -139,28 +145,54 @@ enum Kind {
     Function,
 }
 
-/// Whether span `i` is a sleep that ran, and by which attributes.
-fn sleep_kind(set: &TraceSet, i: u32) -> Option<Kind> {
-    let span = set.spans.get(i as usize)?;
-    if let Some(keyword) = set.str_attribute(span, "rf.keyword.name") {
-        let keyword = keyword.trim();
-        let is_sleep = keyword.eq_ignore_ascii_case("Sleep") || keyword.eq_ignore_ascii_case("BuiltIn.Sleep");
-        let ran = set
-            .str_attribute(span, "rf.status")
-            .is_none_or(|status| !NOT_RUN.iter().any(|s| status.trim().eq_ignore_ascii_case(s)));
-        return (is_sleep && ran).then_some(Kind::Robot);
+/// The attribute keys that say a span sleeps, looked up once: `None` when
+/// no span of the data has one.
+struct Keys {
+    keyword: Option<Sym>,
+    status: Option<Sym>,
+    /// `code.function`, then its newer name `code.function.name`.
+    functions: [Option<Sym>; 2],
+}
+
+impl Keys {
+    fn of(set: &TraceSet) -> Keys {
+        Keys {
+            keyword: set.strings.get("rf.keyword.name"),
+            status: set.strings.get("rf.status"),
+            functions: [set.strings.get("code.function"), set.strings.get("code.function.name")],
+        }
     }
-    // A client or server span is a call, whatever function made it.
-    if !matches!(span.kind, SpanKind::Internal | SpanKind::Unspecified) {
-        return None;
+
+    /// The text of span `i`'s attribute `key`, if it is a string.
+    fn text<'s>(set: &'s TraceSet, i: u32, key: Option<Sym>) -> Option<&'s str> {
+        let key = key?;
+        let span = set.spans.get(i as usize)?;
+        match set.attributes_of(span).iter().find(|a| a.key == key)?.value {
+            AttrValue::Str(value) => Some(set.str(value)),
+            _ => None,
+        }
     }
-    let function = set
-        .str_attribute(span, "code.function")
-        .or_else(|| set.str_attribute(span, "code.function.name"))?;
-    SLEEP_FUNCTIONS
-        .iter()
-        .any(|f| function.trim().eq_ignore_ascii_case(f))
-        .then_some(Kind::Function)
+
+    /// Whether span `i` is a sleep that ran, and by which attributes.
+    fn sleep_kind(&self, set: &TraceSet, i: u32) -> Option<Kind> {
+        if let Some(keyword) = Keys::text(set, i, self.keyword) {
+            let keyword = keyword.trim();
+            let is_sleep = keyword.eq_ignore_ascii_case("Sleep") || keyword.eq_ignore_ascii_case("BuiltIn.Sleep");
+            let ran = Keys::text(set, i, self.status)
+                .is_none_or(|status| !NOT_RUN.iter().any(|s| status.trim().eq_ignore_ascii_case(s)));
+            return (is_sleep && ran).then_some(Kind::Robot);
+        }
+        // A client or server span is a call, whatever function made it.
+        let span = set.spans.get(i as usize)?;
+        if !matches!(span.kind, SpanKind::Internal | SpanKind::Unspecified) {
+            return None;
+        }
+        let function = self.functions.iter().find_map(|&key| Keys::text(set, i, key))?;
+        SLEEP_FUNCTIONS
+            .iter()
+            .any(|f| function.trim().eq_ignore_ascii_case(f))
+            .then_some(Kind::Function)
+    }
 }
 
 /// The line span `i`'s call is written on: Robot's `rf.keyword.lineno`, or
