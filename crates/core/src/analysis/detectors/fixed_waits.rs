@@ -164,7 +164,7 @@ impl Keys {
     }
 
     /// The text of span `i`'s attribute `key`, if it is a string.
-    fn text<'s>(set: &'s TraceSet, i: u32, key: Option<Sym>) -> Option<&'s str> {
+    fn text(set: &TraceSet, i: u32, key: Option<Sym>) -> Option<&str> {
         let key = key?;
         let span = set.spans.get(i as usize)?;
         match set.attributes_of(span).iter().find(|a| a.key == key)?.value {
