@@ -102,6 +102,7 @@ fn round(set: &TraceSet, laps: &mut Laps) {
         long_tail,
         bottleneck,
         untraced_callee,
+        fixed_waits,
         repeated_along_chain,
         error_hotspot,
         sequential_calls,

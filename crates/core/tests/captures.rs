@@ -354,6 +354,9 @@ fn robotframework_backend_and_test_runner() {
     assert_eq!(
         findings("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl"),
         rows(&[
+            // Four 8 s `Sleep ${wait}` keywords hold 32.0 s of the 35.7 s
+            // test run (90%): the run's largest cost, in one run.
+            ("warning", "fixed_waits", "essvt-test-runner", "Sleep ${wait}"),
             // 244 and 304 ms with no span running in a 272 and 352 ms upload.
             (
                 "warning",
@@ -1100,4 +1103,23 @@ fn a_calls_time_outside_its_answer_is_told_as_a_wait() {
         ),
         "{path}"
     );
+}
+
+/// The Robot test run `Tests` (35.7 s) sleeps `Sleep ${wait}` four times, 8.0
+/// s each, inside `Trigger Core API Call And Wait`: 32.0 s of its critical
+/// path. The polling loop's five `Sleep ${WAIT_INTERVAL}s` keywords were
+/// never run (`rf.status` NOT RUN, 0.02 ms each): not counted, no site.
+#[test]
+fn a_test_runs_fixed_sleeps_are_told_as_what_they_cost_it() {
+    let path = "otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl";
+    let sleeps = finding_about(path, "fixed_waits", "Sleep");
+    assert_eq!(
+        sleeps.explanation,
+        "4 `Sleep ${wait}` steps in `essvt-test-runner` (8.00s each), inside `Trigger Core API Call And Wait`, hold \
+         32.0s of the 35.7s test run `Tests` on its critical path (90%): fixed waits, as long whatever they wait \
+         for; wait for the condition instead (`Wait Until Keyword Succeeds`, or a poll with a timeout)"
+    );
+    assert_eq!(sleeps.impact.requests, 1);
+    assert_eq!(sleeps.evidence.len(), 1);
+    assert_eq!(sleeps.evidence[0].span_ids.len(), 4);
 }

@@ -941,3 +941,137 @@ fn a_call_to_a_host_that_sends_no_spans_holding_a_fifth_of_the_path_is_an_untrac
         .collect();
     assert!(findings_of(&lone, "untraced_callee").is_empty());
 }
+
+/// A Robot Framework keyword span of test run `trace`: `name` with its
+/// arguments as the span name, as the Robot tracing listener writes it.
+fn keyword(trace: u128, id: u64, parent: u64, keyword: &str, args: &str, status: &str, ms: (u64, u64)) -> SynthSpan {
+    let name = if args.is_empty() {
+        keyword.to_owned()
+    } else {
+        format!("{keyword} {args}")
+    };
+    let mut out = span(trace, id, Some(parent), "runner", &name, SpanKind::Internal, ms);
+    out.attributes = vec![
+        ("rf.keyword.name", SynthValue::Str(keyword.to_owned())),
+        ("rf.keyword.args", SynthValue::Str(args.to_owned())),
+        ("rf.keyword.lineno", SynthValue::Str("12".to_owned())),
+        ("rf.status", SynthValue::Str(status.to_owned())),
+    ];
+    out
+}
+
+/// A test run `Tests` (0–`end` ms) whose one test case runs `Wait For Job`
+/// twice; each sleeps `Sleep 2s` (PASS) and, in a loop that found the job
+/// done at once, has a `Sleep 1s` that did not run. With `beside`, the
+/// second sleep runs beside a longer `Run Process` keyword.
+fn test_run(end: u64, beside: bool) -> Vec<SynthSpan> {
+    let mut root = span(1, 1, None, "runner", "Tests", SpanKind::Internal, (0, end));
+    root.attributes = vec![("rf.suite.name", SynthValue::Str("Tests".to_owned()))];
+    let mut spans = vec![
+        root,
+        span(1, 2, Some(1), "runner", "Job Finishes", SpanKind::Internal, (0, end)),
+        keyword(1, 3, 2, "Wait For Job", "", "PASS", (10, 2020)),
+        keyword(1, 4, 3, "Sleep", "2s", "PASS", (15, 2015)),
+        keyword(1, 5, 3, "Sleep", "1s", "NOT RUN", (2015, 2016)),
+        keyword(1, 6, 2, "Wait For Job", "", "PASS", (2100, 4600)),
+        keyword(1, 7, 6, "Sleep", "2s", "PASS", (2110, 4110)),
+        keyword(1, 8, 6, "Sleep", "1s", "NOT RUN", (4110, 4111)),
+    ];
+    if beside {
+        spans.push(keyword(1, 9, 6, "Run Process", "job", "PASS", (2105, 4590)));
+    }
+    spans
+}
+
+#[test]
+fn a_robot_sleep_on_the_critical_path_is_a_fixed_wait_one_beside_longer_work_is_not() {
+    let found = findings_of(&test_run(5000, false), "fixed_waits");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].explanation,
+        "2 `Sleep 2s` steps in `runner` (2.00s each), inside `Wait For Job`, hold 4.00s of the 5.00s test run \
+         `Tests` on its critical path (80%): fixed waits, as long whatever they wait for; wait for the condition \
+         instead (`Wait Until Keyword Succeeds`, or a poll with a timeout)"
+    );
+    assert_eq!(found[0].severity, Severity::Warning, "one run: a sample, not critical");
+    assert_eq!(found[0].impact.time.0, 4_000_000_000);
+    // The sleeps that did not run are not counted, and are no site of their own.
+    assert_eq!(found[0].subject.operation, "Sleep 2s");
+    assert_eq!(found[0].evidence[0].span_ids.len(), 2);
+
+    // The second sleep ran beside a longer keyword: only the first holds the path.
+    let found = findings_of(&test_run(5000, true), "fixed_waits");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("1 `Sleep 2s` step in `runner` (2.00s), inside `Wait For Job`, holds 2.00s")
+            && found[0]
+                .explanation
+                .ends_with("; 1 more step ran beside longer work, off the critical path"),
+        "{}",
+        found[0].explanation
+    );
+}
+
+#[test]
+fn a_sleep_is_read_from_attributes_only_and_holds_nothing_beside_longer_work() {
+    let sleep = |t: u128, kind: SpanKind, function: Option<&str>, ms: (u64, u64)| {
+        let mut out = span(t, 3, Some(1), "api", "sleep", kind, ms);
+        if let Some(function) = function {
+            out.attributes
+                .push(("code.function", SynthValue::Str(function.to_owned())));
+        }
+        out
+    };
+    let requests = |kind: SpanKind, function: Option<&str>, sleep_ms: (u64, u64), sibling: (u64, u64)| {
+        (1..=5u128)
+            .flat_map(|t| {
+                [
+                    request(t, "/x", 100),
+                    span(t, 2, Some(1), "api", "GET pricing", SpanKind::Client, sibling),
+                    sleep(t, kind, function, sleep_ms),
+                ]
+            })
+            .collect::<Vec<_>>()
+    };
+    // `time.sleep` after the call, on the path: half of each request.
+    let found = findings_of(
+        &requests(SpanKind::Internal, Some("time.sleep"), (45, 95), (5, 40)),
+        "fixed_waits",
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].explanation.starts_with(
+            "5 `sleep` calls in `api` (50.0ms each), inside `GET /x`, hold 250ms of the critical paths of 5 \
+             `GET /x` requests (50% of their 500ms)"
+        ),
+        "{}",
+        found[0].explanation
+    );
+    assert_eq!(found[0].severity, Severity::Critical);
+    // The same sleep while a longer call runs beside it holds none of the path.
+    assert!(
+        findings_of(
+            &requests(SpanKind::Internal, Some("time.sleep"), (45, 95), (5, 98)),
+            "fixed_waits"
+        )
+        .is_empty()
+    );
+    // A span named `sleep` says nothing by its name, nor a call by its function.
+    assert!(findings_of(&requests(SpanKind::Internal, None, (45, 95), (5, 40)), "fixed_waits").is_empty());
+    assert!(
+        findings_of(
+            &requests(SpanKind::Client, Some("sleep"), (45, 95), (5, 40)),
+            "fixed_waits"
+        )
+        .is_empty()
+    );
+    assert!(
+        findings_of(
+            &requests(SpanKind::Internal, Some("sleep_until_ready"), (45, 95), (5, 40)),
+            "fixed_waits"
+        )
+        .is_empty()
+    );
+}

@@ -157,15 +157,21 @@ fn smartthings_call_overhead_is_named_by_its_nine_routes() {
 #[test]
 fn robot_frameworks_lost_contexts_are_named_by_the_pair_of_services() {
     let report = report_of("otlp-jsonl/xtergo__robotframework-trace-report__otel-traces.jsonl");
+    // Its place (no longer a headline: the test run's sleeps and the dark
+    // uploads cost more), not the endpoint of 30 of the 36 calls.
+    let markdown = report::render::markdown(&report);
     assert!(
-        headlines(&report).contains(&"Warning finding: Broken propagation `essvt-ui` → `essvt-core` (36 requests)."),
+        markdown.contains("- **Where:** `essvt-ui` → `essvt-core`\n"),
+        "{markdown}"
+    );
+    assert!(
+        !headlines(&report).iter().any(|h| h.contains("GET /v2/executions")),
         "{:?}",
         headlines(&report)
     );
     // Four failing steps of the test runner, led by the call two of them
     // failed on (`POST /v2/executions` answering 403, traced apart from
     // them): that is where a team acts; the steps say where it was seen.
-    let markdown = report::render::markdown(&report);
     assert!(
         markdown.contains(
             "- **Where:** `POST /v2/executions` in `essvt-core` answering HTTP 403 (seen in `Should Be True \

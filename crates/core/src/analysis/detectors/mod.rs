@@ -21,6 +21,7 @@ pub mod critical_path;
 pub mod data_quality;
 pub mod database;
 pub mod error_hotspot;
+pub mod fixed_waits;
 pub mod long_tail;
 pub mod many_queries;
 pub mod n_plus_one;
@@ -270,6 +271,8 @@ pub struct Config {
     pub bottleneck: bottleneck::Config,
     /// Calls to hosts that send no spans, on the critical path.
     pub untraced_callee: untraced_callee::Config,
+    /// Deliberate fixed waits (sleeps) on a run's critical path.
+    pub fixed_waits: fixed_waits::Config,
     /// The same call repeated by services down one call chain.
     pub repeated_along_chain: repeated_along_chain::Config,
     /// Where errors start.
@@ -692,6 +695,7 @@ pub fn detect(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         .filter(|f| !bottlenecks.contains(&&f.subject))
         .collect();
     findings.extend(untraced);
+    findings.extend(fixed_waits::detect(context, &config.fixed_waits));
     findings.extend(repeated_along_chain::detect_beside(
         context,
         &config.repeated_along_chain,

@@ -27,6 +27,8 @@ pub enum Detector {
     Bottleneck,
     /// Calls to a host that sends no spans, holding a share of a request's critical path.
     UntracedCallee,
+    /// Deliberate fixed waits (sleeps) on a run's critical path.
+    FixedWaits,
     /// The same call repeated by services down one call chain in one request.
     RepeatedAlongChain,
     /// Handlers of a service that wait for each other to end.
@@ -57,7 +59,7 @@ pub enum Detector {
 
 impl Detector {
     /// Every detector, in the order their findings are introduced.
-    pub const ALL: [Detector; 22] = [
+    pub const ALL: [Detector; 23] = [
         Detector::NPlusOneQueries,
         Detector::ChattyCalls,
         Detector::CallOverhead,
@@ -67,6 +69,7 @@ impl Detector {
         Detector::LongTail,
         Detector::Bottleneck,
         Detector::UntracedCallee,
+        Detector::FixedWaits,
         Detector::RepeatedAlongChain,
         Detector::QueuedHandlers,
         Detector::ErrorHotspot,
@@ -129,6 +132,7 @@ impl Detector {
                 | Detector::LongTail
                 | Detector::Bottleneck
                 | Detector::UntracedCallee
+                | Detector::FixedWaits
                 | Detector::SequentialCalls
                 | Detector::ManyQueries
                 | Detector::UninstrumentedTime
@@ -224,6 +228,14 @@ impl Detector {
                 "Untraced callee",
                 "A request waits, on its critical path, on calls to a host that sends no spans: time no span of the callee explains.",
                 "Add tracing to the callee (or ask its owners what it does), and check whether the request must wait for its answer.",
+                Critical,
+                true,
+            ),
+            Detector::FixedWaits => e(
+                "fixed_waits",
+                "Fixed waits",
+                "Deliberate sleeps of a fixed length (Robot Framework's `Sleep`, `time.sleep`, `Thread.sleep`) on a run's critical path: time spent waiting however soon what they wait for is ready.",
+                "Wait for the condition instead of a fixed time: poll it with a timeout (Robot's `Wait Until Keyword Succeeds`), or drop the sleep if nothing needs it.",
                 Critical,
                 true,
             ),
