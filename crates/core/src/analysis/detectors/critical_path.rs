@@ -146,18 +146,38 @@ impl Told {
         let Some(trace) = index.traces.get(t) else {
             return Told { by_span };
         };
-        let spans = index.spans_of(trace);
-        for finding in findings.iter().filter(|f| tells_a_cost(f.detector)) {
+        let tellers: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| tells_a_cost(f.detector) && f.evidence.iter().any(|e| e.trace_id == trace.trace_id))
+            .collect();
+        if tellers.is_empty() {
+            return Told { by_span };
+        }
+        // The evidence's spans found in one pass over the trace: a search
+        // per span ID was a pass per ID (15 ms on one trace of 100,000 spans).
+        let wanted: HashSet<crate::ids::SpanId> = tellers
+            .iter()
+            .flat_map(|f| &f.evidence)
+            .filter(|e| e.trace_id == trace.trace_id)
+            .flat_map(|e| e.span_ids.iter().copied())
+            .collect();
+        // The first span of an ID, should the file repeat one.
+        let mut found: HashMap<crate::ids::SpanId, u32> = HashMap::new();
+        for &i in index.spans_of(trace) {
+            if let Some(span) = set.spans.get(i as usize)
+                && wanted.contains(&span.span_id)
+            {
+                found.entry(span.span_id).or_insert(i);
+            }
+        }
+        for finding in tellers {
             let calls = matches!(
                 finding.detector,
                 super::Detector::UntracedCallee | super::Detector::ChattyCalls | super::Detector::NPlusOneQueries
             );
             for evidence in finding.evidence.iter().filter(|e| e.trace_id == trace.trace_id) {
                 for id in &evidence.span_ids {
-                    let Some(&i) = spans
-                        .iter()
-                        .find(|&&i| set.spans.get(i as usize).is_some_and(|s| s.span_id == *id))
-                    else {
+                    let Some(&i) = found.get(id) else {
                         continue;
                     };
                     by_span.entry(i).or_insert(finding.detector);
