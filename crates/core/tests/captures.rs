@@ -503,8 +503,8 @@ fn smartthings_calls_wait_a_round_trip_on_nine_routes() {
     let tail = sentence(path, "uninstrumented_time", "post pages/install/page");
     assert_eq!(
         tail,
-        "`post pages/install/page` in `strongman` spends 159ms after its last child span ended, with no span \
-         running (median) in 10 of the 11 runs it appears in, 43% of the critical path of those runs"
+        "`post pages/install/page` in `strongman` spends 159ms (median) after its last child span ended, with no \
+         span running in 10 of the 11 runs it appears in, 43% of the critical path of those runs"
     );
     // The GenAI trace's three vector-store calls wait 50 ms after their
     // callee's span, but beside the agent's work, on no critical path.

@@ -358,14 +358,13 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
     let stretch = if few {
         super::duration_range(hits.iter().map(|h| h.gap))
     } else {
-        gap.to_string()
+        // The median belongs to the time, not to the requests it is read in.
+        format!("{gap} (median)")
     };
     let in_requests = if hits.len() == 1 && traces == 1 {
         format!("in its one {} (n=1)", noun.trim_end_matches('s'))
-    } else if few {
-        format!("in {} of the {traces} {noun} it appears in", hits.len())
     } else {
-        format!("(median) in {} of the {traces} {noun} it appears in", hits.len())
+        format!("in {} of the {traces} {noun} it appears in", hits.len())
     };
     let path_share = if path_total == 0 {
         String::new()
