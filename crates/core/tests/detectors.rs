@@ -990,8 +990,8 @@ fn a_robot_sleep_on_the_critical_path_is_a_fixed_wait_one_beside_longer_work_is_
     assert_eq!(
         found[0].explanation,
         "2 `Sleep 2s` steps in `runner` (2.00s each), inside `Wait For Job`, hold 4.00s of the 5.00s test run \
-         `Tests` on its critical path (80%): fixed waits, as long whatever they wait for; wait for the condition \
-         instead (`Wait Until Keyword Succeeds`, or a poll with a timeout)"
+         `Tests` on its critical path (80%): fixed waits last their full length however soon what they wait for is ready; \
+         wait for the condition instead (`Wait Until Keyword Succeeds`, or a poll with a timeout)"
     );
     assert_eq!(found[0].severity, Severity::Warning, "one run: a sample, not critical");
     assert_eq!(found[0].impact.time.0, 4_000_000_000);

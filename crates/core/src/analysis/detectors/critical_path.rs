@@ -30,8 +30,8 @@
 //! repair), and the sentence says so. A client's time on the path outside
 //! the server span of another service that answered it is told as a wait
 //! between the two, not as an operation ("36.1ms (27%) waiting between
-//! `routing`'s call and `yelp_main/api_proxy`'s answer, outside `post api
-//! proxy proxy`'s span (26.0ms before it began, 10.1ms after it ended)").
+//! `routing`'s call and `yelp_main/api_proxy`'s answer (outside `post api
+//! proxy proxy`'s span: 26.0ms before it began, 10.1ms after it ended)").
 //!
 //! **Told once.** The paths are described after the other findings are
 //! merged: when another finding tells the path's first part (its evidence
@@ -777,8 +777,8 @@ fn waits_outside(context: &Context<'_>, i: u32) -> Option<(u64, u64, u32)> {
 /// A part whose time is its calls' wait outside the spans that answered
 /// them, told as that wait rather than as an operation of the caller:
 /// "36.1ms (27%) waiting between `routing`'s call and
-/// `yelp_main/api_proxy`'s answer, outside `post api proxy proxy`'s span
-/// (26.0ms before it began, 10.1ms after it ended)". The caller is the
+/// `yelp_main/api_proxy`'s answer (outside `post api proxy proxy`'s span:
+/// 26.0ms before it began, 10.1ms after it ended)". The caller is the
 /// service of the span that made the call (yelp's client span is recorded
 /// in a service named `unknown`, under `routing`'s request). The split is
 /// said only when it adds up to the part's time on the path (within 1%).
@@ -801,9 +801,11 @@ fn waiting(context: &Context<'_>, part: &Part, share: &dyn Fn(u64) -> f64) -> Op
         1 => format!("`{}`'s call", super::shown(set.str(caller))),
         n => format!("`{}`'s {n} calls", super::shown(set.str(caller))),
     };
+    // The place and the split sit in one parenthesis: the part is an item of
+    // a list joined by commas, and a comma of its own would split it.
     let split = if (before + after).abs_diff(part.time) <= part.time / 100 {
         format!(
-            " ({} before it began, {} after it ended)",
+            ": {} before it began, {} after it ended",
             DurationNs(before),
             DurationNs(after)
         )
@@ -811,7 +813,7 @@ fn waiting(context: &Context<'_>, part: &Part, share: &dyn Fn(u64) -> f64) -> Op
         String::new()
     };
     Some(format!(
-        "{} ({:.0}%) waiting between {calls} and `{}`'s answer, outside `{}`'s span{split}",
+        "{} ({:.0}%) waiting between {calls} and `{}`'s answer (outside `{}`'s span{split})",
         DurationNs(part.time),
         share(part.time) * 100.0,
         super::shown(set.str(server.service)),

@@ -288,10 +288,12 @@ fn finding(context: &Context<'_>, config: &Config, site: &Site, sleeps: &Sleeps)
     names.dedup();
     let count = sleeps.on_path.len() as u64;
     let hold = super::agrees(count, "holds", "hold");
-    let (waits, they) = if count == 1 {
-        ("a fixed wait", "it waits")
+    // Why a sleep costs: it lasts its length even when what it waits for is
+    // ready sooner.
+    let why = if count == 1 {
+        "a fixed wait lasts its full length however soon what it waits for is ready"
     } else {
-        ("fixed waits", "they wait")
+        "fixed waits last their full length however soon what they wait for is ready"
     };
     let held = match (traces.len(), names.as_slice()) {
         (1, [name]) => format!(
@@ -335,7 +337,7 @@ fn finding(context: &Context<'_>, config: &Config, site: &Site, sleeps: &Sleeps)
         "wait for the condition instead (a poll or a notification, with a timeout)"
     };
     let explanation = format!(
-        "{count} `{}` {} in `{}` ({each}{}){inside} {held}: {waits}, as long whatever {they} for; \
+        "{count} `{}` {} in `{}` ({each}{}){inside} {held}: {why}; \
          {advice}{beside}",
         super::shown(set.str(site.name)),
         if count == 1 { step } else { steps },

@@ -358,14 +358,13 @@ fn finding(context: &Context<'_>, (service, name): (Sym, Sym), mut hits: Vec<Hit
     let stretch = if few {
         super::duration_range(hits.iter().map(|h| h.gap))
     } else {
-        gap.to_string()
+        // The median belongs to the time, not to the requests it is read in.
+        format!("{gap} (median)")
     };
     let in_requests = if hits.len() == 1 && traces == 1 {
         format!("in its one {} (n=1)", noun.trim_end_matches('s'))
-    } else if few {
-        format!("in {} of the {traces} {noun} it appears in", hits.len())
     } else {
-        format!("(median) in {} of the {traces} {noun} it appears in", hits.len())
+        format!("in {} of the {traces} {noun} it appears in", hits.len())
     };
     let path_share = if path_total == 0 {
         String::new()
@@ -424,16 +423,31 @@ fn is_deliberate_wait(name: &str) -> bool {
         .any(|word| WAIT_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)))
 }
 
-/// The whole number of seconds `gap` is within 1% of, if it is at least one:
-/// waits of a round length are usually configured timeouts.
+/// The length a timeout is usually configured to that `gap` is within 1% of:
+/// 1 to 5 seconds, or a multiple of 5 (10, 15, 30, 60, ...). A whole number
+/// of seconds alone is no sign: above 50 s every gap is within 1% of one, and
+/// nobody configures 38 s (the GenAI trace's 37.954 s stretch).
 fn round_seconds(gap: DurationNs) -> Option<u64> {
     let seconds = (gap.0 as f64 / 1e9).round();
-    (seconds >= 1.0 && (gap.0 as f64 - seconds * 1e9).abs() <= 0.01 * seconds * 1e9).then_some(seconds as u64)
+    let usual = seconds <= 5.0 || seconds % 5.0 == 0.0;
+    (seconds >= 1.0 && usual && (gap.0 as f64 - seconds * 1e9).abs() <= 0.01 * seconds * 1e9).then_some(seconds as u64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_usual_timeout_length_is_guessed() {
+        let at = |s: f64| round_seconds(DurationNs((s * 1e9) as u64));
+        assert_eq!(at(15.02), Some(15));
+        assert_eq!(at(2.99), Some(3));
+        assert_eq!(at(60.3), Some(60));
+        assert_eq!(at(37.954), None);
+        assert_eq!(at(43.0), None);
+        assert_eq!(at(14.5), None);
+        assert_eq!(at(0.4), None);
+    }
 
     #[test]
     fn deliberate_waits_are_told_by_whole_words() {
