@@ -1037,7 +1037,7 @@ fn yelp_the_proxys_call_parented_to_routing_is_told_as_the_proxys() {
     // (116.576 → 126.646 ms), told as such (the strict review).
     assert_eq!(
         finding_about(path, "critical_path", "post").explanation,
-        "The critical path of `post /location/update/v4` (132ms) runs through 36.1ms (27%) waiting between \
+        "The critical path of `post /location/update/v4` (132ms) runs through a 36.1ms wait (27%) between \
          `routing`'s call and `yelp_main/api_proxy`'s answer (outside `post api proxy proxy`'s span: 26.0ms before \
          it began, 10.1ms after it ended), `post api proxy proxy` in `yelp_main/api_proxy` (28.1ms, 21%) and `post \
          /location/update/v4` in `mobile_api` (22.6ms, 17%); `post` from `yelp-main` to `mobile_api` is counted \
@@ -1098,7 +1098,7 @@ fn a_calls_time_outside_its_answer_is_told_as_a_wait() {
     );
     assert!(
         path.contains(
-            ", 1.28ms (34%) waiting between `api-gateway`'s call and `customers-service`'s answer (outside `GET \
+            ", a 1.28ms wait (34%) between `api-gateway`'s call and `customers-service`'s answer (outside `GET \
              /owners`'s span: 640µs before it began, 641µs after it ended) and "
         ),
         "{path}"

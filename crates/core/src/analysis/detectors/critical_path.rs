@@ -29,7 +29,7 @@
 //! the call that waited for it is counted inside that call (the path's skew
 //! repair), and the sentence says so. A client's time on the path outside
 //! the server span of another service that answered it is told as a wait
-//! between the two, not as an operation ("36.1ms (27%) waiting between
+//! between the two, not as an operation ("a 36.1ms wait (27%) between
 //! `routing`'s call and `yelp_main/api_proxy`'s answer (outside `post api
 //! proxy proxy`'s span: 26.0ms before it began, 10.1ms after it ended)").
 //!
@@ -776,7 +776,7 @@ fn waits_outside(context: &Context<'_>, i: u32) -> Option<(u64, u64, u32)> {
 
 /// A part whose time is its calls' wait outside the spans that answered
 /// them, told as that wait rather than as an operation of the caller:
-/// "36.1ms (27%) waiting between `routing`'s call and
+/// "a 36.1ms wait (27%) between `routing`'s call and
 /// `yelp_main/api_proxy`'s answer (outside `post api proxy proxy`'s span:
 /// 26.0ms before it began, 10.1ms after it ended)". The caller is the
 /// service of the span that made the call (yelp's client span is recorded
@@ -813,7 +813,7 @@ fn waiting(context: &Context<'_>, part: &Part, share: &dyn Fn(u64) -> f64) -> Op
         String::new()
     };
     Some(format!(
-        "{} ({:.0}%) waiting between {calls} and `{}`'s answer (outside `{}`'s span{split})",
+        "a {} wait ({:.0}%) between {calls} and `{}`'s answer (outside `{}`'s span{split})",
         DurationNs(part.time),
         share(part.time) * 100.0,
         super::shown(set.str(server.service)),
